@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# testbed.sh: a real systemd in a systemd-nspawn container, for hero-systemd's tests and demo.
+#
+# systemd is never booted on the host's own root: it would wipe /tmp and remount the shared
+# /sys/fs/cgroup read-only. Each container boots a cached Debian rootfs under a tmpfs overlay
+# (--volatile=overlay), so every boot starts clean and the cache is never written.
+#
+#   testbed.sh ensure                        install host tools, build the rootfs cache; print its path
+#   testbed.sh up [--bind-ro HOST:DEST]...   boot a container; print MACHINE=, NSPAWN_PID=, LEADER=, BUS=,
+#                                            ROOTFS=, SYSTEM_STATE=, BOOT_MS=
+#   testbed.sh exec MACHINE -- CMD...        run CMD inside the container
+#   testbed.sh down MACHINE                  halt the container (TERM, then KILL) by its nspawn PID
+#   testbed.sh run [--bind-ro HOST:DEST]... -- CMD...
+#                                            up, run CMD on the host with HERO_TESTBED_* set, down
+#                                            (always, even on failure or interrupt); exit with CMD's code
+#   testbed.sh list                          containers this script started that are still up
+#
+# Environment: HERO_TESTBED_CACHE (cache folder, default /var/cache/hero-systemd/testbed),
+# HERO_TESTBED_STATE (run state, default /run/hero-testbed).
+set -euo pipefail
+
+SUITE=bookworm
+PACKAGES=systemd,systemd-sysv,dbus,procps,libglib2.0-bin
+# Bump RECIPE_VERSION when the rootfs customisation below changes: the cache key is derived from it.
+RECIPE_VERSION=2
+CACHE=${HERO_TESTBED_CACHE:-/var/cache/hero-systemd/testbed}
+STATE=${HERO_TESTBED_STATE:-/run/hero-testbed}
+BOOT_TIMEOUT=${HERO_TESTBED_BOOT_TIMEOUT:-60}
+
+die() { echo "testbed: $*" >&2; exit 1; }
+log() { echo "testbed: $*" >&2; }
+
+recipe_key() { printf '%s|%s|%s' "$SUITE" "$PACKAGES" "$RECIPE_VERSION" | sha256sum | cut -c1-12; }
+rootfs_path() { echo "$CACHE/rootfs-$SUITE-$(recipe_key)"; }
+
+need_root() { [ "$(id -u)" = 0 ] || die "must run as root (systemd-nspawn and debootstrap need it)"; }
+
+install_host_tools() {
+  local missing=()
+  command -v systemd-nspawn >/dev/null || missing+=(systemd-container)
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  command -v nsenter >/dev/null || missing+=(util-linux)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+}
+
+# The mirror is read from the machine's own apt sources, so no host name is written here.
+apt_mirror() {
+  local uri=""
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+  fi
+  if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+    uri=$(awk '$1 == "deb" && $0 !~ /security/ {for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) {print $i; exit}}' /etc/apt/sources.list)
+  fi
+  [ -n "$uri" ] || die "no Debian mirror found in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list"
+  echo "$uri"
+}
+
+# customise_rootfs makes the container quiet and quick to boot: nothing it does not need.
+customise_rootfs() {
+  local root=$1
+  echo hero-testbed >"$root/etc/hostname"
+  : >"$root/etc/machine-id"
+  # No getty on the container console, no waiting for networks or time sync.
+  for unit in console-getty.service getty@.service systemd-networkd-wait-online.service \
+              systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer; do
+    ln -sf /dev/null "$root/etc/systemd/system/$unit"
+  done
+  mkdir -p "$root/opt/hero"
+}
+
+ensure_rootfs() {
+  need_root
+  install_host_tools
+  local target tmp started
+  target=$(rootfs_path)
+  if [ -f "$target/.hero-testbed-complete" ]; then echo "$target"; return 0; fi
+  mkdir -p "$CACHE"
+  tmp=$(mktemp -d "$CACHE/.building-XXXXXX")
+  started=$(date +%s)
+  log "building $SUITE rootfs ($PACKAGES) into $target (once; about a minute)"
+  if ! debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$tmp" "$(apt_mirror)" >"$tmp.log" 2>&1; then
+    tail -20 "$tmp.log" >&2
+    rm -rf "$tmp" "$tmp.log"
+    die "debootstrap failed"
+  fi
+  customise_rootfs "$tmp"
+  touch "$tmp/.hero-testbed-complete"
+  rm -f "$tmp.log"
+  # Atomic: only a finished build ever carries the final name.
+  rm -rf "$target"
+  mv "$tmp" "$target"
+  log "rootfs built in $(( $(date +%s) - started ))s"
+  echo "$target"
+}
+
+leader_of() { ps -o pid= --ppid "$1" 2>/dev/null | head -1 | tr -d ' '; }
+
+in_container() {
+  local leader=$1; shift
+  nsenter -t "$leader" -a env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    LANG=C.UTF-8 "$@"
+}
+
+cmd_up() {
+  local binds=()
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --bind-ro) binds+=("--bind-ro=$2"); shift 2 ;;
+      --bind) binds+=("--bind=$2"); shift 2 ;;
+      *) die "up: unknown argument $1" ;;
+    esac
+  done
+  local rootfs machine dir nspawn_pid leader state deadline started
+  rootfs=$(ensure_rootfs)
+  machine="hero-tb-$$-$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  dir="$STATE/$machine"
+  mkdir -p "$dir"
+  started=$(date +%s%N)
+  setsid systemd-nspawn -q -D "$rootfs" -M "$machine" --register=no --keep-unit \
+    --volatile=overlay --private-network "${binds[@]}" -b </dev/null >"$dir/console.log" 2>&1 &
+  nspawn_pid=$!
+  echo "$nspawn_pid" >"$dir/nspawn.pid"
+  deadline=$(( $(date +%s) + BOOT_TIMEOUT ))
+  leader=""
+  while [ -z "$leader" ]; do
+    kill -0 "$nspawn_pid" 2>/dev/null || { tail -20 "$dir/console.log" >&2; cmd_down "$machine"; die "systemd-nspawn exited during boot"; }
+    [ "$(date +%s)" -lt "$deadline" ] || { cmd_down "$machine"; die "no container leader after ${BOOT_TIMEOUT}s"; }
+    leader=$(leader_of "$nspawn_pid")
+    [ -n "$leader" ] || sleep 0.05
+  done
+  echo "$leader" >"$dir/leader"
+  while :; do
+    state=$(in_container "$leader" systemctl is-system-running 2>/dev/null || true)
+    case $state in running|degraded) break ;; esac
+    if ! kill -0 "$nspawn_pid" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
+      tail -20 "$dir/console.log" >&2
+      cmd_down "$machine"
+      die "container did not reach running (last state: ${state:-none})"
+    fi
+    sleep 0.1
+  done
+  echo "MACHINE=$machine"
+  echo "NSPAWN_PID=$nspawn_pid"
+  echo "LEADER=$leader"
+  echo "BUS=unix:path=/proc/$leader/root/run/dbus/system_bus_socket"
+  echo "ROOTFS=$rootfs"
+  echo "SYSTEM_STATE=$state"
+  echo "BOOT_MS=$(( ($(date +%s%N) - started) / 1000000 ))"
+}
+
+machine_leader() {
+  local dir="$STATE/$1"
+  [ -f "$dir/leader" ] || die "no such testbed machine: $1"
+  cat "$dir/leader"
+}
+
+cmd_exec() {
+  local machine=$1; shift
+  [ "${1:-}" = "--" ] && shift
+  [ $# -gt 0 ] || die "exec: no command"
+  in_container "$(machine_leader "$machine")" "$@"
+}
+
+cmd_down() {
+  local machine=$1 dir pid i
+  dir="$STATE/$machine"
+  [ -f "$dir/nspawn.pid" ] || return 0
+  pid=$(cat "$dir/nspawn.pid")
+  # Only the nspawn process this script started, by its PID.
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; fi
+  fi
+  rm -rf "$dir"
+}
+
+cmd_run() {
+  local up_args=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do up_args+=("$1"); shift; done
+  [ "${1:-}" = "--" ] && shift
+  [ $# -gt 0 ] || die "run: no command"
+  local out rc=0
+  out=$(cmd_up "${up_args[@]}")
+  RUN_MACHINE=$(sed -n 's/^MACHINE=//p' <<<"$out")
+  trap 'cmd_down "$RUN_MACHINE"' EXIT
+  trap 'exit 130' INT TERM
+  while IFS='=' read -r k v; do export "HERO_TESTBED_$k=$v"; done <<<"$out"
+  log "up: $RUN_MACHINE (leader $HERO_TESTBED_LEADER, booted in ${HERO_TESTBED_BOOT_MS} ms)"
+  "$@" || rc=$?
+  return $rc
+}
+
+cmd_list() {
+  local d
+  [ -d "$STATE" ] || return 0
+  for d in "$STATE"/*/; do
+    [ -f "$d/nspawn.pid" ] || continue
+    kill -0 "$(cat "$d/nspawn.pid")" 2>/dev/null && basename "$d"
+  done
+  return 0
+}
+
+main() {
+  [ $# -gt 0 ] || { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+  local verb=$1; shift
+  case $verb in
+    ensure) ensure_rootfs ;;
+    up) need_root; cmd_up "$@" ;;
+    exec) need_root; [ $# -ge 2 ] || die "usage: exec MACHINE -- CMD..."; cmd_exec "$@" ;;
+    down) need_root; [ $# -eq 1 ] || die "usage: down MACHINE"; cmd_down "$1" ;;
+    run) need_root; cmd_run "$@" ;;
+    list) cmd_list ;;
+    -h|--help|help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' ;;
+    *) die "unknown verb $verb (ensure, up, exec, down, run, list)" ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,195 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/hero-systemd/hero-systemd/graphs"
+)
+
+// File is one service file's name (within the config directory) and contents.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// Set is every service of a config directory, with their dependency graph.
+type Set struct {
+	Services []*Service          // sorted by name
+	ByName   map[string]*Service // the same services by name
+	Graph    *graphs.Graph       // requires/after/conflicts of all services
+}
+
+// Service returns the named service, or nil.
+func (s *Set) Service(name string) *Service { return s.ByName[name] }
+
+// formatOf tells a service file's format by its extension; ok is false for files that are not
+// service files (they are skipped when reading a directory).
+func formatOf(name string) (stem string, f Format, ok bool) {
+	switch ext := path.Ext(name); ext {
+	case ".toml":
+		return strings.TrimSuffix(name, ext), FormatHero, true
+	case ".yaml", ".yml":
+		return strings.TrimSuffix(name, ext), FormatZinit, true
+	}
+	return "", "", false
+}
+
+// Parse decodes and checks one service file on its own (dependencies are checked by Build).
+// The service is returned even when there are problems, with whatever could be read.
+func Parse(file string, data []byte) (*Service, Problems) {
+	var probs Problems
+	stem, format, ok := formatOf(file)
+	if !ok {
+		return nil, Problems{{File: file, Message: "not a service file: use NAME.toml (hero) or NAME.yaml (zinit)"}}
+	}
+	s := &Service{Name: stem, File: file, Format: format, Context: DefaultContext, Status: WantIgnore, Output: OutputCapture}
+	if err := CheckName(stem); err != nil {
+		probs = append(probs, Problem{File: file, Message: err.Error()})
+	}
+	if len(data) > MaxFileSize {
+		probs = append(probs, Problem{File: file, Message: fmt.Sprintf("file is %d bytes; at most %d are allowed", len(data), MaxFileSize)})
+		return s, probs
+	}
+	r := reader{file: file, probs: &probs}
+	switch format {
+	case FormatHero:
+		if t := parseTOML(file, data, &probs); t != nil {
+			decodeHero(r, t, s)
+		}
+	case FormatZinit:
+		if t := parseYAML(file, data, &probs); t != nil {
+			decodeZinit(r, t, s)
+		}
+	}
+	if s.Description == "" {
+		s.Description = "hero service " + s.Name
+	}
+	return s, probs
+}
+
+// Build parses files and validates them together: duplicate service names, unknown and self
+// dependencies, cycles, and conflicts with a requires closure. It reports every problem, sorted;
+// the Set is only fit to act on when there are none.
+func Build(files []File) (*Set, Problems) {
+	var probs Problems
+	set := &Set{ByName: map[string]*Service{}}
+	if len(files) > MaxServices {
+		probs = append(probs, Problem{File: ".", Message: fmt.Sprintf("%d service files; at most %d are allowed", len(files), MaxServices)})
+		return set, probs
+	}
+	sorted := append([]File(nil), files...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	for _, f := range sorted {
+		s, ps := Parse(f.Name, f.Data)
+		probs = append(probs, ps...)
+		if s == nil {
+			continue
+		}
+		if prev, dup := set.ByName[s.Name]; dup {
+			probs = append(probs, Problem{File: f.Name, Message: fmt.Sprintf("duplicate service name %q (also defined by %s)", s.Name, prev.File)})
+			continue
+		}
+		set.ByName[s.Name] = s
+		set.Services = append(set.Services, s)
+	}
+	sort.Slice(set.Services, func(i, j int) bool { return set.Services[i].Name < set.Services[j].Name })
+	nodes := make([]graphs.Node, len(set.Services))
+	for i, s := range set.Services {
+		nodes[i] = graphs.Node{Name: s.Name, Requires: s.Requires, After: s.After, Conflicts: s.Conflicts}
+	}
+	g, gprobs := graphs.Build(nodes)
+	set.Graph = g
+	for _, gp := range gprobs {
+		s := set.ByName[gp.Service]
+		probs = append(probs, Problem{File: s.File, Key: dependencyKey(s.Format, gp.Key), Message: gp.Message})
+	}
+	probs.Sort()
+	return set, probs
+}
+
+// dependencyKey names the config key a graph problem comes from, in the file's own format.
+func dependencyKey(f Format, kind string) string {
+	if kind == "" {
+		return ""
+	}
+	if f == FormatZinit {
+		return zKeyAfter // zinit's after is the only dependency key, read as requires
+	}
+	return keyDependencies + "." + kind
+}
+
+// errTooLarge is returned for a file over MaxFileSize; it is reported, not read.
+var errTooLarge = errors.New("too large")
+
+// LoadFS reads every service file (*.toml, *.yaml, *.yml; hidden files and folders skipped) at
+// the top of fsys and builds the Set. The error is for a directory that cannot be read at all;
+// problems with the files are in Problems.
+func LoadFS(fsys fs.FS) (*Set, Problems, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, nil, err
+	}
+	var files []File
+	var probs Problems
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || e.IsDir() {
+			continue
+		}
+		if _, _, ok := formatOf(name); !ok {
+			continue
+		}
+		if len(files) >= MaxServices {
+			probs = append(probs, Problem{File: ".", Message: fmt.Sprintf("more than %d service files", MaxServices)})
+			break
+		}
+		data, err := readLimited(fsys, name)
+		if errors.Is(err, errTooLarge) {
+			probs = append(probs, Problem{File: name, Message: fmt.Sprintf("file is larger than %d bytes", MaxFileSize)})
+			continue
+		}
+		if err != nil {
+			probs = append(probs, Problem{File: name, Message: fmt.Sprintf("cannot read: %v", err)})
+			continue
+		}
+		files = append(files, File{Name: name, Data: data})
+	}
+	set, bprobs := Build(files)
+	probs = append(probs, bprobs...)
+	probs.Sort()
+	return set, probs, nil
+}
+
+// readLimited reads at most MaxFileSize bytes, so a huge (or endless) file costs nothing.
+func readLimited(fsys fs.FS, name string) ([]byte, error) {
+	// Stat before opening: opening a FIFO would block.
+	st, err := fs.Stat(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file")
+	}
+	if st.Size() > MaxFileSize {
+		return nil, errTooLarge
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, errTooLarge
+	}
+	return data, nil
+}

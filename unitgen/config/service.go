@@ -1,0 +1,99 @@
+// Package config reads hero service configs (hero TOML and zinit YAML) into one validated model.
+//
+// It does no I/O of its own: files come in as bytes or through an fs.FS, so everything a config
+// means can be computed (and tested, and fuzzed) without touching the host.
+package config
+
+import "time"
+
+// Format is the syntax a service file was written in.
+type Format string
+
+const (
+	FormatHero  Format = "toml"       // NAME.toml, the native form
+	FormatZinit Format = "zinit-yaml" // NAME.yaml / NAME.yml, accepted as zinit writes it
+)
+
+// WantedState is what the daemon does with a service when it starts (the `status` key).
+type WantedState string
+
+const (
+	WantStart  WantedState = "start"
+	WantStop   WantedState = "stop"
+	WantIgnore WantedState = "ignore"
+)
+
+// RestartPolicy maps one to one onto systemd's Restart=.
+type RestartPolicy string
+
+const (
+	RestartNo        RestartPolicy = "no"
+	RestartOnFailure RestartPolicy = "on-failure"
+	RestartAlways    RestartPolicy = "always"
+)
+
+// OutputMode says where a run's stdout and stderr go.
+type OutputMode string
+
+const (
+	OutputCapture OutputMode = "capture" // appended to the job's output file, kept by the ledger
+	OutputDiscard OutputMode = "discard" // /dev/null (zinit's `log: none`)
+)
+
+// Service is one validated hero service. Every field holds a value systemd accepts.
+type Service struct {
+	Name        string      // the file's stem; unique across the config directory
+	File        string      // the source file, as named in the directory
+	Format      Format      // the syntax it was written in
+	Description string      // one line, no control characters
+	Context     string      // the group it belongs to; maps to the slice hero-CONTEXT.slice
+	Status      WantedState // wanted state at daemon start
+	Requires    []string    // hard dependencies: started first; stopping one stops this service
+	After       []string    // ordering only
+	Conflicts   []string    // may not run at the same time; starting is blocked, nothing is stopped
+	Actions     []Action    // run in order; all but the last run to completion; the last is the main process
+	User        string      // the unit's User=, empty for root
+	Group       string      // the unit's Group=
+	Output      OutputMode  // where stdout/stderr go
+	Limits      Limits      // resource limits
+}
+
+// Main is the service's main process: its last action.
+func (s *Service) Main() *Action { return &s.Actions[len(s.Actions)-1] }
+
+// Action is one named step of a service.
+type Action struct {
+	Name string
+	Process
+}
+
+// Process is what systemd runs for an action, with the options that can differ per action.
+type Process struct {
+	Exec           []string          // argv; Exec[0] is absolute or a bare name systemd looks up in its PATH
+	Env            map[string]string // extra environment
+	Dir            string            // absolute working directory
+	Oneshot        bool              // runs to completion; the service counts as up once it exited 0
+	Restart        RestartPolicy     // main action only
+	RestartDelay   time.Duration     // main action only; 0 = systemd's default (100ms)
+	StopSignal     string            // e.g. "SIGTERM"; main action only
+	StopTimeout    time.Duration     // 0 = systemd's default
+	Timeout        time.Duration     // maximum runtime; 0 = unlimited
+	Health         []string          // argv re-run until it succeeds before the service counts as up
+	HealthInterval time.Duration     // between health attempts
+	HealthTimeout  time.Duration     // how long the service may take to become healthy
+}
+
+// Limits are the resource limits systemd enforces on the service's cgroup and processes.
+type Limits struct {
+	MemoryMax   uint64 // bytes; 0 = unlimited
+	CPUQuotaPct uint64 // percent of one CPU; 0 = unlimited
+	TasksMax    uint64 // 0 = systemd's default
+	NoFile      uint64 // RLIMIT_NOFILE; 0 = systemd's default
+}
+
+// Defaults that apply where a file says nothing.
+const (
+	DefaultContext        = "default"
+	DefaultHealthInterval = time.Second
+	DefaultHealthTimeout  = 90 * time.Second
+)

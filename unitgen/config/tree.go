@@ -1,0 +1,314 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// value is a decoded config value with the line it was found on: both formats are turned into
+// this one tree, so that one set of readers checks keys and types for both.
+type value struct {
+	line int
+	v    any // string, int64, float64, bool, time.Time, []value, *table, nil
+}
+
+// table is a mapping with its keys in source order.
+type table struct {
+	line int
+	keys []string
+	m    map[string]value
+}
+
+func newTable(line int) *table { return &table{line: line, m: map[string]value{}} }
+
+func (t *table) set(k string, v value) {
+	if _, ok := t.m[k]; !ok {
+		t.keys = append(t.keys, k)
+	}
+	t.m[k] = v
+}
+
+// typeName describes a value's type as a user reads it in an error.
+func typeName(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case int64:
+		return "an integer"
+	case float64:
+		return "a float"
+	case bool:
+		return "a boolean"
+	case time.Time:
+		return "a date"
+	case []value:
+		return "an array"
+	case *table:
+		return "a table"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// reader walks a table, recording problems against the file and reporting unknown keys.
+type reader struct {
+	file  string
+	probs *Problems
+}
+
+func (r reader) add(line int, key, format string, args ...any) {
+	*r.probs = append(*r.probs, Problem{File: r.file, Line: line, Key: key, Message: fmt.Sprintf(format, args...)})
+}
+
+// unknown reports every key of t not in allowed, naming the closest allowed key as a hint.
+func (r reader) unknown(t *table, prefix string, allowed []string) {
+	ok := map[string]bool{}
+	for _, k := range allowed {
+		ok[k] = true
+	}
+	for _, k := range t.keys {
+		if ok[k] {
+			continue
+		}
+		msg := "unknown key"
+		if prefix == "" {
+			msg = "unknown key or section"
+		}
+		if hint := closest(k, allowed); hint != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", hint)
+		}
+		r.add(t.m[k].line, join(prefix, k), "%s", msg)
+	}
+}
+
+func join(prefix, k string) string {
+	if prefix == "" {
+		return k
+	}
+	return prefix + "." + k
+}
+
+func (r reader) str(t *table, prefix, k string) (string, int, bool) {
+	v, ok := t.m[k]
+	if !ok {
+		return "", 0, false
+	}
+	s, isStr := v.v.(string)
+	if !isStr {
+		r.add(v.line, join(prefix, k), "must be a string, not %s", typeName(v.v))
+		return "", v.line, false
+	}
+	return s, v.line, true
+}
+
+func (r reader) boolean(t *table, prefix, k string) (bool, bool) {
+	v, ok := t.m[k]
+	if !ok {
+		return false, false
+	}
+	b, isBool := v.v.(bool)
+	if !isBool {
+		r.add(v.line, join(prefix, k), "must be true or false, not %s", typeName(v.v))
+		return false, false
+	}
+	return b, true
+}
+
+func (r reader) integer(t *table, prefix, k string, min, max int64) (int64, bool) {
+	v, ok := t.m[k]
+	if !ok {
+		return 0, false
+	}
+	n, isInt := v.v.(int64)
+	if !isInt {
+		r.add(v.line, join(prefix, k), "must be an integer, not %s", typeName(v.v))
+		return 0, false
+	}
+	if n < min || n > max {
+		r.add(v.line, join(prefix, k), "%d is out of range %d..%d", n, min, max)
+		return 0, false
+	}
+	return n, true
+}
+
+func (r reader) duration(t *table, prefix, k string) (time.Duration, bool) {
+	s, line, ok := r.str(t, prefix, k)
+	if !ok {
+		return 0, false
+	}
+	d, err := ParseDuration(s)
+	if err != nil {
+		r.add(line, join(prefix, k), "%v", err)
+		return 0, false
+	}
+	return d, true
+}
+
+// strList reads an array of strings (at most max entries, no duplicates).
+func (r reader) strList(t *table, prefix, k string, max int) ([]string, int) {
+	v, ok := t.m[k]
+	if !ok {
+		return nil, 0
+	}
+	key := join(prefix, k)
+	arr, isArr := v.v.([]value)
+	if !isArr {
+		r.add(v.line, key, "must be an array of strings, not %s", typeName(v.v))
+		return nil, v.line
+	}
+	if len(arr) > max {
+		r.add(v.line, key, "has %d entries; at most %d are allowed", len(arr), max)
+		return nil, v.line
+	}
+	out := make([]string, 0, len(arr))
+	seen := map[string]bool{}
+	for i, e := range arr {
+		s, isStr := e.v.(string)
+		if !isStr {
+			r.add(e.line, fmt.Sprintf("%s[%d]", key, i), "must be a string, not %s", typeName(e.v))
+			continue
+		}
+		if seen[s] {
+			r.add(e.line, key, "duplicate entry %q", truncate(s))
+			continue
+		}
+		seen[s] = true
+		out = append(out, s)
+	}
+	return out, v.line
+}
+
+// argv reads a command: an array of strings, or one string split like a shell splits words.
+func (r reader) argv(t *table, prefix, k string) ([]string, bool) {
+	v, ok := t.m[k]
+	if !ok {
+		return nil, false
+	}
+	key := join(prefix, k)
+	var args []string
+	switch x := v.v.(type) {
+	case string:
+		if err := checkText(x, true, MaxArgLen); err != nil {
+			r.add(v.line, key, "%v", err)
+			return nil, false
+		}
+		words, err := SplitWords(x)
+		if err != nil {
+			r.add(v.line, key, "%v", err)
+			return nil, false
+		}
+		args = words
+	case []value:
+		for i, e := range x {
+			s, isStr := e.v.(string)
+			if !isStr {
+				r.add(e.line, fmt.Sprintf("%s[%d]", key, i), "must be a string, not %s", typeName(e.v))
+				return nil, false
+			}
+			args = append(args, s)
+		}
+	default:
+		r.add(v.line, key, "must be a string or an array of strings, not %s", typeName(v.v))
+		return nil, false
+	}
+	if len(args) == 0 {
+		r.add(v.line, key, "is empty")
+		return nil, false
+	}
+	if len(args) > MaxArgs {
+		r.add(v.line, key, "has %d arguments; at most %d are allowed", len(args), MaxArgs)
+		return nil, false
+	}
+	if err := checkExecutable(args[0]); err != nil {
+		r.add(v.line, key, "%v", err)
+		return nil, false
+	}
+	for _, a := range args[1:] {
+		if err := checkText(a, true, MaxArgLen); err != nil {
+			r.add(v.line, key, "argument %q: %v", truncate(a), err)
+			return nil, false
+		}
+	}
+	return args, true
+}
+
+// env reads a table of environment variables with string (or scalar) values.
+func (r reader) env(t *table, prefix, k string) map[string]string {
+	v, ok := t.m[k]
+	if !ok {
+		return nil
+	}
+	key := join(prefix, k)
+	et, isTable := v.v.(*table)
+	if !isTable {
+		r.add(v.line, key, "must be a table of NAME = \"value\", not %s", typeName(v.v))
+		return nil
+	}
+	if len(et.keys) > MaxEnv {
+		r.add(v.line, key, "has %d variables; at most %d are allowed", len(et.keys), MaxEnv)
+		return nil
+	}
+	out := map[string]string{}
+	for _, name := range et.keys {
+		ev := et.m[name]
+		if err := CheckEnvName(name); err != nil {
+			r.add(ev.line, join(key, name), "%v", err)
+			continue
+		}
+		var s string
+		switch x := ev.v.(type) {
+		case string:
+			s = x
+		case int64, float64, bool:
+			s = fmt.Sprint(x)
+		default:
+			r.add(ev.line, join(key, name), "must be a string, not %s", typeName(ev.v))
+			continue
+		}
+		if err := checkText(s, true, MaxArgLen); err != nil {
+			r.add(ev.line, join(key, name), "%v", err)
+			continue
+		}
+		out[name] = s
+	}
+	return out
+}
+
+// closest returns the allowed key within edit distance 2 of k, for "did you mean" hints.
+func closest(k string, allowed []string) string {
+	best, bestD := "", 3
+	sorted := append([]string(nil), allowed...)
+	sort.Strings(sorted)
+	for _, a := range sorted {
+		if d := editDistance(strings.ToLower(k), a); d < bestD {
+			best, bestD = a, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 99
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

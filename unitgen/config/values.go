@@ -1,0 +1,296 @@
+package config
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits on input size, so that no file can make validation slow or the generated unit huge.
+const (
+	MaxFileSize        = 64 << 10 // bytes per service file
+	MaxServices        = 200_000  // service files per directory
+	MaxNameLen         = 48       // service name; its systemd-escaped form still fits a unit name
+	MaxContextLen      = 32       // context name
+	MaxDependencies    = 256      // entries in each of requires, after, conflicts
+	MaxActions         = 32       // [[actions]] entries
+	MaxArgs            = 1024     // argv entries
+	MaxArgLen          = 32 << 10 // bytes per argv entry, env value or script
+	MaxEnv             = 256      // environment entries per action
+	MaxDescriptionLen  = 256      // bytes
+	MaxDuration        = 30 * 24 * time.Hour
+	maxPathLen         = 4096
+	maxUserOrGroupName = 31
+)
+
+var (
+	nameRe    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+	contextRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_]*$`)
+	envNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	// systemd's valid_user_group_name() in its strict mode, plus numeric ids.
+	userRe = regexp.MustCompile(`^([a-zA-Z_][a-zA-Z0-9_-]*\$?|[0-9]+)$`)
+)
+
+// CheckName reports why s is not a valid service name, or nil. Names are the file stem:
+// letters, digits, '_', '.', '-', starting with a letter or digit, at most MaxNameLen bytes.
+func CheckName(s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("empty service name")
+	case len(s) > MaxNameLen:
+		return fmt.Errorf("service name %q is longer than %d bytes", truncate(s), MaxNameLen)
+	case !nameRe.MatchString(s):
+		return fmt.Errorf("invalid service name %q: use letters, digits, '_', '.', '-', starting with a letter or digit", truncate(s))
+	}
+	return nil
+}
+
+// CheckContext reports why s is not a valid context name, or nil. Contexts become slice names
+// (hero-CONTEXT.slice), where '-' would mean nesting, so they allow lower-case letters, digits, '_'.
+func CheckContext(s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("empty context")
+	case len(s) > MaxContextLen:
+		return fmt.Errorf("context %q is longer than %d bytes", truncate(s), MaxContextLen)
+	case !contextRe.MatchString(s):
+		return fmt.Errorf("invalid context %q: use lower-case letters, digits and '_', starting with a letter or digit", truncate(s))
+	}
+	return nil
+}
+
+// ParseDuration accepts Go duration strings ("20s", "1m30s", "500ms") within (0, MaxDuration].
+func ParseDuration(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q (use e.g. \"20s\", \"1m30s\")", truncate(s))
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("duration %q must be positive", s)
+	}
+	if d > MaxDuration {
+		return 0, fmt.Errorf("duration %q is longer than %s", s, MaxDuration)
+	}
+	if d%time.Microsecond != 0 {
+		return 0, fmt.Errorf("duration %q is finer than systemd's microseconds", s)
+	}
+	return d, nil
+}
+
+// signals are the signals a service may be stopped or killed with, by number.
+var signals = map[string]int{
+	"SIGHUP": 1, "SIGINT": 2, "SIGQUIT": 3, "SIGILL": 4, "SIGTRAP": 5, "SIGABRT": 6, "SIGBUS": 7,
+	"SIGFPE": 8, "SIGKILL": 9, "SIGUSR1": 10, "SIGSEGV": 11, "SIGUSR2": 12, "SIGPIPE": 13,
+	"SIGALRM": 14, "SIGTERM": 15, "SIGSTKFLT": 16, "SIGCHLD": 17, "SIGCONT": 18, "SIGSTOP": 19,
+	"SIGTSTP": 20, "SIGTTIN": 21, "SIGTTOU": 22, "SIGURG": 23, "SIGXCPU": 24, "SIGXFSZ": 25,
+	"SIGVTALRM": 26, "SIGPROF": 27, "SIGWINCH": 28, "SIGIO": 29, "SIGPWR": 30, "SIGSYS": 31,
+}
+
+// ParseSignal accepts "SIGTERM", "TERM", "sigterm" or a number 1..64 (real-time signals included)
+// and returns the canonical name and number.
+func ParseSignal(s string) (string, int, error) {
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 1 || n > 64 {
+			return "", 0, fmt.Errorf("signal number %d is out of range 1..64", n)
+		}
+		for name, num := range signals {
+			if num == n {
+				return name, n, nil
+			}
+		}
+		return strconv.Itoa(n), n, nil
+	}
+	up := strings.ToUpper(s)
+	if !strings.HasPrefix(up, "SIG") {
+		up = "SIG" + up
+	}
+	if n, ok := signals[up]; ok {
+		return up, n, nil
+	}
+	return "", 0, fmt.Errorf("unknown signal %q (use a name like SIGTERM or a number)", truncate(s))
+}
+
+// SignalNumber returns the number of a canonical signal name returned by ParseSignal.
+func SignalNumber(name string) int {
+	if n, ok := signals[name]; ok {
+		return n
+	}
+	n, _ := strconv.Atoi(name)
+	return n
+}
+
+// checkText rejects what systemd or a unit file cannot carry: invalid UTF-8, NUL, and (unless
+// multiline) any control character.
+func checkText(s string, multiline bool, max int) error {
+	if len(s) > max {
+		return fmt.Errorf("longer than %d bytes", max)
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("not valid UTF-8")
+	}
+	for _, r := range s {
+		if r == 0 {
+			return fmt.Errorf("contains a NUL byte")
+		}
+		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t')) {
+			return fmt.Errorf("contains control character %U", r)
+		}
+	}
+	return nil
+}
+
+// CheckEnvName reports why s is not an environment variable name systemd accepts.
+func CheckEnvName(s string) error {
+	if !envNameRe.MatchString(s) || len(s) > 256 {
+		return fmt.Errorf("invalid environment variable name %q", truncate(s))
+	}
+	return nil
+}
+
+// checkAbsPath: systemd refuses relative and non-normalized paths (WorkingDirectory=, files).
+func checkAbsPath(p string) error {
+	if err := checkText(p, false, maxPathLen); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(p, "/") {
+		return fmt.Errorf("path %q is not absolute", truncate(p))
+	}
+	if path.Clean(p) != p {
+		return fmt.Errorf("path %q is not normalized (want %q)", truncate(p), path.Clean(p))
+	}
+	return nil
+}
+
+// checkExecutable: systemd takes an absolute path, or a bare name it searches in its own PATH;
+// a relative path with a slash ("bin/x", "./x") is refused at start.
+func checkExecutable(p string) error {
+	if p == "" {
+		return fmt.Errorf("empty program name")
+	}
+	if strings.HasPrefix(p, "/") {
+		return checkAbsPath(p)
+	}
+	if strings.Contains(p, "/") {
+		return fmt.Errorf("program %q is a relative path: use an absolute path or a bare name", truncate(p))
+	}
+	if err := checkText(p, false, 255); err != nil {
+		return err
+	}
+	if strings.ContainsAny(p, " \t") || p == "." || p == ".." {
+		return fmt.Errorf("invalid program name %q", truncate(p))
+	}
+	// systemd treats these leading characters as ExecStart= prefixes.
+	if strings.ContainsAny(p[:1], "@-:+!|") {
+		return fmt.Errorf("program %q starts with %q, which systemd reads as a prefix", truncate(p), p[:1])
+	}
+	return nil
+}
+
+// CheckUserOrGroup follows systemd's strict user/group name rules (or a numeric id).
+func CheckUserOrGroup(s string) error {
+	if len(s) == 0 || len(s) > maxUserOrGroupName || !userRe.MatchString(s) {
+		return fmt.Errorf("invalid user or group name %q", truncate(s))
+	}
+	return nil
+}
+
+// SplitWords splits s the way a POSIX shell splits words (quotes and backslashes), without
+// running a shell: no variables, globs or command substitution.
+func SplitWords(s string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		case c == '\'':
+			inWord = true
+			j := strings.IndexByte(s[i+1:], '\'')
+			if j < 0 {
+				return nil, fmt.Errorf("unterminated single quote")
+			}
+			cur.WriteString(s[i+1 : i+1+j])
+			i += j + 1
+		case c == '"':
+			inWord = true
+			closed := false
+			for i++; i < len(s); i++ {
+				if s[i] == '"' {
+					closed = true
+					break
+				}
+				if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`\n", s[i+1]) >= 0 {
+					i++
+				}
+				cur.WriteByte(s[i])
+			}
+			if !closed {
+				return nil, fmt.Errorf("unterminated double quote")
+			}
+		case c == '\\':
+			inWord = true
+			if i+1 >= len(s) {
+				return nil, fmt.Errorf("trailing backslash")
+			}
+			i++
+			if s[i] != '\n' {
+				cur.WriteByte(s[i])
+			}
+		default:
+			inWord = true
+			cur.WriteByte(c)
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}
+
+// ParseSize accepts a byte count or a number with K, M, G, T (powers of 1024), as systemd does.
+func ParseSize(s string) (uint64, error) {
+	if s == "" {
+		return 0, fmt.Errorf("empty size")
+	}
+	mult := uint64(1)
+	switch s[len(s)-1] {
+	case 'K', 'k':
+		mult = 1 << 10
+	case 'M', 'm':
+		mult = 1 << 20
+	case 'G', 'g':
+		mult = 1 << 30
+	case 'T', 't':
+		mult = 1 << 40
+	}
+	num := s
+	if mult != 1 {
+		num = s[:len(s)-1]
+	}
+	n, err := strconv.ParseUint(num, 10, 64)
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("invalid size %q (use e.g. \"512M\", \"2G\")", truncate(s))
+	}
+	if n > (1<<62)/mult {
+		return 0, fmt.Errorf("size %q is too large", truncate(s))
+	}
+	return n * mult, nil
+}
+
+func truncate(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
+}
