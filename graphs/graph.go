@@ -32,6 +32,7 @@ type Node struct {
 type Problem struct {
 	Service string // the service whose config holds the offending entry
 	Key     string // "requires", "after" or "conflicts"
+	Target  string // the entry of that key the problem is about, when there is one
 	Message string
 }
 
@@ -114,12 +115,12 @@ func Build(nodes []Node) (*Graph, []Problem) {
 
 func (g *Graph) resolve(from, key, to string, probs *[]Problem) (int32, bool) {
 	if to == from {
-		*probs = append(*probs, Problem{Service: from, Key: key, Message: fmt.Sprintf("%q cannot depend on itself", from)})
+		*probs = append(*probs, Problem{Service: from, Key: key, Target: to, Message: fmt.Sprintf("%q cannot depend on itself", from)})
 		return 0, false
 	}
 	idx, ok := g.index[to]
 	if !ok {
-		*probs = append(*probs, Problem{Service: from, Key: key, Message: fmt.Sprintf("unknown service %q", to)})
+		*probs = append(*probs, Problem{Service: from, Key: key, Target: to, Message: fmt.Sprintf("unknown service %q", to)})
 		return 0, false
 	}
 	return idx, true

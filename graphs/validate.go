@@ -147,7 +147,7 @@ func (g *Graph) describeCycle(comp []int32) Problem {
 			key = KindRequires
 		}
 	}
-	return Problem{Service: g.names[start], Key: key, Message: "dependency cycle: " + strings.Join(path, " -> ")}
+	return Problem{Service: g.names[start], Key: key, Target: path[1], Message: "dependency cycle: " + strings.Join(path, " -> ")}
 }
 
 // conflictProblems reports a declared conflict that the service's own requires closure (or the
@@ -163,13 +163,13 @@ func (g *Graph) conflictProblems() []Problem {
 		parents := g.requiresTree(s)
 		for _, c := range cs {
 			if _, in := parents[c]; in {
-				probs = append(probs, Problem{Service: g.names[s], Key: "conflicts",
+				probs = append(probs, Problem{Service: g.names[s], Key: "conflicts", Target: g.names[c],
 					Message: fmt.Sprintf("%q is in the requires closure of %q (%s): it could never start", g.names[c], g.names[s], g.pathTo(parents, c))})
 				continue
 			}
 			if other := g.requiresTree(c); other != nil {
 				if _, in := other[s]; in {
-					probs = append(probs, Problem{Service: g.names[s], Key: "conflicts",
+					probs = append(probs, Problem{Service: g.names[s], Key: "conflicts", Target: g.names[c],
 						Message: fmt.Sprintf("%q requires %q (%s): it could never start", g.names[c], g.names[s], g.pathTo(other, s))})
 				}
 			}

@@ -63,7 +63,7 @@ type Options struct {
 	// ConfigDir is the directory the service file is in; SourcePath= points into it.
 	ConfigDir string
 	// OutputFile is where systemd appends the run's stdout and stderr (opened by systemd itself,
-	// so it works for any User=). Default: STATE/output/UNIT.log.
+	// so it works for any User=). Default: /var/lib/hero/output/NAME.log.
 	OutputFile string
 	// ExitFile, when set, is written by an ExecStopPost= hook (run privileged, whatever User= is)
 	// with "SERVICE_RESULT EXIT_CODE EXIT_STATUS" when the run ends, so the end of a run is kept
@@ -100,7 +100,7 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	}
 	name := UnitName(svc.Context, svc.Name)
 	if opts.OutputFile == "" {
-		opts.OutputFile = path.Join(DefaultStateDir, "output", name+".log")
+		opts.OutputFile = path.Join(DefaultStateDir, "output", svc.Name+".log")
 	}
 	b := builder{}
 	unitOf := func(dep string) (string, error) {

@@ -107,7 +107,7 @@ func Build(files []File) (*Set, Problems) {
 	set.Graph = g
 	for _, gp := range gprobs {
 		s := set.ByName[gp.Service]
-		probs = append(probs, Problem{File: s.File, Key: dependencyKey(s.Format, gp.Key), Message: gp.Message})
+		probs = append(probs, Problem{File: s.File, Line: s.depLine(gp.Key, gp.Target), Key: dependencyKey(s.Format, gp.Key), Message: gp.Message})
 	}
 	probs.Sort()
 	return set, probs

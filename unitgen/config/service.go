@@ -56,6 +56,22 @@ type Service struct {
 	Group       string      // the unit's Group=
 	Output      OutputMode  // where stdout/stderr go
 	Limits      Limits      // resource limits
+
+	depLines map[string]int // "requires\x00NAME" -> line of that entry, for graph problems
+}
+
+// depLine returns the line of a dependency entry, 0 when unknown.
+func (s *Service) depLine(kind, name string) int { return s.depLines[kind+"\x00"+name] }
+
+func (s *Service) setDepLines(kind string, names []string, lines []int) {
+	if s.depLines == nil {
+		s.depLines = map[string]int{}
+	}
+	for i, n := range names {
+		if _, ok := s.depLines[kind+"\x00"+n]; !ok {
+			s.depLines[kind+"\x00"+n] = lines[i]
+		}
+	}
 }
 
 // Main is the service's main process: its last action.

@@ -201,9 +201,13 @@ func decodeHero(r reader, t *table, s *Service) {
 	if d, ok := t.m[keyDependencies]; ok {
 		if dt, isTable := d.v.(*table); isTable {
 			r.unknown(dt, keyDependencies, dependencyKeys)
-			s.Requires, _ = r.strList(dt, keyDependencies, keyRequires, MaxDependencies)
-			s.After, _ = r.strList(dt, keyDependencies, keyAfter, MaxDependencies)
-			s.Conflicts, _ = r.strList(dt, keyDependencies, keyConflicts, MaxDependencies)
+			var lines []int
+			s.Requires, lines = r.strList(dt, keyDependencies, keyRequires, MaxDependencies)
+			s.setDepLines(keyRequires, s.Requires, lines)
+			s.After, lines = r.strList(dt, keyDependencies, keyAfter, MaxDependencies)
+			s.setDepLines(keyAfter, s.After, lines)
+			s.Conflicts, lines = r.strList(dt, keyDependencies, keyConflicts, MaxDependencies)
+			s.setDepLines(keyConflicts, s.Conflicts, lines)
 		} else {
 			r.add(d.line, keyDependencies, "must be a table ([dependencies]), not %s", typeName(d.v))
 		}
@@ -302,7 +306,7 @@ func decodeActions(r reader, t *table, s *Service) {
 	topCommand := hasAny(t, commandKeys)
 	if !hasActions {
 		if !topCommand {
-			r.add(t.line, keyExec, "missing: set exec (or interpreter and script), or [[actions]]")
+			r.add(0, keyExec, "missing: set exec (or interpreter and script), or [[actions]]")
 			return
 		}
 		a := Action{Name: "main"}
@@ -430,7 +434,7 @@ func decodeProcess(r reader, t *table, prefix string, top *table, isMain bool, p
 	case hasInterp:
 		p.Exec = decodeScript(r, t, prefix)
 	default:
-		r.add(t.line, join(prefix, keyExec), "missing: set exec, or interpreter and script")
+		r.add(0, join(prefix, keyExec), "missing: set exec, or interpreter and script")
 	}
 	// Environment merges the top-level table with the action's own.
 	if prefix != "" {

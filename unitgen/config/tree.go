@@ -147,23 +147,24 @@ func (r reader) duration(t *table, prefix, k string) (time.Duration, bool) {
 	return d, true
 }
 
-// strList reads an array of strings (at most max entries, no duplicates).
-func (r reader) strList(t *table, prefix, k string, max int) ([]string, int) {
+// strList reads an array of strings (at most max entries, no duplicates), with each entry's line.
+func (r reader) strList(t *table, prefix, k string, max int) ([]string, []int) {
 	v, ok := t.m[k]
 	if !ok {
-		return nil, 0
+		return nil, nil
 	}
 	key := join(prefix, k)
 	arr, isArr := v.v.([]value)
 	if !isArr {
 		r.add(v.line, key, "must be an array of strings, not %s", typeName(v.v))
-		return nil, v.line
+		return nil, nil
 	}
 	if len(arr) > max {
 		r.add(v.line, key, "has %d entries; at most %d are allowed", len(arr), max)
-		return nil, v.line
+		return nil, nil
 	}
 	out := make([]string, 0, len(arr))
+	lines := make([]int, 0, len(arr))
 	seen := map[string]bool{}
 	for i, e := range arr {
 		s, isStr := e.v.(string)
@@ -177,8 +178,9 @@ func (r reader) strList(t *table, prefix, k string, max int) ([]string, int) {
 		}
 		seen[s] = true
 		out = append(out, s)
+		lines = append(lines, e.line)
 	}
-	return out, v.line
+	return out, lines
 }
 
 // argv reads a command: an array of strings, or one string split like a shell splits words.
@@ -282,8 +284,14 @@ func closest(k string, allowed []string) string {
 	best, bestD := "", 3
 	sorted := append([]string(nil), allowed...)
 	sort.Strings(sorted)
+	lk := strings.ToLower(k)
 	for _, a := range sorted {
-		if d := editDistance(strings.ToLower(k), a); d < bestD {
+		if len(lk) >= 5 && (strings.HasPrefix(a, lk[:len(lk)-1]) || strings.HasPrefix(lk, a)) {
+			return a
+		}
+	}
+	for _, a := range sorted {
+		if d := editDistance(lk, a); d < bestD {
 			best, bestD = a, d
 		}
 	}

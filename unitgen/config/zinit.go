@@ -136,7 +136,7 @@ func decodeZinit(r reader, t *table, s *Service) {
 	if _, has := t.m[zKeyExec]; has {
 		p.Exec, ok = r.argv(t, "", zKeyExec)
 	} else {
-		r.add(t.line, zKeyExec, "missing: zinit services need exec")
+		r.add(0, zKeyExec, "missing: zinit services need exec")
 		ok = false
 	}
 	p.Oneshot, _ = r.boolean(t, "", zKeyOneshot)
@@ -151,7 +151,9 @@ func decodeZinit(r reader, t *table, s *Service) {
 		p.Health, _ = r.argv(t, "", zKeyTest)
 		p.HealthInterval, p.HealthTimeout = DefaultHealthInterval, DefaultHealthTimeout
 	}
-	s.Requires, _ = r.strList(t, "", zKeyAfter, MaxDependencies)
+	var lines []int
+	s.Requires, lines = r.strList(t, "", zKeyAfter, MaxDependencies)
+	s.setDepLines(keyRequires, s.Requires, lines)
 	if sv, has := t.m[zKeySignal]; has {
 		st, isTable := sv.v.(*table)
 		if !isTable {

@@ -1,0 +1,45 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hero-systemd/hero-systemd/unitgen"
+)
+
+func init() { verbs = append(verbs, newCatCmd) }
+
+func newCatCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "cat NAME...",
+		Short: "Print the systemd unit generated for services",
+		Long: `cat prints the unit file hero generates for each service, like 'systemctl cat': the same
+unit herod hands to systemd as a transient unit (with the default output file; a real run
+appends to its job's own file).`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			set, err := loadValid(g)
+			if err != nil {
+				return err
+			}
+			dir, _ := filepath.Abs(g.configDir)
+			for i, name := range args {
+				svc := set.Service(name)
+				if svc == nil {
+					return noSuchService(g, name)
+				}
+				u, err := unitgen.Generate(set, svc, unitgen.Options{ConfigDir: dir})
+				if err != nil {
+					return exitWith(ExitFailure, err)
+				}
+				if i > 0 {
+					fmt.Fprintln(Stdout)
+				}
+				fmt.Fprint(Stdout, u.Text())
+			}
+			return nil
+		},
+	}
+}

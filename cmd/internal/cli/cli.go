@@ -1,0 +1,124 @@
+// Package cli implements heroctl: one file per verb, output through swappable writers so tests
+// capture it, and systemctl's exit codes.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, as systemctl (LSB) uses them.
+const (
+	ExitOK            = 0 // success; for is-active: active
+	ExitFailure       = 1 // generic failure; for is-failed: not failed
+	ExitNotActive     = 3 // the unit is not active
+	ExitNoSuchService = 4 // no such service
+)
+
+// Stdout and Stderr are where heroctl writes; tests swap them.
+var (
+	Stdout io.Writer = os.Stdout
+	Stderr io.Writer = os.Stderr
+)
+
+// exitError carries an exit code; its message (if any) is printed to stderr.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func exitWith(code int, err error) error { return &exitError{code: code, err: err} }
+
+// globals are the flags every verb shares.
+type globals struct {
+	configDir string
+	output    string // "text" or "json"
+	quiet     bool
+	noLegend  bool
+	noPager   bool
+	plain     bool
+	user      bool
+}
+
+func (g *globals) json() bool { return g.output == "json" }
+
+func newRoot(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "heroctl",
+		Short: "Control hero services running on systemd",
+		Long: `heroctl controls hero services (hero TOML and zinit YAML service configs) that herod runs
+as transient systemd units. It feels like systemctl: the same verbs, flags and exit codes
+(0 ok/active, 1 failure, 3 not active, 4 no such service).
+
+Offline verbs (validate, cat, list-dependencies, graph, stop --dry-run) read the config
+directory (--config-dir, $HERO_CONFIG_DIR, default /etc/hero/services) and need no daemon.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	defDir := os.Getenv("HERO_CONFIG_DIR")
+	if defDir == "" {
+		defDir = "/etc/hero/services"
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.configDir, "config-dir", defDir, "service config directory (env HERO_CONFIG_DIR)")
+	pf.StringVarP(&g.output, "output", "o", "text", "output format: text or json")
+	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print nothing; only the exit code tells")
+	pf.BoolVar(&g.noLegend, "no-legend", false, "omit headers and footers of listings")
+	pf.BoolVar(&g.noPager, "no-pager", false, "accepted for systemctl compatibility (heroctl never pages)")
+	pf.BoolVar(&g.plain, "plain", false, "plain output: no tree glyphs")
+	pf.BoolVar(&g.user, "user", false, "talk to the user's herod (session bus) instead of the system one")
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if g.output != "text" && g.output != "json" {
+			return exitWith(ExitFailure, fmt.Errorf("--output must be text or json, not %q", g.output))
+		}
+		return nil
+	}
+	for _, add := range verbs {
+		root.AddCommand(add(g))
+	}
+	return root
+}
+
+// verbs are registered by each verb's file.
+var verbs []func(*globals) *cobra.Command
+
+// Run runs heroctl with args and returns the process exit code.
+func Run(ctx context.Context, args []string) int {
+	g := &globals{}
+	root := newRoot(g)
+	root.SetArgs(args)
+	root.SetOut(Stdout)
+	root.SetErr(Stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && !g.quiet {
+			fmt.Fprintf(Stderr, "heroctl: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(Stderr, "heroctl: %v\n", err)
+	return ExitFailure
+}
+
+func printJSON(v any) error {
+	enc := json.NewEncoder(Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,125 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+func TestLimits(t *testing.T) {
+	many := make([]string, MaxDependencies+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("%q", fmt.Sprintf("d%d", i))
+	}
+	tests := []struct {
+		name, file, data, want string
+	}{
+		{"huge file", "big.toml", "exec = \"/bin/true\"\n" + strings.Repeat("# padding\n", MaxFileSize/10+1),
+			"big.toml: file is 65559 bytes; at most 65536 are allowed"},
+		{"too many dependencies", "web.toml", "exec = \"/bin/true\"\n[dependencies]\nrequires = [" + strings.Join(many, ",") + "]\n",
+			"web.toml:3: dependencies.requires: has 257 entries; at most 256 are allowed"},
+		{"long name", strings.Repeat("n", MaxNameLen+1) + ".toml", "exec = \"/bin/true\"\n",
+			"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn.toml: service name \"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn\" is longer than 48 bytes"},
+		{"NUL in argument", "web.toml", "exec = [\"/bin/echo\", \"a\\u0000b\"]\n",
+			"web.toml:1: exec: argument \"a\\x00b\": contains a NUL byte"},
+		{"control character in description", "web.toml", "exec = \"/bin/true\"\ndescription = \"a\\u0007b\"\n",
+			"web.toml:2: description: contains control character U+0007"},
+		{"duration too long", "web.toml", "exec = \"/bin/true\"\ntimeout = \"9999h\"\n",
+			"web.toml:2: timeout: duration \"9999h\" is longer than 720h0m0s"},
+		{"duration finer than microseconds", "web.toml", "exec = \"/bin/true\"\ntimeout = \"1ns\"\n",
+			"web.toml:2: timeout: duration \"1ns\" is finer than systemd's microseconds"},
+		{"health options without health", "web.toml", "exec = \"/bin/true\"\nhealth_interval = \"1s\"\n",
+			"web.toml:2: health_interval: has no effect without health"},
+		{"signal number out of range", "web.toml", "exec = \"/bin/true\"\nstop_signal = \"99\"\n",
+			"web.toml:2: stop_signal: signal number 99 is out of range 1..64"},
+		{"program with prefix character", "web.toml", "exec = \"-foo\"\n",
+			"web.toml:1: exec: program \"-foo\" starts with \"-\", which systemd reads as a prefix"},
+		{"dir not normalized", "web.toml", "exec = \"/bin/true\"\ndir = \"/srv/../etc\"\n",
+			"web.toml:2: dir: path \"/srv/../etc\" is not normalized (want \"/etc\")"},
+		{"yaml not a mapping", "web.yaml", "- a\n- b\n", "web.yaml:1: must be a mapping of keys to values"},
+		{"empty yaml", "web.yaml", "", "web.yaml: empty file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, probs := Parse(tt.file, []byte(tt.data))
+			var got []string
+			for _, p := range probs {
+				got = append(got, p.String())
+			}
+			if !contains(got, tt.want) {
+				t.Errorf("problems %q\nwant one %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadFSSkipsNonServiceFiles(t *testing.T) {
+	fsys := fstest.MapFS{
+		"web.toml":      {Data: []byte("exec = \"/bin/true\"\n")},
+		"README.md":     {Data: []byte("# not a service")},
+		".web.toml.swp": {Data: []byte("junk")},
+		"sub/x.toml":    {Data: []byte("junk")},
+	}
+	set, probs, err := LoadFS(fsys)
+	if err != nil || len(probs) != 0 {
+		t.Fatalf("LoadFS: %v %v", err, probs)
+	}
+	if len(set.Services) != 1 || set.Services[0].Name != "web" {
+		t.Fatalf("services %v, want [web]", set.Services)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	s, probs := Parse("web.toml", []byte("exec = \"/bin/true\"\nhealth = \"/bin/true\"\n"))
+	if len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	if s.Context != "default" || s.Status != WantIgnore || s.Main().Restart != RestartNo || s.Output != OutputCapture {
+		t.Errorf("defaults: %+v", s)
+	}
+	if s.Main().HealthInterval != time.Second || s.Main().HealthTimeout != 90*time.Second {
+		t.Errorf("health defaults %v %v", s.Main().HealthInterval, s.Main().HealthTimeout)
+	}
+}
+
+func TestSplitWords(t *testing.T) {
+	tests := map[string][]string{
+		`a b  c`:           {"a", "b", "c"},
+		`"a b" 'c d'`:      {"a b", "c d"},
+		`a\ b`:             {"a b"},
+		`"say \"hi\""`:     {`say "hi"`},
+		`'single \ stays'`: {`single \ stays`},
+		`x""y`:             {"xy"},
+		`""`:               {""},
+	}
+	for in, want := range tests {
+		got, err := SplitWords(in)
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(want) || len(got) != len(want) {
+			t.Errorf("SplitWords(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{`"open`, `'open`, `trailing\`} {
+		if _, err := SplitWords(bad); err == nil {
+			t.Errorf("SplitWords(%q) accepted", bad)
+		}
+	}
+}
+
+// BenchmarkBuild100kFiles measures parsing and validating a directory of 100k small TOML files
+// (the graph alone is measured in graphs).
+func BenchmarkBuild100kFiles(b *testing.B) {
+	files := make([]File, 100_000)
+	files[0] = File{Name: "root.toml", Data: []byte("exec = \"/bin/true\"\n")}
+	for i := 1; i < len(files); i++ {
+		files[i] = File{Name: fmt.Sprintf("s%06d.toml", i), Data: []byte(fmt.Sprintf("exec = [\"/usr/bin/sleep\", \"infinity\"]\n[dependencies]\nrequires = [\"root\"]\nafter = [\"s%06d\"]\n", max(1, i-1)))}
+	}
+	files[1].Data = []byte("exec = \"/bin/true\"\n[dependencies]\nrequires = [\"root\"]\n")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, probs := Build(files); len(probs) > 0 {
+			b.Fatal(probs[0])
+		}
+	}
+}

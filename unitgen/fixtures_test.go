@@ -1,0 +1,227 @@
+package unitgen_test
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/coreos/go-systemd/v22/unit"
+
+	"github.com/hero-systemd/hero-systemd/unitgen"
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
+)
+
+// Each folder under testdata/cases is a config directory. Its service files carry their own
+// assertions as comment lines, run here by one table runner:
+//
+//	## assert-valid                         the directory has no problems
+//	## assert-problem TEXT                  some problem line equals TEXT
+//	## assert-problem-count N               exactly N problems
+//	## assert-key-is SECTION KEY VALUE...   the rendered unit has KEY=VALUE in SECTION (each
+//	                                        VALUE one line of a repeated key)
+//	## assert-key-missing SECTION KEY       the rendered unit has no KEY in SECTION
+//	## assert-unit-name NAME                the generated unit is called NAME
+//	## assert-stop-plan W1 | W2 | ...       cascade stop waves of this service (space-separated names)
+//	## assert-start-plan W1 | W2 | ...      start waves of this service
+//
+// A file NAME.service next to NAME.toml is the exact expected unit text (a golden file).
+func TestFixtures(t *testing.T) {
+	dirs, err := filepath.Glob("testdata/cases/*")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) { runFixture(t, dir) })
+	}
+}
+
+type assertion struct {
+	file string
+	line int
+	verb string
+	args []string // the leading words the verb takes, then the rest of the line verbatim
+}
+
+// fixedWords is how many space-separated words each verb takes before its verbatim remainder.
+var fixedWords = map[string]int{"assert-key-is": 2, "assert-key-missing": 2}
+
+func runFixture(t *testing.T, dir string) {
+	set, probs, err := config.LoadFS(os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	problemLines := map[string]bool{}
+	for _, p := range probs {
+		problemLines[p.String()] = true
+	}
+	asserts := readAssertions(t, dir)
+	if len(asserts) == 0 {
+		t.Fatalf("%s carries no assertions", dir)
+	}
+	for _, a := range asserts {
+		where := a.file + ":" + itoa(a.line)
+		stem := strings.TrimSuffix(a.file, filepath.Ext(a.file))
+		switch a.verb {
+		case "assert-valid":
+			if len(probs) != 0 {
+				t.Errorf("%s: want no problems, got:\n%s", where, probs.Error())
+			}
+		case "assert-problem":
+			want := strings.Join(a.args, " ")
+			if !problemLines[want] {
+				t.Errorf("%s: want problem %q, got:\n%s", where, want, probs.Error())
+			}
+		case "assert-problem-count":
+			if itoa(len(probs)) != a.args[0] {
+				t.Errorf("%s: want %s problems, got %d:\n%s", where, a.args[0], len(probs), probs.Error())
+			}
+		case "assert-key-is", "assert-key-missing", "assert-unit-name":
+			u := generate(t, set, stem, dir)
+			if u == nil {
+				continue
+			}
+			if a.verb == "assert-unit-name" {
+				if u.Name != a.args[0] {
+					t.Errorf("%s: unit name %q, want %q", where, u.Name, a.args[0])
+				}
+				continue
+			}
+			got := unitValues(t, u.Text(), a.args[0], a.args[1])
+			if a.verb == "assert-key-missing" {
+				if len(got) != 0 {
+					t.Errorf("%s: want no %s in [%s], got %q", where, a.args[1], a.args[0], got)
+				}
+				continue
+			}
+			want := strings.Join(a.args[2:], " ")
+			if !containsString(got, want) {
+				t.Errorf("%s: want %s=%s in [%s], got %q", where, a.args[1], want, a.args[0], got)
+			}
+		case "assert-stop-plan", "assert-start-plan":
+			var waves [][]string
+			if a.verb == "assert-stop-plan" {
+				p, err := set.Graph.Stop(stem)
+				if err != nil {
+					t.Fatalf("%s: %v", where, err)
+				}
+				waves = p.Waves
+			} else {
+				p, err := set.Graph.Start(stem)
+				if err != nil {
+					t.Fatalf("%s: %v", where, err)
+				}
+				waves = p.Waves
+			}
+			if got, want := formatWaves(waves), strings.Join(a.args, " "); got != want {
+				t.Errorf("%s: %s = %q, want %q", where, a.verb, got, want)
+			}
+		default:
+			t.Errorf("%s: unknown assertion %q", where, a.verb)
+		}
+	}
+	// Golden files.
+	goldens, _ := filepath.Glob(filepath.Join(dir, "*.service"))
+	for _, gf := range goldens {
+		want, _ := os.ReadFile(gf)
+		u := generate(t, set, strings.TrimSuffix(filepath.Base(gf), ".service"), dir)
+		if u != nil && u.Text() != string(want) {
+			if os.Getenv("UPDATE_GOLDEN") == "1" {
+				_ = os.WriteFile(gf, []byte(u.Text()), 0o644)
+				continue
+			}
+			t.Errorf("%s: unit text differs from golden file (UPDATE_GOLDEN=1 rewrites it)\ngot:\n%s\nwant:\n%s", gf, u.Text(), want)
+		}
+	}
+	// Every unit that can be generated must say the same in text and in D-Bus properties.
+	if len(probs) == 0 {
+		for _, s := range set.Services {
+			u := generate(t, set, s.Name, dir)
+			checkPropertiesMatchText(t, u)
+		}
+	}
+}
+
+func generate(t *testing.T, set *config.Set, name, dir string) *unitgen.Unit {
+	t.Helper()
+	svc := set.Service(name)
+	if svc == nil {
+		t.Errorf("no service %q in %s", name, dir)
+		return nil
+	}
+	u, err := unitgen.Generate(set, svc, unitgen.Options{ConfigDir: "/etc/hero/services", ExitFile: "/var/lib/hero/jobs/x.exit", JobID: "42"})
+	if err != nil {
+		t.Errorf("generate %s: %v", name, err)
+		return nil
+	}
+	return u
+}
+
+func readAssertions(t *testing.T, dir string) []assertion {
+	var out []assertion
+	files, _ := os.ReadDir(dir)
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(dir, f.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		for n := 1; sc.Scan(); n++ {
+			line := strings.TrimSpace(sc.Text())
+			if !strings.HasPrefix(line, "## assert-") {
+				continue
+			}
+			rest := strings.TrimPrefix(line, "## ")
+			verb, rest, _ := strings.Cut(rest, " ")
+			var args []string
+			for i := 0; i < fixedWords[verb]; i++ {
+				var w string
+				w, rest, _ = strings.Cut(rest, " ")
+				args = append(args, w)
+			}
+			if rest != "" {
+				args = append(args, rest)
+			}
+			out = append(out, assertion{file: f.Name(), line: n, verb: verb, args: args})
+		}
+	}
+	return out
+}
+
+// unitValues parses unit text with go-systemd's parser and returns the values of section.key.
+func unitValues(t *testing.T, text, section, key string) []string {
+	t.Helper()
+	opts, err := unit.DeserializeOptions(strings.NewReader(text))
+	if err != nil {
+		t.Fatalf("generated unit does not parse: %v\n%s", err, text)
+	}
+	var out []string
+	for _, o := range opts {
+		if o.Section == section && o.Name == key {
+			out = append(out, o.Value)
+		}
+	}
+	return out
+}
+
+func formatWaves(waves [][]string) string {
+	parts := make([]string, len(waves))
+	for i, w := range waves {
+		parts[i] = strings.Join(w, " ")
+	}
+	return strings.Join(parts, " | ")
+}
+
+func containsString(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
