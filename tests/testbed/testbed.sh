@@ -97,7 +97,8 @@ ensure_rootfs() {
   echo "$target"
 }
 
-leader_of() { ps -o pid= --ppid "$1" 2>/dev/null | head -1 | tr -d ' '; }
+# The container's PID 1 is the nspawn process's child; none yet early in the boot.
+leader_of() { { ps -o pid= --ppid "$1" 2>/dev/null || true; } | head -1 | tr -d ' '; }
 
 in_container() {
   local leader=$1; shift
@@ -125,12 +126,15 @@ cmd_up() {
   nspawn_pid=$!
   echo "$nspawn_pid" >"$dir/nspawn.pid"
   deadline=$(( $(date +%s) + BOOT_TIMEOUT ))
+  # Early in the boot nspawn's child is a short-lived helper; the leader is the child that runs
+  # systemd.
   leader=""
-  while [ -z "$leader" ]; do
+  while :; do
     kill -0 "$nspawn_pid" 2>/dev/null || { tail -20 "$dir/console.log" >&2; cmd_down "$machine"; die "systemd-nspawn exited during boot"; }
     [ "$(date +%s)" -lt "$deadline" ] || { cmd_down "$machine"; die "no container leader after ${BOOT_TIMEOUT}s"; }
     leader=$(leader_of "$nspawn_pid")
-    [ -n "$leader" ] || sleep 0.05
+    if [ -n "$leader" ] && [ "$(cat "/proc/$leader/comm" 2>/dev/null)" = systemd ]; then break; fi
+    sleep 0.05
   done
   echo "$leader" >"$dir/leader"
   while :; do

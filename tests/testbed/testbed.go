@@ -1,0 +1,226 @@
+// Package testbed runs integration tests against a real systemd in a systemd-nspawn container.
+//
+// An integration package calls Main from its TestMain. On the host, Main builds hero's binaries,
+// boots a fresh container (testbed.sh up) with them and the compiled test binary bound in
+// read-only at /opt/hero, runs the test binary inside, and always halts the container. Inside,
+// the tests talk to the container's systemd over its system bus, as hero does in production.
+// systemd is never booted on the host's own root.
+package testbed
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
+)
+
+// Paths inside the container.
+const (
+	Root   = "/opt/hero"     // everything the host brings in, read-only
+	BinDir = "/opt/hero/bin" // herod, heroctl
+	SrcDir = "/opt/hero-src" // the repository, read-only (examples, fixtures)
+	inside = "HERO_TESTBED_INSIDE"
+)
+
+// Inside reports whether this process runs inside the testbed container.
+func Inside() bool { return os.Getenv(inside) == "1" }
+
+// Main runs the package's tests inside a fresh container and exits with their status.
+func Main(m *testing.M) {
+	if Inside() {
+		os.Exit(m.Run())
+	}
+	os.Exit(runOnHost())
+}
+
+func runOnHost() int {
+	if os.Geteuid() != 0 {
+		fmt.Fprintln(os.Stderr, "testbed: integration tests boot systemd-nspawn and must run as root")
+		return 1
+	}
+	src, err := moduleRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testbed:", err)
+		return 1
+	}
+	stage, err := os.MkdirTemp("", "hero-testbed-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testbed:", err)
+		return 1
+	}
+	defer os.RemoveAll(stage)
+	if err := stageBinaries(src, stage); err != nil {
+		fmt.Fprintln(os.Stderr, "testbed:", err)
+		return 1
+	}
+	script := filepath.Join(src, "tests", "testbed", "testbed.sh")
+	up := exec.Command("bash", script, "up", "--bind-ro", stage+":"+Root, "--bind-ro", src+":"+SrcDir)
+	up.Stderr = os.Stderr
+	out, err := up.Output()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "testbed: booting the container: %v\n", err)
+		return 1
+	}
+	info := parseKV(out)
+	machine := info["MACHINE"]
+	down := func() { _ = exec.Command("bash", script, "down", machine).Run() }
+	defer down()
+	// An interrupt must still halt the container.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		down()
+		os.Exit(130)
+	}()
+	fmt.Fprintf(os.Stderr, "testbed: %s up (leader %s) in %s ms\n", machine, info["LEADER"], info["BOOT_MS"])
+	args := append([]string{"exec", machine, "--", "env", inside + "=1",
+		"PATH=" + BinDir + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		Root + "/" + filepath.Base(os.Args[0])}, os.Args[1:]...)
+	run := exec.Command("bash", append([]string{script}, args...)...)
+	run.Stdout, run.Stderr = os.Stdout, os.Stderr
+	if err := run.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		fmt.Fprintln(os.Stderr, "testbed:", err)
+		return 1
+	}
+	return 0
+}
+
+// stageBinaries copies the running test binary and builds static hero binaries into dir.
+func stageBinaries(src, dir string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if err := copyFile(self, filepath.Join(dir, filepath.Base(os.Args[0]))); err != nil {
+		return fmt.Errorf("staging test binary: %w", err)
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "bin")+"/", "./cmd/...")
+	build.Dir = src
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("building hero binaries: %v\n%s", err, out)
+	}
+	return nil
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("finding the module root: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", errors.New("not inside the hero-systemd module")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+func parseKV(out []byte) map[string]string {
+	kv := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
+			kv[k] = v
+		}
+	}
+	return kv
+}
+
+// Systemd connects to the container's systemd over the system bus; closed when the test ends.
+func Systemd(t testing.TB) *sddbus.Conn {
+	t.Helper()
+	// The connection lives as long as this context (go-systemd hands it to godbus): cancel it
+	// only when the test is over.
+	ctx, cancel := context.WithCancel(context.Background())
+	conn, err := sddbus.NewSystemConnectionContext(ctx)
+	if err != nil {
+		cancel()
+		t.Fatalf("connecting to systemd: %v", err)
+	}
+	t.Cleanup(func() { conn.Close(); cancel() })
+	return conn
+}
+
+// Result is what a command printed and how it exited.
+type Result struct {
+	Stdout, Stderr string
+	Code           int
+}
+
+// Run runs a command inside the container (where the test runs) and returns its result; only
+// a failure to start it at all fails the test.
+func Run(t testing.TB, name string, args ...string) Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	res := Result{Stdout: stdout.String(), Stderr: stderr.String()}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		res.Code = ee.ExitCode()
+	default:
+		t.Fatalf("running %s: %v", name, err)
+	}
+	return res
+}
+
+// MustRun is Run that fails the test on a non-zero exit.
+func MustRun(t testing.TB, name string, args ...string) string {
+	t.Helper()
+	r := Run(t, name, args...)
+	if r.Code != 0 {
+		t.Fatalf("%s %s: exit %d\nstdout: %s\nstderr: %s", name, strings.Join(args, " "), r.Code, r.Stdout, r.Stderr)
+	}
+	return r.Stdout
+}
+
+// Eventually polls cond every 20ms until it holds or timeout passes.
+func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
