@@ -1,0 +1,98 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
+
+	"github.com/hero-systemd/hero-systemd/tests/testbed"
+	"github.com/hero-systemd/hero-systemd/unitgen"
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
+)
+
+// TestExampleStack runs the shipped example stack (packaging/examples) on real systemd: every
+// service started in its plan order, the crashing one's output and exit status kept, then a
+// cascade stop of the database taking down exactly its dependents. The demo prints its log.
+func TestExampleStack(t *testing.T) {
+	conn := testbed.Systemd(t)
+	dir := filepath.Join(testbed.SrcDir, "packaging", "examples")
+	set, probs, err := config.LoadFS(os.DirFS(dir))
+	if err != nil || len(probs) > 0 {
+		t.Fatalf("examples: %v\n%s", err, probs.Error())
+	}
+	state := t.TempDir()
+	unitOf := map[string]string{}
+	opts := func(name string) unitgen.Options {
+		return unitgen.Options{ConfigDir: dir,
+			OutputFile: filepath.Join(state, name+".log"), ExitFile: filepath.Join(state, name+".exit")}
+	}
+	start := func(name string) {
+		plan, err := set.Graph.Start(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, member := range plan.Order {
+			if _, ok := unitOf[member]; ok {
+				continue // already started by an earlier plan
+			}
+			u, result := startUnit(t, conn, set, member, opts(member))
+			unitOf[member] = u.Name
+			t.Logf("start %-8s -> %-32s job %s", member, u.Name, result)
+		}
+	}
+	for _, name := range []string{"web", "worker", "mailer", "cleanup"} {
+		start(name)
+	}
+	for _, name := range []string{"db", "api", "worker", "web", "cleanup"} {
+		if s := activeState(t, conn, unitOf[name]); s != "active" {
+			t.Errorf("%s is %s, want active", name, s)
+		}
+	}
+	testbed.Eventually(t, 5*time.Second, "mailer failed", func() bool { return activeState(t, conn, unitOf["mailer"]) == "failed" })
+	if got := unitProp(t, conn, unitOf["mailer"], "Service", "ExecMainStatus"); got != int32(3) {
+		t.Errorf("mailer ExecMainStatus %v, want 3", got)
+	}
+	out := readFile(filepath.Join(state, "mailer.log"))
+	if !strings.Contains(out, "fatal: no route to SMTP relay") {
+		t.Errorf("mailer output not kept: %q", out)
+	}
+	t.Logf("mailer crashed: exit record %q, output:\n%s", readFile(filepath.Join(state, "mailer.exit")), out)
+
+	plan, _ := set.Graph.Stop("db")
+	t.Logf("cascade stop of db: waves %v", plan.Waves)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ch := make(chan string, 1)
+	began := time.Now()
+	if _, err := conn.StopUnitContext(ctx, unitOf["db"], "replace", ch); err != nil {
+		t.Fatal(err)
+	}
+	<-ch
+	t.Logf("systemd stopped db and its dependents in %s", time.Since(began).Round(time.Millisecond))
+	for _, name := range plan.Order {
+		if name == "mailer" {
+			continue // already failed
+		}
+		if s := stateOrGone(t, conn, unitOf[name]); s == "active" {
+			t.Errorf("%s still active after the cascade", name)
+		}
+		t.Logf("  %-8s exit record: %s", name, readFile(filepath.Join(state, name+".exit")))
+	}
+	if s := activeState(t, conn, unitOf["cleanup"]); s != "active" {
+		t.Errorf("independent cleanup is %s after stopping db, want active", s)
+	}
+}
+
+func stateOrGone(t *testing.T, conn *sddbus.Conn, unit string) string {
+	if unitProp(t, conn, unit, "", "LoadState") == "not-found" {
+		return "gone"
+	}
+	return activeState(t, conn, unit)
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# tests/run.sh: every test tier of hero-systemd, as the README's test command.
+#   1. pure tier: go vet + go test ./... (config, graphs, unitgen, cli; no host access)
+#   2. fuzz smoke: each fuzz target for a few seconds (HERO_FUZZTIME, default 5s)
+#   3. integration tier: real systemd in a systemd-nspawn container (tests/testbed), as root
+# It installs what it needs (systemd-container, debootstrap; the rootfs is built once and cached)
+# and leaves no container behind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CGO_ENABLED=0 GOFLAGS=${GOFLAGS:--mod=mod}
+FUZZTIME=${HERO_FUZZTIME:-5s}
+
+step() { printf '\n==> %s\n' "$*"; }
+
+command -v go >/dev/null || { echo "tests/run.sh: Go is required (https://go.dev/doc/install)" >&2; exit 1; }
+
+step "pure tier: go vet ./... && go test ./..."
+go vet ./...
+go vet -tags integration ./tests/...
+go test -count=1 ./...
+
+step "fuzz smoke ($FUZZTIME per target)"
+for target in unitgen/config:FuzzParseTOML unitgen/config:FuzzParseYAML unitgen/config:FuzzSplitWords graphs:FuzzBuild; do
+  pkg=${target%%:*} name=${target##*:}
+  go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "./$pkg" 2>&1 | tail -1 | sed "s|^|$name: |"
+done
+
+step "integration tier: real systemd in a container"
+if [ "$(id -u)" != 0 ]; then
+  echo "tests/run.sh: the integration tier boots systemd-nspawn and must run as root" >&2
+  exit 1
+fi
+bash tests/testbed/testbed.sh ensure >/dev/null
+log=$(mktemp)
+set +e
+go test -count=1 -tags integration -v ./tests/... >"$log" 2>&1
+status=$?
+set -e
+cat "$log"
+rm -f "$log"
+left=$(bash tests/testbed/testbed.sh list)
+if [ -n "$left" ]; then
+  echo "tests/run.sh: containers left behind: $left" >&2
+  exit 1
+fi
+exit "$status"
