@@ -22,7 +22,12 @@ go test -count=1 ./...
 step "fuzz smoke ($FUZZTIME per target)"
 for target in unitgen/config:FuzzParseTOML unitgen/config:FuzzParseYAML unitgen/config:FuzzSplitWords graphs:FuzzBuild; do
   pkg=${target%%:*} name=${target##*:}
-  go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "./$pkg" 2>&1 | tail -1 | sed "s|^|$name: |"
+  out=$(go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "./$pkg" 2>&1) || {
+    echo "$out"
+    echo "tests/run.sh: fuzz target $name failed (a failing input is saved under $pkg/testdata/fuzz/$name)" >&2
+    exit 1
+  }
+  echo "$name: $(grep -E '^fuzz: elapsed' <<<"$out" | tail -1)"
 done
 
 step "integration tier: real systemd in a container"
