@@ -1,0 +1,66 @@
+package jobdb
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// migrations are applied in order, each once, each in its own transaction. Never edit one that
+// has shipped: append a new one. (GORM's AutoMigrate is not used: it rebuilds tables for some
+// column changes, and the DROP in that rebuild can cascade.)
+var migrations = []string{
+	// 1: the jobs table and its service index.
+	`CREATE TABLE jobs (
+		id            INTEGER PRIMARY KEY AUTOINCREMENT,
+		service_id    TEXT    NOT NULL,
+		context       TEXT    NOT NULL,
+		unit          TEXT    NOT NULL,
+		invocation_id TEXT    NOT NULL DEFAULT '',
+		phase         TEXT    NOT NULL,
+		main_pid      INTEGER NOT NULL DEFAULT 0,
+		exit_code     INTEGER,
+		signal        TEXT    NOT NULL DEFAULT '',
+		result        TEXT    NOT NULL DEFAULT '',
+		started_at    DATETIME NOT NULL,
+		ended_at      DATETIME,
+		restarts      INTEGER NOT NULL DEFAULT 0,
+		output_file   TEXT    NOT NULL DEFAULT '',
+		output        BLOB
+	);
+	CREATE INDEX jobs_service_phase ON jobs (service_id, phase);
+	CREATE INDEX jobs_active ON jobs (phase) WHERE phase IN ('running', 'retrying');`,
+}
+
+// SchemaVersion is the version a ledger has once Open returns.
+var SchemaVersion = len(migrations)
+
+func (db *DB) migrate(ctx context.Context) error {
+	g := db.gorm.WithContext(ctx)
+	if err := g.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, applied_at DATETIME NOT NULL)`).Error; err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var current int
+	if err := g.Raw(`SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current).Error; err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if current > len(migrations) {
+		return fmt.Errorf("ledger schema version %d is newer than this hero (%d): refusing to touch it", current, len(migrations))
+	}
+	for v := current + 1; v <= len(migrations); v++ {
+		err := g.Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec(migrations[v-1]).Error; err != nil {
+				return err
+			}
+			return tx.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, v, time.Now().UTC()).Error
+		})
+		if err != nil {
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+		db.log.Info("job ledger migrated", "version", v)
+	}
+	return nil
+}
