@@ -69,6 +69,7 @@ type Ledger interface {
 	Latest(ctx context.Context, service string) (*Job, error)
 	Active(ctx context.Context) ([]Job, error)
 	Update(ctx context.Context, id int64, change func(*Job) error) (*Job, error)
+	UpdateAll(ctx context.Context, changes map[int64]func(*Job) error) error
 	PruneInactive(ctx context.Context, service string) (int64, error)
 	DeleteService(ctx context.Context, service string) (int64, error)
 	Close() error
@@ -205,6 +206,40 @@ func (db *DB) Update(ctx context.Context, id int64, change func(*Job) error) (*J
 		return nil, fmt.Errorf("update job %d: %w", id, err)
 	}
 	return &j, nil
+}
+
+// UpdateAll applies every change in one IMMEDIATE transaction: a cascade's jobs are recorded
+// all together or not at all. Jobs that no longer exist are skipped.
+func (db *DB) UpdateAll(ctx context.Context, changes map[int64]func(*Job) error) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for id, change := range changes {
+			var j Job
+			if err := tx.First(&j, id).Error; err != nil {
+				if errors.Is(err, gorm.ErrRecordNotFound) {
+					continue
+				}
+				return err
+			}
+			if err := change(&j); err != nil {
+				return err
+			}
+			j.ID = id
+			if len(j.Output) > MaxOutput {
+				j.Output = j.Output[len(j.Output)-MaxOutput:]
+			}
+			if err := tx.Save(&j).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("update %d jobs: %w", len(changes), err)
+	}
+	return nil
 }
 
 // PruneInactive deletes the service's jobs in every phase but running/retrying, as starting a

@@ -213,6 +213,15 @@ func MustRun(t testing.TB, name string, args ...string) string {
 	return r.Stdout
 }
 
+// Self returns a command that runs one test of the running test binary again, in a process of
+// its own, with extra environment: for tests that kill a process mid-work.
+func Self(test string, env ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = os.Stderr
+	return cmd
+}
+
 // Eventually polls cond every 20ms until it holds or timeout passes.
 func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()

@@ -1,0 +1,191 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hero-systemd/hero-systemd/jobdb"
+	"github.com/hero-systemd/hero-systemd/unitgen"
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
+)
+
+// A service's state, derived from its unit in systemd and its last job.
+const (
+	StateRunning    = "running"    // its unit is active
+	StateActivating = "activating" // starting, waiting for its health check, or restarting
+	StateSuccess    = "success"    // its last run ended well (a oneshot that finished is also up)
+	StateFailed     = "failed"     // its last run failed
+	StateStopped    = "stopped"    // its last run was stopped
+	StateInactive   = "inactive"   // never run (or its jobs were removed)
+	StateBlocked    = "blocked"    // not running, and a conflicting service runs: it cannot start now
+)
+
+// Status is a service's state and what it is made of.
+type Status struct {
+	Service     string     `json:"service"`
+	Context     string     `json:"context"`
+	Unit        string     `json:"unit"`
+	Description string     `json:"description"`
+	State       string     `json:"state"`        // see the State constants
+	LoadState   string     `json:"load_state"`   // systemd's LoadState of the unit
+	ActiveState string     `json:"active_state"` // systemd's ActiveState
+	SubState    string     `json:"sub_state"`    // systemd's SubState
+	Requires    []string   `json:"requires"`
+	After       []string   `json:"after"`
+	Conflicts   []string   `json:"conflicts"`
+	BlockedBy   string     `json:"blocked_by,omitempty"` // the running conflicting service, when blocked
+	LastJob     *jobdb.Job `json:"last_job,omitempty"`
+}
+
+// Up reports whether the service counts as up (its unit is active or starting).
+func (s Status) Up() bool { return up(s.ActiveState) }
+
+// refresh reconciles before a read when no mutation is in progress; a read never waits for a
+// long stop to finish.
+func (b *Bridge) refresh(ctx context.Context, only map[string]bool) {
+	if !b.mu.TryLock() {
+		return
+	}
+	defer b.mu.Unlock()
+	if err := b.reconcile(ctx, only); err != nil {
+		b.log.Warn("reconcile before a read failed", "err", err)
+	}
+}
+
+// Status returns one service's status.
+func (b *Bridge) Status(ctx context.Context, name string) (Status, error) {
+	if _, err := b.service(name); err != nil {
+		return Status{}, err
+	}
+	b.refresh(ctx, map[string]bool{name: true})
+	list, err := b.statuses(ctx, []string{name})
+	if err != nil {
+		return Status{}, err
+	}
+	return list[0], nil
+}
+
+// List returns the status of every service, sorted by name.
+func (b *Bridge) List(ctx context.Context) ([]Status, error) {
+	b.refresh(ctx, nil)
+	set := b.Config()
+	names := make([]string, len(set.Services))
+	for i, s := range set.Services {
+		names[i] = s.Name
+	}
+	return b.statuses(ctx, names)
+}
+
+func (b *Bridge) statuses(ctx context.Context, names []string) ([]Status, error) {
+	set := b.Config()
+	unitOf := func(s *config.Service) string { return unitgen.UnitName(s.Context, s.Name) }
+	var units []string
+	for _, n := range names {
+		s := set.Service(n)
+		units = append(units, unitOf(s))
+		for _, c := range set.Graph.Conflicts(n) {
+			units = append(units, unitOf(set.Service(c)))
+		}
+	}
+	states, err := b.states(ctx, units)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Status, 0, len(names))
+	for _, n := range names {
+		s := set.Service(n)
+		u := states[unitOf(s)]
+		st := Status{Service: n, Context: s.Context, Unit: u.Name, Description: s.Description,
+			LoadState: u.LoadState, ActiveState: u.ActiveState, SubState: u.SubState,
+			Requires: nonNil(set.Graph.Requires(n)), After: nonNil(set.Graph.After(n)), Conflicts: nonNil(set.Graph.Conflicts(n))}
+		if j, err := b.ledger.Latest(ctx, n); err == nil {
+			j.Output = nil
+			st.LastJob = j
+		} else if !errors.Is(err, jobdb.ErrNotFound) {
+			return nil, err
+		}
+		st.State = deriveState(u.ActiveState, u.SubState, st.LastJob)
+		if !up(u.ActiveState) {
+			for _, c := range st.Conflicts {
+				if up(states[unitOf(set.Service(c))].ActiveState) {
+					st.State, st.BlockedBy = StateBlocked, c
+					break
+				}
+			}
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func deriveState(active, sub string, last *jobdb.Job) string {
+	switch active {
+	case "active", "reloading", "deactivating":
+		if sub == "exited" {
+			return StateSuccess
+		}
+		return StateRunning
+	case "activating":
+		return StateActivating
+	case "failed":
+		return StateFailed
+	}
+	if last == nil {
+		return StateInactive
+	}
+	switch last.Phase {
+	case jobdb.PhaseSucceeded:
+		return StateSuccess
+	case jobdb.PhaseFailed:
+		return StateFailed
+	case jobdb.PhaseCancelled:
+		return StateStopped
+	}
+	return StateInactive
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Jobs returns a service's jobs, newest first.
+func (b *Bridge) Jobs(ctx context.Context, name string) ([]jobdb.Job, error) {
+	if _, err := b.service(name); err != nil {
+		return nil, err
+	}
+	b.refresh(ctx, map[string]bool{name: true})
+	return b.ledger.Jobs(ctx, name)
+}
+
+// Output returns the output kept for a job of name (its latest when id is 0): the live tail of
+// the output file while it runs, the tail saved in the ledger once it ended.
+func (b *Bridge) Output(ctx context.Context, name string, id int64) (*jobdb.Job, []byte, error) {
+	if _, err := b.service(name); err != nil {
+		return nil, nil, err
+	}
+	b.refresh(ctx, map[string]bool{name: true})
+	var j *jobdb.Job
+	var err error
+	if id == 0 {
+		j, err = b.ledger.Latest(ctx, name)
+	} else {
+		j, err = b.ledger.Get(ctx, id)
+		if err == nil && j.ServiceID != name {
+			err = fmt.Errorf("job %d belongs to %s, not %s: %w", id, j.ServiceID, name, jobdb.ErrNotFound)
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	out := j.Output
+	if j.Phase.Active() || j.Phase == jobdb.PhasePending {
+		output, _ := b.serviceFiles(name)
+		out = readTail(output)
+	}
+	j.Output = nil
+	return j, out, nil
+}

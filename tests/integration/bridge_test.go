@@ -1,0 +1,550 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hero-systemd/hero-systemd/bridge"
+	"github.com/hero-systemd/hero-systemd/jobdb"
+	"github.com/hero-systemd/hero-systemd/tests/testbed"
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
+)
+
+// world is one test's bridge, ledger and services, in a context of its own so that unit names
+// never collide between tests sharing the container.
+type world struct {
+	t      *testing.T
+	b      *bridge.Bridge
+	ledger *jobdb.DB
+	state  string
+	order  string // file that stopping services append their names to
+	ctx    context.Context
+}
+
+var contextRe = regexp.MustCompile(`[^a-z0-9_]`)
+
+// orderFile stands for the world's order file in service configs; newWorld substitutes it.
+const orderFile = "@ORDER@"
+
+// svc is a long-running service that appends its name to the order file when it is stopped.
+func svc(name string, requires, after []string) string {
+	return fmt.Sprintf(`exec = ["/bin/sh", "-c", "trap 'echo %s >> %s; exit 0' TERM; echo %s up; while :; do sleep 0.05; done"]
+[dependencies]
+requires = %s
+after = %s
+`, name, orderFile, name, tomlList(requires), tomlList(after))
+}
+
+func tomlList(l []string) string {
+	q := make([]string, len(l))
+	for i, s := range l {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+func newWorld(t *testing.T, files map[string]string) *world {
+	t.Helper()
+	ctxName := strings.ToLower(contextRe.ReplaceAllString(strings.ToLower(t.Name()), "_"))
+	if len(ctxName) > 32 {
+		ctxName = ctxName[len(ctxName)-32:]
+	}
+	ctxName = strings.TrimLeft(ctxName, "_")
+	dir := t.TempDir()
+	order := filepath.Join(dir, "order")
+	var fs []config.File
+	for name, data := range files {
+		data = strings.ReplaceAll(data, orderFile, order)
+		if strings.HasSuffix(name, ".toml") {
+			data = fmt.Sprintf("context = %q\n", ctxName) + data
+		}
+		fs = append(fs, config.File{Name: name, Data: []byte(data)})
+	}
+	set, probs := config.Build(fs)
+	if len(probs) > 0 {
+		t.Fatalf("config problems:\n%s", probs.Error())
+	}
+	ledger, err := jobdb.Open(context.Background(), filepath.Join(dir, "jobs.db"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{t: t, ledger: ledger, state: dir, order: order, ctx: context.Background()}
+	w.b = bridge.New(testbed.Systemd(t), ledger, set, bridge.Options{StateDir: dir, ConfigDir: "/etc/hero/services"})
+	t.Cleanup(func() {
+		for _, s := range set.Services {
+			_, _ = w.b.Stop(context.Background(), s.Name, false)
+		}
+		ledger.Close()
+	})
+	return w
+}
+
+func (w *world) start(name string) bridge.StartReply {
+	w.t.Helper()
+	r, err := w.b.Start(w.ctx, name, true)
+	if err != nil {
+		w.t.Fatalf("start %s: %v", name, err)
+	}
+	return r
+}
+
+func (w *world) stop(name string, removeJobs bool) bridge.StopReply {
+	w.t.Helper()
+	r, err := w.b.Stop(w.ctx, name, removeJobs)
+	if err != nil {
+		w.t.Fatalf("stop %s: %v", name, err)
+	}
+	return r
+}
+
+func (w *world) status(name string) bridge.Status {
+	w.t.Helper()
+	s, err := w.b.Status(w.ctx, name)
+	if err != nil {
+		w.t.Fatalf("status %s: %v", name, err)
+	}
+	return s
+}
+
+func (w *world) jobs(name string) []jobdb.Job {
+	w.t.Helper()
+	j, err := w.b.Jobs(w.ctx, name)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return j
+}
+
+func (w *world) stopOrder() []string {
+	return strings.Fields(readFile(w.order))
+}
+
+func (w *world) wantUp(names ...string) {
+	w.t.Helper()
+	for _, n := range names {
+		if s := w.status(n); !s.Up() {
+			w.t.Errorf("%s is %s (%s/%s), want running", n, s.State, s.ActiveState, s.SubState)
+		}
+	}
+}
+
+func (w *world) wantDown(names ...string) {
+	w.t.Helper()
+	for _, n := range names {
+		if s := w.status(n); s.Up() {
+			w.t.Errorf("%s is still %s", n, s.ActiveState)
+		}
+	}
+}
+
+// A <- B <- C: stopping A stops C, B, A, in that order, within a bounded time.
+func TestCascadeStopChain(t *testing.T) {
+	w := newWorld(t, map[string]string{
+		"a.toml": svc("a", nil, nil),
+		"b.toml": svc("b", []string{"a"}, nil),
+		"c.toml": svc("c", []string{"b"}, nil),
+	})
+	r := w.start("c")
+	if !reflect.DeepEqual(r.Started, []string{"a", "b", "c"}) {
+		t.Fatalf("started %v, want [a b c]", r.Started)
+	}
+	w.wantUp("a", "b", "c")
+	began := time.Now()
+	sr := w.stop("a", false)
+	if took := time.Since(began); took > 10*time.Second {
+		t.Errorf("cascade took %s", took)
+	}
+	if !sr.OK || sr.Cancelled != 3 || !reflect.DeepEqual(sr.StoppedDependents, []string{"c", "b"}) {
+		t.Errorf("stop reply %+v, want ok, cancelled 3, stopped_dependents [c b]", sr)
+	}
+	if got := w.stopOrder(); !reflect.DeepEqual(got, []string{"c", "b", "a"}) {
+		t.Errorf("services stopped in order %v, want [c b a]", got)
+	}
+	w.wantDown("a", "b", "c")
+	for _, n := range []string{"a", "b", "c"} {
+		if s := w.status(n); s.State != bridge.StateStopped || s.LastJob == nil || s.LastJob.Phase != jobdb.PhaseCancelled || s.LastJob.EndedAt == nil {
+			t.Errorf("%s after stop: state %s, job %+v", n, s.State, s.LastJob)
+		}
+	}
+}
+
+func TestCascadeStopDiamond(t *testing.T) {
+	w := newWorld(t, map[string]string{
+		"d.toml": svc("d", nil, nil),
+		"b.toml": svc("b", []string{"d"}, nil),
+		"c.toml": svc("c", []string{"d"}, nil),
+		"a.toml": svc("a", []string{"b", "c"}, nil),
+	})
+	w.start("a")
+	sr := w.stop("d", false)
+	if !reflect.DeepEqual(sr.StoppedDependents, []string{"a", "b", "c"}) || sr.Cancelled != 4 {
+		t.Errorf("stop reply %+v", sr)
+	}
+	order := w.stopOrder()
+	if len(order) != 4 || order[0] != "a" || order[3] != "d" {
+		t.Errorf("stop order %v: a first, d last", order)
+	}
+	w.wantDown("a", "b", "c", "d")
+}
+
+func TestAfterOnlyDoesNotCascade(t *testing.T) {
+	w := newWorld(t, map[string]string{
+		"y.toml":    svc("y", nil, nil),
+		"x.toml":    svc("x", nil, []string{"y"}),
+		"lone.toml": svc("lone", nil, nil),
+	})
+	if r := w.start("x"); !reflect.DeepEqual(r.Started, []string{"x"}) {
+		t.Errorf("starting x started %v: after must not pull y in", r.Started)
+	}
+	w.start("y")
+	w.start("lone")
+	sr := w.stop("y", false)
+	if len(sr.StoppedDependents) != 0 || sr.Cancelled != 1 {
+		t.Errorf("stop reply %+v", sr)
+	}
+	w.wantUp("x", "lone")
+	w.wantDown("y")
+}
+
+func TestConflictBlocksStartAndLeavesOthersAlone(t *testing.T) {
+	w := newWorld(t, map[string]string{
+		"x.toml": svc("x", nil, nil) + "conflicts = [\"y\"]\n",
+		"y.toml": svc("y", nil, nil),
+		"z.toml": svc("z", nil, nil),
+	})
+	w.start("y")
+	w.start("z")
+	_, err := w.b.Start(w.ctx, "x", true)
+	var ce *bridge.ConflictError
+	if !errors.As(err, &ce) || ce.Service != "x" || ce.Conflicting != "y" {
+		t.Fatalf("start x = %v, want a ConflictError naming y", err)
+	}
+	if !strings.Contains(err.Error(), "conflicts with y") {
+		t.Errorf("error %q does not name y", err)
+	}
+	if len(w.jobs("x")) != 0 {
+		t.Errorf("a blocked start created jobs: %+v", w.jobs("x"))
+	}
+	if s := w.status("x"); s.State != bridge.StateBlocked || s.BlockedBy != "y" {
+		t.Errorf("x status %s blocked by %q, want blocked by y", s.State, s.BlockedBy)
+	}
+	w.wantUp("y", "z")
+	// Conflicts are symmetric: y cannot start while x runs either.
+	w.stop("y", false)
+	w.start("x")
+	if _, err := w.b.Start(w.ctx, "y", true); !errors.As(err, &ce) {
+		t.Errorf("start y while x runs = %v, want ConflictError", err)
+	}
+}
+
+func TestStartPrunesStaleJobsOnly(t *testing.T) {
+	w := newWorld(t, map[string]string{
+		"flaky.toml": `exec = ["/bin/sh", "-c", "echo run; sleep 0.2; exit 1"]`,
+		"other.toml": svc("other", nil, nil),
+	})
+	w.start("other")
+	otherJob := w.jobs("other")[0]
+	var last int64
+	for i := 0; i < 3; i++ {
+		r := w.start("flaky")
+		last = r.Jobs["flaky"]
+		testbed.Eventually(t, 5*time.Second, "flaky failed", func() bool { return w.status("flaky").State == bridge.StateFailed })
+	}
+	jobs := w.jobs("flaky")
+	if len(jobs) != 1 || jobs[0].ID != last {
+		t.Errorf("flaky jobs %+v: want only the latest (%d); start prunes the inactive ones", jobs, last)
+	}
+	oj := w.jobs("other")
+	if len(oj) != 1 || oj[0].ID != otherJob.ID || oj[0].Phase != jobdb.PhaseRunning {
+		t.Errorf("other service's jobs were touched: %+v", oj)
+	}
+}
+
+func TestStopKeepsJobsAndRemoveJobsOnlyOwn(t *testing.T) {
+	w := newWorld(t, map[string]string{
+		"a.toml": svc("a", nil, nil),
+		"b.toml": svc("b", []string{"a"}, nil),
+	})
+	w.start("b")
+	w.stop("a", false)
+	if len(w.jobs("a")) != 1 || len(w.jobs("b")) != 1 {
+		t.Fatalf("stop deleted jobs: a %v, b %v", w.jobs("a"), w.jobs("b"))
+	}
+	w.start("b")
+	sr := w.stop("a", true)
+	if sr.RemovedJobs != 1 || len(w.jobs("a")) != 0 {
+		t.Errorf("remove_jobs: reply %+v, a jobs %v; want a's job removed", sr, w.jobs("a"))
+	}
+	if len(w.jobs("b")) != 1 {
+		t.Errorf("dependent b lost its jobs: %v", w.jobs("b"))
+	}
+}
+
+func TestRestart(t *testing.T) {
+	w := newWorld(t, map[string]string{
+		"a.toml":   svc("a", nil, nil),
+		"b.toml":   svc("b", []string{"a"}, nil),
+		"c.toml":   svc("c", []string{"a"}, nil),
+		"one.toml": svc("one", nil, nil),
+	})
+	w.start("b") // a and b run; c does not
+	before := w.jobs("a")[0].ID
+	r, err := w.b.Restart(w.ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(r.Restarted, []string{"b"}) {
+		t.Errorf("restarted dependents %v, want [b] (c was not running)", r.Restarted)
+	}
+	w.wantUp("a", "b")
+	w.wantDown("c")
+	if jobs := w.jobs("a"); len(jobs) != 1 || jobs[0].ID == before {
+		t.Errorf("a's jobs after restart %+v: want one new job, the old one pruned", jobs)
+	}
+	// Restart of a stopped service starts it, clearing old jobs.
+	w.start("one")
+	w.stop("one", false)
+	if _, err := w.b.Restart(w.ctx, "one"); err != nil {
+		t.Fatal(err)
+	}
+	if jobs := w.jobs("one"); len(jobs) != 1 || jobs[0].Phase != jobdb.PhaseRunning {
+		t.Errorf("one's jobs after restart: %+v", jobs)
+	}
+}
+
+func TestCrashOutputKeptAfterStop(t *testing.T) {
+	w := newWorld(t, map[string]string{
+		"crash.toml": `exec = ["/bin/sh", "-c", "echo starting; echo 'fatal: config missing' >&2; sleep 0.2; exit 3"]`,
+	})
+	w.start("crash")
+	testbed.Eventually(t, 5*time.Second, "crash failed", func() bool { return w.status("crash").State == bridge.StateFailed })
+	sr := w.stop("crash", false)
+	if !sr.OK || sr.Cancelled != 0 {
+		t.Errorf("stop of a crashed service: %+v, want ok with cancelled 0", sr)
+	}
+	j, out, err := w.b.Output(w.ctx, "crash", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Phase != jobdb.PhaseFailed || j.ExitCode == nil || *j.ExitCode != 3 || j.Result != "exit-code" {
+		t.Errorf("job %+v, want failed exit-code 3", j)
+	}
+	if !strings.Contains(string(out), "starting\nfatal: config missing") {
+		t.Errorf("output %q", out)
+	}
+	if s := w.status("crash"); s.State != bridge.StateFailed {
+		t.Errorf("state after stop %s, want failed (why it died stays visible)", s.State)
+	}
+}
+
+func TestStartFailureIsReported(t *testing.T) {
+	w := newWorld(t, map[string]string{"ghost.toml": `exec = "/nonexistent/binary"`})
+	_, err := w.b.Start(w.ctx, "ghost", true)
+	var se *bridge.StartError
+	if !errors.As(err, &se) || se.JobResult != "failed" || se.Job == nil || se.Job.Phase != jobdb.PhaseFailed {
+		t.Fatalf("start = %v, want a StartError with a failed job", err)
+	}
+	if se.Job.ExitCode == nil || *se.Job.ExitCode != 203 {
+		t.Errorf("exit code %v, want 203 (systemd's EXIT_EXEC)", se.Job.ExitCode)
+	}
+}
+
+func TestIdempotentStopAndUnknownService(t *testing.T) {
+	w := newWorld(t, map[string]string{"a.toml": svc("a", nil, nil)})
+	for i := 0; i < 2; i++ {
+		if sr := w.stop("a", false); !sr.OK || sr.Cancelled != 0 {
+			t.Errorf("stop of a stopped service: %+v", sr)
+		}
+	}
+	if _, err := w.b.Stop(w.ctx, "nope", false); !errors.Is(err, bridge.ErrNoSuchService) {
+		t.Errorf("stop nope = %v, want ErrNoSuchService", err)
+	}
+	if _, err := w.b.Start(w.ctx, "nope", true); !errors.Is(err, bridge.ErrNoSuchService) {
+		t.Errorf("start nope = %v", err)
+	}
+	if r := w.start("a"); len(r.Started) != 1 {
+		t.Fatal(r)
+	}
+	if r := w.start("a"); !r.AlreadyRunning || len(r.Started) != 0 {
+		t.Errorf("second start %+v, want already_running", r)
+	}
+}
+
+// A dependency that crashed leaves its unit loaded (its running dependent references it); it
+// must still start again.
+func TestDependencyStartsAgainAfterCrash(t *testing.T) {
+	w := newWorld(t, map[string]string{
+		"db.toml":  svc("db", nil, nil),
+		"api.toml": svc("api", []string{"db"}, nil),
+	})
+	w.start("api")
+	if err := w.b.Kill(w.ctx, "db", 9); err != nil {
+		t.Fatal(err)
+	}
+	testbed.Eventually(t, 5*time.Second, "db failed", func() bool { return w.status("db").State == bridge.StateFailed })
+	w.wantUp("api")
+	if j := w.jobs("db")[0]; j.Signal != "SIGKILL" || j.Phase != jobdb.PhaseFailed {
+		t.Errorf("db job after kill -9: %+v", j)
+	}
+	r := w.start("db")
+	if !reflect.DeepEqual(r.Started, []string{"db"}) {
+		t.Errorf("started %v", r.Started)
+	}
+	w.wantUp("db", "api")
+	// And the cascade still holds.
+	sr := w.stop("db", false)
+	if !reflect.DeepEqual(sr.StoppedDependents, []string{"api"}) {
+		t.Errorf("stop reply %+v", sr)
+	}
+	w.wantDown("db", "api")
+}
+
+func TestKillNotRunning(t *testing.T) {
+	w := newWorld(t, map[string]string{"a.toml": svc("a", nil, nil)})
+	if err := w.b.Kill(w.ctx, "a", 15); !errors.Is(err, bridge.ErrNotRunning) {
+		t.Errorf("kill of a stopped service = %v, want ErrNotRunning", err)
+	}
+}
+
+// The bridge is killed with SIGKILL while a service runs; the service ends meanwhile; a new
+// bridge on the same ledger records the end from the exit record and the output file.
+func TestExitsAreNeverLost(t *testing.T) {
+	if dir := os.Getenv("HERO_BRIDGE_CHILD"); dir != "" {
+		bridgeChild(t, dir)
+		return
+	}
+	dir := t.TempDir()
+	cmd := testbed.Self("TestExitsAreNeverLost", "HERO_BRIDGE_CHILD="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	n, _ := out.Read(buf) // the child prints "started" once both services run
+	if !strings.Contains(string(buf[:n]), "started") {
+		t.Fatalf("child said %q", buf[:n])
+	}
+	cmd.Process.Kill() // SIGKILL: no chance to record anything
+	cmd.Wait()
+	time.Sleep(1500 * time.Millisecond) // "ender" exits 7 after 1s
+
+	w := reopenWorld(t, dir)
+	if err := w.b.Reconcile(w.ctx); err != nil {
+		t.Fatal(err)
+	}
+	j, output, err := w.b.Output(w.ctx, "ender", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Phase != jobdb.PhaseFailed || j.ExitCode == nil || *j.ExitCode != 7 || j.EndedAt == nil {
+		t.Errorf("ender's job after reconcile: %+v, want failed with exit 7", j)
+	}
+	if !strings.Contains(string(output), "bye") {
+		t.Errorf("ender's output %q", output)
+	}
+	if s := w.status("stayer"); !s.Up() || s.LastJob == nil || s.LastJob.Phase != jobdb.PhaseRunning {
+		t.Errorf("stayer: %+v", s)
+	}
+	w.stop("stayer", false)
+}
+
+func exitsSet(t *testing.T) *config.Set {
+	return loadSet(t, map[string]string{
+		"ender.toml":  "context = \"exits\"\nexec = [\"/bin/sh\", \"-c\", \"sleep 1; echo bye; exit 7\"]\n",
+		"stayer.toml": "context = \"exits\"\nexec = [\"/bin/sleep\", \"1000\"]\n",
+	})
+}
+
+func reopenWorld(t *testing.T, dir string) *world {
+	ledger, err := jobdb.Open(context.Background(), filepath.Join(dir, "jobs.db"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ledger.Close() })
+	w := &world{t: t, ledger: ledger, state: dir, ctx: context.Background()}
+	w.b = bridge.New(testbed.Systemd(t), ledger, exitsSet(t), bridge.Options{StateDir: dir})
+	return w
+}
+
+func bridgeChild(t *testing.T, dir string) {
+	w := reopenWorld(t, dir)
+	w.start("stayer")
+	w.start("ender")
+	fmt.Println("started")
+	time.Sleep(time.Minute) // killed long before
+}
+
+// 20 callers start and stop overlapping services at once: no error, no deadlock, and in the end
+// the ledger agrees with systemd.
+func TestConcurrentCallers(t *testing.T) {
+	files := map[string]string{"root.toml": svc("root", nil, nil)}
+	names := []string{"root"}
+	for i := 1; i <= 4; i++ {
+		n := fmt.Sprintf("d%d", i)
+		files[n+".toml"] = svc(n, []string{"root"}, nil)
+		names = append(names, n)
+	}
+	files["solo.toml"] = svc("solo", nil, nil)
+	names = append(names, "solo")
+	w := newWorld(t, files)
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for c := 0; c < 20; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			for i := 0; i < 4; i++ {
+				name := names[(c+i)%len(names)]
+				var err error
+				if (c+i)%3 == 0 {
+					_, err = w.b.Stop(w.ctx, name, false)
+				} else {
+					_, err = w.b.Start(w.ctx, name, true)
+				}
+				if err != nil {
+					errs <- fmt.Errorf("caller %d: %w", c, err)
+				}
+			}
+		}(c)
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("concurrent callers deadlocked")
+	}
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for _, n := range names {
+		s := w.status(n)
+		jobs := w.jobs(n)
+		active := 0
+		for _, j := range jobs {
+			if j.Phase.Active() {
+				active++
+			}
+		}
+		if s.Up() != (active == 1) || active > 1 {
+			t.Errorf("%s: unit %s but %d active jobs: %+v", n, s.ActiveState, active, jobs)
+		}
+	}
+}
