@@ -6,6 +6,8 @@ import (
 	"sort"
 	"time"
 
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
+
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
@@ -17,17 +19,18 @@ import (
 func (b *Bridge) Reconcile(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.reconcileFull(ctx, nil, true)
+	return b.reconcileFull(ctx, nil, true, nil)
 }
 
 // reconcile records the ends of runs of the services in only (all when nil). b.mu must be held.
 func (b *Bridge) reconcile(ctx context.Context, only map[string]bool) error {
-	return b.reconcileFull(ctx, only, false)
+	return b.reconcileFull(ctx, only, false, nil)
 }
 
 // reconcileFull also refreshes running jobs (restarts, invocation, phase) when refresh is set;
 // start and stop skip that to keep their D-Bus calls few.
-func (b *Bridge) reconcileFull(ctx context.Context, only map[string]bool, refresh bool) error {
+// known holds unit states the caller already fetched; units it lacks are queried.
+func (b *Bridge) reconcileFull(ctx context.Context, only map[string]bool, refresh bool, known map[string]sddbus.UnitStatus) error {
 	active, err := b.ledger.Active(ctx)
 	if err != nil {
 		return fmt.Errorf("reconcile: %w", err)
@@ -55,9 +58,25 @@ func (b *Bridge) reconcileFull(ctx context.Context, only map[string]bool, refres
 	if len(units) == 0 {
 		return nil
 	}
-	states, err := b.states(ctx, units)
-	if err != nil {
-		return fmt.Errorf("reconcile: %w", err)
+	states := known
+	var missing []string
+	for _, u := range units {
+		if _, ok := known[u]; !ok {
+			missing = append(missing, u)
+		}
+	}
+	if len(missing) > 0 {
+		fetched, err := b.states(ctx, missing)
+		if err != nil {
+			return fmt.Errorf("reconcile: %w", err)
+		}
+		if states == nil {
+			states = fetched
+		} else {
+			for k, v := range fetched {
+				states[k] = v
+			}
+		}
 	}
 	now := time.Now().UTC()
 	changes := map[int64]func(*jobdb.Job) error{}

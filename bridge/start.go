@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,8 +16,8 @@ import (
 
 // StartReply says what a start did.
 type StartReply struct {
-	Service        string           `json:"service"`
-	AlreadyRunning bool             `json:"already_running"` // the service was running: nothing was started
+	Service        string           `json:"service"`         // the service asked for (StartMany: the first)
+	AlreadyRunning bool             `json:"already_running"` // it was running (StartMany: all were): nothing was started
 	Started        []string         `json:"started"`         // what this call started, in order, dependencies first
 	Jobs           map[string]int64 `json:"jobs"`            // the new job of each started service
 }
@@ -30,26 +31,37 @@ type StartReply struct {
 func (b *Bridge) Start(ctx context.Context, name string, replace bool) (StartReply, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.start(ctx, name, replace)
+	return b.start(ctx, []string{name}, replace)
 }
 
-func (b *Bridge) start(ctx context.Context, name string, replace bool) (StartReply, error) {
-	reply := StartReply{Service: name, Started: []string{}, Jobs: map[string]int64{}}
-	set := b.Config()
-	if _, err := b.service(name); err != nil {
-		return reply, err
+// StartMany starts several services together, as systemctl start A B C does: the union of their
+// requires closures, wave by wave, each wave's units in parallel. Conflicts are checked for all
+// of them before anything starts.
+func (b *Bridge) StartMany(ctx context.Context, names []string, replace bool) (StartReply, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.start(ctx, names, replace)
+}
+
+func (b *Bridge) start(ctx context.Context, names []string, replace bool) (StartReply, error) {
+	reply := StartReply{Started: []string{}, Jobs: map[string]int64{}}
+	if len(names) == 0 {
+		return reply, nil
 	}
-	plan, err := set.Graph.Start(name)
+	reply.Service = names[0]
+	set := b.Config()
+	for _, name := range names {
+		if _, err := b.service(name); err != nil {
+			return reply, err
+		}
+	}
+	plan, err := set.Graph.StartAll(names)
 	if err != nil {
 		return reply, err
 	}
 	members := map[string]bool{}
 	for _, m := range plan.Order {
 		members[m] = true
-	}
-	// Record runs of these services that ended meanwhile before deciding anything.
-	if err := b.reconcile(ctx, members); err != nil {
-		return reply, err
 	}
 	unitOf := func(s string) string {
 		svc := set.Service(s)
@@ -64,9 +76,17 @@ func (b *Bridge) start(ctx context.Context, name string, replace bool) (StartRep
 	}
 	states, err := b.states(ctx, units)
 	if err != nil {
-		return reply, fmt.Errorf("start %s: %w", name, err)
+		return reply, fmt.Errorf("start %s: %w", strings.Join(names, " "), err)
 	}
-	if up(states[unitOf(name)].ActiveState) {
+	// Record runs of these services that ended meanwhile before deciding anything.
+	if err := b.reconcileFull(ctx, members, false, states); err != nil {
+		return reply, err
+	}
+	allUp := true
+	for _, name := range names {
+		allUp = allUp && up(states[unitOf(name)].ActiveState)
+	}
+	if allUp {
 		reply.AlreadyRunning = true
 		return reply, nil
 	}
@@ -84,31 +104,21 @@ func (b *Bridge) start(ctx context.Context, name string, replace bool) (StartRep
 				todo = append(todo, set.Service(m))
 			}
 		}
-		errs := make([]error, len(todo))
-		ids := make([]int64, len(todo))
-		var wg sync.WaitGroup
-		for i, svc := range todo {
-			wg.Add(1)
-			go func(i int, svc *config.Service) {
-				defer wg.Done()
-				ids[i], errs[i] = b.startOne(ctx, set, svc, mode)
-			}(i, svc)
+		if len(todo) == 0 {
+			continue
 		}
-		wg.Wait()
-		for i, svc := range todo {
-			if errs[i] == nil {
-				reply.Started = append(reply.Started, svc.Name)
-				reply.Jobs[svc.Name] = ids[i]
-			}
+		failed := func(s *config.Service) bool { return states[unitOf(s.Name)].ActiveState == "failed" }
+		started, err := b.startWave(ctx, set, todo, mode, failed)
+		for _, st := range started {
+			reply.Started = append(reply.Started, st.service)
+			reply.Jobs[st.service] = st.job
 		}
-		for _, err := range errs {
-			if err != nil {
-				var se *StartError
-				if errors.As(err, &se) {
-					se.Started = reply.Started
-				}
-				return reply, err
+		if err != nil {
+			var se *StartError
+			if errors.As(err, &se) {
+				se.Started = reply.Started
 			}
+			return reply, err
 		}
 	}
 	return reply, nil
@@ -136,56 +146,111 @@ func checkConflicts(set *config.Set, order []string, running func(string) bool) 
 	return nil
 }
 
-// startOne starts one service's unit as a new job. The job is running once systemd's start job
-// is done (for services with a health check: once it passed).
-func (b *Bridge) startOne(ctx context.Context, set *config.Set, svc *config.Service, mode string) (int64, error) {
-	unit := unitgen.UnitName(svc.Context, svc.Name)
-	if _, err := b.ledger.PruneInactive(ctx, svc.Name); err != nil {
-		return 0, err
+type startedJob struct {
+	service string
+	job     int64
+}
+
+// startWave starts services that do not depend on each other: their jobs are created in one
+// ledger transaction, their units started in parallel, and their results recorded in one more.
+// A job is running once systemd's start job is done (with a health check: once it passed).
+func (b *Bridge) startWave(ctx context.Context, set *config.Set, svcs []*config.Service, mode string, failed func(*config.Service) bool) ([]startedJob, error) {
+	jobs := make([]*jobdb.Job, len(svcs))
+	for i, svc := range svcs {
+		output, _ := b.serviceFiles(svc.Name)
+		jobs[i] = &jobdb.Job{ServiceID: svc.Name, Context: svc.Context, Unit: unitgen.UnitName(svc.Context, svc.Name),
+			Phase: jobdb.PhasePending, OutputFile: output}
 	}
-	job := &jobdb.Job{ServiceID: svc.Name, Context: svc.Context, Unit: unit, Phase: jobdb.PhasePending}
-	if err := b.ledger.Create(ctx, job); err != nil {
-		return 0, err
+	if _, err := b.ledger.PruneAndCreate(ctx, jobs...); err != nil {
+		return nil, err
 	}
-	output, exit := b.serviceFiles(svc.Name)
-	if err := b.prepareFiles(svc.Name); err != nil {
-		return job.ID, b.failJob(ctx, job, err)
+	type outcome struct {
+		result string
+		ri     runInfo
+		err    error
 	}
-	_, err := b.updateJob(ctx, job.ID, func(j *jobdb.Job) error { j.OutputFile = output; return nil })
-	if err != nil {
-		return job.ID, err
+	outcomes := make([]outcome, len(svcs))
+	var wg sync.WaitGroup
+	for i, svc := range svcs {
+		wg.Add(1)
+		go func(i int, svc *config.Service) {
+			defer wg.Done()
+			o := &outcomes[i]
+			output, exit := b.serviceFiles(svc.Name)
+			if o.err = b.prepareFiles(svc.Name); o.err != nil {
+				return
+			}
+			u, err := unitgen.Generate(set, svc, unitgen.Options{ConfigDir: b.opts.ConfigDir, OutputFile: output, ExitFile: exit})
+			if err != nil {
+				o.err = err
+				return
+			}
+			if failed(svc) {
+				// A failed unit of an earlier run stays loaded until reset (its end is already
+				// recorded); resetting also clears systemd's start rate limit.
+				b.resetFailed(ctx, u.Name)
+			}
+			if o.result, err = b.startUnit(ctx, u, mode); err != nil {
+				o.err = fmt.Errorf("start %s: %w", u.Name, err)
+				return
+			}
+			o.ri, _ = b.runInfo(ctx, u.Name)
+		}(i, svc)
 	}
-	u, err := unitgen.Generate(set, svc, unitgen.Options{ConfigDir: b.opts.ConfigDir, OutputFile: output, ExitFile: exit})
-	if err != nil {
-		return job.ID, b.failJob(ctx, job, err)
-	}
-	// A failed unit of an earlier run stays loaded until reset (its end is already recorded);
-	// resetting also clears systemd's start rate limit.
-	b.resetFailed(ctx, unit)
-	result, err := b.startUnit(ctx, u, mode)
-	if err != nil {
-		return job.ID, b.failJob(ctx, job, fmt.Errorf("start %s: %w", unit, err))
-	}
-	ri, _ := b.runInfo(ctx, unit)
-	if result != "done" {
-		now := time.Now().UTC()
-		j, uerr := b.updateJob(ctx, job.ID, b.finish(svc.Name, ri, false, now))
-		if uerr != nil {
-			return job.ID, uerr
+	wg.Wait()
+	now := time.Now().UTC()
+	changes := map[int64]func(*jobdb.Job) error{}
+	for i, svc := range svcs {
+		o := outcomes[i]
+		switch {
+		case o.err != nil:
+			cause := o.err
+			changes[jobs[i].ID] = func(j *jobdb.Job) error {
+				j.Phase, j.Result, j.EndedAt, j.Output = jobdb.PhaseFailed, "refused", &now, []byte(cause.Error())
+				return nil
+			}
+		case o.result != "done":
+			changes[jobs[i].ID] = b.finish(svc.Name, o.ri, false, now)
+		default:
+			ri := o.ri
+			changes[jobs[i].ID] = func(j *jobdb.Job) error {
+				j.Phase, j.InvocationID, j.MainPID = jobdb.PhaseRunning, ri.invocationID, ri.mainPID
+				return nil
+			}
 		}
-		b.emit(Event{Kind: "job-finished", Service: svc.Name, JobID: job.ID, State: string(j.Phase)})
-		return job.ID, &StartError{Service: svc.Name, JobResult: result, Job: j}
 	}
-	_, err = b.updateJob(ctx, job.ID, func(j *jobdb.Job) error {
-		j.Phase, j.InvocationID, j.MainPID = jobdb.PhaseRunning, ri.invocationID, ri.mainPID
-		return nil
-	})
-	if err != nil {
-		return job.ID, err
+	if err := b.ledger.UpdateAll(ctx, changes); err != nil {
+		return nil, err
 	}
-	b.log.Info("started", "service", svc.Name, "unit", unit, "job", job.ID)
-	b.emit(Event{Kind: "job-started", Service: svc.Name, JobID: job.ID, State: string(jobdb.PhaseRunning)})
-	return job.ID, nil
+	var started []startedJob
+	var firstErr error
+	for i, svc := range svcs {
+		o := outcomes[i]
+		switch {
+		case o.err != nil:
+			firstErr = cmpErr(firstErr, o.err)
+			b.emit(Event{Kind: "job-finished", Service: svc.Name, JobID: jobs[i].ID, State: string(jobdb.PhaseFailed)})
+		case o.result != "done":
+			j, _ := b.ledger.Get(ctx, jobs[i].ID)
+			if j != nil {
+				j.Output = nil
+			}
+			firstErr = cmpErr(firstErr, &StartError{Service: svc.Name, JobResult: o.result, Job: j})
+			b.emit(Event{Kind: "job-finished", Service: svc.Name, JobID: jobs[i].ID, State: string(jobdb.PhaseFailed)})
+		default:
+			started = append(started, startedJob{svc.Name, jobs[i].ID})
+			b.log.Info("started", "service", svc.Name, "job", jobs[i].ID)
+			b.emit(Event{Kind: "job-started", Service: svc.Name, JobID: jobs[i].ID, State: string(jobdb.PhaseRunning)})
+		}
+	}
+	return started, firstErr
+}
+
+func cmpErr(first, err error) error {
+	if first != nil {
+		return first
+	}
+	return err
 }
 
 // startUnit creates the transient unit, or, when systemd still holds a unit object of that name
@@ -236,21 +301,4 @@ func (b *Bridge) prepareFiles(service string) error {
 		return err
 	}
 	return os.WriteFile(output, nil, 0o640)
-}
-
-func (b *Bridge) failJob(ctx context.Context, job *jobdb.Job, cause error) error {
-	now := time.Now().UTC()
-	_, err := b.updateJob(ctx, job.ID, func(j *jobdb.Job) error {
-		j.Phase, j.Result, j.EndedAt = jobdb.PhaseFailed, "refused", &now
-		j.Output = []byte(cause.Error())
-		return nil
-	})
-	if err != nil {
-		return errors.Join(cause, err)
-	}
-	return cause
-}
-
-func (b *Bridge) updateJob(ctx context.Context, id int64, change func(*jobdb.Job) error) (*jobdb.Job, error) {
-	return b.ledger.Update(ctx, id, change)
 }

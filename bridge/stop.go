@@ -192,7 +192,7 @@ func (b *Bridge) Restart(ctx context.Context, name string) (RestartReply, error)
 	if err != nil {
 		return reply, err
 	}
-	st, err := b.start(ctx, name, true)
+	st, err := b.start(ctx, []string{name}, true)
 	reply.Start = st
 	if err != nil {
 		return reply, err
@@ -200,7 +200,7 @@ func (b *Bridge) Restart(ctx context.Context, name string) (RestartReply, error)
 	// Dependents come back in start order: the reverse of the stop order.
 	for i := len(sr.StoppedDependents) - 1; i >= 0; i-- {
 		d := sr.StoppedDependents[i]
-		if _, err := b.start(ctx, d, true); err != nil {
+		if _, err := b.start(ctx, []string{d}, true); err != nil {
 			return reply, fmt.Errorf("restart %s: starting dependent %s again: %w", name, d, err)
 		}
 		reply.Restarted = append(reply.Restarted, d)

@@ -47,18 +47,47 @@ func (g *Graph) Stop(name string) (StopPlan, error) {
 
 // Start computes the start order of name's requires closure, dependencies first.
 func (g *Graph) Start(name string) (StartPlan, error) {
-	x, err := g.lookup(name)
+	p, err := g.StartAll([]string{name})
 	if err != nil {
 		return StartPlan{}, err
 	}
-	members := g.closure(x, g.req)
+	p.Service = name
+	p.Dependencies = []string{}
+	for _, m := range p.Order {
+		if m != name {
+			p.Dependencies = append(p.Dependencies, m)
+		}
+	}
+	return p, nil
+}
+
+// StartAll computes the start order of the union of several services' requires closures, in
+// waves: what starting them together (systemctl start A B C) takes. Service is left empty and
+// Dependencies holds every member not named.
+func (g *Graph) StartAll(names []string) (StartPlan, error) {
+	members := map[int32]struct{}{}
+	named := map[string]bool{}
+	for _, name := range names {
+		x, err := g.lookup(name)
+		if err != nil {
+			return StartPlan{}, err
+		}
+		named[name] = true
+		for m := range g.closure(x, g.req) {
+			members[m] = struct{}{}
+		}
+	}
 	// Starting n must wait for everything n requires or is ordered after.
 	waves := g.layer(members, g.req, g.after, g.rreq, g.rafter)
-	p := StartPlan{Service: name, Waves: waves, Dependencies: []string{}}
+	p := StartPlan{Waves: waves, Dependencies: []string{}}
 	for _, w := range waves {
 		p.Order = append(p.Order, w...)
 	}
-	p.Dependencies = append(p.Dependencies, p.Order[:len(p.Order)-1]...)
+	for _, m := range p.Order {
+		if !named[m] {
+			p.Dependencies = append(p.Dependencies, m)
+		}
+	}
 	return p, nil
 }
 

@@ -35,7 +35,7 @@ func BenchmarkPrune1M(b *testing.B) {
 	}
 }
 
-// BenchmarkCreate: one job inserted per transaction (synchronous=FULL, so each is durable).
+// BenchmarkCreate: one job inserted per transaction.
 func BenchmarkCreate(b *testing.B) {
 	db, _ := open(b)
 	b.ResetTimer()

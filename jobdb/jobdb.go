@@ -2,8 +2,9 @@
 // GORM and github.com/glebarez/sqlite). Rows are keyed and indexed by service_id. Jobs are never
 // deleted on stop; starting a service prunes that service's inactive jobs first.
 //
-// The database runs in WAL mode with synchronous=FULL, a busy timeout, and IMMEDIATE
-// transactions: SQLite skips the busy handler when a deferred transaction upgrades its read lock
+// The database runs in WAL mode with synchronous=NORMAL (SQLite's setting for WAL: a committed
+// transaction survives any crash of the process; only an OS crash or power loss may roll back the
+// last ones), a busy timeout, and IMMEDIATE transactions: SQLite skips the busy handler when a deferred transaction upgrades its read lock
 // to a write lock, so deferred read-then-write transactions fail under concurrency.
 package jobdb
 
@@ -71,6 +72,7 @@ type Ledger interface {
 	Update(ctx context.Context, id int64, change func(*Job) error) (*Job, error)
 	UpdateAll(ctx context.Context, changes map[int64]func(*Job) error) error
 	PruneInactive(ctx context.Context, service string) (int64, error)
+	PruneAndCreate(ctx context.Context, jobs ...*Job) (int64, error)
 	DeleteService(ctx context.Context, service string) (int64, error)
 	Close() error
 }
@@ -86,7 +88,7 @@ var _ Ledger = (*DB)(nil)
 // DSN is the connection string: the pragmas run on every pooled connection.
 func DSN(path string) string {
 	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate"
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 
 // Open opens (creating if needed) the ledger at path and applies pending migrations.
@@ -250,6 +252,38 @@ func (db *DB) PruneInactive(ctx context.Context, service string) (int64, error) 
 		return 0, fmt.Errorf("prune jobs of %s: %w", service, res.Error)
 	}
 	return res.RowsAffected, nil
+}
+
+// PruneAndCreate prunes each job's service's inactive jobs and creates the jobs, all in one
+// transaction: what starting services does to the ledger. It returns how many jobs were pruned.
+func (db *DB) PruneAndCreate(ctx context.Context, jobs ...*Job) (int64, error) {
+	now := time.Now().UTC()
+	for _, j := range jobs {
+		if j.StartedAt.IsZero() {
+			j.StartedAt = now
+		}
+		if j.Phase == "" {
+			j.Phase = PhasePending
+		}
+	}
+	var pruned int64
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, j := range jobs {
+			res := tx.Where("service_id = ? AND phase NOT IN ?", j.ServiceID, []Phase{PhaseRunning, PhaseRetrying}).Delete(&Job{})
+			if res.Error != nil {
+				return res.Error
+			}
+			pruned += res.RowsAffected
+			if err := tx.Create(j).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("start %d job(s): %w", len(jobs), err)
+	}
+	return pruned, nil
 }
 
 // DeleteService deletes every job of the service that is not running (stop --remove-jobs).
