@@ -97,29 +97,52 @@ func (b *Bridge) start(ctx context.Context, names []string, replace bool) (Start
 	if replace {
 		mode = "replace"
 	}
+	// A service that fails to start takes down the start of everything that requires it, but not
+	// of the others: like systemctl start A B C, the rest still start.
+	var firstErr error
+	failedSvc := map[string]bool{}
 	for _, wave := range plan.Waves {
 		var todo []*config.Service
 		for _, m := range wave {
-			if !up(states[unitOf(m)].ActiveState) {
-				todo = append(todo, set.Service(m))
+			if up(states[unitOf(m)].ActiveState) {
+				continue
 			}
+			blocked := false
+			for _, d := range set.Graph.Requires(m) {
+				blocked = blocked || failedSvc[d]
+			}
+			if blocked {
+				failedSvc[m] = true
+				continue
+			}
+			todo = append(todo, set.Service(m))
 		}
 		if len(todo) == 0 {
 			continue
 		}
 		failed := func(s *config.Service) bool { return states[unitOf(s.Name)].ActiveState == "failed" }
 		started, err := b.startWave(ctx, set, todo, mode, failed)
+		ok := map[string]bool{}
 		for _, st := range started {
 			reply.Started = append(reply.Started, st.service)
 			reply.Jobs[st.service] = st.job
+			ok[st.service] = true
 		}
-		if err != nil {
-			var se *StartError
-			if errors.As(err, &se) {
-				se.Started = reply.Started
+		for _, svc := range todo {
+			if !ok[svc.Name] {
+				failedSvc[svc.Name] = true
 			}
-			return reply, err
 		}
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr != nil {
+		var se *StartError
+		if errors.As(firstErr, &se) {
+			se.Started = reply.Started
+		}
+		return reply, firstErr
 	}
 	return reply, nil
 }

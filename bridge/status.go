@@ -189,3 +189,37 @@ func (b *Bridge) Output(ctx context.Context, name string, id int64) (*jobdb.Job,
 	j.Output = nil
 	return j, out, nil
 }
+
+// ResetFailed resets systemd's failed state and start rate limit of name's unit and forgets the
+// service's ended jobs, as systemctl reset-failed forgets a unit's result. Running jobs stay.
+func (b *Bridge) ResetFailed(ctx context.Context, name string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	svc, err := b.service(name)
+	if err != nil {
+		return err
+	}
+	if err := b.reconcile(ctx, map[string]bool{name: true}); err != nil {
+		return err
+	}
+	b.resetFailed(ctx, b.unitName(svc))
+	if _, err := b.ledger.PruneInactive(ctx, name); err != nil {
+		return err
+	}
+	b.emit(Event{Kind: "state-changed", Service: name, State: StateInactive})
+	return nil
+}
+
+// UnitText is the unit file of name exactly as the bridge would start it.
+func (b *Bridge) UnitText(name string) (string, error) {
+	svc, err := b.service(name)
+	if err != nil {
+		return "", err
+	}
+	output, exit := b.serviceFiles(name)
+	u, err := unitgen.Generate(b.Config(), svc, unitgen.Options{ConfigDir: b.opts.ConfigDir, OutputFile: output, ExitFile: exit})
+	if err != nil {
+		return "", err
+	}
+	return u.Text(), nil
+}

@@ -548,3 +548,26 @@ func TestConcurrentCallers(t *testing.T) {
 		}
 	}
 }
+
+// Starting several services: one that fails takes down the start of what requires it, and
+// nothing else.
+func TestStartManyPartialFailure(t *testing.T) {
+	w := newWorld(t, map[string]string{
+		"broken.toml": `exec = "/nonexistent/binary"`,
+		"needy.toml":  svc("needy", []string{"broken"}, nil),
+		"fine.toml":   svc("fine", nil, nil),
+	})
+	r, err := w.b.StartMany(w.ctx, []string{"needy", "fine"}, true)
+	var se *bridge.StartError
+	if !errors.As(err, &se) || se.Service != "broken" {
+		t.Fatalf("StartMany = %v, want a StartError for broken", err)
+	}
+	if !reflect.DeepEqual(r.Started, []string{"fine"}) {
+		t.Errorf("started %v, want [fine]", r.Started)
+	}
+	w.wantUp("fine")
+	w.wantDown("needy", "broken")
+	if len(w.jobs("needy")) != 0 {
+		t.Errorf("needy got a job although its dependency failed")
+	}
+}

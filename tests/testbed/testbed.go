@@ -61,6 +61,11 @@ func runOnHost() int {
 		return 1
 	}
 	defer os.RemoveAll(stage)
+	// Unprivileged users in the container must reach the binaries too.
+	if err := os.Chmod(stage, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "testbed:", err)
+		return 1
+	}
 	if err := stageBinaries(src, stage); err != nil {
 		fmt.Fprintln(os.Stderr, "testbed:", err)
 		return 1

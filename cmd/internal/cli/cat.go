@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hero-systemd/hero-systemd/cmd/client"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 
@@ -20,26 +22,40 @@ unit herod hands to systemd as a transient unit (with the default output file; a
 appends to its job's own file).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			set, err := loadValid(g)
-			if err != nil {
-				return err
-			}
-			dir, _ := filepath.Abs(g.configDir)
-			for i, name := range args {
-				svc := set.Service(name)
-				if svc == nil {
-					return noSuchService(g, name)
+			return withDaemon(cmd, g, func(ctx context.Context, c *client.Client) error {
+				for i, name := range args {
+					text, err := c.UnitText(ctx, name)
+					if err != nil {
+						return err
+					}
+					if i > 0 {
+						fmt.Fprintln(Stdout)
+					}
+					fmt.Fprint(Stdout, text)
 				}
-				u, err := unitgen.Generate(set, svc, unitgen.Options{ConfigDir: dir})
+				return nil
+			}, func() error {
+				set, err := loadValid(g)
 				if err != nil {
-					return exitWith(ExitFailure, err)
+					return err
 				}
-				if i > 0 {
-					fmt.Fprintln(Stdout)
+				dir, _ := filepath.Abs(g.configDir)
+				for i, name := range args {
+					svc := set.Service(name)
+					if svc == nil {
+						return noSuchService(g, name)
+					}
+					u, err := unitgen.Generate(set, svc, unitgen.Options{ConfigDir: dir})
+					if err != nil {
+						return exitWith(ExitFailure, err)
+					}
+					if i > 0 {
+						fmt.Fprintln(Stdout)
+					}
+					fmt.Fprint(Stdout, u.Text())
 				}
-				fmt.Fprint(Stdout, u.Text())
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 }

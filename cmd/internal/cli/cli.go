@@ -51,6 +51,11 @@ type globals struct {
 	noPager   bool
 	plain     bool
 	user      bool
+	// busAddress overrides the bus herod is reached on (tests; env HERO_BUS_ADDRESS).
+	busAddress string
+	// localConfig is set when a config directory was given explicitly (--config-dir or
+	// HERO_CONFIG_DIR): the offline verbs then read it instead of asking herod.
+	localConfig bool
 }
 
 func (g *globals) json() bool { return g.output == "json" }
@@ -63,8 +68,10 @@ func newRoot(g *globals) *cobra.Command {
 as transient systemd units. It feels like systemctl: the same verbs, flags and exit codes
 (0 ok/active, 1 failure, 3 not active, 4 no such service).
 
-Offline verbs (validate, cat, list-dependencies, graph, stop --dry-run) read the config
-directory (--config-dir, $HERO_CONFIG_DIR, default /etc/hero/services) and need no daemon.`,
+heroctl talks to herod over D-Bus (org.hero.Proc1 on the system bus; --user: the session bus).
+The offline verbs (validate, cat, list-dependencies, graph, stop --dry-run) ask herod too, but
+with --config-dir DIR (or $HERO_CONFIG_DIR) they read that directory themselves and work where
+nothing runs; they also fall back to /etc/hero/services when herod is not reachable.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -80,7 +87,10 @@ directory (--config-dir, $HERO_CONFIG_DIR, default /etc/hero/services) and need 
 	pf.BoolVar(&g.noPager, "no-pager", false, "accepted for systemctl compatibility (heroctl never pages)")
 	pf.BoolVar(&g.plain, "plain", false, "plain output: no tree glyphs")
 	pf.BoolVar(&g.user, "user", false, "talk to the user's herod (session bus) instead of the system one")
+	pf.StringVar(&g.busAddress, "bus-address", "", "reach herod on this D-Bus address (env HERO_BUS_ADDRESS)")
+	_ = pf.MarkHidden("bus-address")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		g.localConfig = cmd.Flags().Changed("config-dir") || os.Getenv("HERO_CONFIG_DIR") != ""
 		if g.output != "text" && g.output != "json" {
 			return exitWith(ExitFailure, fmt.Errorf("--output must be text or json, not %q", g.output))
 		}

@@ -40,7 +40,7 @@ func TestExitCodes(t *testing.T) {
 		{"list-dependencies unknown", []string{"list-dependencies", "nope", "--config-dir", examples}, 4, `no such service`},
 		{"cat refuses broken dir", []string{"cat", "web", "--config-dir", broken}, 1, "run 'heroctl validate'"},
 		{"bad output format", []string{"validate", "-o", "yaml", "--config-dir", examples}, 1, "--output must be text or json"},
-		{"stop without daemon", []string{"stop", "db", "--config-dir", examples}, 1, "use --dry-run"},
+		{"stop without daemon", []string{"stop", "db", "--bus-address", "unix:path=/nonexistent"}, 1, "herod is not running or not reachable"},
 		{"quiet", []string{"validate", "-q", "--config-dir", broken}, 1, ""},
 	}
 	for _, tt := range tests {

@@ -19,17 +19,17 @@ Graphviz DOT (render with: heroctl graph --dot | dot -Tsvg > graph.svg): require
 after edges dashed, conflicts red and undirected.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			set, err := loadValid(g)
+			graph, err := loadGraph(cmd, g)
 			if err != nil {
 				return err
 			}
-			edges := set.Graph.Edges()
+			edges := graph.Edges()
 			type conflict struct{ a, b string }
 			var conflicts []conflict
 			seen := map[conflict]bool{}
-			for _, s := range set.Services {
-				for _, c := range set.Graph.Conflicts(s.Name) {
-					k := conflict{min(s.Name, c), max(s.Name, c)}
+			for _, n := range graph.Names() {
+				for _, c := range graph.Conflicts(n) {
+					k := conflict{min(n, c), max(n, c)}
 					if !seen[k] {
 						seen[k] = true
 						conflicts = append(conflicts, k)
@@ -45,7 +45,7 @@ after edges dashed, conflicts red and undirected.`,
 				out := struct {
 					Services []string `json:"services"`
 					Edges    []edge   `json:"edges"`
-				}{Services: set.Graph.Names(), Edges: []edge{}}
+				}{Services: graph.Names(), Edges: []edge{}}
 				for _, e := range edges {
 					out.Edges = append(out.Edges, edge{e.From, e.To, e.Kind})
 				}
@@ -65,7 +65,7 @@ after edges dashed, conflicts red and undirected.`,
 			}
 			fmt.Fprintln(Stdout, "digraph hero {")
 			fmt.Fprintln(Stdout, "  rankdir=LR;")
-			for _, n := range set.Graph.Names() {
+			for _, n := range graph.Names() {
 				fmt.Fprintf(Stdout, "  %s;\n", dotID(n))
 			}
 			for _, e := range edges {

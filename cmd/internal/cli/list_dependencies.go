@@ -21,15 +21,15 @@ expanded. With --reverse it prints what requires NAME instead: what a stop of NA
 A service already shown is not expanded again.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			set, err := loadValid(g)
+			graph, err := loadGraph(cmd, g)
 			if err != nil {
 				return err
 			}
 			name := args[0]
-			if !set.Graph.Has(name) {
+			if !graph.Has(name) {
 				return noSuchService(g, name)
 			}
-			t := depTree{g: set.Graph, reverse: reverse, plain: g.plain, seen: map[string]bool{}}
+			t := depTree{g: graph, reverse: reverse, plain: g.plain, seen: map[string]bool{}}
 			if g.json() {
 				return printJSON(t.node(name))
 			}

@@ -1,12 +1,96 @@
 package cli
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/cmd/client"
 )
 
-// stopOnline asks herod to stop a service. (The D-Bus client lands with the daemon.)
-func stopOnline(cmd *cobra.Command, g *globals, a stopArgs, name string) error {
-	return exitWith(ExitFailure, errors.New("stopping needs herod, which this build does not include yet; use --dry-run to see the plan"))
+// dial connects to herod; the error already carries advice and an exit code.
+func dial(cmd *cobra.Command, g *globals) (*client.Client, error) {
+	c, err := client.Dial(cmd.Context(), g.user, g.busAddress)
+	if err != nil {
+		return nil, advise(err)
+	}
+	return c, nil
+}
+
+// notReachable reports errors that mean herod (or the bus) is not there.
+func notReachable(err error) bool {
+	e, ok := client.AsError(err)
+	if !ok {
+		return false
+	}
+	switch e.Name {
+	case client.ErrNoBus, "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner",
+		"org.freedesktop.DBus.Error.NoReply", "org.freedesktop.DBus.Error.Disconnected":
+		return true
+	}
+	return false
+}
+
+// advise turns a D-Bus error into an exit code and a message a person can act on.
+func advise(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	if notReachable(err) {
+		return exitWith(ExitFailure, fmt.Errorf("herod is not running or not reachable (%v).\n"+
+			"Start it with 'systemctl start herod' (or run 'herod' as root); the offline verbs (validate, cat,\n"+
+			"list-dependencies, graph, stop --dry-run) also work without it: add --config-dir DIR", err))
+	}
+	e, ok := client.AsError(err)
+	if !ok {
+		return exitWith(ExitFailure, err)
+	}
+	switch e.Name {
+	case api.ErrNoSuchService:
+		return exitWith(ExitNoSuchService, e)
+	case api.ErrAccessDenied, "org.freedesktop.DBus.Error.AccessDenied":
+		return exitWith(ExitFailure, fmt.Errorf("access denied: changing services needs root: run 'sudo heroctl %s'", argsForAdvice()))
+	case api.ErrNotRunning:
+		return exitWith(ExitNotActive, e)
+	}
+	return exitWith(ExitFailure, e)
+}
+
+func argsForAdvice() string {
+	s := ""
+	for i, a := range os.Args[1:] {
+		if i > 0 {
+			s += " "
+		}
+		s += a
+	}
+	return s
+}
+
+// withDaemon runs fn against herod; an offline verb given no --config-dir falls back to
+// reading the default config directory itself when herod is not reachable.
+func withDaemon(cmd *cobra.Command, g *globals, fn func(context.Context, *client.Client) error, offline func() error) error {
+	if g.localConfig && offline != nil {
+		return offline()
+	}
+	c, err := client.Dial(cmd.Context(), g.user, g.busAddress)
+	if err == nil {
+		defer c.Close()
+		err = fn(cmd.Context(), c)
+	}
+	if err != nil && offline != nil && notReachable(err) {
+		if !g.quiet {
+			fmt.Fprintf(Stderr, "heroctl: herod is not reachable; reading %s instead\n", g.configDir)
+		}
+		return offline()
+	}
+	return advise(err)
 }

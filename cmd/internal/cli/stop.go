@@ -1,7 +1,14 @@
 package cli
 
 import (
+	"context"
+	"fmt"
+	"strings"
+
 	"github.com/spf13/cobra"
+
+	"github.com/hero-systemd/hero-systemd/cmd/client"
+	"github.com/hero-systemd/hero-systemd/graphs"
 )
 
 func init() { verbs = append(verbs, newStopCmd) }
@@ -26,7 +33,7 @@ printed (with -o json: {"service","order","waves","stopped_dependents"}).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if a.dryRun {
-				return stopDryRun(g, args[0])
+				return stopDryRun(cmd, g, args[0])
 			}
 			return stopOnline(cmd, g, a, args[0])
 		},
@@ -36,14 +43,52 @@ printed (with -o json: {"service","order","waves","stopped_dependents"}).`,
 	return cmd
 }
 
-func stopDryRun(g *globals, name string) error {
-	set, err := loadValid(g)
+func stopDryRun(cmd *cobra.Command, g *globals, name string) error {
+	return withDaemon(cmd, g, func(ctx context.Context, c *client.Client) error {
+		p, err := c.StopPlan(ctx, name)
+		if err != nil {
+			return err
+		}
+		return printStopPlan(g, graphs.StopPlan{Service: p.Service, Order: p.Order, Waves: p.Waves, StoppedDependents: p.StoppedDependents})
+	}, func() error {
+		set, err := loadValid(g)
+		if err != nil {
+			return err
+		}
+		p, err := set.Graph.Stop(name)
+		if err != nil {
+			return graphErr(g, name, err)
+		}
+		return printStopPlan(g, p)
+	})
+}
+
+func stopOnline(cmd *cobra.Command, g *globals, a stopArgs, name string) error {
+	c, err := dial(cmd, g)
 	if err != nil {
 		return err
 	}
-	p, err := set.Graph.Stop(name)
-	if err != nil {
-		return graphErr(g, name, err)
+	defer c.Close()
+	prog := startProgress(c, g)
+	r, err := c.Stop(cmd.Context(), name, a.removeJobs)
+	stopped := append(append([]string{}, r.StoppedDependents...), name)
+	if r.Cancelled == 0 {
+		stopped = nil
 	}
-	return printStopPlan(g, p)
+	prog.finish("Stopped", stopped)
+	if err != nil {
+		return advise(err)
+	}
+	if g.json() {
+		return printJSON(r)
+	}
+	if !g.quiet {
+		switch {
+		case r.Cancelled == 0:
+			fmt.Fprintf(Stderr, "%s was not running.\n", name)
+		case len(r.StoppedDependents) > 0:
+			fmt.Fprintf(Stderr, "Stopped %s and %d dependent(s): %s.\n", name, len(r.StoppedDependents), strings.Join(r.StoppedDependents, ", "))
+		}
+	}
+	return nil
 }

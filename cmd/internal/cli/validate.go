@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hero-systemd/hero-systemd/cmd/client"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
@@ -20,38 +22,60 @@ and conflicts with a requires closure. Every problem is printed as FILE[:LINE]: 
 Exit status 0 when clean, 1 when anything is wrong.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			set, probs, err := loadConfig(g)
-			if err != nil {
-				return err
-			}
-			if g.json() {
-				type problem struct {
-					File    string `json:"file"`
-					Line    int    `json:"line,omitempty"`
-					Key     string `json:"key,omitempty"`
-					Message string `json:"message"`
-				}
-				out := make([]problem, 0, len(probs))
-				for _, p := range probs {
-					out = append(out, problem{p.File, p.Line, p.Key, p.Message})
-				}
-				if err := printJSON(out); err != nil {
+			return withDaemon(cmd, g, func(ctx context.Context, c *client.Client) error {
+				ps, err := c.Validate(ctx)
+				if err != nil {
 					return err
 				}
-			} else if !g.quiet {
-				for _, p := range probs {
-					fmt.Fprintln(Stdout, p.String())
+				probs := make(config.Problems, len(ps))
+				for i, p := range ps {
+					probs[i] = config.Problem{File: p.File, Line: int(p.Line), Key: p.Key, Message: p.Message}
 				}
-			}
-			if len(probs) > 0 {
-				return exitWith(ExitFailure, fmt.Errorf("%s: %d problem(s) in %d service file(s)", g.configDir, len(probs), countFiles(probs)))
-			}
-			if !g.quiet && !g.json() {
-				fmt.Fprintf(Stderr, "%s: %d service(s), no problems\n", g.configDir, len(set.Services))
-			}
-			return nil
+				return reportProblems(g, probs, -1)
+			}, func() error {
+				set, probs, err := loadConfig(g)
+				if err != nil {
+					return err
+				}
+				return reportProblems(g, probs, len(set.Services))
+			})
 		},
 	}
+}
+
+// reportProblems prints every problem (one a line, or JSON) and fails when there is any.
+// services is how many services were read, or -1 when unknown.
+func reportProblems(g *globals, probs config.Problems, services int) error {
+	if g.json() {
+		type problem struct {
+			File    string `json:"file"`
+			Line    int    `json:"line,omitempty"`
+			Key     string `json:"key,omitempty"`
+			Message string `json:"message"`
+		}
+		out := make([]problem, 0, len(probs))
+		for _, p := range probs {
+			out = append(out, problem{p.File, p.Line, p.Key, p.Message})
+		}
+		if err := printJSON(out); err != nil {
+			return err
+		}
+	} else if !g.quiet {
+		for _, p := range probs {
+			fmt.Fprintln(Stdout, p.String())
+		}
+	}
+	if len(probs) > 0 {
+		return exitWith(ExitFailure, fmt.Errorf("%d problem(s) in %d service file(s)", len(probs), countFiles(probs)))
+	}
+	if !g.quiet && !g.json() {
+		if services >= 0 {
+			fmt.Fprintf(Stderr, "%s: %d service(s), no problems\n", g.configDir, services)
+		} else {
+			fmt.Fprintln(Stderr, "herod's config directory: no problems")
+		}
+	}
+	return nil
 }
 
 func countFiles(ps config.Problems) int {

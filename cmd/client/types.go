@@ -1,0 +1,114 @@
+package client
+
+import (
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// Status is a service's status as herod reports it.
+type Status struct {
+	Service     string                  `json:"service"`
+	Context     string                  `json:"context"`
+	Unit        string                  `json:"unit"`
+	Description string                  `json:"description"`
+	State       string                  `json:"state"`
+	LoadState   string                  `json:"load_state"`
+	ActiveState string                  `json:"active_state"`
+	SubState    string                  `json:"sub_state"`
+	BlockedBy   string                  `json:"blocked_by,omitempty"`
+	Requires    []string                `json:"requires"`
+	After       []string                `json:"after"`
+	Conflicts   []string                `json:"conflicts"`
+	LastJob     *Job                    `json:"last_job,omitempty"`
+	Raw         map[string]dbus.Variant `json:"-"`
+}
+
+// Up reports whether the service's unit is active or starting.
+func (s Status) Up() bool {
+	return s.ActiveState == "active" || s.ActiveState == "activating" || s.ActiveState == "reloading"
+}
+
+// Job is one run of a service.
+type Job struct {
+	ID           int64      `json:"id"`
+	Service      string     `json:"service_id"`
+	Context      string     `json:"context,omitempty"`
+	Unit         string     `json:"unit,omitempty"`
+	InvocationID string     `json:"invocation_id,omitempty"`
+	Phase        string     `json:"phase"`
+	MainPID      uint32     `json:"main_pid,omitempty"`
+	ExitCode     *int32     `json:"exit_code,omitempty"`
+	Signal       string     `json:"signal,omitempty"`
+	Result       string     `json:"result,omitempty"`
+	StartedAt    time.Time  `json:"started_at"`
+	EndedAt      *time.Time `json:"ended_at,omitempty"`
+	Restarts     uint32     `json:"restarts"`
+}
+
+func str(d map[string]dbus.Variant, k string) string {
+	s, _ := d[k].Value().(string)
+	return s
+}
+
+func strs(d map[string]dbus.Variant, k string) []string {
+	s, _ := d[k].Value().([]string)
+	if s == nil {
+		s = []string{}
+	}
+	return s
+}
+
+func fromMicros(v int64) *time.Time {
+	if v == 0 {
+		return nil
+	}
+	t := time.UnixMicro(v).UTC()
+	return &t
+}
+
+func statusFrom(d map[string]dbus.Variant) Status {
+	s := Status{
+		Service: str(d, "Service"), Context: str(d, "Context"), Unit: str(d, "Unit"),
+		Description: str(d, "Description"), State: str(d, "State"), LoadState: str(d, "LoadState"),
+		ActiveState: str(d, "ActiveState"), SubState: str(d, "SubState"), BlockedBy: str(d, "BlockedBy"),
+		Requires: strs(d, "Requires"), After: strs(d, "After"), Conflicts: strs(d, "Conflicts"), Raw: d,
+	}
+	if id, ok := d["JobId"].Value().(int64); ok {
+		j := Job{ID: id, Service: s.Service, Phase: str(d, "JobPhase"), Result: str(d, "Result"), Signal: str(d, "Signal")}
+		j.MainPID, _ = d["MainPID"].Value().(uint32)
+		if c, ok := d["ExitCode"].Value().(int32); ok && c >= 0 {
+			j.ExitCode = &c
+		}
+		if v, ok := d["StartedAt"].Value().(int64); ok {
+			if t := fromMicros(v); t != nil {
+				j.StartedAt = *t
+			}
+		}
+		if v, ok := d["EndedAt"].Value().(int64); ok {
+			j.EndedAt = fromMicros(v)
+		}
+		s.LastJob = &j
+	}
+	return s
+}
+
+func jobFrom(d map[string]dbus.Variant) Job {
+	j := Job{Service: str(d, "Service"), Context: str(d, "Context"), Unit: str(d, "Unit"),
+		InvocationID: str(d, "InvocationID"), Phase: str(d, "Phase"), Signal: str(d, "Signal"), Result: str(d, "Result")}
+	j.ID, _ = d["Id"].Value().(int64)
+	j.MainPID, _ = d["MainPID"].Value().(uint32)
+	j.Restarts, _ = d["Restarts"].Value().(uint32)
+	if c, ok := d["ExitCode"].Value().(int32); ok && c >= 0 {
+		j.ExitCode = &c
+	}
+	if v, ok := d["StartedAt"].Value().(int64); ok {
+		if t := fromMicros(v); t != nil {
+			j.StartedAt = *t
+		}
+	}
+	if v, ok := d["EndedAt"].Value().(int64); ok {
+		j.EndedAt = fromMicros(v)
+	}
+	return j
+}

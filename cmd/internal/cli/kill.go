@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
+)
+
+func init() { verbs = append(verbs, newKillCmd) }
+
+func newKillCmd(g *globals) *cobra.Command {
+	var signal string
+	cmd := &cobra.Command{
+		Use:   "kill [-s SIGNAL] NAME...",
+		Short: "Send a signal to every process of services",
+		Long: `kill sends SIGNAL (default SIGTERM; a name like SIGHUP, HUP or a number) to every process
+of each service, like 'systemctl kill'. What follows (a restart policy bringing it back, or its
+end) is recorded in its job.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, num, err := config.ParseSignal(signal)
+			if err != nil {
+				return exitWith(ExitFailure, fmt.Errorf("--signal: %v", err))
+			}
+			c, err := dial(cmd, g)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			for _, name := range args {
+				if err := c.Kill(cmd.Context(), name, int32(num)); err != nil {
+					return advise(err)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&signal, "signal", "s", "SIGTERM", "the signal to send")
+	return cmd
+}

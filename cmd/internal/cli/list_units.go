@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+)
+
+func init() { verbs = append(verbs, newListUnitsCmd) }
+
+func newListUnitsCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:     "list-units",
+		Aliases: []string{"list"},
+		Short:   "List every service's unit and state",
+		Long: `list-units lists the unit of every hero service with systemd's LOAD, ACTIVE and SUB states,
+hero's STATE and the description, like 'systemctl list-units' (a unit that never ran is
+"not-found" in systemd). --no-legend drops the header and footer; -o json prints an array.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := dial(cmd, g)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			list, err := c.ListServices(cmd.Context())
+			if err != nil {
+				return advise(err)
+			}
+			if g.json() {
+				return printJSON(list)
+			}
+			tw := tabwriter.NewWriter(Stdout, 0, 0, 1, ' ', 0)
+			if !g.noLegend {
+				fmt.Fprintln(tw, "UNIT\tLOAD\tACTIVE\tSUB\tSTATE\tDESCRIPTION")
+			}
+			for _, st := range list {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", st.Unit, st.LoadState, st.ActiveState, st.SubState, st.State, st.Description)
+			}
+			tw.Flush()
+			if !g.noLegend {
+				fmt.Fprintln(Stdout)
+				fmt.Fprintln(Stdout, "LOAD   = Reflects whether the unit definition was properly loaded.")
+				fmt.Fprintln(Stdout, "ACTIVE = The high-level unit activation state, i.e. generalization of SUB.")
+				fmt.Fprintln(Stdout, "SUB    = The low-level unit activation state, values depend on unit type.")
+				fmt.Fprintln(Stdout, "STATE  = hero's state: running, activating, success, failed, stopped, inactive, blocked.")
+				fmt.Fprintf(Stdout, "\n%d services listed.\n", len(list))
+			}
+			return nil
+		},
+	}
+}

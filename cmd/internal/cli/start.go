@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+func init() { verbs = append(verbs, newStartCmd) }
+
+func newStartCmd(g *globals) *cobra.Command {
+	var jobMode string
+	cmd := &cobra.Command{
+		Use:   "start NAME...",
+		Short: "Start services, after what they require",
+		Long: `start starts each service after the services it requires (its requires closure), wave by
+wave, like 'systemctl start'. Several names are started together. A start is blocked, with
+nothing started, when a service it would start conflicts with a running one. Each started
+service's ended jobs are pruned first; running jobs are never touched. One line per started
+service goes to stderr. With -o json: {"service","started","already_running"}.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if jobMode != "replace" && jobMode != "fail" {
+				return exitWith(ExitFailure, fmt.Errorf("--job-mode must be replace or fail, not %q", jobMode))
+			}
+			c, err := dial(cmd, g)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			prog := startProgress(c, g)
+			var started []string
+			already := false
+			if len(args) == 1 {
+				started, already, err = c.Start(cmd.Context(), args[0], jobMode == "replace")
+			} else {
+				started, err = c.StartMany(cmd.Context(), args, jobMode == "replace")
+			}
+			prog.finish("Started", started)
+			if err != nil {
+				return advise(err)
+			}
+			if started == nil {
+				started = []string{}
+			}
+			if g.json() {
+				return printJSON(struct {
+					Service        string   `json:"service"`
+					Started        []string `json:"started"`
+					AlreadyRunning bool     `json:"already_running"`
+				}{strings.Join(args, " "), started, already})
+			}
+			if !g.quiet && already {
+				fmt.Fprintf(Stderr, "%s is already running.\n", args[0])
+			} else if !g.quiet && len(started) > 1 {
+				fmt.Fprintf(Stderr, "Started %d services: %s.\n", len(started), strings.Join(started, ", "))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&jobMode, "job-mode", "replace", "systemd job mode: replace (a queued conflicting job is replaced) or fail")
+	return cmd
+}

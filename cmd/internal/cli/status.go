@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hero-systemd/hero-systemd/cmd/client"
+)
+
+func init() { verbs = append(verbs, newStatusCmd, newIsActiveCmd, newIsFailedCmd) }
+
+func newStatusCmd(g *globals) *cobra.Command {
+	var lines int
+	cmd := &cobra.Command{
+		Use:   "status NAME...",
+		Short: "Show services' state, last job and latest output",
+		Long: `status shows each service's state (running, activating, success, failed, stopped,
+inactive, blocked), its unit in systemd, its dependencies, its last job and the last lines of
+that job's output, like 'systemctl status'. Exit status 0 if all are running, 3 if any is not,
+4 if a service does not exist. With -o json: the status object (an array for several names).`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := dial(cmd, g)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			var all []client.Status
+			allUp := true
+			for i, name := range args {
+				st, err := c.Status(cmd.Context(), name)
+				if err != nil {
+					return advise(err)
+				}
+				allUp = allUp && st.Up()
+				all = append(all, st)
+				if g.json() || g.quiet {
+					continue
+				}
+				if i > 0 {
+					fmt.Fprintln(Stdout)
+				}
+				printStatus(st)
+				if lines > 0 && st.LastJob != nil {
+					if _, out, err := c.JobOutput(cmd.Context(), name, 0); err == nil && len(out) > 0 {
+						fmt.Fprintln(Stdout)
+						for _, l := range lastLines(string(out), lines) {
+							fmt.Fprintln(Stdout, l)
+						}
+					}
+				}
+			}
+			if g.json() {
+				if len(all) == 1 {
+					if err := printJSON(all[0]); err != nil {
+						return err
+					}
+				} else if err := printJSON(all); err != nil {
+					return err
+				}
+			}
+			if !allUp {
+				return exitWith(ExitNotActive, nil)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVarP(&lines, "lines", "n", 10, "how many lines of the last job's output to show")
+	return cmd
+}
+
+func dot(st client.Status) string {
+	switch {
+	case st.State == "failed":
+		return "×"
+	case st.Up():
+		return "●"
+	}
+	return "○"
+}
+
+func printStatus(st client.Status) {
+	fmt.Fprintf(Stdout, "%s %s - %s\n", dot(st), st.Service, st.Description)
+	fmt.Fprintf(Stdout, "       Unit: %s (context %s; systemd: %s, %s/%s)\n", st.Unit, st.Context, st.LoadState, st.ActiveState, st.SubState)
+	state := st.State
+	if st.BlockedBy != "" {
+		state += " (conflicts with running " + st.BlockedBy + ")"
+	}
+	fmt.Fprintf(Stdout, "      State: %s\n", state)
+	if j := st.LastJob; j != nil {
+		desc := fmt.Sprintf("%d, %s", j.ID, j.Phase)
+		if j.Result != "" {
+			desc += ", " + j.Result
+		}
+		if j.ExitCode != nil {
+			desc += fmt.Sprintf(", exit status %d", *j.ExitCode)
+		}
+		if j.Signal != "" {
+			desc += ", signal " + j.Signal
+		}
+		fmt.Fprintf(Stdout, "   Last job: %s\n", desc)
+		fmt.Fprintf(Stdout, "    Started: %s\n", j.StartedAt.Local().Format(time.RFC1123))
+		if j.EndedAt != nil {
+			fmt.Fprintf(Stdout, "      Ended: %s (ran %s)\n", j.EndedAt.Local().Format(time.RFC1123), j.EndedAt.Sub(j.StartedAt).Round(time.Millisecond))
+		} else if j.MainPID > 0 {
+			fmt.Fprintf(Stdout, "   Main PID: %d\n", j.MainPID)
+		}
+	}
+	for _, dep := range []struct {
+		label string
+		list  []string
+	}{{"   Requires", st.Requires}, {"      After", st.After}, {"  Conflicts", st.Conflicts}} {
+		if len(dep.list) > 0 {
+			fmt.Fprintf(Stdout, "%s: %s\n", dep.label, strings.Join(dep.list, " "))
+		}
+	}
+}
+
+func lastLines(s string, n int) []string {
+	ls := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(ls) > n {
+		ls = ls[len(ls)-n:]
+	}
+	return ls
+}
+
+func newIsActiveCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "is-active NAME...",
+		Short: "Print whether services are active; exit 0 if any is",
+		Long:  `is-active prints systemd's ActiveState of each service's unit (active, activating, inactive, failed, ...) and exits 0 if at least one is active, 3 otherwise, like 'systemctl is-active'.`,
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := dial(cmd, g)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			any := false
+			for _, name := range args {
+				st, err := c.Status(cmd.Context(), name)
+				if err != nil {
+					return advise(err)
+				}
+				any = any || st.Up()
+				if !g.quiet {
+					fmt.Fprintln(Stdout, st.ActiveState)
+				}
+			}
+			if !any {
+				return exitWith(ExitNotActive, nil)
+			}
+			return nil
+		},
+	}
+}
+
+func newIsFailedCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "is-failed NAME...",
+		Short: "Print whether services failed; exit 0 if any did",
+		Long:  `is-failed prints each service's state and exits 0 if at least one is failed (its unit failed, or its last job did), 1 otherwise, like 'systemctl is-failed'.`,
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := dial(cmd, g)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			any := false
+			for _, name := range args {
+				st, err := c.Status(cmd.Context(), name)
+				if err != nil {
+					return advise(err)
+				}
+				any = any || st.State == "failed"
+				if !g.quiet {
+					fmt.Fprintln(Stdout, st.State)
+				}
+			}
+			if !any {
+				return exitWith(ExitFailure, nil)
+			}
+			return nil
+		},
+	}
+}

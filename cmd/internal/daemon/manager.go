@@ -1,0 +1,352 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/hero-systemd/hero-systemd/bridge"
+	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/jobdb"
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
+)
+
+// manager is the exported object. godbus runs every call in its own goroutine; the bridge
+// serializes what must be serialized. Every input is untrusted: names and numbers are checked
+// before anything else happens.
+type manager struct {
+	d *Daemon
+}
+
+// callTimeout bounds one API call (a stop waits for its services' stop timeouts).
+const callTimeout = 10 * time.Minute
+
+func (m *manager) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(m.d.ctx, callTimeout)
+}
+
+func dbusErr(name, format string, args ...any) *dbus.Error {
+	return dbus.NewError(name, []any{fmt.Sprintf(format, args...)})
+}
+
+// allow refuses mutating calls from anyone but root and the daemon's own user (herod --user).
+func (m *manager) allow(sender dbus.Sender, method string) *dbus.Error {
+	if !api.Mutating[method] {
+		return nil
+	}
+	var uid uint32
+	err := m.d.bus.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixUser", 0, string(sender)).Store(&uid)
+	if err != nil {
+		return dbusErr(api.ErrAccessDenied, "%s: cannot tell who is calling: %v", method, err)
+	}
+	if uid != 0 && uid != uint32(os.Getuid()) {
+		m.d.log.Warn("access denied", "method", method, "uid", uid)
+		return dbusErr(api.ErrAccessDenied, "%s changes services: only root may call it (run 'sudo heroctl ...')", method)
+	}
+	return nil
+}
+
+func checkName(name string) *dbus.Error {
+	if err := config.CheckName(name); err != nil {
+		return dbusErr(api.ErrInvalidArgument, "%v", err)
+	}
+	return nil
+}
+
+// toDBus maps bridge and ledger errors to named D-Bus errors.
+func toDBus(op, name string, err error) *dbus.Error {
+	var ce *bridge.ConflictError
+	var se *bridge.StartError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, bridge.ErrNoSuchService):
+		return dbusErr(api.ErrNoSuchService, "no such service %q", name)
+	case errors.As(err, &ce):
+		return dbusErr(api.ErrConflictBlocked, "%v", err)
+	case errors.As(err, &se):
+		return dbusErr(api.ErrStartFailed, "%v", err)
+	case errors.Is(err, bridge.ErrNotRunning):
+		return dbusErr(api.ErrNotRunning, "%s is not running", name)
+	case errors.Is(err, jobdb.ErrNotFound):
+		return dbusErr(api.ErrNoSuchJob, "%v", err)
+	}
+	return dbusErr(api.ErrFailed, "%s %s: %v", op, name, err)
+}
+
+func (m *manager) Start(sender dbus.Sender, name string, replace bool) ([]string, bool, *dbus.Error) {
+	if e := firstErr(m.allow(sender, api.MethodStart), checkName(name)); e != nil {
+		return nil, false, e
+	}
+	ctx, cancel := m.ctx()
+	defer cancel()
+	r, err := m.d.bridge.Start(ctx, name, replace)
+	return r.Started, r.AlreadyRunning, toDBus("start", name, err)
+}
+
+func (m *manager) StartMany(sender dbus.Sender, names []string, replace bool) ([]string, *dbus.Error) {
+	if e := m.allow(sender, api.MethodStartMany); e != nil {
+		return nil, e
+	}
+	if len(names) == 0 || len(names) > config.MaxServices {
+		return nil, dbusErr(api.ErrInvalidArgument, "give between 1 and %d services", config.MaxServices)
+	}
+	for _, n := range names {
+		if e := checkName(n); e != nil {
+			return nil, e
+		}
+	}
+	ctx, cancel := m.ctx()
+	defer cancel()
+	r, err := m.d.bridge.StartMany(ctx, names, replace)
+	return r.Started, toDBus("start", names[0], err)
+}
+
+func (m *manager) Stop(sender dbus.Sender, name string, removeJobs bool) (bool, uint32, []string, *dbus.Error) {
+	if e := firstErr(m.allow(sender, api.MethodStop), checkName(name)); e != nil {
+		return false, 0, nil, e
+	}
+	ctx, cancel := m.ctx()
+	defer cancel()
+	r, err := m.d.bridge.Stop(ctx, name, removeJobs)
+	return r.OK, uint32(r.Cancelled), r.StoppedDependents, toDBus("stop", name, err)
+}
+
+func (m *manager) Restart(sender dbus.Sender, name string) ([]string, *dbus.Error) {
+	if e := firstErr(m.allow(sender, api.MethodRestart), checkName(name)); e != nil {
+		return nil, e
+	}
+	ctx, cancel := m.ctx()
+	defer cancel()
+	r, err := m.d.bridge.Restart(ctx, name)
+	started := append(append([]string{}, r.Start.Started...), r.Restarted...)
+	return started, toDBus("restart", name, err)
+}
+
+func (m *manager) Kill(sender dbus.Sender, name string, signal int32) *dbus.Error {
+	if e := firstErr(m.allow(sender, api.MethodKill), checkName(name)); e != nil {
+		return e
+	}
+	if signal < 1 || signal > 64 {
+		return dbusErr(api.ErrInvalidArgument, "signal %d is out of range 1..64", signal)
+	}
+	ctx, cancel := m.ctx()
+	defer cancel()
+	return toDBus("kill", name, m.d.bridge.Kill(ctx, name, int(signal)))
+}
+
+func (m *manager) ResetFailed(sender dbus.Sender, name string) *dbus.Error {
+	if e := firstErr(m.allow(sender, api.MethodResetFailed), checkName(name)); e != nil {
+		return e
+	}
+	ctx, cancel := m.ctx()
+	defer cancel()
+	return toDBus("reset-failed", name, m.d.bridge.ResetFailed(ctx, name))
+}
+
+func (m *manager) Reload(sender dbus.Sender) (uint32, *dbus.Error) {
+	if e := m.allow(sender, api.MethodReload); e != nil {
+		return 0, e
+	}
+	n, err := m.d.reload()
+	if err != nil {
+		var probs config.Problems
+		if errors.As(err, &probs) {
+			return 0, dbusErr(api.ErrInvalidConfig, "%s has %d problem(s); the old configs stay in force:\n%s", m.d.opts.ConfigDir, len(probs), probs.Error())
+		}
+		return 0, dbusErr(api.ErrFailed, "reload: %v", err)
+	}
+	return uint32(n), nil
+}
+
+func (m *manager) Status(name string) (map[string]dbus.Variant, *dbus.Error) {
+	if e := checkName(name); e != nil {
+		return nil, e
+	}
+	ctx, cancel := m.ctx()
+	defer cancel()
+	st, err := m.d.bridge.Status(ctx, name)
+	if err != nil {
+		return nil, toDBus("status", name, err)
+	}
+	return statusDict(st), nil
+}
+
+func (m *manager) ListServices() ([]map[string]dbus.Variant, *dbus.Error) {
+	ctx, cancel := m.ctx()
+	defer cancel()
+	list, err := m.d.bridge.List(ctx)
+	if err != nil {
+		return nil, toDBus("list", "services", err)
+	}
+	out := make([]map[string]dbus.Variant, len(list))
+	for i, st := range list {
+		out[i] = statusDict(st)
+	}
+	return out, nil
+}
+
+func (m *manager) ListJobs(name string) ([]map[string]dbus.Variant, *dbus.Error) {
+	if e := checkName(name); e != nil {
+		return nil, e
+	}
+	ctx, cancel := m.ctx()
+	defer cancel()
+	jobs, err := m.d.bridge.Jobs(ctx, name)
+	if err != nil {
+		return nil, toDBus("list jobs of", name, err)
+	}
+	out := make([]map[string]dbus.Variant, len(jobs))
+	for i := range jobs {
+		out[i] = jobDict(&jobs[i])
+	}
+	return out, nil
+}
+
+func (m *manager) JobOutput(name string, id int64) (int64, []byte, *dbus.Error) {
+	if e := checkName(name); e != nil {
+		return 0, nil, e
+	}
+	if id < 0 {
+		return 0, nil, dbusErr(api.ErrInvalidArgument, "job id %d is negative", id)
+	}
+	ctx, cancel := m.ctx()
+	defer cancel()
+	j, out, err := m.d.bridge.Output(ctx, name, id)
+	if err != nil {
+		return 0, nil, toDBus("output of", name, err)
+	}
+	if out == nil {
+		out = []byte{}
+	}
+	return j.ID, out, nil
+}
+
+func (m *manager) StopPlan(name string) ([]string, [][]string, []string, *dbus.Error) {
+	if e := checkName(name); e != nil {
+		return nil, nil, nil, e
+	}
+	p, err := m.d.bridge.Config().Graph.Stop(name)
+	if err != nil {
+		return nil, nil, nil, dbusErr(api.ErrNoSuchService, "no such service %q", name)
+	}
+	return p.Order, p.Waves, p.StoppedDependents, nil
+}
+
+func (m *manager) StartPlan(name string) ([]string, [][]string, *dbus.Error) {
+	if e := checkName(name); e != nil {
+		return nil, nil, e
+	}
+	p, err := m.d.bridge.Config().Graph.Start(name)
+	if err != nil {
+		return nil, nil, dbusErr(api.ErrNoSuchService, "no such service %q", name)
+	}
+	return p.Order, p.Waves, nil
+}
+
+func (m *manager) UnitText(name string) (string, *dbus.Error) {
+	if e := checkName(name); e != nil {
+		return "", e
+	}
+	text, err := m.d.bridge.UnitText(name)
+	return text, toDBus("cat", name, err)
+}
+
+// edge is the (sss) struct of Graph.
+type edge struct{ From, To, Kind string }
+
+func (m *manager) Graph() ([]string, []edge, *dbus.Error) {
+	set := m.d.bridge.Config()
+	edges := []edge{}
+	for _, e := range set.Graph.Edges() {
+		edges = append(edges, edge{e.From, e.To, e.Kind})
+	}
+	for _, s := range set.Services {
+		for _, c := range s.Conflicts {
+			edges = append(edges, edge{s.Name, c, "conflicts"})
+		}
+	}
+	return set.Graph.Names(), edges, nil
+}
+
+// problem is the (siss) struct of Validate.
+type problem struct {
+	File    string
+	Line    int32
+	Key     string
+	Message string
+}
+
+func (m *manager) Validate() ([]problem, *dbus.Error) {
+	_, probs, err := m.d.load()
+	if err != nil {
+		return nil, dbusErr(api.ErrFailed, "validate: %v", err)
+	}
+	out := []problem{}
+	for _, p := range probs {
+		out = append(out, problem{p.File, int32(p.Line), p.Key, p.Message})
+	}
+	return out, nil
+}
+
+func firstErr(errs ...*dbus.Error) *dbus.Error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+func micros(t *time.Time) int64 {
+	if t == nil || t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+func statusDict(st bridge.Status) map[string]dbus.Variant {
+	d := map[string]dbus.Variant{
+		"Service": dbus.MakeVariant(st.Service), "Context": dbus.MakeVariant(st.Context),
+		"Unit": dbus.MakeVariant(st.Unit), "Description": dbus.MakeVariant(st.Description),
+		"State": dbus.MakeVariant(st.State), "LoadState": dbus.MakeVariant(st.LoadState),
+		"ActiveState": dbus.MakeVariant(st.ActiveState), "SubState": dbus.MakeVariant(st.SubState),
+		"BlockedBy": dbus.MakeVariant(st.BlockedBy), "Requires": dbus.MakeVariant(st.Requires),
+		"After": dbus.MakeVariant(st.After), "Conflicts": dbus.MakeVariant(st.Conflicts),
+	}
+	if j := st.LastJob; j != nil {
+		d["JobId"] = dbus.MakeVariant(j.ID)
+		d["JobPhase"] = dbus.MakeVariant(string(j.Phase))
+		d["MainPID"] = dbus.MakeVariant(uint32(j.MainPID))
+		d["Result"] = dbus.MakeVariant(j.Result)
+		d["Signal"] = dbus.MakeVariant(j.Signal)
+		code := int32(-1)
+		if j.ExitCode != nil {
+			code = int32(*j.ExitCode)
+		}
+		d["ExitCode"] = dbus.MakeVariant(code)
+		d["StartedAt"] = dbus.MakeVariant(micros(&j.StartedAt))
+		d["EndedAt"] = dbus.MakeVariant(micros(j.EndedAt))
+	}
+	return d
+}
+
+func jobDict(j *jobdb.Job) map[string]dbus.Variant {
+	code := int32(-1)
+	if j.ExitCode != nil {
+		code = int32(*j.ExitCode)
+	}
+	return map[string]dbus.Variant{
+		"Id": dbus.MakeVariant(j.ID), "Service": dbus.MakeVariant(j.ServiceID),
+		"Context": dbus.MakeVariant(j.Context), "Unit": dbus.MakeVariant(j.Unit),
+		"InvocationID": dbus.MakeVariant(j.InvocationID), "Phase": dbus.MakeVariant(string(j.Phase)),
+		"MainPID": dbus.MakeVariant(uint32(j.MainPID)), "ExitCode": dbus.MakeVariant(code),
+		"Signal": dbus.MakeVariant(j.Signal), "Result": dbus.MakeVariant(j.Result),
+		"StartedAt": dbus.MakeVariant(micros(&j.StartedAt)), "EndedAt": dbus.MakeVariant(micros(j.EndedAt)),
+		"Restarts": dbus.MakeVariant(uint32(j.Restarts)),
+	}
+}

@@ -1,0 +1,456 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/cmd/client"
+	"github.com/hero-systemd/hero-systemd/tests/testbed"
+)
+
+const unprivileged = "hero-tester"
+
+var (
+	heroctlBin = filepath.Join(testbed.BinDir, "heroctl")
+	herodBin   = filepath.Join(testbed.BinDir, "herod")
+)
+
+// herod is a daemon started for one test, with a copy of the example configs.
+type herod struct {
+	cmd       *exec.Cmd
+	configDir string
+	stateDir  string
+	log       string
+}
+
+// installPolicy puts the packaged D-Bus policy in place and makes the bus read it.
+func installPolicy(t *testing.T) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(testbed.SrcDir, "packaging/dbus/org.hero.Proc1.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("/etc/dbus-1/system.d/org.hero.Proc1.conf", data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	testbed.MustRun(t, "busctl", "call", "org.freedesktop.DBus", "/", "org.freedesktop.DBus", "ReloadConfig")
+	if testbed.Run(t, "id", unprivileged).Code != 0 {
+		testbed.MustRun(t, "useradd", "--no-create-home", unprivileged)
+	}
+}
+
+func startHerod(t *testing.T, extra ...string) *herod {
+	t.Helper()
+	installPolicy(t)
+	h := &herod{configDir: t.TempDir(), stateDir: t.TempDir()}
+	h.log = filepath.Join(h.stateDir, "herod.log")
+	examples, _ := filepath.Glob(filepath.Join(testbed.SrcDir, "packaging/examples/*"))
+	for _, f := range examples {
+		data, _ := os.ReadFile(f)
+		os.WriteFile(filepath.Join(h.configDir, filepath.Base(f)), data, 0o644)
+	}
+	logf, _ := os.Create(h.log)
+	args := append([]string{"--config-dir", h.configDir, "--state-dir", h.stateDir, "--reconcile-interval", "200ms"}, extra...)
+	h.cmd = exec.Command(herodBin, args...)
+	h.cmd.Stdout, h.cmd.Stderr = logf, logf
+	if err := h.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		h.cmd.Process.Signal(syscall.SIGTERM)
+		h.cmd.Wait()
+		exec.Command("systemctl", "stop", "hero-*.service").Run()
+		exec.Command("systemctl", "reset-failed", "hero-*.service").Run()
+		if t.Failed() {
+			log, _ := os.ReadFile(h.log)
+			t.Logf("herod log:\n%s", log)
+		}
+	})
+	testbed.Eventually(t, 10*time.Second, "herod owns its name", func() bool {
+		return testbed.Run(t, "busctl", "status", api.BusName).Code == 0
+	})
+	return h
+}
+
+// heroctl runs the CLI as root (or as the unprivileged user with asUser).
+func heroctl(t *testing.T, args ...string) testbed.Result {
+	t.Helper()
+	return testbed.Run(t, heroctlBin, args...)
+}
+
+func heroctlAs(t *testing.T, user string, args ...string) testbed.Result {
+	t.Helper()
+	return testbed.Run(t, "runuser", append([]string{"-u", user, "--", heroctlBin}, args...)...)
+}
+
+func wantExit(t *testing.T, r testbed.Result, code int, what string) {
+	t.Helper()
+	if r.Code != code {
+		t.Errorf("%s: exit %d, want %d\nstdout: %s\nstderr: %s", what, r.Code, code, r.Stdout, r.Stderr)
+	}
+}
+
+func TestHeroctlVerbs(t *testing.T) {
+	startHerod(t)
+
+	r := heroctl(t, "start", "web", "-o", "json")
+	wantExit(t, r, 0, "start web")
+	var started struct {
+		Started        []string `json:"started"`
+		AlreadyRunning bool     `json:"already_running"`
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &started); err != nil || !reflect.DeepEqual(started.Started, []string{"db", "api", "web"}) {
+		t.Errorf("start -o json: %q (%v)", r.Stdout, err)
+	}
+	for _, svc := range []string{"db", "api", "web"} {
+		if !strings.Contains(r.Stderr, "Started "+svc+" (job") {
+			t.Errorf("no progress line for %s in %q", svc, r.Stderr)
+		}
+	}
+	wantExit(t, heroctl(t, "start", "web"), 0, "start running web")
+
+	wantExit(t, heroctl(t, "is-active", "web"), 0, "is-active web")
+	wantExit(t, heroctl(t, "is-active", "worker"), 3, "is-active worker")
+	wantExit(t, heroctl(t, "is-active", "nope"), 4, "is-active nope")
+	wantExit(t, heroctl(t, "status", "web"), 0, "status web")
+	wantExit(t, heroctl(t, "status", "worker"), 3, "status worker")
+	wantExit(t, heroctl(t, "status", "nope"), 4, "status nope")
+
+	// The crasher: started, crashes, its output and exit status stay readable.
+	wantExit(t, heroctl(t, "start", "mailer"), 0, "start mailer")
+	testbed.Eventually(t, 5*time.Second, "mailer failed", func() bool { return heroctl(t, "is-failed", "mailer").Code == 0 })
+	wantExit(t, heroctl(t, "is-failed", "web"), 1, "is-failed web")
+	r = heroctl(t, "logs", "mailer")
+	if !strings.Contains(r.Stdout, "fatal: no route to SMTP relay") {
+		t.Errorf("logs mailer: %q", r.Stdout)
+	}
+	r = heroctl(t, "show", "-p", "State,ExitCode", "mailer")
+	if r.Stdout != "ExitCode=3\nState=failed\n" {
+		t.Errorf("show: %q", r.Stdout)
+	}
+	r = heroctl(t, "show", "-p", "State", "--value", "web")
+	if r.Stdout != "running\n" {
+		t.Errorf("show --value: %q", r.Stdout)
+	}
+
+	r = heroctl(t, "list-units", "-o", "json")
+	var units []client.Status
+	if err := json.Unmarshal([]byte(r.Stdout), &units); err != nil || len(units) != 6 {
+		t.Errorf("list-units -o json: %v, %d units", err, len(units))
+	}
+	r = heroctl(t, "list-units")
+	if !strings.HasPrefix(r.Stdout, "UNIT ") || !strings.Contains(r.Stdout, "6 services listed.") {
+		t.Errorf("list-units:\n%s", r.Stdout)
+	}
+	r = heroctl(t, "list-units", "--no-legend")
+	if strings.Contains(r.Stdout, "UNIT") || strings.Contains(r.Stdout, "listed") {
+		t.Errorf("list-units --no-legend:\n%s", r.Stdout)
+	}
+
+	// Cascade stop with the bridge's reply as JSON; the dependents' jobs are kept.
+	r = heroctl(t, "stop", "db", "-o", "json")
+	wantExit(t, r, 0, "stop db")
+	var stop client.StopReply
+	if err := json.Unmarshal([]byte(r.Stdout), &stop); err != nil || !stop.OK || stop.Cancelled != 3 ||
+		!reflect.DeepEqual(stop.StoppedDependents, []string{"web", "api"}) {
+		t.Errorf("stop -o json: %q", r.Stdout)
+	}
+	r = heroctl(t, "stop", "db", "-o", "json")
+	if !strings.Contains(r.Stdout, `"cancelled": 0`) {
+		t.Errorf("second stop: %q", r.Stdout)
+	}
+	r = heroctl(t, "jobs", "web", "-o", "json")
+	var jobs []client.Job
+	if err := json.Unmarshal([]byte(r.Stdout), &jobs); err != nil || len(jobs) != 1 || jobs[0].Phase != "cancelled" {
+		t.Errorf("jobs web -o json: %q", r.Stdout)
+	}
+	wantExit(t, heroctl(t, "jobs", "nope"), 4, "jobs nope")
+
+	// Restart brings back the dependents that ran.
+	heroctl(t, "start", "web", "worker")
+	r = heroctl(t, "restart", "api", "-o", "json")
+	wantExit(t, r, 0, "restart api")
+	for _, svc := range []string{"api", "web", "worker"} {
+		wantExit(t, heroctl(t, "is-active", svc), 0, "is-active "+svc+" after restart")
+	}
+	wantExit(t, heroctl(t, "kill", "-s", "HUP", "cleanup"), 3, "kill a stopped service")
+	wantExit(t, heroctl(t, "kill", "-s", "SIGBOGUS", "web"), 1, "kill with a bad signal")
+	wantExit(t, heroctl(t, "kill", "-s", "KILL", "worker"), 0, "kill -9 worker")
+	testbed.Eventually(t, 5*time.Second, "worker failed", func() bool { return heroctl(t, "is-failed", "worker").Code == 0 })
+	wantExit(t, heroctl(t, "reset-failed", "worker"), 0, "reset-failed worker")
+	if r := heroctl(t, "show", "-p", "State", "--value", "worker"); r.Stdout != "inactive\n" {
+		t.Errorf("state after reset-failed: %q", r.Stdout)
+	}
+
+	// The offline verbs ask herod.
+	r = heroctl(t, "stop", "--dry-run", "db", "-o", "json")
+	if !strings.Contains(r.Stdout, `"stopped_dependents": [`) || !strings.Contains(r.Stdout, `"mailer"`) {
+		t.Errorf("stop --dry-run: %q", r.Stdout)
+	}
+	wantExit(t, heroctl(t, "validate"), 0, "validate")
+	if r := heroctl(t, "cat", "api"); !strings.Contains(r.Stdout, "Requires=hero-default-db.service") {
+		t.Errorf("cat api: %q", r.Stdout)
+	}
+	if r := heroctl(t, "list-dependencies", "--reverse", "--plain", "db"); !strings.HasPrefix(r.Stdout, "db\n  api\n") {
+		t.Errorf("list-dependencies: %q", r.Stdout)
+	}
+	if r := heroctl(t, "graph", "--dot"); !strings.Contains(r.Stdout, `"api" -> "db";`) {
+		t.Errorf("graph --dot: %q", r.Stdout)
+	}
+	// Completion works (cobra).
+	if r := heroctl(t, "completion", "bash"); r.Code != 0 || !strings.Contains(r.Stdout, "heroctl") {
+		t.Errorf("completion bash: exit %d", r.Code)
+	}
+}
+
+func TestReloadKeepsOldConfigsOnProblems(t *testing.T) {
+	h := startHerod(t)
+	os.WriteFile(filepath.Join(h.configDir, "typo.toml"), []byte("exce = \"/bin/true\"\n"), 0o644)
+	r := heroctl(t, "daemon-reload")
+	wantExit(t, r, 1, "daemon-reload with a broken file")
+	if !strings.Contains(r.Stderr, `typo.toml:1: exce: unknown key or section (did you mean "exec"?)`) || !strings.Contains(r.Stderr, "old configs stay in force") {
+		t.Errorf("reload error: %q", r.Stderr)
+	}
+	wantExit(t, heroctl(t, "validate"), 1, "validate sees the broken file")
+	wantExit(t, heroctl(t, "status", "typo"), 4, "the broken service was not loaded")
+	wantExit(t, heroctl(t, "status", "web"), 3, "the old configs still work")
+	os.WriteFile(filepath.Join(h.configDir, "typo.toml"), []byte("exec = \"/bin/sleep 100\"\n"), 0o644)
+	r = heroctl(t, "daemon-reload")
+	wantExit(t, r, 0, "daemon-reload fixed")
+	if !strings.Contains(r.Stderr, "Reloaded: 7 service(s).") {
+		t.Errorf("reload: %q", r.Stderr)
+	}
+	wantExit(t, heroctl(t, "start", "typo"), 0, "start the new service")
+}
+
+// The D-Bus API with clients nobody here wrote: busctl and gdbus.
+func TestAPIWithBusctlAndGdbus(t *testing.T) {
+	startHerod(t)
+	r := testbed.MustRun(t, "busctl", "introspect", "--no-pager", api.BusName, api.Path)
+	for _, m := range []string{".Start", ".Stop", ".Status", ".ListJobs", ".JobOutput", ".JobFinished", ".ServiceStateChanged"} {
+		if !strings.Contains(r, m) {
+			t.Errorf("introspection lacks %s", m)
+		}
+	}
+	xml := testbed.MustRun(t, "busctl", "call", api.BusName, api.Path, "org.freedesktop.DBus.Introspectable", "Introspect")
+	if !strings.Contains(xml, "Stop(name, remove_jobs): privileged") {
+		t.Errorf("introspection data does not document the members")
+	}
+	out := testbed.MustRun(t, "busctl", "call", api.BusName, api.Path, api.Interface, "Start", "sb", "api", "true")
+	if strings.TrimSpace(out) != `asb 2 "db" "api" false` {
+		t.Errorf("busctl Start: %q", out)
+	}
+	out = testbed.MustRun(t, "gdbus", "call", "--system", "-d", api.BusName, "-o", api.Path, "-m", api.Interface+".Stop", "db", "false")
+	if strings.TrimSpace(out) != "(true, uint32 2, ['api'])" {
+		t.Errorf("gdbus Stop: %q", out)
+	}
+	out = testbed.MustRun(t, "gdbus", "call", "--system", "-d", api.BusName, "-o", api.Path, "-m", api.Interface+".Status", "db")
+	if !strings.Contains(out, "'State': <'stopped'>") {
+		t.Errorf("gdbus Status: %q", out)
+	}
+}
+
+// Malformed arguments are refused with a named error, and nothing changes.
+func TestMalformedArgumentsChangeNothing(t *testing.T) {
+	h := startHerod(t)
+	call := func(method, sig string, args ...string) testbed.Result {
+		return testbed.Run(t, "busctl", append([]string{"call", "--", api.BusName, api.Path, api.Interface, method, sig}, args...)...)
+	}
+	cases := []struct {
+		name   string
+		r      testbed.Result
+		errMsg string
+	}{
+		{"path in name", call("Start", "sb", "../../etc/passwd", "true"), "invalid service name"},
+		{"empty name", call("Stop", "sb", "", "false"), "empty service name"},
+		{"huge name", call("Status", "s", strings.Repeat("a", 5000)), "longer than 48 bytes"},
+		{"signal 0", call("Kill", "si", "db", "0"), "out of range 1..64"},
+		{"negative job", call("JobOutput", "sx", "db", "-5"), "negative"},
+		{"unknown service", call("Start", "sb", "ghost", "true"), `no such service "ghost"`},
+		{"wrong signature", call("Start", "s", "db"), ""},
+	}
+	for _, c := range cases {
+		if c.r.Code == 0 {
+			t.Errorf("%s: accepted", c.name)
+		}
+		if c.errMsg != "" && !strings.Contains(c.r.Stderr, c.errMsg) {
+			t.Errorf("%s: error %q lacks %q", c.name, c.r.Stderr, c.errMsg)
+		}
+	}
+	// The named errors, through a typed client.
+	c, err := client.Dial(context.Background(), false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, _, err = c.Start(context.Background(), "bad/name", true)
+	if e, ok := client.AsError(err); !ok || e.Name != api.ErrInvalidArgument {
+		t.Errorf("bad name: %v, want %s", err, api.ErrInvalidArgument)
+	}
+	_, _, err = c.Start(context.Background(), "ghost", true)
+	if e, ok := client.AsError(err); !ok || e.Name != api.ErrNoSuchService {
+		t.Errorf("unknown: %v, want %s", err, api.ErrNoSuchService)
+	}
+	// Nothing changed: no unit runs, no job was recorded.
+	list, err := c.ListServices(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range list {
+		if s.Up() || s.LastJob != nil {
+			t.Errorf("%s changed: %s, last job %+v", s.Service, s.ActiveState, s.LastJob)
+		}
+	}
+	_ = h
+}
+
+// Unprivileged callers may read but not change anything: refused by the bus policy.
+func TestUnprivilegedUserIsDeniedMutations(t *testing.T) {
+	startHerod(t)
+	heroctl(t, "start", "db")
+	for _, args := range [][]string{{"start", "web"}, {"stop", "db"}, {"restart", "db"}, {"kill", "db"},
+		{"reset-failed", "db"}, {"daemon-reload"}, {"start", "api", "worker"}} {
+		r := heroctlAs(t, unprivileged, args...)
+		wantExit(t, r, 1, "unprivileged "+strings.Join(args, " "))
+		if !strings.Contains(r.Stderr, "access denied") || !strings.Contains(r.Stderr, "sudo heroctl") {
+			t.Errorf("unprivileged %v: %q", args, r.Stderr)
+		}
+	}
+	for _, m := range []string{"Start", "Stop", "Restart", "Kill", "ResetFailed", "Reload", "StartMany"} {
+		r := testbed.Run(t, "runuser", "-u", unprivileged, "--", "busctl", "call", api.BusName, api.Path, api.Interface, m)
+		if r.Code == 0 || !strings.Contains(r.Stderr, "ccess denied") {
+			t.Errorf("unprivileged busctl %s: exit %d %q", m, r.Code, r.Stderr)
+		}
+	}
+	wantExit(t, heroctl(t, "is-active", "db"), 0, "db still runs")
+	for _, args := range [][]string{{"status", "db"}, {"list-units"}, {"jobs", "db"}, {"logs", "db"}, {"cat", "db"},
+		{"stop", "--dry-run", "db"}, {"validate"}, {"graph"}, {"show", "db"}} {
+		r := heroctlAs(t, unprivileged, args...)
+		if r.Code != 0 {
+			t.Errorf("unprivileged %v: exit %d %q", args, r.Code, r.Stderr)
+		}
+	}
+}
+
+// herod checks the caller's uid itself too: on a bus with no policy at all, an unprivileged
+// caller still cannot change anything.
+func TestHerodChecksCallerItself(t *testing.T) {
+	installPolicy(t)
+	// Not under t.TempDir(): its parent is private to root, and the unprivileged caller must
+	// reach the socket.
+	busDir, err := os.MkdirTemp("/run", "hero-bus-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(busDir) })
+	os.Chmod(busDir, 0o755)
+	conf := filepath.Join(busDir, "open.conf")
+	os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>custom</type><listen>unix:path=`+busDir+`/bus</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/><allow user="*"/></policy>
+</busconfig>`), 0o644)
+	bus := exec.Command("dbus-daemon", "--config-file", conf, "--nofork")
+	if err := bus.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bus.Process.Kill(); bus.Wait() })
+	addr := "unix:path=" + busDir + "/bus"
+	testbed.Eventually(t, 5*time.Second, "private bus", func() bool { _, err := os.Stat(busDir + "/bus"); return err == nil })
+	os.Chmod(busDir+"/bus", 0o777)
+	startHerodOn(t, addr)
+	r := heroctlAs(t, unprivileged, "--bus-address", addr, "start", "db")
+	wantExit(t, r, 1, "unprivileged start on an open bus")
+	if !strings.Contains(r.Stderr, "access denied") {
+		t.Errorf("stderr %q", r.Stderr)
+	}
+	wantExit(t, heroctlAs(t, unprivileged, "--bus-address", addr, "status", "db"), 3, "unprivileged status")
+	wantExit(t, heroctl(t, "--bus-address", addr, "start", "db"), 0, "root start")
+}
+
+func startHerodOn(t *testing.T, addr string) {
+	t.Helper()
+	cmd := exec.Command(herodBin, "--config-dir", filepath.Join(testbed.SrcDir, "packaging/examples"),
+		"--state-dir", t.TempDir(), "--bus-address", addr)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		exec.Command("systemctl", "stop", "hero-*.service").Run()
+	})
+	testbed.Eventually(t, 10*time.Second, "herod on the private bus", func() bool {
+		return heroctl(t, "--bus-address", addr, "status", "db").Code == 3
+	})
+}
+
+// Clients can follow jobs without polling: JobStarted and JobFinished signals.
+func TestSignals(t *testing.T) {
+	startHerod(t)
+	c, err := client.Dial(context.Background(), false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ch, stop, err := c.Watch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	heroctl(t, "start", "api")
+	heroctl(t, "stop", "db")
+	var got []string
+	timeout := time.After(5 * time.Second)
+	for len(got) < 4 {
+		select {
+		case s := <-ch:
+			got = append(got, fmt.Sprintf("%s %v", strings.TrimPrefix(s.Name, api.Interface+"."), s.Body[0]))
+		case <-timeout:
+			t.Fatalf("signals so far: %v", got)
+		}
+	}
+	want := []string{"JobStarted db", "ServiceStateChanged db", "JobStarted api", "ServiceStateChanged api"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("signals %v, want %v", got, want)
+	}
+}
+
+// A herod killed with SIGKILL loses nothing: the next one reconciles what ended meanwhile.
+func TestHerodKilledThenReconciles(t *testing.T) {
+	h := startHerod(t)
+	os.WriteFile(filepath.Join(h.configDir, "ender.toml"), []byte("exec = [\"/bin/sh\", \"-c\", \"sleep 1; echo done; exit 5\"]\n"), 0o644)
+	heroctl(t, "daemon-reload")
+	wantExit(t, heroctl(t, "start", "ender"), 0, "start ender")
+	h.cmd.Process.Kill()
+	h.cmd.Wait()
+	time.Sleep(1500 * time.Millisecond)
+	h2 := &herod{configDir: h.configDir, stateDir: h.stateDir}
+	h2.cmd = exec.Command(herodBin, "--config-dir", h.configDir, "--state-dir", h.stateDir)
+	if err := h2.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { h2.cmd.Process.Signal(syscall.SIGTERM); h2.cmd.Wait() }()
+	testbed.Eventually(t, 10*time.Second, "second herod", func() bool { return heroctl(t, "status", "ender").Code == 3 })
+	r := heroctl(t, "jobs", "ender", "-o", "json")
+	var jobs []client.Job
+	json.Unmarshal([]byte(r.Stdout), &jobs)
+	if len(jobs) != 1 || jobs[0].Phase != "failed" || jobs[0].ExitCode == nil || *jobs[0].ExitCode != 5 {
+		t.Errorf("ender's job after herod was killed: %q", r.Stdout)
+	}
+	if r := heroctl(t, "logs", "ender"); r.Stdout != "done\n" {
+		t.Errorf("ender's output %q", r.Stdout)
+	}
+}
