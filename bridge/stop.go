@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -130,6 +131,12 @@ func (b *Bridge) stop(ctx context.Context, name string, removeJobs bool) (StopRe
 		reply.RemovedJobs = n
 	}
 	reply.OK = true
+	// Report in the order systemd stopped them: most-dependent first.
+	pos := map[string]int{}
+	for i, m := range plan.Order {
+		pos[m] = i
+	}
+	sort.SliceStable(ended, func(a, b int) bool { return pos[ended[a].ServiceID] < pos[ended[b].ServiceID] })
 	for _, j := range ended {
 		b.emit(Event{Kind: "job-finished", Service: j.ServiceID, JobID: j.ID, State: string(jobdb.PhaseCancelled)})
 	}

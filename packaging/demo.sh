@@ -1,54 +1,80 @@
 #!/usr/bin/env bash
-# packaging/demo.sh: the README's run command. Shows hero-systemd's main job on the example stack
-# in packaging/examples: validation, the dependency graph, the generated units, the cascade-stop
-# plan, then the stack running on a real systemd. When the host's PID 1 is not systemd (or unless
-# HERO_DEMO_HOST=1 is set), systemd is booted in a throw-away systemd-nspawn container.
+# packaging/demo.sh: the README's run command. hero-systemd's main job on the example stack in
+# packaging/examples: validate it, plan it, then run it on a real systemd through herod and
+# heroctl: start, status, a crash's kept output, the cascade-stop dry run, the cascade stop, and
+# what the job ledger kept. The host's PID 1 is not systemd here, so systemd is booted in a
+# throw-away systemd-nspawn container (tests/testbed); it is never booted on the host's root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CGO_ENABLED=0
 EXAMPLES=packaging/examples
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@" || true; }
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-go build -o "$tmp/heroctl" ./cmd/heroctl
-heroctl() { "$tmp/heroctl" --config-dir "$EXAMPLES" "$@"; }
+stage=$(mktemp -d)
+machine=""
+cleanup() {
+  if [ -n "$machine" ]; then bash tests/testbed/testbed.sh down "$machine"; fi
+  rm -rf "$stage"
+}
+trap cleanup EXIT
+chmod 755 "$stage"
+go build -o "$stage/bin/" ./cmd/herod ./cmd/heroctl
 
-say "1. Validate the example configs ($EXAMPLES)"
-run heroctl validate
+offline() { printf '$ heroctl %s\n' "$*"; "$stage/bin/heroctl" --config-dir "$EXAMPLES" "$@" || echo "(exit status $?)"; }
 
-say "2. What web needs, and what a stop of db would take down"
-run heroctl list-dependencies web
-run heroctl list-dependencies --reverse db
+say "1. Validate the example configs ($EXAMPLES): 6 services, one of them a zinit file"
+offline validate
 
-say "3. The transient unit hero hands to systemd for api"
-run heroctl cat api
+say "2. What web needs, and what stopping db would take down"
+offline list-dependencies web
+offline list-dependencies --reverse db
 
-say "4. Cascade-stop plan of db (dry run: nothing is touched)"
-run heroctl stop --dry-run db
-run heroctl stop --dry-run db -o json
+say "3. Bad input is refused with every problem named, before anything touches the host"
+mkdir "$stage/broken"
+cp "$EXAMPLES"/* "$stage/broken/"
+printf 'exec = "/bin/true"\nrestrat = "always"\n[dependencies]\nrequires = ["dbx"]\n' >"$stage/broken/typo.toml"
+printf '$ heroctl validate --config-dir %s\n' "$stage/broken"
+"$stage/bin/heroctl" validate --config-dir "$stage/broken" || echo "(exit status $?)"
 
-say "5. Bad input is refused with every problem named, before anything touches the host"
-mkdir "$tmp/broken"
-cp "$EXAMPLES"/*.toml "$tmp/broken/"
-printf 'exec = "/bin/true"\nrestrat = "always"\n[dependencies]\nrequires = ["dbx"]\n' >"$tmp/broken/typo.toml"
-printf 'exec = "/bin/true"\n[dependencies]\nrequires = ["web"]\n' >>"$tmp/broken/db.toml"
-printf '$ heroctl validate --config-dir %s\n' "$tmp/broken"
-"$tmp/heroctl" validate --config-dir "$tmp/broken" || echo "(exit status $?)"
-
-say "6. The stack on a real systemd"
+say "4. A real systemd"
 if [ "$(id -u)" != 0 ]; then
-  echo "Booting systemd in a container needs root: run 'sudo bash packaging/demo.sh' for this part."
+  echo "Booting systemd in a container needs root: run 'sudo bash packaging/demo.sh' for the rest."
   exit 0
 fi
-if [ "${HERO_DEMO_HOST:-0}" = 1 ]; then
-  echo "HERO_DEMO_HOST=1: running on the host's systemd is not supported yet; using a container." >&2
-fi
-echo "The host's PID 1 is $(ps -p 1 -o comm=); booting systemd in a systemd-nspawn container."
-echo "(The bridge and herod are not built yet, so the services' units are started through"
-echo " go-systemd in plan order, as tests/integration/examples_test.go does.)"
+echo "The host's PID 1 is $(ps -p 1 -o comm=), not systemd: booting one in a systemd-nspawn container."
 bash tests/testbed/testbed.sh ensure >/dev/null
-go test -count=1 -tags integration -run '^TestExampleStack$' -v ./tests/integration/ 2>&1 |
-  sed -n 's/^ *examples_test.go:[0-9]*: /  /p; s/^        /    /p; /^testbed:/p; /^--- /p'
+up=$(bash tests/testbed/testbed.sh up --bind-ro "$stage:/opt/hero" --bind-ro "$PWD:/opt/hero-src")
+machine=$(sed -n 's/^MACHINE=//p' <<<"$up")
+echo "Container $machine is up in $(sed -n 's/^BOOT_MS=//p' <<<"$up") ms."
+inside() { bash tests/testbed/testbed.sh exec "$machine" -- "$@"; }
+show() { printf '$ %s\n' "$*"; inside env PATH=/opt/hero/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@" || echo "(exit status $?)"; }
+
+say "5. Install the D-Bus policy and let systemd run herod"
+inside cp /opt/hero-src/packaging/dbus/org.hero.Proc1.conf /etc/dbus-1/system.d/
+inside busctl call org.freedesktop.DBus / org.freedesktop.DBus ReloadConfig
+show systemd-run --unit herod /opt/hero/bin/herod --config-dir /opt/hero-src/packaging/examples
+for _ in $(seq 1 100); do inside busctl status org.hero.Proc1 >/dev/null 2>&1 && break; sleep 0.05; done
+
+say "6. Start web, worker, mailer and cleanup: their requires closures come up first, in waves"
+show heroctl start web worker mailer cleanup
+sleep 0.5
+show heroctl list-units
+
+say "7. mailer crashed on start; why stays readable"
+show heroctl status mailer
+show heroctl jobs mailer
+
+say "8. The cascade-stop plan of db, then the cascade stop itself"
+show heroctl stop --dry-run db
+show heroctl stop db -o json
+show heroctl list-units --no-legend
+
+say "9. What the ledger kept: jobs are never deleted on stop"
+show heroctl jobs api
+show heroctl logs api
+show heroctl status worker
+
+say "10. The same API from a client nobody here wrote"
+show busctl call org.hero.Proc1 /org/hero/Proc1 org.hero.Proc1.Manager Start sb worker true
+show gdbus call --system -d org.hero.Proc1 -o /org/hero/Proc1 -m org.hero.Proc1.Manager.Stop db false
