@@ -28,9 +28,10 @@ import (
 
 // Paths inside the container.
 const (
-	Root   = "/opt/hero"     // everything the host brings in, read-only
-	BinDir = "/opt/hero/bin" // herod, heroctl
-	SrcDir = "/opt/hero-src" // the repository, read-only (examples, fixtures)
+	Root   = "/opt/hero"                  // everything the host brings in, read-only
+	BinDir = "/opt/hero/bin"              // herod, heroctl
+	Deb    = "/opt/hero/hero-systemd.deb" // the Debian package
+	SrcDir = "/opt/hero-src"              // the repository, read-only (examples, fixtures)
 	inside = "HERO_TESTBED_INSIDE"
 )
 
@@ -122,7 +123,18 @@ func stageBinaries(src, dir string) error {
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("building hero binaries: %v\n%s", err, out)
 	}
-	return nil
+	// The Debian package, for the packaging tests (as hero-systemd.deb).
+	pkg := exec.Command("bash", "packaging/deb/build.sh", filepath.Join(dir, "dist"))
+	pkg.Dir = src
+	pkg.Env = append(os.Environ(), "HERO_VERSION=0.0+test")
+	if out, err := pkg.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the Debian package: %v\n%s", err, out)
+	}
+	debs, _ := filepath.Glob(filepath.Join(dir, "dist", "*.deb"))
+	if len(debs) != 1 {
+		return fmt.Errorf("building the Debian package: want one .deb, got %v", debs)
+	}
+	return os.Rename(debs[0], filepath.Join(dir, "hero-systemd.deb"))
 }
 
 func copyFile(from, to string) error {

@@ -1,0 +1,57 @@
+//go:build integration
+
+package integration
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hero-systemd/hero-systemd/tests/testbed"
+)
+
+// The Debian package installs a working setup: herod enabled and running under systemd, the
+// D-Bus policy and activation in place, heroctl on PATH; removing it stops herod.
+func TestDebianPackage(t *testing.T) {
+	os.Remove("/etc/dbus-1/system.d/org.hero.Proc1.conf") // the package brings its own
+	testbed.MustRun(t, "busctl", "call", "org.freedesktop.DBus", "/", "org.freedesktop.DBus", "ReloadConfig")
+	t.Cleanup(func() {
+		testbed.Run(t, "dpkg", "--purge", "hero-systemd")
+		testbed.Run(t, "systemctl", "stop", "hero-*.service")
+	})
+	r := testbed.Run(t, "dpkg", "-i", testbed.Deb)
+	if r.Code != 0 {
+		t.Fatalf("dpkg -i: %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if s := strings.TrimSpace(testbed.Run(t, "systemctl", "is-active", "herod").Stdout); s != "active" {
+		t.Fatalf("herod.service is %s after install\n%s", s, testbed.Run(t, "journalctl", "-u", "herod", "--no-pager").Stdout)
+	}
+	if s := strings.TrimSpace(testbed.Run(t, "systemctl", "is-enabled", "herod").Stdout); s != "enabled" {
+		t.Errorf("herod.service is %s, want enabled", s)
+	}
+	// An empty /etc/hero/services is a working setup; add a service and reload.
+	wantExit(t, testbed.Run(t, "/usr/bin/heroctl", "validate"), 0, "validate an empty config dir")
+	data, _ := os.ReadFile(testbed.SrcDir + "/packaging/examples/db.toml")
+	os.WriteFile("/etc/hero/services/db.toml", data, 0o644)
+	wantExit(t, testbed.Run(t, "/usr/bin/heroctl", "daemon-reload"), 0, "daemon-reload")
+	wantExit(t, testbed.Run(t, "/usr/bin/heroctl", "start", "db"), 0, "start db")
+	wantExit(t, testbed.Run(t, "/usr/bin/heroctl", "is-active", "db"), 0, "is-active db")
+	if _, err := os.Stat("/var/lib/hero/jobs.db"); err != nil {
+		t.Errorf("the ledger is not in /var/lib/hero: %v", err)
+	}
+	// Bus activation: with herod stopped, a call starts it through systemd.
+	testbed.MustRun(t, "systemctl", "stop", "herod")
+	wantExit(t, testbed.Run(t, "/usr/bin/heroctl", "status", "db"), 0, "status through bus activation")
+	if s := strings.TrimSpace(testbed.Run(t, "systemctl", "is-active", "herod").Stdout); s != "active" {
+		t.Errorf("herod was not activated by the bus: %s", s)
+	}
+	// Removing the package stops herod; purging removes the ledger.
+	wantExit(t, testbed.Run(t, "dpkg", "--purge", "hero-systemd"), 0, "dpkg --purge")
+	testbed.Eventually(t, 5*time.Second, "herod stopped", func() bool {
+		return strings.TrimSpace(testbed.Run(t, "systemctl", "is-active", "herod").Stdout) != "active"
+	})
+	if _, err := os.Stat("/var/lib/hero"); err == nil {
+		t.Errorf("/var/lib/hero is still there after purge")
+	}
+}
