@@ -217,7 +217,12 @@ func (b *Bridge) startWave(ctx context.Context, set *config.Set, svcs []*config.
 				o.err = fmt.Errorf("start %s: %w", u.Name, err)
 				return
 			}
-			o.ri, _ = b.runInfo(ctx, u.Name)
+			// A failed start is recorded from the unit's properties now. A running one's
+			// InvocationID and MainPID are recorded by the next reconcile: reading them here
+			// would double the calls into systemd's single thread on a wide start.
+			if o.result != "done" {
+				o.ri, _ = b.runInfo(ctx, u.Name)
+			}
 		}(i, svc)
 	}
 	wg.Wait()
@@ -235,9 +240,8 @@ func (b *Bridge) startWave(ctx context.Context, set *config.Set, svcs []*config.
 		case o.result != "done":
 			changes[jobs[i].ID] = b.finish(svc.Name, o.ri, false, now)
 		default:
-			ri := o.ri
 			changes[jobs[i].ID] = func(j *jobdb.Job) error {
-				j.Phase, j.InvocationID, j.MainPID = jobdb.PhaseRunning, ri.invocationID, ri.mainPID
+				j.Phase = jobdb.PhaseRunning
 				return nil
 			}
 		}

@@ -35,6 +35,7 @@ type Status struct {
 	After       []string   `json:"after"`
 	Conflicts   []string   `json:"conflicts"`
 	BlockedBy   string     `json:"blocked_by,omitempty"` // the running conflicting service, when blocked
+	MainPID     int        `json:"main_pid,omitempty"`   // the running main process, read from systemd
 	LastJob     *jobdb.Job `json:"last_job,omitempty"`
 }
 
@@ -106,6 +107,11 @@ func (b *Bridge) statuses(ctx context.Context, names []string) ([]Status, error)
 			return nil, err
 		}
 		st.State = deriveState(u.ActiveState, u.SubState, st.LastJob)
+		if up(u.ActiveState) && len(names) == 1 {
+			if ri, err := b.runInfo(ctx, u.Name); err == nil {
+				st.MainPID = ri.mainPID
+			}
+		}
 		if !up(u.ActiveState) {
 			for _, c := range st.Conflicts {
 				if up(states[unitOf(set.Service(c))].ActiveState) {

@@ -122,8 +122,9 @@ const Introspection = `<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object I
     </method>
     <!-- Status(name): the service's status: Service, Context, Unit, Description, State (running,
          activating, success, failed, stopped, inactive, blocked), LoadState, ActiveState,
-         SubState, BlockedBy, Requires, After, Conflicts, and of its last job: JobId, JobPhase,
-         MainPID, ExitCode, Signal, Result, StartedAt, EndedAt (microseconds since the epoch). -->
+         SubState, BlockedBy, Requires, After, Conflicts, MainPID (0 unless running), and of its
+         last job: JobId, JobPhase, ExitCode (-1 if none), Signal, Result, StartedAt, EndedAt
+         (microseconds since the epoch; 0 while running). -->
     <method name="Status">
       <arg name="name" type="s" direction="in"/>
       <arg name="status" type="a{sv}" direction="out"/>

@@ -20,6 +20,7 @@ type Status struct {
 	Requires    []string                `json:"requires"`
 	After       []string                `json:"after"`
 	Conflicts   []string                `json:"conflicts"`
+	MainPID     uint32                  `json:"main_pid,omitempty"`
 	LastJob     *Job                    `json:"last_job,omitempty"`
 	Raw         map[string]dbus.Variant `json:"-"`
 }
@@ -74,9 +75,9 @@ func statusFrom(d map[string]dbus.Variant) Status {
 		ActiveState: str(d, "ActiveState"), SubState: str(d, "SubState"), BlockedBy: str(d, "BlockedBy"),
 		Requires: strs(d, "Requires"), After: strs(d, "After"), Conflicts: strs(d, "Conflicts"), Raw: d,
 	}
+	s.MainPID, _ = d["MainPID"].Value().(uint32)
 	if id, ok := d["JobId"].Value().(int64); ok {
 		j := Job{ID: id, Service: s.Service, Phase: str(d, "JobPhase"), Result: str(d, "Result"), Signal: str(d, "Signal")}
-		j.MainPID, _ = d["MainPID"].Value().(uint32)
 		if c, ok := d["ExitCode"].Value().(int32); ok && c >= 0 {
 			j.ExitCode = &c
 		}

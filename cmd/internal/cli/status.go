@@ -105,9 +105,10 @@ func printStatus(st client.Status) {
 		fmt.Fprintf(Stdout, "    Started: %s\n", j.StartedAt.Local().Format(time.RFC1123))
 		if j.EndedAt != nil {
 			fmt.Fprintf(Stdout, "      Ended: %s (ran %s)\n", j.EndedAt.Local().Format(time.RFC1123), j.EndedAt.Sub(j.StartedAt).Round(time.Millisecond))
-		} else if j.MainPID > 0 {
-			fmt.Fprintf(Stdout, "   Main PID: %d\n", j.MainPID)
 		}
+	}
+	if st.MainPID > 0 {
+		fmt.Fprintf(Stdout, "   Main PID: %d\n", st.MainPID)
 	}
 	for _, dep := range []struct {
 		label string

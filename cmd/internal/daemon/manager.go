@@ -318,10 +318,10 @@ func statusDict(st bridge.Status) map[string]dbus.Variant {
 		"BlockedBy": dbus.MakeVariant(st.BlockedBy), "Requires": dbus.MakeVariant(st.Requires),
 		"After": dbus.MakeVariant(st.After), "Conflicts": dbus.MakeVariant(st.Conflicts),
 	}
+	d["MainPID"] = dbus.MakeVariant(uint32(st.MainPID))
 	if j := st.LastJob; j != nil {
 		d["JobId"] = dbus.MakeVariant(j.ID)
 		d["JobPhase"] = dbus.MakeVariant(string(j.Phase))
-		d["MainPID"] = dbus.MakeVariant(uint32(j.MainPID))
 		d["Result"] = dbus.MakeVariant(j.Result)
 		d["Signal"] = dbus.MakeVariant(j.Signal)
 		code := int32(-1)
