@@ -187,27 +187,35 @@ func (db *DB) Active(ctx context.Context) ([]Job, error) {
 // Update reads job id and applies change to it in one IMMEDIATE transaction, so concurrent
 // updates never lose each other's writes. The output is trimmed to its last MaxOutput bytes.
 func (db *DB) Update(ctx context.Context, id int64, change func(*Job) error) (*Job, error) {
-	var j Job
+	var j *Job
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.First(&j, id).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return fmt.Errorf("job %d: %w", id, ErrNotFound)
-			}
-			return err
-		}
-		if err := change(&j); err != nil {
-			return err
-		}
-		j.ID = id
-		if len(j.Output) > MaxOutput {
-			j.Output = j.Output[len(j.Output)-MaxOutput:]
-		}
-		return tx.Save(&j).Error
+		var err error
+		j, err = applyChange(tx, id, change)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update job %d: %w", id, err)
 	}
-	return &j, nil
+	return j, nil
+}
+
+// applyChange reads job id in tx, applies change, trims the output to MaxOutput and saves it.
+func applyChange(tx *gorm.DB, id int64, change func(*Job) error) (*Job, error) {
+	var j Job
+	if err := tx.First(&j, id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, fmt.Errorf("job %d: %w", id, ErrNotFound)
+		}
+		return nil, err
+	}
+	if err := change(&j); err != nil {
+		return nil, err
+	}
+	j.ID = id
+	if len(j.Output) > MaxOutput {
+		j.Output = j.Output[len(j.Output)-MaxOutput:]
+	}
+	return &j, tx.Save(&j).Error
 }
 
 // UpdateAll applies every change in one IMMEDIATE transaction: a cascade's jobs are recorded
@@ -218,21 +226,7 @@ func (db *DB) UpdateAll(ctx context.Context, changes map[int64]func(*Job) error)
 	}
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for id, change := range changes {
-			var j Job
-			if err := tx.First(&j, id).Error; err != nil {
-				if errors.Is(err, gorm.ErrRecordNotFound) {
-					continue
-				}
-				return err
-			}
-			if err := change(&j); err != nil {
-				return err
-			}
-			j.ID = id
-			if len(j.Output) > MaxOutput {
-				j.Output = j.Output[len(j.Output)-MaxOutput:]
-			}
-			if err := tx.Save(&j).Error; err != nil {
+			if _, err := applyChange(tx, id, change); err != nil && !errors.Is(err, ErrNotFound) {
 				return err
 			}
 		}

@@ -78,17 +78,7 @@ func statusFrom(d map[string]dbus.Variant) Status {
 	s.MainPID, _ = d["MainPID"].Value().(uint32)
 	if id, ok := d["JobId"].Value().(int64); ok {
 		j := Job{ID: id, Service: s.Service, Phase: str(d, "JobPhase"), Result: str(d, "Result"), Signal: str(d, "Signal")}
-		if c, ok := d["ExitCode"].Value().(int32); ok && c >= 0 {
-			j.ExitCode = &c
-		}
-		if v, ok := d["StartedAt"].Value().(int64); ok {
-			if t := fromMicros(v); t != nil {
-				j.StartedAt = *t
-			}
-		}
-		if v, ok := d["EndedAt"].Value().(int64); ok {
-			j.EndedAt = fromMicros(v)
-		}
+		j.endFrom(d)
 		s.LastJob = &j
 	}
 	return s
@@ -100,6 +90,12 @@ func jobFrom(d map[string]dbus.Variant) Job {
 	j.ID, _ = d["Id"].Value().(int64)
 	j.MainPID, _ = d["MainPID"].Value().(uint32)
 	j.Restarts, _ = d["Restarts"].Value().(uint32)
+	j.endFrom(d)
+	return j
+}
+
+// endFrom reads ExitCode (-1: none), StartedAt and EndedAt (microseconds; 0: none).
+func (j *Job) endFrom(d map[string]dbus.Variant) {
 	if c, ok := d["ExitCode"].Value().(int32); ok && c >= 0 {
 		j.ExitCode = &c
 	}
@@ -111,5 +107,4 @@ func jobFrom(d map[string]dbus.Variant) Job {
 	if v, ok := d["EndedAt"].Value().(int64); ok {
 		j.EndedAt = fromMicros(v)
 	}
-	return j
 }

@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hero-systemd/hero-systemd/cmd/client"
 )
 
 func init() { verbs = append(verbs, newDaemonReloadCmd) }
@@ -17,19 +20,16 @@ keeps the configs it had and every problem is printed. Running services keep run
 configs apply from their next start.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := dial(cmd, g)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			n, err := c.Reload(cmd.Context())
-			if err != nil {
-				return advise(err)
-			}
-			if !g.quiet {
-				fmt.Fprintf(Stderr, "Reloaded: %d service(s).\n", n)
-			}
-			return nil
+			return online(cmd, g, func(ctx context.Context, c *client.Client) error {
+				n, err := c.Reload(ctx)
+				if err != nil {
+					return advise(err)
+				}
+				if !g.quiet {
+					fmt.Fprintf(Stderr, "Reloaded: %d service(s).\n", n)
+				}
+				return nil
+			})
 		},
 	}
 }

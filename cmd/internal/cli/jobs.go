@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"text/tabwriter"
@@ -23,47 +24,44 @@ times. Jobs are kept after stop; start prunes the service's ended ones. -o json 
 array of job objects.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := dial(cmd, g)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			jobs, err := c.ListJobs(cmd.Context(), args[0])
-			if err != nil {
-				return advise(err)
-			}
-			if g.json() {
-				if jobs == nil {
-					jobs = []client.Job{}
+			return online(cmd, g, func(ctx context.Context, c *client.Client) error {
+				jobs, err := c.ListJobs(ctx, args[0])
+				if err != nil {
+					return advise(err)
 				}
-				return printJSON(jobs)
-			}
-			tw := tabwriter.NewWriter(Stdout, 0, 0, 2, ' ', 0)
-			if !g.noLegend {
-				fmt.Fprintln(tw, "JOB\tPHASE\tRESULT\tEXIT\tSTARTED\tENDED\tRESTARTS")
-			}
-			for _, j := range jobs {
-				exit := "-"
-				if j.ExitCode != nil {
-					exit = strconv.Itoa(int(*j.ExitCode))
-				} else if j.Signal != "" {
-					exit = j.Signal
+				if g.json() {
+					if jobs == nil {
+						jobs = []client.Job{}
+					}
+					return printJSON(jobs)
 				}
-				ended := "-"
-				if j.EndedAt != nil {
-					ended = j.EndedAt.Local().Format(time.DateTime)
+				tw := tabwriter.NewWriter(Stdout, 0, 0, 2, ' ', 0)
+				if !g.noLegend {
+					fmt.Fprintln(tw, "JOB\tPHASE\tRESULT\tEXIT\tSTARTED\tENDED\tRESTARTS")
 				}
-				result := j.Result
-				if result == "" {
-					result = "-"
+				for _, j := range jobs {
+					exit := "-"
+					if j.ExitCode != nil {
+						exit = strconv.Itoa(int(*j.ExitCode))
+					} else if j.Signal != "" {
+						exit = j.Signal
+					}
+					ended := "-"
+					if j.EndedAt != nil {
+						ended = j.EndedAt.Local().Format(time.DateTime)
+					}
+					result := j.Result
+					if result == "" {
+						result = "-"
+					}
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\n", j.ID, j.Phase, result, exit, j.StartedAt.Local().Format(time.DateTime), ended, j.Restarts)
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\n", j.ID, j.Phase, result, exit, j.StartedAt.Local().Format(time.DateTime), ended, j.Restarts)
-			}
-			tw.Flush()
-			if !g.noLegend {
-				fmt.Fprintf(Stdout, "\n%d job(s) listed.\n", len(jobs))
-			}
-			return nil
+				tw.Flush()
+				if !g.noLegend {
+					fmt.Fprintf(Stdout, "\n%d job(s) listed.\n", len(jobs))
+				}
+				return nil
+			})
 		},
 	}
 }
@@ -80,17 +78,14 @@ service, or for job ID with --job. It stays readable after the service crashed a
 			if job < 0 {
 				return exitWith(ExitFailure, fmt.Errorf("--job must be a job id"))
 			}
-			c, err := dial(cmd, g)
-			if err != nil {
+			return online(cmd, g, func(ctx context.Context, c *client.Client) error {
+				_, out, err := c.JobOutput(ctx, args[0], job)
+				if err != nil {
+					return advise(err)
+				}
+				_, err = Stdout.Write(out)
 				return err
-			}
-			defer c.Close()
-			_, out, err := c.JobOutput(cmd.Context(), args[0], job)
-			if err != nil {
-				return advise(err)
-			}
-			_, err = Stdout.Write(out)
-			return err
+			})
 		},
 	}
 	cmd.Flags().Int64Var(&job, "job", 0, "the job to show (default: the latest)")

@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hero-systemd/hero-systemd/cmd/client"
 
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
@@ -24,17 +27,14 @@ end) is recorded in its job.`,
 			if err != nil {
 				return exitWith(ExitFailure, fmt.Errorf("--signal: %v", err))
 			}
-			c, err := dial(cmd, g)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			for _, name := range args {
-				if err := c.Kill(cmd.Context(), name, int32(num)); err != nil {
-					return advise(err)
+			return online(cmd, g, func(ctx context.Context, c *client.Client) error {
+				for _, name := range args {
+					if err := c.Kill(ctx, name, int32(num)); err != nil {
+						return advise(err)
+					}
 				}
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&signal, "signal", "s", "SIGTERM", "the signal to send")

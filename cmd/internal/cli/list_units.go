@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hero-systemd/hero-systemd/cmd/client"
 )
 
 func init() { verbs = append(verbs, newListUnitsCmd) }
@@ -19,35 +22,32 @@ hero's STATE and the description, like 'systemctl list-units' (a unit that never
 "not-found" in systemd). --no-legend drops the header and footer; -o json prints an array.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := dial(cmd, g)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			list, err := c.ListServices(cmd.Context())
-			if err != nil {
-				return advise(err)
-			}
-			if g.json() {
-				return printJSON(list)
-			}
-			tw := tabwriter.NewWriter(Stdout, 0, 0, 1, ' ', 0)
-			if !g.noLegend {
-				fmt.Fprintln(tw, "UNIT\tLOAD\tACTIVE\tSUB\tSTATE\tDESCRIPTION")
-			}
-			for _, st := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", st.Unit, st.LoadState, st.ActiveState, st.SubState, st.State, st.Description)
-			}
-			tw.Flush()
-			if !g.noLegend {
-				fmt.Fprintln(Stdout)
-				fmt.Fprintln(Stdout, "LOAD   = Reflects whether the unit definition was properly loaded.")
-				fmt.Fprintln(Stdout, "ACTIVE = The high-level unit activation state, i.e. generalization of SUB.")
-				fmt.Fprintln(Stdout, "SUB    = The low-level unit activation state, values depend on unit type.")
-				fmt.Fprintln(Stdout, "STATE  = hero's state: running, activating, success, failed, stopped, inactive, blocked.")
-				fmt.Fprintf(Stdout, "\n%d services listed.\n", len(list))
-			}
-			return nil
+			return online(cmd, g, func(ctx context.Context, c *client.Client) error {
+				list, err := c.ListServices(ctx)
+				if err != nil {
+					return advise(err)
+				}
+				if g.json() {
+					return printJSON(list)
+				}
+				tw := tabwriter.NewWriter(Stdout, 0, 0, 1, ' ', 0)
+				if !g.noLegend {
+					fmt.Fprintln(tw, "UNIT\tLOAD\tACTIVE\tSUB\tSTATE\tDESCRIPTION")
+				}
+				for _, st := range list {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", st.Unit, st.LoadState, st.ActiveState, st.SubState, st.State, st.Description)
+				}
+				tw.Flush()
+				if !g.noLegend {
+					fmt.Fprintln(Stdout)
+					fmt.Fprintln(Stdout, "LOAD   = Reflects whether the unit definition was properly loaded.")
+					fmt.Fprintln(Stdout, "ACTIVE = The high-level unit activation state, i.e. generalization of SUB.")
+					fmt.Fprintln(Stdout, "SUB    = The low-level unit activation state, values depend on unit type.")
+					fmt.Fprintln(Stdout, "STATE  = hero's state: running, activating, success, failed, stopped, inactive, blocked.")
+					fmt.Fprintf(Stdout, "\n%d services listed.\n", len(list))
+				}
+				return nil
+			})
 		},
 	}
 }

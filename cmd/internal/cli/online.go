@@ -21,6 +21,16 @@ func dial(cmd *cobra.Command, g *globals) (*client.Client, error) {
 	return c, nil
 }
 
+// online runs fn with a client of herod, closing it after; fn's errors are turned into advice.
+func online(cmd *cobra.Command, g *globals, fn func(ctx context.Context, c *client.Client) error) error {
+	c, err := dial(cmd, g)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return advise(fn(cmd.Context(), c))
+}
+
 // notReachable reports errors that mean herod (or the bus) is not there.
 func notReachable(err error) bool {
 	e, ok := client.AsError(err)

@@ -1,6 +1,12 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hero-systemd/hero-systemd/cmd/client"
+)
 
 func init() { verbs = append(verbs, newResetFailedCmd) }
 
@@ -12,17 +18,14 @@ func newResetFailedCmd(g *globals) *cobra.Command {
 deletes its ended jobs (with their output), like 'systemctl reset-failed'. Running jobs stay.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := dial(cmd, g)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			for _, name := range args {
-				if err := c.ResetFailed(cmd.Context(), name); err != nil {
-					return advise(err)
+			return online(cmd, g, func(ctx context.Context, c *client.Client) error {
+				for _, name := range args {
+					if err := c.ResetFailed(ctx, name); err != nil {
+						return advise(err)
+					}
 				}
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 }

@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hero-systemd/hero-systemd/cmd/client"
 )
 
 func init() { verbs = append(verbs, newShowCmd) }
@@ -22,46 +25,43 @@ ExitCode, Signal, Result, StartedAt, EndedAt, ...), like 'systemctl show'. -p pi
 --value prints only the values.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := dial(cmd, g)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			st, err := c.Status(cmd.Context(), args[0])
-			if err != nil {
-				return advise(err)
-			}
-			want := map[string]bool{}
-			for _, p := range props {
-				for _, q := range strings.Split(p, ",") {
-					if q != "" {
-						want[q] = true
+			return online(cmd, g, func(ctx context.Context, c *client.Client) error {
+				st, err := c.Status(ctx, args[0])
+				if err != nil {
+					return advise(err)
+				}
+				want := map[string]bool{}
+				for _, p := range props {
+					for _, q := range strings.Split(p, ",") {
+						if q != "" {
+							want[q] = true
+						}
 					}
 				}
-			}
-			keys := make([]string, 0, len(st.Raw))
-			for k := range st.Raw {
-				if len(want) == 0 || want[k] {
-					keys = append(keys, k)
+				keys := make([]string, 0, len(st.Raw))
+				for k := range st.Raw {
+					if len(want) == 0 || want[k] {
+						keys = append(keys, k)
+					}
 				}
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				v := st.Raw[k].Value()
-				var s string
-				switch x := v.(type) {
-				case []string:
-					s = strings.Join(x, " ")
-				default:
-					s = fmt.Sprint(x)
+				sort.Strings(keys)
+				for _, k := range keys {
+					v := st.Raw[k].Value()
+					var s string
+					switch x := v.(type) {
+					case []string:
+						s = strings.Join(x, " ")
+					default:
+						s = fmt.Sprint(x)
+					}
+					if valueOnly {
+						fmt.Fprintln(Stdout, s)
+					} else {
+						fmt.Fprintf(Stdout, "%s=%s\n", k, s)
+					}
 				}
-				if valueOnly {
-					fmt.Fprintln(Stdout, s)
-				} else {
-					fmt.Fprintf(Stdout, "%s=%s\n", k, s)
-				}
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringSliceVarP(&props, "property", "p", nil, "show only these properties")

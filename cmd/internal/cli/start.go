@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hero-systemd/hero-systemd/cmd/client"
 )
 
 func init() { verbs = append(verbs, newStartCmd) }
@@ -24,39 +27,37 @@ service goes to stderr. With -o json: {"service","started","already_running"}.`,
 			if jobMode != "replace" && jobMode != "fail" {
 				return exitWith(ExitFailure, fmt.Errorf("--job-mode must be replace or fail, not %q", jobMode))
 			}
-			c, err := dial(cmd, g)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			prog := startProgress(c, g)
-			var started []string
-			already := false
-			if len(args) == 1 {
-				started, already, err = c.Start(cmd.Context(), args[0], jobMode == "replace")
-			} else {
-				started, err = c.StartMany(cmd.Context(), args, jobMode == "replace")
-			}
-			prog.finish("Started", started)
-			if err != nil {
-				return advise(err)
-			}
-			if started == nil {
-				started = []string{}
-			}
-			if g.json() {
-				return printJSON(struct {
-					Service        string   `json:"service"`
-					Started        []string `json:"started"`
-					AlreadyRunning bool     `json:"already_running"`
-				}{strings.Join(args, " "), started, already})
-			}
-			if !g.quiet && already {
-				fmt.Fprintf(Stderr, "%s is already running.\n", args[0])
-			} else if !g.quiet && len(started) > 1 {
-				fmt.Fprintf(Stderr, "Started %d services: %s.\n", len(started), strings.Join(started, ", "))
-			}
-			return nil
+			return online(cmd, g, func(ctx context.Context, c *client.Client) error {
+				prog := startProgress(c, g)
+				var started []string
+				var err error
+				already := false
+				if len(args) == 1 {
+					started, already, err = c.Start(ctx, args[0], jobMode == "replace")
+				} else {
+					started, err = c.StartMany(ctx, args, jobMode == "replace")
+				}
+				prog.finish("Started", started)
+				if err != nil {
+					return advise(err)
+				}
+				if started == nil {
+					started = []string{}
+				}
+				if g.json() {
+					return printJSON(struct {
+						Service        string   `json:"service"`
+						Started        []string `json:"started"`
+						AlreadyRunning bool     `json:"already_running"`
+					}{strings.Join(args, " "), started, already})
+				}
+				if !g.quiet && already {
+					fmt.Fprintf(Stderr, "%s is already running.\n", args[0])
+				} else if !g.quiet && len(started) > 1 {
+					fmt.Fprintf(Stderr, "Started %d services: %s.\n", len(started), strings.Join(started, ", "))
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&jobMode, "job-mode", "replace", "systemd job mode: replace (a queued conflicting job is replaced) or fail")

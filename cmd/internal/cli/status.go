@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -23,49 +24,46 @@ that job's output, like 'systemctl status'. Exit status 0 if all are running, 3 
 4 if a service does not exist. With -o json: the status object (an array for several names).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := dial(cmd, g)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			var all []client.Status
-			allUp := true
-			for i, name := range args {
-				st, err := c.Status(cmd.Context(), name)
-				if err != nil {
-					return advise(err)
-				}
-				allUp = allUp && st.Up()
-				all = append(all, st)
-				if g.json() || g.quiet {
-					continue
-				}
-				if i > 0 {
-					fmt.Fprintln(Stdout)
-				}
-				printStatus(st)
-				if lines > 0 && st.LastJob != nil {
-					if _, out, err := c.JobOutput(cmd.Context(), name, 0); err == nil && len(out) > 0 {
+			return online(cmd, g, func(ctx context.Context, c *client.Client) error {
+				var all []client.Status
+				allUp := true
+				for i, name := range args {
+					st, err := c.Status(ctx, name)
+					if err != nil {
+						return advise(err)
+					}
+					allUp = allUp && st.Up()
+					all = append(all, st)
+					if g.json() || g.quiet {
+						continue
+					}
+					if i > 0 {
 						fmt.Fprintln(Stdout)
-						for _, l := range lastLines(string(out), lines) {
-							fmt.Fprintln(Stdout, l)
+					}
+					printStatus(st)
+					if lines > 0 && st.LastJob != nil {
+						if _, out, err := c.JobOutput(ctx, name, 0); err == nil && len(out) > 0 {
+							fmt.Fprintln(Stdout)
+							for _, l := range lastLines(string(out), lines) {
+								fmt.Fprintln(Stdout, l)
+							}
 						}
 					}
 				}
-			}
-			if g.json() {
-				if len(all) == 1 {
-					if err := printJSON(all[0]); err != nil {
+				if g.json() {
+					if len(all) == 1 {
+						if err := printJSON(all[0]); err != nil {
+							return err
+						}
+					} else if err := printJSON(all); err != nil {
 						return err
 					}
-				} else if err := printJSON(all); err != nil {
-					return err
 				}
-			}
-			if !allUp {
-				return exitWith(ExitNotActive, nil)
-			}
-			return nil
+				if !allUp {
+					return exitWith(ExitNotActive, nil)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().IntVarP(&lines, "lines", "n", 10, "how many lines of the last job's output to show")
@@ -135,26 +133,7 @@ func newIsActiveCmd(g *globals) *cobra.Command {
 		Long:  `is-active prints systemd's ActiveState of each service's unit (active, activating, inactive, failed, ...) and exits 0 if at least one is active, 3 otherwise, like 'systemctl is-active'.`,
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := dial(cmd, g)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			any := false
-			for _, name := range args {
-				st, err := c.Status(cmd.Context(), name)
-				if err != nil {
-					return advise(err)
-				}
-				any = any || st.Up()
-				if !g.quiet {
-					fmt.Fprintln(Stdout, st.ActiveState)
-				}
-			}
-			if !any {
-				return exitWith(ExitNotActive, nil)
-			}
-			return nil
+			return anyStatus(cmd, g, args, ExitNotActive, func(st client.Status) (string, bool) { return st.ActiveState, st.Up() })
 		},
 	}
 }
@@ -166,26 +145,30 @@ func newIsFailedCmd(g *globals) *cobra.Command {
 		Long:  `is-failed prints each service's state and exits 0 if at least one is failed (its unit failed, or its last job did), 1 otherwise, like 'systemctl is-failed'.`,
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := dial(cmd, g)
+			return anyStatus(cmd, g, args, ExitFailure, func(st client.Status) (string, bool) { return st.State, st.State == "failed" })
+		},
+	}
+}
+
+// anyStatus prints one word per service and succeeds if test holds for at least one of them,
+// else exits with code.
+func anyStatus(cmd *cobra.Command, g *globals, names []string, code int, test func(client.Status) (string, bool)) error {
+	return online(cmd, g, func(ctx context.Context, c *client.Client) error {
+		any := false
+		for _, name := range names {
+			st, err := c.Status(ctx, name)
 			if err != nil {
 				return err
 			}
-			defer c.Close()
-			any := false
-			for _, name := range args {
-				st, err := c.Status(cmd.Context(), name)
-				if err != nil {
-					return advise(err)
-				}
-				any = any || st.State == "failed"
-				if !g.quiet {
-					fmt.Fprintln(Stdout, st.State)
-				}
+			word, ok := test(st)
+			any = any || ok
+			if !g.quiet {
+				fmt.Fprintln(Stdout, word)
 			}
-			if !any {
-				return exitWith(ExitFailure, nil)
-			}
-			return nil
-		},
-	}
+		}
+		if !any {
+			return exitWith(code, nil)
+		}
+		return nil
+	})
 }
