@@ -36,6 +36,9 @@ func textOf(t *testing.T, name string, sig string, v any) (section, key string, 
 	case "RemainAfterExit":
 		want("b")
 		return "Service", name, []string{map[bool]string{true: "yes", false: "no"}[v.(bool)]}
+	case "RuntimeDirectory":
+		want("as")
+		return "Service", name, []string{strings.Join(v.([]string), " ")}
 	case "Environment":
 		want("as")
 		return "Service", name, []string{"ENV:" + strings.Join(v.([]string), "\x00")}

@@ -140,6 +140,10 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	if svc.User != "" {
 		b.str("Service", "User", svc.User)
 	}
+	// A private runtime directory per service: systemd creates it for the service's user
+	// (/run/hero/NAME, or under $XDG_RUNTIME_DIR for a user manager), exports it as
+	// $RUNTIME_DIRECTORY to every command (health checks included) and removes it on stop.
+	b.add("Service", "RuntimeDirectory", "hero/"+svc.Name, "RuntimeDirectory", []string{"hero/" + svc.Name})
 	if svc.Group != "" {
 		b.str("Service", "Group", svc.Group)
 	}

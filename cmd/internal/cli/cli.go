@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -97,9 +98,30 @@ nothing runs; they also fall back to /etc/hero/services when herod is not reacha
 		return nil
 	}
 	for _, add := range verbs {
-		root.AddCommand(add(g))
+		cmd := add(g)
+		if cmd.Args != nil && cmd.ValidArgsFunction == nil && strings.Contains(cmd.Use, "NAME") {
+			cmd.ValidArgsFunction = completeServices(g)
+		}
+		root.AddCommand(cmd)
 	}
 	return root
+}
+
+// completeServices completes service names: herod's, or the config directory's.
+func completeServices(g *globals) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		graph, err := loadGraph(cmd, &globals{configDir: g.configDir, localConfig: g.localConfig, user: g.user, busAddress: g.busAddress, quiet: true})
+		if err != nil || graph == nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, n := range graph.Names() {
+			if strings.HasPrefix(n, prefix) {
+				out = append(out, n)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
 }
 
 // verbs are registered by each verb's file.

@@ -114,3 +114,10 @@ func TestCatPrintsGeneratedUnit(t *testing.T) {
 		t.Errorf("cat:\n%s", out)
 	}
 }
+
+func TestCompletesServiceNames(t *testing.T) {
+	out, _, code := heroctl(t, "__complete", "--config-dir", examples, "status", "w")
+	if code != 0 || !strings.HasPrefix(out, "web\nworker\n") {
+		t.Errorf("completion of 'status w': %q", out)
+	}
+}
