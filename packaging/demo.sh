@@ -5,6 +5,8 @@
 # what the job ledger kept. The host's PID 1 is not systemd here, so systemd is booted in a
 # throw-away systemd-nspawn container (tests/testbed); it is never booted on the host's root.
 set -euo pipefail
+# Go's standard install location, in case PATH lacks it.
+[ -x /usr/local/go/bin/go ] && case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) PATH=$PATH:/usr/local/go/bin ;; esac
 cd "$(dirname "$0")/.."
 export CGO_ENABLED=0
 EXAMPLES=packaging/examples

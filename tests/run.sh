@@ -7,6 +7,8 @@
 # It installs what it needs (systemd-container, debootstrap; the rootfs is built once and cached)
 # and leaves no container behind.
 set -euo pipefail
+# Go's standard install location, in case PATH lacks it.
+[ -x /usr/local/go/bin/go ] && case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) PATH=$PATH:/usr/local/go/bin ;; esac
 cd "$(dirname "$0")/.."
 export CGO_ENABLED=0 GOFLAGS=${GOFLAGS:--mod=mod}
 FUZZTIME=${HERO_FUZZTIME:-100000x}

@@ -3,6 +3,8 @@
 # heroctl, herod.service, the D-Bus policy and activation file, bash completion, examples).
 # Prints the path of the .deb. Needs Go and dpkg-deb.
 set -euo pipefail
+# Go's standard install location, in case PATH lacks it.
+[ -x /usr/local/go/bin/go ] && case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) PATH=$PATH:/usr/local/go/bin ;; esac
 cd "$(dirname "$0")/../.."
 out=${1:-$PWD/dist}
 version=${HERO_VERSION:-$(git describe --tags --always 2>/dev/null | sed 's/^v//; s/-/+/g' || echo 0)}
