@@ -89,7 +89,10 @@ func (b *Bridge) reconcileFull(ctx context.Context, only map[string]bool, refres
 		st := states[j.Unit]
 		if up(st.ActiveState) && !tracked[j.ServiceID] {
 			tracked[j.ServiceID] = true
-			if !refresh {
+			// Read the unit's properties only when there is something to record: a job started
+			// without them, or one systemd is restarting. An idle daemon stays cheap.
+			restarting := st.SubState == "auto-restart" || j.Phase == jobdb.PhaseRetrying
+			if !refresh || (j.InvocationID != "" && !restarting) {
 				continue
 			}
 			if ri, err := b.runInfo(ctx, j.Unit); err == nil {
