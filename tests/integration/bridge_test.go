@@ -571,3 +571,23 @@ func TestStartManyPartialFailure(t *testing.T) {
 		t.Errorf("needy got a job although its dependency failed")
 	}
 }
+
+// systemd's restarts under restart = "on-failure" are counted in the job, which stays one job.
+func TestRestartsAreCounted(t *testing.T) {
+	counter := filepath.Join(t.TempDir(), "runs")
+	w := newWorld(t, map[string]string{"bouncy.toml": fmt.Sprintf(`
+exec = ["/bin/sh", "-c", "n=$$(cat %[1]s 2>/dev/null || echo 0); n=$$((n+1)); echo $$n > %[1]s; [ $$n -ge 3 ] && exec sleep 1000; exit 1"]
+restart = "on-failure"
+restart_delay = "100ms"
+`, counter)})
+	w.start("bouncy")
+	testbed.Eventually(t, 10*time.Second, "third run", func() bool { return readFile(counter) == "3" })
+	time.Sleep(200 * time.Millisecond)
+	if err := w.b.Reconcile(w.ctx); err != nil {
+		t.Fatal(err)
+	}
+	jobs := w.jobs("bouncy")
+	if len(jobs) != 1 || jobs[0].Restarts != 2 || jobs[0].Phase != jobdb.PhaseRunning || jobs[0].InvocationID == "" {
+		t.Errorf("jobs %+v: want one running job with 2 restarts", jobs)
+	}
+}
