@@ -15,6 +15,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/hero-systemd/hero-systemd/jobdb"
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
 // callTimeout bounds each D-Bus query (job waits are bounded by the caller's ctx).
@@ -24,7 +25,6 @@ const callTimeout = 15 * time.Second
 const (
 	errUnitExists = "org.freedesktop.systemd1.UnitExists"
 	errNoSuchUnit = "org.freedesktop.systemd1.NoSuchUnit"
-	errNotLoaded  = "org.freedesktop.systemd1.LoadFailed"
 )
 
 func dbusErrorName(err error) string {
@@ -196,7 +196,7 @@ func decideEnding(rec exitRecord, haveRec bool, ri runInfo, stopped bool) ending
 		}
 	case "killed", "dumped":
 		if n, err := strconv.Atoi(status); err == nil {
-			status = unixSignalName(n)
+			status = config.SignalName(n)
 		}
 		if status != "" && !strings.HasPrefix(status, "SIG") {
 			status = "SIG" + status
@@ -239,15 +239,4 @@ func (b *Bridge) finish(service string, ri runInfo, stopped bool, now time.Time)
 		}
 		return nil
 	}
-}
-
-var signalNames = map[int]string{1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT",
-	7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE",
-	14: "SIGALRM", 15: "SIGTERM"}
-
-func unixSignalName(n int) string {
-	if s, ok := signalNames[n]; ok {
-		return s
-	}
-	return strconv.Itoa(n)
 }

@@ -98,12 +98,7 @@ func ParseSignal(s string) (string, int, error) {
 		if n < 1 || n > 64 {
 			return "", 0, fmt.Errorf("signal number %d is out of range 1..64", n)
 		}
-		for name, num := range signals {
-			if num == n {
-				return name, n, nil
-			}
-		}
-		return strconv.Itoa(n), n, nil
+		return SignalName(n), n, nil
 	}
 	up := strings.ToUpper(s)
 	if !strings.HasPrefix(up, "SIG") {
@@ -113,6 +108,16 @@ func ParseSignal(s string) (string, int, error) {
 		return up, n, nil
 	}
 	return "", 0, fmt.Errorf("unknown signal %q (use a name like SIGTERM or a number)", truncate(s))
+}
+
+// SignalName returns the name of signal n ("SIGTERM"), or its number for real-time signals.
+func SignalName(n int) string {
+	for name, num := range signals {
+		if num == n {
+			return name
+		}
+	}
+	return strconv.Itoa(n)
 }
 
 // SignalNumber returns the number of a canonical signal name returned by ParseSignal.
