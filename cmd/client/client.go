@@ -202,6 +202,13 @@ func (c *Client) StopPlan(ctx context.Context, name string) (Plan, error) {
 	return p, err
 }
 
+// StartPlan returns what starting name would start.
+func (c *Client) StartPlan(ctx context.Context, name string) (Plan, error) {
+	p := Plan{Service: name}
+	err := c.call(ctx, api.MethodStartPlan, []any{&p.Order, &p.Waves}, name)
+	return p, err
+}
+
 // UnitText returns the unit file herod generates for name.
 func (c *Client) UnitText(ctx context.Context, name string) (string, error) {
 	var text string

@@ -121,3 +121,18 @@ func TestCompletesServiceNames(t *testing.T) {
 		t.Errorf("completion of 'status w': %q", out)
 	}
 }
+
+func TestStartDryRun(t *testing.T) {
+	out, _, code := heroctl(t, "start", "--dry-run", "web", "-o", "json", "--config-dir", examples)
+	var got struct {
+		Order        []string   `json:"order"`
+		Waves        [][]string `json:"waves"`
+		Dependencies []string   `json:"dependencies"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil {
+		t.Fatalf("exit %d, %v: %s", code, err, out)
+	}
+	if !reflect.DeepEqual(got.Order, []string{"db", "api", "web"}) || !reflect.DeepEqual(got.Dependencies, []string{"db", "api"}) {
+		t.Errorf("start plan %+v", got)
+	}
+}

@@ -8,22 +8,32 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hero-systemd/hero-systemd/cmd/client"
+	"github.com/hero-systemd/hero-systemd/graphs"
 )
 
 func init() { verbs = append(verbs, newStartCmd) }
 
 func newStartCmd(g *globals) *cobra.Command {
 	var jobMode string
+	var dryRun bool
 	cmd := &cobra.Command{
-		Use:   "start NAME...",
+		Use:   "start [--dry-run] NAME...",
 		Short: "Start services, after what they require",
 		Long: `start starts each service after the services it requires (its requires closure), wave by
 wave, like 'systemctl start'. Several names are started together. A start is blocked, with
 nothing started, when a service it would start conflicts with a running one. Each started
 service's ended jobs are pruned first; running jobs are never touched. One line per started
-service goes to stderr. With -o json: {"service","started","already_running"}.`,
+service goes to stderr. With -o json: {"service","started","already_running"}.
+With --dry-run nothing is started: the start plan of one service is printed (with -o json:
+{"service","order","waves","dependencies"}), from herod or, with --config-dir, the directory.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if dryRun {
+				if len(args) != 1 {
+					return exitWith(ExitFailure, fmt.Errorf("--dry-run takes one service"))
+				}
+				return startDryRun(cmd, g, args[0])
+			}
 			if jobMode != "replace" && jobMode != "fail" {
 				return exitWith(ExitFailure, fmt.Errorf("--job-mode must be replace or fail, not %q", jobMode))
 			}
@@ -61,5 +71,32 @@ service goes to stderr. With -o json: {"service","started","already_running"}.`,
 		},
 	}
 	cmd.Flags().StringVar(&jobMode, "job-mode", "replace", "systemd job mode: replace (a queued conflicting job is replaced) or fail")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the start plan; start nothing")
 	return cmd
+}
+
+func startDryRun(cmd *cobra.Command, g *globals, name string) error {
+	return withDaemon(cmd, g, func(ctx context.Context, c *client.Client) error {
+		p, err := c.StartPlan(ctx, name)
+		if err != nil {
+			return err
+		}
+		deps := []string{}
+		for _, m := range p.Order {
+			if m != name {
+				deps = append(deps, m)
+			}
+		}
+		return printStartPlan(g, graphs.StartPlan{Service: name, Order: p.Order, Waves: p.Waves, Dependencies: deps})
+	}, func() error {
+		set, err := loadValid(g)
+		if err != nil {
+			return err
+		}
+		p, err := set.Graph.Start(name)
+		if err != nil {
+			return graphErr(g, name, err)
+		}
+		return printStartPlan(g, p)
+	})
 }
