@@ -199,6 +199,9 @@ func TestHeroctlVerbs(t *testing.T) {
 	if !strings.Contains(r.Stdout, `"stopped_dependents": [`) || !strings.Contains(r.Stdout, `"mailer"`) {
 		t.Errorf("stop --dry-run: %q", r.Stdout)
 	}
+	if r := heroctl(t, "start", "--dry-run", "web", "-o", "json"); !strings.Contains(r.Stdout, `"dependencies": [`) || !strings.Contains(r.Stdout, `"db"`) {
+		t.Errorf("start --dry-run: %q", r.Stdout)
+	}
 	wantExit(t, heroctl(t, "validate"), 0, "validate")
 	if r := heroctl(t, "cat", "api"); !strings.Contains(r.Stdout, "Requires=hero-default-db.service") {
 		t.Errorf("cat api: %q", r.Stdout)
