@@ -11,6 +11,7 @@ import (
 
 	"github.com/coreos/go-systemd/v22/unit"
 
+	"github.com/hero-systemd/hero-systemd/cmd/configdir"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
@@ -50,7 +51,7 @@ type assertion struct {
 var fixedWords = map[string]int{"assert-key-is": 2, "assert-key-missing": 2}
 
 func runFixture(t *testing.T, dir string) {
-	set, probs, err := config.LoadFS(os.DirFS(dir))
+	set, probs, err := configdir.Load((dir))
 	if err != nil {
 		t.Fatal(err)
 	}

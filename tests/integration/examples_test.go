@@ -4,7 +4,6 @@ package integration
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,9 +11,9 @@ import (
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 
+	"github.com/hero-systemd/hero-systemd/cmd/configdir"
 	"github.com/hero-systemd/hero-systemd/tests/testbed"
 	"github.com/hero-systemd/hero-systemd/unitgen"
-	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
 // TestExampleStack runs the shipped example stack (packaging/examples) on real systemd: every
@@ -23,7 +22,7 @@ import (
 func TestExampleStack(t *testing.T) {
 	conn := testbed.Systemd(t)
 	dir := filepath.Join(testbed.SrcDir, "packaging", "examples")
-	set, probs, err := config.LoadFS(os.DirFS(dir))
+	set, probs, err := configdir.Load((dir))
 	if err != nil || len(probs) > 0 {
 		t.Fatalf("examples: %v\n%s", err, probs.Error())
 	}

@@ -14,6 +14,7 @@ import (
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 
+	"github.com/hero-systemd/hero-systemd/cmd/configdir"
 	"github.com/hero-systemd/hero-systemd/tests/testbed"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
@@ -230,7 +231,7 @@ func TestSystemdAcceptsGeneratedProperties(t *testing.T) {
 	}
 	checked := 0
 	for _, d := range dirs {
-		set, probs, err := config.LoadFS(os.DirFS(d))
+		set, probs, err := configdir.Load((d))
 		if err != nil || len(probs) > 0 {
 			continue
 		}

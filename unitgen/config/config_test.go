@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 )
 
@@ -52,22 +51,6 @@ func TestLimits(t *testing.T) {
 				t.Errorf("problems %q\nwant one %q", got, tt.want)
 			}
 		})
-	}
-}
-
-func TestLoadFSSkipsNonServiceFiles(t *testing.T) {
-	fsys := fstest.MapFS{
-		"web.toml":      {Data: []byte("exec = \"/bin/true\"\n")},
-		"README.md":     {Data: []byte("# not a service")},
-		".web.toml.swp": {Data: []byte("junk")},
-		"sub/x.toml":    {Data: []byte("junk")},
-	}
-	set, probs, err := LoadFS(fsys)
-	if err != nil || len(probs) != 0 {
-		t.Fatalf("LoadFS: %v %v", err, probs)
-	}
-	if len(set.Services) != 1 || set.Services[0].Name != "web" {
-		t.Fatalf("services %v, want [web]", set.Services)
 	}
 }
 

@@ -1,10 +1,7 @@
 package config
 
 import (
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"path"
 	"sort"
 	"strings"
@@ -38,6 +35,12 @@ func formatOf(name string) (stem string, f Format, ok bool) {
 		return strings.TrimSuffix(name, ext), FormatZinit, true
 	}
 	return "", "", false
+}
+
+// IsServiceFile reports whether a file name is one a config directory's service files have.
+func IsServiceFile(name string) bool {
+	_, _, ok := formatOf(name)
+	return ok
 }
 
 // Parse decodes and checks one service file on its own (dependencies are checked by Build).
@@ -122,74 +125,4 @@ func dependencyKey(f Format, kind string) string {
 		return zKeyAfter // zinit's after is the only dependency key, read as requires
 	}
 	return keyDependencies + "." + kind
-}
-
-// errTooLarge is returned for a file over MaxFileSize; it is reported, not read.
-var errTooLarge = errors.New("too large")
-
-// LoadFS reads every service file (*.toml, *.yaml, *.yml; hidden files and folders skipped) at
-// the top of fsys and builds the Set. The error is for a directory that cannot be read at all;
-// problems with the files are in Problems.
-func LoadFS(fsys fs.FS) (*Set, Problems, error) {
-	entries, err := fs.ReadDir(fsys, ".")
-	if err != nil {
-		return nil, nil, err
-	}
-	var files []File
-	var probs Problems
-	for _, e := range entries {
-		name := e.Name()
-		if strings.HasPrefix(name, ".") || e.IsDir() {
-			continue
-		}
-		if _, _, ok := formatOf(name); !ok {
-			continue
-		}
-		if len(files) >= MaxServices {
-			probs = append(probs, Problem{File: ".", Message: fmt.Sprintf("more than %d service files", MaxServices)})
-			break
-		}
-		data, err := readLimited(fsys, name)
-		if errors.Is(err, errTooLarge) {
-			probs = append(probs, Problem{File: name, Message: fmt.Sprintf("file is larger than %d bytes", MaxFileSize)})
-			continue
-		}
-		if err != nil {
-			probs = append(probs, Problem{File: name, Message: fmt.Sprintf("cannot read: %v", err)})
-			continue
-		}
-		files = append(files, File{Name: name, Data: data})
-	}
-	set, bprobs := Build(files)
-	probs = append(probs, bprobs...)
-	probs.Sort()
-	return set, probs, nil
-}
-
-// readLimited reads at most MaxFileSize bytes, so a huge (or endless) file costs nothing.
-func readLimited(fsys fs.FS, name string) ([]byte, error) {
-	// Stat before opening: opening a FIFO would block.
-	st, err := fs.Stat(fsys, name)
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file")
-	}
-	if st.Size() > MaxFileSize {
-		return nil, errTooLarge
-	}
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxFileSize {
-		return nil, errTooLarge
-	}
-	return data, nil
 }

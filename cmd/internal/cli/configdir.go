@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 
+	"github.com/hero-systemd/hero-systemd/cmd/configdir"
 	"github.com/hero-systemd/hero-systemd/graphs"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
@@ -13,7 +13,7 @@ import (
 // loadConfig reads the config directory. An unreadable directory is an error; problems in the
 // files are returned for the caller to report or refuse on.
 func loadConfig(g *globals) (*config.Set, config.Problems, error) {
-	set, probs, err := config.LoadFS(os.DirFS(g.configDir))
+	set, probs, err := configdir.Load((g.configDir))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, exitWith(ExitFailure, fmt.Errorf("config directory %s does not exist (set --config-dir or HERO_CONFIG_DIR)", g.configDir))

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/cmd/configdir"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
@@ -49,7 +50,7 @@ var ErrInvalidConfig = errors.New("invalid service configs")
 
 // load reads the config directory; a missing directory is an empty one.
 func (d *Daemon) load() (*config.Set, config.Problems, error) {
-	set, probs, err := config.LoadFS(os.DirFS(d.opts.ConfigDir))
+	set, probs, err := configdir.Load((d.opts.ConfigDir))
 	if errors.Is(err, fs.ErrNotExist) {
 		set, probs = config.Build(nil)
 		return set, probs, nil
