@@ -457,3 +457,42 @@ func TestHerodKilledThenReconciles(t *testing.T) {
 		t.Errorf("ender's output %q", r.Stdout)
 	}
 }
+
+// herod brings services to their wanted state when it starts: status = "start" ones are started
+// (with what they require), running status = "stop" ones are stopped, "ignore" ones left alone.
+func TestWantedStatesAtDaemonStart(t *testing.T) {
+	installPolicy(t)
+	dir, state := t.TempDir(), t.TempDir()
+	files := map[string]string{
+		"up.toml":   "status = \"start\"\nexec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"dep\"]\n",
+		"dep.toml":  "exec = [\"/bin/sleep\", \"1000\"]\n",
+		"down.toml": "status = \"stop\"\nexec = [\"/bin/sleep\", \"1000\"]\n",
+		"free.toml": "exec = [\"/bin/sleep\", \"1000\"]\n",
+	}
+	for name, data := range files {
+		os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644)
+	}
+	run := func() *exec.Cmd {
+		cmd := exec.Command(herodBin, "--config-dir", dir, "--state-dir", state)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		testbed.Eventually(t, 10*time.Second, "herod", func() bool { return testbed.Run(t, "busctl", "status", api.BusName).Code == 0 })
+		return cmd
+	}
+	t.Cleanup(func() {
+		exec.Command("systemctl", "stop", "hero-*.service").Run()
+	})
+	h := run()
+	testbed.Eventually(t, 10*time.Second, "up started", func() bool { return heroctl(t, "is-active", "up").Code == 0 })
+	wantExit(t, heroctl(t, "is-active", "dep"), 0, "dep, required by up")
+	wantExit(t, heroctl(t, "is-active", "down"), 3, "down")
+	wantExit(t, heroctl(t, "start", "down", "free"), 0, "start down and free by hand")
+	h.Process.Signal(syscall.SIGTERM)
+	h.Wait()
+	h = run()
+	defer func() { h.Process.Signal(syscall.SIGTERM); h.Wait() }()
+	testbed.Eventually(t, 10*time.Second, "down stopped", func() bool { return heroctl(t, "is-active", "down").Code == 3 })
+	wantExit(t, heroctl(t, "is-active", "free"), 0, "free (status ignore) keeps running")
+	wantExit(t, heroctl(t, "is-active", "up"), 0, "up keeps running")
+}

@@ -119,6 +119,7 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	defer d.bus.Close()
+	d.applyWantedStates(ctx, set)
 	d.log.Info("herod ready", "bus_name", api.BusName, "services", len(set.Services), "config_dir", opts.ConfigDir, "state_dir", opts.StateDir)
 	ticker := time.NewTicker(opts.ReconcileInterval)
 	defer ticker.Stop()
@@ -134,6 +135,33 @@ func Run(ctx context.Context, opts Options) error {
 			}
 		}
 	}
+}
+
+// applyWantedStates brings services to the state their `status` key wants at daemon start:
+// "start" ones are started (together, in waves), running "stop" ones are stopped, "ignore" ones
+// are left as they are. A failure is logged; it never keeps herod from serving.
+func (d *Daemon) applyWantedStates(ctx context.Context, set *config.Set) {
+	var start []string
+	for _, s := range set.Services {
+		switch s.Status {
+		case config.WantStart:
+			start = append(start, s.Name)
+		case config.WantStop:
+			if r, err := d.bridge.Stop(ctx, s.Name, false); err != nil {
+				d.log.Error("stopping a service whose status is stop", "service", s.Name, "err", err)
+			} else if r.Cancelled > 0 {
+				d.log.Info("stopped at start-up (status = stop)", "service", s.Name)
+			}
+		}
+	}
+	if len(start) == 0 {
+		return
+	}
+	r, err := d.bridge.StartMany(ctx, start, true)
+	if err != nil {
+		d.log.Error("starting the services whose status is start", "services", start, "err", err)
+	}
+	d.log.Info("started at start-up (status = start)", "started", r.Started)
 }
 
 // serve connects to the bus, exports the API and only then claims the well-known name.
