@@ -1,8 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hero-systemd/hero-systemd/cmd/client"
 
 	"github.com/hero-systemd/hero-systemd/graphs"
 )
@@ -36,4 +41,29 @@ func printWaves(waves [][]string) {
 	for i, w := range waves {
 		fmt.Fprintf(Stdout, "  wave %d: %s\n", i+1, strings.Join(w, " "))
 	}
+}
+
+// dryRun prints a plan of name without touching anything: herod's, or computed from the config
+// directory when one was given (or herod is not reachable).
+func dryRun[P any](cmd *cobra.Command, g *globals, name string,
+	remote func(context.Context, *client.Client) (P, error),
+	local func(*graphs.Graph) (P, error),
+	print func(*globals, P) error) error {
+	return withDaemon(cmd, g, func(ctx context.Context, c *client.Client) error {
+		p, err := remote(ctx, c)
+		if err != nil {
+			return err
+		}
+		return print(g, p)
+	}, func() error {
+		set, err := loadValid(g)
+		if err != nil {
+			return err
+		}
+		p, err := local(set.Graph)
+		if err != nil {
+			return graphErr(g, name, err)
+		}
+		return print(g, p)
+	})
 }

@@ -76,27 +76,14 @@ With --dry-run nothing is started: the start plan of one service is printed (wit
 }
 
 func startDryRun(cmd *cobra.Command, g *globals, name string) error {
-	return withDaemon(cmd, g, func(ctx context.Context, c *client.Client) error {
+	return dryRun(cmd, g, name, func(ctx context.Context, c *client.Client) (graphs.StartPlan, error) {
 		p, err := c.StartPlan(ctx, name)
-		if err != nil {
-			return err
-		}
 		deps := []string{}
 		for _, m := range p.Order {
 			if m != name {
 				deps = append(deps, m)
 			}
 		}
-		return printStartPlan(g, graphs.StartPlan{Service: name, Order: p.Order, Waves: p.Waves, Dependencies: deps})
-	}, func() error {
-		set, err := loadValid(g)
-		if err != nil {
-			return err
-		}
-		p, err := set.Graph.Start(name)
-		if err != nil {
-			return graphErr(g, name, err)
-		}
-		return printStartPlan(g, p)
-	})
+		return graphs.StartPlan{Service: name, Order: p.Order, Waves: p.Waves, Dependencies: deps}, err
+	}, func(gr *graphs.Graph) (graphs.StartPlan, error) { return gr.Start(name) }, printStartPlan)
 }

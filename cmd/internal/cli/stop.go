@@ -44,23 +44,10 @@ printed (with -o json: {"service","order","waves","stopped_dependents"}).`,
 }
 
 func stopDryRun(cmd *cobra.Command, g *globals, name string) error {
-	return withDaemon(cmd, g, func(ctx context.Context, c *client.Client) error {
+	return dryRun(cmd, g, name, func(ctx context.Context, c *client.Client) (graphs.StopPlan, error) {
 		p, err := c.StopPlan(ctx, name)
-		if err != nil {
-			return err
-		}
-		return printStopPlan(g, graphs.StopPlan{Service: p.Service, Order: p.Order, Waves: p.Waves, StoppedDependents: p.StoppedDependents})
-	}, func() error {
-		set, err := loadValid(g)
-		if err != nil {
-			return err
-		}
-		p, err := set.Graph.Stop(name)
-		if err != nil {
-			return graphErr(g, name, err)
-		}
-		return printStopPlan(g, p)
-	})
+		return graphs.StopPlan{Service: p.Service, Order: p.Order, Waves: p.Waves, StoppedDependents: p.StoppedDependents}, err
+	}, func(gr *graphs.Graph) (graphs.StopPlan, error) { return gr.Stop(name) }, printStopPlan)
 }
 
 func stopOnline(cmd *cobra.Command, g *globals, a stopArgs, name string) error {
