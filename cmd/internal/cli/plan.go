@@ -8,39 +8,31 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hero-systemd/hero-systemd/cmd/client"
-
 	"github.com/hero-systemd/hero-systemd/graphs"
 )
 
 // printStopPlan shows a cascade stop plan: JSON as the bridge's plan object, or one wave a line.
 func printStopPlan(g *globals, p graphs.StopPlan) error {
-	if g.json() {
-		return printJSON(p)
-	}
-	if g.quiet {
-		return nil
-	}
-	fmt.Fprintf(Stdout, "Stopping %s stops %d service(s) in %d wave(s):\n", p.Service, len(p.Order), len(p.Waves))
-	printWaves(p.Waves)
-	return nil
+	return printPlan(g, p, "Stopping %s stops", p.Service, p.Order, p.Waves)
 }
 
+// printStartPlan shows a start plan the same way.
 func printStartPlan(g *globals, p graphs.StartPlan) error {
+	return printPlan(g, p, "Starting %s starts", p.Service, p.Order, p.Waves)
+}
+
+func printPlan(g *globals, plan any, head, service string, order []string, waves [][]string) error {
 	if g.json() {
-		return printJSON(p)
+		return printJSON(plan)
 	}
 	if g.quiet {
 		return nil
 	}
-	fmt.Fprintf(Stdout, "Starting %s starts %d service(s) in %d wave(s):\n", p.Service, len(p.Order), len(p.Waves))
-	printWaves(p.Waves)
-	return nil
-}
-
-func printWaves(waves [][]string) {
+	fmt.Fprintf(Stdout, head+" %d service(s) in %d wave(s):\n", service, len(order), len(waves))
 	for i, w := range waves {
 		fmt.Fprintf(Stdout, "  wave %d: %s\n", i+1, strings.Join(w, " "))
 	}
+	return nil
 }
 
 // dryRun prints a plan of name without touching anything: herod's, or computed from the config
