@@ -199,11 +199,10 @@ func (b *Bridge) startWave(ctx context.Context, set *config.Set, svcs []*config.
 		go func(i int, svc *config.Service) {
 			defer wg.Done()
 			o := &outcomes[i]
-			output, exit := b.serviceFiles(svc.Name)
 			if o.err = b.prepareFiles(svc.Name); o.err != nil {
 				return
 			}
-			u, err := unitgen.Generate(set, svc, unitgen.Options{ConfigDir: b.opts.ConfigDir, OutputFile: output, ExitFile: exit})
+			u, err := unitgen.Generate(set, svc, unitgen.Options{ConfigDir: b.opts.ConfigDir})
 			if err != nil {
 				o.err = err
 				return

@@ -222,8 +222,7 @@ func (b *Bridge) UnitText(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	output, exit := b.serviceFiles(name)
-	u, err := unitgen.Generate(b.Config(), svc, unitgen.Options{ConfigDir: b.opts.ConfigDir, OutputFile: output, ExitFile: exit})
+	u, err := unitgen.Generate(b.Config(), svc, unitgen.Options{ConfigDir: b.opts.ConfigDir})
 	if err != nil {
 		return "", err
 	}

@@ -30,7 +30,7 @@ func textOf(t *testing.T, name string, sig string, v any) (section, key string, 
 	case "Requires", "After":
 		want("as")
 		return "Unit", name, []string{strings.Join(v.([]string), " ")}
-	case "Type", "Slice", "WorkingDirectory", "User", "Group", "Restart", "StandardOutput":
+	case "Type", "Slice", "WorkingDirectory", "User", "Group", "Restart", "StandardOutput", "SyslogIdentifier":
 		want("s")
 		return "Service", name, []string{specifier(v.(string))}
 	case "RemainAfterExit":
@@ -42,7 +42,7 @@ func textOf(t *testing.T, name string, sig string, v any) (section, key string, 
 	case "Environment":
 		want("as")
 		return "Service", name, []string{"ENV:" + strings.Join(v.([]string), "\x00")}
-	case "RestartUSec", "TimeoutStopUSec", "RuntimeMaxUSec", "TimeoutStartUSec":
+	case "RestartUSec", "TimeoutStopUSec", "RuntimeMaxUSec", "TimeoutStartUSec", "LogRateLimitIntervalUSec":
 		want("t")
 		return "Service", strings.TrimSuffix(name, "USec") + "Sec", []string{"USEC:" + strconv.FormatUint(v.(uint64), 10)}
 	case "KillSignal":
@@ -58,19 +58,6 @@ func textOf(t *testing.T, name string, sig string, v any) (section, key string, 
 			out = append(out, "ARGV:"+strings.Join(c.Argv, "\x00"))
 		}
 		return "Service", name, out
-	case "ExecStopPostEx":
-		want("a(sasas)")
-		var out []string
-		for _, c := range v.([]unitgen.ExecCommandExForTest) {
-			if len(c.Flags) != 1 || c.Flags[0] != "privileged" {
-				t.Errorf("%s flags %q, want [privileged]", name, c.Flags)
-			}
-			out = append(out, "+ARGV:"+strings.Join(c.Argv, "\x00"))
-		}
-		return "Service", "ExecStopPost", out
-	case "StandardOutputFileToAppend":
-		want("s")
-		return "Service", "StandardOutput", []string{"append:" + specifier(v.(string))}
 	case "MemoryMax", "TasksMax", "LimitNOFILE":
 		want("t")
 		return "Service", name, []string{strconv.FormatUint(v.(uint64), 10)}

@@ -48,7 +48,7 @@ type assertion struct {
 }
 
 // fixedWords is how many space-separated words each verb takes before its verbatim remainder.
-var fixedWords = map[string]int{"assert-key-is": 2, "assert-key-missing": 2}
+var fixedWords = map[string]int{"assert-key-is": 2, "assert-key-contains": 2, "assert-key-missing": 2}
 
 func runFixture(t *testing.T, dir string) {
 	set, probs, err := configdir.Load((dir))
@@ -80,7 +80,7 @@ func runFixture(t *testing.T, dir string) {
 			if itoa(len(probs)) != a.args[0] {
 				t.Errorf("%s: want %s problems, got %d:\n%s", where, a.args[0], len(probs), probs.Error())
 			}
-		case "assert-key-is", "assert-key-missing", "assert-unit-name":
+		case "assert-key-is", "assert-key-contains", "assert-key-missing", "assert-unit-name":
 			u := generate(t, set, stem, dir)
 			if u == nil {
 				continue
@@ -99,6 +99,12 @@ func runFixture(t *testing.T, dir string) {
 				continue
 			}
 			want := strings.Join(a.args[2:], " ")
+			if a.verb == "assert-key-contains" {
+				if !containsSubstring(got, want) {
+					t.Errorf("%s: want %s= containing %s in [%s], got %q", where, a.args[1], want, a.args[0], got)
+				}
+				continue
+			}
 			if !containsString(got, want) {
 				t.Errorf("%s: want %s=%s in [%s], got %q", where, a.args[1], want, a.args[0], got)
 			}
@@ -142,6 +148,7 @@ func runFixture(t *testing.T, dir string) {
 		for _, s := range set.Services {
 			u := generate(t, set, s.Name, dir)
 			checkPropertiesMatchText(t, u)
+			checkNoPrivilegedCommand(t, u)
 		}
 	}
 }
@@ -153,7 +160,7 @@ func generate(t *testing.T, set *config.Set, name, dir string) *unitgen.Unit {
 		t.Errorf("no service %q in %s", name, dir)
 		return nil
 	}
-	u, err := unitgen.Generate(set, svc, unitgen.Options{ConfigDir: "/etc/hero/services", ExitFile: "/var/lib/hero/jobs/x.exit", JobID: "42"})
+	u, err := unitgen.Generate(set, svc, unitgen.Options{ConfigDir: "/etc/hero/services"})
 	if err != nil {
 		t.Errorf("generate %s: %v", name, err)
 		return nil
@@ -225,4 +232,40 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
+func containsSubstring(list []string, s string) bool {
+	for _, e := range list {
+		if strings.Contains(e, s) {
+			return true
+		}
+	}
+	return false
+}
+
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// checkNoPrivilegedCommand holds every generated unit to hero's rule that nothing in a unit runs
+// with more privilege than the service: no "+"/"!" command (or the ...Ex properties that carry
+// such flags), and no stop hook of hero's own.
+func checkNoPrivilegedCommand(t *testing.T, u *unitgen.Unit) {
+	t.Helper()
+	if u == nil {
+		return
+	}
+	for _, p := range u.Properties {
+		if strings.HasPrefix(p.Name, "Exec") && strings.HasSuffix(p.Name, "Ex") || p.Name == "ExecStopPost" || p.Name == "ExecStop" {
+			t.Errorf("%s: property %s: hero adds no privileged command and no stop hook", u.Name, p.Name)
+		}
+	}
+	for _, key := range []string{"ExecStartPre", "ExecStart", "ExecStartPost", "ExecStop", "ExecStopPost"} {
+		for _, v := range unitValues(t, u.Text(), "Service", key) {
+			if strings.HasPrefix(v, "+") || strings.HasPrefix(v, "!") {
+				t.Errorf("%s: %s=%s runs with more privilege than the service", u.Name, key, v)
+			}
+		}
+		if key == "ExecStop" || key == "ExecStopPost" {
+			if vs := unitValues(t, u.Text(), "Service", key); len(vs) > 0 {
+				t.Errorf("%s: %s=%v: hero adds no stop hook", u.Name, key, vs)
+			}
+		}
+	}
+}

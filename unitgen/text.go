@@ -69,40 +69,23 @@ type execCommand struct {
 	IgnoreFailure bool
 }
 
-// execCommandEx is the (sasas) struct of the ...Ex properties: path, argv, flags.
-type execCommandEx struct {
-	Path  string
-	Argv  []string
-	Flags []string
-}
-
-// exec sets one Exec*= property with all its commands (one text line each). privileged
-// commands run with full privileges whatever User= says ("+" prefix, flag "privileged").
-func (b *builder) exec(key string, cmds [][]string, privileged bool) {
+// exec sets one Exec*= property with all its commands (one text line each). hero adds no
+// privileged ("+", "!") command to any unit: every command runs with the service's own User=.
+func (b *builder) exec(key string, cmds [][]string) {
 	if len(cmds) == 0 {
 		return
 	}
 	lines := make([]string, len(cmds))
-	var plain []execCommand
-	var ex []execCommandEx
+	plain := make([]execCommand, len(cmds))
 	for i, argv := range cmds {
 		words := make([]string, len(argv))
 		for j, a := range argv {
 			words[j] = quoteWord(a, false)
 		}
 		lines[i] = strings.Join(words, " ")
-		if privileged {
-			lines[i] = "+" + lines[i]
-			ex = append(ex, execCommandEx{Path: argv[0], Argv: argv, Flags: []string{"privileged"}})
-		} else {
-			plain = append(plain, execCommand{Path: argv[0], Argv: argv})
-		}
+		plain[i] = execCommand{Path: argv[0], Argv: argv}
 	}
-	if privileged {
-		b.add("Service", key, strings.Join(lines, "\n"), key+"Ex", ex)
-	} else {
-		b.add("Service", key, strings.Join(lines, "\n"), key, plain)
-	}
+	b.add("Service", key, strings.Join(lines, "\n"), key, plain)
 }
 
 // FormatTimespan writes d the way unit files accept it: "90s", "1500ms", "250us".

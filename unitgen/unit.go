@@ -6,8 +6,10 @@ package unitgen
 
 import (
 	"fmt"
+	"math"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,15 +64,6 @@ func ParseUnitName(unitName string) (context, name string, ok bool) {
 type Options struct {
 	// ConfigDir is the directory the service file is in; SourcePath= points into it.
 	ConfigDir string
-	// OutputFile is where systemd appends the run's stdout and stderr (opened by systemd itself,
-	// so it works for any User=). Default: /var/lib/hero/output/NAME.log.
-	OutputFile string
-	// ExitFile, when set, is written by an ExecStopPost= hook (run privileged, whatever User= is)
-	// with "SERVICE_RESULT EXIT_CODE EXIT_STATUS" when the run ends, so the end of a run is kept
-	// even if nobody was watching.
-	ExitFile string
-	// JobID is exported to the service as HERO_JOB_ID.
-	JobID string
 }
 
 // Unit is a generated transient unit.
@@ -99,9 +92,6 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 		opts.ConfigDir = DefaultConfigDir
 	}
 	name := UnitName(svc.Context, svc.Name)
-	if opts.OutputFile == "" {
-		opts.OutputFile = path.Join(DefaultStateDir, "output", svc.Name+".log")
-	}
 	b := builder{}
 	unitOf := func(dep string) (string, error) {
 		d := set.Service(dep)
@@ -133,7 +123,7 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 		b.str("Service", "Type", "exec")
 	}
 	b.str("Service", "Slice", SliceName(svc.Context))
-	b.env(serviceEnv(svc, opts.JobID, main.Env))
+	b.env(serviceEnv(svc, main.Env))
 	if main.Dir != "" {
 		b.str("Service", "WorkingDirectory", main.Dir)
 	}
@@ -151,14 +141,11 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	for _, a := range svc.Actions[:len(svc.Actions)-1] {
 		pre = append(pre, preActionArgv(a, main))
 	}
-	b.exec("ExecStartPre", pre, false)
-	b.exec("ExecStart", [][]string{main.Exec}, false)
+	b.exec("ExecStartPre", pre)
+	b.exec("ExecStart", [][]string{main.Exec})
 	if len(main.Health) > 0 {
-		b.exec("ExecStartPost", [][]string{healthArgv(main)}, false)
-		b.usec("TimeoutStartUSec", "TimeoutStartSec", main.HealthTimeout)
-	}
-	if opts.ExitFile != "" {
-		b.exec("ExecStopPost", [][]string{exitHookArgv(opts.ExitFile)}, true)
+		b.exec("ExecStartPost", [][]string{healthArgv(svc.Name, main)})
+		b.usec("TimeoutStartUSec", "TimeoutStartSec", healthTimeout(main))
 	}
 	if main.Restart != "" && main.Restart != config.RestartNo {
 		b.str("Service", "Restart", string(main.Restart))
@@ -169,12 +156,17 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	}
 	b.usec("TimeoutStopUSec", "TimeoutStopSec", main.StopTimeout)
 	b.usec("RuntimeMaxUSec", "RuntimeMaxSec", main.Timeout)
+	// Output goes to the journal, where systemd itself keeps it by invocation: journalctl -u
+	// shows every line, and hero copies a run's tail into its job when it ends. No line may be
+	// rate-limited away (a crash's last words are what matter), so journald's per-unit limit is
+	// off for hero's units. StandardError= inherits StandardOutput=.
 	switch svc.Output {
 	case config.OutputDiscard:
 		b.str("Service", "StandardOutput", "null")
 	default:
-		// StandardError= defaults to inherit: both streams go to the one file, interleaved.
-		b.add("Service", "StandardOutput", "append:"+escapeText(opts.OutputFile), "StandardOutputFileToAppend", opts.OutputFile)
+		b.str("Service", "StandardOutput", "journal")
+		b.str("Service", "SyslogIdentifier", svc.Name)
+		b.add("Service", "LogRateLimitIntervalSec", "0", "LogRateLimitIntervalUSec", uint64(0))
 	}
 	lim := svc.Limits
 	if lim.MemoryMax > 0 {
@@ -226,11 +218,9 @@ func mapUnits(names []string, unitOf func(string) (string, error)) ([]string, er
 }
 
 // serviceEnv is the unit's Environment=: hero's own variables, then the main action's, sorted.
-func serviceEnv(svc *config.Service, jobID string, env map[string]string) []string {
+// A run is identified by systemd's own $INVOCATION_ID (a new one for every start and restart).
+func serviceEnv(svc *config.Service, env map[string]string) []string {
 	out := []string{"HERO_SERVICE=" + svc.Name, "HERO_CONTEXT=" + svc.Context}
-	if jobID != "" {
-		out = append(out, "HERO_JOB_ID="+jobID)
-	}
 	return append(out, sortedEnv(env)...)
 }
 
@@ -282,21 +272,37 @@ func preActionArgv(a config.Action, main *config.Action) []string {
 	return append(argv, a.Exec...)
 }
 
+// HealthIdentifier is the journal identifier (SYSLOG_IDENTIFIER=) of a service's health check
+// lines, kept apart from the service's own.
+func HealthIdentifier(service string) string { return service + "-health" }
+
+// HealthGaveUp starts the line a health check writes when it gives up.
+const HealthGaveUp = "health check did not pass"
+
 // healthArgv re-runs the health command until it succeeds; systemd keeps the unit "activating"
-// (and its dependents waiting) until this ExecStartPost= exits, within TimeoutStartSec=.
-// "$$@" is systemd's escape for a literal "$@": the command is passed as arguments, never
-// interpolated into the shell text.
-func healthArgv(p *config.Action) []string {
-	secs := formatSeconds(p.HealthInterval)
-	return append([]string{"/bin/sh", "-c", `until "$$@"; do sleep ` + secs + `; done`, "hero-health"}, p.Health...)
+// (and its dependents waiting) until this ExecStartPost= exits. Each attempt's output is kept in
+// a variable, never logged, so retries cannot bury the service's own lines; when the health
+// timeout passes, the loop gives up itself, writing the last attempt's output. systemd-cat
+// gives the loop's lines an identifier of their own; it execs the loop in its own process, so
+// journald attributes the lines to the unit and its invocation (the first line, written at once,
+// makes journald read the process's unit while it surely runs). The command is passed as
+// arguments ("$$@" is systemd's escape for a literal "$@"), never interpolated into the script.
+func healthArgv(service string, p *config.Action) []string {
+	timeout := formatSeconds(p.HealthTimeout)
+	script := `echo "waiting up to ` + timeout + `s for the health check: $$*"; ` +
+		`end=$$(( $$(date +%s) + ` + strconv.Itoa(int(math.Ceil(p.HealthTimeout.Seconds()))) + ` )); n=1; ` +
+		`until out=$$("$$@" 2>&1); do ` +
+		`if [ "$$(date +%s)" -ge "$$end" ]; then ` +
+		`echo "` + HealthGaveUp + ` within ` + timeout + `s ($$n attempts); the last one said:"; ` +
+		`printf "%s\n" "$$out"; exit 1; fi; ` +
+		`n=$$((n + 1)); sleep ` + formatSeconds(p.HealthInterval) + `; done`
+	return append([]string{"/usr/bin/systemd-cat", "-t", HealthIdentifier(service), "--",
+		"/bin/sh", "-c", script, "hero-health"}, p.Health...)
 }
 
-// exitHookArgv records how the run ended. systemd sets SERVICE_RESULT, EXIT_CODE and
-// EXIT_STATUS for ExecStopPost= and expands ${...} in each argument to exactly that argument.
-func exitHookArgv(file string) []string {
-	return []string{"/bin/sh", "-c", `echo "$$1 $$2 $$3" > "$$4"`, "hero-exit",
-		"${SERVICE_RESULT}", "${EXIT_CODE}", "${EXIT_STATUS}", file}
-}
+// healthTimeout is the unit's TimeoutStartSec= with a health check: the loop gives up by itself
+// at the service's health timeout; systemd's own limit is only the safety net behind it.
+func healthTimeout(p *config.Action) time.Duration { return p.HealthTimeout + 10*time.Second }
 
 func formatSeconds(d time.Duration) string {
 	s := fmt.Sprintf("%.6f", d.Seconds())

@@ -26,12 +26,9 @@ func TestExampleStack(t *testing.T) {
 	if err != nil || len(probs) > 0 {
 		t.Fatalf("examples: %v\n%s", err, probs.Error())
 	}
-	state := t.TempDir()
 	unitOf := map[string]string{}
-	opts := func(name string) unitgen.Options {
-		return unitgen.Options{ConfigDir: dir,
-			OutputFile: filepath.Join(state, name+".log"), ExitFile: filepath.Join(state, name+".exit")}
-	}
+	invocationOf := map[string]string{}
+	opts := func(string) unitgen.Options { return unitgen.Options{ConfigDir: dir} }
 	start := func(name string) {
 		plan, err := set.Graph.Start(name)
 		if err != nil {
@@ -43,6 +40,7 @@ func TestExampleStack(t *testing.T) {
 			}
 			u, result := startUnit(t, conn, set, member, opts(member))
 			unitOf[member] = u.Name
+			invocationOf[member] = invocationID(t, conn, u.Name)
 			t.Logf("start %-8s -> %-32s job %s", member, u.Name, result)
 		}
 	}
@@ -58,11 +56,11 @@ func TestExampleStack(t *testing.T) {
 	if got := unitProp(t, conn, unitOf["mailer"], "Service", "ExecMainStatus"); got != int32(3) {
 		t.Errorf("mailer ExecMainStatus %v, want 3", got)
 	}
-	out := readFile(filepath.Join(state, "mailer.log"))
+	out := strings.Join(journalOutput(t, unitOf["mailer"]), "\n")
 	if !strings.Contains(out, "fatal: no route to SMTP relay") {
-		t.Errorf("mailer output not kept: %q", out)
+		t.Errorf("mailer output not in the journal: %q", out)
 	}
-	t.Logf("mailer crashed: exit record %q, output:\n%s", readFile(filepath.Join(state, "mailer.exit")), out)
+	t.Logf("mailer crashed: journal record %+v, output:\n%s", journalExit(t, invocationOf["mailer"]), out)
 
 	plan, _ := set.Graph.Stop("db")
 	t.Logf("cascade stop of db: waves %v", plan.Waves)
@@ -82,7 +80,7 @@ func TestExampleStack(t *testing.T) {
 		if s := stateOrGone(t, conn, unitOf[name]); s == "active" {
 			t.Errorf("%s still active after the cascade", name)
 		}
-		t.Logf("  %-8s exit record: %s", name, readFile(filepath.Join(state, name+".exit")))
+		t.Logf("  %-8s journal record: %+v", name, journalExit(t, invocationOf[name]))
 	}
 	if s := activeState(t, conn, unitOf["cleanup"]); s != "active" {
 		t.Errorf("independent cleanup is %s after stopping db, want active", s)

@@ -95,14 +95,12 @@ func readFile(path string) string {
 
 func TestTransientUnitLifecycle(t *testing.T) {
 	conn := testbed.Systemd(t)
-	dir := t.TempDir()
-	set := loadSet(t, map[string]string{"web.toml": `
+	set := loadSet(t, map[string]string{"lifecycle.toml": `
 description = "lifecycle test"
 exec = ["/bin/sh", "-c", "echo started; exec sleep 1000"]
 stop_timeout = "5s"
 `})
-	opts := unitgen.Options{OutputFile: filepath.Join(dir, "out.log"), ExitFile: filepath.Join(dir, "exit")}
-	u, result := startUnit(t, conn, set, "web", opts)
+	u, result := startUnit(t, conn, set, "lifecycle", unitgen.Options{})
 	if result != "done" {
 		t.Fatalf("start job result %q, want done", result)
 	}
@@ -112,7 +110,10 @@ stop_timeout = "5s"
 	if got := unitProp(t, conn, u.Name, "", "Description"); got != "lifecycle test" {
 		t.Errorf("Description %q", got)
 	}
-	testbed.Eventually(t, 5*time.Second, "output file", func() bool { return readFile(opts.OutputFile) == "started" })
+	invocation := invocationID(t, conn, u.Name)
+	testbed.Eventually(t, 5*time.Second, "output in the journal", func() bool {
+		return strings.Join(journalOutput(t, u.Name), "\n") == "started"
+	})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -127,18 +128,17 @@ stop_timeout = "5s"
 	testbed.Eventually(t, 5*time.Second, "unit unloaded", func() bool {
 		return unitProp(t, conn, u.Name, "", "LoadState") == "not-found"
 	})
-	// The ExecStopPost= hook recorded how it ended, for the ledger.
-	if got := readFile(opts.ExitFile); got != "success killed TERM" {
-		t.Errorf("exit file %q, want %q", got, "success killed TERM")
+	// systemd itself recorded the stop and how the process ended, by invocation.
+	rec := journalExit(t, invocation)
+	if !rec.stopping || rec.result != "success" {
+		t.Errorf("journal record of the run %+v, want a requested stop that ended cleanly", rec)
 	}
 }
 
 func TestExitStatusIsReadBack(t *testing.T) {
 	conn := testbed.Systemd(t)
-	dir := t.TempDir()
 	set := loadSet(t, map[string]string{"crash.toml": `exec = ["/bin/sh", "-c", "echo dying >&2; exit 3"]`})
-	opts := unitgen.Options{OutputFile: filepath.Join(dir, "out.log"), ExitFile: filepath.Join(dir, "exit")}
-	u, _ := startUnit(t, conn, set, "crash", opts)
+	u, _ := startUnit(t, conn, set, "crash", unitgen.Options{})
 	testbed.Eventually(t, 5*time.Second, "unit failed", func() bool { return activeState(t, conn, u.Name) == "failed" })
 	// A failed transient unit stays loaded until reset-failed, so its end can be read.
 	if got := unitProp(t, conn, u.Name, "Service", "ExecMainStatus"); got != int32(3) {
@@ -147,12 +147,14 @@ func TestExitStatusIsReadBack(t *testing.T) {
 	if got := unitProp(t, conn, u.Name, "Service", "Result"); got != "exit-code" {
 		t.Errorf("Result %v, want exit-code", got)
 	}
-	if got := readFile(opts.ExitFile); got != "exit-code exited 3" {
-		t.Errorf("exit file %q", got)
+	invocation := invocationID(t, conn, u.Name)
+	rec := journalExit(t, invocation)
+	if rec.stopping || rec.exitCode != "exited" || rec.exitStatus != "3" || rec.result != "exit-code" {
+		t.Errorf("journal record of the run %+v, want exited 3, exit-code, no stop requested", rec)
 	}
-	if got := readFile(opts.OutputFile); got != "dying" {
-		t.Errorf("stderr kept %q, want dying", got)
-	}
+	testbed.Eventually(t, 5*time.Second, "stderr in the journal", func() bool {
+		return strings.Join(journalOutput(t, u.Name), "\n") == "dying"
+	})
 }
 
 // A requires chain started in plan order, then stopped natively: systemd's own cascade, the
@@ -170,7 +172,7 @@ func TestRequiresChainNativeCascade(t *testing.T) {
 	}
 	var units []string
 	for _, name := range plan.Order {
-		u, result := startUnit(t, conn, set, name, unitgen.Options{OutputFile: "/dev/null"})
+		u, result := startUnit(t, conn, set, name, unitgen.Options{})
 		if result != "done" {
 			t.Fatalf("start %s: %s", name, result)
 		}
@@ -206,7 +208,7 @@ health_interval = "100ms"
 health_timeout = "20s"
 `})
 	began := time.Now()
-	u, result := startUnit(t, conn, set, "slow", unitgen.Options{OutputFile: "/dev/null"})
+	u, result := startUnit(t, conn, set, "slow", unitgen.Options{})
 	if result != "done" {
 		t.Fatalf("start job %q", result)
 	}
@@ -236,7 +238,7 @@ func TestSystemdAcceptsGeneratedProperties(t *testing.T) {
 			continue
 		}
 		for _, svc := range set.Services {
-			u, err := unitgen.Generate(set, svc, unitgen.Options{OutputFile: "/dev/null", ExitFile: "/tmp/exit-" + svc.Name})
+			u, err := unitgen.Generate(set, svc, unitgen.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -264,4 +266,58 @@ func TestSystemdAcceptsGeneratedProperties(t *testing.T) {
 		}
 	}
 	t.Logf("systemd accepted the units of %d services", checked)
+}
+
+// A health check that never passes gives up at its timeout, and only the last failed attempt's
+// output reaches the journal, under an identifier of its own, so retries never bury the
+// service's own lines.
+func TestFailedHealthCheckKeepsOnlyItsLastAttempt(t *testing.T) {
+	conn := testbed.Systemd(t)
+	set := loadSet(t, map[string]string{"sick.toml": `
+exec = ["/bin/sh", "-c", "echo service-own-line; exec sleep 1000"]
+health = ["/bin/sh", "-c", "echo attempt-$(date +%s%N); exit 1"]
+health_interval = "100ms"
+health_timeout = "2s"
+`})
+	u, result := startUnit(t, conn, set, "sick", unitgen.Options{})
+	if result == "done" {
+		t.Fatalf("start job %q: the health check never passes", result)
+	}
+	invocation := invocationID(t, conn, u.Name)
+	if r := unitProp(t, conn, u.Name, "Service", "Result"); r != "exit-code" {
+		t.Errorf("Result %v, want exit-code (the health loop gave up)", r)
+	}
+	var health, own []string
+	testbed.Eventually(t, 5*time.Second, "the health check's last words", func() bool {
+		health, own = nil, nil
+		for _, e := range journalEntries(t, "_SYSTEMD_INVOCATION_ID="+invocation) {
+			m, _ := e["MESSAGE"].(string)
+			switch e["SYSLOG_IDENTIFIER"] {
+			case unitgen.HealthIdentifier("sick"):
+				health = append(health, m)
+			case "sick":
+				own = append(own, m)
+			}
+		}
+		return len(health) >= 3
+	})
+	var attempts []string
+	gaveUp := false
+	for _, l := range health {
+		attempts = appendIf(attempts, l, strings.HasPrefix(l, "attempt-"))
+		gaveUp = gaveUp || strings.HasPrefix(l, unitgen.HealthGaveUp)
+	}
+	if len(attempts) != 1 || !gaveUp {
+		t.Errorf("health lines %q, want the give-up line and exactly the last attempt's output", health)
+	}
+	if len(own) != 1 || own[0] != "service-own-line" {
+		t.Errorf("service lines %q, want [service-own-line]", own)
+	}
+}
+
+func appendIf(list []string, s string, ok bool) []string {
+	if ok {
+		return append(list, s)
+	}
+	return list
 }
