@@ -1,6 +1,8 @@
-// Package jobdb is hero's job ledger: one row per run of a service, in SQLite (pure Go, through
-// GORM and github.com/glebarez/sqlite). Rows are keyed and indexed by service_id. Jobs are never
-// deleted on stop; starting a service prunes that service's inactive jobs first.
+// Package jobdb is hero's job ledger: one row per run of a service (one systemd invocation of its
+// unit), in SQLite (pure Go, through GORM and github.com/glebarez/sqlite). Rows are keyed and
+// indexed by service_id; an invocation ID is recorded at most once. Jobs are never deleted on
+// stop; starting a service prunes that service's inactive jobs first; at most Keep ended jobs
+// are kept per service, so a crash loop cannot grow the ledger without bound.
 //
 // The database runs in WAL mode with synchronous=NORMAL (SQLite's setting for WAL: a committed
 // transaction survives any crash of the process; only an OS crash or power loss may roll back the
@@ -15,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -26,19 +29,27 @@ import (
 type Phase string
 
 const (
-	PhasePending   Phase = "pending"   // created, its unit not started yet
-	PhaseRunning   Phase = "running"   // its unit is activating or active
-	PhaseRetrying  Phase = "retrying"  // systemd is restarting it (Restart=)
+	PhasePending   Phase = "pending"   // created by a start, systemd has not started its run yet
+	PhaseRunning   Phase = "running"   // its run is activating or active
+	PhaseRetrying  Phase = "retrying"  // no longer written: a restart systemd does is a new job (schema 1 rows may hold it)
 	PhaseSucceeded Phase = "succeeded" // ended with success
 	PhaseFailed    Phase = "failed"    // ended with a failure Result
-	PhaseCancelled Phase = "cancelled" // stopped on request (directly or by a cascade)
+	PhaseCancelled Phase = "cancelled" // stopped on request (directly, by a cascade, or by the end of the boot)
 )
 
 // Active reports whether a job of this phase is still running: such jobs are never pruned.
 func (p Phase) Active() bool { return p == PhaseRunning || p == PhaseRetrying }
 
+// Ended reports whether a job of this phase is over.
+func (p Phase) Ended() bool {
+	return p == PhaseSucceeded || p == PhaseFailed || p == PhaseCancelled
+}
+
 // MaxOutput is how much of a run's output (its tail) a job keeps.
 const MaxOutput = 64 << 10
+
+// DefaultKeep is how many ended jobs a service keeps by default.
+const DefaultKeep = 100
 
 // Job is one run of a service: one systemd invocation of its unit.
 type Job struct {
@@ -46,17 +57,18 @@ type Job struct {
 	ServiceID    string     `gorm:"column:service_id;not null" json:"service_id"`        // the service's name
 	Context      string     `gorm:"column:context;not null" json:"context"`              // the service's context
 	Unit         string     `gorm:"column:unit;not null" json:"unit"`                    // hero-CONTEXT-NAME.service
-	InvocationID string     `gorm:"column:invocation_id" json:"invocation_id,omitempty"` // systemd's InvocationID, hex
+	InvocationID string     `gorm:"column:invocation_id" json:"invocation_id,omitempty"` // systemd's InvocationID, hex; unique
+	BootID       string     `gorm:"column:boot_id" json:"boot_id,omitempty"`             // the boot the run belongs to
 	Phase        Phase      `gorm:"column:phase;not null" json:"phase"`                  // see Phase
 	MainPID      int        `gorm:"column:main_pid" json:"main_pid,omitempty"`           // the main process, while it ran
 	ExitCode     *int       `gorm:"column:exit_code" json:"exit_code,omitempty"`         // exit status, when it exited
 	Signal       string     `gorm:"column:signal" json:"signal,omitempty"`               // the signal that killed it, when one did
 	Result       string     `gorm:"column:result" json:"result,omitempty"`               // systemd's Result (success, exit-code, signal, timeout...)
-	StartedAt    time.Time  `gorm:"column:started_at;not null" json:"started_at"`        // when the job was created
+	StartedAt    time.Time  `gorm:"column:started_at;not null" json:"started_at"`        // when the run started (while pending: when the job was created)
 	EndedAt      *time.Time `gorm:"column:ended_at" json:"ended_at,omitempty"`           // when the run ended
-	Restarts     int        `gorm:"column:restarts;not null" json:"restarts"`            // systemd's NRestarts during this job
-	OutputFile   string     `gorm:"column:output_file" json:"output_file,omitempty"`     // where systemd appends the output
-	Output       []byte     `gorm:"column:output" json:"-"`                              // the output's tail, at most MaxOutput bytes
+	Restarts     int        `gorm:"column:restarts;not null" json:"restarts"`            // systemd's NRestarts when this run began: 0 for a start, n for the n-th automatic restart
+	OutputSaved  bool       `gorm:"column:output_saved;not null" json:"-"`               // the run's tail was copied from the journal
+	Output       []byte     `gorm:"column:output" json:"-"`                              // the output's tail (JSON lines, see bridge), at most MaxOutput bytes
 }
 
 // ErrNotFound is returned for a job id the ledger does not hold.
@@ -69,11 +81,17 @@ type Ledger interface {
 	Jobs(ctx context.Context, service string) ([]Job, error)
 	Latest(ctx context.Context, service string) (*Job, error)
 	Active(ctx context.Context) ([]Job, error)
+	Unfinished(ctx context.Context) ([]Job, error)
+	ByInvocation(ctx context.Context, invocationID string) (*Job, error)
+	Unsaved(ctx context.Context, limit int) ([]Job, error)
 	Update(ctx context.Context, id int64, change func(*Job) error) (*Job, error)
 	UpdateAll(ctx context.Context, changes map[int64]func(*Job) error) error
+	Apply(ctx context.Context, b *Batch) error
 	PruneInactive(ctx context.Context, service string) (int64, error)
 	PruneAndCreate(ctx context.Context, jobs ...*Job) (int64, error)
 	DeleteService(ctx context.Context, service string) (int64, error)
+	State(ctx context.Context, key string) (string, error)
+	SetState(ctx context.Context, key, value string) error
 	Close() error
 }
 
@@ -81,6 +99,9 @@ type Ledger interface {
 type DB struct {
 	gorm *gorm.DB
 	log  *slog.Logger
+	// Keep is how many ended jobs each service keeps (oldest go first); running jobs are never
+	// counted or deleted. Set it before use; default DefaultKeep.
+	Keep int
 }
 
 var _ Ledger = (*DB)(nil)
@@ -91,12 +112,14 @@ func DSN(path string) string {
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 
-// Open opens (creating if needed) the ledger at path and applies pending migrations.
+// Open opens (creating if needed) the ledger at path and applies pending migrations. The
+// database and its WAL files are private to the daemon's user: created 0600 (SQLite gives its
+// -wal and -shm files the database file's mode), in a directory of their own made 0700.
 func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := private(path); err != nil {
 		return nil, fmt.Errorf("open job ledger %s: %w", path, err)
 	}
 	g, err := gorm.Open(sqlite.Open(DSN(path)), &gorm.Config{
@@ -107,12 +130,35 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open job ledger %s: %w", path, err)
 	}
-	db := &DB{gorm: g, log: log}
+	db := &DB{gorm: g, log: log, Keep: DefaultKeep}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open job ledger %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// private makes the ledger's directory 0700 and the database and its WAL files 0600, creating
+// the database file if needed so SQLite never creates it with the process's umask.
+func private(path string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close closes the database.
@@ -133,7 +179,7 @@ func (db *DB) Create(ctx context.Context, j *Job) error {
 		j.Phase = PhasePending
 	}
 	if err := db.gorm.WithContext(ctx).Create(j).Error; err != nil {
-		return fmt.Errorf("create job for %s: %w", j.ServiceID, err)
+		return fmt.Errorf("create job for %s: %w", j.ServiceID, explain(err))
 	}
 	return nil
 }
@@ -176,10 +222,44 @@ func (db *DB) Latest(ctx context.Context, service string) (*Job, error) {
 
 // Active returns every running or retrying job, for reconciliation with systemd.
 func (db *DB) Active(ctx context.Context) ([]Job, error) {
+	return db.listPhases(ctx, "active", PhaseRunning, PhaseRetrying)
+}
+
+// Unfinished returns every job that has not ended: pending, running or retrying.
+func (db *DB) Unfinished(ctx context.Context) ([]Job, error) {
+	return db.listPhases(ctx, "unfinished", PhasePending, PhaseRunning, PhaseRetrying)
+}
+
+func (db *DB) listPhases(ctx context.Context, what string, phases ...Phase) ([]Job, error) {
 	var jobs []Job
-	err := db.gorm.WithContext(ctx).Omit("output").Where("phase IN ?", []Phase{PhaseRunning, PhaseRetrying}).Order("id").Find(&jobs).Error
+	err := db.gorm.WithContext(ctx).Omit("output").Where("phase IN ?", phases).Order("id").Find(&jobs).Error
 	if err != nil {
-		return nil, fmt.Errorf("list active jobs: %w", err)
+		return nil, fmt.Errorf("list %s jobs: %w", what, err)
+	}
+	return jobs, nil
+}
+
+// ByInvocation returns the job of a systemd invocation, or ErrNotFound.
+func (db *DB) ByInvocation(ctx context.Context, invocationID string) (*Job, error) {
+	var j Job
+	err := db.gorm.WithContext(ctx).Omit("output").Where("invocation_id = ?", invocationID).First(&j).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("job of invocation %s: %w", invocationID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("job of invocation %s: %w", invocationID, err)
+	}
+	return &j, nil
+}
+
+// Unsaved returns up to limit ended jobs whose output tail was not copied yet, oldest first.
+func (db *DB) Unsaved(ctx context.Context, limit int) ([]Job, error) {
+	var jobs []Job
+	err := db.gorm.WithContext(ctx).Omit("output").
+		Where("output_saved = 0 AND phase IN ?", []Phase{PhaseSucceeded, PhaseFailed, PhaseCancelled}).
+		Order("id").Limit(limit).Find(&jobs).Error
+	if err != nil {
+		return nil, fmt.Errorf("list jobs without output: %w", err)
 	}
 	return jobs, nil
 }
@@ -233,9 +313,116 @@ func (db *DB) UpdateAll(ctx context.Context, changes map[int64]func(*Job) error)
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("update %d jobs: %w", len(changes), err)
+		return fmt.Errorf("update %d jobs: %w", len(changes), explain(err))
 	}
 	return nil
+}
+
+// Batch is a set of ledger changes applied in one transaction: what the bridge learns from one
+// burst of systemd's signals, or from one read of the journal.
+type Batch struct {
+	Create []*Job                     // new jobs; their IDs are set once Apply returns
+	Change map[int64]func(*Job) error // changes to existing jobs (a job gone meanwhile is skipped)
+	Trim   map[string]bool            // services whose ended jobs beyond Keep are deleted, oldest first
+	State  map[string]string          // daemon state (e.g. the journal cursor) written with the rest
+}
+
+// Empty reports whether the batch changes nothing.
+func (b *Batch) Empty() bool {
+	return len(b.Create) == 0 && len(b.Change) == 0 && len(b.Trim) == 0 && len(b.State) == 0
+}
+
+// Apply writes the batch in one IMMEDIATE transaction: all of it or nothing. Creating a job for
+// an invocation the ledger already holds fails the batch (the unique index is the guarantee that
+// a run is recorded exactly once); callers check ByInvocation first.
+func (db *DB) Apply(ctx context.Context, b *Batch) error {
+	if b.Empty() {
+		return nil
+	}
+	now := time.Now().UTC()
+	for _, j := range b.Create {
+		if j.StartedAt.IsZero() {
+			j.StartedAt = now
+		}
+		if j.Phase == "" {
+			j.Phase = PhasePending
+		}
+	}
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, j := range b.Create {
+			if err := tx.Create(j).Error; err != nil {
+				return fmt.Errorf("create job for %s: %w", j.ServiceID, err)
+			}
+		}
+		for id, change := range b.Change {
+			if _, err := applyChange(tx, id, change); err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		for service := range b.Trim {
+			if err := trim(tx, service, db.Keep); err != nil {
+				return err
+			}
+		}
+		for k, v := range b.State {
+			if err := setState(tx, k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record %d new and %d changed job(s): %w", len(b.Create), len(b.Change), explain(err))
+	}
+	return nil
+}
+
+// trim deletes the service's ended jobs beyond the newest keep.
+func trim(tx *gorm.DB, service string, keep int) error {
+	if keep <= 0 {
+		keep = DefaultKeep
+	}
+	return tx.Exec(`DELETE FROM jobs WHERE service_id = ? AND phase IN ? AND id NOT IN
+		(SELECT id FROM jobs WHERE service_id = ? AND phase IN ? ORDER BY id DESC LIMIT ?)`,
+		service, endedPhases, service, endedPhases, keep).Error
+}
+
+var endedPhases = []Phase{PhaseSucceeded, PhaseFailed, PhaseCancelled}
+
+// State returns a value of the daemon's own state ("" when unset).
+func (db *DB) State(ctx context.Context, key string) (string, error) {
+	var v []string
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT value FROM state WHERE key = ?`, key).Scan(&v).Error; err != nil {
+		return "", fmt.Errorf("read state %s: %w", key, err)
+	}
+	if len(v) == 0 {
+		return "", nil
+	}
+	return v[0], nil
+}
+
+// SetState writes a value of the daemon's own state.
+func (db *DB) SetState(ctx context.Context, key, value string) error {
+	if err := setState(db.gorm.WithContext(ctx), key, value); err != nil {
+		return fmt.Errorf("write state %s: %w", key, explain(err))
+	}
+	return nil
+}
+
+func setState(tx *gorm.DB, key, value string) error {
+	return tx.Exec(`INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value).Error
+}
+
+// explain adds what a person can do to SQLite's terse errors about the disk.
+func explain(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "database or disk is full"), strings.Contains(msg, "SQLITE_FULL"):
+		return fmt.Errorf("%w (no space left for the ledger: free space in its file system; nothing was recorded by this write)", err)
+	case strings.Contains(msg, "readonly database"), strings.Contains(msg, "read-only file system"), strings.Contains(msg, "SQLITE_READONLY"):
+		return fmt.Errorf("%w (the ledger is on a read-only file system or not writable: make it writable; nothing was recorded by this write)", err)
+	}
+	return err
 }
 
 // PruneInactive deletes the service's jobs in every phase but running/retrying, as starting a
@@ -275,7 +462,7 @@ func (db *DB) PruneAndCreate(ctx context.Context, jobs ...*Job) (int64, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("start %d job(s): %w", len(jobs), err)
+		return 0, fmt.Errorf("start %d job(s): %w", len(jobs), explain(err))
 	}
 	return pruned, nil
 }

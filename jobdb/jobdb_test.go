@@ -1,6 +1,7 @@
 package jobdb
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -191,25 +192,41 @@ func TestCrashMidWrite(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "jobs.db")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashMidWrite$")
 	cmd.Env = append(os.Environ(), "HERO_JOBDB_CRASH_WRITER="+path)
-	var out bytes.Buffer
-	cmd.Stdout = &out
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	// The writer's progress is read on one goroutine and handed over on a channel: the test never
+	// touches a buffer another goroutine writes.
+	progress := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			progress <- sc.Text()
+		}
+		close(progress)
+	}()
 	deadline := time.After(30 * time.Second)
-	for !bytes.Contains(out.Bytes(), []byte("written 200")) {
+	for reached := false; !reached; {
 		select {
-		case err := <-exited:
-			t.Fatalf("writer exited on its own: %v\n%s", err, out.String())
+		case line, ok := <-progress:
+			if !ok {
+				t.Fatalf("writer exited on its own: %v", cmd.Wait())
+			}
+			reached = line == "written 200"
 		case <-deadline:
 			t.Fatal("writer made no progress")
-		case <-time.After(10 * time.Millisecond):
 		}
 	}
 	_ = cmd.Process.Signal(syscall.SIGKILL)
-	<-exited
+	go func() {
+		for range progress {
+		}
+	}()
+	_ = cmd.Wait()
 
 	db, err := Open(context.Background(), path, quiet)
 	if err != nil {

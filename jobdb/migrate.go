@@ -32,6 +32,19 @@ var migrations = []string{
 	);
 	CREATE INDEX jobs_service_phase ON jobs (service_id, phase);
 	CREATE INDEX jobs_active ON jobs (phase) WHERE phase IN ('running', 'retrying');`,
+	// 2: one job per systemd invocation (recorded at most once), the boot a run belongs to,
+	// whether its output tail was copied from the journal; output files are gone (the journal
+	// keeps output); a key-value table for the daemon's own state (its journal cursor).
+	`ALTER TABLE jobs DROP COLUMN output_file;
+	ALTER TABLE jobs ADD COLUMN boot_id TEXT NOT NULL DEFAULT '';
+	ALTER TABLE jobs ADD COLUMN output_saved INTEGER NOT NULL DEFAULT 0;
+	UPDATE jobs SET output_saved = 1 WHERE phase NOT IN ('pending', 'running', 'retrying');
+	UPDATE jobs SET invocation_id = '' WHERE id NOT IN
+		(SELECT MAX(id) FROM jobs WHERE invocation_id != '' GROUP BY invocation_id);
+	CREATE UNIQUE INDEX jobs_invocation ON jobs (invocation_id) WHERE invocation_id != '';
+	DROP INDEX jobs_active;
+	CREATE INDEX jobs_unfinished ON jobs (phase) WHERE phase IN ('pending', 'running', 'retrying');
+	CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 }
 
 // SchemaVersion is the version a ledger has once Open returns.
