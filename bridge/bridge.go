@@ -1,32 +1,41 @@
-// Package bridge executes hero's plans on systemd over D-Bus (github.com/coreos/go-systemd/v22)
-// and records every run in the job ledger.
+// Package bridge executes hero's plans on systemd over D-Bus (github.com/coreos/go-systemd/v22
+// for calls and jobs, github.com/godbus/dbus/v5 for unit signals) and records every run in the
+// job ledger from systemd's own records.
 //
 // Design:
-//   - Start brings up a service's requires closure wave by wave (a wave's units in parallel), each
-//     as a fresh transient unit whose Requires=/After= point at its dependencies' units.
+//   - Start queues the start jobs of a service's whole requires closure at once, dependencies
+//     first, each as a fresh transient unit whose Requires=/After= point at its dependencies'
+//     units; systemd's After= ordering does the waiting, as for `systemctl start` of a leaf. The
+//     bridge then waits once for all job results.
 //   - Stop lets systemd run the cascade: stopping a unit makes systemd stop, in one transaction
 //     and in reverse After= order, every unit that Requires= it. The bridge checks the result
-//     against the plan from graphs (and stops any straggler itself), then records all jobs at once.
-//   - Every unit's ExecStopPost= hook writes "$SERVICE_RESULT $EXIT_CODE $EXIT_STATUS" to the
-//     service's exit file and systemd appends the output to its output file, so the end of a run
-//     is recorded even when the bridge was not running: Reconcile reads them.
+//     against the plan from graphs and stops any straggler itself.
+//   - A job is one systemd invocation of a unit (InvocationID). The recorder learns of every
+//     run's start and end from systemd's PropertiesChanged signals (which carry ExecMainCode,
+//     ExecMainStatus, Result, NRestarts, InvocationID, ActiveState), so a restart systemd does by
+//     itself is a job of its own. Units carry no hook of hero's. While herod was down, runs are
+//     recovered from the journal (systemd's records by INVOCATION_ID), from the cursor stored in
+//     the ledger, each exactly once. A run's output stays in the journal; its tail is copied into
+//     its job when it ends.
+//   - An operation locks the services of its plan (all at once, or it waits); operations on
+//     disjoint services run concurrently. Reads take no lock.
 //   - systemd keeps a stopped unit loaded while another loaded unit references it (Requires=,
 //     After=), and a transient unit cannot be created over it (UnitExists). Such a unit is
 //     started again as it is (StartUnit) rather than re-created.
-//   - Mutating operations are serialized by one lock: a cascade touches many services, and
-//     per-service locks would have to be taken in plan order to avoid deadlock for no real gain.
 package bridge
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
+	"github.com/godbus/dbus/v5"
 
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
@@ -36,7 +45,10 @@ import (
 // Options configure a Bridge.
 type Options struct {
 	ConfigDir string       // where the service files are (for SourcePath=)
-	StateDir  string       // output and exit files go under it (default /var/lib/hero)
+	User      bool         // the units run in a user's manager (journal fields differ)
+	Keep      int          // ended jobs kept per service (default jobdb.DefaultKeep)
+	BootID    string       // this boot's ID (default: read from the kernel)
+	Journal   Journal      // where systemd's records are read (default: journalctl)
 	Log       *slog.Logger // default: discard
 }
 
@@ -47,11 +59,15 @@ type Bridge struct {
 	log    *slog.Logger
 	opts   Options
 	set    atomic.Pointer[config.Set]
-	mu     sync.Mutex // serializes start, stop, restart, kill and reconcile
-	events func(Event)
+	locks  *locks
+	rec    *recorder
+	jrnl   Journal
+
+	eventsMu sync.RWMutex
+	events   func(Event)
 }
 
-// Event reports a job or service change, for the daemon's D-Bus signals.
+// Event reports a run's start or end, or a service's change, for the daemon's D-Bus signals.
 type Event struct {
 	Kind    string // "job-started", "job-finished", "state-changed"
 	Service string
@@ -59,28 +75,69 @@ type Event struct {
 	State   string // the service's state, for state-changed; the job's phase otherwise
 }
 
-// New returns a bridge over conn and ledger for the services of set. set must have no problems.
-func New(conn *sddbus.Conn, ledger jobdb.Ledger, set *config.Set, opts Options) *Bridge {
-	if opts.StateDir == "" {
-		opts.StateDir = unitgen.DefaultStateDir
-	}
+// New returns a bridge over conn (systemd's manager) and signals (a connection to the same bus,
+// used only for unit signals) and ledger, for the services of set. It subscribes to systemd's
+// signals, records what happened while no bridge ran (from the journal), and adopts running hero
+// units the ledger does not know. Close stops it.
+func New(ctx context.Context, conn *sddbus.Conn, signals *dbus.Conn, ledger jobdb.Ledger, set *config.Set, opts Options) (*Bridge, error) {
 	if opts.ConfigDir == "" {
 		opts.ConfigDir = unitgen.DefaultConfigDir
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	b := &Bridge{conn: conn, ledger: ledger, log: opts.Log, opts: opts}
+	if opts.BootID == "" {
+		opts.BootID = currentBootID()
+	}
+	if opts.Journal == nil {
+		opts.Journal = journalctl{user: opts.User}
+	}
+	if db, ok := ledger.(*jobdb.DB); ok && opts.Keep > 0 {
+		db.Keep = opts.Keep
+	}
+	b := &Bridge{conn: conn, ledger: ledger, log: opts.Log, opts: opts, locks: newLocks(), jrnl: opts.Journal}
 	b.set.Store(set)
-	return b
+	rec, err := newRecorder(ctx, b, signals)
+	if err != nil {
+		return nil, err
+	}
+	b.rec = rec
+	return b, nil
 }
 
-// OnEvent sets the function called (synchronously, after the change is recorded) for events.
-func (b *Bridge) OnEvent(fn func(Event)) { b.events = fn }
+// Close stops the recorder, saving what it learnt and the journal cursor.
+func (b *Bridge) Close() { b.rec.close() }
+
+// OnEvent sets the function called (after the change is recorded) for events.
+func (b *Bridge) OnEvent(fn func(Event)) {
+	b.eventsMu.Lock()
+	defer b.eventsMu.Unlock()
+	b.events = fn
+}
 
 func (b *Bridge) emit(e Event) {
-	if b.events != nil {
-		b.events(e)
+	b.eventsMu.RLock()
+	fn := b.events
+	b.eventsMu.RUnlock()
+	if fn != nil {
+		fn(e)
+	}
+}
+
+// Observer receives one operation's progress, as it happens: each service's start or stop.
+type Observer func(Progress)
+
+// Progress is one step of an operation.
+type Progress struct {
+	Service string
+	Event   string // "started", "stopped", "failed", "skipped"
+	JobID   int64
+	Detail  string // for failed: why
+}
+
+func (o Observer) report(p Progress) {
+	if o != nil {
+		o(p)
 	}
 }
 
@@ -88,12 +145,8 @@ func (b *Bridge) emit(e Event) {
 func (b *Bridge) Config() *config.Set { return b.set.Load() }
 
 // SetConfig replaces the services (daemon-reload). Running units keep running; the new configs
-// apply from their next start.
-func (b *Bridge) SetConfig(set *config.Set) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.set.Store(set)
-}
+// apply from their next start. Operations under way keep the configs they started with.
+func (b *Bridge) SetConfig(set *config.Set) { b.set.Store(set) }
 
 // ErrNoSuchService is returned for a name the config directory does not define.
 var ErrNoSuchService = errors.New("no such service")
@@ -111,24 +164,36 @@ func (e *ConflictError) Error() string {
 // StartError says a unit's start job did not succeed.
 type StartError struct {
 	Service   string
-	JobResult string // systemd's job result: failed, timeout, dependency, ...
-	Job       *jobdb.Job
-	Started   []string // what this call did start before the failure
+	JobResult string     // systemd's job result: failed, timeout, dependency, ...
+	Job       *jobdb.Job // the run, when systemd started one
+	Health    []string   // the health check's last words, when it gave up
+	Lines     []string   // the service's own last lines
+	Started   []string   // what this call did start
 }
 
 func (e *StartError) Error() string {
-	msg := fmt.Sprintf("start %s: systemd job %s", e.Service, e.JobResult)
-	if e.Job != nil {
+	var b strings.Builder
+	fmt.Fprintf(&b, "start %s: systemd job %s", e.Service, e.JobResult)
+	if j := e.Job; j != nil {
 		switch {
-		case e.Job.ExitCode != nil:
-			msg += fmt.Sprintf(" (%s, exit status %d)", e.Job.Result, *e.Job.ExitCode)
-		case e.Job.Signal != "":
-			msg += fmt.Sprintf(" (%s, killed by %s)", e.Job.Result, e.Job.Signal)
-		case e.Job.Result != "":
-			msg += fmt.Sprintf(" (%s)", e.Job.Result)
+		case j.Result == "start-limit-hit":
+			b.WriteString(" (start-limit-hit: systemd's start limit; 'heroctl reset-failed " + e.Service + "' clears it)")
+		case j.ExitCode != nil:
+			fmt.Fprintf(&b, " (%s, exit status %d)", j.Result, *j.ExitCode)
+		case j.Signal != "":
+			fmt.Fprintf(&b, " (%s, killed by %s)", j.Result, j.Signal)
+		case j.Result != "":
+			fmt.Fprintf(&b, " (%s)", j.Result)
 		}
 	}
-	return msg + fmt.Sprintf("; see 'heroctl logs %s'", e.Service)
+	if len(e.Health) > 0 {
+		b.WriteString("\n" + strings.Join(e.Health, "\n"))
+	}
+	if len(e.Lines) > 0 {
+		fmt.Fprintf(&b, "\nthe service's last lines:\n  %s", strings.Join(e.Lines, "\n  "))
+	}
+	fmt.Fprintf(&b, "\nsee 'heroctl logs %s'", e.Service)
+	return b.String()
 }
 
 // ErrNotRunning is returned by Kill for a service that does not run.
@@ -142,17 +207,13 @@ func (b *Bridge) service(name string) (*config.Service, error) {
 	return s, nil
 }
 
-func (b *Bridge) unitName(s *config.Service) string { return unitgen.UnitName(s.Context, s.Name) }
+func unitOf(s *config.Service) string { return unitgen.UnitName(s.Context, s.Name) }
 
-// serviceFiles are where systemd writes a service's output and exit record. They are per service,
-// not per job: a unit whose object systemd keeps loaded (because a running dependent still
-// references it) is restarted as it is, with the paths it was created with. A run's output tail
-// is copied into its job when the run ends, and the files are reset before the next run.
-func (b *Bridge) serviceFiles(service string) (output, exit string) {
-	dir := filepath.Join(b.opts.StateDir, "services", service)
-	return filepath.Join(dir, "output.log"), filepath.Join(dir, "exit")
-}
-
-func (b *Bridge) ensureServiceDir(service string) error {
-	return os.MkdirAll(filepath.Join(b.opts.StateDir, "services", service), 0o750)
+// currentBootID is the kernel's boot ID in the journal's form (hex, no dashes).
+func currentBootID() string {
+	data, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	return strings.ReplaceAll(strings.TrimSpace(string(data)), "-", "")
 }

@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/graphs"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
@@ -16,135 +15,120 @@ import (
 
 // StartReply says what a start did.
 type StartReply struct {
-	Service        string           `json:"service"`         // the service asked for (StartMany: the first)
-	AlreadyRunning bool             `json:"already_running"` // it was running (StartMany: all were): nothing was started
-	Started        []string         `json:"started"`         // what this call started, in order, dependencies first
-	Jobs           map[string]int64 `json:"jobs"`            // the new job of each started service
+	Service        string           `json:"service"`         // the first service asked for
+	AlreadyRunning bool             `json:"already_running"` // all asked for were running: nothing was started
+	Started        []string         `json:"started"`         // what this call started, dependencies first
+	Failed         []string         `json:"failed"`          // what it could not start (and dependents it skipped)
+	Jobs           map[string]int64 `json:"jobs"`            // the new job of each service it tried to start
 }
 
-// Start starts name after the not-yet-running services of its requires closure, wave by wave
-// (each wave's units in parallel). It is blocked, with nothing started, when any service it
-// would start conflicts with a running one (or with another it would start). Each started
-// service's inactive jobs are pruned before its new job is created; running jobs and other
-// services' jobs are never touched. replace is systemd's job mode: true "replace" (a queued
-// conflicting job is replaced), false "fail" (the start fails instead).
-func (b *Bridge) Start(ctx context.Context, name string, replace bool) (StartReply, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.start(ctx, []string{name}, replace)
-}
-
-// StartMany starts several services together, as systemctl start A B C does: the union of their
-// requires closures, wave by wave, each wave's units in parallel. Conflicts are checked for all
-// of them before anything starts.
-func (b *Bridge) StartMany(ctx context.Context, names []string, replace bool) (StartReply, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.start(ctx, names, replace)
-}
-
-func (b *Bridge) start(ctx context.Context, names []string, replace bool) (StartReply, error) {
-	reply := StartReply{Started: []string{}, Jobs: map[string]int64{}}
+// Start starts services after the not-yet-running services of their requires closures, as
+// `systemctl start A B C` does. It is blocked, with nothing started, when any service it would
+// start conflicts with a running one (or with another it would start). Each started service's
+// inactive jobs are pruned before its new job is created; running jobs and other services' jobs
+// are never touched. All start jobs are queued at once, dependencies first; systemd's After=
+// ordering makes each unit wait for its dependencies, and a failure fails only its dependents
+// (Requires=). replace is systemd's job mode: true "replace" (a queued conflicting job is
+// replaced), false "fail" (the start fails instead). obs hears of each service as systemd
+// finishes its start job.
+func (b *Bridge) Start(ctx context.Context, names []string, replace bool, obs Observer) (StartReply, error) {
+	reply := StartReply{Started: []string{}, Failed: []string{}, Jobs: map[string]int64{}}
 	if len(names) == 0 {
 		return reply, nil
 	}
 	reply.Service = names[0]
 	set := b.Config()
-	for _, name := range names {
-		if _, err := b.service(name); err != nil {
-			return reply, err
-		}
-	}
-	plan, err := set.Graph.StartAll(names)
+	plan, err := b.startPlan(set, names)
 	if err != nil {
 		return reply, err
 	}
-	members := map[string]bool{}
-	for _, m := range plan.Order {
-		members[m] = true
+	release, err := b.locks.acquire(ctx, lockSet(set, plan.Order))
+	if err != nil {
+		return reply, fmt.Errorf("start %s: waiting for other operations on these services: %w", strings.Join(names, " "), err)
 	}
-	unitOf := func(s string) string {
-		svc := set.Service(s)
-		return unitgen.UnitName(svc.Context, svc.Name)
-	}
-	var units []string
-	for _, m := range plan.Order {
-		units = append(units, unitOf(m))
-		for _, c := range set.Graph.Conflicts(m) {
-			units = append(units, unitOf(c))
+	defer release()
+	return b.start(ctx, set, names, plan, replace, obs, reply)
+}
+
+func (b *Bridge) startPlan(set *config.Set, names []string) (graphs.StartPlan, error) {
+	for _, name := range names {
+		if _, err := b.service(name); err != nil {
+			return graphs.StartPlan{}, err
 		}
+	}
+	return set.Graph.StartAll(names)
+}
+
+// lockSet is what an operation on members must hold: the members, and the services they
+// conflict with (whose state decides whether a start may go on).
+func lockSet(set *config.Set, members []string) []string {
+	out := append([]string(nil), members...)
+	for _, m := range members {
+		out = append(out, set.Graph.Conflicts(m)...)
+	}
+	return out
+}
+
+func (b *Bridge) start(ctx context.Context, set *config.Set, names []string, plan graphs.StartPlan, replace bool, obs Observer, reply StartReply) (StartReply, error) {
+	unit := func(s string) string { return unitOf(set.Service(s)) }
+	var units []string
+	for _, m := range lockSet(set, plan.Order) {
+		units = append(units, unit(m))
 	}
 	states, err := b.states(ctx, units)
 	if err != nil {
 		return reply, fmt.Errorf("start %s: %w", strings.Join(names, " "), err)
 	}
-	// Record runs of these services that ended meanwhile before deciding anything.
-	if err := b.reconcileFull(ctx, members, false, states); err != nil {
-		return reply, err
-	}
+	running := func(s string) bool { return up(states[unit(s)].ActiveState) }
 	allUp := true
 	for _, name := range names {
-		allUp = allUp && up(states[unitOf(name)].ActiveState)
+		allUp = allUp && running(name)
 	}
 	if allUp {
 		reply.AlreadyRunning = true
 		return reply, nil
 	}
-	if err := checkConflicts(set, plan.Order, func(s string) bool { return up(states[unitOf(s)].ActiveState) }); err != nil {
+	if err := checkConflicts(set, plan.Order, running); err != nil {
 		return reply, err
 	}
-	mode := "fail"
-	if replace {
-		mode = "replace"
-	}
-	// A service that fails to start takes down the start of everything that requires it, but not
-	// of the others: like systemctl start A B C, the rest still start.
-	var firstErr error
-	failedSvc := map[string]bool{}
-	for _, wave := range plan.Waves {
-		var todo []*config.Service
-		for _, m := range wave {
-			if up(states[unitOf(m)].ActiveState) {
-				continue
-			}
-			blocked := false
-			for _, d := range set.Graph.Requires(m) {
-				blocked = blocked || failedSvc[d]
-			}
-			if blocked {
-				failedSvc[m] = true
-				continue
-			}
-			todo = append(todo, set.Service(m))
-		}
-		if len(todo) == 0 {
+	var todo []*unitgen.Unit
+	for _, m := range plan.Order {
+		if running(m) {
 			continue
 		}
-		failed := func(s *config.Service) bool { return states[unitOf(s.Name)].ActiveState == "failed" }
-		started, err := b.startWave(ctx, set, todo, mode, failed)
-		ok := map[string]bool{}
-		for _, st := range started {
-			reply.Started = append(reply.Started, st.service)
-			reply.Jobs[st.service] = st.job
-			ok[st.service] = true
+		u, err := unitgen.Generate(set, set.Service(m), unitgen.Options{ConfigDir: b.opts.ConfigDir})
+		if err != nil {
+			return reply, fmt.Errorf("start %s: %w", m, err)
 		}
-		for _, svc := range todo {
-			if !ok[svc.Name] {
-				failedSvc[svc.Name] = true
-			}
-		}
-		if err != nil && firstErr == nil {
-			firstErr = err
+		todo = append(todo, u)
+	}
+	jobs := make([]*jobdb.Job, len(todo))
+	for i, u := range todo {
+		svc := set.Service(u.Service)
+		jobs[i] = &jobdb.Job{ServiceID: svc.Name, Context: svc.Context, Unit: u.Name, Phase: jobdb.PhasePending}
+	}
+	if _, err := b.ledger.PruneAndCreate(ctx, jobs...); err != nil {
+		return reply, fmt.Errorf("start %s: %w", strings.Join(names, " "), err)
+	}
+	for i, u := range todo {
+		reply.Jobs[u.Service] = jobs[i].ID
+		b.rec.expect(u.Name, jobs[i].ID)
+		if states[u.Name].LoadState == "loaded" {
+			// systemd keeps an earlier run's unit (failed, or referenced by a loaded dependent).
+			// Resetting it clears its failed state and systemd's start limit, which also counts
+			// clean stops, as 'systemctl reset-failed' before 'systemctl start' would.
+			b.resetFailed(ctx, u.Name)
 		}
 	}
-	if firstErr != nil {
-		var se *StartError
-		if errors.As(firstErr, &se) {
-			se.Started = reply.Started
-		}
-		return reply, firstErr
+	results := b.queueStarts(ctx, set, todo, jobModeOf(replace))
+	return b.collectStarts(ctx, todo, jobs, results, obs, reply)
+}
+
+func jobModeOf(replace bool) string {
+	if replace {
+		return "replace"
 	}
-	return reply, nil
+	return "fail"
 }
 
 // checkConflicts blocks a start when a service it would start conflicts with one that runs or
@@ -169,162 +153,205 @@ func checkConflicts(set *config.Set, order []string, running func(string) bool) 
 	return nil
 }
 
-type startedJob struct {
-	service string
-	job     int64
+// startResult is one unit's start job's outcome.
+type startResult struct {
+	index  int
+	result string // systemd's job result: done, failed, dependency, timeout, canceled, ...
+	err    error  // the start could not be queued
 }
 
-// startWave starts services that do not depend on each other: their jobs are created in one
-// ledger transaction, their units started in parallel, and their results recorded in one more.
-// A job is running once systemd's start job is done (with a health check: once it passed).
-func (b *Bridge) startWave(ctx context.Context, set *config.Set, svcs []*config.Service, mode string, failed func(*config.Service) bool) ([]startedJob, error) {
-	jobs := make([]*jobdb.Job, len(svcs))
-	for i, svc := range svcs {
-		output, _ := b.serviceFiles(svc.Name)
-		jobs[i] = &jobdb.Job{ServiceID: svc.Name, Context: svc.Context, Unit: unitgen.UnitName(svc.Context, svc.Name),
-			Phase: jobdb.PhasePending, OutputFile: output}
-	}
-	if _, err := b.ledger.PruneAndCreate(ctx, jobs...); err != nil {
-		return nil, err
-	}
-	type outcome struct {
-		result string
-		ri     runInfo
-		err    error
-	}
-	outcomes := make([]outcome, len(svcs))
-	var wg sync.WaitGroup
-	for i, svc := range svcs {
-		wg.Add(1)
-		go func(i int, svc *config.Service) {
-			defer wg.Done()
-			o := &outcomes[i]
-			if o.err = b.prepareFiles(svc.Name); o.err != nil {
-				return
-			}
-			u, err := unitgen.Generate(set, svc, unitgen.Options{ConfigDir: b.opts.ConfigDir})
-			if err != nil {
-				o.err = err
-				return
-			}
-			if failed(svc) {
-				// A failed unit of an earlier run stays loaded until reset (its end is already
-				// recorded); resetting also clears systemd's start rate limit.
-				b.resetFailed(ctx, u.Name)
-			}
-			if o.result, err = b.startUnit(ctx, u, mode); err != nil {
-				o.err = fmt.Errorf("start %s: %w", u.Name, err)
-				return
-			}
-			// A failed start is recorded from the unit's properties now. A running one's
-			// InvocationID and MainPID are recorded by the next reconcile: reading them here
-			// would double the calls into systemd's single thread on a wide start.
-			if o.result != "done" {
-				o.ri, _ = b.runInfo(ctx, u.Name)
-			}
-		}(i, svc)
-	}
-	wg.Wait()
-	now := time.Now().UTC()
-	changes := map[int64]func(*jobdb.Job) error{}
-	for i, svc := range svcs {
-		o := outcomes[i]
-		switch {
-		case o.err != nil:
-			cause := o.err
-			changes[jobs[i].ID] = func(j *jobdb.Job) error {
-				j.Phase, j.Result, j.EndedAt, j.Output = jobdb.PhaseFailed, "refused", &now, []byte(cause.Error())
-				return nil
-			}
-		case o.result != "done":
-			changes[jobs[i].ID] = b.finish(svc.Name, o.ri, false, now)
-		default:
-			changes[jobs[i].ID] = func(j *jobdb.Job) error {
-				j.Phase = jobdb.PhaseRunning
-				return nil
-			}
+// queueStarts queues every unit's start job, in order (dependencies first: a unit's Requires=
+// must name loaded units), without waiting for any; results arrive on the returned channel as
+// systemd finishes each job. A unit whose start could not be queued makes its dependents fail
+// without being queued.
+func (b *Bridge) queueStarts(ctx context.Context, set *config.Set, todo []*unitgen.Unit, mode string) <-chan startResult {
+	out := make(chan startResult, len(todo))
+	refused := map[string]bool{}
+	for i, u := range todo {
+		blocked := false
+		for _, d := range set.Graph.Requires(u.Service) {
+			blocked = blocked || refused[d]
 		}
-	}
-	if err := b.ledger.UpdateAll(ctx, changes); err != nil {
-		return nil, err
-	}
-	var started []startedJob
-	var firstErr error
-	for i, svc := range svcs {
-		o := outcomes[i]
-		switch {
-		case o.err != nil:
-			firstErr = cmpErr(firstErr, o.err)
-			b.emit(Event{Kind: "job-finished", Service: svc.Name, JobID: jobs[i].ID, State: string(jobdb.PhaseFailed)})
-		case o.result != "done":
-			j, _ := b.ledger.Get(ctx, jobs[i].ID)
-			if j != nil {
-				j.Output = nil
-			}
-			firstErr = cmpErr(firstErr, &StartError{Service: svc.Name, JobResult: o.result, Job: j})
-			b.emit(Event{Kind: "job-finished", Service: svc.Name, JobID: jobs[i].ID, State: string(jobdb.PhaseFailed)})
-		default:
-			started = append(started, startedJob{svc.Name, jobs[i].ID})
-			b.log.Info("started", "service", svc.Name, "job", jobs[i].ID)
-			b.emit(Event{Kind: "job-started", Service: svc.Name, JobID: jobs[i].ID, State: string(jobdb.PhaseRunning)})
+		if blocked {
+			refused[u.Service] = true
+			out <- startResult{index: i, result: "dependency"}
+			continue
 		}
+		ch := make(chan string, 1) // buffered: go-systemd sends while holding a lock
+		if err := b.startUnit(ctx, u, mode, ch); err != nil {
+			refused[u.Service] = true
+			out <- startResult{index: i, err: fmt.Errorf("start %s: %w", u.Name, err)}
+			continue
+		}
+		go func(i int) {
+			r, err := waitJob(ctx, ch)
+			out <- startResult{index: i, result: r, err: err}
+		}(i)
 	}
-	return started, firstErr
+	return out
 }
 
-func cmpErr(first, err error) error {
-	if first != nil {
-		return first
-	}
-	return err
-}
-
-// startUnit creates the transient unit, or, when systemd still holds a unit object of that name
-// (referenced by a loaded dependent), starts that one. It returns systemd's job result.
-func (b *Bridge) startUnit(ctx context.Context, u *unitgen.Unit, mode string) (string, error) {
+// startUnit queues the start of the transient unit, or, when systemd still holds a unit object
+// of that name (referenced by a loaded dependent), of that unit.
+func (b *Bridge) startUnit(ctx context.Context, u *unitgen.Unit, mode string, ch chan<- string) error {
 	for attempt := 0; ; attempt++ {
-		ch := make(chan string, 1)
-		_, err := b.conn.StartTransientUnitContext(ctx, u.Name, mode, u.Properties, ch)
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		_, err := b.conn.StartTransientUnitContext(cctx, u.Name, mode, u.Properties, ch)
+		cancel()
 		if err == nil {
-			return waitJob(ctx, ch)
+			return nil
 		}
 		if dbusErrorName(err) != errUnitExists {
-			return "", err
+			return err
 		}
 		st, serr := b.states(ctx, []string{u.Name})
 		if serr != nil {
-			return "", serr
+			return serr
 		}
 		switch s := st[u.Name]; {
 		case s.LoadState == "loaded" && (s.ActiveState == "inactive" || s.ActiveState == "failed"):
-			ch := make(chan string, 1)
-			if _, err := b.conn.StartUnitContext(ctx, u.Name, mode, ch); err != nil {
-				return "", err
-			}
-			return waitJob(ctx, ch)
+			cctx, cancel := context.WithTimeout(ctx, callTimeout)
+			_, err := b.conn.StartUnitContext(cctx, u.Name, mode, ch)
+			cancel()
+			return err
 		case attempt < 50 && (s.LoadState == "not-found" || s.ActiveState == "deactivating"):
 			// Being garbage-collected or still stopping: try again shortly.
 			time.Sleep(20 * time.Millisecond)
 		default:
-			return "", fmt.Errorf("unit %s exists in state %s/%s: %w", u.Name, s.ActiveState, s.SubState, err)
+			return fmt.Errorf("unit %s exists in state %s/%s: %w", u.Name, s.ActiveState, s.SubState, err)
 		}
 	}
 }
 
-func (b *Bridge) resetFailed(ctx context.Context, unit string) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	_ = b.conn.ResetFailedUnitContext(ctx, unit) // NoSuchUnit / not failed: nothing to reset
+// attachWait bounds how long a start waits for the recorder to see a run systemd reported
+// started, before reading the unit itself.
+const attachWait = 3 * time.Second
+
+// collectStarts reports each start job's result as it comes, then waits until the ledger holds
+// every started run.
+func (b *Bridge) collectStarts(ctx context.Context, todo []*unitgen.Unit, jobs []*jobdb.Job, results <-chan startResult, obs Observer, reply StartReply) (StartReply, error) {
+	var firstErr error
+	var startedUnits []string
+	for range todo {
+		r := <-results
+		u, job := todo[r.index], jobs[r.index]
+		if r.err == nil && r.result == "done" {
+			reply.Started = append(reply.Started, u.Service)
+			startedUnits = append(startedUnits, u.Name)
+			obs.report(Progress{Service: u.Service, Event: "started", JobID: job.ID})
+			continue
+		}
+		reply.Failed = append(reply.Failed, u.Service)
+		err := r.err
+		if err == nil {
+			err = b.startFailure(ctx, u, job, r.result)
+		} else {
+			b.rec.notStarted(u.Name, job.ID, "refused")
+		}
+		obs.report(Progress{Service: u.Service, Event: "failed", JobID: job.ID, Detail: err.Error()})
+		if firstErr == nil || r.result != "dependency" && isDependency(firstErr) {
+			firstErr = err
+		}
+	}
+	// The reply says the runs are recorded: wait for their signals, or read the units.
+	if !b.rec.waitUntil(ctx, attachWait, startedUnits, attached) {
+		b.rec.sync(ctx, startedUnits)
+		b.rec.waitUntil(ctx, attachWait, startedUnits, attached)
+	}
+	orderBy(reply.Started, todo)
+	if firstErr != nil {
+		var se *StartError
+		if errors.As(firstErr, &se) {
+			se.Started = reply.Started
+		}
+		return reply, firstErr
+	}
+	return reply, nil
 }
 
-// prepareFiles clears the previous run's output and exit record: its tail is in its job already.
-func (b *Bridge) prepareFiles(service string) error {
-	if err := b.ensureServiceDir(service); err != nil {
-		return err
+func isDependency(err error) bool {
+	var se *StartError
+	return errors.As(err, &se) && se.JobResult == "dependency"
+}
+
+// attached holds once the unit's run has its job in the ledger (no start waits for one).
+func attached(v *unitView) bool { return v.pending == 0 && v.invocation != "" }
+
+// orderBy sorts names into the order of todo (start order).
+func orderBy(names []string, todo []*unitgen.Unit) {
+	pos := map[string]int{}
+	for i, u := range todo {
+		pos[u.Service] = i
 	}
-	output, exit := b.serviceFiles(service)
-	if err := os.Remove(exit); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
+	for i := 1; i < len(names); i++ {
+		for j := i; j > 0 && pos[names[j]] < pos[names[j-1]]; j-- {
+			names[j], names[j-1] = names[j-1], names[j]
+		}
 	}
-	return os.WriteFile(output, nil, 0o640)
+}
+
+// startFailure records and explains a start job that did not succeed: if systemd began the run,
+// how it ended (with the health check's last words and the service's last lines); if not, why.
+func (b *Bridge) startFailure(ctx context.Context, u *unitgen.Unit, job *jobdb.Job, result string) error {
+	se := &StartError{Service: u.Service, JobResult: result}
+	began := b.rec.waitUntil(ctx, time.Second, []string{u.Name}, func(v *unitView) bool { return v.pending != job.ID })
+	if !began {
+		if v := b.rec.info(u.Name); v.LimitHit || result == "failed" && b.limitHit(ctx, u.Name) {
+			result = "start-limit-hit"
+		}
+		b.rec.notStarted(u.Name, job.ID, result)
+		b.rec.waitUntil(ctx, time.Second, []string{u.Name}, func(v *unitView) bool { return true })
+	} else if !b.rec.waitUntil(ctx, attachWait, []string{u.Name}, func(v *unitView) bool { return v.ended }) {
+		b.rec.sync(ctx, []string{u.Name})
+		b.rec.waitUntil(ctx, attachWait, []string{u.Name}, func(v *unitView) bool { return v.ended })
+	}
+	if j, err := b.ledger.Get(ctx, job.ID); err == nil {
+		j.Output = nil
+		se.Job = j
+		if j.InvocationID != "" {
+			se.Health, se.Lines = b.lastWords(ctx, j)
+		}
+	}
+	return se
+}
+
+// limitHit asks the journal whether systemd refused the unit's last start for its start limit
+// (systemd 252 says so only in its log; the unit's Result keeps the last run's).
+func (b *Bridge) limitHit(ctx context.Context, unit string) bool {
+	entries, err := b.jrnl.Lines(ctx, []string{unit}, time.Now().Add(-time.Minute), time.Time{}, 20)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if strings.Contains(e.Fields["MESSAGE"], "Start request repeated too quickly") {
+			return true
+		}
+	}
+	return false
+}
+
+// lastWords returns a failed run's health check lines (when it gave up) and the service's own
+// last lines, from the journal.
+func (b *Bridge) lastWords(ctx context.Context, j *jobdb.Job) (health, own []string) {
+	entries, err := b.jrnl.Lines(ctx, []string{j.Unit}, j.StartedAt.Add(-time.Second), time.Time{}, tailLines)
+	if err != nil {
+		return nil, nil
+	}
+	healthID := unitgen.HealthIdentifier(j.ServiceID)
+	gaveUp := false
+	for _, e := range runLines(entries, j, b.rec.fields) {
+		switch e.Fields["SYSLOG_IDENTIFIER"] {
+		case healthID:
+			gaveUp = gaveUp || strings.HasPrefix(e.Fields["MESSAGE"], unitgen.HealthGaveUp)
+			if gaveUp {
+				health = append(health, e.Fields["MESSAGE"])
+			}
+		case j.ServiceID:
+			own = append(own, e.Fields["MESSAGE"])
+		}
+	}
+	if len(own) > 10 {
+		own = own[len(own)-10:]
+	}
+	return health, own
 }

@@ -3,7 +3,6 @@ package bridge
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
@@ -34,32 +33,21 @@ type Status struct {
 	Requires    []string   `json:"requires"`
 	After       []string   `json:"after"`
 	Conflicts   []string   `json:"conflicts"`
-	BlockedBy   string     `json:"blocked_by,omitempty"` // the running conflicting service, when blocked
-	MainPID     int        `json:"main_pid,omitempty"`   // the running main process, read from systemd
+	BlockedBy   string     `json:"blocked_by,omitempty"`      // the running conflicting service, when blocked
+	MainPID     int        `json:"main_pid,omitempty"`        // the running main process, read from systemd
+	Restarts    int        `json:"restarts"`                  // systemd's NRestarts: automatic restarts since hero started it
+	LimitHit    bool       `json:"start_limit_hit,omitempty"` // systemd refused to restart it: its start limit was hit
 	LastJob     *jobdb.Job `json:"last_job,omitempty"`
 }
 
 // Up reports whether the service counts as up (its unit is active or starting).
 func (s Status) Up() bool { return up(s.ActiveState) }
 
-// refresh reconciles before a read when no mutation is in progress; a read never waits for a
-// long stop to finish.
-func (b *Bridge) refresh(ctx context.Context, only map[string]bool) {
-	if !b.mu.TryLock() {
-		return
-	}
-	defer b.mu.Unlock()
-	if err := b.reconcile(ctx, only); err != nil {
-		b.log.Warn("reconcile before a read failed", "err", err)
-	}
-}
-
 // Status returns one service's status.
 func (b *Bridge) Status(ctx context.Context, name string) (Status, error) {
 	if _, err := b.service(name); err != nil {
 		return Status{}, err
 	}
-	b.refresh(ctx, map[string]bool{name: true})
 	list, err := b.statuses(ctx, []string{name})
 	if err != nil {
 		return Status{}, err
@@ -69,7 +57,6 @@ func (b *Bridge) Status(ctx context.Context, name string) (Status, error) {
 
 // List returns the status of every service, sorted by name.
 func (b *Bridge) List(ctx context.Context) ([]Status, error) {
-	b.refresh(ctx, nil)
 	set := b.Config()
 	names := make([]string, len(set.Services))
 	for i, s := range set.Services {
@@ -107,9 +94,11 @@ func (b *Bridge) statuses(ctx context.Context, names []string) ([]Status, error)
 			return nil, err
 		}
 		st.State = deriveState(u.ActiveState, u.SubState, st.LastJob)
+		info := b.rec.info(u.Name)
+		st.Restarts, st.LimitHit = info.Restarts, info.LimitHit && !up(u.ActiveState)
 		if up(u.ActiveState) && len(names) == 1 {
-			if ri, err := b.runInfo(ctx, u.Name); err == nil {
-				st.MainPID = ri.mainPID
+			if snap, err := b.snapshot(ctx, u.Name); err == nil {
+				st.MainPID = int(snap.mainPID)
 			}
 		}
 		if !up(u.ActiveState) {
@@ -163,57 +152,7 @@ func (b *Bridge) Jobs(ctx context.Context, name string) ([]jobdb.Job, error) {
 	if _, err := b.service(name); err != nil {
 		return nil, err
 	}
-	b.refresh(ctx, map[string]bool{name: true})
 	return b.ledger.Jobs(ctx, name)
-}
-
-// Output returns the output kept for a job of name (its latest when id is 0): the live tail of
-// the output file while it runs, the tail saved in the ledger once it ended.
-func (b *Bridge) Output(ctx context.Context, name string, id int64) (*jobdb.Job, []byte, error) {
-	if _, err := b.service(name); err != nil {
-		return nil, nil, err
-	}
-	b.refresh(ctx, map[string]bool{name: true})
-	var j *jobdb.Job
-	var err error
-	if id == 0 {
-		j, err = b.ledger.Latest(ctx, name)
-	} else {
-		j, err = b.ledger.Get(ctx, id)
-		if err == nil && j.ServiceID != name {
-			err = fmt.Errorf("job %d belongs to %s, not %s: %w", id, j.ServiceID, name, jobdb.ErrNotFound)
-		}
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	out := j.Output
-	if j.Phase.Active() || j.Phase == jobdb.PhasePending {
-		output, _ := b.serviceFiles(name)
-		out = readTail(output)
-	}
-	j.Output = nil
-	return j, out, nil
-}
-
-// ResetFailed resets systemd's failed state and start rate limit of name's unit and forgets the
-// service's ended jobs, as systemctl reset-failed forgets a unit's result. Running jobs stay.
-func (b *Bridge) ResetFailed(ctx context.Context, name string) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	svc, err := b.service(name)
-	if err != nil {
-		return err
-	}
-	if err := b.reconcile(ctx, map[string]bool{name: true}); err != nil {
-		return err
-	}
-	b.resetFailed(ctx, b.unitName(svc))
-	if _, err := b.ledger.PruneInactive(ctx, name); err != nil {
-		return err
-	}
-	b.emit(Event{Kind: "state-changed", Service: name, State: StateInactive})
-	return nil
 }
 
 // UnitText is the unit file of name exactly as the bridge would start it.

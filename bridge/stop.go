@@ -3,12 +3,11 @@ package bridge
 import (
 	"context"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 
-	"github.com/hero-systemd/hero-systemd/jobdb"
-	"github.com/hero-systemd/hero-systemd/unitgen"
+	"github.com/hero-systemd/hero-systemd/graphs"
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
 // StopReply says what a stop did.
@@ -23,104 +22,72 @@ type StopReply struct {
 // Stop stops name and every service with a transitive requires chain into it, most-dependent
 // first; services only ordered after it and independent ones keep running. systemd runs the
 // cascade itself: stopping name's unit stops, in one transaction and in reverse After= order,
-// every unit that Requires= it. The bridge then checks every member of the plan is down (stopping
-// stragglers itself, wave by wave) and records all their jobs as cancelled in one transaction.
-// Job records are kept; with removeJobs the service's own (never its dependents') are deleted.
+// every unit that Requires= it. The bridge then checks every member of the plan is down
+// (stopping stragglers itself) and waits until every run it ended is recorded. Job records are
+// kept; with removeJobs the service's own (never its dependents') ended ones are deleted.
 // Stopping a stopped service is not an error: it reports cancelled 0.
-func (b *Bridge) Stop(ctx context.Context, name string, removeJobs bool) (StopReply, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.stop(ctx, name, removeJobs)
-}
-
-func (b *Bridge) stop(ctx context.Context, name string, removeJobs bool) (StopReply, error) {
-	reply := StopReply{Service: name, StoppedDependents: []string{}}
+func (b *Bridge) Stop(ctx context.Context, name string, removeJobs bool, obs Observer) (StopReply, error) {
 	set := b.Config()
 	if _, err := b.service(name); err != nil {
-		return reply, err
+		return StopReply{Service: name, StoppedDependents: []string{}}, err
 	}
 	plan, err := set.Graph.Stop(name)
 	if err != nil {
-		return reply, err
+		return StopReply{Service: name, StoppedDependents: []string{}}, err
 	}
-	members := map[string]bool{}
-	unitOf := map[string]string{}
+	release, err := b.locks.acquire(ctx, plan.Order)
+	if err != nil {
+		return StopReply{Service: name, StoppedDependents: []string{}}, fmt.Errorf("stop %s: waiting for other operations on these services: %w", name, err)
+	}
+	defer release()
+	return b.stop(ctx, set, name, plan, removeJobs, obs)
+}
+
+// stopWait bounds how long a stop waits for the recorder to see the ends systemd reported,
+// before reading the units itself.
+const stopWait = 3 * time.Second
+
+func (b *Bridge) stop(ctx context.Context, set *config.Set, name string, plan graphs.StopPlan, removeJobs bool, obs Observer) (StopReply, error) {
+	reply := StopReply{Service: name, StoppedDependents: []string{}}
+	unitOfMember := map[string]string{}
 	var units []string
 	for _, m := range plan.Order {
-		members[m] = true
-		s := set.Service(m)
-		unitOf[m] = unitgen.UnitName(s.Context, s.Name)
-		units = append(units, unitOf[m])
-	}
-	// Runs that ended on their own are recorded as such, not as cancelled by this stop.
-	if err := b.reconcile(ctx, members); err != nil {
-		return reply, err
+		unitOfMember[m] = unitOf(set.Service(m))
+		units = append(units, unitOfMember[m])
 	}
 	before, err := b.states(ctx, units)
 	if err != nil {
 		return reply, fmt.Errorf("stop %s: %w", name, err)
 	}
-	var wasUp []string
+	var wasUp, upUnits []string
 	for _, m := range plan.Order {
-		if up(before[unitOf[m]].ActiveState) {
+		if st := before[unitOfMember[m]]; up(st.ActiveState) || st.ActiveState == "deactivating" {
 			wasUp = append(wasUp, m)
+			upUnits = append(upUnits, unitOfMember[m])
 		}
 	}
 	if len(wasUp) > 0 {
-		if err := b.stopUnits(ctx, []string{unitOf[name]}); err != nil {
+		b.rec.stopping(upUnits)
+		runs := b.currentRuns(upUnits)
+		if err := b.stopUnits(ctx, []string{unitOfMember[name]}); err != nil {
 			return reply, fmt.Errorf("stop %s: %w", name, err)
 		}
-		// Stragglers: units systemd did not take down (a dependency link it no longer has).
-		after, err := b.states(ctx, units)
-		if err != nil {
+		if err := b.stopStragglers(ctx, plan, unitOfMember); err != nil {
 			return reply, fmt.Errorf("stop %s: %w", name, err)
 		}
-		for _, wave := range plan.Waves {
-			var left []string
-			for _, m := range wave {
-				if st := after[unitOf[m]]; up(st.ActiveState) || st.ActiveState == "deactivating" {
-					left = append(left, unitOf[m])
-				}
+		over := func(v *unitView) bool { return v.invocation != runs[v.unit] || v.ended }
+		if !b.rec.waitUntil(ctx, stopWait, upUnits, over) {
+			b.rec.sync(ctx, upUnits)
+			b.rec.waitUntil(ctx, stopWait, upUnits, over)
+		}
+		for _, m := range wasUp {
+			if runs[unitOfMember[m]] != "" {
+				reply.Cancelled++
 			}
-			if len(left) > 0 {
-				b.log.Warn("stopping units systemd's cascade left running", "units", left)
-				if err := b.stopUnits(ctx, left); err != nil {
-					return reply, fmt.Errorf("stop %s: %w", name, err)
-				}
+			if m != name {
+				reply.StoppedDependents = append(reply.StoppedDependents, m)
 			}
-		}
-	}
-	// Record every member's running job as ended by this stop, all in one transaction.
-	active, err := b.ledger.Active(ctx)
-	if err != nil {
-		return reply, err
-	}
-	final, err := b.states(ctx, units)
-	if err != nil {
-		return reply, fmt.Errorf("stop %s: %w", name, err)
-	}
-	now := time.Now().UTC()
-	changes := map[int64]func(*jobdb.Job) error{}
-	var ended []jobdb.Job
-	for _, j := range active {
-		if !members[j.ServiceID] {
-			continue
-		}
-		var ri runInfo
-		if st := final[j.Unit]; st.LoadState == "loaded" {
-			ri, _ = b.runInfo(ctx, j.Unit)
-			ri.loaded = true
-		}
-		changes[j.ID] = b.finish(j.ServiceID, ri, true, now)
-		ended = append(ended, j)
-	}
-	if err := b.ledger.UpdateAll(ctx, changes); err != nil {
-		return reply, fmt.Errorf("stop %s: %w", name, err)
-	}
-	reply.Cancelled = len(ended)
-	for _, m := range wasUp {
-		if m != name {
-			reply.StoppedDependents = append(reply.StoppedDependents, m)
+			obs.report(Progress{Service: m, Event: "stopped", JobID: b.rec.info(unitOfMember[m]).JobID})
 		}
 	}
 	if removeJobs {
@@ -131,20 +98,49 @@ func (b *Bridge) stop(ctx context.Context, name string, removeJobs bool) (StopRe
 		reply.RemovedJobs = n
 	}
 	reply.OK = true
-	// Report in the order systemd stopped them: most-dependent first.
-	pos := map[string]int{}
-	for i, m := range plan.Order {
-		pos[m] = i
-	}
-	sort.SliceStable(ended, func(a, b int) bool { return pos[ended[a].ServiceID] < pos[ended[b].ServiceID] })
-	for _, j := range ended {
-		b.emit(Event{Kind: "job-finished", Service: j.ServiceID, JobID: j.ID, State: string(jobdb.PhaseCancelled)})
-	}
-	for _, m := range wasUp {
-		b.emit(Event{Kind: "state-changed", Service: m, State: StateStopped})
-	}
 	b.log.Info("stopped", "service", name, "dependents", reply.StoppedDependents, "cancelled", reply.Cancelled)
 	return reply, nil
+}
+
+// currentRuns returns the invocation of each unit's current run, as the recorder knows it.
+func (b *Bridge) currentRuns(units []string) map[string]string {
+	out := map[string]string{}
+	b.rec.do(func() {
+		for _, u := range units {
+			if v := b.rec.view(u); !v.ended {
+				out[u] = v.invocation
+			}
+		}
+	})
+	return out
+}
+
+// stopStragglers stops, wave by wave, members systemd's cascade left running (a dependency link
+// it no longer has, or a unit it was not loaded with).
+func (b *Bridge) stopStragglers(ctx context.Context, plan graphs.StopPlan, unitOfMember map[string]string) error {
+	var units []string
+	for _, m := range plan.Order {
+		units = append(units, unitOfMember[m])
+	}
+	after, err := b.states(ctx, units)
+	if err != nil {
+		return err
+	}
+	for _, wave := range plan.Waves {
+		var left []string
+		for _, m := range wave {
+			if st := after[unitOfMember[m]]; up(st.ActiveState) || st.ActiveState == "deactivating" {
+				left = append(left, unitOfMember[m])
+			}
+		}
+		if len(left) > 0 {
+			b.log.Warn("stopping units systemd's cascade left running", "units", left)
+			if err := b.stopUnits(ctx, left); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // stopUnits stops units in parallel and waits for systemd's jobs. A unit systemd no longer
@@ -157,7 +153,10 @@ func (b *Bridge) stopUnits(ctx context.Context, units []string) error {
 		go func(i int, u string) {
 			defer wg.Done()
 			ch := make(chan string, 1)
-			if _, err := b.conn.StopUnitContext(ctx, u, "replace", ch); err != nil {
+			cctx, cancel := context.WithTimeout(ctx, callTimeout)
+			_, err := b.conn.StopUnitContext(cctx, u, "replace", ch)
+			cancel()
+			if err != nil {
 				if dbusErrorName(err) != errNoSuchUnit {
 					errs[i] = fmt.Errorf("stop %s: %w", u, err)
 				}
@@ -189,47 +188,64 @@ type RestartReply struct {
 }
 
 // Restart stops name with its cascade, then starts name and the dependents that were running
-// (systemd's try-restart semantics for dependents: those that were stopped stay stopped).
-func (b *Bridge) Restart(ctx context.Context, name string) (RestartReply, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+// (systemd's try-restart semantics for dependents: those that were stopped stay stopped), all
+// under one lock of every service involved.
+func (b *Bridge) Restart(ctx context.Context, name string, obs Observer) (RestartReply, error) {
 	var reply RestartReply
-	sr, err := b.stop(ctx, name, false)
+	set := b.Config()
+	if _, err := b.service(name); err != nil {
+		return reply, err
+	}
+	stopPlan, err := set.Graph.Stop(name)
+	if err != nil {
+		return reply, err
+	}
+	// Every dependent may come back, with its requires closure: lock all of it.
+	startAll, err := set.Graph.StartAll(stopPlan.Order)
+	if err != nil {
+		return reply, err
+	}
+	release, err := b.locks.acquire(ctx, lockSet(set, startAll.Order))
+	if err != nil {
+		return reply, fmt.Errorf("restart %s: waiting for other operations on these services: %w", name, err)
+	}
+	defer release()
+	sr, err := b.stop(ctx, set, name, stopPlan, false, obs)
 	reply.Stop = sr
 	if err != nil {
 		return reply, err
 	}
-	st, err := b.start(ctx, []string{name}, true)
-	reply.Start = st
+	again := append([]string{name}, sr.StoppedDependents...)
+	startPlan, err := set.Graph.StartAll(again)
 	if err != nil {
 		return reply, err
 	}
-	// Dependents come back in start order: the reverse of the stop order.
-	for i := len(sr.StoppedDependents) - 1; i >= 0; i-- {
-		d := sr.StoppedDependents[i]
-		if _, err := b.start(ctx, []string{d}, true); err != nil {
-			return reply, fmt.Errorf("restart %s: starting dependent %s again: %w", name, d, err)
+	st, err := b.start(ctx, set, again, startPlan, true, obs, StartReply{Service: name, Started: []string{}, Failed: []string{}, Jobs: map[string]int64{}})
+	reply.Start = st
+	for _, s := range st.Started {
+		for _, d := range sr.StoppedDependents {
+			if s == d {
+				reply.Restarted = append(reply.Restarted, d)
+			}
 		}
-		reply.Restarted = append(reply.Restarted, d)
 	}
-	return reply, nil
+	return reply, err
 }
 
 // Kill sends signal to every process of name's unit (systemctl kill). What happens next is the
-// service's and systemd's business (a restart policy may bring it back); the ledger records it.
+// service's and systemd's business (a restart policy may bring it back); the recorder records
+// it. Kill takes no lock: like systemctl kill, it works while an operation runs.
 func (b *Bridge) Kill(ctx context.Context, name string, signal int) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	svc, err := b.service(name)
 	if err != nil {
 		return err
 	}
-	unit := b.unitName(svc)
+	unit := unitOf(svc)
 	st, err := b.states(ctx, []string{unit})
 	if err != nil {
 		return fmt.Errorf("kill %s: %w", name, err)
 	}
-	if !up(st[unit].ActiveState) {
+	if !up(st[unit].ActiveState) && st[unit].ActiveState != "deactivating" {
 		return fmt.Errorf("kill %s: %w", name, ErrNotRunning)
 	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
@@ -237,5 +253,31 @@ func (b *Bridge) Kill(ctx context.Context, name string, signal int) error {
 	if err := b.conn.KillUnitWithTarget(cctx, unit, "all", int32(signal)); err != nil {
 		return fmt.Errorf("kill %s: %w", name, err)
 	}
+	return nil
+}
+
+// ResetFailed resets systemd's failed state and start limit of name's unit and forgets the
+// service's ended jobs, as systemctl reset-failed forgets a unit's result. Running jobs stay.
+func (b *Bridge) ResetFailed(ctx context.Context, name string) error {
+	svc, err := b.service(name)
+	if err != nil {
+		return err
+	}
+	release, err := b.locks.acquire(ctx, []string{name})
+	if err != nil {
+		return fmt.Errorf("reset-failed %s: %w", name, err)
+	}
+	defer release()
+	unit := unitOf(svc)
+	b.resetFailed(ctx, unit)
+	b.rec.do(func() {
+		v := b.rec.view(unit)
+		v.limitHit, v.restartPlanned = false, false
+	})
+	if _, err := b.ledger.PruneInactive(ctx, name); err != nil {
+		return err
+	}
+	b.rec.do(func() { b.rec.publish() })
+	b.emit(Event{Kind: "state-changed", Service: name, State: StateInactive})
 	return nil
 }

@@ -5,20 +5,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
-	"github.com/hero-systemd/hero-systemd/jobdb"
-	"github.com/hero-systemd/hero-systemd/unitgen/config"
+	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 
-// callTimeout bounds each D-Bus query (job waits are bounded by the caller's ctx).
+// callTimeout bounds each D-Bus call into systemd (waiting for a job's result is bounded by the
+// caller's ctx instead).
 const callTimeout = 15 * time.Second
 
 // systemd's D-Bus error names the bridge acts on.
@@ -47,13 +43,16 @@ func up(active string) bool {
 // states returns the load/active/sub states of units in one ListUnitsByNames call. Units
 // systemd does not know are reported with LoadState "not-found" and ActiveState "inactive".
 func (b *Bridge) states(ctx context.Context, units []string) (map[string]sddbus.UnitStatus, error) {
+	out := make(map[string]sddbus.UnitStatus, len(units))
+	if len(units) == 0 {
+		return out, nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	list, err := b.conn.ListUnitsByNamesContext(ctx, units)
 	if err != nil {
 		return nil, fmt.Errorf("list units: %w", err)
 	}
-	out := make(map[string]sddbus.UnitStatus, len(units))
 	for _, u := range list {
 		out[u.Name] = u
 	}
@@ -65,54 +64,100 @@ func (b *Bridge) states(ctx context.Context, units []string) (map[string]sddbus.
 	return out, nil
 }
 
-// runInfo is what systemd says about a service unit's current or last run.
-type runInfo struct {
-	loaded         bool
-	activeState    string
-	subState       string
-	invocationID   string
-	mainPID        int
-	execMainCode   int32 // 1 exited, 2 killed, 3 dumped (CLD_* codes)
-	execMainStatus int32
-	result         string
-	restarts       int
-}
-
-func (b *Bridge) runInfo(ctx context.Context, unit string) (runInfo, error) {
+// heroUnits lists the service units systemd has loaded whose names hero owns.
+func (b *Bridge) heroUnits(ctx context.Context) ([]sddbus.UnitStatus, error) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	up, err := b.conn.GetUnitPropertiesContext(ctx, unit)
+	list, err := b.conn.ListUnitsByPatternsContext(ctx, nil, []string{unitgen.Prefix + "-*.service"})
 	if err != nil {
-		return runInfo{}, fmt.Errorf("properties of %s: %w", unit, err)
+		return nil, fmt.Errorf("list hero units: %w", err)
 	}
-	ri := runInfo{
-		loaded:      up["LoadState"] == "loaded",
-		activeState: asString(up["ActiveState"]),
-		subState:    asString(up["SubState"]),
+	var out []sddbus.UnitStatus
+	for _, u := range list {
+		if _, _, ok := unitgen.ParseUnitName(u.Name); ok {
+			out = append(out, u)
+		}
 	}
-	if id, ok := up["InvocationID"].([]byte); ok && len(id) > 0 {
-		ri.invocationID = hex.EncodeToString(id)
+	return out, nil
+}
+
+// snapshot reads a unit's current run from its properties: what the recorder otherwise learns
+// from signals.
+func (b *Bridge) snapshot(ctx context.Context, unit string) (unitSnapshot, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	var s unitSnapshot
+	props, err := b.conn.GetUnitPropertiesContext(ctx, unit)
+	if err != nil {
+		return s, fmt.Errorf("properties of %s: %w", unit, err)
 	}
-	if !ri.loaded {
-		return ri, nil
+	s.loaded = props["LoadState"] == "loaded"
+	s.setUnit(props)
+	if !s.loaded {
+		return s, nil
 	}
 	sp, err := b.conn.GetUnitTypePropertiesContext(ctx, unit, "Service")
 	if err != nil {
-		return ri, fmt.Errorf("service properties of %s: %w", unit, err)
+		return s, fmt.Errorf("service properties of %s: %w", unit, err)
 	}
-	if v, ok := sp["MainPID"].(uint32); ok {
-		ri.mainPID = int(v)
-	}
-	ri.execMainCode, _ = sp["ExecMainCode"].(int32)
-	ri.execMainStatus, _ = sp["ExecMainStatus"].(int32)
-	ri.result = asString(sp["Result"])
-	if v, ok := sp["NRestarts"].(uint32); ok {
-		ri.restarts = int(v)
-	}
-	return ri, nil
+	s.setService(sp)
+	return s, nil
 }
 
-func asString(v any) string { s, _ := v.(string); return s }
+// unitSnapshot is what systemd says about a unit's current (or last) run.
+type unitSnapshot struct {
+	loaded      bool
+	invocation  string // hex
+	active, sub string
+	execCode    int32 // CLD_EXITED 1, CLD_KILLED 2, CLD_DUMPED 3; 0 while the main process runs
+	execStatus  int32
+	mainPID     uint32
+	result      string
+	restarts    uint32
+	execStart   uint64 // ExecMainStartTimestamp, µs since the epoch
+	execExit    uint64 // ExecMainExitTimestamp; 0 while the main process runs
+}
+
+// setUnit takes the org.freedesktop.systemd1.Unit properties present in m.
+func (s *unitSnapshot) setUnit(m map[string]any) {
+	if v, ok := m["InvocationID"].([]byte); ok {
+		s.invocation = hex.EncodeToString(v)
+	}
+	if v, ok := m["ActiveState"].(string); ok {
+		s.active = v
+	}
+	if v, ok := m["SubState"].(string); ok {
+		s.sub = v
+	}
+}
+
+// setService takes the org.freedesktop.systemd1.Service properties present in m.
+func (s *unitSnapshot) setService(m map[string]any) {
+	if v, ok := m["ExecMainCode"].(int32); ok {
+		s.execCode = v
+	}
+	if v, ok := m["ExecMainStatus"].(int32); ok {
+		s.execStatus = v
+	}
+	if v, ok := m["ExecMainPID"].(uint32); ok {
+		s.mainPID = v
+	}
+	if v, ok := m["MainPID"].(uint32); ok && v != 0 {
+		s.mainPID = v
+	}
+	if v, ok := m["Result"].(string); ok {
+		s.result = v
+	}
+	if v, ok := m["NRestarts"].(uint32); ok {
+		s.restarts = v
+	}
+	if v, ok := m["ExecMainStartTimestamp"].(uint64); ok {
+		s.execStart = v
+	}
+	if v, ok := m["ExecMainExitTimestamp"].(uint64); ok {
+		s.execExit = v
+	}
+}
 
 // waitJob waits for a job's result on a buffered channel (go-systemd sends it while holding a
 // lock every later job call takes, so the channel must never block).
@@ -125,118 +170,8 @@ func waitJob(ctx context.Context, ch <-chan string) (string, error) {
 	}
 }
 
-// exitRecord is what the ExecStopPost= hook wrote: "$SERVICE_RESULT $EXIT_CODE $EXIT_STATUS".
-type exitRecord struct {
-	result string // success, exit-code, signal, timeout, core-dump, ...
-	code   string // exited, killed, dumped (empty if the process never ran)
-	status string // exit status number, or signal name without SIG
-}
-
-func readExit(path string) (exitRecord, bool) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return exitRecord{}, false
-	}
-	f := strings.Fields(string(data))
-	if len(f) == 0 {
-		return exitRecord{}, false
-	}
-	r := exitRecord{result: f[0]}
-	if len(f) > 1 {
-		r.code = f[1]
-	}
-	if len(f) > 2 {
-		r.status = f[2]
-	}
-	return r, true
-}
-
-// readTail returns the last jobdb.MaxOutput bytes of a file.
-func readTail(path string) []byte {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Size() > jobdb.MaxOutput {
-		if _, err := f.Seek(st.Size()-jobdb.MaxOutput, io.SeekStart); err != nil {
-			return nil
-		}
-	}
-	data, _ := io.ReadAll(io.LimitReader(f, jobdb.MaxOutput))
-	return data
-}
-
-// ending describes how a run ended, for its job.
-type ending struct {
-	phase    jobdb.Phase
-	result   string
-	exitCode *int
-	signal   string
-}
-
-// decideEnding combines the exit record (always written, even for units systemd has unloaded)
-// with the unit's own properties (when it is still loaded). stopped says hero stopped it.
-func decideEnding(rec exitRecord, haveRec bool, ri runInfo, stopped bool) ending {
-	e := ending{result: rec.result}
-	code, status := rec.code, rec.status
-	if !haveRec && ri.loaded {
-		e.result = ri.result
-		switch ri.execMainCode {
-		case 1:
-			code, status = "exited", strconv.Itoa(int(ri.execMainStatus))
-		case 2, 3:
-			code, status = "killed", strconv.Itoa(int(ri.execMainStatus))
-		}
-	}
-	switch code {
-	case "exited":
-		if n, err := strconv.Atoi(status); err == nil {
-			e.exitCode = &n
-		}
-	case "killed", "dumped":
-		if n, err := strconv.Atoi(status); err == nil {
-			status = config.SignalName(n)
-		}
-		if status != "" && !strings.HasPrefix(status, "SIG") {
-			status = "SIG" + status
-		}
-		e.signal = status
-	}
-	switch {
-	case e.result == "":
-		e.result = "unknown"
-		e.phase = jobdb.PhaseFailed
-		if stopped {
-			e.phase = jobdb.PhaseCancelled
-		}
-	case e.result != "success":
-		e.phase = jobdb.PhaseFailed
-	case stopped || code == "killed":
-		// Stopped by hero, or by systemd for hero (a cascade, a dependency's stop).
-		e.phase = jobdb.PhaseCancelled
-	default:
-		e.phase = jobdb.PhaseSucceeded
-	}
-	return e
-}
-
-// finish returns the ledger change that records a run's end.
-func (b *Bridge) finish(service string, ri runInfo, stopped bool, now time.Time) func(*jobdb.Job) error {
-	output, exit := b.serviceFiles(service)
-	rec, haveRec := readExit(exit)
-	e := decideEnding(rec, haveRec, ri, stopped)
-	tail := readTail(output)
-	return func(j *jobdb.Job) error {
-		if j.Phase == jobdb.PhaseSucceeded || j.Phase == jobdb.PhaseFailed || j.Phase == jobdb.PhaseCancelled {
-			return nil // already recorded
-		}
-		j.Phase, j.Result, j.ExitCode, j.Signal = e.phase, e.result, e.exitCode, e.signal
-		j.EndedAt = &now
-		j.Output = tail
-		if ri.restarts > j.Restarts {
-			j.Restarts = ri.restarts
-		}
-		return nil
-	}
+func (b *Bridge) resetFailed(ctx context.Context, unit string) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	_ = b.conn.ResetFailedUnitContext(ctx, unit) // NoSuchUnit: nothing to reset
 }

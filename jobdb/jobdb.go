@@ -372,6 +372,9 @@ func (db *DB) Apply(ctx context.Context, b *Batch) error {
 		return nil
 	})
 	if err != nil {
+		for _, j := range b.Create {
+			j.ID = 0 // rolled back: the batch may be applied again
+		}
 		return fmt.Errorf("record %d new and %d changed job(s): %w", len(b.Create), len(b.Change), explain(err))
 	}
 	return nil

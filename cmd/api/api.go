@@ -23,6 +23,7 @@ const (
 	MethodListServices = "ListServices"
 	MethodListJobs     = "ListJobs"
 	MethodJobOutput    = "JobOutput"
+	MethodJobLog       = "JobLog"
 	MethodStopPlan     = "StopPlan"
 	MethodStartPlan    = "StartPlan"
 	MethodUnitText     = "UnitText"
@@ -35,6 +36,20 @@ const (
 	SignalJobStarted          = "JobStarted"
 	SignalJobFinished         = "JobFinished"
 	SignalServiceStateChanged = "ServiceStateChanged"
+	SignalOperationProgress   = "OperationProgress"
+	SignalOperationFinished   = "OperationFinished"
+)
+
+// Keys of OperationFinished's summary.
+const (
+	SummaryStarted           = "started"              // as: services the operation started
+	SummaryFailed            = "failed"               // as: services it could not start
+	SummaryAlreadyRunning    = "already_running"      // b: everything asked for ran already
+	SummaryCancelled         = "cancelled"            // u: running jobs a stop ended
+	SummaryStoppedDependents = "stopped_dependents"   // as: dependents a stop took down
+	SummaryRemovedJobs       = "removed_jobs"         // x: job records remove_jobs deleted
+	SummaryRestarted         = "restarted_dependents" // as: dependents a restart started again
+	SummaryJobs              = "jobs"                 // a{sx}: the new job of each service started
 )
 
 // Errors: D-Bus error names with messages a person can act on.
@@ -57,52 +72,72 @@ var Mutating = map[string]bool{
 	MethodKill: true, MethodResetFailed: true, MethodReload: true,
 }
 
+// ReadsOutput are the methods that return what services wrote (and UnitText's environment
+// values): secrets as much as the journal is, so only root, herod's own user and members of the
+// groups that may read the system journal (JournalGroups) get them, enforced by the D-Bus policy
+// and again by herod.
+var ReadsOutput = map[string]bool{MethodJobOutput: true, MethodJobLog: true}
+
+// JournalGroups may read the system journal (systemd-journald.service(8)), and so services'
+// output through herod.
+var JournalGroups = []string{"adm", "systemd-journal"}
+
 // Introspection is the object's introspection data; XML comments document each member.
 const Introspection = `<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">
 <!--
   org.hero.Proc1: hero-systemd's manager. Runs hero services (hero TOML / zinit YAML configs)
-  as transient systemd units and keeps a job ledger: one job per run, kept after stop.
+  as transient systemd units and keeps a job ledger: one job per run (systemd invocation),
+  kept after stop.
   Methods marked "privileged" need root (or, for herod --user, the daemon's own user).
   Errors: org.hero.Proc1.Error.{NoSuchService, NoSuchJob, InvalidConfig, ConflictBlocked,
   StartFailed, NotRunning, AccessDenied, InvalidArgument, Failed}.
 -->
 <node>
   <interface name="org.hero.Proc1.Manager">
-    <!-- Start(name, replace_existing_jobs): privileged. Start the service after the not yet
-         running services of its requires closure (wave by wave). Blocked with ConflictBlocked,
-         nothing started, if a service it would start conflicts with a running one. Prunes each
-         started service's inactive jobs. Returns what was started (dependencies first) and
-         whether the service was already running. -->
+    <!-- Start(name, replace_existing_jobs): privileged. Queue the start of the service after
+         the not yet running services of its requires closure, all at once, dependencies first
+         (systemd's After= ordering does the waiting), and return at once: the operation's id,
+         the services it will start (start order) and whether the service already runs (then
+         nothing is queued and the id is 0). Its progress and result come as
+         OperationProgress and OperationFinished signals carrying that id. Refused with
+         ConflictBlocked, nothing started, if a service it would start conflicts with a running
+         one; NoSuchService, InvalidConfig as named. Prunes each started service's inactive
+         jobs. replace_existing_jobs: systemd's job mode replace (true) or fail. -->
     <method name="Start">
       <arg name="name" type="s" direction="in"/>
       <arg name="replace_existing_jobs" type="b" direction="in"/>
-      <arg name="started" type="as" direction="out"/>
+      <arg name="operation" type="t" direction="out"/>
+      <arg name="services" type="as" direction="out"/>
       <arg name="already_running" type="b" direction="out"/>
     </method>
     <!-- StartMany(names, replace_existing_jobs): privileged. Start several services together,
-         like systemctl start A B C: the union of their closures, in parallel waves. -->
+         like systemctl start A B C: the union of their closures, queued at once. Returns as
+         Start (operation 0 when all run already). -->
     <method name="StartMany">
       <arg name="names" type="as" direction="in"/>
       <arg name="replace_existing_jobs" type="b" direction="in"/>
-      <arg name="started" type="as" direction="out"/>
+      <arg name="operation" type="t" direction="out"/>
+      <arg name="services" type="as" direction="out"/>
     </method>
-    <!-- Stop(name, remove_jobs): privileged. Stop every service with a transitive requires
-         chain into the service, most-dependent first, then the service. Jobs are kept;
-         remove_jobs deletes the service's own (not its dependents'). Stopping a stopped
-         service is not an error (cancelled 0). -->
+    <!-- Stop(name, remove_jobs): privileged. Queue the stop of every service with a transitive
+         requires chain into the service, most-dependent first, then the service (systemd runs
+         the cascade in one transaction), and return at once with the operation's id and the
+         services that run and will be stopped (stop order). Jobs are kept; remove_jobs deletes
+         the service's own ended ones (not its dependents'). Stopping a stopped service is not
+         an error (no services; its OperationFinished reports cancelled 0). -->
     <method name="Stop">
       <arg name="name" type="s" direction="in"/>
       <arg name="remove_jobs" type="b" direction="in"/>
-      <arg name="ok" type="b" direction="out"/>
-      <arg name="cancelled" type="u" direction="out"/>
-      <arg name="stopped_dependents" type="as" direction="out"/>
+      <arg name="operation" type="t" direction="out"/>
+      <arg name="services" type="as" direction="out"/>
     </method>
     <!-- Restart(name): privileged. Cascade stop, then start the service and the dependents that
-         were running. Returns what was started again. -->
+         were running, as one operation. Returns its id and the services it stops. -->
     <method name="Restart">
       <arg name="name" type="s" direction="in"/>
-      <arg name="started" type="as" direction="out"/>
+      <arg name="operation" type="t" direction="out"/>
+      <arg name="services" type="as" direction="out"/>
     </method>
     <!-- Kill(name, signal): privileged. Send a signal (1..64) to every process of the service. -->
     <method name="Kill">
@@ -122,9 +157,10 @@ const Introspection = `<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object I
     </method>
     <!-- Status(name): the service's status: Service, Context, Unit, Description, State (running,
          activating, success, failed, stopped, inactive, blocked), LoadState, ActiveState,
-         SubState, BlockedBy, Requires, After, Conflicts, MainPID (0 unless running), and of its
-         last job: JobId, JobPhase, ExitCode (-1 if none), Signal, Result, StartedAt, EndedAt
-         (microseconds since the epoch; 0 while running). -->
+         SubState, BlockedBy, Requires, After, Conflicts, MainPID (0 unless running), Restarts
+         (systemd's NRestarts), StartLimitHit (systemd refused to restart it), and of its last
+         job: JobId, JobPhase, ExitCode (-1 if none), Signal, Result, StartedAt, EndedAt
+         (microseconds since the epoch; 0 while running), InvocationID. -->
     <method name="Status">
       <arg name="name" type="s" direction="in"/>
       <arg name="status" type="a{sv}" direction="out"/>
@@ -140,13 +176,26 @@ const Introspection = `<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object I
       <arg name="name" type="s" direction="in"/>
       <arg name="jobs" type="aa{sv}" direction="out"/>
     </method>
-    <!-- JobOutput(name, job_id): the kept output (the last 64 KiB of stdout+stderr) of a job of
-         the service; job_id 0 means its latest job. Live while the job runs. -->
+    <!-- JobOutput(name, job_id): the output a job of the service wrote (stdout and stderr,
+         one message a line), job_id 0 meaning its latest: from the journal while it runs, its
+         kept tail (the last 64 KiB) once it ended. Only for root, herod's own user and members
+         of the groups adm and systemd-journal (AccessDenied for others). -->
     <method name="JobOutput">
       <arg name="name" type="s" direction="in"/>
       <arg name="job_id" type="x" direction="in"/>
       <arg name="id" type="x" direction="out"/>
       <arg name="output" type="ay" direction="out"/>
+    </method>
+    <!-- JobLog(name, job_id, lines): as JobOutput, line by line, the newest "lines" (0: all
+         kept): (timestamp in microseconds since the epoch, syslog priority, identifier (the
+         service, NAME-health for its health check, systemd for systemd's own messages about
+         the run), pid, message). Same access as JobOutput. -->
+    <method name="JobLog">
+      <arg name="name" type="s" direction="in"/>
+      <arg name="job_id" type="x" direction="in"/>
+      <arg name="lines" type="u" direction="in"/>
+      <arg name="id" type="x" direction="out"/>
+      <arg name="entries" type="a(tusus)" direction="out"/>
     </method>
     <!-- StopPlan(name): what Stop would do, touching nothing (heroctl stop --dry-run). -->
     <method name="StopPlan">
@@ -177,7 +226,7 @@ const Introspection = `<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object I
     <method name="Validate">
       <arg name="problems" type="a(siss)" direction="out"/>
     </method>
-    <!-- JobStarted: a job's unit was started and is up. -->
+    <!-- JobStarted: a run of the service began (a start's, or a restart systemd did): a job. -->
     <signal name="JobStarted">
       <arg name="service" type="s"/>
       <arg name="job_id" type="x"/>
@@ -192,6 +241,25 @@ const Introspection = `<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object I
     <signal name="ServiceStateChanged">
       <arg name="service" type="s"/>
       <arg name="state" type="s"/>
+    </signal>
+    <!-- OperationProgress: a step of operation (a Start, StartMany, Stop or Restart): event is
+         started, stopped, failed or skipped for the service; detail says why it failed. -->
+    <signal name="OperationProgress">
+      <arg name="operation" type="t"/>
+      <arg name="service" type="s"/>
+      <arg name="event" type="s"/>
+      <arg name="job_id" type="x"/>
+      <arg name="detail" type="s"/>
+    </signal>
+    <!-- OperationFinished: operation is over. error is "" on success, else the error's D-Bus
+         name (as a method would return it) with message; summary holds started, failed,
+         already_running, cancelled, stopped_dependents, removed_jobs, restarted_dependents,
+         jobs, as they apply. -->
+    <signal name="OperationFinished">
+      <arg name="operation" type="t"/>
+      <arg name="error" type="s"/>
+      <arg name="message" type="s"/>
+      <arg name="summary" type="a{sv}"/>
     </signal>
   </interface>
   <interface name="org.freedesktop.DBus.Introspectable">

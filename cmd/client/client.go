@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 
@@ -17,10 +18,19 @@ import (
 type Client struct {
 	conn *dbus.Conn
 	obj  dbus.BusObject
+	// CallTimeout bounds every method call (a long operation is not one: its calls return at
+	// once, see Operation). Default DefaultCallTimeout.
+	CallTimeout time.Duration
 }
 
+// DefaultCallTimeout bounds one method call of herod's.
+const DefaultCallTimeout = 25 * time.Second
+
+// ReachTimeout bounds the first contact with herod (which may start it, by D-Bus activation).
+const ReachTimeout = 5 * time.Second
+
 // Dial connects to herod's bus: address if given (or $HERO_BUS_ADDRESS), else the session bus
-// for user, else the system bus.
+// for user, else the system bus. It does not contact herod yet; see Reach.
 func Dial(ctx context.Context, user bool, address string) (*Client, error) {
 	if address == "" {
 		address = os.Getenv("HERO_BUS_ADDRESS")
@@ -39,7 +49,26 @@ func Dial(ctx context.Context, user bool, address string) (*Client, error) {
 	if err != nil {
 		return nil, &Error{Name: ErrNoBus, Message: err.Error()}
 	}
-	return &Client{conn: conn, obj: conn.Object(api.BusName, api.Path)}, nil
+	return &Client{conn: conn, obj: conn.Object(api.BusName, api.Path), CallTimeout: DefaultCallTimeout}, nil
+}
+
+// ErrNotReached names herod not answering within ReachTimeout.
+const ErrNotReached = "org.hero.Proc1.Client.NotReached"
+
+// Reach makes sure herod answers (starting it by D-Bus activation if it is not running), within
+// ReachTimeout: a daemon that cannot start is reported at once, not after the bus's own
+// activation timeout.
+func (c *Client) Reach(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, ReachTimeout)
+	defer cancel()
+	call := c.conn.Object(api.BusName, api.Path).CallWithContext(ctx, "org.freedesktop.DBus.Peer.Ping", 0)
+	if call.Err != nil {
+		if errors.Is(call.Err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return &Error{Name: ErrNotReached, Message: fmt.Sprintf("herod did not answer within %s", ReachTimeout)}
+		}
+		return wrap("reach herod", call.Err)
+	}
+	return nil
 }
 
 // Close closes the connection.
@@ -83,46 +112,53 @@ func wrap(method string, err error) error {
 }
 
 func (c *Client) call(ctx context.Context, method string, out []any, args ...any) error {
+	ctx, cancel := context.WithTimeout(ctx, c.CallTimeout)
+	defer cancel()
 	call := c.obj.CallWithContext(ctx, api.Interface+"."+method, 0, args...)
 	if call.Err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			return &Error{Name: ErrNotReached, Message: fmt.Sprintf("%s: herod did not answer within %s", method, c.CallTimeout)}
+		}
 		return wrap(method, call.Err)
 	}
 	return wrap(method, call.Store(out...))
 }
 
+// Queued is herod's answer to a start, stop or restart: the operation it queued (0 if there was
+// nothing to do) and the services it will act on.
+type Queued struct {
+	Operation      uint64
+	Services       []string
+	AlreadyRunning bool
+}
+
 // Start asks herod to start name (and its requires closure).
-func (c *Client) Start(ctx context.Context, name string, replace bool) (started []string, already bool, err error) {
-	err = c.call(ctx, api.MethodStart, []any{&started, &already}, name, replace)
-	return
+func (c *Client) Start(ctx context.Context, name string, replace bool) (Queued, error) {
+	var q Queued
+	err := c.call(ctx, api.MethodStart, []any{&q.Operation, &q.Services, &q.AlreadyRunning}, name, replace)
+	return q, err
 }
 
 // StartMany starts several services together.
-func (c *Client) StartMany(ctx context.Context, names []string, replace bool) (started []string, err error) {
-	err = c.call(ctx, api.MethodStartMany, []any{&started}, names, replace)
-	return
-}
-
-// StopReply is herod's answer to Stop; its JSON is what `heroctl stop -o json` prints.
-type StopReply struct {
-	OK                bool     `json:"ok"`
-	Cancelled         uint32   `json:"cancelled"`
-	StoppedDependents []string `json:"stopped_dependents"`
+func (c *Client) StartMany(ctx context.Context, names []string, replace bool) (Queued, error) {
+	var q Queued
+	err := c.call(ctx, api.MethodStartMany, []any{&q.Operation, &q.Services}, names, replace)
+	q.AlreadyRunning = err == nil && q.Operation == 0
+	return q, err
 }
 
 // Stop stops name and its dependents.
-func (c *Client) Stop(ctx context.Context, name string, removeJobs bool) (StopReply, error) {
-	var r StopReply
-	err := c.call(ctx, api.MethodStop, []any{&r.OK, &r.Cancelled, &r.StoppedDependents}, name, removeJobs)
-	if r.StoppedDependents == nil {
-		r.StoppedDependents = []string{}
-	}
-	return r, err
+func (c *Client) Stop(ctx context.Context, name string, removeJobs bool) (Queued, error) {
+	var q Queued
+	err := c.call(ctx, api.MethodStop, []any{&q.Operation, &q.Services}, name, removeJobs)
+	return q, err
 }
 
 // Restart restarts name and the dependents that ran.
-func (c *Client) Restart(ctx context.Context, name string) (started []string, err error) {
-	err = c.call(ctx, api.MethodRestart, []any{&started}, name)
-	return
+func (c *Client) Restart(ctx context.Context, name string) (Queued, error) {
+	var q Queued
+	err := c.call(ctx, api.MethodRestart, []any{&q.Operation, &q.Services}, name)
+	return q, err
 }
 
 // Kill signals name's processes.
@@ -184,6 +220,33 @@ func (c *Client) JobOutput(ctx context.Context, name string, id int64) (int64, [
 	return got, out, err
 }
 
+// LogLine is one line a job's processes (or systemd, about it) wrote.
+type LogLine struct {
+	Time       time.Time
+	Priority   uint32
+	Identifier string
+	PID        uint32
+	Message    string
+}
+
+// JobLog returns the newest lines (0: all kept) of a job of name (0: the latest).
+func (c *Client) JobLog(ctx context.Context, name string, id int64, lines uint32) (int64, []LogLine, error) {
+	var got int64
+	var raw []struct {
+		Time       uint64
+		Priority   uint32
+		Identifier string
+		PID        uint32
+		Message    string
+	}
+	err := c.call(ctx, api.MethodJobLog, []any{&got, &raw}, name, id, lines)
+	out := make([]LogLine, len(raw))
+	for i, r := range raw {
+		out[i] = LogLine{Time: time.UnixMicro(int64(r.Time)), Priority: r.Priority, Identifier: r.Identifier, PID: r.PID, Message: r.Message}
+	}
+	return got, out, err
+}
+
 // Plan is a stop or start plan; its JSON is the dry run's.
 type Plan struct {
 	Service           string     `json:"service"`
@@ -240,14 +303,4 @@ func (c *Client) Validate(ctx context.Context) ([]Problem, error) {
 	var probs []Problem
 	err := c.call(ctx, api.MethodValidate, []any{&probs})
 	return probs, err
-}
-
-// Watch delivers herod's signals until the returned stop function is called.
-func (c *Client) Watch() (<-chan *dbus.Signal, func(), error) {
-	if err := c.conn.AddMatchSignal(dbus.WithMatchSender(api.BusName), dbus.WithMatchInterface(api.Interface)); err != nil {
-		return nil, nil, wrap("watch", err)
-	}
-	ch := make(chan *dbus.Signal, 256)
-	c.conn.Signal(ch)
-	return ch, func() { c.conn.RemoveSignal(ch) }, nil
 }

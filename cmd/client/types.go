@@ -21,6 +21,8 @@ type Status struct {
 	After       []string                `json:"after"`
 	Conflicts   []string                `json:"conflicts"`
 	MainPID     uint32                  `json:"main_pid,omitempty"`
+	Restarts    uint32                  `json:"restarts"`
+	LimitHit    bool                    `json:"start_limit_hit,omitempty"`
 	LastJob     *Job                    `json:"last_job,omitempty"`
 	Raw         map[string]dbus.Variant `json:"-"`
 }
@@ -76,8 +78,11 @@ func statusFrom(d map[string]dbus.Variant) Status {
 		Requires: strs(d, "Requires"), After: strs(d, "After"), Conflicts: strs(d, "Conflicts"), Raw: d,
 	}
 	s.MainPID, _ = d["MainPID"].Value().(uint32)
+	s.Restarts, _ = d["Restarts"].Value().(uint32)
+	s.LimitHit, _ = d["StartLimitHit"].Value().(bool)
 	if id, ok := d["JobId"].Value().(int64); ok {
-		j := Job{ID: id, Service: s.Service, Phase: str(d, "JobPhase"), Result: str(d, "Result"), Signal: str(d, "Signal")}
+		j := Job{ID: id, Service: s.Service, Phase: str(d, "JobPhase"), Result: str(d, "Result"), Signal: str(d, "Signal"),
+			InvocationID: str(d, "InvocationID")}
 		j.endFrom(d)
 		s.LastJob = &j
 	}

@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/godbus/dbus/v5"
 
 	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/jobdb"
@@ -82,32 +85,69 @@ func newWorld(t *testing.T, files map[string]string) *world {
 		t.Fatal(err)
 	}
 	w := &world{t: t, ledger: ledger, state: dir, order: order, ctx: context.Background()}
-	w.b = bridge.New(testbed.Systemd(t), ledger, set, bridge.Options{StateDir: dir, ConfigDir: "/etc/hero/services"})
+	w.b = newBridge(t, ledger, set)
 	t.Cleanup(func() {
 		for _, s := range set.Services {
-			_, _ = w.b.Stop(context.Background(), s.Name, false)
+			_, _ = w.b.Stop(context.Background(), s.Name, false, nil)
 		}
+		w.b.Close()
 		ledger.Close()
 	})
 	return w
 }
 
-func (w *world) start(name string) bridge.StartReply {
-	w.t.Helper()
-	r, err := w.b.Start(w.ctx, name, true)
+// newBridge makes a bridge on the container's systemd, as herod does: go-systemd for calls, a
+// connection of its own for unit signals.
+func newBridge(t *testing.T, ledger jobdb.Ledger, set *config.Set) *bridge.Bridge {
+	t.Helper()
+	signals, err := dbus.ConnectSystemBus(dbus.WithSignalHandler(dbus.NewSequentialSignalHandler()))
 	if err != nil {
-		w.t.Fatalf("start %s: %v", name, err)
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { signals.Close() })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	b, err := bridge.New(context.Background(), testbed.Systemd(t), signals, ledger, set, bridge.Options{ConfigDir: "/etc/hero/services", Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (w *world) start(names ...string) bridge.StartReply {
+	w.t.Helper()
+	r, err := w.b.Start(w.ctx, names, true, nil)
+	if err != nil {
+		w.t.Fatalf("start %s: %v", names, err)
 	}
 	return r
 }
 
 func (w *world) stop(name string, removeJobs bool) bridge.StopReply {
 	w.t.Helper()
-	r, err := w.b.Stop(w.ctx, name, removeJobs)
+	r, err := w.b.Stop(w.ctx, name, removeJobs, nil)
 	if err != nil {
 		w.t.Fatalf("stop %s: %v", name, err)
 	}
 	return r
+}
+
+// output is what the latest (or given) job of name wrote, one message a line.
+func (w *world) output(name string, id int64) (*jobdb.Job, string) {
+	w.t.Helper()
+	j, lines, err := w.b.Output(w.ctx, name, id, 0)
+	if err != nil {
+		w.t.Fatalf("output of %s: %v", name, err)
+	}
+	var msgs []string
+	for _, l := range lines {
+		if l.Identifier == name {
+			msgs = append(msgs, l.Message)
+		}
+	}
+	return j, strings.Join(msgs, "\n")
 }
 
 func (w *world) status(name string) bridge.Status {
@@ -227,7 +267,7 @@ func TestConflictBlocksStartAndLeavesOthersAlone(t *testing.T) {
 	})
 	w.start("y")
 	w.start("z")
-	_, err := w.b.Start(w.ctx, "x", true)
+	_, err := w.b.Start(w.ctx, []string{"x"}, true, nil)
 	var ce *bridge.ConflictError
 	if !errors.As(err, &ce) || ce.Service != "x" || ce.Conflicting != "y" {
 		t.Fatalf("start x = %v, want a ConflictError naming y", err)
@@ -245,7 +285,7 @@ func TestConflictBlocksStartAndLeavesOthersAlone(t *testing.T) {
 	// Conflicts are symmetric: y cannot start while x runs either.
 	w.stop("y", false)
 	w.start("x")
-	if _, err := w.b.Start(w.ctx, "y", true); !errors.As(err, &ce) {
+	if _, err := w.b.Start(w.ctx, []string{"y"}, true, nil); !errors.As(err, &ce) {
 		t.Errorf("start y while x runs = %v, want ConflictError", err)
 	}
 }
@@ -302,7 +342,7 @@ func TestRestart(t *testing.T) {
 	})
 	w.start("b") // a and b run; c does not
 	before := w.jobs("a")[0].ID
-	r, err := w.b.Restart(w.ctx, "a")
+	r, err := w.b.Restart(w.ctx, "a", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +357,7 @@ func TestRestart(t *testing.T) {
 	// Restart of a stopped service starts it, clearing old jobs.
 	w.start("one")
 	w.stop("one", false)
-	if _, err := w.b.Restart(w.ctx, "one"); err != nil {
+	if _, err := w.b.Restart(w.ctx, "one", nil); err != nil {
 		t.Fatal(err)
 	}
 	if jobs := w.jobs("one"); len(jobs) != 1 || jobs[0].Phase != jobdb.PhaseRunning {
@@ -335,16 +375,18 @@ func TestCrashOutputKeptAfterStop(t *testing.T) {
 	if !sr.OK || sr.Cancelled != 0 {
 		t.Errorf("stop of a crashed service: %+v, want ok with cancelled 0", sr)
 	}
-	j, out, err := w.b.Output(w.ctx, "crash", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j, out := w.output("crash", 0)
 	if j.Phase != jobdb.PhaseFailed || j.ExitCode == nil || *j.ExitCode != 3 || j.Result != "exit-code" {
 		t.Errorf("job %+v, want failed exit-code 3", j)
 	}
-	if !strings.Contains(string(out), "starting\nfatal: config missing") {
+	if !strings.Contains(out, "starting\nfatal: config missing") {
 		t.Errorf("output %q", out)
 	}
+	// Once the tail is copied, the ledger keeps it even if the journal loses it.
+	testbed.Eventually(t, 5*time.Second, "the run's tail copied into its job", func() bool {
+		j, err := w.ledger.Get(w.ctx, j.ID)
+		return err == nil && j.OutputSaved && strings.Contains(string(j.Output), "fatal: config missing")
+	})
 	if s := w.status("crash"); s.State != bridge.StateFailed {
 		t.Errorf("state after stop %s, want failed (why it died stays visible)", s.State)
 	}
@@ -352,7 +394,7 @@ func TestCrashOutputKeptAfterStop(t *testing.T) {
 
 func TestStartFailureIsReported(t *testing.T) {
 	w := newWorld(t, map[string]string{"ghost.toml": `exec = "/nonexistent/binary"`})
-	_, err := w.b.Start(w.ctx, "ghost", true)
+	_, err := w.b.Start(w.ctx, []string{"ghost"}, true, nil)
 	var se *bridge.StartError
 	if !errors.As(err, &se) || se.JobResult != "failed" || se.Job == nil || se.Job.Phase != jobdb.PhaseFailed {
 		t.Fatalf("start = %v, want a StartError with a failed job", err)
@@ -369,10 +411,10 @@ func TestIdempotentStopAndUnknownService(t *testing.T) {
 			t.Errorf("stop of a stopped service: %+v", sr)
 		}
 	}
-	if _, err := w.b.Stop(w.ctx, "nope", false); !errors.Is(err, bridge.ErrNoSuchService) {
+	if _, err := w.b.Stop(w.ctx, "nope", false, nil); !errors.Is(err, bridge.ErrNoSuchService) {
 		t.Errorf("stop nope = %v, want ErrNoSuchService", err)
 	}
-	if _, err := w.b.Start(w.ctx, "nope", true); !errors.Is(err, bridge.ErrNoSuchService) {
+	if _, err := w.b.Start(w.ctx, []string{"nope"}, true, nil); !errors.Is(err, bridge.ErrNoSuchService) {
 		t.Errorf("start nope = %v", err)
 	}
 	if r := w.start("a"); len(r.Started) != 1 {
@@ -420,14 +462,35 @@ func TestKillNotRunning(t *testing.T) {
 }
 
 // The bridge is killed with SIGKILL while a service runs; the service ends meanwhile; a new
-// bridge on the same ledger records the end from the exit record and the output file.
+// bridge on the same ledger records the end from systemd's records in the journal.
 func TestExitsAreNeverLost(t *testing.T) {
 	if dir := os.Getenv("HERO_BRIDGE_CHILD"); dir != "" {
 		bridgeChild(t, dir)
 		return
 	}
 	dir := t.TempDir()
-	cmd := testbed.Self("TestExitsAreNeverLost", "HERO_BRIDGE_CHILD="+dir)
+	killChildWhen(t, "TestExitsAreNeverLost", dir, "started")
+	time.Sleep(1500 * time.Millisecond) // "ender" exits 7 after 1s
+
+	w := reopenWorld(t, dir)
+	j, output := w.output("ender", 0)
+	if j.Phase != jobdb.PhaseFailed || j.ExitCode == nil || *j.ExitCode != 7 || j.EndedAt == nil {
+		t.Errorf("ender's job after the restart: %+v, want failed with exit 7", j)
+	}
+	if !strings.Contains(output, "bye") {
+		t.Errorf("ender's output %q", output)
+	}
+	if s := w.status("stayer"); !s.Up() || s.LastJob == nil || s.LastJob.Phase != jobdb.PhaseRunning {
+		t.Errorf("stayer: %+v", s)
+	}
+	w.stop("stayer", false)
+}
+
+// killChildWhen runs test again in a child process (a bridge of its own on dir), waits until it
+// prints want, and kills it with SIGKILL: it has no chance to record anything more.
+func killChildWhen(t *testing.T, test, dir, want string) {
+	t.Helper()
+	cmd := testbed.Self(test, "HERO_BRIDGE_CHILD="+dir)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -435,33 +498,17 @@ func TestExitsAreNeverLost(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	buf := make([]byte, 64)
-	n, _ := out.Read(buf) // the child prints "started" once both services run
-	if !strings.Contains(string(buf[:n]), "started") {
-		t.Fatalf("child said %q", buf[:n])
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), want) {
+			break
+		}
 	}
-	cmd.Process.Kill() // SIGKILL: no chance to record anything
+	if sc.Err() != nil {
+		t.Fatal(sc.Err())
+	}
+	cmd.Process.Kill()
 	cmd.Wait()
-	time.Sleep(1500 * time.Millisecond) // "ender" exits 7 after 1s
-
-	w := reopenWorld(t, dir)
-	if err := w.b.Reconcile(w.ctx); err != nil {
-		t.Fatal(err)
-	}
-	j, output, err := w.b.Output(w.ctx, "ender", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if j.Phase != jobdb.PhaseFailed || j.ExitCode == nil || *j.ExitCode != 7 || j.EndedAt == nil {
-		t.Errorf("ender's job after reconcile: %+v, want failed with exit 7", j)
-	}
-	if !strings.Contains(string(output), "bye") {
-		t.Errorf("ender's output %q", output)
-	}
-	if s := w.status("stayer"); !s.Up() || s.LastJob == nil || s.LastJob.Phase != jobdb.PhaseRunning {
-		t.Errorf("stayer: %+v", s)
-	}
-	w.stop("stayer", false)
 }
 
 func exitsSet(t *testing.T) *config.Set {
@@ -472,13 +519,17 @@ func exitsSet(t *testing.T) *config.Set {
 }
 
 func reopenWorld(t *testing.T, dir string) *world {
+	return reopenWorldWith(t, dir, exitsSet(t))
+}
+
+func reopenWorldWith(t *testing.T, dir string, set *config.Set) *world {
 	ledger, err := jobdb.Open(context.Background(), filepath.Join(dir, "jobs.db"), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ledger.Close() })
 	w := &world{t: t, ledger: ledger, state: dir, ctx: context.Background()}
-	w.b = bridge.New(testbed.Systemd(t), ledger, exitsSet(t), bridge.Options{StateDir: dir})
+	w.b = newBridge(t, ledger, set)
+	t.Cleanup(func() { w.b.Close(); ledger.Close() })
 	return w
 }
 
@@ -513,9 +564,9 @@ func TestConcurrentCallers(t *testing.T) {
 				name := names[(c+i)%len(names)]
 				var err error
 				if (c+i)%3 == 0 {
-					_, err = w.b.Stop(w.ctx, name, false)
+					_, err = w.b.Stop(w.ctx, name, false, nil)
 				} else {
-					_, err = w.b.Start(w.ctx, name, true)
+					_, err = w.b.Start(w.ctx, []string{name}, true, nil)
 				}
 				if err != nil {
 					errs <- fmt.Errorf("caller %d: %w", c, err)
@@ -557,37 +608,54 @@ func TestStartManyPartialFailure(t *testing.T) {
 		"needy.toml":  svc("needy", []string{"broken"}, nil),
 		"fine.toml":   svc("fine", nil, nil),
 	})
-	r, err := w.b.StartMany(w.ctx, []string{"needy", "fine"}, true)
+	r, err := w.b.Start(w.ctx, []string{"needy", "fine"}, true, nil)
 	var se *bridge.StartError
 	if !errors.As(err, &se) || se.Service != "broken" {
-		t.Fatalf("StartMany = %v, want a StartError for broken", err)
+		t.Fatalf("Start = %v, want a StartError for broken", err)
 	}
 	if !reflect.DeepEqual(r.Started, []string{"fine"}) {
 		t.Errorf("started %v, want [fine]", r.Started)
 	}
 	w.wantUp("fine")
 	w.wantDown("needy", "broken")
-	if len(w.jobs("needy")) != 0 {
-		t.Errorf("needy got a job although its dependency failed")
+	// systemd failed needy's queued start for its dependency: a job that never ran.
+	if jobs := w.jobs("needy"); len(jobs) != 1 || jobs[0].Phase != jobdb.PhaseFailed || jobs[0].Result != "dependency" || jobs[0].InvocationID != "" {
+		t.Errorf("needy's jobs %+v, want one failed for its dependency, never run", jobs)
 	}
 }
 
-// systemd's restarts under restart = "on-failure" are counted in the job, which stays one job.
-func TestRestartsAreCounted(t *testing.T) {
+// Every run systemd makes of a service is a job of its own: under restart = "on-failure", two
+// crashes and a run that stays up are three jobs, numbered by systemd's restart count.
+func TestRestartsAreJobsOfTheirOwn(t *testing.T) {
 	counter := filepath.Join(t.TempDir(), "runs")
 	w := newWorld(t, map[string]string{"bouncy.toml": fmt.Sprintf(`
-exec = ["/bin/sh", "-c", "n=$$(cat %[1]s 2>/dev/null || echo 0); n=$$((n+1)); echo $$n > %[1]s; [ $$n -ge 3 ] && exec sleep 1000; exit 1"]
+exec = ["/bin/sh", "-c", "n=$(cat %[1]s 2>/dev/null || echo 0); n=$((n+1)); echo $n > %[1]s; echo run-$n; [ $n -ge 3 ] && exec sleep 1000; exit 1"]
 restart = "on-failure"
 restart_delay = "100ms"
 `, counter)})
 	w.start("bouncy")
-	testbed.Eventually(t, 10*time.Second, "third run", func() bool { return readFile(counter) == "3" })
-	time.Sleep(200 * time.Millisecond)
-	if err := w.b.Reconcile(w.ctx); err != nil {
-		t.Fatal(err)
-	}
+	testbed.Eventually(t, 10*time.Second, "third run recorded", func() bool {
+		jobs := w.jobs("bouncy")
+		return len(jobs) == 3 && jobs[0].Phase == jobdb.PhaseRunning
+	})
 	jobs := w.jobs("bouncy")
-	if len(jobs) != 1 || jobs[0].Restarts != 2 || jobs[0].Phase != jobdb.PhaseRunning || jobs[0].InvocationID == "" {
-		t.Errorf("jobs %+v: want one running job with 2 restarts", jobs)
+	for i, j := range jobs {
+		run := 3 - i
+		if j.Restarts != run-1 || j.InvocationID == "" {
+			t.Errorf("job %d: restart number %d, invocation %q; want %d and an invocation", j.ID, j.Restarts, j.InvocationID, run-1)
+		}
+		if run < 3 && (j.Phase != jobdb.PhaseFailed || j.ExitCode == nil || *j.ExitCode != 1 || j.EndedAt == nil) {
+			t.Errorf("run %d: %+v, want failed with exit status 1", run, j)
+		}
+	}
+	if s := w.status("bouncy"); s.Restarts != 2 {
+		t.Errorf("status restarts %d, want systemd's NRestarts 2", s.Restarts)
+	}
+	for i, j := range jobs {
+		want := fmt.Sprintf("run-%d", 3-i)
+		testbed.Eventually(t, 5*time.Second, "the output of "+want, func() bool {
+			_, out := w.output("bouncy", j.ID)
+			return out == want
+		})
 	}
 }

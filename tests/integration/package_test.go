@@ -37,7 +37,7 @@ func TestDebianPackage(t *testing.T) {
 	wantExit(t, testbed.Run(t, "/usr/bin/heroctl", "daemon-reload"), 0, "daemon-reload")
 	wantExit(t, testbed.Run(t, "/usr/bin/heroctl", "start", "db"), 0, "start db")
 	wantExit(t, testbed.Run(t, "/usr/bin/heroctl", "is-active", "db"), 0, "is-active db")
-	if _, err := os.Stat("/var/lib/hero/jobs.db"); err != nil {
+	if _, err := os.Stat("/var/lib/hero/ledger/jobs.db"); err != nil {
 		t.Errorf("the ledger is not in /var/lib/hero: %v", err)
 	}
 	// Bus activation: with herod stopped, a call starts it through systemd.

@@ -12,16 +12,18 @@ import (
 	"github.com/hero-systemd/hero-systemd/cmd/client"
 )
 
-func init() { verbs = append(verbs, newJobsCmd, newLogsCmd) }
+func init() { verbs = append(verbs, newJobsCmd) }
 
 func newJobsCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "jobs NAME",
 		Short: "List a service's jobs (runs), newest first",
-		Long: `jobs lists the jobs of a service, newest first: one per run, with its phase (pending,
-running, retrying, succeeded, failed, cancelled), systemd's result, exit status or signal, and
-times. Jobs are kept after stop; start prunes the service's ended ones. -o json prints an
-array of job objects.`,
+		Long: `jobs lists the jobs of a service, newest first: one per run (systemd invocation, so a
+restart systemd does by itself is a job of its own), with its phase (pending, running,
+succeeded, failed, cancelled), systemd's result, exit status or signal, times, and which
+automatic restart it was (0: started by a start). Jobs are kept after stop; start prunes the
+service's ended ones, and at most 100 ended jobs (herod --keep-jobs) are kept per service.
+-o json prints an array of job objects.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return online(cmd, g, func(ctx context.Context, c *client.Client) error {
@@ -37,7 +39,7 @@ array of job objects.`,
 				}
 				tw := tabwriter.NewWriter(Stdout, 0, 0, 2, ' ', 0)
 				if !g.noLegend {
-					fmt.Fprintln(tw, "JOB\tPHASE\tRESULT\tEXIT\tSTARTED\tENDED\tRESTARTS")
+					fmt.Fprintln(tw, "JOB\tPHASE\tRESULT\tEXIT\tSTARTED\tENDED\tRESTART")
 				}
 				for _, j := range jobs {
 					exit := "-"
@@ -64,30 +66,4 @@ array of job objects.`,
 			})
 		},
 	}
-}
-
-func newLogsCmd(g *globals) *cobra.Command {
-	var job int64
-	cmd := &cobra.Command{
-		Use:   "logs NAME [--job ID]",
-		Short: "Print the output kept for a service's job",
-		Long: `logs prints the output (stdout and stderr, the last 64 KiB) kept for the latest job of a
-service, or for job ID with --job. It stays readable after the service crashed and was stopped.`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if job < 0 {
-				return exitWith(ExitFailure, fmt.Errorf("--job must be a job id"))
-			}
-			return online(cmd, g, func(ctx context.Context, c *client.Client) error {
-				_, out, err := c.JobOutput(ctx, args[0], job)
-				if err != nil {
-					return advise(err)
-				}
-				_, err = Stdout.Write(out)
-				return err
-			})
-		},
-	}
-	cmd.Flags().Int64Var(&job, "job", 0, "the job to show (default: the latest)")
-	return cmd
 }

@@ -12,11 +12,24 @@ import (
 	"github.com/hero-systemd/hero-systemd/cmd/client"
 )
 
-// dial connects to herod; the error already carries advice and an exit code.
+// dial connects to herod and makes sure it answers (within client.ReachTimeout); the error
+// already carries advice and an exit code.
 func dial(cmd *cobra.Command, g *globals) (*client.Client, error) {
-	c, err := client.Dial(cmd.Context(), g.user, g.busAddress)
+	c, err := reach(cmd, g)
 	if err != nil {
 		return nil, advise(err)
+	}
+	return c, nil
+}
+
+func reach(cmd *cobra.Command, g *globals) (*client.Client, error) {
+	c, err := client.Dial(cmd.Context(), g.user, g.busAddress)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Reach(cmd.Context()); err != nil {
+		c.Close()
+		return nil, err
 	}
 	return c, nil
 }
@@ -38,8 +51,9 @@ func notReachable(err error) bool {
 		return false
 	}
 	switch e.Name {
-	case client.ErrNoBus, "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner",
-		"org.freedesktop.DBus.Error.NoReply", "org.freedesktop.DBus.Error.Disconnected":
+	case client.ErrNoBus, client.ErrNotReached, client.ErrHerodGone, "org.freedesktop.DBus.Error.ServiceUnknown",
+		"org.freedesktop.DBus.Error.NameHasNoOwner", "org.freedesktop.DBus.Error.NoReply", "org.freedesktop.DBus.Error.Disconnected",
+		"org.freedesktop.DBus.Error.TimedOut", "org.freedesktop.DBus.Error.Spawn.ChildExited", "org.freedesktop.DBus.Error.Spawn.Failed":
 		return true
 	}
 	return false
@@ -56,8 +70,9 @@ func advise(err error) error {
 	}
 	if notReachable(err) {
 		return exitWith(ExitFailure, fmt.Errorf("herod is not running or not reachable (%v).\n"+
-			"Start it with 'systemctl start herod' (or run 'herod' as root); the offline verbs (validate, cat,\n"+
-			"list-dependencies, graph, stop --dry-run) also work without it: add --config-dir DIR", err))
+			"See 'systemctl status herod' (a broken service file keeps it from starting: 'heroctl validate' names it);\n"+
+			"start it with 'systemctl start herod' (or run 'herod' as root). The offline verbs (validate, cat,\n"+
+			"list-dependencies, graph, start/stop --dry-run) also work without it: add --config-dir DIR", err))
 	}
 	e, ok := client.AsError(err)
 	if !ok {
@@ -91,7 +106,7 @@ func withDaemon(cmd *cobra.Command, g *globals, fn func(context.Context, *client
 	if g.localConfig && offline != nil {
 		return offline()
 	}
-	c, err := client.Dial(cmd.Context(), g.user, g.busAddress)
+	c, err := reach(cmd, g)
 	if err == nil {
 		defer c.Close()
 		err = fn(cmd.Context(), c)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hero-systemd/hero-systemd/cmd/api"
 	"github.com/hero-systemd/hero-systemd/cmd/client"
 	"github.com/hero-systemd/hero-systemd/graphs"
 )
@@ -16,14 +17,19 @@ func init() { verbs = append(verbs, newStartCmd) }
 func newStartCmd(g *globals) *cobra.Command {
 	var jobMode string
 	var dryRun bool
+	var of opFlags
 	cmd := &cobra.Command{
 		Use:   "start [--dry-run] NAME...",
 		Short: "Start services, after what they require",
-		Long: `start starts each service after the services it requires (its requires closure), wave by
-wave, like 'systemctl start'. Several names are started together. A start is blocked, with
-nothing started, when a service it would start conflicts with a running one. Each started
-service's ended jobs are pruned first; running jobs are never touched. One line per started
-service goes to stderr. With -o json: {"service","started","already_running"}.
+		Long: `start starts each service after the services it requires (its requires closure), like
+'systemctl start': herod queues every start job at once, dependencies first, and systemd's
+ordering makes each wait for what it requires. Several names are started together. A start is
+blocked, with nothing started, when a service it would start conflicts with a running one. Each
+started service's ended jobs are pruned first; running jobs are never touched.
+heroctl waits until the start is done (a health check may take a while), printing one line per
+service to stderr; --no-block returns once herod queued it, --timeout stops waiting (the start
+goes on in herod either way, as after Ctrl-C). With -o json: {"service","started","failed",
+"already_running","jobs"}.
 With --dry-run nothing is started: the start plan of one service is printed (with -o json:
 {"service","order","waves","dependencies"}), from herod or, with --config-dir, the directory.`,
 		Args: cobra.MinimumNArgs(1),
@@ -37,42 +43,48 @@ With --dry-run nothing is started: the start plan of one service is printed (wit
 			if jobMode != "replace" && jobMode != "fail" {
 				return exitWith(ExitFailure, fmt.Errorf("--job-mode must be replace or fail, not %q", jobMode))
 			}
-			return online(cmd, g, func(ctx context.Context, c *client.Client) error {
-				prog := startProgress(c, g)
-				var started []string
-				var err error
-				already := false
-				if len(args) == 1 {
-					started, already, err = c.Start(ctx, args[0], jobMode == "replace")
-				} else {
-					started, err = c.StartMany(ctx, args, jobMode == "replace")
-				}
-				prog.finish("Started", started)
-				if err != nil {
-					return advise(err)
-				}
-				if started == nil {
-					started = []string{}
-				}
-				if g.json() {
-					return printJSON(struct {
-						Service        string   `json:"service"`
-						Started        []string `json:"started"`
-						AlreadyRunning bool     `json:"already_running"`
-					}{strings.Join(args, " "), started, already})
-				}
-				if !g.quiet && already {
-					fmt.Fprintf(Stderr, "%s is already running.\n", args[0])
-				} else if !g.quiet && len(started) > 1 {
-					fmt.Fprintf(Stderr, "Started %d services: %s.\n", len(started), strings.Join(started, ", "))
-				}
-				return nil
-			})
+			return startOnline(cmd, g, of, args, jobMode == "replace")
 		},
 	}
 	cmd.Flags().StringVar(&jobMode, "job-mode", "replace", "systemd job mode: replace (a queued conflicting job is replaced) or fail")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the start plan; start nothing")
+	of.add(cmd)
 	return cmd
+}
+
+func startOnline(cmd *cobra.Command, g *globals, of opFlags, names []string, replace bool) error {
+	c, err := dial(cmd, g)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	q, out, err := operation(cmd, g, c, of, strings.Join(names, " "), func(ctx context.Context) (client.Queued, error) {
+		if len(names) == 1 {
+			return c.Start(ctx, names[0], replace)
+		}
+		return c.StartMany(ctx, names, replace)
+	})
+	if err != nil {
+		return err
+	}
+	started := out.Strings(api.SummaryStarted)
+	if g.json() {
+		return printJSON(struct {
+			Service        string           `json:"service"`
+			Started        []string         `json:"started"`
+			Failed         []string         `json:"failed"`
+			AlreadyRunning bool             `json:"already_running"`
+			Queued         []string         `json:"queued,omitempty"`
+			Operation      uint64           `json:"operation,omitempty"`
+			Jobs           map[string]int64 `json:"jobs"`
+		}{strings.Join(names, " "), started, out.Strings(api.SummaryFailed), q.AlreadyRunning, q.Services, q.Operation, out.Jobs()})
+	}
+	if !g.quiet && q.AlreadyRunning {
+		fmt.Fprintf(Stderr, "%s already running.\n", strings.Join(names, ", "))
+	} else if !g.quiet && len(started) > 1 {
+		fmt.Fprintf(Stderr, "Started %d services: %s.\n", len(started), strings.Join(started, ", "))
+	}
+	return nil
 }
 
 func startDryRun(cmd *cobra.Command, g *globals, name string) error {

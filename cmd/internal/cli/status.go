@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hero-systemd/hero-systemd/cmd/api"
 	"github.com/hero-systemd/hero-systemd/cmd/client"
 )
 
@@ -42,12 +43,7 @@ that job's output, like 'systemctl status'. Exit status 0 if all are running, 3 
 					}
 					printStatus(st)
 					if lines > 0 && st.LastJob != nil {
-						if _, out, err := c.JobOutput(ctx, name, 0); err == nil && len(out) > 0 {
-							fmt.Fprintln(Stdout)
-							for _, l := range lastLines(string(out), lines) {
-								fmt.Fprintln(Stdout, l)
-							}
-						}
+						printStatusLines(ctx, c, name, lines)
 					}
 				}
 				if g.json() {
@@ -87,7 +83,13 @@ func printStatus(st client.Status) {
 	if st.BlockedBy != "" {
 		state += " (conflicts with running " + st.BlockedBy + ")"
 	}
+	if st.LimitHit {
+		state += " (start-limit-hit: systemd's start limit stopped its restarts; 'heroctl reset-failed " + st.Service + "' clears it)"
+	}
 	fmt.Fprintf(Stdout, "      State: %s\n", state)
+	if st.Restarts > 0 {
+		fmt.Fprintf(Stdout, "   Restarts: %d (automatic, by systemd)\n", st.Restarts)
+	}
 	if j := st.LastJob; j != nil {
 		desc := fmt.Sprintf("%d, %s", j.ID, j.Phase)
 		if j.Result != "" {
@@ -118,12 +120,22 @@ func printStatus(st client.Status) {
 	}
 }
 
-func lastLines(s string, n int) []string {
-	ls := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(ls) > n {
-		ls = ls[len(ls)-n:]
+// printStatusLines prints the last lines of the service's latest run, as systemctl status does;
+// a caller who may not read services' output is told so instead.
+func printStatusLines(ctx context.Context, c *client.Client, name string, n int) {
+	_, lines, err := c.JobLog(ctx, name, 0, uint32(n))
+	if e, ok := client.AsError(err); ok && e.Name == api.ErrAccessDenied {
+		fmt.Fprintln(Stdout, "\nHint: its output is shown to root and members of the groups adm and systemd-journal only.")
+		return
 	}
-	return ls
+	if err != nil || len(lines) == 0 {
+		return
+	}
+	fmt.Fprintln(Stdout)
+	p := linePrinter{format: "short", escape: isTerminal(Stdout)}
+	for _, l := range lines {
+		p.print(l)
+	}
 }
 
 func newIsActiveCmd(g *globals) *cobra.Command {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hero-systemd/hero-systemd/cmd/api"
 	"github.com/hero-systemd/hero-systemd/cmd/client"
 	"github.com/hero-systemd/hero-systemd/graphs"
 )
@@ -16,6 +17,7 @@ func init() { verbs = append(verbs, newStopCmd) }
 type stopArgs struct {
 	dryRun     bool
 	removeJobs bool
+	op         opFlags
 }
 
 func newStopCmd(g *globals) *cobra.Command {
@@ -26,7 +28,9 @@ func newStopCmd(g *globals) *cobra.Command {
 		Long: `stop stops NAME and, first, every service with a transitive requires chain into it (the
 cascade), most-dependent first. Services only ordered after NAME, and independent ones, keep
 running. Job records are kept so you can read why something died; --remove-jobs deletes
-NAME's own (never its dependents').
+NAME's own (never its dependents'). heroctl waits until the stop is done, printing one line per
+stopped service to stderr; --no-block and --timeout work as for start. With -o json:
+{"ok","cancelled","stopped_dependents"}.
 
 With --dry-run nothing is stopped: the cascade plan is computed from the config directory and
 printed (with -o json: {"service","order","waves","stopped_dependents"}).`,
@@ -40,6 +44,7 @@ printed (with -o json: {"service","order","waves","stopped_dependents"}).`,
 	}
 	cmd.Flags().BoolVar(&a.dryRun, "dry-run", false, "print the cascade plan; stop nothing")
 	cmd.Flags().BoolVar(&a.removeJobs, "remove-jobs", false, "also delete the service's own job records")
+	a.op.add(cmd)
 	return cmd
 }
 
@@ -50,28 +55,37 @@ func stopDryRun(cmd *cobra.Command, g *globals, name string) error {
 	}, func(gr *graphs.Graph) (graphs.StopPlan, error) { return gr.Stop(name) }, printStopPlan)
 }
 
+// stopReply is what 'heroctl stop -o json' prints.
+type stopReply struct {
+	OK                bool     `json:"ok"`
+	Cancelled         uint32   `json:"cancelled"`
+	StoppedDependents []string `json:"stopped_dependents"`
+	Operation         uint64   `json:"operation,omitempty"`
+	Stopping          []string `json:"stopping,omitempty"`
+}
+
 func stopOnline(cmd *cobra.Command, g *globals, a stopArgs, name string) error {
 	c, err := dial(cmd, g)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	prog := startProgress(c, g)
-	r, err := c.Stop(cmd.Context(), name, a.removeJobs)
-	stopped := append(append([]string{}, r.StoppedDependents...), name)
-	if r.Cancelled == 0 {
-		stopped = nil
-	}
-	prog.finish("Stopped", stopped)
+	q, out, err := operation(cmd, g, c, a.op, name, func(ctx context.Context) (client.Queued, error) {
+		return c.Stop(ctx, name, a.removeJobs)
+	})
 	if err != nil {
-		return advise(err)
+		return err
+	}
+	r := stopReply{OK: true, Cancelled: out.Uint(api.SummaryCancelled), StoppedDependents: out.Strings(api.SummaryStoppedDependents)}
+	if a.op.noBlock {
+		r.Operation, r.Stopping = q.Operation, q.Services
 	}
 	if g.json() {
 		return printJSON(r)
 	}
-	if !g.quiet {
+	if !g.quiet && !a.op.noBlock {
 		switch {
-		case r.Cancelled == 0:
+		case len(q.Services) == 0:
 			fmt.Fprintf(Stderr, "%s was not running.\n", name)
 		case len(r.StoppedDependents) > 0:
 			fmt.Fprintf(Stderr, "Stopped %s and %d dependent(s): %s.\n", name, len(r.StoppedDependents), strings.Join(r.StoppedDependents, ", "))

@@ -1,6 +1,6 @@
-// Package daemon is herod: it loads the config directory, opens the job ledger, reconciles with
-// systemd, and serves hero's D-Bus API (org.hero.Proc1) on the system bus (or, with --user, the
-// session bus, driving the user's systemd manager).
+// Package daemon is herod: it loads the config directory, opens the job ledger, records runs from
+// systemd's signals and journal (through the bridge), and serves hero's D-Bus API (org.hero.Proc1)
+// on the system bus (or, with --user, the session bus, driving the user's systemd manager).
 package daemon
 
 import (
@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
@@ -26,12 +27,12 @@ import (
 
 // Options configure herod.
 type Options struct {
-	ConfigDir         string        // service configs (default /etc/hero/services)
-	StateDir          string        // ledger and output files (default /var/lib/hero)
-	User              bool          // session bus and the user's systemd manager
-	BusAddress        string        // serve the API on this bus instead (tests, special setups)
-	ReconcileInterval time.Duration // how often ended runs are looked for (default 2s)
-	Log               *slog.Logger
+	ConfigDir  string // service configs (default /etc/hero/services)
+	StateDir   string // the ledger and herod's state (default /var/lib/hero)
+	User       bool   // session bus and the user's systemd manager
+	BusAddress string // serve the API on this bus instead (tests, special setups)
+	KeepJobs   int    // ended jobs kept per service (default 100)
+	Log        *slog.Logger
 }
 
 // Daemon is a running herod.
@@ -41,8 +42,10 @@ type Daemon struct {
 	ctx     context.Context
 	bus     *dbus.Conn
 	systemd *sddbus.Conn
+	signals *dbus.Conn
 	ledger  *jobdb.DB
 	bridge  *bridge.Bridge
+	ops     atomic.Uint64
 }
 
 // ErrInvalidConfig wraps the problems that keep herod from starting.
@@ -80,13 +83,14 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.StateDir == "" {
 		opts.StateDir = "/var/lib/hero"
 	}
-	if opts.ReconcileInterval <= 0 {
-		opts.ReconcileInterval = 2 * time.Second
+	if opts.KeepJobs <= 0 {
+		opts.KeepJobs = jobdb.DefaultKeep
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	d := &Daemon{opts: opts, log: opts.Log, ctx: ctx}
+	d.ops.Store(uint64(time.Now().Unix()) << 20) // ids differ across restarts of herod
 	set, probs, err := d.load()
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", opts.ConfigDir, err)
@@ -97,44 +101,75 @@ func Run(ctx context.Context, opts Options) error {
 		}
 		return fmt.Errorf("%w: %s has %d problem(s) (run 'heroctl validate --config-dir %s')", ErrInvalidConfig, opts.ConfigDir, len(probs), opts.ConfigDir)
 	}
-	d.ledger, err = jobdb.Open(ctx, filepath.Join(opts.StateDir, "jobs.db"), d.log)
-	if err != nil {
+	if d.ledger, err = openLedger(ctx, opts.StateDir, d.log); err != nil {
 		return err
 	}
+	d.ledger.Keep = opts.KeepJobs
 	defer d.ledger.Close()
-	if opts.User {
-		d.systemd, err = sddbus.NewUserConnectionContext(ctx)
-	} else {
-		d.systemd, err = sddbus.NewSystemConnectionContext(ctx)
-	}
-	if err != nil {
-		return fmt.Errorf("connecting to systemd: %w", err)
+	if err := d.connectSystemd(ctx); err != nil {
+		return err
 	}
 	defer d.systemd.Close()
-	d.bridge = bridge.New(d.systemd, d.ledger, set, bridge.Options{ConfigDir: opts.ConfigDir, StateDir: opts.StateDir, Log: d.log})
-	if err := d.bridge.Reconcile(ctx); err != nil {
+	defer d.signals.Close()
+	d.bridge, err = bridge.New(ctx, d.systemd, d.signals, d.ledger, set, bridge.Options{
+		ConfigDir: opts.ConfigDir, User: opts.User, Keep: opts.KeepJobs, Log: d.log})
+	if err != nil {
 		return err
 	}
+	defer d.bridge.Close()
 	if err := d.serve(); err != nil {
 		return err
 	}
 	defer d.bus.Close()
-	d.applyWantedStates(ctx, set)
+	go d.applyWantedStates(ctx, set)
 	d.log.Info("herod ready", "bus_name", api.BusName, "services", len(set.Services), "config_dir", opts.ConfigDir, "state_dir", opts.StateDir)
-	ticker := time.NewTicker(opts.ReconcileInterval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			d.log.Info("herod stopping")
-			_, _ = d.bus.ReleaseName(api.BusName)
-			return nil
-		case <-ticker.C:
-			if err := d.bridge.Reconcile(ctx); err != nil && ctx.Err() == nil {
-				d.log.Warn("reconcile failed", "err", err)
+	<-ctx.Done()
+	d.log.Info("herod stopping")
+	_, _ = d.bus.ReleaseName(api.BusName)
+	return nil
+}
+
+// openLedger opens the job ledger in its private directory under the state directory, moving a
+// ledger an earlier hero kept directly in the state directory.
+func openLedger(ctx context.Context, stateDir string, log *slog.Logger) (*jobdb.DB, error) {
+	path := filepath.Join(stateDir, "ledger", "jobs.db")
+	old := filepath.Join(stateDir, "jobs.db")
+	if _, err := os.Stat(old); err == nil {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				return nil, fmt.Errorf("moving the ledger: %w", err)
 			}
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				if err := os.Rename(old+suffix, path+suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return nil, fmt.Errorf("moving the ledger: %w", err)
+				}
+			}
+			log.Info("moved the ledger into its own directory", "path", path)
 		}
 	}
+	return jobdb.Open(ctx, path, log)
+}
+
+// connectSystemd connects to the systemd manager herod drives: go-systemd for calls and jobs,
+// and a connection of its own for the units' signals (delivered in order).
+func (d *Daemon) connectSystemd(ctx context.Context) error {
+	var err error
+	sequential := dbus.WithSignalHandler(dbus.NewSequentialSignalHandler())
+	if d.opts.User {
+		d.systemd, err = sddbus.NewUserConnectionContext(ctx)
+		if err == nil {
+			d.signals, err = dbus.ConnectSessionBus(sequential)
+		}
+	} else {
+		d.systemd, err = sddbus.NewSystemConnectionContext(ctx)
+		if err == nil {
+			d.signals, err = dbus.ConnectSystemBus(sequential)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("connecting to systemd: %w", err)
+	}
+	return nil
 }
 
 // applyWantedStates brings services to the state their `status` key wants at daemon start:
@@ -147,7 +182,7 @@ func (d *Daemon) applyWantedStates(ctx context.Context, set *config.Set) {
 		case config.WantStart:
 			start = append(start, s.Name)
 		case config.WantStop:
-			if r, err := d.bridge.Stop(ctx, s.Name, false); err != nil {
+			if r, err := d.bridge.Stop(ctx, s.Name, false, nil); err != nil {
 				d.log.Error("stopping a service whose status is stop", "service", s.Name, "err", err)
 			} else if r.Cancelled > 0 {
 				d.log.Info("stopped at start-up (status = stop)", "service", s.Name)
@@ -157,7 +192,7 @@ func (d *Daemon) applyWantedStates(ctx context.Context, set *config.Set) {
 	if len(start) == 0 {
 		return
 	}
-	r, err := d.bridge.StartMany(ctx, start, true)
+	r, err := d.bridge.Start(ctx, start, true, nil)
 	if err != nil {
 		d.log.Error("starting the services whose status is start", "services", start, "err", err)
 	}
@@ -202,7 +237,7 @@ func (d *Daemon) signal(e bridge.Event) {
 	case "job-started":
 		err = d.bus.Emit(api.Path, api.Interface+"."+api.SignalJobStarted, e.Service, e.JobID)
 		if err == nil {
-			err = d.bus.Emit(api.Path, api.Interface+"."+api.SignalServiceStateChanged, e.Service, bridge.StateRunning)
+			err = d.bus.Emit(api.Path, api.Interface+"."+api.SignalServiceStateChanged, e.Service, bridge.StateActivating)
 		}
 	case "job-finished":
 		err = d.bus.Emit(api.Path, api.Interface+"."+api.SignalJobFinished, e.Service, e.JobID, e.State)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -33,23 +32,6 @@ func dbusErr(name, format string, args ...any) *dbus.Error {
 	return dbus.NewError(name, []any{fmt.Sprintf(format, args...)})
 }
 
-// allow refuses mutating calls from anyone but root and the daemon's own user (herod --user).
-func (m *manager) allow(sender dbus.Sender, method string) *dbus.Error {
-	if !api.Mutating[method] {
-		return nil
-	}
-	var uid uint32
-	err := m.d.bus.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixUser", 0, string(sender)).Store(&uid)
-	if err != nil {
-		return dbusErr(api.ErrAccessDenied, "%s: cannot tell who is calling: %v", method, err)
-	}
-	if uid != 0 && uid != uint32(os.Getuid()) {
-		m.d.log.Warn("access denied", "method", method, "uid", uid)
-		return dbusErr(api.ErrAccessDenied, "%s changes services: only root may call it (run 'sudo heroctl ...')", method)
-	}
-	return nil
-}
-
 func checkName(name string) *dbus.Error {
 	if err := config.CheckName(name); err != nil {
 		return dbusErr(api.ErrInvalidArgument, "%v", err)
@@ -70,6 +52,8 @@ func toDBus(op, name string, err error) *dbus.Error {
 		return dbusErr(api.ErrConflictBlocked, "%v", err)
 	case errors.As(err, &se):
 		return dbusErr(api.ErrStartFailed, "%v", err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return dbusErr(api.ErrFailed, "%s %s: herod is shutting down or the operation took too long: %v", op, name, err)
 	case errors.Is(err, bridge.ErrNotRunning):
 		return dbusErr(api.ErrNotRunning, "%s is not running", name)
 	case errors.Is(err, jobdb.ErrNotFound):
@@ -78,53 +62,112 @@ func toDBus(op, name string, err error) *dbus.Error {
 	return dbusErr(api.ErrFailed, "%s %s: %v", op, name, err)
 }
 
-func (m *manager) Start(sender dbus.Sender, name string, replace bool) ([]string, bool, *dbus.Error) {
+func (m *manager) Start(sender dbus.Sender, name string, replace bool) (uint64, []string, bool, *dbus.Error) {
 	if e := firstErr(m.allow(sender, api.MethodStart), checkName(name)); e != nil {
-		return nil, false, e
+		return 0, nil, false, e
 	}
-	ctx, cancel := m.ctx()
-	defer cancel()
-	r, err := m.d.bridge.Start(ctx, name, replace)
-	return r.Started, r.AlreadyRunning, toDBus("start", name, err)
+	op, services, e := m.startOp([]string{name}, replace)
+	return op, services, e == nil && op == 0, e
 }
 
-func (m *manager) StartMany(sender dbus.Sender, names []string, replace bool) ([]string, *dbus.Error) {
+func (m *manager) StartMany(sender dbus.Sender, names []string, replace bool) (uint64, []string, *dbus.Error) {
 	if e := m.allow(sender, api.MethodStartMany); e != nil {
-		return nil, e
+		return 0, nil, e
 	}
 	if len(names) == 0 || len(names) > config.MaxServices {
-		return nil, dbusErr(api.ErrInvalidArgument, "give between 1 and %d services", config.MaxServices)
+		return 0, nil, dbusErr(api.ErrInvalidArgument, "give between 1 and %d services", config.MaxServices)
 	}
 	for _, n := range names {
 		if e := checkName(n); e != nil {
-			return nil, e
+			return 0, nil, e
 		}
 	}
-	ctx, cancel := m.ctx()
-	defer cancel()
-	r, err := m.d.bridge.StartMany(ctx, names, replace)
-	return r.Started, toDBus("start", names[0], err)
+	return m.startOp(names, replace)
 }
 
-func (m *manager) Stop(sender dbus.Sender, name string, removeJobs bool) (bool, uint32, []string, *dbus.Error) {
+// startOp checks a start (names, conflicts) before anything happens, and queues it.
+func (m *manager) startOp(names []string, replace bool) (uint64, []string, *dbus.Error) {
+	ctx, cancel := m.ctx()
+	defer cancel()
+	pre, err := m.d.bridge.PrecheckStart(ctx, names)
+	if err != nil {
+		return 0, nil, toDBus("start", names[0], err)
+	}
+	if pre.AlreadyRunning {
+		return 0, []string{}, nil
+	}
+	op := m.d.launch(func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+		r, err := m.d.bridge.Start(ctx, names, replace, obs)
+		return startSummary(r), err
+	})
+	return op, pre.Starting, nil
+}
+
+func (m *manager) Stop(sender dbus.Sender, name string, removeJobs bool) (uint64, []string, *dbus.Error) {
 	if e := firstErr(m.allow(sender, api.MethodStop), checkName(name)); e != nil {
-		return false, 0, nil, e
+		return 0, nil, e
 	}
 	ctx, cancel := m.ctx()
 	defer cancel()
-	r, err := m.d.bridge.Stop(ctx, name, removeJobs)
-	return r.OK, uint32(r.Cancelled), r.StoppedDependents, toDBus("stop", name, err)
+	running, err := m.d.bridge.PrecheckStop(ctx, name)
+	if err != nil {
+		return 0, nil, toDBus("stop", name, err)
+	}
+	op := m.d.launch(func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+		r, err := m.d.bridge.Stop(ctx, name, removeJobs, obs)
+		return stopSummary(r), err
+	})
+	return op, running, nil
 }
 
-func (m *manager) Restart(sender dbus.Sender, name string) ([]string, *dbus.Error) {
+func (m *manager) Restart(sender dbus.Sender, name string) (uint64, []string, *dbus.Error) {
 	if e := firstErr(m.allow(sender, api.MethodRestart), checkName(name)); e != nil {
-		return nil, e
+		return 0, nil, e
 	}
 	ctx, cancel := m.ctx()
 	defer cancel()
-	r, err := m.d.bridge.Restart(ctx, name)
-	started := append(append([]string{}, r.Start.Started...), r.Restarted...)
-	return started, toDBus("restart", name, err)
+	running, err := m.d.bridge.PrecheckStop(ctx, name)
+	if err != nil {
+		return 0, nil, toDBus("restart", name, err)
+	}
+	op := m.d.launch(func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+		r, err := m.d.bridge.Restart(ctx, name, obs)
+		sum := stopSummary(r.Stop)
+		for k, v := range startSummary(r.Start) {
+			sum[k] = v
+		}
+		sum[api.SummaryRestarted] = dbus.MakeVariant(nonNil(r.Restarted))
+		return sum, err
+	})
+	return op, running, nil
+}
+
+func startSummary(r bridge.StartReply) map[string]dbus.Variant {
+	jobs := map[string]int64{}
+	for k, v := range r.Jobs {
+		jobs[k] = v
+	}
+	return map[string]dbus.Variant{
+		api.SummaryStarted:        dbus.MakeVariant(nonNil(r.Started)),
+		api.SummaryFailed:         dbus.MakeVariant(nonNil(r.Failed)),
+		api.SummaryAlreadyRunning: dbus.MakeVariant(r.AlreadyRunning),
+		api.SummaryJobs:           dbus.MakeVariant(jobs),
+	}
+}
+
+func stopSummary(r bridge.StopReply) map[string]dbus.Variant {
+	return map[string]dbus.Variant{
+		api.SummaryCancelled:         dbus.MakeVariant(uint32(r.Cancelled)),
+		api.SummaryStoppedDependents: dbus.MakeVariant(nonNil(r.StoppedDependents)),
+		api.SummaryRemovedJobs:       dbus.MakeVariant(r.RemovedJobs),
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func (m *manager) Kill(sender dbus.Sender, name string, signal int32) *dbus.Error {
@@ -207,8 +250,45 @@ func (m *manager) ListJobs(name string) ([]map[string]dbus.Variant, *dbus.Error)
 	return out, nil
 }
 
-func (m *manager) JobOutput(name string, id int64) (int64, []byte, *dbus.Error) {
-	if e := checkName(name); e != nil {
+func (m *manager) JobOutput(sender dbus.Sender, name string, id int64) (int64, []byte, *dbus.Error) {
+	got, lines, e := m.jobLines(sender, api.MethodJobOutput, name, id, 0)
+	if e != nil {
+		return 0, nil, e
+	}
+	var out []byte
+	for _, l := range lines {
+		out = append(out, l.Message...)
+		out = append(out, '\n')
+	}
+	if out == nil {
+		out = []byte{}
+	}
+	return got, out, nil
+}
+
+// logEntry is the (tusus) struct of JobLog.
+type logEntry struct {
+	Time       uint64
+	Priority   uint32
+	Identifier string
+	PID        uint32
+	Message    string
+}
+
+func (m *manager) JobLog(sender dbus.Sender, name string, id int64, lines uint32) (int64, []logEntry, *dbus.Error) {
+	got, ls, e := m.jobLines(sender, api.MethodJobLog, name, id, int(lines))
+	if e != nil {
+		return 0, nil, e
+	}
+	out := make([]logEntry, len(ls))
+	for i, l := range ls {
+		out[i] = logEntry{Time: uint64(l.Time.UnixMicro()), Priority: uint32(l.Priority), Identifier: l.Identifier, PID: uint32(l.PID), Message: l.Message}
+	}
+	return got, out, nil
+}
+
+func (m *manager) jobLines(sender dbus.Sender, method, name string, id int64, limit int) (int64, []bridge.LogLine, *dbus.Error) {
+	if e := firstErr(m.allow(sender, method), checkName(name)); e != nil {
 		return 0, nil, e
 	}
 	if id < 0 {
@@ -216,14 +296,11 @@ func (m *manager) JobOutput(name string, id int64) (int64, []byte, *dbus.Error) 
 	}
 	ctx, cancel := m.ctx()
 	defer cancel()
-	j, out, err := m.d.bridge.Output(ctx, name, id)
+	j, lines, err := m.d.bridge.Output(ctx, name, id, limit)
 	if err != nil {
 		return 0, nil, toDBus("output of", name, err)
 	}
-	if out == nil {
-		out = []byte{}
-	}
-	return j.ID, out, nil
+	return j.ID, lines, nil
 }
 
 func (m *manager) StopPlan(name string) ([]string, [][]string, []string, *dbus.Error) {
@@ -248,12 +325,19 @@ func (m *manager) StartPlan(name string) ([]string, [][]string, *dbus.Error) {
 	return p.Order, p.Waves, nil
 }
 
-func (m *manager) UnitText(name string) (string, *dbus.Error) {
+func (m *manager) UnitText(sender dbus.Sender, name string) (string, *dbus.Error) {
 	if e := checkName(name); e != nil {
 		return "", e
 	}
 	text, err := m.d.bridge.UnitText(name)
-	return text, toDBus("cat", name, err)
+	if err != nil {
+		return "", toDBus("cat", name, err)
+	}
+	if !m.mayReadOutput(sender) {
+		// Environment values are secrets as much as the journal is: names only for others.
+		text = redactEnvironment(text)
+	}
+	return text, nil
 }
 
 // edge is the (sss) struct of Graph.
@@ -319,6 +403,8 @@ func statusDict(st bridge.Status) map[string]dbus.Variant {
 		"After": dbus.MakeVariant(st.After), "Conflicts": dbus.MakeVariant(st.Conflicts),
 	}
 	d["MainPID"] = dbus.MakeVariant(uint32(st.MainPID))
+	d["Restarts"] = dbus.MakeVariant(uint32(st.Restarts))
+	d["StartLimitHit"] = dbus.MakeVariant(st.LimitHit)
 	if j := st.LastJob; j != nil {
 		d["JobId"] = dbus.MakeVariant(j.ID)
 		d["JobPhase"] = dbus.MakeVariant(string(j.Phase))
@@ -331,6 +417,7 @@ func statusDict(st bridge.Status) map[string]dbus.Variant {
 		d["ExitCode"] = dbus.MakeVariant(code)
 		d["StartedAt"] = dbus.MakeVariant(micros(&j.StartedAt))
 		d["EndedAt"] = dbus.MakeVariant(micros(j.EndedAt))
+		d["InvocationID"] = dbus.MakeVariant(j.InvocationID)
 	}
 	return d
 }

@@ -1,0 +1,230 @@
+package bridge
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hero-systemd/hero-systemd/unitgen"
+)
+
+// Journal reads systemd's journal: the manager's records of hero's runs, and a unit's lines.
+type Journal interface {
+	// Records returns the manager's records of hero units' runs after cursor (from since when
+	// cursor is empty), oldest first, and the cursor of the last entry read ("" if none).
+	Records(ctx context.Context, cursor string, since time.Time) ([]Entry, string, error)
+	// Lines returns the newest limit entries (0: all) of units between since and until (zero:
+	// open), oldest first: what their processes wrote, and the manager's messages about them.
+	Lines(ctx context.Context, units []string, since, until time.Time, limit int) ([]Entry, error)
+	// Cursor returns the cursor of the newest entry written before t ("" if none).
+	Cursor(ctx context.Context, t time.Time) (string, error)
+}
+
+// Entry is one journal entry.
+type Entry struct {
+	Cursor string
+	Time   time.Time
+	Fields map[string]string
+}
+
+// systemd's journal message IDs for a unit's run (src/systemd/sd-messages.h).
+const (
+	msgUnitStarting   = "7d4958e842da4a758f6c1cdc7b36dcc5"
+	msgUnitStarted    = "39f53479d3a045ac8e11786248231fbf"
+	msgUnitFailedJob  = "be02cf6855d2428ba40df7e9d022f03d" // "Failed to start": the start job failed
+	msgProcessExited  = "98e322203f7a4ed290d09fe03c09fe15" // main (or control) process exited
+	msgUnitFailed     = "d9b373ed55a64feb8242e02dbe79a49c" // "Failed with result ..."
+	msgUnitSucceeded  = "7ad2d189f7e94e70a38c781354912448" // "Deactivated successfully"
+	msgUnitStopping   = "de5b426a63be47a7b6ac3eaac82e2f6f" // a stop job began
+	msgUnitStopped    = "9d1aaa27d60140bd96365438aad20286"
+	msgRestartPlanned = "5eb03494b6584870a536b337290809b3" // "Scheduled restart job"
+)
+
+var recordIDs = []string{msgUnitStarting, msgUnitStarted, msgUnitFailedJob, msgProcessExited,
+	msgUnitFailed, msgUnitSucceeded, msgUnitStopping, msgUnitStopped, msgRestartPlanned}
+
+// journalFields names the fields that carry a unit and its invocation: the system manager's, or
+// a user manager's.
+type journalFields struct {
+	unit, invocation       string // in the manager's own messages
+	ownUnit, ownInvocation string // in lines the unit's processes wrote
+}
+
+func fieldsFor(user bool) journalFields {
+	if user {
+		return journalFields{"USER_UNIT", "USER_INVOCATION_ID", "_SYSTEMD_USER_UNIT", "_SYSTEMD_INVOCATION_ID"}
+	}
+	return journalFields{"UNIT", "INVOCATION_ID", "_SYSTEMD_UNIT", "_SYSTEMD_INVOCATION_ID"}
+}
+
+// journalctl reads the journal with journalctl(1): the binaries stay static, and journalctl is
+// wherever systemd is.
+type journalctl struct{ user bool }
+
+func (j journalctl) base() []string {
+	args := []string{"--no-pager", "-o", "json"}
+	if j.user {
+		args = append(args, "--user")
+	}
+	return args
+}
+
+func (j journalctl) Records(ctx context.Context, cursor string, since time.Time) ([]Entry, string, error) {
+	args := j.base()
+	switch {
+	case cursor != "":
+		args = append(args, "--after-cursor="+cursor)
+	case !since.IsZero():
+		args = append(args, "--since="+epoch(since))
+	}
+	if !j.user {
+		args = append(args, "_PID=1")
+	}
+	for _, id := range recordIDs {
+		args = append(args, "MESSAGE_ID="+id)
+	}
+	entries, err := runJournalctl(ctx, args)
+	if err != nil {
+		return nil, "", err
+	}
+	last := ""
+	if len(entries) > 0 {
+		last = entries[len(entries)-1].Cursor
+	}
+	f := fieldsFor(j.user)
+	out := entries[:0]
+	for _, e := range entries {
+		if _, _, ok := unitgen.ParseUnitName(e.Fields[f.unit]); ok {
+			out = append(out, e)
+		}
+	}
+	return out, last, nil
+}
+
+func (j journalctl) Lines(ctx context.Context, units []string, since, until time.Time, limit int) ([]Entry, error) {
+	args := j.base()
+	for _, unit := range units {
+		if j.user {
+			args = append(args, "--user-unit="+unit)
+		} else {
+			args = append(args, "--unit="+unit)
+		}
+	}
+	if !since.IsZero() {
+		args = append(args, "--since="+epoch(since))
+	}
+	if !until.IsZero() {
+		args = append(args, "--until="+epoch(until))
+	}
+	if limit > 0 {
+		args = append(args, "-n", strconv.Itoa(limit))
+	}
+	return runJournalctl(ctx, args)
+}
+
+func (j journalctl) Cursor(ctx context.Context, t time.Time) (string, error) {
+	entries, err := runJournalctl(ctx, append(j.base(), "-n", "1", "--until="+epoch(t)))
+	if err != nil || len(entries) == 0 {
+		return "", err
+	}
+	return entries[len(entries)-1].Cursor, nil
+}
+
+// epoch is a timestamp as journalctl's --since/--until take it: "@SECONDS.MICROS".
+func epoch(t time.Time) string {
+	us := t.UnixMicro()
+	return fmt.Sprintf("@%d.%06d", us/1e6, us%1e6)
+}
+
+// journalTimeout bounds one journalctl run.
+const journalTimeout = 30 * time.Second
+
+func runJournalctl(ctx context.Context, args []string) ([]Entry, error) {
+	ctx, cancel := context.WithTimeout(ctx, journalTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "journalctl", args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("journalctl: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("journalctl: %w", err)
+	}
+	entries, perr := parseEntries(out)
+	_, _ = io.Copy(io.Discard, out)
+	werr := cmd.Wait()
+	if werr != nil {
+		// journalctl exits 1 with "No journal files were found" or "-- No entries --": no
+		// entries is an answer, not a failure.
+		var ee *exec.ExitError
+		if !errors.As(werr, &ee) || len(entries) > 0 || !noEntries(stderr.String()) {
+			return nil, fmt.Errorf("journalctl %s: %v: %s", strings.Join(args, " "), werr, strings.TrimSpace(stderr.String()))
+		}
+	}
+	return entries, perr
+}
+
+func noEntries(stderr string) bool {
+	return stderr == "" || strings.Contains(stderr, "No journal files") || strings.Contains(stderr, "No entries")
+}
+
+// parseEntries reads journalctl's JSON lines. A field journald stored as binary (not UTF-8, or
+// with control characters) comes as an array of bytes; a field given more than once, as an
+// array of such values: the last one is kept.
+func parseEntries(r io.Reader) ([]Entry, error) {
+	var out []Entry
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		var raw map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &raw); err != nil {
+			return out, fmt.Errorf("journalctl -o json: %w", err)
+		}
+		e := Entry{Fields: make(map[string]string, len(raw))}
+		for k, v := range raw {
+			if s, ok := fieldString(v); ok {
+				e.Fields[k] = s
+			}
+		}
+		e.Cursor = e.Fields["__CURSOR"]
+		if us, err := strconv.ParseInt(e.Fields["__REALTIME_TIMESTAMP"], 10, 64); err == nil {
+			e.Time = time.UnixMicro(us).UTC()
+		}
+		out = append(out, e)
+	}
+	return out, sc.Err()
+}
+
+func fieldString(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case []any:
+		if len(x) == 0 {
+			return "", false
+		}
+		if _, isNum := x[0].(float64); isNum {
+			b := make([]byte, 0, len(x))
+			for _, n := range x {
+				f, ok := n.(float64)
+				if !ok {
+					return "", false
+				}
+				b = append(b, byte(f))
+			}
+			return string(b), true
+		}
+		return fieldString(x[len(x)-1])
+	}
+	return "", false
+}

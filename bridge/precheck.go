@@ -1,0 +1,77 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// StartCheck is what a start would do, as far as can be told without taking its services.
+type StartCheck struct {
+	AlreadyRunning bool     // everything asked for runs: nothing to do
+	Starting       []string // the services it would start, in start order
+}
+
+// PrecheckStart tells, without locking anything, whether a start can go ahead: unknown services
+// and conflicts with running services are refused here, so a caller learns of them at once.
+// Start checks again under its lock.
+func (b *Bridge) PrecheckStart(ctx context.Context, names []string) (StartCheck, error) {
+	set := b.Config()
+	plan, err := b.startPlan(set, names)
+	if err != nil {
+		return StartCheck{}, err
+	}
+	unit := func(s string) string { return unitOf(set.Service(s)) }
+	var units []string
+	for _, m := range lockSet(set, plan.Order) {
+		units = append(units, unit(m))
+	}
+	states, err := b.states(ctx, units)
+	if err != nil {
+		return StartCheck{}, fmt.Errorf("start %s: %w", strings.Join(names, " "), err)
+	}
+	running := func(s string) bool { return up(states[unit(s)].ActiveState) }
+	check := StartCheck{AlreadyRunning: true, Starting: []string{}}
+	for _, n := range names {
+		check.AlreadyRunning = check.AlreadyRunning && running(n)
+	}
+	if check.AlreadyRunning {
+		return check, nil
+	}
+	if err := checkConflicts(set, plan.Order, running); err != nil {
+		return StartCheck{}, err
+	}
+	for _, m := range plan.Order {
+		if !running(m) {
+			check.Starting = append(check.Starting, m)
+		}
+	}
+	return check, nil
+}
+
+// PrecheckStop returns the services a stop of name would take down (those running, stop order).
+func (b *Bridge) PrecheckStop(ctx context.Context, name string) ([]string, error) {
+	set := b.Config()
+	if _, err := b.service(name); err != nil {
+		return nil, err
+	}
+	plan, err := set.Graph.Stop(name)
+	if err != nil {
+		return nil, err
+	}
+	var units []string
+	for _, m := range plan.Order {
+		units = append(units, unitOf(set.Service(m)))
+	}
+	states, err := b.states(ctx, units)
+	if err != nil {
+		return nil, fmt.Errorf("stop %s: %w", name, err)
+	}
+	out := []string{}
+	for _, m := range plan.Order {
+		if st := states[unitOf(set.Service(m))]; up(st.ActiveState) || st.ActiveState == "deactivating" {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}

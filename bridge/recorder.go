@@ -1,0 +1,520 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/hero-systemd/hero-systemd/jobdb"
+	"github.com/hero-systemd/hero-systemd/unitgen"
+)
+
+// The recorder keeps the ledger in step with systemd: one job per invocation of a hero unit,
+// begun and ended as systemd's signals say. It is the only writer of runs' starts and ends; it
+// owns its state on one goroutine, and other goroutines reach it with commands. Changes are
+// written in one transaction per burst of signals.
+type recorder struct {
+	b      *Bridge
+	sig    *dbus.Conn
+	in     chan *dbus.Signal
+	cmds   chan func()
+	quit   chan struct{}
+	done   chan struct{}
+	tails  *tailCopier
+	fields journalFields
+
+	// Owned by the recorder goroutine.
+	views   map[string]*unitView
+	batch   *jobdb.Batch
+	events  []pendingEvent
+	ended   []jobRef      // jobs whose end this batch records: their tails are copied after it lands
+	settle  []settleLater // runs whose end the journal must tell, once the batch lands
+	waiters []*waiter
+	retry   <-chan time.Time
+
+	clean atomic.Bool // nothing is waiting to be written: the journal cursor may advance
+	pubMu sync.RWMutex
+	pub   map[string]runInfo // what Status reads, by unit
+}
+
+// runInfo is what the recorder knows of a unit's current run, for status.
+type runInfo struct {
+	Invocation string
+	JobID      int64
+	Restarts   int
+	LimitHit   bool // systemd refused to start it again: its start limit was hit
+}
+
+// unitView is the recorder's picture of one hero unit.
+type unitView struct {
+	unit, service, context string
+	snap                   unitSnapshot
+	runSeen                time.Time // when the recorder first saw the current invocation
+
+	invocation string     // the run the ledger job belongs to
+	jobID      int64      // its job (0 while it is only in the unwritten batch)
+	newJob     *jobdb.Job // its job, when it is in the unwritten batch
+	ended      bool       // the job of invocation has ended
+
+	seenUp         bool  // the current run was seen activating or active
+	pending        int64 // a job hero's start created, waiting for its run
+	stopping       bool  // a stop is under way: this run ends cancelled
+	sawStopAlive   bool  // the unit was deactivating while its main process ran: a stop job
+	restartPlanned bool  // systemd scheduled an automatic restart after the last run
+	limitHit       bool
+}
+
+const (
+	signalMatchPath = "/org/freedesktop/systemd1/unit/"
+	ifaceUnit       = "org.freedesktop.systemd1.Unit"
+	ifaceService    = "org.freedesktop.systemd1.Service"
+)
+
+func newRecorder(ctx context.Context, b *Bridge, sig *dbus.Conn) (*recorder, error) {
+	r := &recorder{b: b, sig: sig, in: make(chan *dbus.Signal, 4096), cmds: make(chan func(), 64),
+		quit: make(chan struct{}), done: make(chan struct{}), fields: fieldsFor(b.opts.User),
+		views: map[string]*unitView{}, batch: &jobdb.Batch{}, pub: map[string]runInfo{}}
+	r.tails = newTailCopier(b, r.fields)
+	for _, iface := range []string{ifaceUnit, ifaceService} {
+		err := sig.AddMatchSignal(dbus.WithMatchInterface("org.freedesktop.DBus.Properties"),
+			dbus.WithMatchMember("PropertiesChanged"), dbus.WithMatchPathNamespace(dbus.ObjectPath(strings.TrimSuffix(signalMatchPath, "/"))),
+			dbus.WithMatchArg(0, iface))
+		if err != nil {
+			return nil, fmt.Errorf("subscribing to systemd's unit signals: %w", err)
+		}
+	}
+	sig.Signal(r.in)
+	// systemd emits PropertiesChanged of units only while a client is subscribed.
+	call := sig.Object("org.freedesktop.systemd1", "/org/freedesktop/systemd1").
+		CallWithContext(ctx, "org.freedesktop.systemd1.Manager.Subscribe", 0)
+	if call.Err != nil {
+		return nil, fmt.Errorf("subscribing to systemd: %w", call.Err)
+	}
+	if err := r.recover(ctx); err != nil {
+		return nil, err
+	}
+	go r.loop()
+	go r.tails.run()
+	go r.housekeeping()
+	return r, nil
+}
+
+func (r *recorder) close() {
+	select {
+	case <-r.quit:
+		return
+	default:
+	}
+	close(r.quit)
+	<-r.done
+	r.tails.close()
+	r.saveCursor(context.Background())
+}
+
+// loop processes signals and commands in order, writing the batch whenever no more are waiting.
+func (r *recorder) loop() {
+	defer close(r.done)
+	for {
+		select {
+		case <-r.quit:
+			r.flush()
+			return
+		case s := <-r.in:
+			if s == nil {
+				r.b.log.Error("the connection for systemd's signals closed: runs are no longer recorded live")
+				<-r.quit
+				return
+			}
+			r.onSignal(s)
+		case fn := <-r.cmds:
+			fn()
+		case <-r.retry:
+			r.retry = nil
+		}
+		if len(r.in) == 0 && len(r.cmds) == 0 {
+			r.flush()
+		}
+	}
+}
+
+// do runs fn on the recorder goroutine and waits for it.
+func (r *recorder) do(fn func()) {
+	done := make(chan struct{})
+	select {
+	case r.cmds <- func() { fn(); close(done) }:
+		<-done
+	case <-r.done:
+	}
+}
+
+func (r *recorder) onSignal(s *dbus.Signal) {
+	if s.Name != "org.freedesktop.DBus.Properties.PropertiesChanged" || len(s.Body) < 2 {
+		return
+	}
+	unit, ok := unitFromPath(s.Path)
+	if !ok {
+		return
+	}
+	iface, _ := s.Body[0].(string)
+	changed, _ := s.Body[1].(map[string]dbus.Variant)
+	props := make(map[string]any, len(changed))
+	for k, v := range changed {
+		props[k] = v.Value()
+	}
+	v := r.view(unit)
+	switch iface {
+	case ifaceService:
+		v.snap.setService(props)
+	case ifaceUnit:
+		// systemd sends the type's interface first and then Unit's, for the same change: once
+		// Unit's arrives, the snapshot is whole.
+		v.snap.setUnit(props)
+		v.snap.loaded = true
+		r.evaluate(v)
+	}
+}
+
+// unitFromPath returns the hero unit of a systemd unit object path.
+func unitFromPath(p dbus.ObjectPath) (string, bool) {
+	rest, ok := strings.CutPrefix(string(p), signalMatchPath)
+	if !ok || !strings.HasPrefix(rest, unitgen.Prefix+"_2d") {
+		return "", false
+	}
+	unit := unescapeBusPath(rest)
+	if _, _, ok := unitgen.ParseUnitName(unit); !ok {
+		return "", false
+	}
+	return unit, true
+}
+
+// unescapeBusPath undoes sd_bus_path_encode: "_xx" is the byte 0xXX.
+func unescapeBusPath(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '_' && i+2 < len(s) {
+			var c byte
+			if _, err := fmt.Sscanf(s[i+1:i+3], "%02x", &c); err == nil {
+				b.WriteByte(c)
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func (r *recorder) view(unit string) *unitView {
+	v := r.views[unit]
+	if v == nil {
+		ctxName, name, _ := unitgen.ParseUnitName(unit)
+		v = &unitView{unit: unit, service: name, context: ctxName}
+		r.views[unit] = v
+	}
+	return v
+}
+
+// change queues a change of the job of v's current run.
+func (r *recorder) change(v *unitView, fn func(*jobdb.Job)) {
+	if v.newJob != nil {
+		fn(v.newJob)
+		return
+	}
+	if v.jobID == 0 {
+		return
+	}
+	r.changeJob(v.jobID, fn)
+}
+
+func (r *recorder) changeJob(id int64, fn func(*jobdb.Job)) {
+	if r.batch.Change == nil {
+		r.batch.Change = map[int64]func(*jobdb.Job) error{}
+	}
+	prev := r.batch.Change[id]
+	r.batch.Change[id] = func(j *jobdb.Job) error {
+		if prev != nil {
+			if err := prev(j); err != nil {
+				return err
+			}
+		}
+		fn(j)
+		return nil
+	}
+}
+
+func (r *recorder) create(j *jobdb.Job) {
+	r.batch.Create = append(r.batch.Create, j)
+	if r.batch.Trim == nil {
+		r.batch.Trim = map[string]bool{}
+	}
+	r.batch.Trim[j.ServiceID] = true
+}
+
+// flush writes the batch. On failure (a full disk, a read-only ledger) it keeps it and tries
+// again a second later: no run is lost while the ledger cannot be written.
+func (r *recorder) flush() {
+	if r.batch.Empty() {
+		r.clean.Store(true)
+		r.wake()
+		return
+	}
+	r.clean.Store(false)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	err := r.b.ledger.Apply(ctx, r.batch)
+	cancel()
+	if err != nil {
+		r.b.log.Error("recording runs in the ledger failed; trying again", "err", err)
+		if r.retry == nil {
+			r.retry = time.After(time.Second)
+		}
+		return
+	}
+	for _, v := range r.views {
+		if v.newJob != nil && v.newJob.ID != 0 {
+			v.jobID, v.newJob = v.newJob.ID, nil
+		}
+	}
+	r.batch = &jobdb.Batch{}
+	r.clean.Store(true)
+	events, ended, settle := r.events, r.ended, r.settle
+	r.events, r.ended, r.settle = nil, nil, nil
+	r.publish()
+	for _, s := range settle {
+		r.tails.queueSettle(s.ref.ID(), s.invocation)
+	}
+	for _, ref := range ended {
+		r.tails.queue(ref.ID())
+	}
+	for _, pe := range events {
+		e := pe.Event
+		if e.JobID == 0 {
+			e.JobID = pe.ref.ID()
+		}
+		r.b.emit(e)
+	}
+	r.wake()
+}
+
+// pendingEvent is an event whose job may get its ID only when the batch is written.
+type pendingEvent struct {
+	Event
+	ref jobRef
+}
+
+type settleLater struct {
+	ref        jobRef
+	invocation string
+}
+
+func (r *recorder) event(kind string, v *unitView, state string) {
+	r.events = append(r.events, pendingEvent{Event{Kind: kind, Service: v.service, JobID: v.jobID, State: state}, v.jobRef()})
+}
+
+// publish copies what Status reads.
+func (r *recorder) publish() {
+	r.pubMu.Lock()
+	defer r.pubMu.Unlock()
+	for unit, v := range r.views {
+		r.pub[unit] = runInfo{Invocation: v.invocation, JobID: v.jobID, Restarts: int(v.snap.restarts), LimitHit: v.limitHit}
+	}
+}
+
+func (r *recorder) info(unit string) runInfo {
+	r.pubMu.RLock()
+	defer r.pubMu.RUnlock()
+	return r.pub[unit]
+}
+
+// waiter is an operation waiting until cond holds for every unit of units, in the written ledger.
+type waiter struct {
+	units []string
+	cond  func(*unitView) bool
+	ch    chan struct{}
+}
+
+func (r *recorder) wake() {
+	if !r.batch.Empty() {
+		return
+	}
+	kept := r.waiters[:0]
+	for _, w := range r.waiters {
+		all := true
+		for _, u := range w.units {
+			all = all && w.cond(r.view(u))
+		}
+		if all {
+			close(w.ch)
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	r.waiters = kept
+}
+
+// waitUntil waits, at most timeout, until cond holds for each unit as written in the ledger.
+func (r *recorder) waitUntil(ctx context.Context, timeout time.Duration, units []string, cond func(*unitView) bool) bool {
+	if len(units) == 0 {
+		return true
+	}
+	w := &waiter{units: units, cond: cond, ch: make(chan struct{})}
+	r.do(func() {
+		r.waiters = append(r.waiters, w)
+		r.wake()
+	})
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-w.ch:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	r.do(func() {
+		for i, x := range r.waiters {
+			if x == w {
+				r.waiters = append(r.waiters[:i], r.waiters[i+1:]...)
+				break
+			}
+		}
+	})
+	select {
+	case <-w.ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// sync reads units' properties and takes them as if their signals had come: the safety net when
+// a signal is late or was never sent.
+func (r *recorder) sync(ctx context.Context, units []string) {
+	for _, u := range units {
+		snap, err := r.b.snapshot(ctx, u)
+		if err != nil {
+			r.b.log.Warn("reading a unit's properties failed", "unit", u, "err", err)
+			continue
+		}
+		r.do(func() {
+			v := r.view(u)
+			if !snap.loaded {
+				// Unloaded: the run ended well (systemd unloads a transient unit that did) and
+				// its properties are gone.
+				snap = unitSnapshot{invocation: v.snap.invocation, active: "inactive", sub: "dead"}
+			}
+			v.snap = snap
+			r.evaluate(v)
+		})
+	}
+}
+
+// housekeeping saves the journal cursor and, rarely, checks units whose runs the ledger holds
+// open against systemd (a safety net: signals are the mechanism).
+func (r *recorder) housekeeping() {
+	cursorTick := time.NewTicker(30 * time.Second)
+	checkTick := time.NewTicker(60 * time.Second)
+	defer cursorTick.Stop()
+	defer checkTick.Stop()
+	for {
+		select {
+		case <-r.quit:
+			return
+		case <-cursorTick.C:
+			r.saveCursor(context.Background())
+		case <-checkTick.C:
+			r.check(context.Background())
+		}
+	}
+}
+
+// cursorLag is how old a journal entry must be before the cursor may pass it: by then the signal
+// of the same event has long been processed.
+const cursorLag = 10 * time.Second
+
+func (r *recorder) saveCursor(ctx context.Context) {
+	if !r.clean.Load() {
+		return
+	}
+	cursor, err := r.b.jrnl.Cursor(ctx, time.Now().Add(-cursorLag))
+	if err != nil || cursor == "" {
+		return
+	}
+	if err := r.b.ledger.SetState(ctx, stateCursor, cursor); err != nil {
+		r.b.log.Warn("saving the journal cursor failed", "err", err)
+	}
+}
+
+const stateCursor = "journal-cursor"
+
+// check compares the units of open runs with systemd and syncs those that disagree.
+func (r *recorder) check(ctx context.Context) {
+	var units []string
+	r.do(func() {
+		for u, v := range r.views {
+			if (v.invocation != "" && !v.ended) || v.pending != 0 {
+				units = append(units, u)
+			}
+		}
+	})
+	if len(units) == 0 {
+		return
+	}
+	states, err := r.b.states(ctx, units)
+	if err != nil {
+		return
+	}
+	var stale []string
+	r.do(func() {
+		for _, u := range units {
+			st := states[u]
+			v := r.view(u)
+			if v.snap.active != st.ActiveState || v.snap.sub != st.SubState {
+				stale = append(stale, u)
+			}
+		}
+	})
+	if len(stale) > 0 {
+		r.b.log.Info("units whose signals were missed", "units", stale)
+		r.sync(ctx, stale)
+	}
+}
+
+// expect registers the job a start created for unit: the unit's next run belongs to it.
+func (r *recorder) expect(unit string, jobID int64) {
+	r.do(func() {
+		v := r.view(unit)
+		v.pending = jobID
+		v.limitHit = false
+	})
+}
+
+// stopping marks the current runs of units as being stopped on request.
+func (r *recorder) stopping(units []string) {
+	r.do(func() {
+		for _, u := range units {
+			r.view(u).stopping = true
+		}
+	})
+}
+
+// notStarted ends a start's job whose run never began (systemd's start job failed before it
+// started the unit: a dependency failed, the start limit, ...).
+func (r *recorder) notStarted(unit string, jobID int64, result string) {
+	r.do(func() {
+		v := r.view(unit)
+		if v.pending != jobID {
+			return // the run began after all
+		}
+		v.pending = 0
+		now := time.Now().UTC()
+		r.changeJob(jobID, func(j *jobdb.Job) {
+			runEnd{result: result, at: now}.apply(j)
+			j.OutputSaved = true
+		})
+		r.events = append(r.events, pendingEvent{Event: Event{Kind: "job-finished", Service: v.service, JobID: jobID, State: string(jobdb.PhaseFailed)}})
+	})
+}

@@ -1,0 +1,193 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/hero-systemd/hero-systemd/jobdb"
+)
+
+// evaluate turns a unit's new snapshot into the ledger's changes: a new invocation is a new run
+// (a job of its own, or the job a start created for it), and a run is over once the unit is
+// inactive, failed, or waiting to be restarted.
+func (r *recorder) evaluate(v *unitView) {
+	s := v.snap
+	if s.invocation != "" && s.invocation != v.invocation {
+		if v.invocation != "" && !v.ended {
+			// The last run ended without a snapshot that said so (signals of both arrived
+			// together): the journal has its end.
+			r.settle = append(r.settle, settleLater{v.jobRef(), v.invocation})
+		}
+		r.beginRun(v)
+	}
+	if v.invocation == "" || v.ended {
+		if s.active == "failed" && v.restartPlanned && !v.limitHit {
+			// systemd planned a restart, and the unit failed without a new run: the restart
+			// was refused, which for hero's units means the start limit was hit.
+			v.limitHit = true
+			r.event("state-changed", v, StateFailed)
+		}
+		return
+	}
+	if up(s.active) {
+		v.seenUp = true
+	}
+	if s.active == "deactivating" && r.mainAlive(v) {
+		v.sawStopAlive = true
+	}
+	if s.mainPID != 0 && s.active != "inactive" && s.active != "failed" {
+		pid := int(s.mainPID)
+		r.change(v, func(j *jobdb.Job) {
+			if j.MainPID != pid && !j.Phase.Ended() {
+				j.MainPID = pid
+			}
+		})
+	}
+	if r.runOver(v) {
+		r.endRun(v, r.endFromSnapshot(v))
+	}
+}
+
+// runOver reports whether v's current run has ended. systemd may send the first snapshot of a
+// new invocation while the unit still says inactive (the signal was queued when the transient
+// unit was loaded): "inactive" ends a run only once it was seen up, or its main process exited,
+// or a stop was asked for.
+func (r *recorder) runOver(v *unitView) bool {
+	s := v.snap
+	switch {
+	case s.active == "failed" || s.sub == "auto-restart":
+		return true
+	case s.active == "inactive":
+		return v.seenUp || v.stopping || !s.loaded || r.execFresh(v) && s.execExit != 0
+	}
+	return false
+}
+
+// unitOver reports whether a unit's snapshot says no run is going on (for a unit first seen now).
+func unitOver(s unitSnapshot) bool {
+	return s.active == "inactive" || s.active == "failed" || s.sub == "auto-restart"
+}
+
+// mainAlive reports whether the current run's main process runs (its exit is not recorded).
+func (r *recorder) mainAlive(v *unitView) bool {
+	return r.execFresh(v) && v.snap.execExit == 0
+}
+
+// execFresh reports whether the snapshot's ExecMain* fields are the current run's: systemd
+// resets them when it starts a main process, and keeps the last run's until then.
+func (r *recorder) execFresh(v *unitView) bool {
+	start := usecTime(v.snap.execStart)
+	return !start.IsZero() && !start.Before(v.runSeen.Add(-2*time.Second))
+}
+
+func (r *recorder) endFromSnapshot(v *unitView) runEnd {
+	s := v.snap
+	e := runEnd{result: s.result, stopRequested: v.stopping || v.sawStopAlive, at: time.Now()}
+	if r.execFresh(v) {
+		e.code, e.status = codeName(s.execCode), int(s.execStatus)
+		if t := usecTime(s.execExit); !t.IsZero() {
+			e.at = t
+		}
+	}
+	if !s.loaded && e.result == "" {
+		// Unloaded at once: systemd unloads a transient unit that ended well.
+		e.result = "success"
+	}
+	return e
+}
+
+// beginRun records the snapshot's invocation as a new run: the job a start created for it, or a
+// job of its own (a restart systemd did, or a start by someone else).
+func (r *recorder) beginRun(v *unitView) {
+	s := v.snap
+	now := time.Now()
+	v.invocation, v.ended, v.jobID, v.newJob = s.invocation, false, 0, nil
+	v.runSeen, v.stopping, v.sawStopAlive, v.restartPlanned, v.limitHit, v.seenUp = now, false, false, false, false, false
+	started := now
+	if r.execFresh(v) {
+		started = usecTime(s.execStart)
+	}
+	started = started.UTC()
+	// Exactly once: the run may be in the ledger already (recovered from the journal, or
+	// synced while its signals were on their way).
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	existing, err := r.b.ledger.ByInvocation(ctx, s.invocation)
+	cancel()
+	if err == nil {
+		v.jobID, v.ended = existing.ID, existing.Phase.Ended()
+		if v.pending != 0 && v.pending != existing.ID {
+			r.dropPending(v)
+		}
+		return
+	}
+	if !errors.Is(err, jobdb.ErrNotFound) {
+		r.b.log.Warn("looking up a run in the ledger failed", "unit", v.unit, "err", err)
+	}
+	restarts, inv, boot, pid := int(s.restarts), s.invocation, r.b.opts.BootID, int(s.mainPID)
+	if v.pending != 0 {
+		v.jobID, v.pending = v.pending, 0
+		r.changeJob(v.jobID, func(j *jobdb.Job) {
+			j.InvocationID, j.BootID, j.Phase, j.StartedAt, j.Restarts = inv, boot, jobdb.PhaseRunning, started, restarts
+			if pid != 0 {
+				j.MainPID = pid
+			}
+		})
+		r.event("job-started", v, string(jobdb.PhaseRunning))
+		return
+	}
+	v.newJob = &jobdb.Job{ServiceID: v.service, Context: v.context, Unit: v.unit, InvocationID: inv, BootID: boot,
+		Phase: jobdb.PhaseRunning, StartedAt: started, Restarts: restarts, MainPID: pid}
+	r.create(v.newJob)
+	r.event("job-started", v, string(jobdb.PhaseRunning))
+}
+
+// dropPending closes a start's job that lost its run to another job (the run was recorded
+// before the start's job could claim it).
+func (r *recorder) dropPending(v *unitView) {
+	id := v.pending
+	v.pending = 0
+	r.changeJob(id, func(j *jobdb.Job) {
+		runEnd{result: resultNotStarted, stopRequested: true}.apply(j)
+		j.OutputSaved = true
+	})
+}
+
+// endRun records how v's current run ended.
+func (r *recorder) endRun(v *unitView, e runEnd) {
+	v.ended = true
+	if v.snap.sub == "auto-restart" {
+		v.restartPlanned = true
+	}
+	phase := e.phase()
+	r.change(v, func(j *jobdb.Job) { e.apply(j) })
+	r.ended = append(r.ended, v.jobRef())
+	r.event("job-finished", v, string(phase))
+	r.event("state-changed", v, stateAfter(phase))
+}
+
+// jobRef names v's current job, written or not.
+func (v *unitView) jobRef() jobRef { return jobRef{id: v.jobID, job: v.newJob} }
+
+// jobRef is a job by ID, or one still in the recorder's unwritten batch.
+type jobRef struct {
+	id  int64
+	job *jobdb.Job
+}
+
+func (j jobRef) ID() int64 {
+	if j.job != nil {
+		return j.job.ID
+	}
+	return j.id
+}
+
+func stateAfter(p jobdb.Phase) string {
+	switch p {
+	case jobdb.PhaseSucceeded:
+		return StateSuccess
+	case jobdb.PhaseCancelled:
+		return StateStopped
+	}
+	return StateFailed
+}

@@ -1,0 +1,115 @@
+package client
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/hero-systemd/hero-systemd/cmd/api"
+)
+
+// Watcher hears herod's operation signals. Make it before the call that queues an operation:
+// herod may report the operation's steps before the call's reply arrives.
+type Watcher struct {
+	c  *Client
+	ch chan *dbus.Signal
+}
+
+// Progress is one step of an operation (OperationProgress).
+type Progress struct {
+	Service string
+	Event   string // started, stopped, failed, skipped
+	JobID   int64
+	Detail  string
+}
+
+// Outcome is how an operation ended (OperationFinished).
+type Outcome struct {
+	Err     *Error                  // nil on success
+	Summary map[string]dbus.Variant // see api.Summary*
+}
+
+// Strings returns a summary entry that is a list of names.
+func (o Outcome) Strings(key string) []string {
+	v, _ := o.Summary[key].Value().([]string)
+	if v == nil {
+		v = []string{}
+	}
+	return v
+}
+
+// Uint returns a summary entry that is a count.
+func (o Outcome) Uint(key string) uint32 {
+	v, _ := o.Summary[key].Value().(uint32)
+	return v
+}
+
+// Jobs returns the summary's job of each service.
+func (o Outcome) Jobs() map[string]int64 {
+	v, _ := o.Summary[api.SummaryJobs].Value().(map[string]int64)
+	if v == nil {
+		v = map[string]int64{}
+	}
+	return v
+}
+
+// ErrHerodGone names herod leaving the bus while an operation ran.
+const ErrHerodGone = "org.hero.Proc1.Client.HerodGone"
+
+// WatchOperations starts hearing herod's operation signals and its leaving the bus.
+func (c *Client) WatchOperations() (*Watcher, error) {
+	for _, m := range []string{api.SignalOperationProgress, api.SignalOperationFinished} {
+		if err := c.conn.AddMatchSignal(dbus.WithMatchInterface(api.Interface), dbus.WithMatchMember(m), dbus.WithMatchObjectPath(api.Path)); err != nil {
+			return nil, wrap("watch", err)
+		}
+	}
+	if err := c.conn.AddMatchSignal(dbus.WithMatchSender("org.freedesktop.DBus"), dbus.WithMatchMember("NameOwnerChanged"), dbus.WithMatchArg(0, api.BusName)); err != nil {
+		return nil, wrap("watch", err)
+	}
+	w := &Watcher{c: c, ch: make(chan *dbus.Signal, 4096)}
+	c.conn.Signal(w.ch)
+	return w, nil
+}
+
+// Close stops hearing signals.
+func (w *Watcher) Close() { w.c.conn.RemoveSignal(w.ch) }
+
+// Wait reports op's steps to progress as they come and returns how it ended; it returns ctx's
+// error when ctx ends first (the operation goes on in herod), and ErrHerodGone if herod leaves
+// the bus meanwhile.
+func (w *Watcher) Wait(ctx context.Context, op uint64, progress func(Progress)) (Outcome, error) {
+	for {
+		select {
+		case <-ctx.Done():
+			return Outcome{}, ctx.Err()
+		case s, ok := <-w.ch:
+			if !ok || s == nil {
+				return Outcome{}, &Error{Name: ErrHerodGone, Message: "the connection to the bus closed"}
+			}
+			switch s.Name {
+			case "org.freedesktop.DBus.NameOwnerChanged":
+				if len(s.Body) == 3 && s.Body[0] == api.BusName && s.Body[2] == "" {
+					return Outcome{}, &Error{Name: ErrHerodGone, Message: fmt.Sprintf("herod left the bus while operation %d ran", op)}
+				}
+			case api.Interface + "." + api.SignalOperationProgress:
+				var p Progress
+				var id uint64
+				if dbus.Store(s.Body, &id, &p.Service, &p.Event, &p.JobID, &p.Detail) == nil && id == op && progress != nil {
+					progress(p)
+				}
+			case api.Interface + "." + api.SignalOperationFinished:
+				var id uint64
+				var name, msg string
+				var o Outcome
+				if dbus.Store(s.Body, &id, &name, &msg, &o.Summary) != nil || id != op {
+					continue
+				}
+				if name != "" {
+					o.Err = &Error{Name: name, Message: msg}
+				}
+				return o, nil
+			}
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hero-systemd/hero-systemd/cmd/client"
+)
+
+// ExitInterrupted is the exit status after Ctrl-C (128 + SIGINT), as shells report it.
+const ExitInterrupted = 130
+
+// opFlags are the flags of the verbs that queue an operation, as systemctl's job waiting has them.
+type opFlags struct {
+	noBlock bool
+	timeout time.Duration
+}
+
+func (f *opFlags) add(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&f.noBlock, "no-block", false, "do not wait for the operation to finish: return once herod queued it")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", 0, "stop waiting after this long (e.g. 90s; 0: wait until it ends); the operation goes on in herod")
+}
+
+// operation queues an operation with queue and, unless --no-block, waits for its end, printing
+// each of its steps to stderr (only its own: other callers' operations are not shown). The
+// outcome's error, if any, is returned with advice.
+func operation(cmd *cobra.Command, g *globals, c *client.Client, f opFlags, subject string,
+	queue func(context.Context) (client.Queued, error)) (client.Queued, client.Outcome, error) {
+	ctx := cmd.Context()
+	w, err := c.WatchOperations()
+	if err != nil {
+		return client.Queued{}, client.Outcome{}, advise(err)
+	}
+	defer w.Close()
+	q, err := queue(ctx)
+	if err != nil || q.Operation == 0 {
+		return q, client.Outcome{}, advise(err)
+	}
+	if f.noBlock {
+		if !g.quiet {
+			fmt.Fprintf(Stderr, "Queued operation %d for %s; see 'heroctl status %s'.\n", q.Operation, strings.Join(q.Services, ", "), subject)
+		}
+		return q, client.Outcome{}, nil
+	}
+	wctx := ctx
+	if f.timeout > 0 {
+		var cancel context.CancelFunc
+		wctx, cancel = context.WithTimeout(ctx, f.timeout)
+		defer cancel()
+	}
+	out, err := w.Wait(wctx, q.Operation, func(p client.Progress) { printProgress(g, p) })
+	switch {
+	case err == nil && out.Err != nil:
+		return q, out, advise(out.Err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return q, out, exitWith(ExitFailure, fmt.Errorf("%s: still going after %s; the operation goes on in herod: see 'heroctl status %s'", subject, f.timeout, subject))
+	case errors.Is(err, context.Canceled):
+		return q, out, exitWith(ExitInterrupted, fmt.Errorf("interrupted; the operation goes on in herod: see 'heroctl status %s'", subject))
+	case err != nil:
+		return q, out, advise(err)
+	}
+	return q, out, nil
+}
+
+func printProgress(g *globals, p client.Progress) {
+	if g.quiet {
+		return
+	}
+	switch p.Event {
+	case "started":
+		fmt.Fprintf(Stderr, "Started %s (job %d).\n", p.Service, p.JobID)
+	case "stopped":
+		fmt.Fprintf(Stderr, "Stopped %s.\n", p.Service)
+	case "failed":
+		first, _, _ := strings.Cut(p.Detail, "\n")
+		fmt.Fprintf(Stderr, "Failed to start %s: %s\n", p.Service, first)
+	default:
+		fmt.Fprintf(Stderr, "%s %s: %s\n", p.Event, p.Service, p.Detail)
+	}
+}

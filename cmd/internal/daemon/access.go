@@ -1,0 +1,151 @@
+package daemon
+
+import (
+	"os"
+	"os/user"
+	"strconv"
+	"strings"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/hero-systemd/hero-systemd/cmd/api"
+)
+
+// caller is who is calling, as the bus daemon knows it (not as the caller claims).
+type caller struct {
+	uid    uint32
+	groups []uint32 // the process's groups, when the bus tells them
+}
+
+// callerOf asks the bus for the sender's credentials: org.freedesktop.DBus's
+// GetConnectionCredentials gives its uid and (dbus-daemon 1.12 and later) its groups.
+func (d *Daemon) callerOf(sender dbus.Sender) (caller, error) {
+	var creds map[string]dbus.Variant
+	err := d.bus.BusObject().Call("org.freedesktop.DBus.GetConnectionCredentials", 0, string(sender)).Store(&creds)
+	if err != nil {
+		var uid uint32
+		if err := d.bus.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixUser", 0, string(sender)).Store(&uid); err != nil {
+			return caller{}, err
+		}
+		return caller{uid: uid}, nil
+	}
+	c := caller{}
+	c.uid, _ = creds["UnixUserID"].Value().(uint32)
+	c.groups, _ = creds["UnixGroupIDs"].Value().([]uint32)
+	return c, nil
+}
+
+// privileged: root, or herod's own user (herod --user).
+func (c caller) privileged() bool { return c.uid == 0 || c.uid == uint32(os.Getuid()) }
+
+// readsJournal: privileged, or in one of the groups that may read the system journal. The
+// process's groups count when the bus tells them; else the user's groups in the group database.
+func (c caller) readsJournal() bool {
+	if c.privileged() {
+		return true
+	}
+	allowed := map[uint32]bool{}
+	for _, name := range api.JournalGroups {
+		if g, err := user.LookupGroup(name); err == nil {
+			if gid, err := strconv.ParseUint(g.Gid, 10, 32); err == nil {
+				allowed[uint32(gid)] = true
+			}
+		}
+	}
+	groups := c.groups
+	if groups == nil {
+		if u, err := user.LookupId(strconv.FormatUint(uint64(c.uid), 10)); err == nil {
+			ids, _ := u.GroupIds()
+			for _, id := range ids {
+				if gid, err := strconv.ParseUint(id, 10, 32); err == nil {
+					groups = append(groups, uint32(gid))
+				}
+			}
+		}
+	}
+	for _, g := range groups {
+		if allowed[g] {
+			return true
+		}
+	}
+	return false
+}
+
+// allow refuses mutating calls from anyone but root and the daemon's own user, and calls that
+// read services' output from anyone who may not read the system journal.
+func (m *manager) allow(sender dbus.Sender, method string) *dbus.Error {
+	if !api.Mutating[method] && !api.ReadsOutput[method] {
+		return nil
+	}
+	c, err := m.d.callerOf(sender)
+	if err != nil {
+		return dbusErr(api.ErrAccessDenied, "%s: cannot tell who is calling: %v", method, err)
+	}
+	switch {
+	case api.Mutating[method] && !c.privileged():
+		m.d.log.Warn("access denied", "method", method, "uid", c.uid)
+		return dbusErr(api.ErrAccessDenied, "%s changes services: only root may call it (run 'sudo heroctl ...')", method)
+	case api.ReadsOutput[method] && !c.readsJournal():
+		m.d.log.Warn("access denied", "method", method, "uid", c.uid)
+		return dbusErr(api.ErrAccessDenied, "%s returns what services wrote, which only root and members of the groups %s may read, as the journal (add the user to one: 'sudo usermod -aG adm USER', or run 'sudo heroctl ...')",
+			method, strings.Join(api.JournalGroups, " and "))
+	}
+	return nil
+}
+
+// mayReadOutput reports whether sender may see services' output and environment values.
+func (m *manager) mayReadOutput(sender dbus.Sender) bool {
+	c, err := m.d.callerOf(sender)
+	return err == nil && c.readsJournal()
+}
+
+// redactEnvironment replaces the values of a unit text's Environment= assignments with "…"
+// (names stay): what callers who may not read services' output see of `heroctl cat`.
+func redactEnvironment(text string) string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		rest, ok := strings.CutPrefix(l, "Environment=")
+		if !ok {
+			continue
+		}
+		words := splitQuoted(rest)
+		for j, w := range words {
+			if k, _, ok := strings.Cut(w, "="); ok {
+				words[j] = `"` + k + `=…"`
+			}
+		}
+		lines[i] = "Environment=" + strings.Join(words, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// splitQuoted splits an Environment= value into its words, unquoted (double quotes, C escapes).
+func splitQuoted(s string) []string {
+	var words []string
+	var cur strings.Builder
+	inQuote, escaped, have := false, false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case escaped:
+			cur.WriteByte(c)
+			escaped = false
+		case c == '\\':
+			escaped = true
+		case c == '"':
+			inQuote, have = !inQuote, true
+		case c == ' ' && !inQuote:
+			if have || cur.Len() > 0 {
+				words = append(words, cur.String())
+			}
+			cur.Reset()
+			have = false
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	if have || cur.Len() > 0 {
+		words = append(words, cur.String())
+	}
+	return words
+}
