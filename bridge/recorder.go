@@ -37,6 +37,8 @@ type recorder struct {
 	waiters []*waiter
 	retry   <-chan time.Time
 
+	dirty bool // what Status reads changed without a ledger change
+
 	clean atomic.Bool // nothing is waiting to be written: the journal cursor may advance
 	pubMu sync.RWMutex
 	pub   map[string]runInfo // what Status reads, by unit
@@ -67,6 +69,7 @@ type unitView struct {
 	sawStopAlive   bool  // the unit was deactivating while its main process ran: a stop job
 	restartPlanned bool  // systemd scheduled an automatic restart after the last run
 	limitHit       bool
+	checkingLimit  bool // the journal is being asked whether the start limit was hit
 }
 
 const (
@@ -258,31 +261,32 @@ func (r *recorder) create(j *jobdb.Job) {
 // flush writes the batch. On failure (a full disk, a read-only ledger) it keeps it and tries
 // again a second later: no run is lost while the ledger cannot be written.
 func (r *recorder) flush() {
-	if r.batch.Empty() {
-		r.clean.Store(true)
+	if !r.batch.Empty() {
+		r.clean.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := r.b.ledger.Apply(ctx, r.batch)
+		cancel()
+		if err != nil {
+			r.b.log.Error("recording runs in the ledger failed; trying again", "err", err)
+			if r.retry == nil {
+				r.retry = time.After(time.Second)
+			}
+			return
+		}
+		for _, v := range r.views {
+			if v.newJob != nil && v.newJob.ID != 0 {
+				v.jobID, v.newJob = v.newJob.ID, nil
+			}
+		}
+		r.batch = &jobdb.Batch{}
+	}
+	r.clean.Store(true)
+	if len(r.events) == 0 && len(r.ended) == 0 && len(r.settle) == 0 && !r.dirty {
 		r.wake()
 		return
 	}
-	r.clean.Store(false)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	err := r.b.ledger.Apply(ctx, r.batch)
-	cancel()
-	if err != nil {
-		r.b.log.Error("recording runs in the ledger failed; trying again", "err", err)
-		if r.retry == nil {
-			r.retry = time.After(time.Second)
-		}
-		return
-	}
-	for _, v := range r.views {
-		if v.newJob != nil && v.newJob.ID != 0 {
-			v.jobID, v.newJob = v.newJob.ID, nil
-		}
-	}
-	r.batch = &jobdb.Batch{}
-	r.clean.Store(true)
 	events, ended, settle := r.events, r.ended, r.settle
-	r.events, r.ended, r.settle = nil, nil, nil
+	r.events, r.ended, r.settle, r.dirty = nil, nil, nil, false
 	r.publish()
 	for _, s := range settle {
 		r.tails.queueSettle(s.ref.ID(), s.invocation)
@@ -488,7 +492,7 @@ func (r *recorder) expect(unit string, jobID int64) {
 	r.do(func() {
 		v := r.view(unit)
 		v.pending = jobID
-		v.limitHit = false
+		v.limitHit, r.dirty = false, true
 	})
 }
 

@@ -22,11 +22,15 @@ func (r *recorder) evaluate(v *unitView) {
 		r.beginRun(v)
 	}
 	if v.invocation == "" || v.ended {
-		if s.active == "failed" && v.restartPlanned && !v.limitHit {
-			// systemd planned a restart, and the unit failed without a new run: the restart
-			// was refused, which for hero's units means the start limit was hit.
-			v.limitHit = true
-			r.event("state-changed", v, StateFailed)
+		switch {
+		case s.sub == "auto-restart":
+			v.restartPlanned = true
+		case s.active == "failed" && v.restartPlanned && !v.stopping:
+			// systemd planned a restart (systemd 252 shows a crash as failed, then
+			// auto-restart), and the unit failed again without a new run: the restart was
+			// refused. Its start limit is the usual reason; the journal says.
+			v.restartPlanned = false
+			r.checkLimit(v)
 		}
 		return
 	}
@@ -47,6 +51,33 @@ func (r *recorder) evaluate(v *unitView) {
 	if r.runOver(v) {
 		r.endRun(v, r.endFromSnapshot(v))
 	}
+}
+
+// checkLimit asks the journal, off the recorder's goroutine, whether systemd refused the
+// unit's restart for its start limit, and records it.
+func (r *recorder) checkLimit(v *unitView) {
+	if v.limitHit || v.checkingLimit {
+		return
+	}
+	v.checkingLimit = true
+	unit, since := v.unit, v.runSeen
+	go func() {
+		hit := false
+		for i := 0; i < 10 && !hit; i++ { // journald may write the record a moment later
+			hit = r.b.limitHit(context.Background(), unit, since)
+			if !hit {
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+		r.do(func() {
+			v := r.view(unit)
+			v.checkingLimit = false
+			if hit && !v.limitHit {
+				v.limitHit, r.dirty = true, true
+				r.event("state-changed", v, StateFailed)
+			}
+		})
+	}()
 }
 
 // runOver reports whether v's current run has ended. systemd may send the first snapshot of a

@@ -296,7 +296,7 @@ func (b *Bridge) startFailure(ctx context.Context, u *unitgen.Unit, job *jobdb.J
 	se := &StartError{Service: u.Service, JobResult: result}
 	began := b.rec.waitUntil(ctx, time.Second, []string{u.Name}, func(v *unitView) bool { return v.pending != job.ID })
 	if !began {
-		if v := b.rec.info(u.Name); v.LimitHit || result == "failed" && b.limitHit(ctx, u.Name) {
+		if v := b.rec.info(u.Name); v.LimitHit || result == "failed" && b.limitHit(ctx, u.Name, job.StartedAt) {
 			result = "start-limit-hit"
 		}
 		b.rec.notStarted(u.Name, job.ID, result)
@@ -315,10 +315,10 @@ func (b *Bridge) startFailure(ctx context.Context, u *unitgen.Unit, job *jobdb.J
 	return se
 }
 
-// limitHit asks the journal whether systemd refused the unit's last start for its start limit
-// (systemd 252 says so only in its log; the unit's Result keeps the last run's).
-func (b *Bridge) limitHit(ctx context.Context, unit string) bool {
-	entries, err := b.jrnl.Lines(ctx, []string{unit}, time.Now().Add(-time.Minute), time.Time{}, 20)
+// limitHit asks the journal whether systemd refused a start of the unit since then for its start
+// limit (systemd 252 says so only in its log; the unit's Result keeps the last run's).
+func (b *Bridge) limitHit(ctx context.Context, unit string, since time.Time) bool {
+	entries, err := b.jrnl.Lines(ctx, []string{unit}, since, time.Time{}, 20)
 	if err != nil {
 		return false
 	}

@@ -272,7 +272,7 @@ func (b *Bridge) ResetFailed(ctx context.Context, name string) error {
 	b.resetFailed(ctx, unit)
 	b.rec.do(func() {
 		v := b.rec.view(unit)
-		v.limitHit, v.restartPlanned = false, false
+		v.limitHit, v.restartPlanned, b.rec.dirty = false, false, true
 	})
 	if _, err := b.ledger.PruneInactive(ctx, name); err != nil {
 		return err

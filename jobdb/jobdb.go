@@ -474,3 +474,15 @@ func (db *DB) PruneAndCreate(ctx context.Context, jobs ...*Job) (int64, error) {
 func (db *DB) DeleteService(ctx context.Context, service string) (int64, error) {
 	return db.PruneInactive(ctx, service)
 }
+
+// IntegrityCheck runs SQLite's PRAGMA integrity_check: nil when the database is sound.
+func (db *DB) IntegrityCheck(ctx context.Context) error {
+	var rows []string
+	if err := db.gorm.WithContext(ctx).Raw("PRAGMA integrity_check").Scan(&rows).Error; err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	if len(rows) != 1 || rows[0] != "ok" {
+		return fmt.Errorf("integrity check: %s", strings.Join(rows, "; "))
+	}
+	return nil
+}

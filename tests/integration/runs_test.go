@@ -1,0 +1,263 @@
+//go:build integration
+
+package integration
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hero-systemd/hero-systemd/bridge"
+	"github.com/hero-systemd/hero-systemd/jobdb"
+	"github.com/hero-systemd/hero-systemd/tests/testbed"
+)
+
+// crashLoop is a service that prints a marker naming its run, then crashes, forever.
+// ${INVOCATION_ID} is systemd's ID of the run, in the service's environment.
+const crashLoop = `exec = ["/bin/sh", "-c", "echo marker-${INVOCATION_ID}; sleep %s; exit 3"]
+restart = "always"
+restart_delay = "%s"
+`
+
+// A restart = "always" service crashing about every two seconds: every run systemd makes is a
+// job of its own, with its exit status and its own output, and there are NRestarts + 1 of them.
+func TestEveryRunIsAJob(t *testing.T) {
+	w := newWorld(t, map[string]string{"loop.toml": fmt.Sprintf(crashLoop, "1", "1500ms")})
+	w.start("loop")
+	time.Sleep(10 * time.Second)
+	conn := testbed.Systemd(t)
+	unit := w.status("loop").Unit
+	var jobs []jobdb.Job
+	var restarts uint32
+	testbed.Eventually(t, 5*time.Second, "a job for every run, the live one first", func() bool {
+		if unitProp(t, conn, unit, "", "SubState") != "running" {
+			return false
+		}
+		restarts, _ = unitProp(t, conn, unit, "Service", "NRestarts").(uint32)
+		jobs = w.jobs("loop")
+		return len(jobs) == int(restarts)+1 && jobs[0].Phase == jobdb.PhaseRunning
+	})
+	if restarts < 3 {
+		t.Fatalf("systemd restarted it %d times in 10 s, want at least 3", restarts)
+	}
+	seen := map[string]bool{}
+	for _, j := range jobs {
+		if seen[j.InvocationID] || j.InvocationID == "" {
+			t.Errorf("job %d: invocation %q recorded twice or missing", j.ID, j.InvocationID)
+		}
+		seen[j.InvocationID] = true
+		if j.Phase.Active() {
+			continue
+		}
+		if j.Phase != jobdb.PhaseFailed || j.ExitCode == nil || *j.ExitCode != 3 || j.EndedAt == nil {
+			t.Errorf("job %d: %s, exit %v, want failed with exit status 3", j.ID, j.Phase, j.ExitCode)
+		}
+		id := j.ID
+		want := "marker-" + j.InvocationID
+		testbed.Eventually(t, 5*time.Second, "job "+fmt.Sprint(id)+"'s own marker", func() bool {
+			_, out := w.output("loop", id)
+			return out == want
+		})
+	}
+	// journalctl -u shows the service's own lines: systemd keeps the output.
+	out := testbed.MustRun(t, "journalctl", "--no-pager", "-o", "cat", "-u", unit)
+	if !strings.Contains(out, "marker-"+jobs[len(jobs)-1].InvocationID) {
+		t.Errorf("journalctl -u %s lacks the first run's marker:\n%s", unit, out)
+	}
+}
+
+// A crash loop that hits systemd's start limit says so (not the last run's result), and a start
+// by hand afterwards works; clean stops never make a start hit the limit.
+func TestStartLimit(t *testing.T) {
+	w := newWorld(t, map[string]string{
+		"flappy.toml": fmt.Sprintf(crashLoop, "0", "100ms"),
+		"steady.toml": svc("steady", nil, nil),
+	})
+	w.start("flappy")
+	deadline := time.Now().Add(10 * time.Second)
+	for s := w.status("flappy"); !(s.LimitHit && s.State == bridge.StateFailed); s = w.status("flappy") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no start-limit-hit: %+v\njobs %+v\n%s", s, w.jobs("flappy"), testbed.MustRun(t, "journalctl", "--no-pager", "-u", s.Unit))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// A start by hand runs it again (it crashes at once, so the start itself may fail, but
+	// with the run's own result, not the start limit).
+	_, err := w.b.Start(w.ctx, []string{"flappy"}, true, nil)
+	var se *bridge.StartError
+	if err != nil && (!errors.As(err, &se) || se.Job == nil || se.Job.InvocationID == "" || se.Job.Result != "exit-code") {
+		t.Errorf("start after the start limit: %v, want a run that exits 3", err)
+	}
+	w.stop("flappy", false)
+	// systemd counts clean starts too (5 in 10 s by default): hero resets the count first.
+	for i := 0; i < 8; i++ {
+		if r := w.start("steady"); len(r.Started) != 1 {
+			t.Fatalf("start %d of steady: %+v", i+1, r)
+		}
+		w.stop("steady", false)
+	}
+}
+
+// herod (here: a bridge in a child process) is killed while a service crashes three times; the
+// next one records those runs exactly once each, as systemd's journal has them.
+func TestRunsWhileDownAreRecordedOnce(t *testing.T) {
+	files := map[string]string{"loop.toml": "context = \"down\"\n" + fmt.Sprintf(crashLoop, "0.5", "500ms")}
+	if dir := os.Getenv("HERO_BRIDGE_CHILD"); dir != "" {
+		w := reopenWorldWith(t, dir, loadSet(t, files))
+		w.start("loop")
+		fmt.Println("started")
+		time.Sleep(time.Minute)
+		return
+	}
+	dir := t.TempDir()
+	killChildWhen(t, "TestRunsWhileDownAreRecordedOnce", dir, "started")
+	time.Sleep(3300 * time.Millisecond) // about four runs
+	unit := "hero-down-loop.service"
+	testbed.MustRun(t, "systemctl", "stop", unit)
+	t.Cleanup(func() { exec.Command("systemctl", "reset-failed", unit).Run() })
+	time.Sleep(300 * time.Millisecond) // journald writes the last records
+	journal := journalInvocations(t, unit)
+	if len(journal) < 3 {
+		t.Fatalf("the journal has %d runs, want at least 3", len(journal))
+	}
+	w := reopenWorldWith(t, dir, loadSet(t, files))
+	jobs := w.jobs("loop")
+	var recorded []string
+	for _, j := range jobs {
+		recorded = append(recorded, j.InvocationID)
+		if !j.Phase.Ended() || j.EndedAt == nil {
+			t.Errorf("job %d is still %s after its unit stopped", j.ID, j.Phase)
+		}
+	}
+	sort.Strings(recorded)
+	if strings.Join(recorded, " ") != strings.Join(journal, " ") {
+		t.Errorf("recorded runs %v, want the journal's %v, each once", recorded, journal)
+	}
+	// The stop ended the last run: cancelled; every crash before it failed with exit 3.
+	if jobs[0].Phase != jobdb.PhaseCancelled && jobs[0].Phase != jobdb.PhaseFailed {
+		t.Errorf("last run %s", jobs[0].Phase)
+	}
+	for _, j := range jobs[1:] {
+		if j.Phase != jobdb.PhaseFailed || j.ExitCode == nil || *j.ExitCode != 3 {
+			t.Errorf("job %d: %s exit %v, want failed with exit status 3", j.ID, j.Phase, j.ExitCode)
+		}
+	}
+	// A third bridge records nothing twice.
+	w.b.Close()
+	w2 := reopenWorldWith(t, dir, loadSet(t, files))
+	if again := w2.jobs("loop"); len(again) != len(jobs) {
+		t.Errorf("%d jobs after another restart, want %d", len(again), len(jobs))
+	}
+}
+
+// journalInvocations lists the distinct runs systemd recorded for unit, sorted.
+func journalInvocations(t *testing.T, unit string) []string {
+	seen := map[string]bool{}
+	for _, e := range journalEntries(t, "_PID=1", "UNIT="+unit) {
+		if id, ok := e["INVOCATION_ID"].(string); ok {
+			seen[id] = true
+		}
+	}
+	var out []string
+	for id := range seen {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// herod killed in the middle of a start (a dependency's health check still waiting) and in the
+// middle of a cascade stop (dependents slow to stop): the next one leaves no job pending or
+// running for a unit that is not, and records the cascade's runs as cancelled.
+func TestKilledMidStartAndMidCascade(t *testing.T) {
+	files := map[string]string{
+		"slowdb.toml": "context = \"mid\"\nexec = [\"/bin/sleep\", \"1000\"]\nhealth = [\"/bin/sh\", \"-c\", \"exit 1\"]\nhealth_interval = \"100ms\"\nhealth_timeout = \"3s\"\n",
+		"app.toml":    "context = \"mid\"\nexec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"slowdb\"]\n",
+		"base.toml":   "context = \"mid\"\nexec = [\"/bin/sleep\", \"1000\"]\n",
+		"slow.toml":   "context = \"mid\"\nexec = [\"/bin/sh\", \"-c\", \"trap 'sleep 1; exit 0' TERM; while :; do sleep 0.1; done\"]\n[dependencies]\nrequires = [\"base\"]\n",
+	}
+	if dir := os.Getenv("HERO_BRIDGE_CHILD"); dir != "" {
+		w := reopenWorldWith(t, dir, loadSet(t, files))
+		switch os.Getenv("HERO_MID") {
+		case "start":
+			go w.b.Start(w.ctx, []string{"app"}, true, nil)
+			time.Sleep(500 * time.Millisecond)
+		case "stop":
+			w.start("slow")
+			go w.b.Stop(w.ctx, "base", false, nil)
+			time.Sleep(300 * time.Millisecond)
+		}
+		fmt.Println("midway")
+		time.Sleep(time.Minute)
+		return
+	}
+	for _, mid := range []string{"start", "stop"} {
+		t.Run(mid, func(t *testing.T) {
+			dir := t.TempDir()
+			t.Setenv("HERO_MID", mid)
+			killChildWhen(t, "TestKilledMidStartAndMidCascade", dir, "midway")
+			time.Sleep(4 * time.Second) // the health check gives up; the slow stop ends
+			w := reopenWorldWith(t, dir, loadSet(t, files))
+			for _, name := range []string{"slowdb", "app", "base", "slow"} {
+				s := w.status(name)
+				for _, j := range w.jobs(name) {
+					if !j.Phase.Ended() && !s.Up() {
+						t.Errorf("%s: job %d is %s, but its unit is %s", name, j.ID, j.Phase, s.ActiveState)
+					}
+					if mid == "stop" && (name == "base" || name == "slow") && j.Phase != jobdb.PhaseCancelled {
+						t.Errorf("%s: job %d is %s (%s), want cancelled by the cascade", name, j.ID, j.Phase, j.Result)
+					}
+				}
+			}
+			// Doing it again completes.
+			if mid == "stop" {
+				if r := w.stop("base", false); !r.OK {
+					t.Errorf("stop again: %+v", r)
+				}
+			}
+			exec.Command("systemctl", "stop", "hero-mid-slowdb.service", "hero-mid-app.service", "hero-mid-base.service", "hero-mid-slow.service").Run()
+			exec.Command("systemctl", "reset-failed").Run()
+		})
+	}
+}
+
+// The ledger's disk is full: recording fails with a clear error in the log, nothing is lost,
+// and every run is recorded once space returns, without a restart.
+func TestFullLedgerLosesNoRun(t *testing.T) {
+	dir, err := os.MkdirTemp("/run", "hero-full-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { exec.Command("umount", dir).Run(); os.RemoveAll(dir) })
+	testbed.MustRun(t, "mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir)
+	w := reopenWorldWith(t, dir, loadSet(t, map[string]string{
+		"crasher.toml": "context = \"full\"\nexec = [\"/bin/sh\", \"-c\", \"sleep 1; echo out-of-disk-test; exit 4\"]\n",
+	}))
+	w.start("crasher")
+	filler := filepath.Join(dir, "filler")
+	fill := exec.Command("dd", "if=/dev/zero", "of="+filler, "bs=64k")
+	fill.Run()                  // ends with "No space left on device"
+	time.Sleep(2 * time.Second) // the run ends; recording it fails
+	if j := w.jobs("crasher")[0]; j.Phase.Ended() {
+		t.Logf("the end was recorded before the disk filled up (SQLite's WAL had room): %+v", j)
+	}
+	os.Remove(filler)
+	testbed.Eventually(t, 10*time.Second, "the run recorded once there is space", func() bool {
+		jobs := w.jobs("crasher")
+		return len(jobs) == 1 && jobs[0].Phase == jobdb.PhaseFailed && jobs[0].ExitCode != nil && *jobs[0].ExitCode == 4
+	})
+	db, err := jobdb.Open(w.ctx, filepath.Join(dir, "jobs.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.IntegrityCheck(w.ctx); err != nil {
+		t.Errorf("after the disk was full: %v", err)
+	}
+}
