@@ -389,6 +389,11 @@ func TestHerodChecksCallerItself(t *testing.T) {
 		t.Errorf("stderr %q", r.Stderr)
 	}
 	wantExit(t, heroctlAs(t, unprivileged, "--bus-address", addr, "status", "db"), 3, "unprivileged status")
+	r = heroctlAs(t, unprivileged, "--bus-address", addr, "logs", "db")
+	wantExit(t, r, 1, "unprivileged logs on an open bus")
+	if !strings.Contains(r.Stderr, "adm") {
+		t.Errorf("unprivileged logs on an open bus: %q", r.Stderr)
+	}
 	wantExit(t, heroctl(t, "--bus-address", addr, "start", "db"), 0, "root start")
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -82,11 +83,26 @@ func advise(err error) error {
 	case api.ErrNoSuchService:
 		return exitWith(ExitNoSuchService, e)
 	case api.ErrAccessDenied, "org.freedesktop.DBus.Error.AccessDenied":
+		if readsOutput(e.Message) {
+			return exitWith(ExitFailure, fmt.Errorf("access denied: what services write is shown to root and members of the groups %s only, as the journal is: run 'sudo heroctl %s', or add yourself to one ('sudo usermod -aG adm $USER')",
+				strings.Join(api.JournalGroups, " and "), argsForAdvice()))
+		}
 		return exitWith(ExitFailure, fmt.Errorf("access denied: changing services needs root: run 'sudo heroctl %s'", argsForAdvice()))
 	case api.ErrNotRunning:
 		return exitWith(ExitNotActive, e)
 	}
 	return exitWith(ExitFailure, e)
+}
+
+// readsOutput tells, from a denial's message (herod's, or the bus's naming the member), whether
+// it refused reading services' output.
+func readsOutput(msg string) bool {
+	for m := range api.ReadsOutput {
+		if strings.Contains(msg, m) {
+			return true
+		}
+	}
+	return false
 }
 
 func argsForAdvice() string {
