@@ -38,7 +38,7 @@ func TestExitCodes(t *testing.T) {
 		{"cat unknown", []string{"cat", "nope", "--config-dir", examples}, 4, `no such service "nope"`},
 		{"dry-run unknown", []string{"stop", "--dry-run", "nope", "--config-dir", examples}, 4, `no such service "nope"`},
 		{"list-dependencies unknown", []string{"list-dependencies", "nope", "--config-dir", examples}, 4, `no such service`},
-		{"cat refuses broken dir", []string{"cat", "web", "--config-dir", broken}, 1, "run 'heroctl validate'"},
+		{"cat refuses broken dir", []string{"cat", "web", "--config-dir", broken}, 1, "run 'heroctl validate --config-dir " + broken + "'"},
 		{"bad output format", []string{"validate", "-o", "yaml", "--config-dir", examples}, 1, "--output must be text or json"},
 		{"stop without daemon", []string{"stop", "db", "--bus-address", "unix:path=/nonexistent"}, 1, "herod is not running or not reachable"},
 		{"quiet", []string{"validate", "-q", "--config-dir", broken}, 1, ""},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -16,7 +15,7 @@ import (
 func dial(cmd *cobra.Command, g *globals) (*client.Client, error) {
 	c, err := client.Dial(cmd.Context(), g.user, g.busAddress)
 	if err != nil {
-		return nil, advise(err)
+		return nil, adviseFor(g, err)
 	}
 	return c, nil
 }
@@ -28,7 +27,7 @@ func online(cmd *cobra.Command, g *globals, fn func(ctx context.Context, c *clie
 		return err
 	}
 	defer c.Close()
-	return advise(fn(cmd.Context(), c))
+	return adviseFor(g, fn(cmd.Context(), c))
 }
 
 // notReachable reports errors that mean herod (or the bus) is not there.
@@ -46,7 +45,10 @@ func notReachable(err error) bool {
 }
 
 // advise turns a D-Bus error into an exit code and a message a person can act on.
-func advise(err error) error {
+func advise(err error) error { return adviseFor(nil, err) }
+
+// adviseFor is advise for a run whose flags are known (g may be nil): the advice repeats them.
+func adviseFor(g *globals, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -55,9 +57,7 @@ func advise(err error) error {
 		return err
 	}
 	if notReachable(err) {
-		return exitWith(ExitFailure, fmt.Errorf("herod is not running or not reachable (%v).\n"+
-			"Start it with 'systemctl start herod' (or run 'herod' as root); the offline verbs (validate, cat,\n"+
-			"list-dependencies, graph, stop --dry-run) also work without it: add --config-dir DIR", err))
+		return exitWith(ExitFailure, fmt.Errorf("herod is not running or not reachable (%v).\n%s", err, g.startAdvice()))
 	}
 	e, ok := client.AsError(err)
 	if !ok {
@@ -67,22 +67,11 @@ func advise(err error) error {
 	case api.ErrNoSuchService:
 		return exitWith(ExitNoSuchService, e)
 	case api.ErrAccessDenied, "org.freedesktop.DBus.Error.AccessDenied":
-		return exitWith(ExitFailure, fmt.Errorf("access denied: changing services needs root: run 'sudo heroctl %s'", argsForAdvice()))
+		return exitWith(ExitFailure, fmt.Errorf("access denied: changing services needs root: run 'sudo heroctl %s'", g.commandLine()))
 	case api.ErrNotRunning:
 		return exitWith(ExitNotActive, e)
 	}
 	return exitWith(ExitFailure, e)
-}
-
-func argsForAdvice() string {
-	s := ""
-	for i, a := range os.Args[1:] {
-		if i > 0 {
-			s += " "
-		}
-		s += a
-	}
-	return s
 }
 
 // withDaemon runs fn against herod; an offline verb given no --config-dir falls back to
@@ -102,5 +91,5 @@ func withDaemon(cmd *cobra.Command, g *globals, fn func(context.Context, *client
 		}
 		return offline()
 	}
-	return advise(err)
+	return adviseFor(g, err)
 }

@@ -24,14 +24,15 @@ wave, like 'systemctl start'. Several names are started together. A start is blo
 nothing started, when a service it would start conflicts with a running one. Each started
 service's ended jobs are pruned first; running jobs are never touched. One line per started
 service goes to stderr. With -o json: {"service","started","already_running"}.
-With --dry-run nothing is started: the start plan of one service is printed (with -o json:
-{"service","order","waves","dependencies"}), from herod or, with --config-dir, the directory.`,
+With --dry-run nothing is started: the start plan of the services together is printed (with
+-o json: {"service","order","waves","dependencies"}), from herod or, with --config-dir, the
+directory.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if dryRun && len(args) > 1 {
+				return startAllDryRun(cmd, g, args)
+			}
 			if dryRun {
-				if len(args) != 1 {
-					return exitWith(ExitFailure, fmt.Errorf("--dry-run takes one service"))
-				}
 				return startDryRun(cmd, g, args[0])
 			}
 			if jobMode != "replace" && jobMode != "fail" {
