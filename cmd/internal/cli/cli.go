@@ -77,15 +77,16 @@ as transient systemd units. It feels like systemctl: the same verbs, flags and e
 (0 ok/active, 1 failure, 3 not active, 4 no such service).
 
 heroctl talks to herod over D-Bus (org.hero.Proc1 on the system bus; --user: the session bus).
-The offline verbs (validate, cat, list-dependencies, graph, stop --dry-run) ask herod too, but
-with --config-dir DIR (or $HERO_CONFIG_DIR) they read that directory themselves and work where
-nothing runs; they also fall back to /etc/hero/services (with --user:
+The offline verbs (validate, cat, list-dependencies, graph, start --dry-run, stop --dry-run) ask
+herod too, but with --config-dir DIR (or $HERO_CONFIG_DIR) they read that directory themselves
+and work where nothing runs; they also fall back to /etc/hero/services (with --user:
 $XDG_CONFIG_HOME/hero/services) when herod is not reachable.`,
 		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
+	root.Flags().BoolP("version", "v", false, "print heroctl's version and exit")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError(cmd, err.Error()) })
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.configDir, "config-dir", paths.ConfigDir(false),

@@ -55,6 +55,7 @@ to stderr (journald keeps them when systemd runs herod).`,
 	}
 	cmd.SetVersionTemplate("{{.Name}} {{.Version}}\n")
 	f := cmd.Flags()
+	f.BoolP("version", "v", false, "print herod's version and exit")
 	f.StringVar(&opts.ConfigDir, "config-dir", paths.ConfigDir(false),
 		"service config directory (env "+paths.EnvConfigDir+"; with --user: $XDG_CONFIG_HOME/hero/services)")
 	f.StringVar(&opts.StateDir, "state-dir", paths.StateDir(false),
