@@ -209,8 +209,11 @@ cmd_list() {
   return 0
 }
 
+# usage prints the comment block at the top of this file (after the #! line), without the "# ".
+usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; }
+
 main() {
-  [ $# -gt 0 ] || { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+  [ $# -gt 0 ] || { usage >&2; exit 2; }
   local verb=$1; shift
   case $verb in
     ensure) ensure_rootfs ;;
@@ -219,7 +222,7 @@ main() {
     down) need_root; [ $# -eq 1 ] || die "usage: down MACHINE"; cmd_down "$1" ;;
     run) need_root; cmd_run "$@" ;;
     list) cmd_list ;;
-    -h|--help|help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' ;;
+    -h|--help|help) usage ;;
     *) die "unknown verb $verb (ensure, up, exec, down, run, list)" ;;
   esac
 }
