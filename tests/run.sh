@@ -6,7 +6,8 @@
 #      100000x; a duration like 60s also works)
 #   3. package: the Debian package is built and checked by lintian (errors and warnings fail;
 #      the overrides kept are explained in packaging/README.md)
-#   4. integration tier: real systemd in a systemd-nspawn container (tests/testbed), as root
+#   4. integration tier, as root: the README's try command (packaging/try.sh) on that package,
+#      then real systemd in a systemd-nspawn container (tests/testbed)
 # Tests are printed as they end (a failure with its whole output). The last line counts the test
 # functions (TestX; subtests are part of their test) of tiers 1 and 4: "N passed, N failed,
 # N skipped". As root it installs what it needs with apt (systemd-container, debootstrap,
@@ -89,8 +90,20 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 bash tests/testbed/testbed.sh ensure >/dev/null
-gotest -count=1 -tags integration ./tests/...
-left=$(bash tests/testbed/testbed.sh list)
+before=$(bash tests/testbed/testbed.sh list)
+# The README's "try it yourself" command, on the package built above: herod running, the six
+# examples loaded.
+tried=$(bash packaging/try.sh --deb "$deb" -- sh -c 'systemctl is-active herod; heroctl list-units --no-legend | wc -l' 2>&1) || true
+if [ "$tried" = "$(printf 'active\n6')" ]; then
+  echo "packaging/try.sh: herod active, 6 services loaded"
+else
+  echo "tests/run.sh: packaging/try.sh did not give a running herod with the examples:" >&2
+  echo "$tried" >&2
+  failed=1
+fi
+gotest -count=1 -tags integration ./tests/integration/
+# Only containers that were not up before count: other runs on this machine may have theirs.
+left=$(comm -13 <(sort <<<"$before") <(bash tests/testbed/testbed.sh list | sort))
 if [ -n "$left" ]; then
   echo "tests/run.sh: containers left behind: $left" >&2
   failed=1

@@ -79,9 +79,19 @@ func checkPackageIdentity(t *testing.T) {
 			t.Errorf("%s: %v", path, err)
 		}
 	}
-	// The installed bash completion loads and registers heroctl.
-	r := testbed.Run(t, "bash", "-c", "source /usr/share/bash-completion/completions/heroctl && complete -p heroctl")
-	if strings.TrimSpace(r.Stdout) != "complete -o default -F __start_heroctl heroctl" {
+	// The installed manual renders without warnings.
+	for _, page := range []string{"heroctl", "8 herod"} {
+		r := testbed.Run(t, "sh", "-c", "MANWIDTH=80 man --warnings "+page+" 2>&1 >/dev/null; man -w "+page)
+		if r.Code != 0 || !strings.HasPrefix(r.Stdout, "/usr/share/man/man") {
+			t.Errorf("man %s: %q %q", page, r.Stdout, r.Stderr)
+		}
+	}
+	// bash-completion finds the installed completion by itself and completes through it.
+	r := testbed.Run(t, "bash", "-c", `source /usr/share/bash-completion/bash_completion
+_completion_loader heroctl; complete -p heroctl
+COMP_LINE="heroctl kill -s SIGK"; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(heroctl kill -s SIGK); COMP_CWORD=3
+__start_heroctl heroctl SIGK -s; echo "${COMPREPLY[*]}"`)
+	if r.Stdout != "complete -o default -F __start_heroctl heroctl\nSIGKILL\n" {
 		t.Errorf("bash completion: %q %q", r.Stdout, r.Stderr)
 	}
 	// The changelog's newest entry is this version.

@@ -20,7 +20,7 @@
 set -euo pipefail
 
 SUITE=bookworm
-PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,procps,libglib2.0-bin
+PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,procps,libglib2.0-bin,man-db,bash-completion
 # Bump RECIPE_VERSION when the rootfs customisation below changes: the cache key is derived from it.
 RECIPE_VERSION=2
 CACHE=${HERO_TESTBED_CACHE:-/var/cache/hero-systemd/testbed}

@@ -68,6 +68,8 @@ after edges dashed, conflicts red and undirected.`,
 			}
 			fmt.Fprintln(Stdout, "digraph hero {")
 			fmt.Fprintln(Stdout, "  rankdir=LR;")
+			fmt.Fprintln(Stdout, `  node [shape=box, style=rounded, fontname="sans-serif"];`)
+			fmt.Fprintln(Stdout, `  edge [fontname="sans-serif", fontsize=10];`)
 			for _, n := range graph.Names() {
 				fmt.Fprintf(Stdout, "  %s;\n", dotID(n))
 			}
