@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,8 +35,13 @@ or the packaged herod.service) is a working setup. With --user it serves the ses
 services in the user's own systemd manager and uses $XDG_CONFIG_HOME/hero/services and
 $XDG_STATE_HOME/hero. It refuses to start while a config has a problem, naming each one. Logs go
 to stderr (journald keeps them when systemd runs herod).`,
-		Version:       version.String(),
-		Args:          cobra.NoArgs,
+		Version: version.String(),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("unexpected argument(s): %s\nUsage: %s", strings.Join(args, " "), cmd.UseLine())
+			}
+			return nil
+		},
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -54,6 +60,9 @@ to stderr (journald keeps them when systemd runs herod).`,
 		},
 	}
 	cmd.SetVersionTemplate("{{.Name}} {{.Version}}\n")
+	cmd.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return fmt.Errorf("%w\nUsage: %s", err, cmd.UseLine())
+	})
 	f := cmd.Flags()
 	f.BoolP("version", "v", false, "print herod's version and exit")
 	f.StringVar(&opts.ConfigDir, "config-dir", paths.ConfigDir(false),

@@ -66,9 +66,23 @@ func TestVersion(t *testing.T) {
 }
 
 func TestRefusesBadInput(t *testing.T) {
-	for _, args := range [][]string{{"extra"}, {"--log-level", "loud"}, {"--nope"}} {
-		if _, err := resolve(t, args...); err == nil {
-			t.Errorf("herod %s: no error", strings.Join(args, " "))
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"extra", "more"}, "unexpected argument(s): extra more\nUsage: herod [flags]"},
+		{[]string{"--log-level", "loud"}, "--log-level: "},
+		{[]string{"--nope"}, "unknown flag: --nope\nUsage: herod [flags]"},
+	}
+	for _, tt := range tests {
+		ran := false
+		cmd := NewCommand(func(context.Context, daemon.Options) error { ran = true; return nil })
+		cmd.SetArgs(tt.args)
+		cmd.SetOut(&bytes.Buffer{})
+		cmd.SetErr(&bytes.Buffer{})
+		err := cmd.Execute()
+		if err == nil || ran || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("herod %s: %v (ran %v), want %q", strings.Join(tt.args, " "), err, ran, tt.want)
 		}
 	}
 }
