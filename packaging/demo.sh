@@ -11,7 +11,9 @@ cd "$(dirname "$0")/.."
 export CGO_ENABLED=0
 EXAMPLES=packaging/examples
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold headings on a terminal only, and never with NO_COLOR set (https://no-color.org).
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 
 stage=$(mktemp -d)
 machine=""
@@ -80,3 +82,9 @@ show heroctl status worker
 say "10. The same API from a client nobody here wrote"
 show busctl call org.hero.Proc1 /org/hero/Proc1 org.hero.Proc1.Manager Start sb worker true
 show gdbus call --system -d org.hero.Proc1 -o /org/hero/Proc1 -m org.hero.Proc1.Manager.Stop db false
+
+say "Your turn"
+echo "The demo's container goes away as the demo ends. For a systemd of your own to play with, run"
+echo "  sudo bash packaging/try.sh"
+echo "It opens a shell in a fresh container with herod installed from the Debian package and"
+echo "these examples loaded in /etc/hero/services; 'exit' leaves it and halts the container."

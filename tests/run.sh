@@ -1,54 +1,112 @@
 #!/usr/bin/env bash
 # tests/run.sh: every test tier of hero-systemd, as the README's test command.
-#   1. pure tier: go vet + go test ./... (config, graphs, unitgen, cli; no host access)
+#   1. pure tier: go vet + go test ./... (config, graphs, unitgen, cli, manual pages, completion
+#      in bash/zsh/fish; no host access)
 #   2. fuzz smoke: each fuzz target for a fixed number of executions (HERO_FUZZTIME, default
 #      100000x; a duration like 60s also works)
-#   3. integration tier: real systemd in a systemd-nspawn container (tests/testbed), as root
-# It installs what it needs (systemd-container, debootstrap; the rootfs is built once and cached)
-# and leaves no container behind.
+#   3. package: the Debian package is built and checked by lintian (errors and warnings fail;
+#      the overrides kept are explained in packaging/README.md)
+#   4. integration tier, as root: the README's try command (packaging/try.sh) on that package,
+#      then real systemd in a systemd-nspawn container (tests/testbed)
+# Tests are printed as they end (a failure with its whole output). The last line counts the test
+# functions (TestX; subtests are part of their test) of tiers 1 and 4: "N passed, N failed,
+# N skipped". As root it installs what it needs with apt (systemd-container, debootstrap,
+# lintian, and zsh, fish, bash-completion, man-db for the completion and manual tests; the rootfs
+# is built once and cached) and leaves no container behind.
 set -euo pipefail
 # Go's standard install location, in case PATH lacks it.
 [ -x /usr/local/go/bin/go ] && case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) PATH=$PATH:/usr/local/go/bin ;; esac
 cd "$(dirname "$0")/.."
 export CGO_ENABLED=0 GOFLAGS=${GOFLAGS:--mod=mod}
 FUZZTIME=${HERO_FUZZTIME:-100000x}
+module=$(go list -m)
 
 step() { printf '\n==> %s\n' "$*"; }
 
 command -v go >/dev/null || { echo "tests/run.sh: Go is required (https://go.dev/doc/install)" >&2; exit 1; }
 
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+tally=$work/tally
+failed=0
+
+# summary prints the closing line; the exit status says whether everything passed.
+summary() {
+  local passed=0 tfailed=0 skipped=0
+  [ -f "$tally" ] && read -r passed tfailed skipped <"$tally"
+  printf '\n%d passed, %d failed, %d skipped\n' "$passed" "$tfailed" "$skipped"
+}
+
+# gotest runs go test with its arguments, printing through tests/testfmt; a failure is noted.
+gotest() {
+  go test -json "$@" 2>&1 | go run ./tests/testfmt -module "$module" -tally "$tally" || failed=1
+}
+
+if [ "$(id -u)" = 0 ]; then
+  missing=()
+  for tool in lintian:lintian zsh:zsh fish:fish man:man-db; do
+    command -v "${tool%%:*}" >/dev/null || missing+=("${tool##*:}")
+  done
+  [ -f /usr/share/bash-completion/bash_completion ] || missing+=(bash-completion)
+  if [ ${#missing[@]} -gt 0 ]; then
+    step "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
 step "pure tier: go vet ./... && go test ./..."
 go vet ./...
 go vet -tags integration ./tests/...
-go test -count=1 ./...
+gotest -count=1 ./...
 
 step "fuzz smoke ($FUZZTIME per target)"
 for target in unitgen/config:FuzzParseTOML unitgen/config:FuzzParseYAML unitgen/config:FuzzSplitWords graphs:FuzzBuild; do
   pkg=${target%%:*} name=${target##*:}
-  out=$(go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "./$pkg" 2>&1) || {
+  if out=$(go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "./$pkg" 2>&1); then
+    echo "$name: $(grep -E '^fuzz: elapsed' <<<"$out" | tail -1)"
+  else
     echo "$out"
     echo "tests/run.sh: fuzz target $name failed (a failing input is saved under $pkg/testdata/fuzz/$name)" >&2
-    exit 1
-  }
-  echo "$name: $(grep -E '^fuzz: elapsed' <<<"$out" | tail -1)"
+    failed=1
+  fi
 done
+
+step "package: build the .deb, lintian"
+deb=$(bash packaging/deb/build.sh "$work/dist")
+echo "$deb"
+if command -v lintian >/dev/null; then
+  # As root lintian says it would rather not be; it reads the package only.
+  lintian --fail-on error,warning "$deb" 2> >(grep -v 'running with root privileges' >&2) || failed=1
+else
+  echo "tests/run.sh: lintian is not installed (run as root to install it, or apt-get install lintian)" >&2
+  failed=1
+fi
 
 step "integration tier: real systemd in a container"
 if [ "$(id -u)" != 0 ]; then
   echo "tests/run.sh: the integration tier boots systemd-nspawn and must run as root" >&2
+  summary
   exit 1
 fi
 bash tests/testbed/testbed.sh ensure >/dev/null
-log=$(mktemp)
-set +e
-go test -count=1 -tags integration -v ./tests/... >"$log" 2>&1
-status=$?
-set -e
-cat "$log"
-rm -f "$log"
-left=$(bash tests/testbed/testbed.sh list)
+before=$(bash tests/testbed/testbed.sh list)
+# The README's "try it yourself" command, on the package built above: herod running, the six
+# examples loaded.
+tried=$(bash packaging/try.sh --deb "$deb" -- sh -c 'systemctl is-active herod; heroctl list-units --no-legend | wc -l' 2>&1) || true
+if [ "$tried" = "$(printf 'active\n6')" ]; then
+  echo "packaging/try.sh: herod active, 6 services loaded"
+else
+  echo "tests/run.sh: packaging/try.sh did not give a running herod with the examples:" >&2
+  echo "$tried" >&2
+  failed=1
+fi
+gotest -count=1 -tags integration ./tests/integration/
+# Only containers that were not up before count: other runs on this machine may have theirs.
+left=$(comm -13 <(sort <<<"$before") <(bash tests/testbed/testbed.sh list | sort))
 if [ -n "$left" ]; then
   echo "tests/run.sh: containers left behind: $left" >&2
-  exit 1
+  failed=1
 fi
-exit "$status"
+summary
+exit "$failed"

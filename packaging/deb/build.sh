@@ -1,43 +1,78 @@
 #!/usr/bin/env bash
-# packaging/deb/build.sh [OUTDIR]: build the hero-systemd Debian package (static herod and
-# heroctl, herod.service, the D-Bus policy and activation file, bash completion, examples).
-# Prints the path of the .deb. Needs Go and dpkg-deb.
+# packaging/deb/build.sh [OUTDIR]: build the hero-systemd Debian package: static herod and
+# heroctl stamped with the version, their manual pages, bash/zsh/fish completion, herod.service,
+# the D-Bus policy and activation file, the examples, copyright and changelog. Prints the path
+# of the .deb. Needs Go, git and dpkg-deb.
+#
+# The version is HERO_VERSION if set, else `git describe` turned into a Debian version by
+# cmd/internal/version/describe (v0.3.0-5-gabc1234 -> 0.3.0+5.gabc1234; see packaging/README.md).
 set -euo pipefail
 # Go's standard install location, in case PATH lacks it.
 [ -x /usr/local/go/bin/go ] && case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) PATH=$PATH:/usr/local/go/bin ;; esac
 cd "$(dirname "$0")/../.."
+export CGO_ENABLED=0 GOFLAGS=${GOFLAGS:--mod=mod}
 out=${1:-$PWD/dist}
-version=${HERO_VERSION:-$(git describe --tags --always 2>/dev/null | sed 's/^v//; s/-/+/g' || echo 0)}
-case $version in [0-9]*) ;; *) version="0.0+$version" ;; esac
+# No contact address is published yet: .invalid (RFC 2606) says so; set HERO_MAINTAINER for a real one.
+maintainer=${HERO_MAINTAINER:-"hero-systemd developers <maintainers@hero-systemd.invalid>"}
+version=${HERO_VERSION:-$(go run ./cmd/internal/version/describe)}
+[[ $version =~ ^[0-9][0-9A-Za-z.+~]*$ ]] || { echo "build.sh: '$version' is not a Debian version (a digit, then letters, digits, . + ~)" >&2; exit 1; }
+# Reproducible: file dates, the changelog's and the manual's date come from the commit.
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
+ldflags="-s -w -X github.com/hero-systemd/hero-systemd/cmd/internal/version.Version=$version"
 arch=$(dpkg --print-architecture)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+doc=$root/usr/share/doc/hero-systemd
 install -d "$root/DEBIAN" "$root/usr/bin" "$root/lib/systemd/system" "$root/usr/share/dbus-1/system.d" \
   "$root/usr/share/dbus-1/system-services" "$root/usr/share/bash-completion/completions" \
-  "$root/usr/share/doc/hero-systemd/examples" "$root/etc/hero/services"
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$root/usr/bin/" ./cmd/herod ./cmd/heroctl
+  "$root/usr/share/zsh/vendor-completions" "$root/usr/share/fish/vendor_completions.d" \
+  "$doc/examples" "$root/etc/hero/services"
+
+go build -trimpath -ldflags "$ldflags" -o "$root/usr/bin/" ./cmd/herod ./cmd/heroctl
+
+# Manual pages: every page the generator knows, gzipped into its section's directory.
+go run -trimpath -ldflags "$ldflags" ./cmd/internal/mangen "$root/man" >/dev/null
+for page in "$root"/man/*.[1-9]; do
+  section=${page##*.}
+  install -d "$root/usr/share/man/man$section"
+  gzip -9n <"$page" >"$root/usr/share/man/man$section/$(basename "$page").gz"
+done
+rm -r "$root/man"
+
+heroctl=$root/usr/bin/heroctl
+"$heroctl" completion bash >"$root/usr/share/bash-completion/completions/heroctl"
+"$heroctl" completion zsh >"$root/usr/share/zsh/vendor-completions/_heroctl"
+"$heroctl" completion fish >"$root/usr/share/fish/vendor_completions.d/heroctl.fish"
+
 install -m 0644 packaging/systemd/herod.service "$root/lib/systemd/system/"
 install -m 0644 packaging/dbus/org.hero.Proc1.conf "$root/usr/share/dbus-1/system.d/"
 install -m 0644 packaging/dbus/org.hero.Proc1.service "$root/usr/share/dbus-1/system-services/"
-"$root/usr/bin/heroctl" completion bash >"$root/usr/share/bash-completion/completions/heroctl"
-install -m 0644 packaging/examples/* "$root/usr/share/doc/hero-systemd/examples/"
-install -m 0644 README.md "$root/usr/share/doc/hero-systemd/"
+install -m 0644 packaging/examples/*.toml packaging/examples/*.yaml "$doc/examples/"
+install -m 0644 README.md "$doc/"
+bash packaging/deb/copyright.sh "$root/usr/bin/herod" "$heroctl" >"$doc/copyright"
+bash packaging/deb/changelog.sh "$version" "$maintainer" | gzip -9n >"$doc/changelog.gz"
+install -m 0644 packaging/deb/lintian-overrides -D "$root/usr/share/lintian/overrides/hero-systemd"
+
+for script in postinst prerm postrm; do install -m 0755 "packaging/deb/$script" "$root/DEBIAN/"; done
 cat >"$root/DEBIAN/control" <<CONTROL
 Package: hero-systemd
 Version: $version
 Architecture: $arch
-Maintainer: hero-systemd developers <hero-systemd@localhost>
+Maintainer: $maintainer
 Depends: systemd, dbus
 Section: admin
 Priority: optional
-Installed-Size: $(du -sk "$root" | cut -f1)
+Homepage: https://github.com/hero-systemd/hero-systemd
+Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
 Description: run hero/zinit service configs on systemd
- herod runs services described as hero service configs (hero TOML, zinit YAML) as transient
- systemd units over D-Bus, with dependency cascades and a job ledger that keeps why a service
- died. heroctl is its systemctl-like command.
+ herod runs services described as hero service configs (hero TOML, zinit YAML)
+ as transient systemd units over D-Bus, with dependency cascades and a job
+ ledger that keeps why a service died. heroctl is its systemctl-like command.
 CONTROL
-for script in postinst prerm postrm; do install -m 0755 "packaging/deb/$script" "$root/DEBIAN/"; done
+(cd "$root" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | LC_ALL=C sort -z | xargs -0 md5sum) >"$root/DEBIAN/md5sums"
+# Owner root, modes from the umask-independent installs above, dates from the commit.
+find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 mkdir -p "$out"
 deb="$out/hero-systemd_${version}_${arch}.deb"
-dpkg-deb --root-owner-group --build "$root" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
 echo "$deb"

@@ -30,6 +30,7 @@ func TestDebianPackage(t *testing.T) {
 	if s := strings.TrimSpace(testbed.Run(t, "systemctl", "is-enabled", "herod").Stdout); s != "enabled" {
 		t.Errorf("herod.service is %s, want enabled", s)
 	}
+	checkPackageIdentity(t)
 	// An empty /etc/hero/services is a working setup; add a service and reload.
 	wantExit(t, testbed.Run(t, "/usr/bin/heroctl", "validate"), 0, "validate an empty config dir")
 	data, _ := os.ReadFile(testbed.SrcDir + "/packaging/examples/db.toml")
@@ -53,5 +54,49 @@ func TestDebianPackage(t *testing.T) {
 	})
 	if _, err := os.Stat("/var/lib/hero"); err == nil {
 		t.Errorf("/var/lib/hero is still there after purge")
+	}
+}
+
+// checkPackageIdentity: the package and both programs carry one version; the manual pages,
+// completions, copyright and changelog are where Debian puts them.
+func checkPackageIdentity(t *testing.T) {
+	t.Helper()
+	if v := testbed.Run(t, "dpkg-query", "-W", "-f", "${Version}", "hero-systemd").Stdout; v != testbed.Version {
+		t.Errorf("package version %q, want %q", v, testbed.Version)
+	}
+	for _, prog := range []string{"heroctl", "herod"} {
+		if out := testbed.Run(t, "/usr/bin/"+prog, "--version").Stdout; out != prog+" "+testbed.Version+"\n" {
+			t.Errorf("%s --version: %q", prog, out)
+		}
+	}
+	for _, path := range []string{
+		"/usr/share/man/man1/heroctl.1.gz", "/usr/share/man/man8/herod.8.gz",
+		"/usr/share/bash-completion/completions/heroctl", "/usr/share/zsh/vendor-completions/_heroctl",
+		"/usr/share/fish/vendor_completions.d/heroctl.fish",
+		"/usr/share/doc/hero-systemd/copyright", "/usr/share/doc/hero-systemd/changelog.gz",
+	} {
+		if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", path, err)
+		}
+	}
+	// The installed manual renders without warnings.
+	for _, page := range []string{"heroctl", "8 herod"} {
+		r := testbed.Run(t, "sh", "-c", "MANWIDTH=80 man --warnings "+page+" 2>&1 >/dev/null; man -w "+page)
+		if r.Code != 0 || !strings.HasPrefix(r.Stdout, "/usr/share/man/man") {
+			t.Errorf("man %s: %q %q", page, r.Stdout, r.Stderr)
+		}
+	}
+	// bash-completion finds the installed completion by itself and completes through it.
+	r := testbed.Run(t, "bash", "-c", `source /usr/share/bash-completion/bash_completion
+_completion_loader heroctl; complete -p heroctl
+COMP_LINE="heroctl kill -s SIGK"; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(heroctl kill -s SIGK); COMP_CWORD=3
+__start_heroctl heroctl SIGK -s; echo "${COMPREPLY[*]}"`)
+	if r.Stdout != "complete -o default -F __start_heroctl heroctl\nSIGKILL\n" {
+		t.Errorf("bash completion: %q %q", r.Stdout, r.Stderr)
+	}
+	// The changelog's newest entry is this version.
+	r = testbed.Run(t, "sh", "-c", "zcat /usr/share/doc/hero-systemd/changelog.gz | head -1")
+	if want := "hero-systemd (" + testbed.Version + ") unstable; urgency=medium"; strings.TrimSpace(r.Stdout) != want {
+		t.Errorf("changelog starts %q, want %q", r.Stdout, want)
 	}
 }

@@ -35,6 +35,9 @@ const (
 	inside = "HERO_TESTBED_INSIDE"
 )
 
+// Version is stamped into the binaries and the package the testbed builds.
+const Version = "0.0+test"
+
 // Inside reports whether this process runs inside the testbed container.
 func Inside() bool { return os.Getenv(inside) == "1" }
 
@@ -117,7 +120,8 @@ func stageBinaries(src, dir string) error {
 	if err := copyFile(self, filepath.Join(dir, filepath.Base(os.Args[0]))); err != nil {
 		return fmt.Errorf("staging test binary: %w", err)
 	}
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "bin")+"/", "./cmd/...")
+	build := exec.Command("go", "build", "-ldflags", "-X github.com/hero-systemd/hero-systemd/cmd/internal/version.Version="+Version,
+		"-o", filepath.Join(dir, "bin")+"/", "./cmd/herod", "./cmd/heroctl")
 	build.Dir = src
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -126,7 +130,7 @@ func stageBinaries(src, dir string) error {
 	// The Debian package, for the packaging tests (as hero-systemd.deb).
 	pkg := exec.Command("bash", "packaging/deb/build.sh", filepath.Join(dir, "dist"))
 	pkg.Dir = src
-	pkg.Env = append(os.Environ(), "HERO_VERSION=0.0+test")
+	pkg.Env = append(os.Environ(), "HERO_VERSION="+Version)
 	if out, err := pkg.CombinedOutput(); err != nil {
 		return fmt.Errorf("building the Debian package: %v\n%s", err, out)
 	}

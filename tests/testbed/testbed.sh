@@ -20,7 +20,7 @@
 set -euo pipefail
 
 SUITE=bookworm
-PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,procps,libglib2.0-bin
+PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,procps,libglib2.0-bin,man-db,bash-completion
 # Bump RECIPE_VERSION when the rootfs customisation below changes: the cache key is derived from it.
 RECIPE_VERSION=2
 CACHE=${HERO_TESTBED_CACHE:-/var/cache/hero-systemd/testbed}
@@ -209,8 +209,11 @@ cmd_list() {
   return 0
 }
 
+# usage prints the comment block at the top of this file (after the #! line), without the "# ".
+usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; }
+
 main() {
-  [ $# -gt 0 ] || { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+  [ $# -gt 0 ] || { usage >&2; exit 2; }
   local verb=$1; shift
   case $verb in
     ensure) ensure_rootfs ;;
@@ -219,7 +222,7 @@ main() {
     down) need_root; [ $# -eq 1 ] || die "usage: down MACHINE"; cmd_down "$1" ;;
     run) need_root; cmd_run "$@" ;;
     list) cmd_list ;;
-    -h|--help|help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' ;;
+    -h|--help|help) usage ;;
     *) die "unknown verb $verb (ensure, up, exec, down, run, list)" ;;
   esac
 }

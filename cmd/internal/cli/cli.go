@@ -4,7 +4,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hero-systemd/hero-systemd/cmd/internal/paths"
+	"github.com/hero-systemd/hero-systemd/cmd/internal/version"
 )
 
 // Exit codes, as systemctl (LSB) uses them.
@@ -54,12 +56,17 @@ type globals struct {
 	user      bool
 	// busAddress overrides the bus herod is reached on (tests; env HERO_BUS_ADDRESS).
 	busAddress string
-	// localConfig is set when a config directory was given explicitly (--config-dir or
-	// HERO_CONFIG_DIR): the offline verbs then read it instead of asking herod.
+	// localConfig is set when a config directory was given explicitly (--config-dir,
+	// HERO_CONFIG_DIR or validate's DIR): the offline verbs then read it instead of asking herod.
 	localConfig bool
+	// args is the command line heroctl was run with, for advice that repeats it.
+	args []string
 }
 
 func (g *globals) json() bool { return g.output == "json" }
+
+// NewCommand returns heroctl's command tree, for tools that document it (the man page generator).
+func NewCommand() *cobra.Command { return newRoot(&globals{}) }
 
 func newRoot(g *globals) *cobra.Command {
 	root := &cobra.Command{
@@ -70,18 +77,20 @@ as transient systemd units. It feels like systemctl: the same verbs, flags and e
 (0 ok/active, 1 failure, 3 not active, 4 no such service).
 
 heroctl talks to herod over D-Bus (org.hero.Proc1 on the system bus; --user: the session bus).
-The offline verbs (validate, cat, list-dependencies, graph, stop --dry-run) ask herod too, but
-with --config-dir DIR (or $HERO_CONFIG_DIR) they read that directory themselves and work where
-nothing runs; they also fall back to /etc/hero/services when herod is not reachable.`,
+The offline verbs (validate, cat, list-dependencies, graph, start --dry-run, stop --dry-run) ask
+herod too, but with --config-dir DIR (or $HERO_CONFIG_DIR) they read that directory themselves
+and work where nothing runs; they also fall back to /etc/hero/services (with --user:
+$XDG_CONFIG_HOME/hero/services) when herod is not reachable.`,
+		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	defDir := os.Getenv("HERO_CONFIG_DIR")
-	if defDir == "" {
-		defDir = "/etc/hero/services"
-	}
+	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
+	root.Flags().BoolP("version", "v", false, "print heroctl's version and exit")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError(cmd, err.Error()) })
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.configDir, "config-dir", defDir, "service config directory (env HERO_CONFIG_DIR)")
+	pf.StringVar(&g.configDir, "config-dir", paths.ConfigDir(false),
+		"service config directory (env "+paths.EnvConfigDir+"; with --user: $XDG_CONFIG_HOME/hero/services)")
 	pf.StringVarP(&g.output, "output", "o", "text", "output format: text or json")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print nothing; only the exit code tells")
 	pf.BoolVar(&g.noLegend, "no-legend", false, "omit headers and footers of listings")
@@ -90,17 +99,24 @@ nothing runs; they also fall back to /etc/hero/services when herod is not reacha
 	pf.BoolVar(&g.user, "user", false, "talk to the user's herod (session bus) instead of the system one")
 	pf.StringVar(&g.busAddress, "bus-address", "", "reach herod on this D-Bus address (env HERO_BUS_ADDRESS)")
 	_ = pf.MarkHidden("bus-address")
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
-		g.localConfig = cmd.Flags().Changed("config-dir") || os.Getenv("HERO_CONFIG_DIR") != ""
+		g.localConfig = cmd.Flags().Changed("config-dir") || os.Getenv(paths.EnvConfigDir) != ""
+		if !cmd.Flags().Changed("config-dir") {
+			g.configDir = paths.ConfigDir(g.user)
+		}
 		if g.output != "text" && g.output != "json" {
 			return exitWith(ExitFailure, fmt.Errorf("--output must be text or json, not %q", g.output))
 		}
-		return nil
+		return checkJSON(cmd, g)
 	}
 	for _, add := range verbs {
 		cmd := add(g)
 		if cmd.Args != nil && cmd.ValidArgsFunction == nil && strings.Contains(cmd.Use, "NAME") {
 			cmd.ValidArgsFunction = completeServices(g)
+		}
+		if cmd.Args != nil {
+			cmd.Args = withUsage(cmd.Args)
 		}
 		root.AddCommand(cmd)
 	}
@@ -129,7 +145,7 @@ var verbs []func(*globals) *cobra.Command
 
 // Run runs heroctl with args and returns the process exit code.
 func Run(ctx context.Context, args []string) int {
-	g := &globals{}
+	g := &globals{args: args}
 	root := newRoot(g)
 	root.SetArgs(args)
 	root.SetOut(Stdout)
@@ -146,11 +162,8 @@ func Run(ctx context.Context, args []string) int {
 		return ee.code
 	}
 	fmt.Fprintf(Stderr, "heroctl: %v\n", err)
+	if strings.HasPrefix(err.Error(), "unknown command") {
+		fmt.Fprintln(Stderr, "Run 'heroctl --help' for the list of commands.")
+	}
 	return ExitFailure
-}
-
-func printJSON(v any) error {
-	enc := json.NewEncoder(Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

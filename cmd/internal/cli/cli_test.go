@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -38,7 +40,7 @@ func TestExitCodes(t *testing.T) {
 		{"cat unknown", []string{"cat", "nope", "--config-dir", examples}, 4, `no such service "nope"`},
 		{"dry-run unknown", []string{"stop", "--dry-run", "nope", "--config-dir", examples}, 4, `no such service "nope"`},
 		{"list-dependencies unknown", []string{"list-dependencies", "nope", "--config-dir", examples}, 4, `no such service`},
-		{"cat refuses broken dir", []string{"cat", "web", "--config-dir", broken}, 1, "run 'heroctl validate'"},
+		{"cat refuses broken dir", []string{"cat", "web", "--config-dir", broken}, 1, "run 'heroctl validate --config-dir " + broken + "'"},
 		{"bad output format", []string{"validate", "-o", "yaml", "--config-dir", examples}, 1, "--output must be text or json"},
 		{"stop without daemon", []string{"stop", "db", "--bus-address", "unix:path=/nonexistent"}, 1, "herod is not running or not reachable"},
 		{"quiet", []string{"validate", "-q", "--config-dir", broken}, 1, ""},
@@ -134,5 +136,37 @@ func TestStartDryRun(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got.Order, []string{"db", "api", "web"}) || !reflect.DeepEqual(got.Dependencies, []string{"db", "api"}) {
 		t.Errorf("start plan %+v", got)
+	}
+}
+
+// The README's picture (docs/examples-graph.svg, drawn by packaging/graph.sh) shows the
+// examples as they are: every service and every edge, nothing else.
+func TestExamplesGraphPictureIsCurrent(t *testing.T) {
+	svg, err := os.ReadFile("../../../docs/examples-graph.svg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var drawn []string
+	for _, m := range regexp.MustCompile(`<title>([^<]*)</title>`).FindAllStringSubmatch(string(svg), -1) {
+		if m[1] != "hero" {
+			drawn = append(drawn, strings.NewReplacer("&#45;&gt;", " -> ", "&#45;&#45;", " -- ").Replace(m[1]))
+		}
+	}
+	out, _, _ := heroctl(t, "graph", "-o", "json", "--config-dir", examples)
+	var g struct {
+		Services []string
+		Edges    []struct{ From, To, Kind string }
+	}
+	if err := json.Unmarshal([]byte(out), &g); err != nil {
+		t.Fatal(err)
+	}
+	want := append([]string(nil), g.Services...)
+	for _, e := range g.Edges {
+		want = append(want, e.From+" -> "+e.To)
+	}
+	sort.Strings(drawn)
+	sort.Strings(want)
+	if !reflect.DeepEqual(drawn, want) {
+		t.Errorf("docs/examples-graph.svg shows %q,\nthe examples are %q: run 'bash packaging/graph.sh'", drawn, want)
 	}
 }

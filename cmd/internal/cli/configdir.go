@@ -34,7 +34,7 @@ func loadValid(g *globals) (*config.Set, error) {
 		for _, p := range probs {
 			fmt.Fprintln(Stderr, p.String())
 		}
-		return nil, exitWith(ExitFailure, fmt.Errorf("%s has %d problem(s); run 'heroctl validate'", g.configDir, len(probs)))
+		return nil, exitWith(ExitFailure, fmt.Errorf("%s has %d problem(s); run '%s'", g.configDir, len(probs), g.suggest("validate")))
 	}
 	return set, nil
 }

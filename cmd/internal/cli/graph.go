@@ -19,6 +19,9 @@ Graphviz DOT (render with: heroctl graph --dot | dot -Tsvg > graph.svg): require
 after edges dashed, conflicts red and undirected.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if dot && g.json() {
+				return usageError(cmd, "--dot and -o json are two output formats; choose one")
+			}
 			graph, err := loadGraph(cmd, g)
 			if err != nil {
 				return err
@@ -65,6 +68,8 @@ after edges dashed, conflicts red and undirected.`,
 			}
 			fmt.Fprintln(Stdout, "digraph hero {")
 			fmt.Fprintln(Stdout, "  rankdir=LR;")
+			fmt.Fprintln(Stdout, `  node [shape=box, style=rounded, fontname="sans-serif"];`)
+			fmt.Fprintln(Stdout, `  edge [fontname="sans-serif", fontsize=10];`)
 			for _, n := range graph.Names() {
 				fmt.Fprintf(Stdout, "  %s;\n", dotID(n))
 			}

@@ -3,11 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hero-systemd/hero-systemd/cmd/client"
-
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
@@ -38,5 +38,31 @@ end) is recorded in its job.`,
 		},
 	}
 	cmd.Flags().StringVarP(&signal, "signal", "s", "SIGTERM", "the signal to send")
+	_ = cmd.RegisterFlagCompletionFunc("signal", completeSignals)
 	return cmd
+}
+
+// completeSignals completes signal names in number order, as 'kill -l' lists them: SIGHUP...
+// for "SIG..." or an empty word, HUP... for a word without the prefix, lower-case for a
+// lower-case word (shells match completions case-sensitively; every form is accepted).
+func completeSignals(_ *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
+	up := strings.ToUpper(prefix)
+	var out []string
+	for n := 1; n <= 31; n++ {
+		name := config.SignalName(n)
+		if !strings.HasPrefix(name, "SIG") {
+			continue
+		}
+		if !strings.HasPrefix(name, up) {
+			name = strings.TrimPrefix(name, "SIG")
+			if !strings.HasPrefix(name, up) {
+				continue
+			}
+		}
+		if prefix != up {
+			name = strings.ToLower(name)
+		}
+		out = append(out, name)
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }

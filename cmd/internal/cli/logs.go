@@ -65,7 +65,7 @@ systemd-journal may read it. On a terminal, control characters are escaped.`,
 				}
 				_, lines, err := c.JobLog(ctx, args[0], a.job, uint32(a.lines))
 				if err != nil {
-					return advise(err)
+					return adviseFor(g, err)
 				}
 				for _, l := range lines {
 					p.print(l)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,7 +17,7 @@ import (
 func dial(cmd *cobra.Command, g *globals) (*client.Client, error) {
 	c, err := reach(cmd, g)
 	if err != nil {
-		return nil, advise(err)
+		return nil, adviseFor(g, err)
 	}
 	return c, nil
 }
@@ -42,7 +41,7 @@ func online(cmd *cobra.Command, g *globals, fn func(ctx context.Context, c *clie
 		return err
 	}
 	defer c.Close()
-	return advise(fn(cmd.Context(), c))
+	return adviseFor(g, fn(cmd.Context(), c))
 }
 
 // notReachable reports errors that mean herod (or the bus) is not there.
@@ -61,7 +60,10 @@ func notReachable(err error) bool {
 }
 
 // advise turns a D-Bus error into an exit code and a message a person can act on.
-func advise(err error) error {
+func advise(err error) error { return adviseFor(nil, err) }
+
+// adviseFor is advise for a run whose flags are known (g may be nil): the advice repeats them.
+func adviseFor(g *globals, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -70,10 +72,7 @@ func advise(err error) error {
 		return err
 	}
 	if notReachable(err) {
-		return exitWith(ExitFailure, fmt.Errorf("herod is not running or not reachable (%v).\n"+
-			"See 'systemctl status herod' (a broken service file keeps it from starting: 'heroctl validate' names it);\n"+
-			"start it with 'systemctl start herod' (or run 'herod' as root). The offline verbs (validate, cat,\n"+
-			"list-dependencies, graph, start/stop --dry-run) also work without it: add --config-dir DIR", err))
+		return exitWith(ExitFailure, fmt.Errorf("herod is not running or not reachable (%v).\n%s", err, g.startAdvice()))
 	}
 	e, ok := client.AsError(err)
 	if !ok {
@@ -85,9 +84,9 @@ func advise(err error) error {
 	case api.ErrAccessDenied, "org.freedesktop.DBus.Error.AccessDenied":
 		if readsOutput(e.Message) {
 			return exitWith(ExitFailure, fmt.Errorf("access denied: what services write is shown to root and members of the groups %s only, as the journal is: run 'sudo heroctl %s', or add yourself to one ('sudo usermod -aG adm $USER')",
-				strings.Join(api.JournalGroups, " and "), argsForAdvice()))
+				strings.Join(api.JournalGroups, " and "), g.commandLine()))
 		}
-		return exitWith(ExitFailure, fmt.Errorf("access denied: changing services needs root: run 'sudo heroctl %s'", argsForAdvice()))
+		return exitWith(ExitFailure, fmt.Errorf("access denied: changing services needs root: run 'sudo heroctl %s'", g.commandLine()))
 	case api.ErrNotRunning:
 		return exitWith(ExitNotActive, e)
 	}
@@ -103,17 +102,6 @@ func readsOutput(msg string) bool {
 		}
 	}
 	return false
-}
-
-func argsForAdvice() string {
-	s := ""
-	for i, a := range os.Args[1:] {
-		if i > 0 {
-			s += " "
-		}
-		s += a
-	}
-	return s
 }
 
 // withDaemon runs fn against herod; an offline verb given no --config-dir falls back to
@@ -133,5 +121,5 @@ func withDaemon(cmd *cobra.Command, g *globals, fn func(context.Context, *client
 		}
 		return offline()
 	}
-	return advise(err)
+	return adviseFor(g, err)
 }

@@ -34,12 +34,12 @@ func operation(cmd *cobra.Command, g *globals, c *client.Client, f opFlags, subj
 	ctx := cmd.Context()
 	w, err := c.WatchOperations()
 	if err != nil {
-		return client.Queued{}, client.Outcome{}, advise(err)
+		return client.Queued{}, client.Outcome{}, adviseFor(g, err)
 	}
 	defer w.Close()
 	q, err := queue(ctx)
 	if err != nil || q.Operation == 0 {
-		return q, client.Outcome{}, advise(err)
+		return q, client.Outcome{}, adviseFor(g, err)
 	}
 	if f.noBlock {
 		if !g.quiet {
@@ -56,13 +56,13 @@ func operation(cmd *cobra.Command, g *globals, c *client.Client, f opFlags, subj
 	out, err := w.Wait(wctx, q.Operation, func(p client.Progress) { printProgress(g, p) })
 	switch {
 	case err == nil && out.Err != nil:
-		return q, out, advise(out.Err)
+		return q, out, adviseFor(g, out.Err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return q, out, exitWith(ExitFailure, fmt.Errorf("%s: still going after %s; the operation goes on in herod: see 'heroctl status %s'", subject, f.timeout, subject))
 	case errors.Is(err, context.Canceled):
 		return q, out, exitWith(ExitInterrupted, fmt.Errorf("interrupted; the operation goes on in herod: see 'heroctl status %s'", subject))
 	case err != nil:
-		return q, out, advise(err)
+		return q, out, adviseFor(g, err)
 	}
 	return q, out, nil
 }

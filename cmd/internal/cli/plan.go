@@ -59,3 +59,24 @@ func dryRun[P any](cmd *cobra.Command, g *globals, name string,
 		return print(g, p)
 	})
 }
+
+// startAllDryRun prints the start plan of several services started together (as start A B C
+// does): herod's API plans one service at a time, so the union is computed here from herod's
+// graph (or the config directory's) with the same planner herod uses.
+func startAllDryRun(cmd *cobra.Command, g *globals, names []string) error {
+	graph, err := loadGraph(cmd, g)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if !graph.Has(n) {
+			return noSuchService(g, n)
+		}
+	}
+	p, err := graph.StartAll(names)
+	if err != nil {
+		return exitWith(ExitFailure, err)
+	}
+	p.Service = strings.Join(names, " ")
+	return printStartPlan(g, p)
+}

@@ -30,14 +30,15 @@ heroctl waits until the start is done (a health check may take a while), printin
 service to stderr; --no-block returns once herod queued it, --timeout stops waiting (the start
 goes on in herod either way, as after Ctrl-C). With -o json: {"service","started","failed",
 "already_running","jobs"}.
-With --dry-run nothing is started: the start plan of one service is printed (with -o json:
-{"service","order","waves","dependencies"}), from herod or, with --config-dir, the directory.`,
+With --dry-run nothing is started: the start plan of the services together is printed (with
+-o json: {"service","order","waves","dependencies"}), from herod or, with --config-dir, the
+directory.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if dryRun && len(args) > 1 {
+				return startAllDryRun(cmd, g, args)
+			}
 			if dryRun {
-				if len(args) != 1 {
-					return exitWith(ExitFailure, fmt.Errorf("--dry-run takes one service"))
-				}
 				return startDryRun(cmd, g, args[0])
 			}
 			if jobMode != "replace" && jobMode != "fail" {

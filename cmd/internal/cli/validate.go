@@ -14,14 +14,23 @@ func init() { verbs = append(verbs, newValidateCmd) }
 
 func newValidateCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "validate",
+		Use:   "validate [DIR]",
 		Short: "Check every service config; report each problem on one line",
 		Long: `validate checks the whole config directory before anything touches the host: syntax,
 unknown keys, types, names, values systemd would refuse, unknown and self dependencies, cycles,
 and conflicts with a requires closure. Every problem is printed as FILE[:LINE]: KEY: PROBLEM.
-Exit status 0 when clean, 1 when anything is wrong.`,
-		Args: cobra.NoArgs,
+Exit status 0 when clean, 1 when anything is wrong. DIR is the directory to read, as with
+--config-dir DIR; without either, herod's config directory is checked.`,
+		Args: cobra.MaximumNArgs(1),
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return nil, cobra.ShellCompDirectiveFilterDirs
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				if err := useDirArg(cmd, g, args[0]); err != nil {
+					return err
+				}
+			}
 			return withDaemon(cmd, g, func(ctx context.Context, c *client.Client) error {
 				ps, err := c.Validate(ctx)
 				if err != nil {
@@ -41,6 +50,16 @@ Exit status 0 when clean, 1 when anything is wrong.`,
 			})
 		},
 	}
+}
+
+// useDirArg makes validate's DIR argument the config directory; given together with a
+// different --config-dir, it is refused rather than one silently winning.
+func useDirArg(cmd *cobra.Command, g *globals, dir string) error {
+	if cmd.Flags().Changed("config-dir") && g.configDir != dir {
+		return usageError(cmd, fmt.Sprintf("DIR %s and --config-dir %s name two directories", dir, g.configDir))
+	}
+	g.configDir, g.localConfig = dir, true
+	return nil
 }
 
 // reportProblems prints every problem (one a line, or JSON) and fails when there is any.

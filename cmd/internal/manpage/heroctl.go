@@ -1,0 +1,71 @@
+package manpage
+
+import (
+	"fmt"
+
+	"github.com/hero-systemd/hero-systemd/cmd/internal/cli"
+)
+
+func init() {
+	register(Page{
+		Name:    "heroctl",
+		Section: 1,
+		Summary: "control hero services running on systemd",
+		Body:    heroctlBody,
+		SeeAlso: []string{"systemctl(1)", "systemd-run(1)", "busctl(1)", "systemd.service(5)"},
+	})
+}
+
+func heroctlBody(w *Writer) {
+	root := cli.NewCommand()
+	root.InitDefaultHelpFlag()
+	root.InitDefaultVersionFlag()
+	root.InitDefaultCompletionCmd()
+
+	w.Section("Synopsis")
+	w.line(Bold("heroctl") + " [" + Italic("OPTIONS") + "...] " + Italic("COMMAND") + " [" + Italic("NAME") + "...]")
+	w.Section("Description")
+	w.Text(root.Long, false)
+
+	w.Section("Commands")
+	Commands(w, root)
+
+	w.Section("Options")
+	w.Para("These options apply to every command.")
+	Flags(w, root.PersistentFlags())
+	Flags(w, root.LocalNonPersistentFlags())
+
+	w.Section("Exit status")
+	w.Para("As systemctl's (LSB):")
+	for _, e := range []struct {
+		code int
+		text string
+	}{
+		{cli.ExitOK, "Success; for is-active: at least one service named is active; for status: all are."},
+		{cli.ExitFailure, "Failure, a usage error, or a refused request; for is-failed: no service named has failed."},
+		{cli.ExitNotActive, "A service is not active (is-active, status)."},
+		{cli.ExitNoSuchService, "No such service."},
+	} {
+		w.Item(Bold(fmt.Sprint(e.code)), e.text)
+	}
+
+	w.Section("Environment")
+	w.Item(Bold("HERO_CONFIG_DIR"), "The config directory the offline verbs read, as --config-dir.")
+	w.Item(Bold("XDG_CONFIG_HOME"), "With --user, the default config directory is $XDG_CONFIG_HOME/hero/services (~/.config/hero/services when unset).")
+	w.Item(Bold("DBUS_SYSTEM_BUS_ADDRESS")+", "+Bold("DBUS_SESSION_BUS_ADDRESS"), "Where the system bus (or, with --user, the session bus) is reached.")
+
+	w.Section("Files")
+	w.Item(Italic("/etc/hero/services/"), "Service configs: NAME.toml (hero TOML) or NAME.yaml (zinit YAML), one file per service.")
+	w.Item(Italic("~/.config/hero/services/"), "The same for --user.")
+
+	w.Section("Examples")
+	w.Example(
+		"heroctl validate /etc/hero/services",
+		"heroctl start --dry-run web worker",
+		"heroctl start web worker",
+		"heroctl status web",
+		"heroctl stop --dry-run db -o json",
+		"heroctl jobs mailer; heroctl logs mailer",
+		"heroctl graph --dot | dot -Tsvg > graph.svg",
+	)
+}

@@ -1,0 +1,60 @@
+// Package paths chooses herod's and heroctl's default directories: the system's
+// (/etc/hero/services, /var/lib/hero) or, with --user, the XDG base directories of the user
+// (as systemd --user does for its own units and state).
+package paths
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// Environment variables that override the defaults.
+const (
+	EnvConfigDir = "HERO_CONFIG_DIR"
+	EnvStateDir  = "HERO_STATE_DIR"
+)
+
+// System defaults.
+const (
+	SystemConfigDir = "/etc/hero/services"
+	SystemStateDir  = "/var/lib/hero"
+)
+
+// ConfigDir is the service config directory: $HERO_CONFIG_DIR, else /etc/hero/services, or for
+// the user's herod $XDG_CONFIG_HOME/hero/services (default ~/.config/hero/services).
+func ConfigDir(user bool) string {
+	if d := os.Getenv(EnvConfigDir); d != "" {
+		return d
+	}
+	if !user {
+		return SystemConfigDir
+	}
+	return filepath.Join(xdg("XDG_CONFIG_HOME", ".config"), "hero", "services")
+}
+
+// StateDir is herod's state directory (ledger, output and exit files): $HERO_STATE_DIR, else
+// /var/lib/hero, or for the user's herod $XDG_STATE_HOME/hero (default ~/.local/state/hero).
+func StateDir(user bool) string {
+	if d := os.Getenv(EnvStateDir); d != "" {
+		return d
+	}
+	if !user {
+		return SystemStateDir
+	}
+	return filepath.Join(xdg("XDG_STATE_HOME", filepath.Join(".local", "state")), "hero")
+}
+
+// xdg is an XDG base directory: the variable if it holds an absolute path (the specification
+// says relative ones are invalid and must be ignored), else $HOME/fallback.
+func xdg(env, fallback string) string {
+	if d := os.Getenv(env); filepath.IsAbs(d) {
+		return d
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		// No $HOME: a relative path would depend on the working directory; "/" at least
+		// names a place nobody writes by accident.
+		home = "/"
+	}
+	return filepath.Join(home, fallback)
+}
