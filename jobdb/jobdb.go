@@ -486,3 +486,25 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	}
 	return nil
 }
+
+// States returns every value of the daemon's own state whose key starts with prefix, by key.
+func (db *DB) States(ctx context.Context, prefix string) (map[string]string, error) {
+	var rows []struct{ Key, Value string }
+	err := db.gorm.WithContext(ctx).Raw(`SELECT key, value FROM state WHERE substr(key, 1, ?) = ?`, len(prefix), prefix).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("read state %s*: %w", prefix, err)
+	}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r.Key] = r.Value
+	}
+	return out, nil
+}
+
+// DeleteState removes a value of the daemon's own state.
+func (db *DB) DeleteState(ctx context.Context, key string) error {
+	if err := db.gorm.WithContext(ctx).Exec(`DELETE FROM state WHERE key = ?`, key).Error; err != nil {
+		return fmt.Errorf("delete state %s: %w", key, explain(err))
+	}
+	return nil
+}

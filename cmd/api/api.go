@@ -29,6 +29,8 @@ const (
 	MethodUnitText     = "UnitText"
 	MethodGraph        = "Graph"
 	MethodValidate     = "Validate"
+	MethodEnable       = "Enable"
+	MethodDisable      = "Disable"
 )
 
 // Signals.
@@ -69,7 +71,7 @@ const (
 // the D-Bus policy and again by herod itself.
 var Mutating = map[string]bool{
 	MethodStart: true, MethodStartMany: true, MethodStop: true, MethodRestart: true,
-	MethodKill: true, MethodResetFailed: true, MethodReload: true,
+	MethodKill: true, MethodResetFailed: true, MethodReload: true, MethodEnable: true, MethodDisable: true,
 }
 
 // ReadsOutput are the methods that return what services wrote (and UnitText's environment
@@ -149,6 +151,17 @@ const Introspection = `<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object I
     <method name="ResetFailed">
       <arg name="name" type="s" direction="in"/>
     </method>
+    <!-- Enable(names): privileged. herod starts these services whenever it starts (at boot),
+         whatever their config's status key says; kept in herod's state, never in the config
+         files. Like systemctl enable, it starts nothing now. -->
+    <method name="Enable">
+      <arg name="names" type="as" direction="in"/>
+    </method>
+    <!-- Disable(names): privileged. herod leaves these services alone when it starts, whatever
+         their config's status key says. It stops nothing now. -->
+    <method name="Disable">
+      <arg name="names" type="as" direction="in"/>
+    </method>
     <!-- Reload(): privileged. Read the config directory again. If any file has a problem, the
          old configs stay in force and InvalidConfig lists every problem. Returns the number of
          services now loaded. Running services keep running; new configs apply at next start. -->
@@ -158,7 +171,9 @@ const Introspection = `<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object I
     <!-- Status(name): the service's status: Service, Context, Unit, Description, State (running,
          activating, success, failed, stopped, inactive, blocked), LoadState, ActiveState,
          SubState, BlockedBy, Requires, After, Conflicts, MainPID (0 unless running), Restarts
-         (systemd's NRestarts), StartLimitHit (systemd refused to restart it), and of its last
+         (systemd's NRestarts), StartLimitHit (systemd refused to restart it), Enabled (enabled:
+         herod starts it when it starts; disabled), EnabledBy (heroctl, or config: its status
+         key), and of its last
          job: JobId, JobPhase, ExitCode (-1 if none), Signal, Result, StartedAt, EndedAt
          (microseconds since the epoch; 0 while running), InvocationID. -->
     <method name="Status">

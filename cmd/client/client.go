@@ -171,6 +171,16 @@ func (c *Client) ResetFailed(ctx context.Context, name string) error {
 	return c.call(ctx, api.MethodResetFailed, nil, name)
 }
 
+// Enable makes herod start names whenever it starts.
+func (c *Client) Enable(ctx context.Context, names []string) error {
+	return c.call(ctx, api.MethodEnable, nil, names)
+}
+
+// Disable makes herod leave names alone when it starts.
+func (c *Client) Disable(ctx context.Context, names []string) error {
+	return c.call(ctx, api.MethodDisable, nil, names)
+}
+
 // Reload makes herod read its config directory again.
 func (c *Client) Reload(ctx context.Context) (services uint32, err error) {
 	err = c.call(ctx, api.MethodReload, []any{&services})

@@ -23,6 +23,8 @@ type Status struct {
 	MainPID     uint32                  `json:"main_pid,omitempty"`
 	Restarts    uint32                  `json:"restarts"`
 	LimitHit    bool                    `json:"start_limit_hit,omitempty"`
+	Enabled     string                  `json:"enabled"`    // enabled: herod starts it when it starts; disabled
+	EnabledBy   string                  `json:"enabled_by"` // heroctl (enable/disable), or config (its status key)
 	LastJob     *Job                    `json:"last_job,omitempty"`
 	Raw         map[string]dbus.Variant `json:"-"`
 }
@@ -80,6 +82,7 @@ func statusFrom(d map[string]dbus.Variant) Status {
 	s.MainPID, _ = d["MainPID"].Value().(uint32)
 	s.Restarts, _ = d["Restarts"].Value().(uint32)
 	s.LimitHit, _ = d["StartLimitHit"].Value().(bool)
+	s.Enabled, s.EnabledBy = str(d, "Enabled"), str(d, "EnabledBy")
 	if id, ok := d["JobId"].Value().(int64); ok {
 		j := Job{ID: id, Service: s.Service, Phase: str(d, "JobPhase"), Result: str(d, "Result"), Signal: str(d, "Signal"),
 			InvocationID: str(d, "InvocationID")}

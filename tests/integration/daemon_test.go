@@ -515,3 +515,57 @@ func TestWantedStatesAtDaemonStart(t *testing.T) {
 	wantExit(t, heroctl(t, "is-active", "free"), 0, "free (status ignore) keeps running")
 	wantExit(t, heroctl(t, "is-active", "up"), 0, "up keeps running")
 }
+
+// heroctl enable / disable decide what herod starts when it starts, over the config's status
+// key, kept in herod's state (the config files are not touched).
+func TestEnableDisable(t *testing.T) {
+	installPolicy(t)
+	dir, state := t.TempDir(), t.TempDir()
+	files := map[string]string{
+		"auto.toml":  "status = \"start\"\nexec = [\"/bin/sleep\", \"1000\"]\n",
+		"plain.toml": "exec = [\"/bin/sleep\", \"1000\"]\n",
+		"later.toml": "exec = [\"/bin/sleep\", \"1000\"]\n",
+	}
+	for name, data := range files {
+		os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644)
+	}
+	run := func() *exec.Cmd {
+		cmd := exec.Command(herodBin, "--config-dir", dir, "--state-dir", state)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		testbed.Eventually(t, 10*time.Second, "herod", func() bool { return testbed.Run(t, "busctl", "status", api.BusName).Code == 0 })
+		return cmd
+	}
+	t.Cleanup(func() { exec.Command("systemctl", "stop", "hero-*.service").Run() })
+	h := run()
+	wantExit(t, heroctl(t, "is-enabled", "auto"), 0, "auto, by its status key")
+	wantExit(t, heroctl(t, "is-enabled", "plain"), 1, "plain")
+	wantExit(t, heroctl(t, "enable", "plain"), 0, "enable plain")
+	wantExit(t, heroctl(t, "disable", "auto"), 0, "disable auto")
+	wantExit(t, heroctl(t, "enable", "nope"), 4, "enable an unknown service")
+	wantExit(t, heroctl(t, "is-active", "plain"), 3, "enable starts nothing")
+	wantExit(t, heroctl(t, "enable", "--now", "later"), 0, "enable --now")
+	wantExit(t, heroctl(t, "is-active", "later"), 0, "enable --now starts it")
+	r := heroctl(t, "list-units", "--all")
+	if !strings.Contains(r.Stdout, "enabled (heroctl)") || !strings.Contains(r.Stdout, "disabled (heroctl)") {
+		t.Errorf("list-units --all:\n%s", r.Stdout)
+	}
+	for name, data := range files {
+		if got, _ := os.ReadFile(filepath.Join(dir, name)); string(got) != data {
+			t.Errorf("%s was edited: %q", name, got)
+		}
+	}
+	heroctl(t, "stop", "auto")
+	h.Process.Signal(syscall.SIGTERM)
+	h.Wait()
+	exec.Command("systemctl", "stop", "hero-*.service").Run()
+	h = run()
+	defer func() { h.Process.Signal(syscall.SIGTERM); h.Wait() }()
+	testbed.Eventually(t, 10*time.Second, "enabled services started", func() bool {
+		return heroctl(t, "is-active", "plain").Code == 0 && heroctl(t, "is-active", "later").Code == 0
+	})
+	wantExit(t, heroctl(t, "is-active", "auto"), 3, "disabled auto, although its status is start")
+	wantExit(t, heroctl(t, "disable", "--now", "later"), 0, "disable --now")
+	wantExit(t, heroctl(t, "is-active", "later"), 3, "disable --now stops it")
+}

@@ -13,13 +13,16 @@ import (
 func init() { verbs = append(verbs, newListUnitsCmd) }
 
 func newListUnitsCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var all bool
+	cmd := &cobra.Command{
 		Use:     "list-units",
 		Aliases: []string{"list"},
 		Short:   "List every service's unit and state",
 		Long: `list-units lists the unit of every hero service with systemd's LOAD, ACTIVE and SUB states,
 hero's STATE and the description, like 'systemctl list-units' (a unit that never ran is
-"not-found" in systemd). --no-legend drops the header and footer; -o json prints an array.`,
+"not-found" in systemd). --all adds ENABLED: whether herod starts the service when it starts,
+and who said so (heroctl enable/disable, or the config's status key). --no-legend drops the
+header and footer; -o json prints an array.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return online(cmd, g, func(ctx context.Context, c *client.Client) error {
@@ -32,10 +35,18 @@ hero's STATE and the description, like 'systemctl list-units' (a unit that never
 				}
 				tw := tabwriter.NewWriter(Stdout, 0, 0, 1, ' ', 0)
 				if !g.noLegend {
-					fmt.Fprintln(tw, "UNIT\tLOAD\tACTIVE\tSUB\tSTATE\tDESCRIPTION")
+					enabled := ""
+					if all {
+						enabled = "ENABLED\t"
+					}
+					fmt.Fprintf(tw, "UNIT\tLOAD\tACTIVE\tSUB\tSTATE\t%sDESCRIPTION\n", enabled)
 				}
 				for _, st := range list {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", st.Unit, st.LoadState, st.ActiveState, st.SubState, st.State, st.Description)
+					enabled := ""
+					if all {
+						enabled = st.Enabled + " (" + st.EnabledBy + ")\t"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s%s\n", st.Unit, st.LoadState, st.ActiveState, st.SubState, st.State, enabled, st.Description)
 				}
 				tw.Flush()
 				if !g.noLegend {
@@ -44,10 +55,15 @@ hero's STATE and the description, like 'systemctl list-units' (a unit that never
 					fmt.Fprintln(Stdout, "ACTIVE = The high-level unit activation state, i.e. generalization of SUB.")
 					fmt.Fprintln(Stdout, "SUB    = The low-level unit activation state, values depend on unit type.")
 					fmt.Fprintln(Stdout, "STATE  = hero's state: running, activating, success, failed, stopped, inactive, blocked.")
+					if all {
+						fmt.Fprintln(Stdout, "ENABLED = whether herod starts it when it starts (heroctl enable/disable, or the config's status).")
+					}
 					fmt.Fprintf(Stdout, "\n%d services listed.\n", len(list))
 				}
 				return nil
 			})
 		},
 	}
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "also show whether herod starts each service when it starts")
+	return cmd
 }

@@ -172,13 +172,19 @@ func (d *Daemon) connectSystemd(ctx context.Context) error {
 	return nil
 }
 
-// applyWantedStates brings services to the state their `status` key wants at daemon start:
-// "start" ones are started (together, in waves), running "stop" ones are stopped, "ignore" ones
-// are left as they are. A failure is logged; it never keeps herod from serving.
+// applyWantedStates brings services to the state they are wanted in at daemon start: enabled
+// ones (heroctl enable, or status = "start") are started together; running ones whose config
+// says status = "stop" are stopped; the rest are left as they are. A failure is logged; it never
+// keeps herod from serving.
 func (d *Daemon) applyWantedStates(ctx context.Context, set *config.Set) {
+	en, err := d.enablements(ctx, set)
+	if err != nil {
+		d.log.Error("reading which services are enabled", "err", err)
+		return
+	}
 	var start []string
 	for _, s := range set.Services {
-		switch s.Status {
+		switch wantedAtStart(s, en[s.Name]) {
 		case config.WantStart:
 			start = append(start, s.Name)
 		case config.WantStop:
@@ -194,9 +200,9 @@ func (d *Daemon) applyWantedStates(ctx context.Context, set *config.Set) {
 	}
 	r, err := d.bridge.Start(ctx, start, true, nil)
 	if err != nil {
-		d.log.Error("starting the services whose status is start", "services", start, "err", err)
+		d.log.Error("starting the enabled services", "services", start, "err", err)
 	}
-	d.log.Info("started at start-up (status = start)", "started", r.Started)
+	d.log.Info("started at start-up (enabled)", "started", r.Started)
 }
 
 // serve connects to the bus, exports the API and only then claims the well-known name.

@@ -216,7 +216,11 @@ func (m *manager) Status(name string) (map[string]dbus.Variant, *dbus.Error) {
 	if err != nil {
 		return nil, toDBus("status", name, err)
 	}
-	return statusDict(st), nil
+	en, err := m.d.enablements(ctx, m.d.bridge.Config())
+	if err != nil {
+		return nil, toDBus("status", name, err)
+	}
+	return withEnablement(statusDict(st), en[name]), nil
 }
 
 func (m *manager) ListServices() ([]map[string]dbus.Variant, *dbus.Error) {
@@ -226,11 +230,54 @@ func (m *manager) ListServices() ([]map[string]dbus.Variant, *dbus.Error) {
 	if err != nil {
 		return nil, toDBus("list", "services", err)
 	}
+	en, err := m.d.enablements(ctx, m.d.bridge.Config())
+	if err != nil {
+		return nil, toDBus("list", "services", err)
+	}
 	out := make([]map[string]dbus.Variant, len(list))
 	for i, st := range list {
-		out[i] = statusDict(st)
+		out[i] = withEnablement(statusDict(st), en[st.Service])
 	}
 	return out, nil
+}
+
+func withEnablement(d map[string]dbus.Variant, e enablement) map[string]dbus.Variant {
+	d["Enabled"] = dbus.MakeVariant(e.State)
+	d["EnabledBy"] = dbus.MakeVariant(e.By)
+	return d
+}
+
+func (m *manager) Enable(sender dbus.Sender, names []string) *dbus.Error {
+	return m.setEnabled(sender, api.MethodEnable, names, Enabled)
+}
+
+func (m *manager) Disable(sender dbus.Sender, names []string) *dbus.Error {
+	return m.setEnabled(sender, api.MethodDisable, names, Disabled)
+}
+
+func (m *manager) setEnabled(sender dbus.Sender, method string, names []string, state string) *dbus.Error {
+	if e := m.allow(sender, method); e != nil {
+		return e
+	}
+	if len(names) == 0 || len(names) > config.MaxServices {
+		return dbusErr(api.ErrInvalidArgument, "give between 1 and %d services", config.MaxServices)
+	}
+	set := m.d.bridge.Config()
+	for _, n := range names {
+		if e := checkName(n); e != nil {
+			return e
+		}
+		if set.Service(n) == nil {
+			return dbusErr(api.ErrNoSuchService, "no such service %q", n)
+		}
+	}
+	ctx, cancel := m.ctx()
+	defer cancel()
+	if err := m.d.setEnabled(ctx, names, state); err != nil {
+		return dbusErr(api.ErrFailed, "%s: %v", method, err)
+	}
+	m.d.log.Info("wanted state at start-up set", "services", names, "state", state)
+	return nil
 }
 
 func (m *manager) ListJobs(name string) ([]map[string]dbus.Variant, *dbus.Error) {

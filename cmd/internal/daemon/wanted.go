@@ -1,0 +1,67 @@
+package daemon
+
+import (
+	"context"
+
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
+)
+
+// A service's wanted state at herod's start: `heroctl enable` / `disable` set it in herod's own
+// state (the user's files are never edited); without that, the config's `status` decides.
+const (
+	wantedPrefix = "wanted/"
+	Enabled      = "enabled"  // herod starts it when it starts
+	Disabled     = "disabled" // herod leaves it alone when it starts
+	byHeroctl    = "heroctl"
+	byConfig     = "config"
+)
+
+// enablement is whether herod starts a service when it starts, and who said so.
+type enablement struct {
+	State string // Enabled or Disabled
+	By    string // byHeroctl or byConfig
+}
+
+// enablements returns every service's enablement.
+func (d *Daemon) enablements(ctx context.Context, set *config.Set) (map[string]enablement, error) {
+	explicit, err := d.ledger.States(ctx, wantedPrefix)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]enablement, len(set.Services))
+	for _, s := range set.Services {
+		if v, ok := explicit[wantedPrefix+s.Name]; ok {
+			out[s.Name] = enablement{v, byHeroctl}
+			continue
+		}
+		e := enablement{Disabled, byConfig}
+		if s.Status == config.WantStart {
+			e.State = Enabled
+		}
+		out[s.Name] = e
+	}
+	return out, nil
+}
+
+// setEnabled records what heroctl enable/disable said of names.
+func (d *Daemon) setEnabled(ctx context.Context, names []string, state string) error {
+	for _, n := range names {
+		if err := d.ledger.SetState(ctx, wantedPrefix+n, state); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wantedAtStart decides what herod does with a service when it starts: start the enabled ones;
+// stop running ones whose config says status = "stop" (unless heroctl enabled or disabled them);
+// leave the rest alone.
+func wantedAtStart(s *config.Service, e enablement) config.WantedState {
+	switch {
+	case e.State == Enabled:
+		return config.WantStart
+	case e.By == byConfig && s.Status == config.WantStop:
+		return config.WantStop
+	}
+	return config.WantIgnore
+}
