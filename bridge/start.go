@@ -192,16 +192,23 @@ func (b *Bridge) queueStarts(ctx context.Context, set *config.Set, todo []*unitg
 }
 
 // startUnit queues the start of the transient unit, or, when systemd still holds a unit object
-// of that name (referenced by a loaded dependent), of that unit.
+// of that name (referenced by a loaded dependent, or created by a call whose reply was lost),
+// of that unit. A call cut off by systemd re-executing itself (daemon-reexec) is made again
+// once systemd answers.
 func (b *Bridge) startUnit(ctx context.Context, u *unitgen.Unit, mode string, ch chan<- string) error {
 	for attempt := 0; ; attempt++ {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		_, err := b.conn.StartTransientUnitContext(cctx, u.Name, mode, u.Properties, ch)
 		cancel()
-		if err == nil {
+		switch {
+		case err == nil:
 			return nil
-		}
-		if dbusErrorName(err) != errUnitExists {
+		case attempt < 3 && systemdGone(err):
+			if werr := b.waitForSystemd(ctx); werr != nil {
+				return err
+			}
+			continue
+		case dbusErrorName(err) != errUnitExists:
 			return err
 		}
 		st, serr := b.states(ctx, []string{u.Name})
@@ -209,7 +216,8 @@ func (b *Bridge) startUnit(ctx context.Context, u *unitgen.Unit, mode string, ch
 			return serr
 		}
 		switch s := st[u.Name]; {
-		case s.LoadState == "loaded" && (s.ActiveState == "inactive" || s.ActiveState == "failed"):
+		case s.LoadState == "loaded" && s.ActiveState != "deactivating":
+			// StartUnit joins a start already queued, and is done at once for an active unit.
 			cctx, cancel := context.WithTimeout(ctx, callTimeout)
 			_, err := b.conn.StartUnitContext(cctx, u.Name, mode, ch)
 			cancel()
@@ -220,6 +228,33 @@ func (b *Bridge) startUnit(ctx context.Context, u *unitgen.Unit, mode string, ch
 		default:
 			return fmt.Errorf("unit %s exists in state %s/%s: %w", u.Name, s.ActiveState, s.SubState, err)
 		}
+	}
+}
+
+// systemdGone reports an error of a call systemd never answered because it went away for a
+// moment (daemon-reexec).
+func systemdGone(err error) bool {
+	switch dbusErrorName(err) {
+	case "org.freedesktop.DBus.Error.NoReply", "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.Disconnected":
+		return true
+	}
+	return strings.Contains(err.Error(), "disconnected from message bus without replying")
+}
+
+// waitForSystemd waits (up to a minute) until systemd answers calls again.
+func (b *Bridge) waitForSystemd(ctx context.Context) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		_, err := b.conn.ListUnitsByNamesContext(cctx, []string{"init.scope"})
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("systemd does not answer: %w", err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

@@ -251,6 +251,9 @@ func (b *Bridge) Kill(ctx context.Context, name string, signal int) error {
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	if err := b.conn.KillUnitWithTarget(cctx, unit, "all", int32(signal)); err != nil {
+		if dbusErrorName(err) == errNoSuchUnit {
+			return fmt.Errorf("kill %s: %w", name, ErrNotRunning) // it ended meanwhile
+		}
 		return fmt.Errorf("kill %s: %w", name, err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package jobdb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -47,6 +48,9 @@ var migrations = []string{
 	CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 }
 
+// ErrNewerSchema is returned for a ledger a newer hero wrote.
+var ErrNewerSchema = errors.New("the ledger is newer than this hero")
+
 // SchemaVersion is the version a ledger has once Open returns.
 var SchemaVersion = len(migrations)
 
@@ -61,7 +65,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	if current > len(migrations) {
-		return fmt.Errorf("ledger schema version %d is newer than this hero (%d): refusing to touch it", current, len(migrations))
+		return fmt.Errorf("%w: ledger schema version %d, this hero knows %d: refusing to touch it", ErrNewerSchema, current, len(migrations))
 	}
 	for v := current + 1; v <= len(migrations); v++ {
 		err := g.Transaction(func(tx *gorm.DB) error {

@@ -47,7 +47,46 @@ func TestDebianPackage(t *testing.T) {
 	if s := strings.TrimSpace(testbed.Run(t, "systemctl", "is-active", "herod").Stdout); s != "active" {
 		t.Errorf("herod was not activated by the bus: %s", s)
 	}
-	// Removing the package stops herod; purging removes the ledger.
+	// An upgrade (the package installed over itself) keeps the ledger and the configs and
+	// restarts no service: the new herod adopts db's run.
+	before := strings.TrimSpace(testbed.Run(t, "systemctl", "show", "-p", "InvocationID", "--value", "hero-default-db.service").Stdout)
+	wantExit(t, testbed.Run(t, "dpkg", "-i", testbed.Deb), 0, "dpkg -i over itself")
+	testbed.Eventually(t, 10*time.Second, "herod back", func() bool { return testbed.Run(t, "/usr/bin/heroctl", "is-active", "db").Code == 0 })
+	if after := strings.TrimSpace(testbed.Run(t, "systemctl", "show", "-p", "InvocationID", "--value", "hero-default-db.service").Stdout); after != before {
+		t.Errorf("db restarted by the upgrade: invocation %s, then %s", before, after)
+	}
+	if r := testbed.Run(t, "/usr/bin/heroctl", "jobs", "db", "-o", "json"); strings.Count(r.Stdout, `"phase": "running"`) != 1 {
+		t.Errorf("db's jobs after the upgrade, want exactly one running:\n%s", r.Stdout)
+	}
+	if _, err := os.Stat("/etc/hero/services/db.toml"); err != nil {
+		t.Errorf("the upgrade lost a config: %v", err)
+	}
+	// A broken service file is named by 'systemctl status herod'.
+	os.WriteFile("/etc/hero/services/typo.toml", []byte("exce = 1\n"), 0o644)
+	testbed.Run(t, "systemctl", "restart", "herod")
+	var status string
+	named := func() bool {
+		status = testbed.Run(t, "systemctl", "status", "--no-pager", "-n", "20", "herod").Stdout
+		return strings.Contains(status, "typo.toml:1: exce: unknown key")
+	}
+	for deadline := time.Now().Add(5 * time.Second); !named() && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !named() {
+		t.Errorf("systemctl status herod does not name the broken file:\n%s", status)
+	}
+	os.Remove("/etc/hero/services/typo.toml")
+	testbed.Run(t, "systemctl", "reset-failed", "herod")
+	testbed.MustRun(t, "systemctl", "restart", "herod")
+	// Removing the package stops hero's services (they would be orphans) and herod; purging
+	// removes the ledger.
+	wantExit(t, testbed.Run(t, "dpkg", "--remove", "hero-systemd"), 0, "dpkg --remove")
+	if s := strings.TrimSpace(testbed.Run(t, "systemctl", "is-active", "hero-default-db.service").Stdout); s == "active" {
+		t.Errorf("db still runs after the package was removed")
+	}
+	if _, err := os.Stat("/var/lib/hero/ledger/jobs.db"); err != nil {
+		t.Errorf("remove (not purge) lost the ledger: %v", err)
+	}
 	wantExit(t, testbed.Run(t, "dpkg", "--purge", "hero-systemd"), 0, "dpkg --purge")
 	testbed.Eventually(t, 5*time.Second, "herod stopped", func() bool {
 		return strings.TrimSpace(testbed.Run(t, "systemctl", "is-active", "herod").Stdout) != "active"

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -101,7 +102,7 @@ func Run(ctx context.Context, opts Options) error {
 		}
 		return fmt.Errorf("%w: %s has %d problem(s) (run 'heroctl validate --config-dir %s')", ErrInvalidConfig, opts.ConfigDir, len(probs), opts.ConfigDir)
 	}
-	if d.ledger, err = openLedger(ctx, opts.StateDir, d.log); err != nil {
+	if d.ledger, err = d.waitForLedger(ctx); err != nil {
 		return err
 	}
 	d.ledger.Keep = opts.KeepJobs
@@ -126,6 +127,56 @@ func Run(ctx context.Context, opts Options) error {
 	<-ctx.Done()
 	d.log.Info("herod stopping")
 	_, _ = d.bus.ReleaseName(api.BusName)
+	return nil
+}
+
+// ledgerRetry is how often herod tries again to open a ledger it cannot write.
+const ledgerRetry = 2 * time.Second
+
+// waitForLedger opens the ledger, waiting while its file system is read-only, full or otherwise
+// refuses it: herod says why (in its log, which 'systemctl status herod' shows) and goes on by
+// itself once the ledger can be written, without a restart. It does not claim its bus name
+// meanwhile, so clients are told herod is not there, not left waiting. A ledger of a newer
+// schema is not retried: that needs a newer herod.
+func (d *Daemon) waitForLedger(ctx context.Context) (*jobdb.DB, error) {
+	for attempt := 0; ; attempt++ {
+		db, err := openLedger(ctx, d.opts.StateDir, d.log)
+		if err == nil {
+			if attempt > 0 {
+				d.log.Info("the job ledger opened", "after_attempts", attempt+1)
+			}
+			return db, nil
+		}
+		if errors.Is(err, jobdb.ErrNewerSchema) {
+			return nil, err
+		}
+		if attempt == 0 {
+			d.log.Error("cannot open the job ledger; trying again every 2s", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("the job ledger never opened: %w", err)
+		case <-time.After(ledgerRetry):
+		}
+	}
+}
+
+// Check reads the config directory and opens nothing else: herod --check, which herod.service
+// runs before herod, so 'systemctl status herod' names every broken file. It prints each problem
+// and fails when herod would not start.
+func Check(opts Options, out io.Writer) error {
+	d := &Daemon{opts: opts}
+	set, probs, err := d.load()
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", opts.ConfigDir, err)
+	}
+	for _, p := range probs {
+		fmt.Fprintln(out, p.String())
+	}
+	if len(probs) > 0 {
+		return fmt.Errorf("%w: %s has %d problem(s) (run 'heroctl validate --config-dir %s')", ErrInvalidConfig, opts.ConfigDir, len(probs), opts.ConfigDir)
+	}
+	fmt.Fprintf(out, "%s: %d service(s), no problems\n", opts.ConfigDir, len(set.Services))
 	return nil
 }
 

@@ -24,6 +24,7 @@ type RunFunc func(ctx context.Context, opts daemon.Options) error
 func NewCommand(run RunFunc) *cobra.Command {
 	var opts daemon.Options
 	var logLevel string
+	var check bool
 	cmd := &cobra.Command{
 		Use:   "herod",
 		Short: "Run hero services on systemd and serve the org.hero.Proc1 D-Bus API",
@@ -55,6 +56,9 @@ to stderr (journald keeps them when systemd runs herod).`,
 			if !cmd.Flags().Changed("state-dir") {
 				opts.StateDir = paths.StateDir(opts.User)
 			}
+			if check {
+				return daemon.Check(opts, cmd.OutOrStderr())
+			}
 			opts.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 			return run(cmd.Context(), opts)
 		},
@@ -73,5 +77,6 @@ to stderr (journald keeps them when systemd runs herod).`,
 	f.StringVar(&opts.BusAddress, "bus-address", "", "serve the API on this D-Bus address instead of the system/session bus")
 	f.IntVar(&opts.KeepJobs, "keep-jobs", 100, "ended jobs (runs) kept per service; older ones are deleted first")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.BoolVar(&check, "check", false, "check the config directory, print every problem, and exit (herod.service runs it first)")
 	return cmd
 }

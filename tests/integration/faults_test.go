@@ -1,0 +1,268 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/cmd/client"
+	"github.com/hero-systemd/hero-systemd/jobdb"
+	"github.com/hero-systemd/hero-systemd/tests/testbed"
+)
+
+// herod restarted (SIGTERM, as an upgrade does) while its services run: the new one adopts
+// them, one running job each, and restarts none.
+func TestHerodRestartKeepsServicesAndJobs(t *testing.T) {
+	h := startHerod(t)
+	wantExit(t, heroctl(t, "start", "web", "worker"), 0, "start web worker")
+	running := []string{"db", "api", "web", "worker"}
+	before := map[string]string{}
+	for _, s := range running {
+		before[s] = strings.TrimSpace(heroctl(t, "show", "-p", "InvocationID", "--value", s).Stdout)
+	}
+	h.cmd.Process.Signal(syscall.SIGTERM)
+	h.cmd.Wait()
+	h2 := exec.Command(herodBin, "--config-dir", h.configDir, "--state-dir", h.stateDir)
+	if err := h2.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { h2.Process.Signal(syscall.SIGTERM); h2.Wait() }()
+	testbed.Eventually(t, 10*time.Second, "the new herod", func() bool { return heroctl(t, "is-active", "db").Code == 0 })
+	for _, s := range running {
+		if after := strings.TrimSpace(heroctl(t, "show", "-p", "InvocationID", "--value", s).Stdout); after != before[s] || after == "" {
+			t.Errorf("%s: run %q before herod's restart, %q after", s, before[s], after)
+		}
+		if n := runningJobs(t, s); n != 1 {
+			t.Errorf("%s: %d running jobs after herod's restart, want 1", s, n)
+		}
+	}
+}
+
+func runningJobs(t *testing.T, service string) int {
+	t.Helper()
+	var jobs []client.Job
+	if err := json.Unmarshal([]byte(heroctl(t, "jobs", service, "-o", "json").Stdout), &jobs); err != nil {
+		t.Fatalf("jobs %s: %v", service, err)
+	}
+	n := 0
+	for _, j := range jobs {
+		if j.Phase == "running" {
+			n++
+		}
+	}
+	return n
+}
+
+// systemd re-executes itself and reloads its units while herod starts 20 services: the start
+// completes, and every service has exactly one running job.
+func TestDaemonReexecAndReloadDuringStart(t *testing.T) {
+	files := map[string]string{}
+	var names []string
+	for i := 1; i <= 20; i++ {
+		n := fmt.Sprintf("s%02d", i)
+		names = append(names, n)
+		files[n+".toml"] = `exec = ["/bin/sh", "-c", "sleep 0.3; touch $RUNTIME_DIRECTORY/ok; exec sleep 1000"]
+health = ["/bin/sh", "-c", "test -e $RUNTIME_DIRECTORY/ok"]
+health_interval = "100ms"
+`
+	}
+	startHerodWith(t, files)
+	start := heroctlBackground(t, append([]string{"start"}, names...)...)
+	time.Sleep(100 * time.Millisecond)
+	testbed.MustRun(t, "systemctl", "daemon-reexec")
+	testbed.MustRun(t, "systemctl", "daemon-reload")
+	if code := start.wait(t, 60*time.Second); code != 0 {
+		t.Errorf("heroctl start of 20 across daemon-reexec: exit %d\n%s", code, start.stderr.String())
+	}
+	for _, n := range names {
+		if r := heroctl(t, "is-active", n); r.Code != 0 {
+			t.Errorf("%s is %s", n, strings.TrimSpace(r.Stdout))
+		}
+		if c := runningJobs(t, n); c != 1 {
+			t.Errorf("%s: %d running jobs, want 1", n, c)
+		}
+	}
+	// herod still hears systemd: a stop after the re-execution is recorded.
+	wantExit(t, heroctl(t, "stop", "s01"), 0, "stop after daemon-reexec")
+	if c := runningJobs(t, "s01"); c != 0 {
+		t.Errorf("s01: %d running jobs after stop", c)
+	}
+}
+
+// The ledger cannot be written when herod starts (a read-only file system): herod says why
+// and goes on by itself once it can, without a restart.
+func TestLedgerReadOnlyAtStart(t *testing.T) {
+	installPolicy(t)
+	state := t.TempDir()
+	testbed.MustRun(t, "mount", "--bind", state, state)
+	testbed.MustRun(t, "mount", "-o", "remount,bind,ro", state)
+	t.Cleanup(func() { exec.Command("umount", state).Run() })
+	logf, _ := os.Create(filepath.Join(t.TempDir(), "herod.log"))
+	cmd := exec.Command(herodBin, "--config-dir", filepath.Join(testbed.SrcDir, "packaging/examples"), "--state-dir", state)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait(); exec.Command("systemctl", "stop", "hero-*.service").Run() })
+	testbed.Eventually(t, 5*time.Second, "herod says why", func() bool {
+		data, _ := os.ReadFile(logf.Name())
+		return strings.Contains(string(data), "read-only file system")
+	})
+	began := time.Now()
+	r := heroctl(t, "status", "db")
+	if took := time.Since(began); took > 7*time.Second || r.Code == 0 || !strings.Contains(r.Stderr, "not reachable") {
+		t.Errorf("heroctl while herod waits for its ledger: exit %d after %s: %q", r.Code, took, r.Stderr)
+	}
+	testbed.MustRun(t, "mount", "-o", "remount,bind,rw", state)
+	testbed.Eventually(t, 10*time.Second, "herod serving once the ledger is writable", func() bool {
+		return heroctl(t, "status", "db").Code == 3
+	})
+	wantExit(t, heroctl(t, "start", "db"), 0, "start db")
+	db, err := jobdb.Open(context.Background(), filepath.Join(state, "ledger", "jobs.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.IntegrityCheck(context.Background()); err != nil {
+		t.Error(err)
+	}
+}
+
+// 20 clients x 50 mixed operations on 10 overlapping services through herod's API: no error
+// but the expected refusals, no hang, no lost or duplicated run, at most one running job per
+// service, every ended job with an end, and final states that agree with systemd.
+func TestLoadOfConcurrentClients(t *testing.T) {
+	files := map[string]string{
+		"base.toml": `exec = ["/bin/sleep", "1000"]`,
+		"solo.toml": `exec = ["/bin/sleep", "1000"]`,
+	}
+	names := []string{"base", "solo"}
+	for i := 1; i <= 8; i++ {
+		n := fmt.Sprintf("d%d", i)
+		req := "base"
+		if i > 4 {
+			req = fmt.Sprintf("d%d", i-4)
+		}
+		files[n+".toml"] = fmt.Sprintf("exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [%q]\n", req)
+		names = append(names, n)
+	}
+	startHerodWith(t, files)
+	var wg sync.WaitGroup
+	errs := make(chan error, 1000)
+	began := time.Now()
+	for c := 0; c < 20; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			cl, err := client.Dial(context.Background(), false, "")
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer cl.Close()
+			rnd := rand.New(rand.NewSource(int64(c)))
+			for i := 0; i < 50; i++ {
+				if err := randomOperation(cl, rnd, names); err != nil {
+					errs <- fmt.Errorf("client %d op %d: %w", c, i, err)
+				}
+			}
+		}(c)
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Minute):
+		t.Fatal("clients hung")
+	}
+	t.Logf("20 clients x 50 operations in %s", time.Since(began).Round(time.Millisecond))
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	time.Sleep(time.Second) // the last runs' ends and tails land
+	invocations := map[string]string{}
+	for _, n := range names {
+		var jobs []client.Job
+		if err := json.Unmarshal([]byte(heroctl(t, "jobs", n, "-o", "json").Stdout), &jobs); err != nil {
+			t.Fatal(err)
+		}
+		active := strings.TrimSpace(testbed.Run(t, "systemctl", "is-active", "hero-default-"+n+".service").Stdout)
+		running := 0
+		for _, j := range jobs {
+			if j.InvocationID != "" {
+				if other, dup := invocations[j.InvocationID]; dup {
+					t.Errorf("run %s recorded twice (%s and %s)", j.InvocationID, other, n)
+				}
+				invocations[j.InvocationID] = n
+			}
+			switch j.Phase {
+			case "running":
+				running++
+			case "pending":
+				t.Errorf("%s: job %d still pending", n, j.ID)
+			default:
+				if j.EndedAt == nil {
+					t.Errorf("%s: job %d is %s without an end", n, j.ID, j.Phase)
+				}
+			}
+		}
+		if running > 1 || (running == 1) != (active == "active") {
+			t.Errorf("%s: systemd says %s, the ledger has %d running job(s)", n, active, running)
+		}
+	}
+}
+
+// randomOperation does one of start, stop, restart, kill, status on a random service and waits
+// for it, as heroctl does. A kill of a stopped service (NotRunning) is an expected answer.
+func randomOperation(cl *client.Client, rnd *rand.Rand, names []string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	name := names[rnd.Intn(len(names))]
+	w, err := cl.WatchOperations()
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	var q client.Queued
+	switch rnd.Intn(5) {
+	case 0, 1:
+		q, err = cl.Start(ctx, name, true)
+	case 2:
+		q, err = cl.Stop(ctx, name, false)
+	case 3:
+		q, err = cl.Restart(ctx, name)
+	case 4:
+		if err := cl.Kill(ctx, name, int32(syscall.SIGTERM)); err != nil {
+			if e, ok := client.AsError(err); ok && e.Name == api.ErrNotRunning {
+				return nil
+			}
+			return err
+		}
+		_, err = cl.Status(ctx, name)
+		return err
+	}
+	if err != nil || q.Operation == 0 {
+		return err
+	}
+	out, err := w.Wait(ctx, q.Operation, nil)
+	if err != nil {
+		return err
+	}
+	if out.Err != nil {
+		return out.Err
+	}
+	return nil
+}
