@@ -115,7 +115,11 @@ func TestLedgerReadOnlyAtStart(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait(); exec.Command("systemctl", "stop", "hero-*.service").Run() })
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		exec.Command("systemctl", "stop", "hero-*.service").Run()
+	})
 	testbed.Eventually(t, 5*time.Second, "herod says why", func() bool {
 		data, _ := os.ReadFile(logf.Name())
 		return strings.Contains(string(data), "read-only file system")

@@ -1,0 +1,104 @@
+// Package heroexec is hero-exec: it runs a hero service's command from its encoded spec.
+package heroexec
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/hero-systemd/hero-systemd/unitgen/execspec"
+)
+
+// Exit statuses, systemd's where systemd has one (systemd.exec(5), "Process Exit Codes"), so
+// that a command hero-exec cannot start fails the way systemd would have reported it.
+const (
+	ExitUsage   = 2
+	ExitChdir   = 200 // EXIT_CHDIR
+	ExitExec    = 203 // EXIT_EXEC
+	ExitBadSpec = 208 // EXIT_STDIN is 208 in systemd; hero-exec uses it for a spec it cannot read
+)
+
+// Run runs mode with the encoded spec and returns the exit status (exec mode returns only when
+// the command could not be executed).
+func Run(mode, spec string, stdout, stderr io.Writer) int {
+	switch mode {
+	case "exec":
+		var s execspec.Spec
+		if err := execspec.Decode(spec, &s); err != nil {
+			fmt.Fprintf(stderr, "hero-exec: %v\n", err)
+			return ExitBadSpec
+		}
+		if err := s.Validate(); err != nil {
+			fmt.Fprintf(stderr, "hero-exec: %v\n", err)
+			return ExitBadSpec
+		}
+		return execSpec(s, stderr)
+	case "health":
+		var h execspec.Health
+		if err := execspec.Decode(spec, &h); err != nil || len(h.Argv) == 0 {
+			fmt.Fprintf(stderr, "hero-exec: health check: %v\n", err)
+			return ExitBadSpec
+		}
+		return runHealth(h, stdout)
+	}
+	fmt.Fprintf(stderr, "hero-exec: unknown mode %q\n", mode)
+	return ExitUsage
+}
+
+// execSpec replaces hero-exec with the command (same PID: systemd's MainPID stays right).
+func execSpec(s execspec.Spec, stderr io.Writer) int {
+	if s.Dir != "" {
+		if err := os.Chdir(s.Dir); err != nil {
+			fmt.Fprintf(stderr, "hero-exec: changing to the working directory %s: %v\n", s.Dir, err)
+			return ExitChdir
+		}
+	}
+	env := environ(os.Environ(), s.Env, s.Unset)
+	path, err := lookPath(s.Argv[0], env)
+	if err != nil {
+		fmt.Fprintf(stderr, "hero-exec: executing %s: %v\n", s.Argv[0], err)
+		return ExitExec
+	}
+	err = syscall.Exec(path, s.Argv, env)
+	fmt.Fprintf(stderr, "hero-exec: executing %s: %v\n", path, err)
+	return ExitExec
+}
+
+// environ is base with set applied and unset removed, sorted for a stable order.
+func environ(base []string, set map[string]string, unset []string) []string {
+	m := map[string]string{}
+	for _, kv := range base {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	for _, k := range unset {
+		delete(m, k)
+	}
+	for k, v := range set {
+		m[k] = v
+	}
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// lookPath finds a program the way systemd does: an absolute path as it is, a bare name in the
+// service's PATH.
+func lookPath(name string, env []string) (string, error) {
+	if strings.Contains(name, "/") {
+		return name, nil
+	}
+	for _, kv := range env {
+		if p, ok := strings.CutPrefix(kv, "PATH="); ok {
+			os.Setenv("PATH", p)
+		}
+	}
+	return exec.LookPath(name)
+}

@@ -1,0 +1,76 @@
+// Package execspec encodes a command for hero-exec, hero's tiny exec helper, as one argument
+// made of characters that systemd keeps as they are.
+//
+// Why: systemd 252 (Debian 12) writes a transient unit's Exec*= arguments to
+// /run/systemd/transient with "$" and ";" escaped as "\$" and "\;", and reads them back on
+// daemon-reload or daemon-reexec without removing the backslash: after the next reload (every
+// package install runs one), a command with "$" or ";" in an argument (any shell script) would
+// run with different bytes. An argument of base64url characters survives that round trip, and
+// hero-exec decodes it and execs the command itself: no shell, no expansion, the exact bytes.
+package execspec
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Spec is a command as hero-exec runs it. Config values are UTF-8 text (both config formats
+// require it, and validation refuses NUL), which JSON carries exactly.
+type Spec struct {
+	Argv  []string          `json:"argv"`            // the program and its arguments, as written
+	Env   map[string]string `json:"env,omitempty"`   // variables to set (over the unit's)
+	Unset []string          `json:"unset,omitempty"` // variables to remove
+	Dir   string            `json:"dir,omitempty"`   // working directory, when not the unit's
+}
+
+// Health is a health check as hero-exec runs it: Argv again and again until it succeeds.
+type Health struct {
+	Argv       []string      `json:"argv"`
+	Interval   time.Duration `json:"interval"`   // between attempts
+	Timeout    time.Duration `json:"timeout"`    // give up after this long
+	Identifier string        `json:"identifier"` // the journal identifier of its lines
+}
+
+// Encode writes v as one base64url argument.
+func Encode(v any) string {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("execspec: %v", err)) // plain data: cannot fail
+	}
+	return base64.RawURLEncoding.EncodeToString(data)
+}
+
+// Decode reads an argument Encode wrote into v.
+func Decode(arg string, v any) error {
+	data, err := base64.RawURLEncoding.DecodeString(arg)
+	if err != nil {
+		return fmt.Errorf("decoding the command: %w", err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("decoding the command: %w", err)
+	}
+	return nil
+}
+
+// Validate checks a decoded Spec.
+func (s Spec) Validate() error {
+	if len(s.Argv) == 0 || s.Argv[0] == "" {
+		return errors.New("no program to run")
+	}
+	return nil
+}
+
+// NeedsHelper reports whether argv must go through hero-exec to reach the program unchanged
+// (see the package comment), or may be an Exec*= line of its own.
+func NeedsHelper(argv []string) bool {
+	for _, a := range argv {
+		if strings.ContainsAny(a, "$;") {
+			return true
+		}
+	}
+	return false
+}
