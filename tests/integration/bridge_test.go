@@ -100,6 +100,12 @@ func newWorld(t *testing.T, files map[string]string) *world {
 // connection of its own for unit signals.
 func newBridge(t *testing.T, ledger jobdb.Ledger, set *config.Set) *bridge.Bridge {
 	t.Helper()
+	return newBridgeWithBoot(t, ledger, set, "")
+}
+
+// newBridgeWithBoot is newBridge believing it runs in boot (empty: the real one).
+func newBridgeWithBoot(t *testing.T, ledger jobdb.Ledger, set *config.Set, boot string) *bridge.Bridge {
+	t.Helper()
 	signals, err := dbus.ConnectSystemBus(dbus.WithSignalHandler(dbus.NewSequentialSignalHandler()))
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +115,7 @@ func newBridge(t *testing.T, ledger jobdb.Ledger, set *config.Set) *bridge.Bridg
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	b, err := bridge.New(context.Background(), testbed.Systemd(t), signals, ledger, set, bridge.Options{ConfigDir: "/etc/hero/services", Log: log})
+	b, err := bridge.New(context.Background(), testbed.Systemd(t), signals, ledger, set, bridge.Options{ConfigDir: "/etc/hero/services", Log: log, BootID: boot})
 	if err != nil {
 		t.Fatal(err)
 	}

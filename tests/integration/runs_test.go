@@ -16,6 +16,7 @@ import (
 	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/tests/testbed"
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
 // crashLoop is a service that prints a marker naming its run, then crashes, forever.
@@ -259,5 +260,36 @@ func TestFullLedgerLosesNoRun(t *testing.T) {
 	defer db.Close()
 	if err := db.IntegrityCheck(w.ctx); err != nil {
 		t.Errorf("after the disk was full: %v", err)
+	}
+}
+
+// After a reboot, runs of the previous boot are closed as such: a bridge that finds open runs of
+// another boot, with no record of their end, ends them as boot-ended. (A reboot is simulated by
+// a bridge with a new boot ID; the journal cursor is moved past the old boot's records, as after
+// a power loss that left none.)
+func TestRunsOfAnEarlierBootAreClosed(t *testing.T) {
+	set := func() *config.Set {
+		return loadSet(t, map[string]string{"svc.toml": "context = \"boot\"\nexec = [\"/bin/sleep\", \"1000\"]\n"})
+	}
+	dir := t.TempDir()
+	w := reopenWorldWith(t, dir, set())
+	w.start("svc")
+	old := w.jobs("svc")[0]
+	w.b.Close()
+	testbed.MustRun(t, "systemctl", "stop", "hero-boot-svc.service")
+	time.Sleep(300 * time.Millisecond)
+	cursor := strings.TrimSpace(strings.TrimPrefix(testbed.MustRun(t, "journalctl", "-n", "0", "--show-cursor", "--no-pager"), "-- cursor: "))
+	if err := w.ledger.SetState(w.ctx, "journal-cursor", cursor); err != nil {
+		t.Fatal(err)
+	}
+	ledger := w.ledger
+	b := newBridgeWithBoot(t, ledger, set(), "0123456789abcdef0123456789abcdef")
+	defer b.Close()
+	j, err := ledger.Get(w.ctx, old.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Phase != jobdb.PhaseCancelled || j.Result != "boot-ended" || j.EndedAt == nil {
+		t.Errorf("a run of the earlier boot: %s %s ended %v, want cancelled, boot-ended", j.Phase, j.Result, j.EndedAt)
 	}
 }
