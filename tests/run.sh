@@ -4,6 +4,7 @@
 #   2. fuzz smoke: each fuzz target for a fixed number of executions (HERO_FUZZTIME, default
 #      100000x; a duration like 60s also works)
 #   3. integration tier: real systemd in a systemd-nspawn container (tests/testbed), as root
+#   4. the benchmark, short (tests/bench/run.sh --short): fails on errors, never on a figure
 # It installs what it needs (systemd-container, debootstrap; the rootfs is built once and cached)
 # and leaves no container behind.
 set -euo pipefail
@@ -46,9 +47,14 @@ status=$?
 set -e
 cat "$log"
 rm -f "$log"
+
+step "benchmark, short: tests/bench/run.sh --short (figures are reported, never asserted)"
+bench_status=0
+bash tests/bench/run.sh --short || bench_status=$?
 left=$(bash tests/testbed/testbed.sh list)
 if [ -n "$left" ]; then
   echo "tests/run.sh: containers left behind: $left" >&2
   exit 1
 fi
-exit "$status"
+[ "$status" = 0 ] || exit "$status"
+exit "$bench_status"
