@@ -17,6 +17,7 @@ import (
 type machine struct {
 	date, cpu, kernel, systemd, mode string
 	cores                            int
+	loadStart, loadEnd               string // the host's 1-minute load average
 }
 
 func hostMachine(out, mode string) machine {
@@ -35,6 +36,13 @@ func hostMachine(out, mode string) machine {
 	}
 	if data, err := os.ReadFile(filepath.Join(out, "systemd-version.txt")); err == nil {
 		m.systemd = strings.TrimSpace(string(data))
+	}
+	m.loadStart, m.loadEnd = "?", "?"
+	if data, err := os.ReadFile(filepath.Join(out, "loadavg-start.txt")); err == nil {
+		m.loadStart = strings.TrimSpace(string(data))
+	}
+	if data, err := os.ReadFile("/proc/loadavg"); err == nil {
+		m.loadEnd = strings.Fields(string(data))[0]
 	}
 	return m
 }
@@ -76,6 +84,8 @@ func markdown(rows []Row, m machine) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Measured %s by `bash tests/bench/run.sh%s` on %d cores (%s), kernel %s, %s in the testbed container.\n",
 		m.date, map[bool]string{true: " --short", false: ""}[m.mode == "short"], m.cores, m.cpu, m.kernel, m.systemd)
+	fmt.Fprintf(&b, "The host's load average was %s at the start and %s at the end (above %d, other work shared the cores and skews the timings). ",
+		m.loadStart, m.loadEnd, m.cores)
 	b.WriteString("hero runs as a user runs it: herod under the container's systemd, every operation a `heroctl` process. " +
 		"Cells: median (min-max, and p95 where the samples are a distribution); ratio: hero / what it is compared with.\n\n")
 	b.WriteString("| section | figure | measured | compared with | ratio | goal | notes |\n")

@@ -45,7 +45,9 @@ if ! command -v gnuplot >/dev/null; then
 fi
 
 mkdir -p "$out"
-rm -f "$out"/{system.csv,core.csv,results.csv,results.md,samples.csv,ratios.dat,ratios.gp,ratios.png,herod.log,systemd-version.txt}
+rm -f "$out"/{system.csv,core.csv,results.csv,results.md,samples.csv,ratios.dat,ratios.gp,ratios.png,herod.log,systemd-version.txt,loadavg-start.txt}
+# How busy the machine was (other work skews timings): the report prints it beside the figures.
+cut -d' ' -f1 /proc/loadavg >"$out/loadavg-start.txt"
 stage=$(mktemp -d)
 machine=""
 cleanup() {
