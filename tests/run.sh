@@ -8,6 +8,7 @@
 #      the overrides kept are explained in packaging/README.md)
 #   4. integration tier, as root: the README's try command (packaging/try.sh) on that package,
 #      then real systemd in a systemd-nspawn container (tests/testbed)
+#   5. the benchmark, short (tests/bench/run.sh --short): fails on errors, never on a figure
 # Tests are printed as they end (a failure with its whole output). The last line counts the test
 # functions (TestX; subtests are part of their test) of tiers 1 and 4: "N passed, N failed,
 # N skipped". As root it installs what it needs with apt (systemd-container, debootstrap,
@@ -102,6 +103,12 @@ else
   failed=1
 fi
 gotest -count=1 -tags integration ./tests/integration/
+
+step "benchmark, short: tests/bench/run.sh --short (figures are reported, never asserted)"
+if ! bash tests/bench/run.sh --short; then
+  echo "tests/run.sh: the short benchmark failed (an error, not a figure)" >&2
+  failed=1
+fi
 # Only containers that were not up before count: other runs on this machine may have theirs.
 left=$(comm -13 <(sort <<<"$before") <(bash tests/testbed/testbed.sh list | sort))
 if [ -n "$left" ]; then

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// sizes are the benchmark's rounds and sizes: the full run is the README's source, the short
+// one keeps CI's run at a few minutes.
+type sizes struct {
+	rounds          int // rounds of every cascade and start figure
+	chain, fanout   int
+	graph, many     int // the diamond-rich graph; the independent services started at once
+	readRounds      int
+	healthSecs      int // the slow service's health check passes after this long
+	windows         int // slow starts the concurrency figures are measured in
+	clients, perCli int // the load test
+	singleOps       int // the single-client reference of the load test
+	mass, jobs      int // herod's cost: running services, recorded jobs
+	idle            time.Duration
+	idleSlices      int // the idle window is cut into this many CPU samples
+	settle          time.Duration
+}
+
+var fullSizes = sizes{rounds: 5, chain: 50, fanout: 100, graph: 200, many: 50, readRounds: 30,
+	healthSecs: 30, windows: 3, clients: 20, perCli: 50, singleOps: 100, mass: 500, jobs: 10_000,
+	idle: 30 * time.Second, idleSlices: 3, settle: 3 * time.Second}
+
+var shortSizes = sizes{rounds: 2, chain: 20, fanout: 30, graph: 50, many: 20, readRounds: 10,
+	healthSecs: 10, windows: 1, clients: 10, perCli: 10, singleOps: 30, mass: 100, jobs: 2_000,
+	idle: 6 * time.Second, idleSlices: 3, settle: 2 * time.Second}
+
+// bench collects rows and raw samples and prints each row as it is made.
+type bench struct {
+	*box
+	sz      sizes
+	rows    []Row
+	samples [][]string
+	log     io.Writer
+}
+
+func (b *bench) record(section, what, side string, vals []float64) {
+	for i, v := range vals {
+		b.samples = append(b.samples, []string{section, what, side, strconv.Itoa(i + 1), num(v)})
+	}
+}
+
+func (b *bench) add(r Row) {
+	b.rows = append(b.rows, r)
+	fmt.Fprintln(b.log, r.line())
+}
+
+// compare adds a row of hero's samples against a baseline's; the ratio is of the medians.
+func (b *bench) compare(section, what, unit string, hero []float64, baseline string, base []float64, goal Goal, note string) {
+	b.record(section, what, "hero", hero)
+	b.record(section, what, baseline, base)
+	r := Row{Section: section, What: what, Unit: unit, Hero: summarize(hero), Baseline: baseline,
+		Base: summarize(base), Goal: goal, Note: note}
+	r.Ratio = ratio(r.Hero.Median, r.Base.Median)
+	b.add(r)
+}
+
+// figure adds a row with no baseline.
+func (b *bench) figure(section, what, unit string, vals []float64, goal Goal, note string) {
+	b.record(section, what, "hero", vals)
+	b.add(Row{Section: section, What: what, Unit: unit, Hero: summarize(vals), Ratio: ratio(0, 0), Goal: goal, Note: note})
+}
+
+// save writes the rows and the raw samples into dir.
+func (b *bench) save(dir string) error {
+	if err := writeRows(filepath.Join(dir, "system.csv"), b.rows); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(dir, "samples.csv"))
+	if err != nil {
+		return fmt.Errorf("write samples: %w", err)
+	}
+	w := csv.NewWriter(f)
+	w.Write([]string{"section", "what", "side", "sample", "value"})
+	w.WriteAll(b.samples)
+	if err := w.Error(); err != nil {
+		f.Close()
+		return fmt.Errorf("write samples: %w", err)
+	}
+	return f.Close()
+}
+
+// runSystem measures everything that needs the container's systemd, in an order that keeps
+// each figure's services alone: herod's idle cost first (nothing loaded), then the cascades,
+// starts, reads, concurrency and load, then herod with many services and a big ledger.
+func runSystem(ctx context.Context, sz sizes, out string, log io.Writer) error {
+	bx, err := openBox(ctx)
+	if err != nil {
+		return err
+	}
+	defer bx.close()
+	b := &bench{box: bx, sz: sz, log: log}
+	defer func() {
+		if err := b.save(out); err != nil {
+			fmt.Fprintln(log, "hero-bench:", err)
+		}
+		os.WriteFile(filepath.Join(out, "herod.log"), []byte(b.herodLog(context.Background(), 2000)), 0o644)
+	}()
+	if err := b.installPolicy(ctx); err != nil {
+		return err
+	}
+	if err := b.startHerod(ctx); err != nil {
+		return err
+	}
+	steps := []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"herod idle, no services", b.costEmpty},
+		{"cascade stop", b.cascades},
+		{"start", b.starts},
+		{"reads", b.reads},
+		{"concurrency", b.concurrency},
+		{"load", b.loadTest},
+		{"herod with many services", b.costMass},
+		{"herod with a big ledger", b.costLedger},
+	}
+	for _, s := range steps {
+		fmt.Fprintf(log, "\n== %s\n", s.name)
+		if err := s.run(ctx); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+	}
+	return nil
+}

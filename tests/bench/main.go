@@ -1,0 +1,91 @@
+// Command hero-bench is the benchmark behind tests/bench/run.sh. It measures hero as a user runs
+// it (herod under systemd, heroctl as a process) against native systemd doing the same work,
+// and writes the figures as CSV, Markdown and a chart.
+//
+//	hero-bench system [--short] --out DIR   in the testbed container: cascades, starts, reads,
+//	                                         concurrency, load, herod's cost (DIR/system.csv)
+//	hero-bench core [--short] --out DIR --repo DIR
+//	                                         on the host: the go test benchmarks of the core (DIR/core.csv)
+//	hero-bench report [--short] --out DIR   merge both, write results.md/.csv and ratios.png
+//
+// Performance goals are reported beside the figures, never asserted: the command fails only
+// when something does not work (a command fails, a unit is not in the state it must be).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := dispatch(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "hero-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func dispatch(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return errors.New("usage: hero-bench system|core|report [--short] --out DIR [--repo DIR]")
+	}
+	fs := flag.NewFlagSet("hero-bench "+args[0], flag.ContinueOnError)
+	short := fs.Bool("short", false, "few rounds and small sizes (CI)")
+	out := fs.String("out", "", "output directory")
+	repo := fs.String("repo", ".", "the repository (core)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("--out DIR is required")
+	}
+	switch args[0] {
+	case "system":
+		return system(ctx, *out, *short)
+	case "core":
+		rows, err := runCore(ctx, *repo, *short, os.Stdout)
+		if err != nil {
+			return err
+		}
+		return writeRows(filepath.Join(*out, "core.csv"), rows)
+	case "report":
+		return report(*out, *short)
+	}
+	return fmt.Errorf("unknown command %q (system, core, report)", args[0])
+}
+
+func system(ctx context.Context, out string, short bool) error {
+	sz := fullSizes
+	if short {
+		sz = shortSizes
+	}
+	version := strings.SplitN(run(ctx, "systemctl", "--version").stdout, "\n", 2)[0]
+	if err := os.WriteFile(filepath.Join(out, "systemd-version.txt"), []byte(version+"\n"), 0o644); err != nil {
+		return fmt.Errorf("write systemd-version.txt: %w", err)
+	}
+	return runSystem(ctx, sz, out, os.Stdout)
+}
+
+func report(out string, short bool) error {
+	var rows []Row
+	for _, f := range []string{"system.csv", "core.csv"} {
+		r, err := readRows(filepath.Join(out, f))
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+	}
+	mode := "full"
+	if short {
+		mode = "short"
+	}
+	return writeReport(out, rows, hostMachine(out, mode), os.Stdout)
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh: hero-systemd's benchmark, one command. It boots the testbed (a real
+# systemd in a systemd-nspawn container, tests/testbed), runs herod under that systemd and
+# measures, in one run, hero as a user runs it (every operation a heroctl process) against
+# native systemd doing the same work on plain units in the same container:
+#   cascade stop (chain, fan-out + diamond, diamond-rich graph), start (a chain's leaf, many
+#   independent services; against a systemd-run loop and systemd's floor), status/list-units
+#   latency, operations on unrelated services during a slow start, a load of concurrent
+#   clients, herod's RSS and idle CPU; then, on the host, the core's go test benchmarks.
+# It prints medians, spread and ratios, and writes into the output directory: results.md (the
+# README's table, with date and machine), results.csv, samples.csv (every sample), ratios.png
+# (gnuplot), herod.log.
+#
+#   bash tests/bench/run.sh [--short] [--out DIR]
+#     --short    few rounds and small sizes (CI; about 2-3 minutes)
+#     --out DIR  output directory (default tests/bench/out)
+#
+# Goals are reported beside the figures, never asserted: it fails only when something does not
+# work. Needs root (systemd-nspawn); installs gnuplot-nox with apt if gnuplot is missing.
+set -euo pipefail
+[ -x /usr/local/go/bin/go ] && case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) PATH=$PATH:/usr/local/go/bin ;; esac
+
+die() { echo "tests/bench/run.sh: $*" >&2; exit 1; }
+
+mode=() out=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --short) mode=(--short); shift ;;
+    --out) [ $# -ge 2 ] || die "--out needs a directory"; out=$(realpath -m "$2"); shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument $1 (--short, --out DIR)" ;;
+  esac
+done
+[ "$(id -u)" = 0 ] || die "must run as root: it boots systemd in a systemd-nspawn container"
+command -v go >/dev/null || die "Go is required (https://go.dev/doc/install)"
+cd "$(dirname "$0")/../.."
+out=${out:-$PWD/tests/bench/out}
+export CGO_ENABLED=0 GOFLAGS=${GOFLAGS:--mod=mod}
+began=$(date +%s)
+
+if ! command -v gnuplot >/dev/null; then
+  echo "tests/bench/run.sh: installing gnuplot-nox (for the chart)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >&2
+fi
+
+mkdir -p "$out"
+rm -f "$out"/{system.csv,core.csv,results.csv,results.md,samples.csv,ratios.dat,ratios.gp,ratios.png,herod.log,systemd-version.txt,loadavg-start.txt}
+# How busy the machine was (other work skews timings): the report prints it beside the figures.
+cut -d' ' -f1 /proc/loadavg >"$out/loadavg-start.txt"
+stage=$(mktemp -d)
+machine=""
+cleanup() {
+  if [ -n "$machine" ]; then bash tests/testbed/testbed.sh down "$machine"; fi
+  rm -rf "$stage"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+chmod 755 "$stage"
+go build -o "$stage/bin/" ./cmd/herod ./cmd/heroctl
+go build -o "$stage/bin/hero-bench" ./tests/bench
+
+bash tests/testbed/testbed.sh ensure >/dev/null
+up=$(bash tests/testbed/testbed.sh up --bind-ro "$stage:/opt/hero" --bind-ro "$PWD:/opt/hero-src" --bind "$out:/opt/hero-out")
+machine=$(sed -n 's/^MACHINE=//p' <<<"$up")
+echo "testbed: $machine up in $(sed -n 's/^BOOT_MS=//p' <<<"$up") ms"
+bash tests/testbed/testbed.sh exec "$machine" -- /opt/hero/bin/hero-bench system "${mode[@]}" --out /opt/hero-out
+# The core benchmarks run on the host with the container halted, so it takes no CPU from them.
+bash tests/testbed/testbed.sh down "$machine"
+machine=""
+
+printf '\n== core (go test benchmarks, on the host)\n'
+"$stage/bin/hero-bench" core "${mode[@]}" --out "$out" --repo "$PWD"
+"$stage/bin/hero-bench" report "${mode[@]}" --out "$out"
+echo "tests/bench/run.sh: done in $(( $(date +%s) - began )) s"
