@@ -59,7 +59,7 @@ func runOp(ctx context.Context, o op) opResult {
 			return r
 		}
 	}
-	r.fault = o.verb + ": " + firstLines(strings.TrimSpace(out.stderr+out.stdout), 1)
+	r.fault = fmt.Sprintf("%s (exit %d): %s", o.verb, out.code, errorLine(out.stderr+out.stdout))
 	if out.timedOut {
 		r.fault = o.verb + ": no answer"
 	}
@@ -201,4 +201,15 @@ func faultSummary(faults map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%dx %s", faults[k], k))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// errorLine is heroctl's error message (its "heroctl: ..." line), else the output's first line:
+// progress lines come first on stderr.
+func errorLine(s string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "heroctl: ") {
+			return l
+		}
+	}
+	return firstLines(strings.TrimSpace(s), 1)
 }
