@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hero-systemd/hero-systemd/unitgen"
@@ -160,6 +161,9 @@ func runJournalctl(ctx context.Context, args []string) ([]Entry, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("journalctl: %w", err)
 	}
+	// Reading the journal is herod's background work: it yields the CPU to the services and to
+	// systemd (niceness 10, as for a batch job).
+	_ = syscall.Setpriority(syscall.PRIO_PROCESS, cmd.Process.Pid, 10)
 	entries, perr := parseEntries(out)
 	_, _ = io.Copy(io.Discard, out)
 	werr := cmd.Wait()

@@ -140,20 +140,20 @@ func (r *recorder) beginRun(v *unitView) {
 		started = usecTime(s.execStart)
 	}
 	started = started.UTC()
-	// Exactly once: the run may be in the ledger already (recovered from the journal, or
-	// synced while its signals were on their way).
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	existing, err := r.b.ledger.ByInvocation(ctx, s.invocation)
-	cancel()
-	if err == nil {
-		v.jobID, v.ended = existing.ID, existing.Phase.Ended()
-		if v.pending != 0 && v.pending != existing.ID {
-			r.dropPending(v)
+	// Exactly once: a run hero did not start itself may be in the ledger already (recovered
+	// from the journal while its signals were on their way). A run a start of hero's waits for
+	// is new: systemd made its invocation ID after that start's job was created.
+	if v.pending == 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		existing, err := r.b.ledger.ByInvocation(ctx, s.invocation)
+		cancel()
+		if err == nil {
+			v.jobID, v.ended = existing.ID, existing.Phase.Ended()
+			return
 		}
-		return
-	}
-	if !errors.Is(err, jobdb.ErrNotFound) {
-		r.b.log.Warn("looking up a run in the ledger failed", "unit", v.unit, "err", err)
+		if !errors.Is(err, jobdb.ErrNotFound) {
+			r.b.log.Warn("looking up a run in the ledger failed", "unit", v.unit, "err", err)
+		}
 	}
 	restarts, inv, boot, pid := int(s.restarts), s.invocation, r.b.opts.BootID, int(s.mainPID)
 	if v.pending != 0 {
@@ -171,17 +171,6 @@ func (r *recorder) beginRun(v *unitView) {
 		Phase: jobdb.PhaseRunning, StartedAt: started, Restarts: restarts, MainPID: pid}
 	r.create(v.newJob)
 	r.event("job-started", v, string(jobdb.PhaseRunning))
-}
-
-// dropPending closes a start's job that lost its run to another job (the run was recorded
-// before the start's job could claim it).
-func (r *recorder) dropPending(v *unitView) {
-	id := v.pending
-	v.pending = 0
-	r.changeJob(id, func(j *jobdb.Job) {
-		runEnd{result: resultNotStarted, stopRequested: true}.apply(j)
-		j.OutputSaved = true
-	})
 }
 
 // endRun records how v's current run ended.

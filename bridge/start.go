@@ -70,6 +70,8 @@ func lockSet(set *config.Set, members []string) []string {
 }
 
 func (b *Bridge) start(ctx context.Context, set *config.Set, names []string, plan graphs.StartPlan, replace bool, obs Observer, reply StartReply) (StartReply, error) {
+	t := newStopwatch(b.log, "start")
+	defer t.done()
 	unit := func(s string) string { return unitOf(set.Service(s)) }
 	var units []string
 	for _, m := range lockSet(set, plan.Order) {
@@ -91,6 +93,7 @@ func (b *Bridge) start(ctx context.Context, set *config.Set, names []string, pla
 	if err := checkConflicts(set, plan.Order, running); err != nil {
 		return reply, err
 	}
+	t.lap("states")
 	var todo []*unitgen.Unit
 	for _, m := range plan.Order {
 		if running(m) {
@@ -107,9 +110,11 @@ func (b *Bridge) start(ctx context.Context, set *config.Set, names []string, pla
 		svc := set.Service(u.Service)
 		jobs[i] = &jobdb.Job{ServiceID: svc.Name, Context: svc.Context, Unit: u.Name, Phase: jobdb.PhasePending}
 	}
+	t.lap("units generated")
 	if _, err := b.ledger.PruneAndCreate(ctx, jobs...); err != nil {
 		return reply, fmt.Errorf("start %s: %w", strings.Join(names, " "), err)
 	}
+	t.lap("jobs created")
 	for i, u := range todo {
 		reply.Jobs[u.Service] = jobs[i].ID
 		b.rec.expect(u.Name, jobs[i].ID)
@@ -120,8 +125,12 @@ func (b *Bridge) start(ctx context.Context, set *config.Set, names []string, pla
 			b.resetFailed(ctx, u.Name)
 		}
 	}
+	t.lap("expected")
 	results := b.queueStarts(ctx, set, todo, jobModeOf(replace))
-	return b.collectStarts(ctx, todo, jobs, results, obs, reply)
+	t.lap("queued")
+	r, err := b.collectStarts(ctx, todo, jobs, results, obs, reply)
+	t.lap("collected")
+	return r, err
 }
 
 func jobModeOf(replace bool) string {
@@ -288,6 +297,7 @@ func (b *Bridge) collectStarts(ctx context.Context, todo []*unitgen.Unit, jobs [
 			firstErr = err
 		}
 	}
+	b.log.Debug("start jobs done", "units", len(todo))
 	// The reply says the runs are recorded: wait for their signals, or read the units.
 	if !b.rec.waitUntil(ctx, attachWait, startedUnits, attached) {
 		b.rec.sync(ctx, startedUnits)

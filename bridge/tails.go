@@ -61,9 +61,10 @@ func (t *tailCopier) close() {
 	<-t.done
 }
 
-// copyDelay lets a burst of ends (a cascade) gather into one read of the journal, and lets
-// journald write the runs' last lines first.
-const copyDelay = 300 * time.Millisecond
+// copyDelay lets a burst of ends (a cascade) gather into one read of the journal, lets journald
+// write the runs' last lines first, and keeps the copy out of the way of the operation that
+// ended them.
+const copyDelay = time.Second
 
 func (t *tailCopier) run() {
 	defer close(t.done)
