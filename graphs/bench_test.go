@@ -116,3 +116,18 @@ func BenchmarkStartPlanChain10k(b *testing.B) {
 func BenchmarkStartPlanChain100k(b *testing.B) {
 	benchPlan(b, chainNodes(100_000), 100_000, startOf(svc(99_999)))
 }
+
+// The least any of the library's traversals (BFS, DFS, StronglyConnectedComponents) pays per
+// call: one whole-graph AdjacencyMap. Plans do not use them for this reason (walk.go).
+func benchAdjacencyMap(b *testing.B, n int) {
+	g, _ := Build(rootNodes(n))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := g.Library().AdjacencyMap(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLibraryAdjacencyMap10k(b *testing.B)  { benchAdjacencyMap(b, 10_000) }
+func BenchmarkLibraryAdjacencyMap100k(b *testing.B) { benchAdjacencyMap(b, 100_000) }

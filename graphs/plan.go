@@ -73,7 +73,11 @@ func (g *Graph) StartAll(names []string) (StartPlan, error) {
 }
 
 func flatten(waves [][]string) []string {
-	var out []string
+	n := 0
+	for _, w := range waves {
+		n += len(w)
+	}
+	out := make([]string, 0, n)
 	for _, w := range waves {
 		out = append(out, w...)
 	}
@@ -82,7 +86,7 @@ func flatten(waves [][]string) []string {
 
 // without returns order minus the names in drop, never nil.
 func without(order []string, drop map[string]bool) []string {
-	out := []string{}
+	out := make([]string, 0, len(order))
 	for _, m := range order {
 		if !drop[m] {
 			out = append(out, m)
