@@ -35,7 +35,7 @@ func (g *Graph) Stop(name string) (StopPlan, error) {
 	w := g.newWalk()
 	w.from(x, incoming, requires, -1)
 	// Stopping v waits for every member that requires v or is ordered after it.
-	p := StopPlan{Service: name, Waves: w.waves(incoming), StoppedDependents: []string{}}
+	p := StopPlan{Service: name, Waves: w.waves(incoming)}
 	p.Order = flatten(p.Waves)
 	p.StoppedDependents = without(p.Order, map[string]bool{name: true})
 	return p, nil

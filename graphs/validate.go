@@ -58,22 +58,45 @@ func (g *Graph) cycles() []Problem {
 }
 
 // describeCycle reports a shortest cycle through the smallest member of a component, against that
-// member. The library's BFS visits neighbours in random order, so it is used only for what does
-// not depend on that order, each member's distance to the start; the path is then read
-// deterministically, taking at each step the smallest name one step closer: the same graph gives
-// the same message, byte for byte.
+// member, taking at each step the smallest name one step closer to the start: the same graph
+// gives the same message, byte for byte.
 func (g *Graph) describeCycle(adj adjacency, comp []string) Problem {
 	start := slices.Min(comp)
-	in := make(map[string]bool, len(comp))
-	for _, m := range comp {
-		in[m] = true
+	succ, toStart := g.distancesTo(adj, comp, start)
+	next := func(from string, distance int) string {
+		for _, s := range succ[from] {
+			if toStart[s] == distance {
+				return s
+			}
+		}
+		return start // unreachable: every member of a component reaches start
 	}
-	// succ: successors inside the component, sorted; back: the component's edges turned around.
-	succ := make(map[string][]string, len(comp))
+	closest := len(comp)
+	for _, s := range succ[start] {
+		closest = min(closest, toStart[s])
+	}
+	path := []string{start}
+	for m := next(start, closest); m != start; m = next(m, toStart[m]-1) {
+		path = append(path, m)
+	}
+	path = append(path, start)
+	key := kindAttribute[kindOf[adj[start][path[1]].Properties.Attributes["kind"]]&ordering]
+	return Problem{Service: start, Key: key, Target: path[1], Message: "dependency cycle: " + strings.Join(path, " -> ")}
+}
+
+// distancesTo returns, for the members of a component, their successors inside it (sorted) and
+// how many edges each is from start. The library's BFS visits neighbours in random order, so it is
+// used only for what does not depend on that order: walking the component's edges turned around
+// from start, it visits members in order of their distance to start, so when m is visited its
+// successors one step closer already have theirs.
+func (g *Graph) distancesTo(adj adjacency, comp []string, start string) (map[string][]string, map[string]int) {
+	in := make(map[string]bool, len(comp))
 	back := make(adjacency, len(comp))
 	for _, m := range comp {
+		in[m] = true
 		back[m] = map[string]graph.Edge[string]{}
 	}
+	succ := make(map[string][]string, len(comp))
 	for _, m := range comp {
 		for to, e := range adj[m] {
 			if in[to] {
@@ -83,8 +106,6 @@ func (g *Graph) describeCycle(adj adjacency, comp []string) Problem {
 		}
 		slices.Sort(succ[m])
 	}
-	// A breadth-first walk of the turned-around component from start visits members in order of
-	// their distance to start, so when m is visited its successors one step closer already are.
 	toStart := map[string]int{start: 0}
 	_ = graph.BFS[string, string](view{g.lib, back}, start, func(m string) bool {
 		if m != start {
@@ -97,28 +118,8 @@ func (g *Graph) describeCycle(adj adjacency, comp []string) Problem {
 			toStart[m] = best + 1
 		}
 		return false
-	})
-	path := []string{start}
-	next := func(from string, want func(int) bool) string {
-		for _, s := range succ[from] {
-			if want(toStart[s]) {
-				return s
-			}
-		}
-		return start // unreachable: every member of a component reaches start
-	}
-	closest := len(comp)
-	for _, s := range succ[start] {
-		closest = min(closest, toStart[s])
-	}
-	for m := next(start, func(d int) bool { return d == closest }); m != start; {
-		path = append(path, m)
-		d := toStart[m]
-		m = next(m, func(e int) bool { return e == d-1 })
-	}
-	path = append(path, start)
-	key := kindAttribute[kindOf[adj[start][path[1]].Properties.Attributes["kind"]]&ordering]
-	return Problem{Service: start, Key: key, Target: path[1], Message: "dependency cycle: " + strings.Join(path, " -> ")}
+	}) // start is in back: cannot fail
+	return succ, toStart
 }
 
 // conflictProblems reports a declared conflict that the service's own requires closure (or the
