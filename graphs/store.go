@@ -57,11 +57,11 @@ type arc struct {
 }
 
 // store is the storage behind the library graph (a graph.Store given to graph.NewWithStore). The
-// library's default store keeps two maps of maps with an attribute map per edge (379 MB and 1.9 s
-// for 100k services); this one keeps each vertex's edges in two slices indexed by a dense id, so
-// the same graph costs a few dozen bytes per edge, and a vertex's neighbours are read without
-// building anything. Ids follow insertion order: Build inserts services sorted by name, so sorting
-// ids sorts names.
+// library's default store keeps two maps of maps with an attribute map per edge (a build of 100k
+// services allocated 379 MB); this one keeps each vertex's edges in two slices indexed by a dense
+// id (a built graph of 100k services and 290k edges holds 23 MB), and a vertex's neighbours are
+// read without building anything. Ids follow insertion order: Build inserts services sorted by
+// name, so sorting ids sorts names.
 //
 // It keeps vertex values and edge kinds only: vertex properties are not stored, and an edge's
 // attributes must be exactly {"kind": K} with K from kindAttribute. Not safe for concurrent
