@@ -270,3 +270,37 @@ func TestDeterministicOutput(t *testing.T) {
 		}
 	}
 }
+
+// The store behind the library graph keeps the library's contract for what hero's graph uses.
+func TestStoreThroughLibrary(t *testing.T) {
+	g := build(t, n("a", nil), n("b", nil, "a"), n("c", nil))
+	lib := g.Library()
+	if err := lib.UpdateEdge("b", "a", graph.EdgeAttribute("kind", "after+conflicts")); err != nil {
+		t.Fatal(err)
+	}
+	if got := g.Conflicts("a"); !reflect.DeepEqual(got, []string{"b"}) {
+		t.Errorf("after UpdateEdge, Conflicts(a) = %q, want [b]", got)
+	}
+	if kindAttributes[after]["kind"] != KindAfter {
+		t.Errorf("UpdateEdge wrote into the shared attributes of after edges: %v", kindAttributes[after])
+	}
+	tests := []struct {
+		name string
+		err  error
+		want error // nil: any error
+	}{
+		{"edge to a missing vertex", lib.AddEdge("a", "nope", kindOption[requires]), graph.ErrVertexNotFound},
+		{"edge without a kind", lib.AddEdge("a", "c"), nil},
+		{"edge of an unknown kind", lib.AddEdge("a", "c", graph.EdgeAttribute("kind", "wants")), nil},
+		{"missing edge", lib.UpdateEdge("a", "c", kindOption[after]), graph.ErrEdgeNotFound},
+		{"vertex removal", lib.RemoveVertex("c"), errReadOnly},
+	}
+	for _, tt := range tests {
+		if tt.err == nil || tt.want != nil && !errors.Is(tt.err, tt.want) {
+			t.Errorf("%s: error %v, want %v", tt.name, tt.err, tt.want)
+		}
+	}
+	if _, err := lib.Edge("a", "c"); !errors.Is(err, graph.ErrEdgeNotFound) {
+		t.Errorf("a refused edge was stored: %v", err)
+	}
+}
