@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/dominikbraun/graph"
 )
 
 func build(t *testing.T, nodes ...Node) *Graph {
@@ -108,6 +111,8 @@ func TestValidationProblems(t *testing.T) {
 		want  []string // "service key: message"
 	}{
 		{"unknown", []Node{n("web", []string{"dbx"})}, []string{`web requires: unknown service "dbx"`}},
+		{"unknown under two keys, listed twice", []Node{{Name: "web", Requires: []string{"dbx", "dbx"}, After: []string{"dbx"}}},
+			[]string{`web requires: unknown service "dbx"`, `web after: unknown service "dbx"`}},
 		{"self", []Node{n("web", nil, "web")}, []string{`web after: "web" cannot depend on itself`}},
 		{"duplicate", []Node{n("a", nil), n("a", nil)}, []string{` : duplicate service "a"`}},
 		{"cycle through after", []Node{n("a", []string{"b"}), n("b", nil, "c"), n("c", []string{"a"})},
@@ -149,13 +154,153 @@ func TestPlanOnCyclicGraphStillCompletes(t *testing.T) {
 }
 
 func TestLibraryGraphHoldsEdges(t *testing.T) {
-	g := build(t, n("a", nil), n("b", []string{"a"}, "c"), n("c", nil))
-	e, err := g.Library().Edge("b", "a")
-	if err != nil || e.Properties.Attributes["kind"] != KindRequires {
-		t.Errorf("edge b->a = %+v, %v; want kind requires", e, err)
+	g := build(t, n("a", nil), n("b", []string{"a"}, "c", "a"), n("c", nil), Node{Name: "d", After: []string{"c"}, Conflicts: []string{"c", "a"}})
+	tests := []struct{ from, to, kind string }{
+		{"b", "a", KindRequires}, // after the same service is folded into requires
+		{"b", "c", KindAfter},
+		{"d", "c", "after+conflicts"},
+		{"d", "a", KindConflicts},
 	}
-	e, err = g.Library().Edge("b", "c")
-	if err != nil || e.Properties.Attributes["kind"] != KindAfter {
-		t.Errorf("edge b->c = %+v, %v; want kind after", e, err)
+	for _, tt := range tests {
+		e, err := g.Library().Edge(tt.from, tt.to)
+		if err != nil || e.Properties.Attributes["kind"] != tt.kind {
+			t.Errorf("edge %s -> %s = %+v, %v; want kind %s", tt.from, tt.to, e, err, tt.kind)
+		}
+	}
+	if size, _ := g.Library().Size(); size != len(tests) {
+		t.Errorf("library graph has %d edges, want %d", size, len(tests))
+	}
+	if err := g.Library().AddVertex("a"); !errors.Is(err, graph.ErrVertexAlreadyExists) {
+		t.Errorf("AddVertex(a) again = %v, want ErrVertexAlreadyExists", err)
+	}
+	if err := g.Library().AddEdge("b", "a"); !errors.Is(err, graph.ErrEdgeAlreadyExists) {
+		t.Errorf("AddEdge(b, a) again = %v, want ErrEdgeAlreadyExists", err)
+	}
+	if err := g.Library().RemoveEdge("b", "a"); !errors.Is(err, errReadOnly) {
+		t.Errorf("RemoveEdge = %v, want errReadOnly", err)
+	}
+}
+
+func TestQueries(t *testing.T) {
+	g := build(t, n("a", nil), n("b", []string{"a"}, "c"), n("c", nil),
+		Node{Name: "d", After: []string{"c"}, Conflicts: []string{"c", "a"}}, Node{Name: "e", Conflicts: []string{"d"}})
+	tests := []struct {
+		name string
+		got  []string
+		want []string
+	}{
+		{"Requires(b)", g.Requires("b"), []string{"a"}},
+		{"After(b)", g.After("b"), []string{"c"}},
+		{"After(d)", g.After("d"), []string{"c"}},
+		{"RequiredBy(a)", g.RequiredBy("a"), []string{"b"}},
+		{"OrderedBefore(c)", g.OrderedBefore("c"), []string{"b", "d"}},
+		{"Conflicts(d): declared and declaring", g.Conflicts("d"), []string{"a", "c", "e"}},
+		{"Conflicts(c)", g.Conflicts("c"), []string{"d"}},
+		{"Requires(nope)", g.Requires("nope"), nil},
+		{"Names", g.Names(), []string{"a", "b", "c", "d", "e"}},
+	}
+	for _, tt := range tests {
+		if !reflect.DeepEqual(tt.got, tt.want) {
+			t.Errorf("%s = %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+	want := []Edge{{"b", "a", KindRequires}, {"b", "c", KindAfter}, {"d", "c", KindAfter}}
+	if got := g.Edges(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Edges = %v, want %v", got, want)
+	}
+}
+
+func TestCycleMessages(t *testing.T) {
+	tests := []struct {
+		name  string
+		nodes []Node
+		want  string
+	}{
+		{"two shortest cycles: the smaller names win", []Node{n("a", []string{"c", "b"}), n("b", []string{"a"}), n("c", []string{"a"})},
+			"a requires b: dependency cycle: a -> b -> a"},
+		{"a shorter cycle through the smallest member wins", []Node{n("a", []string{"b"}), n("b", []string{"c"}), n("c", []string{"a", "d"}), n("d", []string{"a"})},
+			"a requires b: dependency cycle: a -> b -> c -> a"},
+		{"first step through after", []Node{n("a", nil, "b"), n("b", []string{"a"})},
+			"a after b: dependency cycle: a -> b -> a"},
+		{"conflicts make no cycle", []Node{{Name: "a", Conflicts: []string{"b"}}, n("b", nil, "a")}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 20 { // the library iterates maps: the message must not depend on it
+				_, probs := Build(tt.nodes)
+				var got []string
+				for _, p := range probs {
+					got = append(got, fmt.Sprintf("%s %s %s: %s", p.Service, p.Key, p.Target, p.Message))
+				}
+				if strings.Join(got, "\n") != tt.want {
+					t.Fatalf("problems %q, want %q", got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// TestDeterministicOutput builds the same services twice, in two orders, and wants the same
+// bytes for every problem and plan.
+func TestDeterministicOutput(t *testing.T) {
+	nodes := []Node{
+		n("db", nil), n("cache", nil, "db"), n("api", []string{"db", "cache"}), n("web", []string{"api"}, "cache"),
+		n("worker", []string{"db"}, "api"), n("x", []string{"y"}), n("y", []string{"z"}, "x"), n("z", []string{"x"}),
+		{Name: "admin", Requires: []string{"api"}, Conflicts: []string{"db"}},
+	}
+	render := func(nodes []Node) string {
+		g, probs := Build(nodes)
+		out := fmt.Sprintln(probs)
+		for _, name := range g.Names() {
+			sp, _ := g.Stop(name)
+			st, _ := g.Start(name)
+			out += fmt.Sprintln(sp, st)
+		}
+		all, _ := g.StartAll(g.Names())
+		return out + fmt.Sprintln(all, g.Edges())
+	}
+	first := render(nodes)
+	reversed := append([]Node(nil), nodes...)
+	slices.Reverse(reversed)
+	for i := range 10 {
+		for _, ns := range [][]Node{nodes, reversed} {
+			if got := render(ns); got != first {
+				t.Fatalf("run %d: output differs:\n%s\nwant\n%s", i, got, first)
+			}
+		}
+	}
+}
+
+// The store behind the library graph keeps the library's contract for what hero's graph uses.
+func TestStoreThroughLibrary(t *testing.T) {
+	g := build(t, n("a", nil), n("b", nil, "a"), n("c", nil))
+	lib := g.Library()
+	if err := lib.UpdateEdge("b", "a", graph.EdgeAttribute("kind", "after+conflicts")); err != nil {
+		t.Fatal(err)
+	}
+	if got := g.Conflicts("a"); !reflect.DeepEqual(got, []string{"b"}) {
+		t.Errorf("after UpdateEdge, Conflicts(a) = %q, want [b]", got)
+	}
+	if kindAttributes[after]["kind"] != KindAfter {
+		t.Errorf("UpdateEdge wrote into the shared attributes of after edges: %v", kindAttributes[after])
+	}
+	tests := []struct {
+		name string
+		err  error
+		want error // nil: any error
+	}{
+		{"edge to a missing vertex", lib.AddEdge("a", "nope", kindOption[requires]), graph.ErrVertexNotFound},
+		{"edge without a kind", lib.AddEdge("a", "c"), nil},
+		{"edge of an unknown kind", lib.AddEdge("a", "c", graph.EdgeAttribute("kind", "wants")), nil},
+		{"missing edge", lib.UpdateEdge("a", "c", kindOption[after]), graph.ErrEdgeNotFound},
+		{"vertex removal", lib.RemoveVertex("c"), errReadOnly},
+	}
+	for _, tt := range tests {
+		if tt.err == nil || tt.want != nil && !errors.Is(tt.err, tt.want) {
+			t.Errorf("%s: error %v, want %v", tt.name, tt.err, tt.want)
+		}
+	}
+	if _, err := lib.Edge("a", "c"); !errors.Is(err, graph.ErrEdgeNotFound) {
+		t.Errorf("a refused edge was stored: %v", err)
 	}
 }

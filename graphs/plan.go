@@ -1,7 +1,5 @@
 package graphs
 
-import "sort"
-
 // StopPlan is what stopping a service takes down, and in which order.
 type StopPlan struct {
 	Service string `json:"service"`
@@ -34,14 +32,12 @@ func (g *Graph) Stop(name string) (StopPlan, error) {
 	if err != nil {
 		return StopPlan{}, err
 	}
-	members := g.closure(x, g.rreq)
-	// Stopping n must wait for every member that requires n or is ordered after it.
-	waves := g.layer(members, g.rreq, g.rafter, g.req, g.after)
-	p := StopPlan{Service: name, Waves: waves, StoppedDependents: []string{}}
-	for _, w := range waves {
-		p.Order = append(p.Order, w...)
-	}
-	p.StoppedDependents = append(p.StoppedDependents, p.Order[:len(p.Order)-1]...)
+	w := g.newWalk()
+	w.from(x, incoming, requires, -1)
+	// Stopping v waits for every member that requires v or is ordered after it.
+	p := StopPlan{Service: name, Waves: w.waves(incoming)}
+	p.Order = flatten(p.Waves)
+	p.StoppedDependents = without(p.Order, map[string]bool{name: true})
 	return p, nil
 }
 
@@ -52,12 +48,6 @@ func (g *Graph) Start(name string) (StartPlan, error) {
 		return StartPlan{}, err
 	}
 	p.Service = name
-	p.Dependencies = []string{}
-	for _, m := range p.Order {
-		if m != name {
-			p.Dependencies = append(p.Dependencies, m)
-		}
-	}
 	return p, nil
 }
 
@@ -65,108 +55,94 @@ func (g *Graph) Start(name string) (StartPlan, error) {
 // waves: what starting them together (systemctl start A B C) takes. Service is left empty and
 // Dependencies holds every member not named.
 func (g *Graph) StartAll(names []string) (StartPlan, error) {
-	members := map[int32]struct{}{}
-	named := map[string]bool{}
+	w := g.newWalk()
+	named := make(map[string]bool, len(names))
 	for _, name := range names {
 		x, err := g.lookup(name)
 		if err != nil {
 			return StartPlan{}, err
 		}
 		named[name] = true
-		for m := range g.closure(x, g.req) {
-			members[m] = struct{}{}
-		}
+		w.from(x, outgoing, requires, -1)
 	}
-	// Starting n must wait for everything n requires or is ordered after.
-	waves := g.layer(members, g.req, g.after, g.rreq, g.rafter)
-	p := StartPlan{Waves: waves, Dependencies: []string{}}
-	for _, w := range waves {
-		p.Order = append(p.Order, w...)
-	}
-	for _, m := range p.Order {
-		if !named[m] {
-			p.Dependencies = append(p.Dependencies, m)
-		}
-	}
+	// Starting v waits for everything v requires or is ordered after.
+	p := StartPlan{Waves: w.waves(outgoing)}
+	p.Order = flatten(p.Waves)
+	p.Dependencies = without(p.Order, named)
 	return p, nil
 }
 
-// closure returns x and everything reachable from it through adj, as a membership map.
-func (g *Graph) closure(x int32, adj [][]int32) map[int32]struct{} {
-	members := map[int32]struct{}{x: {}}
-	queue := []int32{x}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		for _, d := range adj[n] {
-			if _, seen := members[d]; !seen {
-				members[d] = struct{}{}
-				queue = append(queue, d)
-			}
-		}
+func flatten(waves [][]string) []string {
+	n := 0
+	for _, w := range waves {
+		n += len(w)
 	}
-	return members
+	out := make([]string, 0, n)
+	for _, w := range waves {
+		out = append(out, w...)
+	}
+	return out
 }
 
-// layer is Kahn's algorithm in waves over members: a member is ready when none of its
-// predecessors (through predA, predB) that are members is still waiting; finishing one releases
-// its successors (through succA, succB). Each wave is sorted by name. The graph is acyclic once
-// validated; members left on a cycle are appended as a last wave so a plan is always complete.
-func (g *Graph) layer(members map[int32]struct{}, predA, predB, succA, succB [][]int32) [][]string {
-	waiting := make(map[int32]int32, len(members))
+// without returns order minus the names in drop, never nil.
+func without(order []string, drop map[string]bool) []string {
+	out := make([]string, 0, len(order))
+	for _, m := range order {
+		if !drop[m] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// waves groups what the walk reached into waves with Kahn's algorithm: a member is ready once
+// every member it waits for (through an ordering edge in direction wait) is in an earlier wave;
+// each wave is sorted by name. The library's TopologicalSort does not fit: it is O(V^2) in
+// v0.23.0 (13.8 s for 10k services), makes no waves, and sorts the whole graph, not the members.
+// The graph is acyclic once validated; members left on a cycle are appended as a last wave so a
+// plan is always complete.
+func (w *walk) waves(wait direction) [][]string {
+	members := w.order
+	waiting := make([]int32, len(members))
 	var ready []int32
-	for n := range members {
-		var c int32
-		for _, adj := range [2][][]int32{predA, predB} {
-			for _, p := range adj[n] {
-				if _, in := members[p]; in {
-					c++
-				}
+	for i, v := range members {
+		for _, a := range w.g.arcs(v, wait) {
+			if a.kind&ordering != 0 && w.reached(a.peer) {
+				waiting[i]++
 			}
 		}
-		waiting[n] = c
-		if c == 0 {
-			ready = append(ready, n)
+		if waiting[i] == 0 {
+			ready = append(ready, v)
 		}
 	}
 	var waves [][]string
 	done := 0
 	for len(ready) > 0 {
-		// Names are indexed in sorted order, so sorting ids sorts names.
-		sort.Slice(ready, func(i, j int) bool { return ready[i] < ready[j] })
-		wave := make([]string, len(ready))
 		var next []int32
-		for i, n := range ready {
-			wave[i] = g.names[n]
-			for _, adj := range [2][][]int32{succA, succB} {
-				for _, s := range adj[n] {
-					if _, in := members[s]; !in {
-						continue
-					}
-					waiting[s]--
-					if waiting[s] == 0 {
-						next = append(next, s)
+		for _, v := range ready {
+			for _, a := range w.g.arcs(v, !wait) {
+				if a.kind&ordering == 0 || !w.reached(a.peer) {
+					continue
+				}
+				if i := w.pos[a.peer] - 1; waiting[i] > 0 {
+					if waiting[i]--; waiting[i] == 0 {
+						next = append(next, a.peer)
 					}
 				}
 			}
 		}
 		done += len(ready)
-		waves = append(waves, wave)
+		waves = append(waves, w.g.namesOf(ready))
 		ready = next
 	}
 	if done < len(members) {
 		var rest []int32
-		for n, c := range waiting {
-			if c > 0 {
-				rest = append(rest, n)
+		for i, v := range members {
+			if waiting[i] > 0 {
+				rest = append(rest, v)
 			}
 		}
-		sort.Slice(rest, func(i, j int) bool { return rest[i] < rest[j] })
-		wave := make([]string, len(rest))
-		for i, n := range rest {
-			wave[i] = g.names[n]
-		}
-		waves = append(waves, wave)
+		waves = append(waves, w.g.namesOf(rest))
 	}
 	return waves
 }

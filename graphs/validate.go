@@ -2,206 +2,150 @@ package graphs
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
+
+	"github.com/dominikbraun/graph"
 )
 
-// successors calls fn for every ordering edge out of i: requires first, then after.
-func (g *Graph) successors(i int32, fn func(j int32, kind string)) {
-	for _, j := range g.req[i] {
-		fn(j, KindRequires)
-	}
-	for _, j := range g.after[i] {
-		fn(j, KindAfter)
-	}
+// adjacency is the library's adjacency map: vertex -> successor -> edge.
+type adjacency = map[string]map[string]graph.Edge[string]
+
+// view is the library graph seen through an adjacency map derived from it. The library's
+// StronglyConnectedComponents and BFS read a graph only through Traits and AdjacencyMap, so a
+// view restricts them to some of the edges (or turns them around) without another graph.
+type view struct {
+	graph.Graph[string, string]
+	adj adjacency
 }
 
-// cycles finds every strongly connected component of the requires+after graph with more than one
-// service (self-edges are refused earlier) with an iterative Tarjan, and names one cycle in each,
-// starting from its smallest service name: "a -> b -> c -> a".
+func (v view) AdjacencyMap() (adjacency, error) { return v.adj, nil }
+
+// orderingEdges derives, from one AdjacencyMap of the library graph, the map of the edges that
+// order services (requires and after), leaving out conflicts-only edges: conflicts never make a
+// cycle.
+func (g *Graph) orderingEdges() adjacency {
+	adj, _ := g.lib.AdjacencyMap() // the store cannot fail to list
+	for _, succ := range adj {
+		for to, e := range succ {
+			if kindOf[e.Properties.Attributes["kind"]]&ordering == 0 {
+				delete(succ, to)
+			}
+		}
+	}
+	return adj
+}
+
+// cycles finds every strongly connected component of the requires+after edges with more than one
+// service (self-edges are refused earlier) with the library's StronglyConnectedComponents, and
+// names one cycle in each, starting from its smallest service name: "a -> b -> c -> a". Problems
+// are sorted by that service.
+//
+// The library's Tarjan is recursive, one Go stack frame per vertex on the deepest path (measured:
+// a 200k-deep chain, the most services a config directory may hold, takes 32 MB of stack), and
+// keeps its state in maps; it fits the build budget (BenchmarkBuildValidate*).
 func (g *Graph) cycles() []Problem {
-	v := len(g.names)
-	const unvisited = -1
-	index := make([]int32, v)
-	low := make([]int32, v)
-	onStack := make([]bool, v)
-	for i := range index {
-		index[i] = unvisited
-	}
-	var stack []int32
-	type frame struct {
-		node int32
-		next int // position in req ++ after
-	}
+	adj := g.orderingEdges()
+	comps, _ := graph.StronglyConnectedComponents[string, string](view{g.lib, adj}) // directed: cannot fail
 	var probs []Problem
-	counter := int32(0)
-	succ := func(n int32, k int) (int32, bool) {
-		if k < len(g.req[n]) {
-			return g.req[n][k], true
-		}
-		k -= len(g.req[n])
-		if k < len(g.after[n]) {
-			return g.after[n][k], true
-		}
-		return 0, false
-	}
-	for root := int32(0); root < int32(v); root++ {
-		if index[root] != unvisited {
-			continue
-		}
-		call := []frame{{node: root}}
-		index[root], low[root] = counter, counter
-		counter++
-		stack = append(stack, root)
-		onStack[root] = true
-		for len(call) > 0 {
-			top := &call[len(call)-1]
-			n := top.node
-			if w, ok := succ(n, top.next); ok {
-				top.next++
-				if index[w] == unvisited {
-					index[w], low[w] = counter, counter
-					counter++
-					stack = append(stack, w)
-					onStack[w] = true
-					call = append(call, frame{node: w})
-				} else if onStack[w] && index[w] < low[n] {
-					low[n] = index[w]
-				}
-				continue
-			}
-			call = call[:len(call)-1]
-			if len(call) > 0 {
-				parent := call[len(call)-1].node
-				if low[n] < low[parent] {
-					low[parent] = low[n]
-				}
-			}
-			if low[n] != index[n] {
-				continue
-			}
-			var comp []int32
-			for {
-				w := stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
-				onStack[w] = false
-				comp = append(comp, w)
-				if w == n {
-					break
-				}
-			}
-			if len(comp) > 1 {
-				probs = append(probs, g.describeCycle(comp))
-			}
+	for _, comp := range comps {
+		if len(comp) > 1 {
+			probs = append(probs, g.describeCycle(adj, comp))
 		}
 	}
-	sort.Slice(probs, func(i, j int) bool { return probs[i].Service < probs[j].Service })
+	slices.SortFunc(probs, func(a, b Problem) int { return strings.Compare(a.Service, b.Service) })
 	return probs
 }
 
-// describeCycle finds the shortest cycle through the smallest member of a component (BFS inside
-// the component) and reports it against that member.
-func (g *Graph) describeCycle(comp []int32) Problem {
-	in := make(map[int32]bool, len(comp))
-	start := comp[0]
-	for _, c := range comp {
-		in[c] = true
-		if c < start {
-			start = c
+// describeCycle reports a shortest cycle through the smallest member of a component, against that
+// member, taking at each step the smallest name one step closer to the start: the same graph
+// gives the same message, byte for byte.
+func (g *Graph) describeCycle(adj adjacency, comp []string) Problem {
+	start := slices.Min(comp)
+	succ, toStart := g.distancesTo(adj, comp, start)
+	next := func(from string, distance int) string {
+		for _, s := range succ[from] {
+			if toStart[s] == distance {
+				return s
+			}
 		}
+		return start // unreachable: every member of a component reaches start
 	}
-	parent := map[int32]int32{}
-	queue := []int32{start}
-	found := false
-	var last int32
-	for len(queue) > 0 && !found {
-		n := queue[0]
-		queue = queue[1:]
-		g.successors(n, func(w int32, _ string) {
-			if found || !in[w] {
-				return
+	closest := len(comp)
+	for _, s := range succ[start] {
+		closest = min(closest, toStart[s])
+	}
+	path := []string{start}
+	for m := next(start, closest); m != start; m = next(m, toStart[m]-1) {
+		path = append(path, m)
+	}
+	path = append(path, start)
+	key := kindAttribute[kindOf[adj[start][path[1]].Properties.Attributes["kind"]]&ordering]
+	return Problem{Service: start, Key: key, Target: path[1], Message: "dependency cycle: " + strings.Join(path, " -> ")}
+}
+
+// distancesTo returns, for the members of a component, their successors inside it (sorted) and
+// how many edges each is from start. The library's BFS visits neighbours in random order, so it is
+// used only for what does not depend on that order: walking the component's edges turned around
+// from start, it visits members in order of their distance to start, so when m is visited its
+// successors one step closer already have theirs.
+func (g *Graph) distancesTo(adj adjacency, comp []string, start string) (map[string][]string, map[string]int) {
+	in := make(map[string]bool, len(comp))
+	back := make(adjacency, len(comp))
+	for _, m := range comp {
+		in[m] = true
+		back[m] = map[string]graph.Edge[string]{}
+	}
+	succ := make(map[string][]string, len(comp))
+	for _, m := range comp {
+		for to, e := range adj[m] {
+			if in[to] {
+				succ[m] = append(succ[m], to)
+				back[to][m] = e
 			}
-			if w == start {
-				found, last = true, n
-				return
-			}
-			if _, seen := parent[w]; !seen {
-				parent[w] = n
-				queue = append(queue, w)
-			}
-		})
-	}
-	path := []string{g.names[start]}
-	for n := last; n != start; n = parent[n] {
-		path = append(path, g.names[n])
-	}
-	// path is start, then the cycle backwards; reverse all but the first.
-	for i, j := 1, len(path)-1; i < j; i, j = i+1, j-1 {
-		path[i], path[j] = path[j], path[i]
-	}
-	path = append(path, g.names[start])
-	first := g.index[path[1]]
-	key := KindAfter
-	for _, r := range g.req[start] {
-		if r == first {
-			key = KindRequires
 		}
+		slices.Sort(succ[m])
 	}
-	return Problem{Service: g.names[start], Key: key, Target: path[1], Message: "dependency cycle: " + strings.Join(path, " -> ")}
+	toStart := map[string]int{start: 0}
+	_ = graph.BFS[string, string](view{g.lib, back}, start, func(m string) bool {
+		if m != start {
+			best := -1
+			for _, s := range succ[m] {
+				if d, ok := toStart[s]; ok && (best < 0 || d < best) {
+					best = d
+				}
+			}
+			toStart[m] = best + 1
+		}
+		return false
+	}) // start is in back: cannot fail
+	return succ, toStart
 }
 
 // conflictProblems reports a declared conflict that the service's own requires closure (or the
 // other service's closure) would start at the same time: such a service could never start.
-// Cost: one closure walk per service that declares conflicts.
+// Cost: up to two closure walks per conflicts edge.
 func (g *Graph) conflictProblems() []Problem {
 	var probs []Problem
-	for i, cs := range g.conflicts {
-		if len(cs) == 0 {
-			continue
-		}
-		s := int32(i)
-		parents := g.requiresTree(s)
-		for _, c := range cs {
-			if _, in := parents[c]; in {
-				probs = append(probs, Problem{Service: g.names[s], Key: "conflicts", Target: g.names[c],
-					Message: fmt.Sprintf("%q is in the requires closure of %q (%s): it could never start", g.names[c], g.names[s], g.pathTo(parents, c))})
+	w := g.newWalk()
+	names := g.store.names
+	for s, arcs := range g.store.out {
+		for _, a := range arcs {
+			if a.kind&conflicts == 0 {
 				continue
 			}
-			if other := g.requiresTree(c); other != nil {
-				if _, in := other[s]; in {
-					probs = append(probs, Problem{Service: g.names[s], Key: "conflicts", Target: g.names[c],
-						Message: fmt.Sprintf("%q requires %q (%s): it could never start", g.names[c], g.names[s], g.pathTo(other, s))})
-				}
+			from, c := int32(s), a.peer
+			var msg string
+			switch {
+			case w.requires(from, c):
+				msg = fmt.Sprintf("%q is in the requires closure of %q (%s): it could never start", names[c], names[from], w.path(c))
+			case w.requires(c, from):
+				msg = fmt.Sprintf("%q requires %q (%s): it could never start", names[c], names[from], w.path(from))
+			default:
+				continue
 			}
+			probs = append(probs, Problem{Service: names[from], Key: KindConflicts, Target: names[c], Message: msg})
 		}
 	}
 	return probs
-}
-
-// requiresTree walks the requires closure of s breadth-first and returns each member's parent.
-func (g *Graph) requiresTree(s int32) map[int32]int32 {
-	parents := map[int32]int32{s: -1}
-	queue := []int32{s}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		for _, d := range g.req[n] {
-			if _, seen := parents[d]; !seen {
-				parents[d] = n
-				queue = append(queue, d)
-			}
-		}
-	}
-	return parents
-}
-
-func (g *Graph) pathTo(parents map[int32]int32, n int32) string {
-	var path []string
-	for ; n != -1; n = parents[n] {
-		path = append(path, g.names[n])
-	}
-	for i, j := 0, len(path)-1; i < j; i, j = i+1, j-1 {
-		path[i], path[j] = path[j], path[i]
-	}
-	return strings.Join(path, " -> ")
 }

@@ -62,7 +62,7 @@ go vet -tags integration ./tests/...
 gotest -count=1 ./...
 
 step "fuzz smoke ($FUZZTIME per target)"
-for target in unitgen/config:FuzzParseTOML unitgen/config:FuzzParseYAML unitgen/config:FuzzSplitWords graphs:FuzzBuild; do
+for target in unitgen/config:FuzzParseTOML unitgen/config:FuzzParseYAML unitgen/config:FuzzSplitWords graphs:FuzzBuild graphs:FuzzPlans; do
   pkg=${target%%:*} name=${target##*:}
   if out=$(go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "./$pkg" 2>&1); then
     echo "$name: $(grep -E '^fuzz: elapsed' <<<"$out" | tail -1)"
