@@ -63,6 +63,7 @@ func runFixture(t *testing.T, dir string) {
 	if len(asserts) == 0 {
 		t.Fatalf("%s carries no assertions", dir)
 	}
+	checkEveryProblemAsserted(t, probs, asserts)
 	for _, a := range asserts {
 		where := a.file + ":" + itoa(a.line)
 		stem := strings.TrimSuffix(a.file, filepath.Ext(a.file))
@@ -149,6 +150,26 @@ func runFixture(t *testing.T, dir string) {
 			u := generate(t, set, s.Name, dir)
 			checkPropertiesMatchText(t, u)
 			checkNoPrivilegedCommand(t, u)
+		}
+	}
+}
+
+// checkEveryProblemAsserted holds a directory that asserts problems to asserting each one, so
+// that every message's text and line is checked.
+func checkEveryProblemAsserted(t *testing.T, probs config.Problems, asserts []assertion) {
+	t.Helper()
+	asserted := map[string]bool{}
+	for _, a := range asserts {
+		if a.verb == "assert-problem" {
+			asserted[strings.Join(a.args, " ")] = true
+		}
+	}
+	if len(asserted) == 0 {
+		return
+	}
+	for _, p := range probs {
+		if !asserted[p.String()] {
+			t.Errorf("problem not asserted by the fixture: %s", p)
 		}
 	}
 }

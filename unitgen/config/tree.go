@@ -191,6 +191,7 @@ func (r reader) argv(t *table, prefix, k string) ([]string, bool) {
 	}
 	key := join(prefix, k)
 	var args []string
+	var lines []int // each argument's line
 	switch x := v.v.(type) {
 	case string:
 		if err := checkText(x, true, MaxArgLen); err != nil {
@@ -203,6 +204,9 @@ func (r reader) argv(t *table, prefix, k string) ([]string, bool) {
 			return nil, false
 		}
 		args = words
+		for range words {
+			lines = append(lines, v.line)
+		}
 	case []value:
 		for i, e := range x {
 			s, isStr := e.v.(string)
@@ -211,6 +215,7 @@ func (r reader) argv(t *table, prefix, k string) ([]string, bool) {
 				return nil, false
 			}
 			args = append(args, s)
+			lines = append(lines, e.line)
 		}
 	default:
 		r.add(v.line, key, "must be a string or an array of strings, not %s", typeName(v.v))
@@ -225,12 +230,12 @@ func (r reader) argv(t *table, prefix, k string) ([]string, bool) {
 		return nil, false
 	}
 	if err := checkExecutable(args[0]); err != nil {
-		r.add(v.line, key, "%v", err)
+		r.add(lines[0], key, "%v", err)
 		return nil, false
 	}
-	for _, a := range args[1:] {
+	for i, a := range args[1:] {
 		if err := checkText(a, true, MaxArgLen); err != nil {
-			r.add(v.line, key, "argument %q: %v", truncate(a), err)
+			r.add(lines[i+1], key, "argument %q: %v", truncate(a), err)
 			return nil, false
 		}
 	}

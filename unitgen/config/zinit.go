@@ -8,23 +8,6 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 )
 
-// zinit YAML keys. zinit's own semantics are kept: `after` waits for the dependency to be
-// running, so it becomes hero's `requires` (see README, "zinit files").
-const (
-	zKeyExec            = "exec"
-	zKeyTest            = "test"
-	zKeyOneshot         = "oneshot"
-	zKeyAfter           = "after"
-	zKeySignal          = "signal"
-	zKeySignalStop      = "stop"
-	zKeyLog             = "log"
-	zKeyEnv             = "env"
-	zKeyDir             = "dir"
-	zKeyShutdownTimeout = "shutdown_timeout"
-)
-
-var zinitKeys = []string{zKeyExec, zKeyTest, zKeyOneshot, zKeyAfter, zKeySignal, zKeyLog, zKeyEnv, zKeyDir, zKeyShutdownTimeout}
-
 // zinit restarts a crashed non-oneshot service after about this long.
 const zinitRestartDelay = 2 * time.Second
 
