@@ -106,3 +106,29 @@ func BenchmarkBuild100kFiles(b *testing.B) {
 		}
 	}
 }
+
+// YAML syntax errors are reported on the line of the mistake, not where yaml.v3 says.
+func TestYAMLErrorLines(t *testing.T) {
+	tests := []struct {
+		name, doc string
+		line      int
+	}{
+		{"flow sequence missing ]", "exec: /bin/true\nafter: [a, b\nsignal:\n  stop: x\n", 2},
+		{"flow sequence on line 1", "after: [a, b\nexec: /bin/true\n", 1},
+		{"flow mapping missing }", "exec: /bin/true\n\nenv: {A: b\nlog: x\n", 3},
+		{"key indented too little", "exec: /bin/true\nenv:\n  A: 1\n B: 2\n", 4},
+		{"unclosed quote on line 1", "exec: \"abc\ndir: /x\n", 1},
+		{"tab", "dir: /x\nexec: x\n\ttab: 1\n", 3},
+		{"line without a colon", "exec: x\nfoo\nbar: 1\n", 2},
+		{"mapping in a value", "exec: x\nlog: a: b\n", 2},
+		{"valid flow before the mistake", "after: [a,\n  b]\nexec: x\nlog: a: b\n", 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, probs := Parse("z.yaml", []byte(tt.doc))
+			if len(probs) != 1 || probs[0].Line != tt.line {
+				t.Errorf("problems %v, want one on line %d", probs, tt.line)
+			}
+		})
+	}
+}

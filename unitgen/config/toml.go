@@ -237,19 +237,19 @@ func (b *tomlBuilder) value(t *table, k keyPart, n *unstable.Node, depth int) (v
 	case unstable.String:
 		return value{line: line, v: string(n.Data)}, nil
 	case unstable.Bool:
-		return value{line: line, v: string(n.Data) == "true"}, nil
+		return value{line: line, v: string(n.Data) == "true", raw: string(n.Data)}, nil
 	case unstable.Integer:
 		i, err := strconv.ParseInt(strings.ReplaceAll(string(n.Data), "_", ""), 0, 64)
 		if err != nil {
 			return value{}, b.errorf(line, path, "integer %s does not fit in 64 bits", truncate(string(n.Data)))
 		}
-		return value{line: line, v: i}, nil
+		return value{line: line, v: i, raw: string(n.Data)}, nil
 	case unstable.Float:
 		f, err := parseTOMLFloat(string(n.Data))
 		if err != nil {
 			return value{}, b.errorf(line, path, "float %s is out of range", truncate(string(n.Data)))
 		}
-		return value{line: line, v: f}, nil
+		return value{line: line, v: f, raw: string(n.Data)}, nil
 	case unstable.LocalDate, unstable.LocalTime, unstable.LocalDateTime, unstable.DateTime:
 		// The parser checks a date's shape, not its fields; go-toml's decoder checks those. No
 		// hero key takes a date, so this runs at most for a mistake.

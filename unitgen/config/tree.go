@@ -11,7 +11,8 @@ import (
 // this one tree, so that one set of readers checks keys and types for both.
 type value struct {
 	line int
-	v    any // string, int64, float64, bool, time.Time, []value, *table, nil
+	v    any    // string, int64, float64, bool, tomlDate, []value, *table, nil
+	raw  string // a number's or boolean's text as written, for values read as strings (env)
 }
 
 // table is a mapping with its keys in source order.
@@ -41,7 +42,7 @@ func typeName(v any) string {
 		return "a float"
 	case bool:
 		return "a boolean"
-	case time.Time:
+	case tomlDate:
 		return "a date"
 	case []value:
 		return "an array"
@@ -270,7 +271,7 @@ func (r reader) env(t *table, prefix, k string) map[string]string {
 		case string:
 			s = x
 		case int64, float64, bool:
-			s = fmt.Sprint(x)
+			s = ev.raw // as written: 1.50 stays "1.50"
 		default:
 			r.add(ev.line, join(key, name), "must be a string, not %s", typeName(ev.v))
 			continue
