@@ -45,10 +45,13 @@ func decodeHero(r reader, t *table, s *Service) {
 // decodeCommon reads the service-wide scalar keys.
 func decodeCommon(r reader, t *table, s *Service) {
 	if d, line, ok := r.str(t, "", keyDescription); ok {
+		d = strings.TrimSpace(d)
 		if err := checkText(d, false, MaxDescriptionLen); err != nil {
 			r.add(line, keyDescription, "%v", err)
+		} else if err := CheckUnitLine(d); err != nil {
+			r.add(line, keyDescription, "%v", err)
 		} else {
-			s.Description = strings.TrimSpace(d)
+			s.Description = d
 		}
 	}
 	if c, line, ok := r.str(t, "", keyContext); ok {

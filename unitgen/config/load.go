@@ -73,7 +73,7 @@ func Parse(file string, data []byte) (*Service, Problems) {
 	if s.Description == "" {
 		s.Description = "hero service " + s.Name
 	}
-	return s, probs
+	return s, probs.unique()
 }
 
 // Build parses files and validates them together: duplicate service names, unknown and self

@@ -149,10 +149,67 @@ func checkText(s string, multiline bool, max int) error {
 	return nil
 }
 
-// CheckEnvName reports why s is not an environment variable name systemd accepts.
+// CheckEnvName reports why s is not an environment variable name a service may set: systemd
+// must accept it, and it may not be one that hero or systemd set for every run.
 func CheckEnvName(s string) error {
 	if !envNameRe.MatchString(s) || len(s) > 256 {
 		return fmt.Errorf("invalid environment variable name %q", truncate(s))
+	}
+	return checkEnvReserved(s)
+}
+
+// reservedEnv are the variables systemd sets to describe a run to its process, or to speak a
+// protocol with it (systemd.exec(5), "Environment Variables in Spawned Processes"). Environment=
+// is applied after them, so a service file setting one would tell the service something false
+// (its runtime directory, its invocation, a socket to notify). PATH, LANG, TERM and the
+// user's USER, HOME, LOGNAME, SHELL are defaults a service may well override, so they are not
+// reserved.
+var reservedEnv = map[string]bool{
+	"INVOCATION_ID": true, "RUNTIME_DIRECTORY": true, "STATE_DIRECTORY": true, "CACHE_DIRECTORY": true,
+	"LOGS_DIRECTORY": true, "CONFIGURATION_DIRECTORY": true, "CREDENTIALS_DIRECTORY": true,
+	"MAINPID": true, "MANAGERPID": true, "SYSTEMD_EXEC_PID": true, "NOTIFY_SOCKET": true,
+	"JOURNAL_STREAM": true, "LOG_NAMESPACE": true, "SERVICE_RESULT": true, "EXIT_CODE": true,
+	"EXIT_STATUS": true, "PIDFILE": true,
+}
+
+// reservedEnvPrefixes are families of reserved variables: hero's own (HERO_SERVICE, HERO_CONTEXT),
+// socket activation, the watchdog, and what OnFailure=/OnSuccess= and triggers pass on.
+var reservedEnvPrefixes = []string{"HERO_", "LISTEN_", "WATCHDOG_", "MONITOR_", "TRIGGER_"}
+
+func checkEnvReserved(s string) error {
+	if strings.HasPrefix(s, "HERO_") {
+		return fmt.Errorf("reserved: hero sets HERO_* variables for every run")
+	}
+	reserved := reservedEnv[s]
+	for _, p := range reservedEnvPrefixes {
+		reserved = reserved || strings.HasPrefix(s, p)
+	}
+	if reserved {
+		return fmt.Errorf("reserved: systemd sets %s for the run (see systemd.exec(5))", s)
+	}
+	return nil
+}
+
+// CheckUnitLine reports why s cannot be the value of a one-line unit-file directive
+// (Description=, WorkingDirectory=), which systemd reads as written: a line break would end it,
+// leading and trailing blanks are stripped, and a trailing backslash continues the value on
+// the next line (systemd counts backslashes from the start of the line: "\\" escapes one).
+func CheckUnitLine(s string) error {
+	escaped := false
+	for i := 0; i < len(s); i++ {
+		if escaped {
+			escaped = false
+		} else if s[i] == '\\' {
+			escaped = true
+		}
+	}
+	switch {
+	case strings.ContainsAny(s, "\n\r\x00"):
+		return fmt.Errorf("contains a line break or NUL")
+	case strings.TrimSpace(s) != s:
+		return fmt.Errorf("has leading or trailing blanks, which a unit file drops")
+	case escaped:
+		return fmt.Errorf("ends in a backslash, which a unit file reads as a line continuation")
 	}
 	return nil
 }
@@ -168,6 +225,9 @@ func checkAbsPath(p string) error {
 	if path.Clean(p) != p {
 		return fmt.Errorf("path %q is not normalized (want %q)", truncate(p), path.Clean(p))
 	}
+	if err := CheckUnitLine(p); err != nil {
+		return fmt.Errorf("path %q %v", truncate(p), err)
+	}
 	return nil
 }
 
@@ -177,11 +237,17 @@ func checkExecutable(p string) error {
 	if p == "" {
 		return fmt.Errorf("empty program name")
 	}
+	if strings.Contains(p, "$") {
+		return fmt.Errorf("program %q contains '$': nothing expands variables in a command (a script's shell does)", truncate(p))
+	}
 	if strings.HasPrefix(p, "/") {
 		return checkAbsPath(p)
 	}
 	if strings.Contains(p, "/") {
 		return fmt.Errorf("program %q is a relative path: use an absolute path or a bare name", truncate(p))
+	}
+	if strings.Contains(p, "=") {
+		return fmt.Errorf("program %q contains '=', which would be read as a variable assignment", truncate(p))
 	}
 	if err := checkText(p, false, 255); err != nil {
 		return err
