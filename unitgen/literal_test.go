@@ -1,10 +1,13 @@
 package unitgen_test
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/coreos/go-systemd/v22/unit"
 
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
@@ -162,6 +165,7 @@ health = %s
 			if err != nil {
 				t.Fatal(err)
 			}
+			checkPropertiesMatchText(t, u)
 			env := unitEnv(u)
 			if env["V"] != v {
 				t.Errorf("Environment V=%q, want %q", env["V"], v)
@@ -192,4 +196,38 @@ func indexOf(list []string, s string) int {
 		}
 	}
 	return -1
+}
+
+// FuzzTextMatchesProperties: for any valid service file, the unit can be written, and its text
+// (read back with go-systemd's parser) says what its D-Bus properties say.
+func FuzzTextMatchesProperties(f *testing.F) {
+	f.Add([]byte("exec = [\"/bin/echo\", \"$X\", \"%n\", \"a\\\\\"]\nenv = { A = \"$$\" }\ndescription = \"100%\"\n"))
+	f.Add([]byte("[[actions]]\nname = \"a\"\nexec = \"/bin/true\"\nenv = { B = \"x y\" }\ndir = \"/tmp\"\n[[actions]]\nname = \"b\"\ninterpreter = \"/bin/sh\"\nscript = '''echo \"$1\" \\\\'''\nhealth = \"true ';'\"\n"))
+	f.Add([]byte("exec: \"/bin/sh -c 'echo $HOME'\"\nenv: {A: \"\\\\\", B: 1}\ntest: \"x\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		name := "f.toml"
+		if bytes.HasPrefix(data, []byte("exec:")) {
+			name = "f.yaml"
+		}
+		set, probs := config.Build([]config.File{{Name: name, Data: data}})
+		if len(probs) > 0 {
+			return
+		}
+		u, err := unitgen.Generate(set, set.Services[0], unitgen.Options{})
+		if err != nil {
+			t.Fatalf("a valid service has no unit: %v\n%q", err, data)
+		}
+		if longestLine(u.Text()) >= unit.SYSTEMD_LINE_MAX {
+			t.Skip("go-systemd's parser reads lines of at most 2048 bytes (systemd: 1 MiB)")
+		}
+		checkPropertiesMatchText(t, u)
+	})
+}
+
+func longestLine(s string) int {
+	n := 0
+	for _, l := range strings.Split(s, "\n") {
+		n = max(n, len(l))
+	}
+	return n
 }

@@ -193,22 +193,15 @@ func checkEnvReserved(s string) error {
 // CheckUnitLine reports why s cannot be the value of a one-line unit-file directive
 // (Description=, WorkingDirectory=), which systemd reads as written: a line break would end it,
 // leading and trailing blanks are stripped, and a trailing backslash continues the value on
-// the next line (systemd counts backslashes from the start of the line: "\\" escapes one).
+// the next line. (systemd would take an even number of trailing backslashes as escaping each
+// other, other parsers, go-systemd's among them, would not: none is allowed.)
 func CheckUnitLine(s string) error {
-	escaped := false
-	for i := 0; i < len(s); i++ {
-		if escaped {
-			escaped = false
-		} else if s[i] == '\\' {
-			escaped = true
-		}
-	}
 	switch {
 	case strings.ContainsAny(s, "\n\r\x00"):
 		return fmt.Errorf("contains a line break or NUL")
 	case strings.TrimSpace(s) != s:
 		return fmt.Errorf("has leading or trailing blanks, which a unit file drops")
-	case escaped:
+	case strings.HasSuffix(s, "\\"):
 		return fmt.Errorf("ends in a backslash, which a unit file reads as a line continuation")
 	}
 	return nil
