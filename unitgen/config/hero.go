@@ -16,9 +16,9 @@ func concat(lists ...[]string) []string {
 
 // decodeHero maps a hero TOML tree onto s.
 func decodeHero(r reader, t *table, s *Service) {
-	r.unknown(t, "", concat(serviceOnlyKeys, commandKeys, everyActionKeys, mainOnlyKeys))
+	r.unknown(t, "", topLevelKeys)
 	decodeCommon(r, t, s)
-	if d, ok := t.m[keyDependencies]; ok {
+	if d, ok := t.get(keyDependencies); ok {
 		if dt, isTable := d.v.(*table); isTable {
 			r.unknown(dt, keyDependencies, dependencyKeys)
 			var lines []int
@@ -32,7 +32,7 @@ func decodeHero(r reader, t *table, s *Service) {
 			r.add(d.line, keyDependencies, "must be a table ([dependencies]), not %s", typeName(d.v))
 		}
 	}
-	if l, ok := t.m[keyLimits]; ok {
+	if l, ok := t.get(keyLimits); ok {
 		if lt, isTable := l.v.(*table); isTable {
 			decodeLimits(r, lt, &s.Limits)
 		} else {
@@ -84,7 +84,7 @@ func decodeCommon(r reader, t *table, s *Service) {
 
 func decodeLimits(r reader, t *table, l *Limits) {
 	r.unknown(t, keyLimits, limitKeys)
-	if v, ok := t.m[keyMemory]; ok {
+	if v, ok := t.get(keyMemory); ok {
 		switch x := v.v.(type) {
 		case string:
 			n, err := ParseSize(x)
@@ -102,7 +102,7 @@ func decodeLimits(r reader, t *table, l *Limits) {
 			r.add(v.line, "limits.memory", "must be a size like \"512M\", not %s", typeName(v.v))
 		}
 	}
-	if v, ok := t.m[keyCPU]; ok {
+	if v, ok := t.get(keyCPU); ok {
 		switch x := v.v.(type) {
 		case string:
 			var pct uint64
@@ -125,7 +125,7 @@ func decodeLimits(r reader, t *table, l *Limits) {
 
 // decodeActions builds s.Actions from [[actions]] or from the top-level shorthand.
 func decodeActions(r reader, t *table, s *Service) {
-	av, hasActions := t.m[keyActions]
+	av, hasActions := t.get(keyActions)
 	topCommand := hasAny(t, commandKeys)
 	if !hasActions {
 		if !topCommand {
@@ -172,10 +172,10 @@ func decodeActions(r reader, t *table, s *Service) {
 		}
 		for _, k := range at.keys {
 			if contains(mainOnlyKeys, k) && !last {
-				r.add(at.m[k].line, join(prefix, k), "only the last action (the main process) can set %s", k)
+				r.add(at.val(k).line, join(prefix, k), "only the last action (the main process) can set %s", k)
 				ok = false
 			} else if contains(serviceOnlyKeys, k) {
-				r.add(at.m[k].line, join(prefix, k), "%s applies to the whole service: set it at the top level", k)
+				r.add(at.val(k).line, join(prefix, k), "%s applies to the whole service: set it at the top level", k)
 				ok = false
 			}
 		}
@@ -208,7 +208,7 @@ func decodeActions(r reader, t *table, s *Service) {
 
 func hasAny(t *table, keys []string) bool {
 	for _, k := range keys {
-		if _, ok := t.m[k]; ok {
+		if _, ok := t.get(k); ok {
 			return true
 		}
 	}
@@ -229,23 +229,23 @@ func contains(list []string, s string) bool {
 func decodeProcess(r reader, t *table, prefix string, top *table, isMain bool, p *Process) bool {
 	before := len(*r.probs)
 	lookup := func(k string) (*table, string) {
-		if _, ok := t.m[k]; ok {
+		if _, ok := t.get(k); ok {
 			return t, prefix
 		}
 		if isMain || contains(everyActionKeys, k) {
-			if _, ok := top.m[k]; ok {
+			if _, ok := top.get(k); ok {
 				return top, ""
 			}
 		}
 		return nil, ""
 	}
 	// The command.
-	_, hasExec := t.m[keyExec]
-	_, hasInterp := t.m[keyInterpreter]
-	_, hasScript := t.m[keyScript]
+	_, hasExec := t.get(keyExec)
+	_, hasInterp := t.get(keyInterpreter)
+	_, hasScript := t.get(keyScript)
 	switch {
 	case hasExec && (hasInterp || hasScript):
-		r.add(t.m[keyExec].line, join(prefix, keyExec), "use either exec or interpreter and script, not both")
+		r.add(t.val(keyExec).line, join(prefix, keyExec), "use either exec or interpreter and script, not both")
 	case hasExec:
 		p.Exec, _ = r.argv(t, prefix, keyExec)
 	case hasInterp != hasScript:
@@ -253,7 +253,7 @@ func decodeProcess(r reader, t *table, prefix string, top *table, isMain bool, p
 		if hasScript {
 			missing, present = keyInterpreter, keyScript
 		}
-		r.add(t.m[present].line, join(prefix, missing), "missing: %s needs %s", present, missing)
+		r.add(t.val(present).line, join(prefix, missing), "missing: %s needs %s", present, missing)
 	case hasInterp:
 		p.Exec = decodeScript(r, t, prefix)
 	default:
@@ -321,12 +321,12 @@ func decodeProcess(r reader, t *table, prefix string, top *table, isMain bool, p
 	if tt, pre := lookup(keyHealth); tt != nil {
 		p.Health, _ = r.argv(tt, pre, keyHealth)
 		if p.Oneshot {
-			r.add(tt.m[keyHealth].line, join(pre, keyHealth), "a oneshot service is up when it exited 0; a health check does not apply")
+			r.add(tt.val(keyHealth).line, join(pre, keyHealth), "a oneshot service is up when it exited 0; a health check does not apply")
 		}
 	} else {
 		for _, k := range []string{keyHealthInterval, keyHealthTimeout} {
 			if tt, pre := lookup(k); tt != nil {
-				r.add(tt.m[k].line, join(pre, k), "has no effect without health")
+				r.add(tt.val(k).line, join(pre, k), "has no effect without health")
 			}
 		}
 	}
@@ -345,7 +345,7 @@ func decodeProcess(r reader, t *table, prefix string, top *table, isMain bool, p
 // `INTERPRETER -c SCRIPT`; an array gives the flags itself, e.g. ["/usr/bin/node", "-e"].
 func decodeScript(r reader, t *table, prefix string) []string {
 	var interp []string
-	iv := t.m[keyInterpreter]
+	iv := t.val(keyInterpreter)
 	key := join(prefix, keyInterpreter)
 	switch x := iv.v.(type) {
 	case string:

@@ -182,4 +182,6 @@ var (
 	dependencyKeys  = keyNames(HeroKeys, keyDependencies, ScopeSection)
 	limitKeys       = keyNames(HeroKeys, keyLimits, ScopeSection)
 	zinitKeys       = append(keyNames(ZinitKeys, "", ScopeService), zKeySignal)
+	// topLevelKeys may appear at the top of a hero TOML file.
+	topLevelKeys = concat(serviceOnlyKeys, commandKeys, everyActionKeys, mainOnlyKeys)
 )

@@ -9,7 +9,7 @@ import (
 type lineIndex []int // offsets of the '\n' bytes
 
 func newLineIndex(data []byte) lineIndex {
-	idx := lineIndex{}
+	idx := make(lineIndex, 0, bytes.Count(data, []byte{'\n'}))
 	for off := 0; ; {
 		i := bytes.IndexByte(data[off:], '\n')
 		if i < 0 {

@@ -76,26 +76,43 @@ func Parse(file string, data []byte) (*Service, Problems) {
 	return s, probs.unique()
 }
 
-// Build parses files and validates them together: duplicate service names, unknown and self
-// dependencies, cycles, and conflicts with a requires closure. It reports every problem, sorted;
-// the Set is only fit to act on when there are none.
+// Parsed is one service file as Parse read it.
+type Parsed struct {
+	File     string
+	Service  *Service // nil when the file is not a service file
+	Problems Problems
+}
+
+// Build parses files and validates them together (see Assemble).
 func Build(files []File) (*Set, Problems) {
+	parsed := make([]Parsed, len(files))
+	for i, f := range files {
+		s, probs := Parse(f.Name, f.Data)
+		parsed[i] = Parsed{File: f.Name, Service: s, Problems: probs}
+	}
+	return Assemble(parsed)
+}
+
+// Assemble validates parsed files together: duplicate service names, unknown and self
+// dependencies, cycles, and conflicts with a requires closure. It reports every problem,
+// sorted. (Parsing is per file, so callers may run Parse in parallel and assemble the results.)
+func Assemble(parsed []Parsed) (*Set, Problems) {
 	var probs Problems
 	set := &Set{ByName: map[string]*Service{}}
-	if len(files) > MaxServices {
-		probs = append(probs, Problem{File: ".", Message: fmt.Sprintf("%d service files; at most %d are allowed", len(files), MaxServices)})
+	if len(parsed) > MaxServices {
+		probs = append(probs, Problem{File: ".", Message: fmt.Sprintf("%d service files; at most %d are allowed", len(parsed), MaxServices)})
 		return set, probs
 	}
-	sorted := append([]File(nil), files...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
-	for _, f := range sorted {
-		s, ps := Parse(f.Name, f.Data)
-		probs = append(probs, ps...)
+	sorted := append([]Parsed(nil), parsed...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].File < sorted[j].File })
+	for _, p := range sorted {
+		probs = append(probs, p.Problems...)
+		s := p.Service
 		if s == nil {
 			continue
 		}
 		if prev, dup := set.ByName[s.Name]; dup {
-			probs = append(probs, Problem{File: f.Name, Message: fmt.Sprintf("duplicate service name %q (also defined by %s)", s.Name, prev.File)})
+			probs = append(probs, Problem{File: p.File, Message: fmt.Sprintf("duplicate service name %q (also defined by %s)", s.Name, prev.File)})
 			continue
 		}
 		set.ByName[s.Name] = s

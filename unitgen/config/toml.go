@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
@@ -26,7 +27,8 @@ type tomlDate string
 // sets on defining tables are enforced here: a table is defined once, dotted keys and inline
 // tables cannot be extended by a later header, and a key holds one value.
 func parseTOML(file string, data []byte, probs *Problems) *table {
-	b := tomlBuilder{lines: newLineIndex(data), state: map[*table]tableState{}, paths: map[*table]string{}, arrays: map[*table]map[string]bool{}}
+	b := tomlBuilder{lines: newLineIndex(data), p: parsers.Get().(*unstable.Parser)}
+	defer parsers.Put(b.p)
 	b.root = newTable(1)
 	b.p.Reset(data)
 	current := b.root
@@ -67,12 +69,20 @@ const (
 )
 
 type tomlBuilder struct {
-	p      unstable.Parser
-	lines  lineIndex
-	root   *table
-	state  map[*table]tableState
-	paths  map[*table]string          // each table's key path, for messages
-	arrays map[*table]map[string]bool // keys holding an array of tables ([[header]])
+	p     *unstable.Parser
+	lines lineIndex
+	root  *table
+}
+
+// parsers are reused: a parser keeps its node arena from one file to the next.
+var parsers = sync.Pool{New: func() any { return new(unstable.Parser) }}
+
+// path is the dotted key path of table t, for messages.
+func (t *table) path() string {
+	if t.parent == nil {
+		return ""
+	}
+	return join(t.parent.path(), t.name)
 }
 
 type tomlError struct {
@@ -90,8 +100,8 @@ type keyPart struct {
 	line int
 }
 
-func (b *tomlBuilder) keyParts(it unstable.Iterator) []keyPart {
-	var parts []keyPart
+// keyParts appends the parts of a key to parts (a caller's buffer: keys have few parts).
+func (b *tomlBuilder) keyParts(it unstable.Iterator, parts []keyPart) []keyPart {
 	for it.Next() {
 		n := it.Node()
 		parts = append(parts, keyPart{name: string(n.Data), line: b.lines.line(int(n.Raw.Offset))})
@@ -101,14 +111,14 @@ func (b *tomlBuilder) keyParts(it unstable.Iterator) []keyPart {
 
 func (b *tomlBuilder) newTable(parent *table, name string, line int, st tableState) *table {
 	t := newTable(line)
-	b.state[t] = st
-	b.paths[t] = join(b.paths[parent], name)
+	t.parent, t.name, t.defined = parent, name, st
 	return t
 }
 
 // header opens the table of a [header] or appends a table to the array of a [[header]].
 func (b *tomlBuilder) header(n *unstable.Node, array bool) (*table, *tomlError) {
-	parts := b.keyParts(n.Key())
+	var buf [4]keyPart
+	parts := b.keyParts(n.Key(), buf[:0])
 	if len(parts) > maxNesting+1 {
 		return nil, b.errorf(parts[0].line, "", "table name has %d parts; at most %d are allowed", len(parts), maxNesting+1)
 	}
@@ -121,24 +131,20 @@ func (b *tomlBuilder) header(n *unstable.Node, array bool) (*table, *tomlError) 
 		t = next
 	}
 	last := parts[len(parts)-1]
-	path := join(b.paths[t], last.name)
-	v, exists := t.m[last.name]
+	path := join(t.path(), last.name)
+	v, exists := t.get(last.name)
 	switch {
 	case array && !exists:
 		nt := b.newTable(t, last.name, last.line, headerTable)
-		if err := b.set(t, last, value{line: last.line, v: []value{{line: last.line, v: nt}}}); err != nil {
-			return nil, err
-		}
-		b.markArray(t, last.name)
-		return nt, nil
-	case array && b.arrays[t][last.name]:
+		nt.name = last.name + "[0]"
+		return nt, b.set(t, last, value{line: last.line, v: []value{{line: last.line, v: nt}}, tables: true})
+	case array && v.tables:
 		elems := v.v.([]value)
 		if len(elems) >= maxCollection {
 			return nil, b.errorf(last.line, path, "has more than %d entries", maxCollection)
 		}
-		nt := b.newTable(t, last.name, last.line, headerTable)
-		b.paths[nt] = fmt.Sprintf("%s[%d]", path, len(elems))
-		t.m[last.name] = value{line: v.line, v: append(elems, value{line: last.line, v: nt})}
+		nt := b.newTable(t, fmt.Sprintf("%s[%d]", last.name, len(elems)), last.line, headerTable)
+		t.replace(last.name, value{line: v.line, v: append(elems, value{line: last.line, v: nt}), tables: true})
 		return nt, nil
 	case array:
 		return nil, b.errorf(last.line, path, "[[%s]] adds to an array of tables, but %s is already defined on line %d", path, path, v.line)
@@ -147,40 +153,40 @@ func (b *tomlBuilder) header(n *unstable.Node, array bool) (*table, *tomlError) 
 		return nt, b.set(t, last, value{line: last.line, v: nt})
 	}
 	et, isTable := v.v.(*table)
-	if !isTable || b.arrays[t][last.name] || b.state[et] != implicitTable {
+	if !isTable || et.defined != implicitTable {
 		return nil, b.errorf(last.line, path, "defined more than once (first on line %d)", v.line)
 	}
-	b.state[et] = headerTable
+	et.defined = headerTable
 	et.line = last.line
 	return et, nil
 }
 
 // descendHeader goes one key part down for a header, creating the parent tables it names.
 func (b *tomlBuilder) descendHeader(t *table, k keyPart) (*table, *tomlError) {
-	v, exists := t.m[k.name]
+	v, exists := t.get(k.name)
 	if !exists {
 		nt := b.newTable(t, k.name, k.line, implicitTable)
 		return nt, b.set(t, k, value{line: k.line, v: nt})
 	}
-	path := join(b.paths[t], k.name)
-	if b.arrays[t][k.name] {
+	if v.tables {
 		elems := v.v.([]value)
 		return elems[len(elems)-1].v.(*table), nil
 	}
-	if nt, isTable := v.v.(*table); isTable && b.state[nt] != inlineTable {
+	if nt, isTable := v.v.(*table); isTable && nt.defined != inlineTable {
 		return nt, nil
 	}
-	return nil, b.errorf(k.line, path, "is already defined on line %d as %s, not a table that can be extended", v.line, typeName(v.v))
+	return nil, b.errorf(k.line, join(t.path(), k.name), "is already defined on line %d as %s, not a table that can be extended", v.line, typeName(v.v))
 }
 
 // keyValue sets `a.b.c = value` in t: a and b are tables defined by these dotted keys.
 func (b *tomlBuilder) keyValue(t *table, n *unstable.Node, depth int) *tomlError {
-	parts := b.keyParts(n.Key())
+	var buf [4]keyPart
+	parts := b.keyParts(n.Key(), buf[:0])
 	if depth+len(parts) > maxNesting+1 {
 		return b.errorf(parts[0].line, "", "nested more than %d levels deep", maxNesting)
 	}
 	for _, k := range parts[:len(parts)-1] {
-		v, exists := t.m[k.name]
+		v, exists := t.get(k.name)
 		if !exists {
 			nt := b.newTable(t, k.name, k.line, dottedTable)
 			if err := b.set(t, k, value{line: k.line, v: nt}); err != nil {
@@ -190,8 +196,8 @@ func (b *tomlBuilder) keyValue(t *table, n *unstable.Node, depth int) *tomlError
 			continue
 		}
 		nt, isTable := v.v.(*table)
-		if !isTable || b.arrays[t][k.name] || b.state[nt] != dottedTable {
-			return b.errorf(k.line, join(b.paths[t], k.name), "is already defined on line %d; dotted keys cannot add to it", v.line)
+		if !isTable || nt.defined != dottedTable {
+			return b.errorf(k.line, join(t.path(), k.name), "is already defined on line %d; dotted keys cannot add to it", v.line)
 		}
 		t = nt
 	}
@@ -206,21 +212,14 @@ func (b *tomlBuilder) keyValue(t *table, n *unstable.Node, depth int) *tomlError
 
 // set adds a new key to t.
 func (b *tomlBuilder) set(t *table, k keyPart, v value) *tomlError {
-	if prev, exists := t.m[k.name]; exists {
-		return b.errorf(k.line, join(b.paths[t], k.name), "defined more than once (first on line %d)", prev.line)
+	if prev, exists := t.get(k.name); exists {
+		return b.errorf(k.line, join(t.path(), k.name), "defined more than once (first on line %d)", prev.line)
 	}
 	if len(t.keys) >= maxCollection {
-		return b.errorf(k.line, b.paths[t], "has more than %d keys", maxCollection)
+		return b.errorf(k.line, t.path(), "has more than %d keys", maxCollection)
 	}
 	t.set(k.name, v)
 	return nil
-}
-
-func (b *tomlBuilder) markArray(t *table, key string) {
-	if b.arrays[t] == nil {
-		b.arrays[t] = map[string]bool{}
-	}
-	b.arrays[t][key] = true
 }
 
 // value converts the value node of key k (in table t) at the given depth.
@@ -229,9 +228,9 @@ func (b *tomlBuilder) value(t *table, k keyPart, n *unstable.Node, depth int) (v
 	if n.Raw.Length > 0 {
 		line = b.lines.line(int(n.Raw.Offset))
 	}
-	path := join(b.paths[t], k.name)
+	path := func() string { return join(t.path(), k.name) } // for messages only
 	if depth > maxNesting+1 {
-		return value{}, b.errorf(line, path, "nested more than %d levels deep", maxNesting)
+		return value{}, b.errorf(line, path(), "nested more than %d levels deep", maxNesting)
 	}
 	switch n.Kind {
 	case unstable.String:
@@ -241,13 +240,13 @@ func (b *tomlBuilder) value(t *table, k keyPart, n *unstable.Node, depth int) (v
 	case unstable.Integer:
 		i, err := strconv.ParseInt(strings.ReplaceAll(string(n.Data), "_", ""), 0, 64)
 		if err != nil {
-			return value{}, b.errorf(line, path, "integer %s does not fit in 64 bits", truncate(string(n.Data)))
+			return value{}, b.errorf(line, path(), "integer %s does not fit in 64 bits", truncate(string(n.Data)))
 		}
 		return value{line: line, v: i, raw: string(n.Data)}, nil
 	case unstable.Float:
 		f, err := parseTOMLFloat(string(n.Data))
 		if err != nil {
-			return value{}, b.errorf(line, path, "float %s is out of range", truncate(string(n.Data)))
+			return value{}, b.errorf(line, path(), "float %s is out of range", truncate(string(n.Data)))
 		}
 		return value{line: line, v: f, raw: string(n.Data)}, nil
 	case unstable.LocalDate, unstable.LocalTime, unstable.LocalDateTime, unstable.DateTime:
@@ -255,16 +254,16 @@ func (b *tomlBuilder) value(t *table, k keyPart, n *unstable.Node, depth int) (v
 		// hero key takes a date, so this runs at most for a mistake.
 		var m map[string]any
 		if err := toml.Unmarshal(append([]byte("d = "), n.Data...), &m); err != nil {
-			return value{}, b.errorf(line, path, "syntax error: %v", err)
+			return value{}, b.errorf(line, path(), "syntax error: %v", err)
 		}
 		return value{line: line, v: tomlDate(n.Data)}, nil
 	case unstable.Array:
 		var arr []value
 		for it := n.Children(); it.Next(); {
 			if len(arr) >= maxCollection {
-				return value{}, b.errorf(line, path, "has more than %d entries", maxCollection)
+				return value{}, b.errorf(line, path(), "has more than %d entries", maxCollection)
 			}
-			e, err := b.value(t, keyPart{name: fmt.Sprintf("%s[%d]", k.name, len(arr)), line: line}, it.Node(), depth+1)
+			e, err := b.value(t, keyPart{name: k.name + "[" + strconv.Itoa(len(arr)) + "]", line: line}, it.Node(), depth+1)
 			if err != nil {
 				return value{}, err
 			}
@@ -286,7 +285,7 @@ func (b *tomlBuilder) value(t *table, k keyPart, n *unstable.Node, depth int) (v
 		}
 		return value{line: line, v: it}, nil
 	}
-	return value{}, b.errorf(line, path, "unsupported TOML value")
+	return value{}, b.errorf(line, path(), "unsupported TOML value")
 }
 
 // parseTOMLFloat reads a float the parser has checked: digits with '_', inf and nan signed.

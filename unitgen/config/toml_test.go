@@ -96,7 +96,7 @@ func plain(v any) any {
 	case *table:
 		m := map[string]any{}
 		for _, k := range x.keys {
-			m[k] = plain(x.m[k].v)
+			m[k] = plain(x.val(k).v)
 		}
 		return m
 	case []value:

@@ -10,25 +10,62 @@ import (
 // value is a decoded config value with the line it was found on: both formats are turned into
 // this one tree, so that one set of readers checks keys and types for both.
 type value struct {
-	line int
-	v    any    // string, int64, float64, bool, tomlDate, []value, *table, nil
-	raw  string // a number's or boolean's text as written, for values read as strings (env)
+	line   int
+	v      any    // string, int64, float64, bool, tomlDate, []value, *table, nil
+	raw    string // a number's or boolean's text as written, for values read as strings (env)
+	tables bool   // an array of tables made by TOML [[headers]]
 }
 
-// table is a mapping with its keys in source order.
+// table is a mapping with its keys in source order. Tables are small (a service file has a few
+// dozen keys, and maxCollection bounds any table), so a lookup is a scan, cheaper than a map.
 type table struct {
 	line int
 	keys []string
-	m    map[string]value
+	vals []value
+
+	// Where the table is, and how TOML defined it (which decides what may add to it).
+	parent  *table
+	name    string // its key in parent ("actions[1]" for an array's element)
+	defined tableState
 }
 
-func newTable(line int) *table { return &table{line: line, m: map[string]value{}} }
+func newTable(line int) *table {
+	return &table{line: line, keys: make([]string, 0, 8), vals: make([]value, 0, 8)}
+}
 
-func (t *table) set(k string, v value) {
-	if _, ok := t.m[k]; !ok {
-		t.keys = append(t.keys, k)
+// get returns the value of key k.
+func (t *table) get(k string) (value, bool) {
+	for i, key := range t.keys {
+		if key == k {
+			return t.vals[i], true
+		}
 	}
-	t.m[k] = v
+	return value{}, false
+}
+
+// val returns the value of key k, which must be there.
+func (t *table) val(k string) value {
+	v, _ := t.get(k)
+	return v
+}
+
+// set adds key k, or replaces its value.
+func (t *table) set(k string, v value) {
+	if !t.replace(k, v) {
+		t.keys = append(t.keys, k)
+		t.vals = append(t.vals, v)
+	}
+}
+
+// replace sets the value of key k if it is there, and reports whether it was.
+func (t *table) replace(k string, v value) bool {
+	for i, key := range t.keys {
+		if key == k {
+			t.vals[i] = v
+			return true
+		}
+	}
+	return false
 }
 
 // typeName describes a value's type as a user reads it in an error.
@@ -66,12 +103,8 @@ func (r reader) add(line int, key, format string, args ...any) {
 
 // unknown reports every key of t not in allowed, naming the closest allowed key as a hint.
 func (r reader) unknown(t *table, prefix string, allowed []string) {
-	ok := map[string]bool{}
-	for _, k := range allowed {
-		ok[k] = true
-	}
 	for _, k := range t.keys {
-		if ok[k] {
+		if contains(allowed, k) {
 			continue
 		}
 		msg := "unknown key"
@@ -81,7 +114,7 @@ func (r reader) unknown(t *table, prefix string, allowed []string) {
 		if hint := closest(k, allowed); hint != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", hint)
 		}
-		r.add(t.m[k].line, join(prefix, k), "%s", msg)
+		r.add(t.val(k).line, join(prefix, k), "%s", msg)
 	}
 }
 
@@ -93,7 +126,7 @@ func join(prefix, k string) string {
 }
 
 func (r reader) str(t *table, prefix, k string) (string, int, bool) {
-	v, ok := t.m[k]
+	v, ok := t.get(k)
 	if !ok {
 		return "", 0, false
 	}
@@ -106,7 +139,7 @@ func (r reader) str(t *table, prefix, k string) (string, int, bool) {
 }
 
 func (r reader) boolean(t *table, prefix, k string) (bool, bool) {
-	v, ok := t.m[k]
+	v, ok := t.get(k)
 	if !ok {
 		return false, false
 	}
@@ -119,7 +152,7 @@ func (r reader) boolean(t *table, prefix, k string) (bool, bool) {
 }
 
 func (r reader) integer(t *table, prefix, k string, min, max int64) (int64, bool) {
-	v, ok := t.m[k]
+	v, ok := t.get(k)
 	if !ok {
 		return 0, false
 	}
@@ -150,7 +183,7 @@ func (r reader) duration(t *table, prefix, k string) (time.Duration, bool) {
 
 // strList reads an array of strings (at most max entries, no duplicates), with each entry's line.
 func (r reader) strList(t *table, prefix, k string, max int) ([]string, []int) {
-	v, ok := t.m[k]
+	v, ok := t.get(k)
 	if !ok {
 		return nil, nil
 	}
@@ -186,7 +219,7 @@ func (r reader) strList(t *table, prefix, k string, max int) ([]string, []int) {
 
 // argv reads a command: an array of strings, or one string split like a shell splits words.
 func (r reader) argv(t *table, prefix, k string) ([]string, bool) {
-	v, ok := t.m[k]
+	v, ok := t.get(k)
 	if !ok {
 		return nil, false
 	}
@@ -245,7 +278,7 @@ func (r reader) argv(t *table, prefix, k string) ([]string, bool) {
 
 // env reads a table of environment variables with string (or scalar) values.
 func (r reader) env(t *table, prefix, k string) map[string]string {
-	v, ok := t.m[k]
+	v, ok := t.get(k)
 	if !ok {
 		return nil
 	}
@@ -261,7 +294,7 @@ func (r reader) env(t *table, prefix, k string) map[string]string {
 	}
 	out := map[string]string{}
 	for _, name := range et.keys {
-		ev := et.m[name]
+		ev := et.val(name)
 		if err := CheckEnvName(name); err != nil {
 			r.add(ev.line, join(key, name), "%v", err)
 			continue

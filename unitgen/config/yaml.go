@@ -158,7 +158,7 @@ func yamlValue(n *yaml.Node, path string, depth int) (value, *yamlErr) {
 				return value{}, &yamlErr{line: k.Line, key: path, msg: "keys must be plain strings"}
 			}
 			key := join(path, k.Value)
-			if prev, dup := t.m[k.Value]; dup {
+			if prev, dup := t.get(k.Value); dup {
 				return value{}, &yamlErr{line: k.Line, key: key, msg: fmt.Sprintf("defined more than once (first on line %d)", prev.line)}
 			}
 			v, err := yamlValue(vn, key, depth+1)

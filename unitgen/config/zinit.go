@@ -11,7 +11,7 @@ func decodeZinit(r reader, t *table, s *Service) {
 	a := Action{Name: "main"}
 	p := &a.Process
 	ok := true
-	if _, has := t.m[zKeyExec]; has {
+	if _, has := t.get(zKeyExec); has {
 		p.Exec, ok = r.argv(t, "", zKeyExec)
 	} else {
 		r.add(0, zKeyExec, "missing: zinit services need exec")
@@ -25,14 +25,14 @@ func decodeZinit(r reader, t *table, s *Service) {
 		p.Restart = RestartAlways
 		p.RestartDelay = zinitRestartDelay
 	}
-	if _, has := t.m[zKeyTest]; has {
+	if _, has := t.get(zKeyTest); has {
 		p.Health, _ = r.argv(t, "", zKeyTest)
 		p.HealthInterval, p.HealthTimeout = DefaultHealthInterval, DefaultHealthTimeout
 	}
 	var lines []int
 	s.Requires, lines = r.strList(t, "", zKeyAfter, MaxDependencies)
 	s.setDepLines(keyRequires, s.Requires, lines)
-	if sv, has := t.m[zKeySignal]; has {
+	if sv, has := t.get(zKeySignal); has {
 		st, isTable := sv.v.(*table)
 		if !isTable {
 			r.add(sv.line, zKeySignal, "must be a mapping like {stop: SIGTERM}, not %s", typeName(sv.v))
