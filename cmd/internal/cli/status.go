@@ -45,7 +45,7 @@ that job's output, like 'systemctl status'. Exit status 0 if all are running, 3 
 						if _, out, err := c.JobOutput(ctx, name, 0); err == nil && len(out) > 0 {
 							fmt.Fprintln(Stdout)
 							for _, l := range lastLines(string(out), lines) {
-								fmt.Fprintln(Stdout, l)
+								fmt.Fprintln(Stdout, outputLine(Stdout, l))
 							}
 						}
 					}
