@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/run.sh: every test tier of hero-systemd, as the README's test command.
-#   1. pure tier: go vet + go test ./... (config, graphs, unitgen, cli; no host access)
+#   1. pure tier: go vet + go test ./... (config, graphs, unitgen, cli; no host access), then
+#      again with the race detector (the one step built with cgo)
 #   2. fuzz smoke: each fuzz target for a fixed number of executions (HERO_FUZZTIME, default
 #      100000x; a duration like 60s also works)
 #   3. integration tier: real systemd in a systemd-nspawn container (tests/testbed), as root
@@ -22,8 +23,14 @@ go vet ./...
 go vet -tags integration ./tests/...
 go test -count=1 ./...
 
+step "pure tier with the race detector: go test -race ./... (cgo for this run only)"
+CGO_ENABLED=1 go test -count=1 -race ./...
+
 step "fuzz smoke ($FUZZTIME per target)"
-for target in unitgen/config:FuzzParseTOML unitgen/config:FuzzParseYAML unitgen/config:FuzzSplitWords graphs:FuzzBuild; do
+for target in unitgen/config:FuzzParseTOML unitgen/config:FuzzParseYAML unitgen/config:FuzzSplitWords \
+  unitgen/config:FuzzTOMLMatchesDecoder unitgen/config:FuzzParseBounded unitgen/config:FuzzParseSignal \
+  unitgen:FuzzTextMatchesProperties unitgen:FuzzSplitWordsThroughText unitgen:FuzzUnitName \
+  graphs:FuzzBuild; do
   pkg=${target%%:*} name=${target##*:}
   out=$(go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "./$pkg" 2>&1) || {
     echo "$out"
