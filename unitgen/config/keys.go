@@ -79,7 +79,7 @@ var HeroKeys = []Key{
 		Doc: "The script the interpreter runs, passed to it as one argument exactly as written. A shell script expands variables itself: this is how to use $VAR."},
 	{Name: keyEnv, Scope: ScopeEveryAction, Type: "table of strings", Directive: "Environment=",
 		Doc: "Environment variables, NAME = \"value\" (integers, floats and booleans are written as strings). Values reach the program exactly as written. Names systemd or hero set for the run are refused: HERO_*, INVOCATION_ID, RUNTIME_DIRECTORY and the other *_DIRECTORY variables, MAINPID, MANAGERPID, SYSTEMD_EXEC_PID, LISTEN_*, NOTIFY_SOCKET, WATCHDOG_*, JOURNAL_STREAM, LOG_NAMESPACE, SERVICE_RESULT, EXIT_CODE, EXIT_STATUS, MONITOR_*, TRIGGER_*, PIDFILE."},
-	{Name: keyDir, Scope: ScopeEveryAction, Type: "absolute path", Default: "/ (root's home for User= services: systemd's default)", Directive: "WorkingDirectory=",
+	{Name: keyDir, Scope: ScopeEveryAction, Type: "absolute path", Default: "/ (the user's home under herod --user: systemd's default)", Directive: "WorkingDirectory=",
 		Doc: "The working directory, normalized, without leading or trailing spaces and not ending in a backslash."},
 	{Name: keyOneshot, Scope: ScopeMain, Type: "boolean", Default: "false", Directive: "Type=oneshot, RemainAfterExit=yes",
 		Doc: "The main process runs to completion; the service counts as up once it exited 0, and stays up (for its dependents) until stopped."},
