@@ -17,9 +17,10 @@ func newCatCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "cat NAME...",
 		Short: "Print the systemd unit generated for services",
-		Long: `cat prints the unit file hero generates for each service, like 'systemctl cat': the same
-unit herod hands to systemd as a transient unit (with the default output file; a real run
-appends to its job's own file).`,
+		Long: `cat prints the unit file hero generates for each service, like 'systemctl cat': exactly the
+unit herod hands to systemd as a transient unit, whether herod prints it or heroctl reads the
+config directory itself (--config-dir). Its values are quoted and escaped by systemd's rules, so
+the text describes the same unit as the D-Bus properties.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withDaemon(cmd, g, func(ctx context.Context, c *client.Client) error {
