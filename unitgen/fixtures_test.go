@@ -28,6 +28,8 @@ import (
 //	## assert-unit-name NAME                the generated unit is called NAME
 //	## assert-stop-plan W1 | W2 | ...       cascade stop waves of this service (space-separated names)
 //	## assert-start-plan W1 | W2 | ...      start waves of this service
+//	## assert-state NAME STATE [WAITING...] NAME is usable, bad-config or blocked (waiting for
+//	                                        the named undefined services)
 //
 // A file NAME.service next to NAME.toml is the exact expected unit text (a golden file).
 func TestFixtures(t *testing.T) {
@@ -127,6 +129,11 @@ func runFixture(t *testing.T, dir string) {
 			if got, want := formatWaves(waves), strings.Join(a.args, " "); got != want {
 				t.Errorf("%s: %s = %q, want %q", where, a.verb, got, want)
 			}
+		case "assert-state":
+			words := strings.Fields(strings.Join(a.args, " "))
+			if got := stateOf(set, words[0]); got != strings.Join(words[1:], " ") {
+				t.Errorf("%s: %s is %q, want %q (problems: %v)", where, words[0], got, strings.Join(words[1:], " "), set.Problems(words[0]))
+			}
 		default:
 			t.Errorf("%s: unknown assertion %q", where, a.verb)
 		}
@@ -172,6 +179,19 @@ func checkEveryProblemAsserted(t *testing.T, probs config.Problems, asserts []as
 			t.Errorf("problem not asserted by the fixture: %s", p)
 		}
 	}
+}
+
+// stateOf names a service's state as assert-state writes it.
+func stateOf(set *config.Set, name string) string {
+	switch {
+	case set.Service(name) == nil:
+		return "undefined"
+	case set.BadConfig(name):
+		return "bad-config"
+	case len(set.Blocked(name)) > 0:
+		return "blocked " + strings.Join(set.Blocked(name), " ")
+	}
+	return "usable"
 }
 
 func generate(t *testing.T, set *config.Set, name, dir string) *unitgen.Unit {

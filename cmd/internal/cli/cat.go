@@ -36,17 +36,16 @@ the text describes the same unit as the D-Bus properties.`,
 				}
 				return nil
 			}, func() error {
-				set, err := loadValid(g)
+				set, err := loadUsable(g)
 				if err != nil {
 					return err
 				}
 				dir, _ := filepath.Abs(g.configDir)
 				for i, name := range args {
-					svc := set.Service(name)
-					if svc == nil {
-						return noSuchService(g, name)
+					if err := usableService(g, set, name, true); err != nil {
+						return err
 					}
-					u, err := unitgen.Generate(set, svc, unitgen.Options{ConfigDir: dir})
+					u, err := unitgen.Generate(set, set.Service(name), unitgen.Options{ConfigDir: dir})
 					if err != nil {
 						return exitWith(ExitFailure, err)
 					}
