@@ -69,13 +69,17 @@ func TestDefaults(t *testing.T) {
 
 func TestSplitWords(t *testing.T) {
 	tests := map[string][]string{
-		`a b  c`:           {"a", "b", "c"},
-		`"a b" 'c d'`:      {"a b", "c d"},
-		`a\ b`:             {"a b"},
-		`"say \"hi\""`:     {`say "hi"`},
-		`'single \ stays'`: {`single \ stays`},
-		`x""y`:             {"xy"},
-		`""`:               {""},
+		`a b  c`:            {"a", "b", "c"},
+		`"a b" 'c d'`:       {"a b", "c d"},
+		`a\ b`:              {"a b"},
+		`"say \"hi\""`:      {`say "hi"`},
+		`'single \ stays'`:  {`single \ stays`},
+		`x""y`:              {"xy"},
+		`""`:                {""},
+		"a # comment\nb":    {"a", "b"},
+		"a#b #c":            {"a#b"},
+		"\"a\\\nb\" c\\\nd": {"ab", "cd"},
+		`"\x"`:              {`\x`},
 	}
 	for in, want := range tests {
 		got, err := SplitWords(in)

@@ -123,7 +123,7 @@ func writeKey(b *strings.Builder, k Key) {
 	}
 }
 
-// roffText escapes running text for roff: backslashes, and a '.' or '\'' starting a line.
+// roffText escapes running text for roff: backslashes, and a '.' or '\” starting a line.
 func roffText(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {

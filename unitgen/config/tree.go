@@ -95,6 +95,33 @@ func typeName(v any) string {
 type reader struct {
 	file  string
 	probs *Problems
+	// scalarText reads any scalar where a string is wanted, as its text: zinit's fields are
+	// Rust Strings, which serde_yaml fills from any scalar as written (14, true, 1.50, ~, and an
+	// empty value as "").
+	scalarText bool
+}
+
+// text returns v as a string when it is one (or, with scalarText, any scalar as written).
+func (r reader) text(v value) (string, bool) {
+	if s, ok := v.v.(string); ok {
+		return s, true
+	}
+	if r.scalarText && v.v == nil {
+		return v.raw, true
+	}
+	if r.scalarText {
+		return writtenScalar(v)
+	}
+	return "", false
+}
+
+// writtenScalar returns a number or a boolean as written.
+func writtenScalar(v value) (string, bool) {
+	switch v.v.(type) {
+	case int64, float64, bool:
+		return v.raw, true
+	}
+	return "", false
 }
 
 func (r reader) add(line int, key, format string, args ...any) {
@@ -130,7 +157,7 @@ func (r reader) str(t *table, prefix, k string) (string, int, bool) {
 	if !ok {
 		return "", 0, false
 	}
-	s, isStr := v.v.(string)
+	s, isStr := r.text(v)
 	if !isStr {
 		r.add(v.line, join(prefix, k), "must be a string, not %s", typeName(v.v))
 		return "", v.line, false
@@ -201,7 +228,7 @@ func (r reader) strList(t *table, prefix, k string, max int) ([]string, []int) {
 	lines := make([]int, 0, len(arr))
 	seen := map[string]bool{}
 	for i, e := range arr {
-		s, isStr := e.v.(string)
+		s, isStr := r.text(e)
 		if !isStr {
 			r.add(e.line, fmt.Sprintf("%s[%d]", key, i), "must be a string, not %s", typeName(e.v))
 			continue
@@ -219,61 +246,74 @@ func (r reader) strList(t *table, prefix, k string, max int) ([]string, []int) {
 
 // argv reads a command: an array of strings, or one string split like a shell splits words.
 func (r reader) argv(t *table, prefix, k string) ([]string, bool) {
-	v, ok := t.get(k)
+	args, lines, ok := r.words(t, prefix, k)
 	if !ok {
 		return nil, false
+	}
+	return args, r.checkArgv(join(prefix, k), args, lines)
+}
+
+// words reads a command's words, each with its line, without checking them.
+func (r reader) words(t *table, prefix, k string) ([]string, []int, bool) {
+	v, ok := t.get(k)
+	if !ok {
+		return nil, nil, false
 	}
 	key := join(prefix, k)
 	var args []string
 	var lines []int // each argument's line
-	switch x := v.v.(type) {
-	case string:
+	if x, isStr := r.text(v); isStr {
 		if err := checkText(x, true, MaxArgLen); err != nil {
 			r.add(v.line, key, "%v", err)
-			return nil, false
+			return nil, nil, false
 		}
 		words, err := SplitWords(x)
 		if err != nil {
 			r.add(v.line, key, "%v", err)
-			return nil, false
+			return nil, nil, false
 		}
-		args = words
-		for range words {
+		for _, w := range words {
+			args = append(args, w)
 			lines = append(lines, v.line)
 		}
-	case []value:
+	} else if x, isArr := v.v.([]value); isArr {
 		for i, e := range x {
-			s, isStr := e.v.(string)
+			s, isStr := r.text(e)
 			if !isStr {
 				r.add(e.line, fmt.Sprintf("%s[%d]", key, i), "must be a string, not %s", typeName(e.v))
-				return nil, false
+				return nil, nil, false
 			}
 			args = append(args, s)
 			lines = append(lines, e.line)
 		}
-	default:
+	} else {
 		r.add(v.line, key, "must be a string or an array of strings, not %s", typeName(v.v))
-		return nil, false
+		return nil, nil, false
 	}
 	if len(args) == 0 {
 		r.add(v.line, key, "is empty")
-		return nil, false
+		return nil, nil, false
 	}
 	if len(args) > MaxArgs {
 		r.add(v.line, key, "has %d arguments; at most %d are allowed", len(args), MaxArgs)
-		return nil, false
+		return nil, nil, false
 	}
+	return args, lines, true
+}
+
+// checkArgv checks a command's program and arguments, reporting each on its own line.
+func (r reader) checkArgv(key string, args []string, lines []int) bool {
 	if err := checkExecutable(args[0]); err != nil {
 		r.add(lines[0], key, "%v", err)
-		return nil, false
+		return false
 	}
 	for i, a := range args[1:] {
 		if err := checkText(a, true, MaxArgLen); err != nil {
 			r.add(lines[i+1], key, "argument %q: %v", truncate(a), err)
-			return nil, false
+			return false
 		}
 	}
-	return args, true
+	return true
 }
 
 // env reads a table of environment variables with string (or scalar) values.
@@ -299,13 +339,12 @@ func (r reader) env(t *table, prefix, k string) map[string]string {
 			r.add(ev.line, join(key, name), "%v", err)
 			continue
 		}
-		var s string
-		switch x := ev.v.(type) {
-		case string:
-			s = x
-		case int64, float64, bool:
-			s = ev.raw // as written: 1.50 stays "1.50"
-		default:
+		// Numbers and booleans are taken as written (1.50 stays "1.50"), in both formats.
+		s, isText := r.text(ev)
+		if !isText {
+			s, isText = writtenScalar(ev)
+		}
+		if !isText {
 			r.add(ev.line, join(key, name), "must be a string, not %s", typeName(ev.v))
 			continue
 		}

@@ -263,8 +263,11 @@ func CheckUserOrGroup(s string) error {
 	return nil
 }
 
-// SplitWords splits s the way a POSIX shell splits words (quotes and backslashes), without
-// running a shell: no variables, globs or command substitution.
+// SplitWords splits s the way a POSIX shell splits words, without running a shell: quotes and
+// backslashes, and a '#' starting a word starts a comment to the end of the line; no
+// variables, globs or command substitution. It is also how zinit splits exec (the shlex crate):
+// inside double quotes a backslash escapes only '"', '\', '$', '`' and a newline (which it
+// removes), elsewhere any character (a newline: removed).
 func SplitWords(s string) ([]string, error) {
 	var words []string
 	var cur strings.Builder
@@ -277,6 +280,12 @@ func SplitWords(s string) ([]string, error) {
 				words = append(words, cur.String())
 				cur.Reset()
 				inWord = false
+			}
+		case c == '#' && !inWord:
+			if end := strings.IndexByte(s[i:], '\n'); end >= 0 {
+				i += end
+			} else {
+				i = len(s)
 			}
 		case c == '\'':
 			inWord = true
@@ -296,6 +305,9 @@ func SplitWords(s string) ([]string, error) {
 				}
 				if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`\n", s[i+1]) >= 0 {
 					i++
+					if s[i] == '\n' {
+						continue
+					}
 				}
 				cur.WriteByte(s[i])
 			}
