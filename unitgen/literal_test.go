@@ -2,6 +2,7 @@ package unitgen_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -22,23 +23,10 @@ var hostileValues = []string{
 	"trail ", "tab\there", "#hash", "",
 }
 
-// tomlQuote writes s as a TOML basic string.
+// tomlQuote writes s as a TOML basic string: JSON's string escapes are TOML's (for UTF-8).
 func tomlQuote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\u%04X`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 func tomlArray(words []string) string {

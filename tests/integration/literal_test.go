@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -45,23 +46,10 @@ var literalValues = []string{
 	`"double"`, "'single'", "line1\nline2", ";", "a;b", " lead", "trail ", "",
 }
 
-// tomlQuote writes s as a TOML basic string.
+// tomlQuote writes s as a TOML basic string: JSON's string escapes are TOML's (for UTF-8).
 func tomlQuote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\u%04X`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 func tomlArray(words ...string) string {

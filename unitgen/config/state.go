@@ -68,41 +68,44 @@ func (s *Set) spreadStates() {
 			dependents[r] = append(dependents[r], svc)
 		}
 	}
-	var queue []string
-	for name := range s.bad {
-		queue = append(queue, name)
-	}
-	sort.Strings(queue)
-	for len(queue) > 0 {
-		name := queue[0]
-		queue = queue[1:]
-		for _, d := range dependents[name] {
-			if !s.BadConfig(d.Name) {
-				s.markBad(d, name, "which is bad-config")
-				queue = append(queue, d.Name)
-			}
+	spread(sortedKeys(s.bad), dependents, func(d *Service, from string) bool {
+		if s.BadConfig(d.Name) {
+			return false
 		}
-	}
-	queue = queue[:0]
-	for name := range s.waiting {
-		if !s.BadConfig(name) {
-			queue = append(queue, name)
-		}
-	}
-	sort.Strings(queue)
-	for len(queue) > 0 {
-		name := queue[0]
-		queue = queue[1:]
-		for _, d := range dependents[name] {
-			if !s.BadConfig(d.Name) && addAll(s.waiting, d.Name, s.waiting[name]) {
-				queue = append(queue, d.Name)
-			}
-		}
-	}
+		s.markBad(d, from, "which is bad-config")
+		return true
+	})
+	spread(sortedKeys(s.waiting), dependents, func(d *Service, from string) bool {
+		return !s.BadConfig(d.Name) && !s.BadConfig(from) && addAll(s.waiting, d.Name, s.waiting[from])
+	})
 	for name, w := range s.waiting {
 		sort.Strings(w)
 		s.waiting[name] = w
 	}
+}
+
+// spread walks from the start services to their dependents, breadth first; visit changes a
+// dependent for the service it was reached from, and reports whether to go on from it.
+func spread(start []string, dependents map[string][]*Service, visit func(d *Service, from string) bool) {
+	queue := start
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		for _, d := range dependents[name] {
+			if visit(d, name) {
+				queue = append(queue, d.Name)
+			}
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func (s *Set) markBad(svc *Service, dep, why string) {
