@@ -136,3 +136,11 @@ func TestYAMLErrorLines(t *testing.T) {
 		})
 	}
 }
+
+// A syntax error in a second document is reported on its line too.
+func TestYAMLErrorInSecondDocument(t *testing.T) {
+	_, probs := Parse("z.yaml", []byte("exec: /bin/true\n---\nlog: a: b\n"))
+	if len(probs) != 1 || probs[0].Line != 3 {
+		t.Errorf("problems %v, want one on line 3", probs)
+	}
+}

@@ -84,13 +84,17 @@ func yamlErrorLine(data []byte, err error) int {
 	if len(data) > maxBisectedYAML {
 		return yamlReportedLine(err)
 	}
-	failure := func(prefix []byte) string {
-		var n yaml.Node
-		err := yaml.Unmarshal(append([]byte{'\n'}, prefix...), &n)
-		if err == nil {
-			return ""
+	failure := func(prefix []byte) string { // the first error of any document, or ""
+		dec := yaml.NewDecoder(bytes.NewReader(append([]byte{'\n'}, prefix...)))
+		for {
+			var n yaml.Node
+			if err := dec.Decode(&n); err != nil {
+				if errors.Is(err, io.EOF) {
+					return ""
+				}
+				return err.Error()
+			}
 		}
-		return err.Error()
 	}
 	lines := newLineIndex(data)
 	cut := func(l int) []byte { // the first l lines
