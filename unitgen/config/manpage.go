@@ -42,6 +42,11 @@ func ManPage(date, version string) string {
 	}
 	w(`.SH "LITERAL VALUES"`)
 	w("%s", roffText(manLiteral))
+	w(`.SH "A DIRECTORY WITH PROBLEMS"`)
+	for _, p := range manStates {
+		w(".PP")
+		w("%s", roffText(p))
+	}
 	w(".SH LIMITS")
 	w("%s", roffText(fmt.Sprintf("A file holds at most %d bytes and one document; tables and arrays nest at most %d levels and hold at most %d entries. "+
 		"A service has at most %d actions of at most %d arguments of at most %d bytes, %d environment variables, %d entries per dependency list; "+
@@ -84,6 +89,11 @@ var heroKeyGroups = []struct {
 var manIntro = []string{
 	"Each file of the config directory (default /etc/hero/services) describes one service, run by herod(8) as the transient systemd unit hero-CONTEXT-NAME.service. The service's name is the file's stem: web.toml is web. Files not ending in .toml, .yaml or .yml, hidden files and folders are ignored.",
 	"heroctl validate reports every problem of a directory, each as FILE:LINE: KEY: PROBLEM; heroctl cat NAME prints the unit a service becomes.",
+}
+
+var manStates = []string{
+	"A directory with problems still serves its valid part. A service is bad-config when its own file has a problem, or when it requires, through any chain, a service that is bad-config or not defined (systemd would say bad-setting, or fail the start on a not-found unit): it is left out of plans and cannot start. It is blocked when it must start after a service that is not defined (after, or zinit's after, which keeps it waiting as zinit does): it cannot start until that service is defined. Every other service is fully usable.",
+	"heroctl validate reports every problem and exits 1.",
 }
 
 var manLiteral = "Every exec and health argument, script and environment value reaches the program exactly as written: hero escapes '$' (which systemd would expand as a variable) and '%' (a specifier in unit files), so nothing is expanded. A script run by a shell expands variables itself: that is how to use $VAR. A program may not contain '$' or '='."
