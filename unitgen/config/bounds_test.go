@@ -26,6 +26,7 @@ func hostileFiles() map[string]string {
 		"long-array.toml":           fill("exec = [", "\"x\",", "]\n"),
 		"many-action-tables.toml":   fill("", "[[actions]]\n", ""),
 		"escapes.toml":              fill("script = \"", `\u00e9`, "\"\n"),
+		"dates.toml":                manyDates(),
 		"nested-flow.yaml":          fill("a: ", "[", ""),
 		"nested-flow-closed.yaml":   "a: " + nested("[", "]")[:MaxFileSize-8],
 		"nested-blocks.yaml":        nestedBlocks(),
@@ -44,6 +45,19 @@ func manyKeys() string {
 		b.WriteString(strings.Repeat("x", i%7))
 		b.WriteString(itoa(i))
 		b.WriteString(" = 1\n")
+	}
+	return b.String()
+}
+
+// manyDates is tables of arrays of dates, which are checked one by one.
+func manyDates() string {
+	var b strings.Builder
+	for i := 0; b.Len() < MaxFileSize-8192; i++ {
+		b.WriteString("[t" + itoa(i) + "]\nd = [")
+		for j := 0; j < 1000 && b.Len() < MaxFileSize-64; j++ {
+			b.WriteString("1979-05-27T07:32:00Z,")
+		}
+		b.WriteString("]\n")
 	}
 	return b.String()
 }
