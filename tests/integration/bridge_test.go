@@ -576,7 +576,7 @@ func TestStartManyPartialFailure(t *testing.T) {
 func TestRestartsAreCounted(t *testing.T) {
 	counter := filepath.Join(t.TempDir(), "runs")
 	w := newWorld(t, map[string]string{"bouncy.toml": fmt.Sprintf(`
-exec = ["/bin/sh", "-c", "n=$$(cat %[1]s 2>/dev/null || echo 0); n=$$((n+1)); echo $$n > %[1]s; [ $$n -ge 3 ] && exec sleep 1000; exit 1"]
+exec = ["/bin/sh", "-c", "n=$(cat %[1]s 2>/dev/null || echo 0); n=$((n+1)); echo $n > %[1]s; [ $n -ge 3 ] && exec sleep 1000; exit 1"]
 restart = "on-failure"
 restart_delay = "100ms"
 `, counter)})
