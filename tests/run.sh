@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/run.sh: every test tier of hero-systemd, as the README's test command.
 #   1. pure tier: go vet + go test ./... (config, graphs, unitgen, cli, manual pages, completion
-#      in bash/zsh/fish; no host access)
+#      in bash/zsh/fish; no host access), then again with the race detector (the one step built
+#      with cgo)
 #   2. fuzz smoke: each fuzz target for a fixed number of executions (HERO_FUZZTIME, default
 #      100000x; a duration like 60s also works)
 #   3. package: the Debian package is built and checked by lintian (errors and warnings fail;
@@ -61,8 +62,14 @@ go vet ./...
 go vet -tags integration ./tests/...
 gotest -count=1 ./...
 
+step "pure tier with the race detector: go test -race ./... (cgo for this run only)"
+CGO_ENABLED=1 go test -count=1 -race ./...
+
 step "fuzz smoke ($FUZZTIME per target)"
-for target in unitgen/config:FuzzParseTOML unitgen/config:FuzzParseYAML unitgen/config:FuzzSplitWords graphs:FuzzBuild graphs:FuzzPlans; do
+for target in unitgen/config:FuzzParseTOML unitgen/config:FuzzParseYAML unitgen/config:FuzzSplitWords \
+  unitgen/config:FuzzTOMLMatchesDecoder unitgen/config:FuzzParseBounded unitgen/config:FuzzParseSignal \
+  unitgen:FuzzTextMatchesProperties unitgen:FuzzSplitWordsThroughText unitgen:FuzzUnitName \
+  graphs:FuzzBuild graphs:FuzzPlans; do
   pkg=${target%%:*} name=${target##*:}
   if out=$(go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "./$pkg" 2>&1); then
     echo "$name: $(grep -E '^fuzz: elapsed' <<<"$out" | tail -1)"

@@ -5,3 +5,10 @@ type ExecCommandForTest = execCommand
 
 // ForTest returns v unchanged; it exists so tests read property values through one door.
 func ForTest(v any) any { return v }
+
+// ExecLineForTest is the unit-file text of one command, as an Exec*= line carries it.
+func ExecLineForTest(argv []string) string {
+	b := builder{}
+	b.exec("ExecStart", [][]string{argv})
+	return b.ds[0].text
+}

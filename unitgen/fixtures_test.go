@@ -28,6 +28,8 @@ import (
 //	## assert-unit-name NAME                the generated unit is called NAME
 //	## assert-stop-plan W1 | W2 | ...       cascade stop waves of this service (space-separated names)
 //	## assert-start-plan W1 | W2 | ...      start waves of this service
+//	## assert-state NAME STATE [WAITING...] NAME is usable, bad-config or blocked (waiting for
+//	                                        the named undefined services)
 //
 // A file NAME.service next to NAME.toml is the exact expected unit text (a golden file).
 func TestFixtures(t *testing.T) {
@@ -63,6 +65,7 @@ func runFixture(t *testing.T, dir string) {
 	if len(asserts) == 0 {
 		t.Fatalf("%s carries no assertions", dir)
 	}
+	checkEveryProblemAsserted(t, probs, asserts)
 	for _, a := range asserts {
 		where := a.file + ":" + itoa(a.line)
 		stem := strings.TrimSuffix(a.file, filepath.Ext(a.file))
@@ -126,6 +129,11 @@ func runFixture(t *testing.T, dir string) {
 			if got, want := formatWaves(waves), strings.Join(a.args, " "); got != want {
 				t.Errorf("%s: %s = %q, want %q", where, a.verb, got, want)
 			}
+		case "assert-state":
+			words := strings.Fields(strings.Join(a.args, " "))
+			if got := stateOf(set, words[0]); got != strings.Join(words[1:], " ") {
+				t.Errorf("%s: %s is %q, want %q (problems: %v)", where, words[0], got, strings.Join(words[1:], " "), set.Problems(words[0]))
+			}
 		default:
 			t.Errorf("%s: unknown assertion %q", where, a.verb)
 		}
@@ -151,6 +159,39 @@ func runFixture(t *testing.T, dir string) {
 			checkNoPrivilegedCommand(t, u)
 		}
 	}
+}
+
+// checkEveryProblemAsserted holds a directory that asserts problems to asserting each one, so
+// that every message's text and line is checked.
+func checkEveryProblemAsserted(t *testing.T, probs config.Problems, asserts []assertion) {
+	t.Helper()
+	asserted := map[string]bool{}
+	for _, a := range asserts {
+		if a.verb == "assert-problem" {
+			asserted[strings.Join(a.args, " ")] = true
+		}
+	}
+	if len(asserted) == 0 {
+		return
+	}
+	for _, p := range probs {
+		if !asserted[p.String()] {
+			t.Errorf("problem not asserted by the fixture: %s", p)
+		}
+	}
+}
+
+// stateOf names a service's state as assert-state writes it.
+func stateOf(set *config.Set, name string) string {
+	switch {
+	case set.Service(name) == nil:
+		return "undefined"
+	case set.BadConfig(name):
+		return "bad-config"
+	case len(set.Blocked(name)) > 0:
+		return "blocked " + strings.Join(set.Blocked(name), " ")
+	}
+	return "usable"
 }
 
 func generate(t *testing.T, set *config.Set, name, dir string) *unitgen.Unit {

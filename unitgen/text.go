@@ -7,12 +7,15 @@ import (
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
+
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
 // builder collects directives; each method sets the D-Bus property with systemd's exact type.
 type builder struct {
 	ds    []directive
 	extra []sddbus.Property // properties with no line of their own in the text
+	err   error             // the first value that has no exact unit-file form
 }
 
 func (b *builder) add(section, key, text, prop string, value any) {
@@ -22,14 +25,24 @@ func (b *builder) add(section, key, text, prop string, value any) {
 
 // note adds a text-only line to the [X-Hero] section.
 func (b *builder) note(key, text string) {
-	b.ds = append(b.ds, directive{section: "X-Hero", key: key, text: escapeText(text)})
+	b.ds = append(b.ds, directive{section: "X-Hero", key: key, text: b.line(key, text)})
 }
 
 func (b *builder) prop(name string, value any) {
 	b.extra = append(b.extra, sddbus.Property{Name: name, Value: dbus.MakeVariant(value)})
 }
 
-func (b *builder) str(section, key, v string) { b.add(section, key, escapeText(v), key, v) }
+func (b *builder) str(section, key, v string) { b.add(section, key, b.line(key, v), key, v) }
+
+// line renders a single-line value (Description=, WorkingDirectory=, ...), which systemd reads
+// as written but for specifiers: '%' is escaped. What has no exact form is an error
+// (config.CheckUnitLine says why: a line break, outer blanks, a trailing backslash).
+func (b *builder) line(key, v string) string {
+	if err := config.CheckUnitLine(v); err != nil && b.err == nil {
+		b.err = fmt.Errorf("%s=%q cannot be written in a unit file: it %w", key, v, err)
+	}
+	return escapeText(v)
+}
 
 func (b *builder) boolean(section, key string, v bool) {
 	t := "no"
@@ -71,6 +84,16 @@ type execCommand struct {
 
 // exec sets one Exec*= property with all its commands (one text line each). hero adds no
 // privileged ("+", "!") command to any unit: every command runs with the service's own User=.
+//
+// systemd expands $NAME and ${NAME} in the arguments of every command when it runs it, from
+// the unit's environment, whether the command came over D-Bus or from a unit file (a word that
+// is only $NAME is even split at blanks, or dropped when NAME is unset), and reads "$$" as "$".
+// So every '$' of an argument is written "$$": the program receives the argument exactly as
+// the service file has it. (The executable's path is never expanded; config refuses '$' in
+// programs, so a unit file's first word, which is both, stays exact too.) systemd's own
+// no-expansion prefix, ':' (ExecStartEx= over D-Bus), is not used: systemd 252 writes
+// ExecStartEx= into the transient unit's file but cannot read it back, so a daemon-reload
+// would drop the command.
 func (b *builder) exec(key string, cmds [][]string) {
 	if len(cmds) == 0 {
 		return
@@ -79,14 +102,23 @@ func (b *builder) exec(key string, cmds [][]string) {
 	plain := make([]execCommand, len(cmds))
 	for i, argv := range cmds {
 		words := make([]string, len(argv))
+		escaped := make([]string, len(argv))
 		for j, a := range argv {
-			words[j] = quoteWord(a, false)
+			escaped[j] = escapeDollar(a)
+			words[j] = quoteWord(escaped[j], false)
+		}
+		if strings.Contains(argv[0], "$") && b.err == nil {
+			b.err = fmt.Errorf("%s=: program %q contains '$', which a unit file cannot keep apart from its argv[0]", key, argv[0])
 		}
 		lines[i] = strings.Join(words, " ")
-		plain[i] = execCommand{Path: argv[0], Argv: argv}
+		plain[i] = execCommand{Path: argv[0], Argv: escaped}
 	}
 	b.add("Service", key, strings.Join(lines, "\n"), key, plain)
 }
+
+// escapeDollar writes every '$' as "$$", which systemd reads back as one '$' when it runs the
+// command, expanding nothing.
+func escapeDollar(s string) string { return strings.ReplaceAll(s, "$", "$$") }
 
 // FormatTimespan writes d the way unit files accept it: "90s", "1500ms", "250us".
 func FormatTimespan(d time.Duration) string {
@@ -100,11 +132,13 @@ func FormatTimespan(d time.Duration) string {
 	}
 }
 
-// escapeText makes a single-line value safe in a unit file: '%' starts a specifier there.
+// escapeText writes '%' as "%%": in a unit file '%' starts a specifier (%n, %i, ...), which
+// systemd expands when it reads the file. (Values given over D-Bus are not expanded.)
 func escapeText(s string) string { return strings.ReplaceAll(s, "%", "%%") }
 
 // quoteWord renders one word of an Exec*= or Environment= line so systemd reads back exactly s:
-// specifiers escaped, and anything but plain characters double-quoted with C escapes.
+// specifiers escaped, and anything but plain characters double-quoted with C escapes (so a
+// backslash or a line break inside a value can never continue or end the line).
 func quoteWord(s string, forceQuote bool) string {
 	s = escapeText(s)
 	if s == ";" {

@@ -83,7 +83,11 @@ type directive struct {
 	prop    sddbus.Property
 }
 
-// Generate builds the unit of service svc, whose dependencies are looked up in set.
+// Generate builds the unit of service svc, whose dependencies are looked up in set. Every value
+// reaches systemd exactly as the service file says: arguments and script text are escaped so
+// that systemd expands neither variables nor specifiers in them (see builder.exec), and the
+// text form escapes specifiers and quotes what needs it, so that the text describes the same
+// unit as the properties.
 func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error) {
 	if len(svc.Actions) == 0 {
 		return nil, fmt.Errorf("generate unit for %q: service has no actions", svc.Name)
@@ -91,8 +95,6 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	if opts.ConfigDir == "" {
 		opts.ConfigDir = DefaultConfigDir
 	}
-	name := UnitName(svc.Context, svc.Name)
-	b := builder{}
 	unitOf := func(dep string) (string, error) {
 		d := set.Service(dep)
 		if d == nil {
@@ -110,33 +112,99 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	}
 	source := path.Join(opts.ConfigDir, svc.File)
 	main := svc.Main()
-
+	b := builder{}
 	b.str("Unit", "Description", svc.Description)
 	b.str("Unit", "SourcePath", source)
 	b.units("Unit", "Requires", requires)
 	b.units("Unit", "After", after)
-
-	if main.Oneshot {
-		b.str("Service", "Type", "oneshot")
-		b.boolean("Service", "RemainAfterExit", true)
-	} else {
-		b.str("Service", "Type", "exec")
-	}
+	b.serviceType(main)
 	b.str("Service", "Slice", SliceName(svc.Context))
 	b.env(serviceEnv(svc, main.Env))
-	if main.Dir != "" {
-		b.str("Service", "WorkingDirectory", main.Dir)
-	}
-	if svc.User != "" {
-		b.str("Service", "User", svc.User)
+	for _, s := range stringSettings {
+		if v := s.value(svc); v != "" {
+			b.str("Service", s.key, v)
+		}
 	}
 	// A private runtime directory per service: systemd creates it for the service's user
 	// (/run/hero/NAME, or under $XDG_RUNTIME_DIR for a user manager), exports it as
 	// $RUNTIME_DIRECTORY to every command (health checks included) and removes it on stop.
 	b.add("Service", "RuntimeDirectory", "hero/"+svc.Name, "RuntimeDirectory", []string{"hero/" + svc.Name})
-	if svc.Group != "" {
-		b.str("Service", "Group", svc.Group)
+	b.commands(svc, main)
+	if main.Restart != "" && main.Restart != config.RestartNo {
+		b.str("Service", "Restart", string(main.Restart))
 	}
+	if main.StopSignal != "" {
+		b.add("Service", "KillSignal", main.StopSignal, "KillSignal", int32(config.SignalNumber(main.StopSignal)))
+	}
+	for _, d := range durationSettings {
+		b.usec(d.prop, d.key, d.value(main))
+	}
+	b.output(svc)
+	b.limits(svc.Limits)
+	// Hero's own facts, which systemd ignores in an X- section (as quadlet keeps its source keys).
+	b.note("Service", svc.Name)
+	b.note("Context", svc.Context)
+	b.note("Format", string(svc.Format))
+	if len(svc.Conflicts) > 0 {
+		b.note("Conflicts", strings.Join(svc.Conflicts, " "))
+	}
+	if b.err != nil {
+		return nil, fmt.Errorf("generate unit for %q: %w", svc.Name, b.err)
+	}
+	u := &Unit{Name: UnitName(svc.Context, svc.Name), Service: svc.Name, directives: b.ds, source: source}
+	for _, d := range b.ds {
+		if d.prop.Name != "" {
+			u.Properties = append(u.Properties, d.prop)
+		}
+	}
+	u.Properties = append(u.Properties, b.extra...)
+	return u, nil
+}
+
+// stringSettings are the plain string settings of the service, each set when not empty.
+var stringSettings = []struct {
+	key   string
+	value func(*config.Service) string
+}{
+	{"WorkingDirectory", func(s *config.Service) string { return s.Main().Dir }},
+	{"User", func(s *config.Service) string { return s.User }},
+	{"Group", func(s *config.Service) string { return s.Group }},
+}
+
+// durationSettings are the main process's time spans, each set when not zero. (The start
+// timeout belongs to the health check: see commands.)
+var durationSettings = []struct {
+	prop, key string
+	value     func(*config.Action) time.Duration
+}{
+	{"RestartUSec", "RestartSec", func(m *config.Action) time.Duration { return m.RestartDelay }},
+	{"TimeoutStopUSec", "TimeoutStopSec", func(m *config.Action) time.Duration { return m.StopTimeout }},
+	{"RuntimeMaxUSec", "RuntimeMaxSec", func(m *config.Action) time.Duration { return m.Timeout }},
+}
+
+// limitSettings are the resource limits that are plain numbers, each set when not zero.
+var limitSettings = []struct {
+	key   string
+	value func(config.Limits) uint64
+}{
+	{"MemoryMax", func(l config.Limits) uint64 { return l.MemoryMax }},
+	{"TasksMax", func(l config.Limits) uint64 { return l.TasksMax }},
+	{"LimitNOFILE", func(l config.Limits) uint64 { return l.NoFile }},
+}
+
+// serviceType: a oneshot main process counts as up once it exited 0 and stays up for its
+// dependents (RemainAfterExit=); any other is up once systemd executed it (Type=exec).
+func (b *builder) serviceType(main *config.Action) {
+	if main.Oneshot {
+		b.str("Service", "Type", "oneshot")
+		b.boolean("Service", "RemainAfterExit", true)
+		return
+	}
+	b.str("Service", "Type", "exec")
+}
+
+// commands sets what the unit runs: the pre-actions, the main process and its health check.
+func (b *builder) commands(svc *config.Service, main *config.Action) {
 	var pre [][]string
 	for _, a := range svc.Actions[:len(svc.Actions)-1] {
 		pre = append(pre, preActionArgv(a, main))
@@ -147,57 +215,35 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 		b.exec("ExecStartPost", [][]string{healthArgv(svc.Name, main)})
 		b.usec("TimeoutStartUSec", "TimeoutStartSec", healthTimeout(main))
 	}
-	if main.Restart != "" && main.Restart != config.RestartNo {
-		b.str("Service", "Restart", string(main.Restart))
-	}
-	b.usec("RestartUSec", "RestartSec", main.RestartDelay)
-	if main.StopSignal != "" {
-		b.add("Service", "KillSignal", main.StopSignal, "KillSignal", int32(config.SignalNumber(main.StopSignal)))
-	}
-	b.usec("TimeoutStopUSec", "TimeoutStopSec", main.StopTimeout)
-	b.usec("RuntimeMaxUSec", "RuntimeMaxSec", main.Timeout)
-	// Output goes to the journal, where systemd itself keeps it by invocation: journalctl -u
-	// shows every line, and hero copies a run's tail into its job when it ends. No line may be
-	// rate-limited away (a crash's last words are what matter), so journald's per-unit limit is
-	// off for hero's units. StandardError= inherits StandardOutput=.
-	switch svc.Output {
-	case config.OutputDiscard:
+}
+
+// output sends stdout and stderr to the journal, where systemd itself keeps them by
+// invocation: journalctl -u shows every line, and hero copies a run's tail into its job when
+// it ends. No line may be rate-limited away (a crash's last words are what matter), so
+// journald's per-unit limit is off for hero's units. StandardError= inherits StandardOutput=.
+func (b *builder) output(svc *config.Service) {
+	if svc.Output == config.OutputDiscard {
 		b.str("Service", "StandardOutput", "null")
-	default:
-		b.str("Service", "StandardOutput", "journal")
-		b.str("Service", "SyslogIdentifier", svc.Name)
-		b.add("Service", "LogRateLimitIntervalSec", "0", "LogRateLimitIntervalUSec", uint64(0))
+		return
 	}
-	lim := svc.Limits
-	if lim.MemoryMax > 0 {
-		b.add("Service", "MemoryMax", fmt.Sprint(lim.MemoryMax), "MemoryMax", lim.MemoryMax)
+	b.str("Service", "StandardOutput", "journal")
+	b.str("Service", "SyslogIdentifier", svc.Name)
+	b.add("Service", "LogRateLimitIntervalSec", "0", "LogRateLimitIntervalUSec", uint64(0))
+}
+
+func (b *builder) limits(lim config.Limits) {
+	for _, l := range limitSettings {
+		if v := l.value(lim); v > 0 {
+			b.add("Service", l.key, fmt.Sprint(v), l.key, v)
+		}
+	}
+	if lim.NoFile > 0 {
+		b.prop("LimitNOFILESoft", lim.NoFile) // LimitNOFILE= sets both limits in a unit file
 	}
 	if lim.CPUQuotaPct > 0 {
 		// CPUQuota=100% is one CPU: 1s of CPU time per second.
 		b.add("Service", "CPUQuota", fmt.Sprintf("%d%%", lim.CPUQuotaPct), "CPUQuotaPerSecUSec", lim.CPUQuotaPct*10_000)
 	}
-	if lim.TasksMax > 0 {
-		b.add("Service", "TasksMax", fmt.Sprint(lim.TasksMax), "TasksMax", lim.TasksMax)
-	}
-	if lim.NoFile > 0 {
-		b.add("Service", "LimitNOFILE", fmt.Sprint(lim.NoFile), "LimitNOFILE", lim.NoFile)
-		b.prop("LimitNOFILESoft", lim.NoFile)
-	}
-	// Hero's own facts, which systemd ignores in an X- section (as quadlet keeps its source keys).
-	b.note("Service", svc.Name)
-	b.note("Context", svc.Context)
-	b.note("Format", string(svc.Format))
-	if len(svc.Conflicts) > 0 {
-		b.note("Conflicts", strings.Join(svc.Conflicts, " "))
-	}
-	u := &Unit{Name: name, Service: svc.Name, directives: b.ds, source: source}
-	for _, d := range b.ds {
-		if d.prop.Name != "" {
-			u.Properties = append(u.Properties, d.prop)
-		}
-	}
-	u.Properties = append(u.Properties, b.extra...)
-	return u, nil
 }
 
 func mapUnits(names []string, unitOf func(string) (string, error)) ([]string, error) {
@@ -238,7 +284,9 @@ func sortedEnv(env map[string]string) []string {
 }
 
 // envTool runs a pre-action with its own environment and directory (systemd gives every
-// ExecStartPre= the unit's, which are the main action's).
+// ExecStartPre= the unit's, which are the main action's): env -C DIR -u NAME -- NAME=VALUE...
+// PROGRAM ARGS. env takes every leading NAME=VALUE word as an assignment, which is why config
+// refuses programs whose name contains '='; values need no quoting, as env reads no shell.
 const envTool = "/usr/bin/env"
 
 func preActionArgv(a config.Action, main *config.Action) []string {
@@ -286,16 +334,17 @@ const HealthGaveUp = "health check did not pass"
 // gives the loop's lines an identifier of their own; it execs the loop in its own process, so
 // journald attributes the lines to the unit and its invocation (the first line, written at once,
 // makes journald read the process's unit while it surely runs). The command is passed as
-// arguments ("$$@" is systemd's escape for a literal "$@"), never interpolated into the script.
+// arguments ("$@"), never interpolated into the script; like every argument, the script's own
+// '$' reach the shell as written (builder.exec escapes them for systemd).
 func healthArgv(service string, p *config.Action) []string {
 	timeout := formatSeconds(p.HealthTimeout)
-	script := `echo "waiting up to ` + timeout + `s for the health check: $$*"; ` +
-		`end=$$(( $$(date +%s) + ` + strconv.Itoa(int(math.Ceil(p.HealthTimeout.Seconds()))) + ` )); n=1; ` +
-		`until out=$$("$$@" 2>&1); do ` +
-		`if [ "$$(date +%s)" -ge "$$end" ]; then ` +
-		`echo "` + HealthGaveUp + ` within ` + timeout + `s ($$n attempts); the last one said:"; ` +
-		`printf "%s\n" "$$out"; exit 1; fi; ` +
-		`n=$$((n + 1)); sleep ` + formatSeconds(p.HealthInterval) + `; done`
+	script := `echo "waiting up to ` + timeout + `s for the health check: $*"; ` +
+		`end=$(( $(date +%s) + ` + strconv.Itoa(int(math.Ceil(p.HealthTimeout.Seconds()))) + ` )); n=1; ` +
+		`until out=$("$@" 2>&1); do ` +
+		`if [ "$(date +%s)" -ge "$end" ]; then ` +
+		`echo "` + HealthGaveUp + ` within ` + timeout + `s ($n attempts); the last one said:"; ` +
+		`printf "%s\n" "$out"; exit 1; fi; ` +
+		`n=$((n + 1)); sleep ` + formatSeconds(p.HealthInterval) + `; done`
 	return append([]string{"/usr/bin/systemd-cat", "-t", HealthIdentifier(service), "--",
 		"/bin/sh", "-c", script, "hero-health"}, p.Health...)
 }

@@ -3,90 +3,91 @@
 package configdir
 
 import (
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
+	"runtime"
+	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
 // Load reads every service file of dir (*.toml, *.yaml, *.yml at its top; hidden files and
-// folders skipped) and builds the Set. The error is for a directory that cannot be read at all;
-// problems with the files, too large ones included, are in Problems.
+// folders skipped) and builds the Set. Files are read and parsed in parallel. The error is for
+// a directory that cannot be listed at all; problems with the files (unreadable, too large,
+// not regular files) are in Problems, as are the files' own problems.
 func Load(dir string) (*config.Set, config.Problems, error) {
-	return LoadFS(os.DirFS(dir))
-}
-
-// errTooLarge is returned for a file over config.MaxFileSize; it is reported, not read.
-var errTooLarge = errors.New("too large")
-
-// LoadFS is Load on any file system (tests use fstest.MapFS).
-// It reads every service file (*.toml, *.yaml, *.yml; hidden files and folders skipped) at
-// the top of fsys and builds the Set. The error is for a directory that cannot be read at all;
-// problems with the files are in config.Problems.
-func LoadFS(fsys fs.FS) (*config.Set, config.Problems, error) {
-	entries, err := fs.ReadDir(fsys, ".")
+	d, err := openDir(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	var files []config.File
-	var probs config.Problems
-	for _, e := range entries {
-		name := e.Name()
-		if strings.HasPrefix(name, ".") || e.IsDir() {
-			continue
-		}
-		if !config.IsServiceFile(name) {
-			continue
-		}
-		if len(files) >= config.MaxServices {
-			probs = append(probs, config.Problem{File: ".", Message: fmt.Sprintf("more than %d service files", config.MaxServices)})
-			break
-		}
-		data, err := readLimited(fsys, name)
-		if errors.Is(err, errTooLarge) {
-			probs = append(probs, config.Problem{File: name, Message: fmt.Sprintf("file is larger than %d bytes", config.MaxFileSize)})
-			continue
-		}
-		if err != nil {
-			probs = append(probs, config.Problem{File: name, Message: fmt.Sprintf("cannot read: %v", err)})
-			continue
-		}
-		files = append(files, config.File{Name: name, Data: data})
+	defer d.close()
+	names, probs, err := serviceFiles(dir)
+	if err != nil {
+		return nil, nil, err
 	}
-	set, bprobs := config.Build(files)
+	parsed := make([]config.Parsed, len(names))
+	parallel(len(names), func(i int) {
+		name := names[i]
+		data, err := d.readFile(name)
+		if err != nil {
+			parsed[i] = config.Parsed{File: name, Problems: config.Problems{{File: name, Message: err.Error()}}}
+			return
+		}
+		s, ps := config.Parse(name, data)
+		parsed[i] = config.Parsed{File: name, Service: s, Problems: ps}
+	})
+	set, bprobs := config.Assemble(parsed)
 	probs = append(probs, bprobs...)
 	probs.Sort()
 	return set, probs, nil
 }
 
-// readLimited reads at most config.MaxFileSize bytes, so a huge (or endless) file costs nothing.
-func readLimited(fsys fs.FS, name string) ([]byte, error) {
-	// Stat before opening: opening a FIFO would block.
-	st, err := fs.Stat(fsys, name)
+// serviceFiles lists the names of dir's service files, sorted, at most config.MaxServices.
+func serviceFiles(dir string) ([]string, config.Problems, error) {
+	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file")
+	var names []string
+	var probs config.Problems
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || e.IsDir() || !config.IsServiceFile(name) {
+			continue
+		}
+		if len(names) >= config.MaxServices {
+			probs = append(probs, config.Problem{File: ".", Message: fmt.Sprintf("more than %d service files", config.MaxServices)})
+			break
+		}
+		names = append(names, name)
 	}
-	if st.Size() > config.MaxFileSize {
-		return nil, errTooLarge
+	sort.Strings(names)
+	return names, probs, nil
+}
+
+// parallel runs work(0..n-1) on as many goroutines as there are CPUs to run them.
+func parallel(n int, work func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next sync.Mutex
+	i := 0
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				next.Lock()
+				mine := i
+				i++
+				next.Unlock()
+				if mine >= n {
+					return
+				}
+				work(mine)
+			}
+		}()
 	}
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, config.MaxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > config.MaxFileSize {
-		return nil, errTooLarge
-	}
-	return data, nil
+	wg.Wait()
 }

@@ -196,7 +196,7 @@ func TestRequiresChainNativeCascade(t *testing.T) {
 }
 
 // The health check keeps the unit activating (and its start job waiting) until it succeeds;
-// this also proves systemd reads the "$$@" escape as intended.
+// this also proves the loop's "$@" reaches the shell as written (hero escapes it for systemd).
 func TestHealthCheckGatesStart(t *testing.T) {
 	conn := testbed.Systemd(t)
 	dir := t.TempDir()

@@ -69,13 +69,17 @@ func TestDefaults(t *testing.T) {
 
 func TestSplitWords(t *testing.T) {
 	tests := map[string][]string{
-		`a b  c`:           {"a", "b", "c"},
-		`"a b" 'c d'`:      {"a b", "c d"},
-		`a\ b`:             {"a b"},
-		`"say \"hi\""`:     {`say "hi"`},
-		`'single \ stays'`: {`single \ stays`},
-		`x""y`:             {"xy"},
-		`""`:               {""},
+		`a b  c`:            {"a", "b", "c"},
+		`"a b" 'c d'`:       {"a b", "c d"},
+		`a\ b`:              {"a b"},
+		`"say \"hi\""`:      {`say "hi"`},
+		`'single \ stays'`:  {`single \ stays`},
+		`x""y`:              {"xy"},
+		`""`:                {""},
+		"a # comment\nb":    {"a", "b"},
+		"a#b #c":            {"a#b"},
+		"\"a\\\nb\" c\\\nd": {"ab", "cd"},
+		`"\x"`:              {`\x`},
 	}
 	for in, want := range tests {
 		got, err := SplitWords(in)
@@ -104,5 +108,39 @@ func BenchmarkBuild100kFiles(b *testing.B) {
 		if _, probs := Build(files); len(probs) > 0 {
 			b.Fatal(probs[0])
 		}
+	}
+}
+
+// YAML syntax errors are reported on the line of the mistake, not where yaml.v3 says.
+func TestYAMLErrorLines(t *testing.T) {
+	tests := []struct {
+		name, doc string
+		line      int
+	}{
+		{"flow sequence missing ]", "exec: /bin/true\nafter: [a, b\nsignal:\n  stop: x\n", 2},
+		{"flow sequence on line 1", "after: [a, b\nexec: /bin/true\n", 1},
+		{"flow mapping missing }", "exec: /bin/true\n\nenv: {A: b\nlog: x\n", 3},
+		{"key indented too little", "exec: /bin/true\nenv:\n  A: 1\n B: 2\n", 4},
+		{"unclosed quote on line 1", "exec: \"abc\ndir: /x\n", 1},
+		{"tab", "dir: /x\nexec: x\n\ttab: 1\n", 3},
+		{"line without a colon", "exec: x\nfoo\nbar: 1\n", 2},
+		{"mapping in a value", "exec: x\nlog: a: b\n", 2},
+		{"valid flow before the mistake", "after: [a,\n  b]\nexec: x\nlog: a: b\n", 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, probs := Parse("z.yaml", []byte(tt.doc))
+			if len(probs) != 1 || probs[0].Line != tt.line {
+				t.Errorf("problems %v, want one on line %d", probs, tt.line)
+			}
+		})
+	}
+}
+
+// A syntax error in a second document is reported on its line too.
+func TestYAMLErrorInSecondDocument(t *testing.T) {
+	_, probs := Parse("z.yaml", []byte("exec: /bin/true\n---\nlog: a: b\n"))
+	if len(probs) != 1 || probs[0].Line != 3 {
+		t.Errorf("problems %v, want one on line 3", probs)
 	}
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -28,9 +29,26 @@ func FuzzParseYAML(f *testing.F) {
 	})
 }
 
+// FuzzSplitWords: SplitWords never panics, and words quoted back for a shell split into the
+// same words.
 func FuzzSplitWords(f *testing.F) {
 	f.Add(`a "b c" 'd' e\ f`)
-	f.Fuzz(func(t *testing.T, s string) { _, _ = SplitWords(s) })
+	f.Add(`"\$x" '\' "\\" x\
+y`)
+	f.Fuzz(func(t *testing.T, s string) {
+		words, err := SplitWords(s)
+		if err != nil {
+			return
+		}
+		quoted := make([]string, len(words))
+		for i, w := range words {
+			quoted[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+		}
+		again, err := SplitWords(strings.Join(quoted, " "))
+		if err != nil || !reflect.DeepEqual(again, words) && !(len(again) == 0 && len(words) == 0) {
+			t.Fatalf("SplitWords(%q) = %q; quoted back %q, split again %q (%v)", s, words, quoted, again, err)
+		}
+	})
 }
 
 func checkAccepted(t *testing.T, s *Service, probs Problems) {
@@ -58,4 +76,21 @@ func checkAccepted(t *testing.T, s *Service, probs Problems) {
 	if CheckContext(s.Context) != nil {
 		t.Fatalf("accepted bad context %q", s.Context)
 	}
+}
+
+// FuzzParseSignal covers the signal a service file or a D-Bus caller names: never a panic, and
+// what is accepted is a signal 1..64 whose canonical name maps back to its number.
+func FuzzParseSignal(f *testing.F) {
+	for _, s := range []string{"SIGTERM", "term", "9", "64", "65", "0", "-1", "SIGRTMIN", "SIG"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		name, n, err := ParseSignal(s)
+		if err != nil {
+			return
+		}
+		if n < 1 || n > 64 || SignalNumber(name) != n {
+			t.Fatalf("ParseSignal(%q) = %q, %d", s, name, n)
+		}
+	})
 }

@@ -15,11 +15,16 @@ type File struct {
 	Data []byte
 }
 
-// Set is every service of a config directory, with their dependency graph.
+// Set is every service of a config directory, with the dependency graph of those that can run.
+// A directory with problems still makes a Set: each service is usable, bad-config or blocked
+// (see BadConfig, Blocked), and only the bad-config ones are left out of the Graph.
 type Set struct {
-	Services []*Service          // sorted by name
+	Services []*Service          // every service read, sorted by name, bad-config ones included
 	ByName   map[string]*Service // the same services by name
-	Graph    *graphs.Graph       // requires/after/conflicts of all services
+	Graph    *graphs.Graph       // requires/after/conflicts among the services that are not bad-config
+
+	bad     map[string]Problems // bad-config services and why
+	waiting map[string][]string // blocked services and the undefined services they wait for
 }
 
 // Service returns the named service, or nil.
@@ -73,47 +78,123 @@ func Parse(file string, data []byte) (*Service, Problems) {
 	if s.Description == "" {
 		s.Description = "hero service " + s.Name
 	}
-	return s, probs
+	return s, probs.unique()
 }
 
-// Build parses files and validates them together: duplicate service names, unknown and self
-// dependencies, cycles, and conflicts with a requires closure. It reports every problem, sorted;
-// the Set is only fit to act on when there are none.
+// Parsed is one service file as Parse read it.
+type Parsed struct {
+	File     string
+	Service  *Service // nil when the file is not a service file
+	Problems Problems
+}
+
+// Build parses files and validates them together (see Assemble).
 func Build(files []File) (*Set, Problems) {
+	parsed := make([]Parsed, len(files))
+	for i, f := range files {
+		s, probs := Parse(f.Name, f.Data)
+		parsed[i] = Parsed{File: f.Name, Service: s, Problems: probs}
+	}
+	return Assemble(parsed)
+}
+
+// Assemble validates parsed files together: duplicate service names, unknown and self
+// dependencies, cycles, and conflicts with a requires closure. It reports every problem, sorted,
+// and serves the valid part: every service is given its state (see Set.BadConfig, Set.Blocked),
+// and the Graph holds those that are not bad-config. (Parsing is per file, so callers may run
+// Parse in parallel and assemble the results.)
+func Assemble(parsed []Parsed) (*Set, Problems) {
 	var probs Problems
-	set := &Set{ByName: map[string]*Service{}}
-	if len(files) > MaxServices {
-		probs = append(probs, Problem{File: ".", Message: fmt.Sprintf("%d service files; at most %d are allowed", len(files), MaxServices)})
+	set := &Set{ByName: map[string]*Service{}, bad: map[string]Problems{}, waiting: map[string][]string{}}
+	if len(parsed) > MaxServices {
+		probs = append(probs, Problem{File: ".", Message: fmt.Sprintf("%d service files; at most %d are allowed", len(parsed), MaxServices)})
+		set.Graph, _ = graphs.Build(nil)
 		return set, probs
 	}
-	sorted := append([]File(nil), files...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
-	for _, f := range sorted {
-		s, ps := Parse(f.Name, f.Data)
-		probs = append(probs, ps...)
+	sorted := append([]Parsed(nil), parsed...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].File < sorted[j].File })
+	for _, p := range sorted {
+		probs = append(probs, p.Problems...)
+		s := p.Service
+		if s == nil {
+			s = placeholder(p.File) // a file that could not be read is still its service's
+		}
 		if s == nil {
 			continue
 		}
 		if prev, dup := set.ByName[s.Name]; dup {
-			probs = append(probs, Problem{File: f.Name, Message: fmt.Sprintf("duplicate service name %q (also defined by %s)", s.Name, prev.File)})
+			dp := Problem{File: p.File, Message: fmt.Sprintf("duplicate service name %q (also defined by %s)", s.Name, prev.File)}
+			probs = append(probs, dp)
+			set.bad[s.Name] = append(set.bad[s.Name], dp)
 			continue
+		}
+		if len(p.Problems) > 0 {
+			set.bad[s.Name] = append(set.bad[s.Name], p.Problems...)
 		}
 		set.ByName[s.Name] = s
 		set.Services = append(set.Services, s)
 	}
 	sort.Slice(set.Services, func(i, j int) bool { return set.Services[i].Name < set.Services[j].Name })
-	nodes := make([]graphs.Node, len(set.Services))
-	for i, s := range set.Services {
-		nodes[i] = graphs.Node{Name: s.Name, Requires: s.Requires, After: s.After, Conflicts: s.Conflicts}
-	}
-	g, gprobs := graphs.Build(nodes)
-	set.Graph = g
+	full, gprobs := graphs.Build(nodesOf(set.Services, nil))
 	for _, gp := range gprobs {
 		s := set.ByName[gp.Service]
-		probs = append(probs, Problem{File: s.File, Line: s.depLine(gp.Key, gp.Target), Key: dependencyKey(s.Format, gp.Key), Message: gp.Message})
+		p := Problem{File: s.File, Line: s.depLine(gp.Key, gp.Target), Key: dependencyKey(s.Format, gp.Key), Message: gp.Message}
+		probs = append(probs, p)
+		if set.ByName[gp.Target] == nil && gp.Target != "" && waitsFor(s, gp.Key) {
+			set.waiting[s.Name] = append(set.waiting[s.Name], gp.Target)
+			continue
+		}
+		set.bad[s.Name] = append(set.bad[s.Name], p)
+	}
+	set.spreadStates()
+	set.Graph = full
+	if len(set.bad) > 0 || len(set.waiting) > 0 {
+		set.Graph, _ = graphs.Build(nodesOf(set.Services, set.usableInGraph))
 	}
 	probs.Sort()
 	return set, probs
+}
+
+// waitsFor reports whether an undefined dependency leaves s blocked, waiting for it, rather than
+// bad-config: it is only ordered after it (hero's after), or it is zinit's after, with which
+// zinit keeps the service waiting until such a service appears.
+func waitsFor(s *Service, kind string) bool {
+	return kind == graphs.KindAfter || s.Format == FormatZinit && kind == graphs.KindRequires
+}
+
+// placeholder is the service of a file that could not be read (too large, not a regular file):
+// known by name, bad-config. nil for a name that is no service's.
+func placeholder(file string) *Service {
+	stem, format, ok := formatOf(file)
+	if !ok || CheckName(stem) != nil {
+		return nil
+	}
+	return &Service{Name: stem, File: file, Format: format, Context: DefaultContext, Status: WantIgnore,
+		Output: OutputCapture, Description: "hero service " + stem}
+}
+
+// nodesOf makes the graph's nodes of services; with keep, only the services and the edges to
+// services it accepts.
+func nodesOf(services []*Service, keep func(string) bool) []graphs.Node {
+	filter := func(names []string) []string {
+		if keep == nil {
+			return names
+		}
+		var out []string
+		for _, n := range names {
+			if keep(n) {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	nodes := make([]graphs.Node, 0, len(services))
+	for _, s := range services {
+		if keep == nil || keep(s.Name) {
+			nodes = append(nodes, graphs.Node{Name: s.Name, Requires: filter(s.Requires), After: filter(s.After), Conflicts: filter(s.Conflicts)})
+		}
+	}
+	return nodes
 }
 
 // dependencyKey names the config key a graph problem comes from, in the file's own format.

@@ -57,3 +57,17 @@ func (ps Problems) Sort() {
 		return a.Message < b.Message
 	})
 }
+
+// unique drops repeated problems, keeping the first of each: a top-level key that every action
+// inherits is checked once per action.
+func (ps Problems) unique() Problems {
+	seen := make(map[Problem]bool, len(ps))
+	out := ps[:0]
+	for _, p := range ps {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -57,20 +57,28 @@ type Service struct {
 	Output      OutputMode  // where stdout/stderr go
 	Limits      Limits      // resource limits
 
-	depLines map[string]int // "requires\x00NAME" -> line of that entry, for graph problems
+	depLines []depLine // the line of each dependency entry, for graph problems
+}
+
+// depLine is where one dependency entry is written.
+type depLine struct {
+	kind, name string // "requires", "db"
+	line       int
 }
 
 // depLine returns the line of a dependency entry, 0 when unknown.
-func (s *Service) depLine(kind, name string) int { return s.depLines[kind+"\x00"+name] }
+func (s *Service) depLine(kind, name string) int {
+	for _, d := range s.depLines {
+		if d.kind == kind && d.name == name {
+			return d.line
+		}
+	}
+	return 0
+}
 
 func (s *Service) setDepLines(kind string, names []string, lines []int) {
-	if s.depLines == nil {
-		s.depLines = map[string]int{}
-	}
 	for i, n := range names {
-		if _, ok := s.depLines[kind+"\x00"+n]; !ok {
-			s.depLines[kind+"\x00"+n] = lines[i]
-		}
+		s.depLines = append(s.depLines, depLine{kind: kind, name: n, line: lines[i]})
 	}
 }
 

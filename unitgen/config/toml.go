@@ -3,566 +3,302 @@ package config
 import (
 	"errors"
 	"fmt"
-	"regexp"
-	"sort"
+	"math"
+	"strconv"
 	"strings"
-	"time"
+	"sync"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pelletier/go-toml/v2"
+	"github.com/pelletier/go-toml/v2/unstable"
 )
 
-// parseTOML decodes hero TOML into the shared tree. The TOML library does not expose the lines
-// of keys, so they are recovered by scanning the source (lineIndex).
+// Bounds on the shape of a file, checked while it is read, so that no file of at most
+// MaxFileSize bytes can make reading it slow or large, whatever its bytes.
+const (
+	maxNesting    = 8    // nested tables and arrays below the top level
+	maxCollection = 1024 // entries of one array, keys of one table
+)
+
+// tomlDate stands for a TOML date or time: no hero key takes one, but the type must be named.
+type tomlDate string
+
+// parseTOML decodes hero TOML into the shared tree, each value with the line it is on, from
+// go-toml's parser (which gives every key and value its place in the source). The rules TOML
+// sets on defining tables are enforced here: a table is defined once, dotted keys and inline
+// tables cannot be extended by a later header, and a key holds one value.
 func parseTOML(file string, data []byte, probs *Problems) *table {
-	var m map[string]any
-	if _, err := toml.Decode(string(data), &m); err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			*probs = append(*probs, Problem{File: file, Line: pe.Position.Line, Message: "syntax error: " + pe.Message})
-		} else {
-			*probs = append(*probs, Problem{File: file, Message: "syntax error: " + err.Error()})
+	b := tomlBuilder{lines: newLineIndex(data), p: parsers.Get().(*unstable.Parser)}
+	defer parsers.Put(b.p)
+	b.root = newTable(1)
+	b.p.Reset(data)
+	current := b.root
+	for b.p.NextExpression() {
+		e := b.p.Expression()
+		var err *tomlError
+		switch e.Kind {
+		case unstable.KeyValue:
+			err = b.keyValue(current, e, 0)
+		case unstable.Table, unstable.ArrayTable:
+			current, err = b.header(e, e.Kind == unstable.ArrayTable)
 		}
+		if err != nil {
+			*probs = append(*probs, Problem{File: file, Line: err.line, Key: err.key, Message: err.msg})
+			return nil
+		}
+	}
+	if err := b.p.Error(); err != nil {
+		line := 0
+		var pe *unstable.ParserError
+		if errors.As(err, &pe) && pe.Highlight != nil {
+			line = b.lines.line(int(b.p.Range(pe.Highlight).Offset))
+		}
+		*probs = append(*probs, Problem{File: file, Line: line, Message: "syntax error: " + err.Error()})
 		return nil
 	}
-	lines := lineIndex(data)
-	return tomlTable(m, "", lines, 1)
+	return b.root
 }
 
-func tomlTable(m map[string]any, path string, lines map[string]int, line int) *table {
-	t := newTable(line)
-	for _, k := range sortedKeys(m) {
-		t.set(k, tomlValue(m[k], join(path, k), lines, line))
+// tableState is how a table came to be, which decides what may still add to it.
+type tableState uint8
+
+const (
+	implicitTable tableState = iota // a parent of a [header]: may be defined by its own header once
+	headerTable                     // defined by a [header] or as an element of [[header]]
+	dottedTable                     // defined by dotted keys (a.b = 1): only more dotted keys add to it
+	inlineTable                     // { ... }: complete as written
+)
+
+type tomlBuilder struct {
+	p     *unstable.Parser
+	lines lineIndex
+	root  *table
+}
+
+// parsers are reused: a parser keeps its node arena from one file to the next.
+var parsers = sync.Pool{New: func() any { return new(unstable.Parser) }}
+
+// path is the dotted key path of table t, for messages.
+func (t *table) path() string {
+	if t.parent == nil {
+		return ""
 	}
+	return join(t.parent.path(), t.name)
+}
+
+type tomlError struct {
+	line     int
+	key, msg string
+}
+
+func (b *tomlBuilder) errorf(line int, key, format string, args ...any) *tomlError {
+	return &tomlError{line: line, key: key, msg: fmt.Sprintf(format, args...)}
+}
+
+// keyPart is one part of a dotted key with its line.
+type keyPart struct {
+	name string
+	line int
+}
+
+// keyParts appends the parts of a key to parts (a caller's buffer: keys have few parts).
+func (b *tomlBuilder) keyParts(it unstable.Iterator, parts []keyPart) []keyPart {
+	for it.Next() {
+		n := it.Node()
+		parts = append(parts, keyPart{name: string(n.Data), line: b.lines.line(int(n.Raw.Offset))})
+	}
+	return parts
+}
+
+func (b *tomlBuilder) newTable(parent *table, name string, line int, st tableState) *table {
+	t := newTable(line)
+	t.parent, t.name, t.defined = parent, name, st
 	return t
 }
 
-func tomlValue(v any, path string, lines map[string]int, parentLine int) value {
-	line := lines[path]
-	if line == 0 {
-		line = parentLine
+// header opens the table of a [header] or appends a table to the array of a [[header]].
+func (b *tomlBuilder) header(n *unstable.Node, array bool) (*table, *tomlError) {
+	var buf [4]keyPart
+	parts := b.keyParts(n.Key(), buf[:0])
+	if len(parts) > maxNesting+1 {
+		return nil, b.errorf(parts[0].line, "", "table name has %d parts; at most %d are allowed", len(parts), maxNesting+1)
 	}
-	switch x := v.(type) {
-	case map[string]any:
-		return value{line: line, v: tomlTable(x, path, lines, line)}
-	case []map[string]any:
-		arr := make([]value, len(x))
-		for i, e := range x {
-			p := fmt.Sprintf("%s[%d]", path, i)
-			l := lines[p]
-			if l == 0 {
-				l = line
-			}
-			arr[i] = value{line: l, v: tomlTable(e, p, lines, l)}
+	t := b.root
+	for _, k := range parts[:len(parts)-1] {
+		next, err := b.descendHeader(t, k)
+		if err != nil {
+			return nil, err
 		}
-		return value{line: line, v: arr}
-	case []any:
-		arr := make([]value, len(x))
-		for i, e := range x {
-			arr[i] = tomlValue(e, fmt.Sprintf("%s[%d]", path, i), lines, line)
-		}
-		return value{line: line, v: arr}
-	case string, int64, float64, bool:
-		return value{line: line, v: x}
-	case time.Time:
-		return value{line: line, v: x}
+		t = next
 	}
-	return value{line: line, v: fmt.Sprintf("%v", v)}
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-var (
-	tomlHeaderRe = regexp.MustCompile(`^\s*(\[\[?)\s*([A-Za-z0-9_."' -]+?)\s*\]\]?\s*(#.*)?$`)
-	tomlKeyRe    = regexp.MustCompile(`^\s*([A-Za-z0-9_."' .-]+?)\s*=`)
-)
-
-// lineIndex maps dotted key paths ("dependencies.requires", "actions[1].exec") to their line.
-// It skips the bodies of multi-line strings, so a script's "x = 1" is not taken for a key.
-func lineIndex(data []byte) map[string]int {
-	idx := map[string]int{}
-	arrays := map[string]int{}
-	current := ""
-	inMulti := ""
-	for i, raw := range strings.Split(string(data), "\n") {
-		ln := i + 1
-		if inMulti != "" {
-			if strings.Count(raw, inMulti)%2 == 1 {
-				inMulti = ""
-			}
-			continue
-		}
-		if m := tomlHeaderRe.FindStringSubmatch(raw); m != nil {
-			name := unquoteKey(m[2])
-			if m[1] == "[[" {
-				current = fmt.Sprintf("%s[%d]", name, arrays[name])
-				arrays[name]++
-			} else {
-				current = name
-			}
-			if _, ok := idx[current]; !ok {
-				idx[current] = ln
-			}
-			if _, ok := idx[name]; !ok {
-				idx[name] = ln
-			}
-			continue
-		}
-		if m := tomlKeyRe.FindStringSubmatch(raw); m != nil {
-			p := join(current, unquoteKey(m[1]))
-			if _, ok := idx[p]; !ok {
-				idx[p] = ln
-			}
-			rest := raw[len(m[0]):]
-			for _, q := range []string{`"""`, `'''`} {
-				if strings.Count(rest, q)%2 == 1 {
-					inMulti = q
-				}
-			}
-		}
-	}
-	return idx
-}
-
-func unquoteKey(k string) string {
-	parts := strings.Split(k, ".")
-	for i, p := range parts {
-		parts[i] = strings.Trim(strings.TrimSpace(p), `"'`)
-	}
-	return strings.Join(parts, ".")
-}
-
-// Hero TOML keys, by section.
-const (
-	keyDescription    = "description"
-	keyContext        = "context"
-	keyStatus         = "status"
-	keyDependencies   = "dependencies"
-	keyActions        = "actions"
-	keyLimits         = "limits"
-	keyRequires       = "requires"
-	keyAfter          = "after"
-	keyConflicts      = "conflicts"
-	keyName           = "name"
-	keyExec           = "exec"
-	keyInterpreter    = "interpreter"
-	keyScript         = "script"
-	keyEnv            = "env"
-	keyDir            = "dir"
-	keyUser           = "user"
-	keyGroup          = "group"
-	keyOneshot        = "oneshot"
-	keyRestart        = "restart"
-	keyRestartDelay   = "restart_delay"
-	keyStopSignal     = "stop_signal"
-	keyStopTimeout    = "stop_timeout"
-	keyTimeout        = "timeout"
-	keyHealth         = "health"
-	keyHealthInterval = "health_interval"
-	keyHealthTimeout  = "health_timeout"
-	keyMemory         = "memory"
-	keyCPU            = "cpu"
-	keyTasks          = "tasks"
-	keyNoFile         = "nofile"
-)
-
-var (
-	// commandKeys say what an action runs.
-	commandKeys = []string{keyExec, keyInterpreter, keyScript}
-	// everyActionKeys may be set on any action.
-	everyActionKeys = []string{keyEnv, keyDir}
-	// mainOnlyKeys only make sense for the main process (the last action).
-	mainOnlyKeys = []string{keyOneshot, keyRestart, keyRestartDelay, keyStopSignal, keyStopTimeout,
-		keyTimeout, keyHealth, keyHealthInterval, keyHealthTimeout}
-	serviceOnlyKeys = []string{keyDescription, keyContext, keyStatus, keyDependencies, keyActions,
-		keyLimits, keyUser, keyGroup}
-	dependencyKeys = []string{keyRequires, keyAfter, keyConflicts}
-	limitKeys      = []string{keyMemory, keyCPU, keyTasks, keyNoFile}
-)
-
-func concat(lists ...[]string) []string {
-	var out []string
-	for _, l := range lists {
-		out = append(out, l...)
-	}
-	return out
-}
-
-// decodeHero maps a hero TOML tree onto s.
-func decodeHero(r reader, t *table, s *Service) {
-	r.unknown(t, "", concat(serviceOnlyKeys, commandKeys, everyActionKeys, mainOnlyKeys))
-	decodeCommon(r, t, s)
-	if d, ok := t.m[keyDependencies]; ok {
-		if dt, isTable := d.v.(*table); isTable {
-			r.unknown(dt, keyDependencies, dependencyKeys)
-			var lines []int
-			s.Requires, lines = r.strList(dt, keyDependencies, keyRequires, MaxDependencies)
-			s.setDepLines(keyRequires, s.Requires, lines)
-			s.After, lines = r.strList(dt, keyDependencies, keyAfter, MaxDependencies)
-			s.setDepLines(keyAfter, s.After, lines)
-			s.Conflicts, lines = r.strList(dt, keyDependencies, keyConflicts, MaxDependencies)
-			s.setDepLines(keyConflicts, s.Conflicts, lines)
-		} else {
-			r.add(d.line, keyDependencies, "must be a table ([dependencies]), not %s", typeName(d.v))
-		}
-	}
-	if l, ok := t.m[keyLimits]; ok {
-		if lt, isTable := l.v.(*table); isTable {
-			decodeLimits(r, lt, &s.Limits)
-		} else {
-			r.add(l.line, keyLimits, "must be a table ([limits]), not %s", typeName(l.v))
-		}
-	}
-	decodeActions(r, t, s)
-}
-
-// decodeCommon reads the service-wide scalar keys.
-func decodeCommon(r reader, t *table, s *Service) {
-	if d, line, ok := r.str(t, "", keyDescription); ok {
-		if err := checkText(d, false, MaxDescriptionLen); err != nil {
-			r.add(line, keyDescription, "%v", err)
-		} else {
-			s.Description = strings.TrimSpace(d)
-		}
-	}
-	if c, line, ok := r.str(t, "", keyContext); ok {
-		if err := CheckContext(c); err != nil {
-			r.add(line, keyContext, "%v", err)
-		} else {
-			s.Context = c
-		}
-	}
-	if st, line, ok := r.str(t, "", keyStatus); ok {
-		switch WantedState(st) {
-		case WantStart, WantStop, WantIgnore:
-			s.Status = WantedState(st)
-		default:
-			r.add(line, keyStatus, "must be \"start\", \"stop\" or \"ignore\", not %q", truncate(st))
-		}
-	}
-	for _, k := range []string{keyUser, keyGroup} {
-		if u, line, ok := r.str(t, "", k); ok {
-			if err := CheckUserOrGroup(u); err != nil {
-				r.add(line, k, "%v", err)
-			} else if k == keyUser {
-				s.User = u
-			} else {
-				s.Group = u
-			}
-		}
-	}
-}
-
-func decodeLimits(r reader, t *table, l *Limits) {
-	r.unknown(t, keyLimits, limitKeys)
-	if v, ok := t.m[keyMemory]; ok {
-		switch x := v.v.(type) {
-		case string:
-			n, err := ParseSize(x)
-			if err != nil {
-				r.add(v.line, "limits.memory", "%v", err)
-			}
-			l.MemoryMax = n
-		case int64:
-			if x <= 0 {
-				r.add(v.line, "limits.memory", "must be positive")
-			} else {
-				l.MemoryMax = uint64(x)
-			}
-		default:
-			r.add(v.line, "limits.memory", "must be a size like \"512M\", not %s", typeName(v.v))
-		}
-	}
-	if v, ok := t.m[keyCPU]; ok {
-		switch x := v.v.(type) {
-		case string:
-			var pct uint64
-			if _, err := fmt.Sscanf(x, "%d%%", &pct); err != nil || fmt.Sprintf("%d%%", pct) != x || pct == 0 || pct > 100_000 {
-				r.add(v.line, "limits.cpu", "must be a percentage of one CPU like \"50%%\" or \"200%%\" (1%%..100000%%), not %q", truncate(x))
-			} else {
-				l.CPUQuotaPct = pct
-			}
-		default:
-			r.add(v.line, "limits.cpu", "must be a percentage string like \"50%%\", not %s", typeName(v.v))
-		}
-	}
-	if n, ok := r.integer(t, keyLimits, keyTasks, 1, 4_194_304); ok {
-		l.TasksMax = uint64(n)
-	}
-	if n, ok := r.integer(t, keyLimits, keyNoFile, 1, 1<<20); ok {
-		l.NoFile = uint64(n)
-	}
-}
-
-// decodeActions builds s.Actions from [[actions]] or from the top-level shorthand.
-func decodeActions(r reader, t *table, s *Service) {
-	av, hasActions := t.m[keyActions]
-	topCommand := hasAny(t, commandKeys)
-	if !hasActions {
-		if !topCommand {
-			r.add(0, keyExec, "missing: set exec (or interpreter and script), or [[actions]]")
-			return
-		}
-		a := Action{Name: "main"}
-		if decodeProcess(r, t, "", t, true, &a.Process) {
-			s.Actions = []Action{a}
-		}
-		return
-	}
-	if topCommand {
-		r.add(av.line, keyActions, "top-level exec/interpreter/script is shorthand for a single action; with [[actions]] put it in an action")
-		return
-	}
-	arr, isArr := av.v.([]value)
-	if !isArr {
-		r.add(av.line, keyActions, "must be an array of tables ([[actions]]), not %s", typeName(av.v))
-		return
-	}
-	if len(arr) == 0 {
-		r.add(av.line, keyActions, "is empty")
-		return
-	}
-	if len(arr) > MaxActions {
-		r.add(av.line, keyActions, "has %d actions; at most %d are allowed", len(arr), MaxActions)
-		return
-	}
-	names := map[string]bool{}
-	ok := true
-	for i, e := range arr {
-		prefix := fmt.Sprintf("actions[%d]", i)
-		at, isTable := e.v.(*table)
-		if !isTable {
-			r.add(e.line, prefix, "must be a table, not %s", typeName(e.v))
-			ok = false
-			continue
-		}
-		last := i == len(arr)-1
-		allowed := concat([]string{keyName}, commandKeys, everyActionKeys)
-		if last {
-			allowed = concat(allowed, mainOnlyKeys)
-		}
-		for _, k := range at.keys {
-			if contains(mainOnlyKeys, k) && !last {
-				r.add(at.m[k].line, join(prefix, k), "only the last action (the main process) can set %s", k)
-				ok = false
-			} else if contains(serviceOnlyKeys, k) {
-				r.add(at.m[k].line, join(prefix, k), "%s applies to the whole service: set it at the top level", k)
-				ok = false
-			}
-		}
-		known := concat(allowed, mainOnlyKeys, serviceOnlyKeys)
-		r.unknown(at, prefix, known)
-		a := Action{}
-		if name, line, has := r.str(at, prefix, keyName); has {
-			if err := CheckName(name); err != nil {
-				r.add(line, join(prefix, keyName), "%v", strings.Replace(err.Error(), "service name", "action name", 1))
-				ok = false
-			} else if names[name] {
-				r.add(line, join(prefix, keyName), "duplicate action name %q", name)
-				ok = false
-			}
-			a.Name = name
-			names[name] = true
-		} else {
-			r.add(e.line, join(prefix, keyName), "missing: every action needs a name")
-			ok = false
-		}
-		if !decodeProcess(r, at, prefix, t, last, &a.Process) {
-			ok = false
-		}
-		s.Actions = append(s.Actions, a)
-	}
-	if !ok {
-		s.Actions = nil
-	}
-}
-
-func hasAny(t *table, keys []string) bool {
-	for _, k := range keys {
-		if _, ok := t.m[k]; ok {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
-}
-
-// decodeProcess reads an action's process keys from t; top holds service-wide defaults (env,
-// dir, and for the main action the main-only keys), which t's own keys override.
-func decodeProcess(r reader, t *table, prefix string, top *table, isMain bool, p *Process) bool {
-	before := len(*r.probs)
-	lookup := func(k string) (*table, string) {
-		if _, ok := t.m[k]; ok {
-			return t, prefix
-		}
-		if isMain || contains(everyActionKeys, k) {
-			if _, ok := top.m[k]; ok {
-				return top, ""
-			}
-		}
-		return nil, ""
-	}
-	// The command.
-	_, hasExec := t.m[keyExec]
-	_, hasInterp := t.m[keyInterpreter]
-	_, hasScript := t.m[keyScript]
+	last := parts[len(parts)-1]
+	path := join(t.path(), last.name)
+	v, exists := t.get(last.name)
 	switch {
-	case hasExec && (hasInterp || hasScript):
-		r.add(t.m[keyExec].line, join(prefix, keyExec), "use either exec or interpreter and script, not both")
-	case hasExec:
-		p.Exec, _ = r.argv(t, prefix, keyExec)
-	case hasInterp != hasScript:
-		missing, present := keyScript, keyInterpreter
-		if hasScript {
-			missing, present = keyInterpreter, keyScript
+	case array && !exists:
+		nt := b.newTable(t, last.name, last.line, headerTable)
+		nt.name = last.name + "[0]"
+		return nt, b.set(t, last, value{line: last.line, v: []value{{line: last.line, v: nt}}, tables: true})
+	case array && v.tables:
+		elems := v.v.([]value)
+		if len(elems) >= maxCollection {
+			return nil, b.errorf(last.line, path, "has more than %d entries", maxCollection)
 		}
-		r.add(t.m[present].line, join(prefix, missing), "missing: %s needs %s", present, missing)
-	case hasInterp:
-		p.Exec = decodeScript(r, t, prefix)
-	default:
-		r.add(0, join(prefix, keyExec), "missing: set exec, or interpreter and script")
+		nt := b.newTable(t, fmt.Sprintf("%s[%d]", last.name, len(elems)), last.line, headerTable)
+		t.replace(last.name, value{line: v.line, v: append(elems, value{line: last.line, v: nt}), tables: true})
+		return nt, nil
+	case array:
+		return nil, b.errorf(last.line, path, "[[%s]] adds to an array of tables, but %s is already defined on line %d", path, path, v.line)
+	case !exists:
+		nt := b.newTable(t, last.name, last.line, headerTable)
+		return nt, b.set(t, last, value{line: last.line, v: nt})
 	}
-	// Environment merges the top-level table with the action's own.
-	if prefix != "" {
-		p.Env = r.env(top, "", keyEnv)
+	et, isTable := v.v.(*table)
+	if !isTable || et.defined != implicitTable {
+		return nil, b.errorf(last.line, path, "defined more than once (first on line %d)", v.line)
 	}
-	for k, v := range r.env(t, prefix, keyEnv) {
-		if p.Env == nil {
-			p.Env = map[string]string{}
-		}
-		p.Env[k] = v
-	}
-	if tt, pre := lookup(keyDir); tt != nil {
-		if d, line, ok := r.str(tt, pre, keyDir); ok {
-			if err := checkAbsPath(d); err != nil {
-				r.add(line, join(pre, keyDir), "%v", err)
-			}
-			p.Dir = d
-		}
-	}
-	if !isMain {
-		return len(*r.probs) == before
-	}
-	if tt, pre := lookup(keyOneshot); tt != nil {
-		p.Oneshot, _ = r.boolean(tt, pre, keyOneshot)
-	}
-	p.Restart = RestartNo
-	if tt, pre := lookup(keyRestart); tt != nil {
-		if rs, line, ok := r.str(tt, pre, keyRestart); ok {
-			switch RestartPolicy(rs) {
-			case RestartNo, RestartOnFailure, RestartAlways:
-				p.Restart = RestartPolicy(rs)
-			default:
-				r.add(line, join(pre, keyRestart), "must be \"no\", \"on-failure\" or \"always\", not %q", truncate(rs))
-			}
-			if p.Oneshot && p.Restart == RestartAlways {
-				r.add(line, join(pre, keyRestart), "a oneshot service cannot restart always (systemd refuses it); use \"on-failure\"")
-			}
-		}
-	}
-	durations := []struct {
-		key string
-		dst *time.Duration
-	}{
-		{keyRestartDelay, &p.RestartDelay}, {keyStopTimeout, &p.StopTimeout}, {keyTimeout, &p.Timeout},
-		{keyHealthInterval, &p.HealthInterval}, {keyHealthTimeout, &p.HealthTimeout},
-	}
-	for _, d := range durations {
-		if tt, pre := lookup(d.key); tt != nil {
-			*d.dst, _ = r.duration(tt, pre, d.key)
-		}
-	}
-	if tt, pre := lookup(keyStopSignal); tt != nil {
-		if sig, line, ok := r.str(tt, pre, keyStopSignal); ok {
-			name, _, err := ParseSignal(sig)
-			if err != nil {
-				r.add(line, join(pre, keyStopSignal), "%v", err)
-			}
-			p.StopSignal = name
-		}
-	}
-	if tt, pre := lookup(keyHealth); tt != nil {
-		p.Health, _ = r.argv(tt, pre, keyHealth)
-		if p.Oneshot {
-			r.add(tt.m[keyHealth].line, join(pre, keyHealth), "a oneshot service is up when it exited 0; a health check does not apply")
-		}
-	} else {
-		for _, k := range []string{keyHealthInterval, keyHealthTimeout} {
-			if tt, pre := lookup(k); tt != nil {
-				r.add(tt.m[k].line, join(pre, k), "has no effect without health")
-			}
-		}
-	}
-	if len(p.Health) > 0 {
-		if p.HealthInterval == 0 {
-			p.HealthInterval = DefaultHealthInterval
-		}
-		if p.HealthTimeout == 0 {
-			p.HealthTimeout = DefaultHealthTimeout
-		}
-	}
-	return len(*r.probs) == before
+	et.defined = headerTable
+	et.line = last.line
+	return et, nil
 }
 
-// decodeScript turns interpreter + script into an argv: a string interpreter runs
-// `INTERPRETER -c SCRIPT`; an array gives the flags itself, e.g. ["/usr/bin/node", "-e"].
-func decodeScript(r reader, t *table, prefix string) []string {
-	var interp []string
-	iv := t.m[keyInterpreter]
-	key := join(prefix, keyInterpreter)
-	switch x := iv.v.(type) {
-	case string:
-		interp = []string{x, "-c"}
-	case []value:
-		for _, e := range x {
-			s, ok := e.v.(string)
-			if !ok {
-				r.add(e.line, key, "must be a string or an array of strings, not an array with %s", typeName(e.v))
-				return nil
+// descendHeader goes one key part down for a header, creating the parent tables it names.
+func (b *tomlBuilder) descendHeader(t *table, k keyPart) (*table, *tomlError) {
+	v, exists := t.get(k.name)
+	if !exists {
+		nt := b.newTable(t, k.name, k.line, implicitTable)
+		return nt, b.set(t, k, value{line: k.line, v: nt})
+	}
+	if v.tables {
+		elems := v.v.([]value)
+		return elems[len(elems)-1].v.(*table), nil
+	}
+	if nt, isTable := v.v.(*table); isTable && nt.defined != inlineTable {
+		return nt, nil
+	}
+	return nil, b.errorf(k.line, join(t.path(), k.name), "is already defined on line %d as %s, not a table that can be extended", v.line, typeName(v.v))
+}
+
+// keyValue sets `a.b.c = value` in t: a and b are tables defined by these dotted keys.
+func (b *tomlBuilder) keyValue(t *table, n *unstable.Node, depth int) *tomlError {
+	var buf [4]keyPart
+	parts := b.keyParts(n.Key(), buf[:0])
+	if depth+len(parts) > maxNesting+1 {
+		return b.errorf(parts[0].line, "", "nested more than %d levels deep", maxNesting)
+	}
+	for _, k := range parts[:len(parts)-1] {
+		v, exists := t.get(k.name)
+		if !exists {
+			nt := b.newTable(t, k.name, k.line, dottedTable)
+			if err := b.set(t, k, value{line: k.line, v: nt}); err != nil {
+				return err
 			}
-			interp = append(interp, s)
+			t = nt
+			continue
 		}
-		if len(interp) == 0 {
-			r.add(iv.line, key, "is empty")
-			return nil
+		nt, isTable := v.v.(*table)
+		if !isTable || nt.defined != dottedTable {
+			return b.errorf(k.line, join(t.path(), k.name), "is already defined on line %d; dotted keys cannot add to it", v.line)
 		}
-	default:
-		r.add(iv.line, key, "must be an absolute path or an array, not %s", typeName(iv.v))
-		return nil
+		t = nt
 	}
-	if !strings.HasPrefix(interp[0], "/") {
-		r.add(iv.line, key, "interpreter %q must be an absolute path", truncate(interp[0]))
-		return nil
+	last := parts[len(parts)-1]
+	depth += len(parts)
+	val, err := b.value(t, last, n.Value(), depth)
+	if err != nil {
+		return err
 	}
-	if err := checkAbsPath(interp[0]); err != nil {
-		r.add(iv.line, key, "%v", err)
-		return nil
+	return b.set(t, last, val)
+}
+
+// set adds a new key to t.
+func (b *tomlBuilder) set(t *table, k keyPart, v value) *tomlError {
+	if prev, exists := t.get(k.name); exists {
+		return b.errorf(k.line, join(t.path(), k.name), "defined more than once (first on line %d)", prev.line)
 	}
-	script, line, ok := r.str(t, prefix, keyScript)
-	if !ok {
-		return nil
+	if len(t.keys) >= maxCollection {
+		return b.errorf(k.line, t.path(), "has more than %d keys", maxCollection)
 	}
-	if strings.TrimSpace(script) == "" {
-		r.add(line, join(prefix, keyScript), "is empty")
-		return nil
+	t.set(k.name, v)
+	return nil
+}
+
+// value converts the value node of key k (in table t) at the given depth.
+func (b *tomlBuilder) value(t *table, k keyPart, n *unstable.Node, depth int) (value, *tomlError) {
+	line := k.line
+	if n.Raw.Length > 0 {
+		line = b.lines.line(int(n.Raw.Offset))
 	}
-	if err := checkText(script, true, MaxArgLen); err != nil {
-		r.add(line, join(prefix, keyScript), "%v", err)
-		return nil
+	path := func() string { return join(t.path(), k.name) } // for messages only
+	if depth > maxNesting+1 {
+		return value{}, b.errorf(line, path(), "nested more than %d levels deep", maxNesting)
 	}
-	return append(interp, script)
+	switch n.Kind {
+	case unstable.String:
+		return value{line: line, v: string(n.Data)}, nil
+	case unstable.Bool:
+		return value{line: line, v: string(n.Data) == "true", raw: string(n.Data)}, nil
+	case unstable.Integer:
+		i, err := strconv.ParseInt(strings.ReplaceAll(string(n.Data), "_", ""), 0, 64)
+		if err != nil {
+			return value{}, b.errorf(line, path(), "integer %s does not fit in 64 bits", truncate(string(n.Data)))
+		}
+		return value{line: line, v: i, raw: string(n.Data)}, nil
+	case unstable.Float:
+		f, err := parseTOMLFloat(string(n.Data))
+		if err != nil {
+			return value{}, b.errorf(line, path(), "float %s is out of range", truncate(string(n.Data)))
+		}
+		return value{line: line, v: f, raw: string(n.Data)}, nil
+	case unstable.LocalDate, unstable.LocalTime, unstable.LocalDateTime, unstable.DateTime:
+		// The parser checks a date's shape, not its fields; go-toml's decoder checks those. No
+		// hero key takes a date, so this runs at most for a mistake.
+		var m map[string]any
+		if err := toml.Unmarshal(append([]byte("d = "), n.Data...), &m); err != nil {
+			return value{}, b.errorf(line, path(), "syntax error: %v", err)
+		}
+		return value{line: line, v: tomlDate(n.Data)}, nil
+	case unstable.Array:
+		var arr []value
+		for it := n.Children(); it.Next(); {
+			if len(arr) >= maxCollection {
+				return value{}, b.errorf(line, path(), "has more than %d entries", maxCollection)
+			}
+			e, err := b.value(t, keyPart{name: k.name + "[" + strconv.Itoa(len(arr)) + "]", line: line}, it.Node(), depth+1)
+			if err != nil {
+				return value{}, err
+			}
+			if len(arr) == 0 && n.Raw.Length == 0 {
+				line = e.line // an array's own place is where its first entry is
+			}
+			arr = append(arr, e)
+		}
+		if arr == nil {
+			arr = []value{}
+		}
+		return value{line: k.line, v: arr}, nil
+	case unstable.InlineTable:
+		it := b.newTable(t, k.name, line, inlineTable)
+		for c := n.Children(); c.Next(); {
+			if err := b.keyValue(it, c.Node(), depth); err != nil {
+				return value{}, err
+			}
+		}
+		return value{line: line, v: it}, nil
+	}
+	return value{}, b.errorf(line, path(), "unsupported TOML value")
+}
+
+// parseTOMLFloat reads a float the parser has checked: digits with '_', inf and nan signed.
+func parseTOMLFloat(s string) (float64, error) {
+	s = strings.ReplaceAll(s, "_", "")
+	switch strings.TrimLeft(s, "+-") {
+	case "inf":
+		if strings.HasPrefix(s, "-") {
+			return math.Inf(-1), nil
+		}
+		return math.Inf(1), nil
+	case "nan":
+		return math.NaN(), nil
+	}
+	return strconv.ParseFloat(s, 64)
 }

@@ -10,24 +10,62 @@ import (
 // value is a decoded config value with the line it was found on: both formats are turned into
 // this one tree, so that one set of readers checks keys and types for both.
 type value struct {
-	line int
-	v    any // string, int64, float64, bool, time.Time, []value, *table, nil
+	line   int
+	v      any    // string, int64, float64, bool, tomlDate, []value, *table, nil
+	raw    string // a number's or boolean's text as written, for values read as strings (env)
+	tables bool   // an array of tables made by TOML [[headers]]
 }
 
-// table is a mapping with its keys in source order.
+// table is a mapping with its keys in source order. Tables are small (a service file has a few
+// dozen keys, and maxCollection bounds any table), so a lookup is a scan, cheaper than a map.
 type table struct {
 	line int
 	keys []string
-	m    map[string]value
+	vals []value
+
+	// Where the table is, and how TOML defined it (which decides what may add to it).
+	parent  *table
+	name    string // its key in parent ("actions[1]" for an array's element)
+	defined tableState
 }
 
-func newTable(line int) *table { return &table{line: line, m: map[string]value{}} }
+func newTable(line int) *table {
+	return &table{line: line, keys: make([]string, 0, 8), vals: make([]value, 0, 8)}
+}
 
-func (t *table) set(k string, v value) {
-	if _, ok := t.m[k]; !ok {
-		t.keys = append(t.keys, k)
+// get returns the value of key k.
+func (t *table) get(k string) (value, bool) {
+	for i, key := range t.keys {
+		if key == k {
+			return t.vals[i], true
+		}
 	}
-	t.m[k] = v
+	return value{}, false
+}
+
+// val returns the value of key k, which must be there.
+func (t *table) val(k string) value {
+	v, _ := t.get(k)
+	return v
+}
+
+// set adds key k, or replaces its value.
+func (t *table) set(k string, v value) {
+	if !t.replace(k, v) {
+		t.keys = append(t.keys, k)
+		t.vals = append(t.vals, v)
+	}
+}
+
+// replace sets the value of key k if it is there, and reports whether it was.
+func (t *table) replace(k string, v value) bool {
+	for i, key := range t.keys {
+		if key == k {
+			t.vals[i] = v
+			return true
+		}
+	}
+	return false
 }
 
 // typeName describes a value's type as a user reads it in an error.
@@ -41,7 +79,7 @@ func typeName(v any) string {
 		return "a float"
 	case bool:
 		return "a boolean"
-	case time.Time:
+	case tomlDate:
 		return "a date"
 	case []value:
 		return "an array"
@@ -57,6 +95,33 @@ func typeName(v any) string {
 type reader struct {
 	file  string
 	probs *Problems
+	// scalarText reads any scalar where a string is wanted, as its text: zinit's fields are
+	// Rust Strings, which serde_yaml fills from any scalar as written (14, true, 1.50, ~, and an
+	// empty value as "").
+	scalarText bool
+}
+
+// text returns v as a string when it is one (or, with scalarText, any scalar as written).
+func (r reader) text(v value) (string, bool) {
+	if s, ok := v.v.(string); ok {
+		return s, true
+	}
+	if r.scalarText && v.v == nil {
+		return v.raw, true
+	}
+	if r.scalarText {
+		return writtenScalar(v)
+	}
+	return "", false
+}
+
+// writtenScalar returns a number or a boolean as written.
+func writtenScalar(v value) (string, bool) {
+	switch v.v.(type) {
+	case int64, float64, bool:
+		return v.raw, true
+	}
+	return "", false
 }
 
 func (r reader) add(line int, key, format string, args ...any) {
@@ -65,12 +130,8 @@ func (r reader) add(line int, key, format string, args ...any) {
 
 // unknown reports every key of t not in allowed, naming the closest allowed key as a hint.
 func (r reader) unknown(t *table, prefix string, allowed []string) {
-	ok := map[string]bool{}
-	for _, k := range allowed {
-		ok[k] = true
-	}
 	for _, k := range t.keys {
-		if ok[k] {
+		if contains(allowed, k) {
 			continue
 		}
 		msg := "unknown key"
@@ -80,7 +141,7 @@ func (r reader) unknown(t *table, prefix string, allowed []string) {
 		if hint := closest(k, allowed); hint != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", hint)
 		}
-		r.add(t.m[k].line, join(prefix, k), "%s", msg)
+		r.add(t.val(k).line, join(prefix, k), "%s", msg)
 	}
 }
 
@@ -92,11 +153,11 @@ func join(prefix, k string) string {
 }
 
 func (r reader) str(t *table, prefix, k string) (string, int, bool) {
-	v, ok := t.m[k]
+	v, ok := t.get(k)
 	if !ok {
 		return "", 0, false
 	}
-	s, isStr := v.v.(string)
+	s, isStr := r.text(v)
 	if !isStr {
 		r.add(v.line, join(prefix, k), "must be a string, not %s", typeName(v.v))
 		return "", v.line, false
@@ -105,7 +166,7 @@ func (r reader) str(t *table, prefix, k string) (string, int, bool) {
 }
 
 func (r reader) boolean(t *table, prefix, k string) (bool, bool) {
-	v, ok := t.m[k]
+	v, ok := t.get(k)
 	if !ok {
 		return false, false
 	}
@@ -118,7 +179,7 @@ func (r reader) boolean(t *table, prefix, k string) (bool, bool) {
 }
 
 func (r reader) integer(t *table, prefix, k string, min, max int64) (int64, bool) {
-	v, ok := t.m[k]
+	v, ok := t.get(k)
 	if !ok {
 		return 0, false
 	}
@@ -149,7 +210,7 @@ func (r reader) duration(t *table, prefix, k string) (time.Duration, bool) {
 
 // strList reads an array of strings (at most max entries, no duplicates), with each entry's line.
 func (r reader) strList(t *table, prefix, k string, max int) ([]string, []int) {
-	v, ok := t.m[k]
+	v, ok := t.get(k)
 	if !ok {
 		return nil, nil
 	}
@@ -167,7 +228,7 @@ func (r reader) strList(t *table, prefix, k string, max int) ([]string, []int) {
 	lines := make([]int, 0, len(arr))
 	seen := map[string]bool{}
 	for i, e := range arr {
-		s, isStr := e.v.(string)
+		s, isStr := r.text(e)
 		if !isStr {
 			r.add(e.line, fmt.Sprintf("%s[%d]", key, i), "must be a string, not %s", typeName(e.v))
 			continue
@@ -185,61 +246,79 @@ func (r reader) strList(t *table, prefix, k string, max int) ([]string, []int) {
 
 // argv reads a command: an array of strings, or one string split like a shell splits words.
 func (r reader) argv(t *table, prefix, k string) ([]string, bool) {
-	v, ok := t.m[k]
+	args, lines, ok := r.words(t, prefix, k)
 	if !ok {
 		return nil, false
 	}
+	return args, r.checkArgv(join(prefix, k), args, lines)
+}
+
+// words reads a command's words, each with its line, without checking them.
+func (r reader) words(t *table, prefix, k string) ([]string, []int, bool) {
+	v, ok := t.get(k)
+	if !ok {
+		return nil, nil, false
+	}
 	key := join(prefix, k)
 	var args []string
-	switch x := v.v.(type) {
-	case string:
+	var lines []int // each argument's line
+	if x, isStr := r.text(v); isStr {
 		if err := checkText(x, true, MaxArgLen); err != nil {
 			r.add(v.line, key, "%v", err)
-			return nil, false
+			return nil, nil, false
 		}
 		words, err := SplitWords(x)
 		if err != nil {
 			r.add(v.line, key, "%v", err)
-			return nil, false
+			return nil, nil, false
 		}
-		args = words
-	case []value:
+		for _, w := range words {
+			args = append(args, w)
+			lines = append(lines, v.line)
+		}
+	} else if x, isArr := v.v.([]value); isArr {
 		for i, e := range x {
-			s, isStr := e.v.(string)
+			s, isStr := r.text(e)
 			if !isStr {
 				r.add(e.line, fmt.Sprintf("%s[%d]", key, i), "must be a string, not %s", typeName(e.v))
-				return nil, false
+				return nil, nil, false
 			}
 			args = append(args, s)
+			lines = append(lines, e.line)
 		}
-	default:
+	} else {
 		r.add(v.line, key, "must be a string or an array of strings, not %s", typeName(v.v))
-		return nil, false
+		return nil, nil, false
 	}
 	if len(args) == 0 {
 		r.add(v.line, key, "is empty")
-		return nil, false
+		return nil, nil, false
 	}
 	if len(args) > MaxArgs {
 		r.add(v.line, key, "has %d arguments; at most %d are allowed", len(args), MaxArgs)
-		return nil, false
+		return nil, nil, false
 	}
+	return args, lines, true
+}
+
+// checkArgv checks a command's program and arguments, reporting each on its own line.
+func (r reader) checkArgv(key string, args []string, lines []int) bool {
 	if err := checkExecutable(args[0]); err != nil {
-		r.add(v.line, key, "%v", err)
-		return nil, false
+		r.add(lines[0], key, "%v", err)
+		return false
 	}
-	for _, a := range args[1:] {
+	for i, a := range args[1:] {
 		if err := checkText(a, true, MaxArgLen); err != nil {
-			r.add(v.line, key, "argument %q: %v", truncate(a), err)
-			return nil, false
+			r.add(lines[i+1], key, "argument %q: %v", truncate(a), err)
+			return false
 		}
 	}
-	return args, true
+	return true
 }
 
 // env reads a table of environment variables with string (or scalar) values.
 func (r reader) env(t *table, prefix, k string) map[string]string {
-	v, ok := t.m[k]
+	v, ok := t.get(k)
 	if !ok {
 		return nil
 	}
@@ -255,18 +334,17 @@ func (r reader) env(t *table, prefix, k string) map[string]string {
 	}
 	out := map[string]string{}
 	for _, name := range et.keys {
-		ev := et.m[name]
+		ev := et.val(name)
 		if err := CheckEnvName(name); err != nil {
 			r.add(ev.line, join(key, name), "%v", err)
 			continue
 		}
-		var s string
-		switch x := ev.v.(type) {
-		case string:
-			s = x
-		case int64, float64, bool:
-			s = fmt.Sprint(x)
-		default:
+		// Numbers and booleans are taken as written (1.50 stays "1.50"), in both formats.
+		s, isText := r.text(ev)
+		if !isText {
+			s, isText = writtenScalar(ev)
+		}
+		if !isText {
 			r.add(ev.line, join(key, name), "must be a string, not %s", typeName(ev.v))
 			continue
 		}

@@ -149,10 +149,60 @@ func checkText(s string, multiline bool, max int) error {
 	return nil
 }
 
-// CheckEnvName reports why s is not an environment variable name systemd accepts.
+// CheckEnvName reports why s is not an environment variable name a service may set: systemd
+// must accept it, and it may not be one that hero or systemd set for every run.
 func CheckEnvName(s string) error {
 	if !envNameRe.MatchString(s) || len(s) > 256 {
 		return fmt.Errorf("invalid environment variable name %q", truncate(s))
+	}
+	return checkEnvReserved(s)
+}
+
+// reservedEnv are the variables systemd sets to describe a run to its process, or to speak a
+// protocol with it (systemd.exec(5), "Environment Variables in Spawned Processes"). Environment=
+// is applied after them, so a service file setting one would tell the service something false
+// (its runtime directory, its invocation, a socket to notify). PATH, LANG, TERM and the
+// user's USER, HOME, LOGNAME, SHELL are defaults a service may well override, so they are not
+// reserved.
+var reservedEnv = map[string]bool{
+	"INVOCATION_ID": true, "RUNTIME_DIRECTORY": true, "STATE_DIRECTORY": true, "CACHE_DIRECTORY": true,
+	"LOGS_DIRECTORY": true, "CONFIGURATION_DIRECTORY": true, "CREDENTIALS_DIRECTORY": true,
+	"MAINPID": true, "MANAGERPID": true, "SYSTEMD_EXEC_PID": true, "NOTIFY_SOCKET": true,
+	"JOURNAL_STREAM": true, "LOG_NAMESPACE": true, "SERVICE_RESULT": true, "EXIT_CODE": true,
+	"EXIT_STATUS": true, "PIDFILE": true,
+}
+
+// reservedEnvPrefixes are families of reserved variables: hero's own (HERO_SERVICE, HERO_CONTEXT),
+// socket activation, the watchdog, and what OnFailure=/OnSuccess= and triggers pass on.
+var reservedEnvPrefixes = []string{"HERO_", "LISTEN_", "WATCHDOG_", "MONITOR_", "TRIGGER_"}
+
+func checkEnvReserved(s string) error {
+	if strings.HasPrefix(s, "HERO_") {
+		return fmt.Errorf("reserved: hero sets HERO_* variables for every run")
+	}
+	reserved := reservedEnv[s]
+	for _, p := range reservedEnvPrefixes {
+		reserved = reserved || strings.HasPrefix(s, p)
+	}
+	if reserved {
+		return fmt.Errorf("reserved: systemd sets %s for the run (see systemd.exec(5))", s)
+	}
+	return nil
+}
+
+// CheckUnitLine reports why s cannot be the value of a one-line unit-file directive
+// (Description=, WorkingDirectory=), which systemd reads as written: a line break would end it,
+// leading and trailing blanks are stripped, and a trailing backslash continues the value on
+// the next line. (systemd would take an even number of trailing backslashes as escaping each
+// other, other parsers, go-systemd's among them, would not: none is allowed.)
+func CheckUnitLine(s string) error {
+	switch {
+	case strings.ContainsAny(s, "\n\r\x00"):
+		return fmt.Errorf("contains a line break or NUL")
+	case strings.TrimSpace(s) != s:
+		return fmt.Errorf("has leading or trailing blanks, which a unit file drops")
+	case strings.HasSuffix(s, "\\"):
+		return fmt.Errorf("ends in a backslash, which a unit file reads as a line continuation")
 	}
 	return nil
 }
@@ -168,6 +218,9 @@ func checkAbsPath(p string) error {
 	if path.Clean(p) != p {
 		return fmt.Errorf("path %q is not normalized (want %q)", truncate(p), path.Clean(p))
 	}
+	if err := CheckUnitLine(p); err != nil {
+		return fmt.Errorf("path %q %v", truncate(p), err)
+	}
 	return nil
 }
 
@@ -177,11 +230,17 @@ func checkExecutable(p string) error {
 	if p == "" {
 		return fmt.Errorf("empty program name")
 	}
+	if strings.Contains(p, "$") {
+		return fmt.Errorf("program %q contains '$': nothing expands variables in a command (a script's shell does)", truncate(p))
+	}
 	if strings.HasPrefix(p, "/") {
 		return checkAbsPath(p)
 	}
 	if strings.Contains(p, "/") {
 		return fmt.Errorf("program %q is a relative path: use an absolute path or a bare name", truncate(p))
+	}
+	if strings.Contains(p, "=") {
+		return fmt.Errorf("program %q contains '=', which would be read as a variable assignment", truncate(p))
 	}
 	if err := checkText(p, false, 255); err != nil {
 		return err
@@ -204,8 +263,11 @@ func CheckUserOrGroup(s string) error {
 	return nil
 }
 
-// SplitWords splits s the way a POSIX shell splits words (quotes and backslashes), without
-// running a shell: no variables, globs or command substitution.
+// SplitWords splits s the way a POSIX shell splits words, without running a shell: quotes and
+// backslashes, and a '#' starting a word starts a comment to the end of the line; no
+// variables, globs or command substitution. It is also how zinit splits exec (the shlex crate):
+// inside double quotes a backslash escapes only '"', '\', '$', '`' and a newline (which it
+// removes), elsewhere any character (a newline: removed).
 func SplitWords(s string) ([]string, error) {
 	var words []string
 	var cur strings.Builder
@@ -218,6 +280,12 @@ func SplitWords(s string) ([]string, error) {
 				words = append(words, cur.String())
 				cur.Reset()
 				inWord = false
+			}
+		case c == '#' && !inWord:
+			if end := strings.IndexByte(s[i:], '\n'); end >= 0 {
+				i += end
+			} else {
+				i = len(s)
 			}
 		case c == '\'':
 			inWord = true
@@ -237,6 +305,9 @@ func SplitWords(s string) ([]string, error) {
 				}
 				if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`\n", s[i+1]) >= 0 {
 					i++
+					if s[i] == '\n' {
+						continue
+					}
 				}
 				cur.WriteByte(s[i])
 			}

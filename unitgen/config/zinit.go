@@ -1,160 +1,57 @@
 package config
 
 import (
-	"fmt"
+	"path"
 	"strings"
 	"time"
-
-	yaml "go.yaml.in/yaml/v3"
 )
 
-// zinit YAML keys. zinit's own semantics are kept: `after` waits for the dependency to be
-// running, so it becomes hero's `requires` (see README, "zinit files").
+// What zinit does where a file says nothing (threefoldtech/zinit, src/zinit/config.rs and
+// lifecycle.rs): it respawns a service that is not oneshot 2s after it ended, re-runs its test
+// every 2s, gives a stop 10s before SIGKILL, and runs a process in "/" when it has no dir.
 const (
-	zKeyExec            = "exec"
-	zKeyTest            = "test"
-	zKeyOneshot         = "oneshot"
-	zKeyAfter           = "after"
-	zKeySignal          = "signal"
-	zKeySignalStop      = "stop"
-	zKeyLog             = "log"
-	zKeyEnv             = "env"
-	zKeyDir             = "dir"
-	zKeyShutdownTimeout = "shutdown_timeout"
+	zinitRestartDelay    = 2 * time.Second
+	zinitTestInterval    = 2 * time.Second
+	zinitShutdownTimeout = 10 * time.Second
+	zinitDefaultDir      = "/"
 )
 
-var zinitKeys = []string{zKeyExec, zKeyTest, zKeyOneshot, zKeyAfter, zKeySignal, zKeyLog, zKeyEnv, zKeyDir, zKeyShutdownTimeout}
-
-// zinit restarts a crashed non-oneshot service after about this long.
-const zinitRestartDelay = 2 * time.Second
-
-// parseYAML decodes a YAML document into the shared tree, with lines. Aliases are refused: a
-// service file has no use for them, and expanding them is how YAML bombs work.
-func parseYAML(file string, data []byte, probs *Problems) *table {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		line := 0
-		if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
-			msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
-		}
-		*probs = append(*probs, Problem{File: file, Line: line, Message: "syntax error: " + msg})
-		return nil
-	}
-	if len(doc.Content) == 0 {
-		*probs = append(*probs, Problem{File: file, Message: "empty file"})
-		return nil
-	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		*probs = append(*probs, Problem{File: file, Line: root.Line, Message: "must be a mapping of keys to values"})
-		return nil
-	}
-	v, err := yamlValue(root, 0)
-	if err != nil {
-		*probs = append(*probs, Problem{File: file, Line: err.line, Key: err.key, Message: err.msg})
-		return nil
-	}
-	return v.v.(*table)
-}
-
-type yamlErr struct {
-	line     int
-	key, msg string
-}
-
-func yamlValue(n *yaml.Node, depth int) (value, *yamlErr) {
-	if depth > 16 {
-		return value{}, &yamlErr{line: n.Line, msg: "nested too deeply"}
-	}
-	switch n.Kind {
-	case yaml.AliasNode:
-		return value{}, &yamlErr{line: n.Line, msg: "YAML aliases are not supported"}
-	case yaml.ScalarNode:
-		var out any
-		switch n.ShortTag() {
-		case "!!str":
-			out = n.Value
-		case "!!int":
-			var i int64
-			if err := n.Decode(&i); err != nil {
-				return value{}, &yamlErr{line: n.Line, msg: fmt.Sprintf("integer %q out of range", truncate(n.Value))}
-			}
-			out = i
-		case "!!bool":
-			var b bool
-			_ = n.Decode(&b)
-			out = b
-		case "!!float":
-			var f float64
-			_ = n.Decode(&f)
-			out = f
-		case "!!null":
-			out = nil
-		default:
-			out = n.Value
-		}
-		return value{line: n.Line, v: out}, nil
-	case yaml.SequenceNode:
-		arr := make([]value, 0, len(n.Content))
-		for _, c := range n.Content {
-			v, err := yamlValue(c, depth+1)
-			if err != nil {
-				return value{}, err
-			}
-			arr = append(arr, v)
-		}
-		return value{line: n.Line, v: arr}, nil
-	case yaml.MappingNode:
-		t := newTable(n.Line)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, vn := n.Content[i], n.Content[i+1]
-			if k.Kind != yaml.ScalarNode {
-				return value{}, &yamlErr{line: k.Line, msg: "keys must be plain strings"}
-			}
-			if _, dup := t.m[k.Value]; dup {
-				return value{}, &yamlErr{line: k.Line, key: k.Value, msg: "duplicate key"}
-			}
-			v, err := yamlValue(vn, depth+1)
-			if err != nil {
-				return value{}, err
-			}
-			v.line = k.Line
-			t.set(k.Value, v)
-		}
-		return value{line: n.Line, v: t}, nil
-	}
-	return value{}, &yamlErr{line: n.Line, msg: "unsupported YAML node"}
-}
-
-// decodeZinit maps a zinit service file onto s, keeping zinit's start semantics.
+// decodeZinit maps a zinit service file onto s, as zinit runs it.
 func decodeZinit(r reader, t *table, s *Service) {
+	r.scalarText = true
 	r.unknown(t, "", zinitKeys)
 	a := Action{Name: "main"}
 	p := &a.Process
+	if d, line, has := r.str(t, "", zKeyDir); has {
+		if err := checkAbsPath(d); err != nil {
+			r.add(line, zKeyDir, "%v", err)
+		}
+		p.Dir = d
+	}
 	ok := true
-	if _, has := t.m[zKeyExec]; has {
-		p.Exec, ok = r.argv(t, "", zKeyExec)
+	if _, has := t.get(zKeyExec); has {
+		p.Exec, ok = zinitCommand(r, t, zKeyExec, p.Dir)
 	} else {
 		r.add(0, zKeyExec, "missing: zinit services need exec")
 		ok = false
 	}
 	p.Oneshot, _ = r.boolean(t, "", zKeyOneshot)
-	// zinit respawns every service that is not oneshot.
+	// zinit respawns every service that is not oneshot, whatever its exit status.
 	if p.Oneshot {
 		p.Restart = RestartNo
 	} else {
 		p.Restart = RestartAlways
 		p.RestartDelay = zinitRestartDelay
 	}
-	if _, has := t.m[zKeyTest]; has {
-		p.Health, _ = r.argv(t, "", zKeyTest)
-		p.HealthInterval, p.HealthTimeout = DefaultHealthInterval, DefaultHealthTimeout
+	// zinit runs the test of a service that is not oneshot only.
+	if _, has := t.get(zKeyTest); has && !p.Oneshot {
+		p.Health, _ = zinitCommand(r, t, zKeyTest, p.Dir)
+		p.HealthInterval, p.HealthTimeout = zinitTestInterval, DefaultHealthTimeout
 	}
 	var lines []int
 	s.Requires, lines = r.strList(t, "", zKeyAfter, MaxDependencies)
 	s.setDepLines(keyRequires, s.Requires, lines)
-	if sv, has := t.m[zKeySignal]; has {
+	if sv, has := t.get(zKeySignal); has {
 		st, isTable := sv.v.(*table)
 		if !isTable {
 			r.add(sv.line, zKeySignal, "must be a mapping like {stop: SIGTERM}, not %s", typeName(sv.v))
@@ -180,16 +77,28 @@ func decodeZinit(r reader, t *table, s *Service) {
 		}
 	}
 	p.Env = r.env(t, "", zKeyEnv)
-	if d, line, has := r.str(t, "", zKeyDir); has {
-		if err := checkAbsPath(d); err != nil {
-			r.add(line, zKeyDir, "%v", err)
-		}
-		p.Dir = d
-	}
+	p.StopTimeout = zinitShutdownTimeout
 	if n, has := r.integer(t, "", zKeyShutdownTimeout, 1, int64(MaxDuration/time.Second)); has {
 		p.StopTimeout = time.Duration(n) * time.Second
 	}
 	if ok {
 		s.Actions = []Action{a}
 	}
+}
+
+// zinitCommand reads a command as zinit runs it: split like shell words (shlex), and a relative
+// program (one with a '/', like root/scripts/run.sh) resolved against the service's dir, or "/"
+// without one: zinit executes it after changing to that directory.
+func zinitCommand(r reader, t *table, key, dir string) ([]string, bool) {
+	args, lines, ok := r.words(t, "", key)
+	if !ok {
+		return nil, false
+	}
+	if prog := args[0]; strings.Contains(prog, "/") && !strings.HasPrefix(prog, "/") {
+		if dir == "" {
+			dir = zinitDefaultDir
+		}
+		args[0] = path.Join(dir, prog)
+	}
+	return args, r.checkArgv(key, args, lines)
 }

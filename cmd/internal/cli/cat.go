@@ -17,9 +17,10 @@ func newCatCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "cat NAME...",
 		Short: "Print the systemd unit generated for services",
-		Long: `cat prints the unit file hero generates for each service, like 'systemctl cat': the same
-unit herod hands to systemd as a transient unit (with the default output file; a real run
-appends to its job's own file).`,
+		Long: `cat prints the unit file hero generates for each service, like 'systemctl cat': exactly the
+unit herod hands to systemd as a transient unit, whether herod prints it or heroctl reads the
+config directory itself (--config-dir). Its values are quoted and escaped by systemd's rules, so
+the text describes the same unit as the D-Bus properties.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withDaemon(cmd, g, func(ctx context.Context, c *client.Client) error {
@@ -35,17 +36,16 @@ appends to its job's own file).`,
 				}
 				return nil
 			}, func() error {
-				set, err := loadValid(g)
+				set, err := loadUsable(g)
 				if err != nil {
 					return err
 				}
 				dir, _ := filepath.Abs(g.configDir)
 				for i, name := range args {
-					svc := set.Service(name)
-					if svc == nil {
-						return noSuchService(g, name)
+					if err := usableService(g, set, name, true); err != nil {
+						return err
 					}
-					u, err := unitgen.Generate(set, svc, unitgen.Options{ConfigDir: dir})
+					u, err := unitgen.Generate(set, set.Service(name), unitgen.Options{ConfigDir: dir})
 					if err != nil {
 						return exitWith(ExitFailure, err)
 					}

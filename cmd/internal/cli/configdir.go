@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/hero-systemd/hero-systemd/cmd/configdir"
 	"github.com/hero-systemd/hero-systemd/graphs"
@@ -23,20 +24,50 @@ func loadConfig(g *globals) (*config.Set, config.Problems, error) {
 	return set, probs, nil
 }
 
-// loadValid reads the config directory and refuses to go on when any file has a problem: plans
-// and units computed from a broken directory would be wrong.
-func loadValid(g *globals) (*config.Set, error) {
+// loadUsable reads the config directory and serves its valid part: plans, graphs and units of
+// every service no problem stands in the way of. When there are problems, it says on stderr
+// which services it leaves out (bad-config) or can only plan stops for (blocked).
+func loadUsable(g *globals) (*config.Set, error) {
 	set, probs, err := loadConfig(g)
 	if err != nil {
 		return nil, err
 	}
-	if len(probs) > 0 {
-		for _, p := range probs {
-			fmt.Fprintln(Stderr, p.String())
-		}
-		return nil, exitWith(ExitFailure, fmt.Errorf("%s has %d problem(s); run '%s'", g.configDir, len(probs), g.suggest("validate")))
+	if len(probs) > 0 && !g.quiet {
+		fmt.Fprintf(Stderr, "heroctl: %s has %d problem(s) (run '%s')%s\n", g.configDir, len(probs), g.suggest("validate"), leftOut(set))
 	}
 	return set, nil
+}
+
+// leftOut names the services a directory with problems cannot serve, for a note.
+func leftOut(set *config.Set) string {
+	var out string
+	if bad := set.BadConfigServices(); len(bad) > 0 {
+		out += "; left out, bad-config: " + strings.Join(bad, ", ")
+	}
+	var blocked []string
+	for _, s := range set.Services {
+		if w := set.Blocked(s.Name); len(w) > 0 {
+			blocked = append(blocked, fmt.Sprintf("%s (waiting for %s)", s.Name, strings.Join(w, ", ")))
+		}
+	}
+	if len(blocked) > 0 {
+		out += "; blocked: " + strings.Join(blocked, ", ")
+	}
+	return out
+}
+
+// usableService refuses a service of set that does not exist or is bad-config, naming its
+// problems; with forStart, also one that is blocked.
+func usableService(g *globals, set *config.Set, name string, forStart bool) error {
+	switch {
+	case set.Service(name) == nil:
+		return noSuchService(g, name)
+	case set.BadConfig(name):
+		return exitWith(ExitFailure, fmt.Errorf("%s is bad-config:\n%s", name, set.Problems(name).Error()))
+	case forStart && len(set.Blocked(name)) > 0:
+		return exitWith(ExitFailure, fmt.Errorf("%s is blocked, waiting for %s (not defined in %s)", name, strings.Join(set.Blocked(name), ", "), g.configDir))
+	}
+	return nil
 }
 
 // noSuchService is the error (exit 4) for a name the config directory does not define.

@@ -7,12 +7,20 @@ import (
 
 	"github.com/hero-systemd/hero-systemd/cmd/client"
 	"github.com/hero-systemd/hero-systemd/graphs"
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
 // loadGraph returns the dependency graph: herod's, or the config directory's when one was given
-// (or herod is not reachable).
+// (or herod is not reachable), which holds every service that is not bad-config.
 func loadGraph(cmd *cobra.Command, g *globals) (*graphs.Graph, error) {
+	graph, _, err := loadGraphSet(cmd, g)
+	return graph, err
+}
+
+// loadGraphSet is loadGraph that also returns the directory's Set (nil from herod).
+func loadGraphSet(cmd *cobra.Command, g *globals) (*graphs.Graph, *config.Set, error) {
 	var out *graphs.Graph
+	var set *config.Set
 	err := withDaemon(cmd, g, func(ctx context.Context, c *client.Client) error {
 		names, edges, err := c.Graph(ctx)
 		if err != nil {
@@ -41,12 +49,12 @@ func loadGraph(cmd *cobra.Command, g *globals) (*graphs.Graph, error) {
 		out, _ = graphs.Build(nodes)
 		return nil
 	}, func() error {
-		set, err := loadValid(g)
-		if err != nil {
+		var err error
+		if set, err = loadUsable(g); err != nil {
 			return err
 		}
 		out = set.Graph
 		return nil
 	})
-	return out, err
+	return out, set, err
 }

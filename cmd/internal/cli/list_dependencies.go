@@ -21,11 +21,16 @@ expanded. With --reverse it prints what requires NAME instead: what a stop of NA
 A service already shown is not expanded again.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			graph, err := loadGraph(cmd, g)
+			graph, set, err := loadGraphSet(cmd, g)
 			if err != nil {
 				return err
 			}
 			name := args[0]
+			if set != nil {
+				if err := usableService(g, set, name, false); err != nil {
+					return err
+				}
+			}
 			if !graph.Has(name) {
 				return noSuchService(g, name)
 			}

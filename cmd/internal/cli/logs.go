@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
 	"github.com/hero-systemd/hero-systemd/cmd/client"
 )
@@ -143,7 +142,7 @@ func (p *linePrinter) print(l client.LogLine) {
 	}
 	msg := l.Message
 	if p.escape {
-		msg = escapeControl(msg)
+		msg = escapeForTerminal(msg)
 	}
 	switch p.format {
 	case "cat":
@@ -201,28 +200,4 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 		}
 	}
 	return time.Time{}, errors.New(`--since: want "YYYY-MM-DD [HH:MM[:SS]]", "HH:MM[:SS]", "-DURATION", "today" or "yesterday"`)
-}
-
-// isTerminal reports whether w is a terminal.
-func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
-}
-
-// escapeControl writes control characters (but tab) as journalctl does on a terminal, so what a
-// service wrote cannot move the cursor, change colours or retitle the terminal.
-func escapeControl(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r == '\t' || r >= 0x20 && r != 0x7f && !(r >= 0x80 && r < 0xa0) {
-			b.WriteRune(r)
-			continue
-		}
-		fmt.Fprintf(&b, "\\x%02x", r)
-	}
-	return b.String()
 }

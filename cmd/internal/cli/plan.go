@@ -36,7 +36,9 @@ func printPlan(g *globals, plan any, head, service string, order []string, waves
 }
 
 // dryRun prints a plan of name without touching anything: herod's, or computed from the config
-// directory when one was given (or herod is not reachable).
+// directory when one was given (or herod is not reachable). A directory with problems serves
+// the plans of every service they do not concern: a bad-config service has none, a blocked one
+// no start plan.
 func dryRun[P any](cmd *cobra.Command, g *globals, name string,
 	remote func(context.Context, *client.Client) (P, error),
 	local func(*graphs.Graph) (P, error),
@@ -48,8 +50,12 @@ func dryRun[P any](cmd *cobra.Command, g *globals, name string,
 		}
 		return print(g, p)
 	}, func() error {
-		set, err := loadValid(g)
+		set, err := loadUsable(g)
 		if err != nil {
+			return err
+		}
+		_, isStart := any(*new(P)).(graphs.StartPlan)
+		if err := usableService(g, set, name, isStart); err != nil {
 			return err
 		}
 		p, err := local(set.Graph)

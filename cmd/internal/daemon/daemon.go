@@ -52,9 +52,12 @@ type Daemon struct {
 // ErrInvalidConfig wraps the problems that keep herod from starting.
 var ErrInvalidConfig = errors.New("invalid service configs")
 
-// load reads the config directory; a missing directory is an empty one.
+// load reads the config directory; a missing directory is an empty one. The parsed directory is
+// reused while nothing in it changed (configdir.Cache), and one parse runs at a time: the
+// read-only methods that load it (Validate) are open to every local user, who must not be able
+// to keep herod parsing.
 func (d *Daemon) load() (*config.Set, config.Problems, error) {
-	set, probs, err := configdir.Load((d.opts.ConfigDir))
+	set, probs, err := configdir.CacheFor(d.opts.ConfigDir).Load()
 	if errors.Is(err, fs.ErrNotExist) {
 		set, probs = config.Build(nil)
 		return set, probs, nil

@@ -1,0 +1,391 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+func concat(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+// decodeHero maps a hero TOML tree onto s.
+func decodeHero(r reader, t *table, s *Service) {
+	r.unknown(t, "", topLevelKeys)
+	decodeCommon(r, t, s)
+	if d, ok := t.get(keyDependencies); ok {
+		if dt, isTable := d.v.(*table); isTable {
+			r.unknown(dt, keyDependencies, dependencyKeys)
+			var lines []int
+			s.Requires, lines = r.strList(dt, keyDependencies, keyRequires, MaxDependencies)
+			s.setDepLines(keyRequires, s.Requires, lines)
+			s.After, lines = r.strList(dt, keyDependencies, keyAfter, MaxDependencies)
+			s.setDepLines(keyAfter, s.After, lines)
+			s.Conflicts, lines = r.strList(dt, keyDependencies, keyConflicts, MaxDependencies)
+			s.setDepLines(keyConflicts, s.Conflicts, lines)
+		} else {
+			r.add(d.line, keyDependencies, "must be a table ([dependencies]), not %s", typeName(d.v))
+		}
+	}
+	if l, ok := t.get(keyLimits); ok {
+		if lt, isTable := l.v.(*table); isTable {
+			decodeLimits(r, lt, &s.Limits)
+		} else {
+			r.add(l.line, keyLimits, "must be a table ([limits]), not %s", typeName(l.v))
+		}
+	}
+	decodeActions(r, t, s)
+}
+
+// decodeCommon reads the service-wide scalar keys.
+func decodeCommon(r reader, t *table, s *Service) {
+	if d, line, ok := r.str(t, "", keyDescription); ok {
+		d = strings.TrimSpace(d)
+		if err := checkText(d, false, MaxDescriptionLen); err != nil {
+			r.add(line, keyDescription, "%v", err)
+		} else if err := CheckUnitLine(d); err != nil {
+			r.add(line, keyDescription, "%v", err)
+		} else {
+			s.Description = d
+		}
+	}
+	if c, line, ok := r.str(t, "", keyContext); ok {
+		if err := CheckContext(c); err != nil {
+			r.add(line, keyContext, "%v", err)
+		} else {
+			s.Context = c
+		}
+	}
+	if st, line, ok := r.str(t, "", keyStatus); ok {
+		switch WantedState(st) {
+		case WantStart, WantStop, WantIgnore:
+			s.Status = WantedState(st)
+		default:
+			r.add(line, keyStatus, "must be \"start\", \"stop\" or \"ignore\", not %q", truncate(st))
+		}
+	}
+	for _, k := range []string{keyUser, keyGroup} {
+		if u, line, ok := r.str(t, "", k); ok {
+			if err := CheckUserOrGroup(u); err != nil {
+				r.add(line, k, "%v", err)
+			} else if k == keyUser {
+				s.User = u
+			} else {
+				s.Group = u
+			}
+		}
+	}
+}
+
+func decodeLimits(r reader, t *table, l *Limits) {
+	r.unknown(t, keyLimits, limitKeys)
+	if v, ok := t.get(keyMemory); ok {
+		switch x := v.v.(type) {
+		case string:
+			n, err := ParseSize(x)
+			if err != nil {
+				r.add(v.line, "limits.memory", "%v", err)
+			}
+			l.MemoryMax = n
+		case int64:
+			if x <= 0 {
+				r.add(v.line, "limits.memory", "must be positive")
+			} else {
+				l.MemoryMax = uint64(x)
+			}
+		default:
+			r.add(v.line, "limits.memory", "must be a size like \"512M\", not %s", typeName(v.v))
+		}
+	}
+	if v, ok := t.get(keyCPU); ok {
+		switch x := v.v.(type) {
+		case string:
+			var pct uint64
+			if _, err := fmt.Sscanf(x, "%d%%", &pct); err != nil || fmt.Sprintf("%d%%", pct) != x || pct == 0 || pct > 100_000 {
+				r.add(v.line, "limits.cpu", "must be a percentage of one CPU like \"50%%\" or \"200%%\" (1%%..100000%%), not %q", truncate(x))
+			} else {
+				l.CPUQuotaPct = pct
+			}
+		default:
+			r.add(v.line, "limits.cpu", "must be a percentage string like \"50%%\", not %s", typeName(v.v))
+		}
+	}
+	if n, ok := r.integer(t, keyLimits, keyTasks, 1, 4_194_304); ok {
+		l.TasksMax = uint64(n)
+	}
+	if n, ok := r.integer(t, keyLimits, keyNoFile, 1, 1<<20); ok {
+		l.NoFile = uint64(n)
+	}
+}
+
+// decodeActions builds s.Actions from [[actions]] or from the top-level shorthand.
+func decodeActions(r reader, t *table, s *Service) {
+	av, hasActions := t.get(keyActions)
+	topCommand := hasAny(t, commandKeys)
+	if !hasActions {
+		if !topCommand {
+			r.add(0, keyExec, "missing: set exec (or interpreter and script), or [[actions]]")
+			return
+		}
+		a := Action{Name: "main"}
+		if decodeProcess(r, t, "", t, true, &a.Process) {
+			s.Actions = []Action{a}
+		}
+		return
+	}
+	if topCommand {
+		r.add(av.line, keyActions, "top-level exec/interpreter/script is shorthand for a single action; with [[actions]] put it in an action")
+		return
+	}
+	arr, isArr := av.v.([]value)
+	if !isArr {
+		r.add(av.line, keyActions, "must be an array of tables ([[actions]]), not %s", typeName(av.v))
+		return
+	}
+	if len(arr) == 0 {
+		r.add(av.line, keyActions, "is empty")
+		return
+	}
+	if len(arr) > MaxActions {
+		r.add(av.line, keyActions, "has %d actions; at most %d are allowed", len(arr), MaxActions)
+		return
+	}
+	names := map[string]bool{}
+	ok := true
+	for i, e := range arr {
+		prefix := fmt.Sprintf("actions[%d]", i)
+		at, isTable := e.v.(*table)
+		if !isTable {
+			r.add(e.line, prefix, "must be a table, not %s", typeName(e.v))
+			ok = false
+			continue
+		}
+		last := i == len(arr)-1
+		allowed := concat([]string{keyName}, commandKeys, everyActionKeys)
+		if last {
+			allowed = concat(allowed, mainOnlyKeys)
+		}
+		for _, k := range at.keys {
+			if contains(mainOnlyKeys, k) && !last {
+				r.add(at.val(k).line, join(prefix, k), "only the last action (the main process) can set %s", k)
+				ok = false
+			} else if contains(serviceOnlyKeys, k) {
+				r.add(at.val(k).line, join(prefix, k), "%s applies to the whole service: set it at the top level", k)
+				ok = false
+			}
+		}
+		known := concat(allowed, mainOnlyKeys, serviceOnlyKeys)
+		r.unknown(at, prefix, known)
+		a := Action{}
+		if name, line, has := r.str(at, prefix, keyName); has {
+			if err := CheckName(name); err != nil {
+				r.add(line, join(prefix, keyName), "%v", strings.Replace(err.Error(), "service name", "action name", 1))
+				ok = false
+			} else if names[name] {
+				r.add(line, join(prefix, keyName), "duplicate action name %q", name)
+				ok = false
+			}
+			a.Name = name
+			names[name] = true
+		} else {
+			r.add(e.line, join(prefix, keyName), "missing: every action needs a name")
+			ok = false
+		}
+		if !decodeProcess(r, at, prefix, t, last, &a.Process) {
+			ok = false
+		}
+		s.Actions = append(s.Actions, a)
+	}
+	if !ok {
+		s.Actions = nil
+	}
+}
+
+func hasAny(t *table, keys []string) bool {
+	for _, k := range keys {
+		if _, ok := t.get(k); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeProcess reads an action's process keys from t; top holds service-wide defaults (env,
+// dir, and for the main action the main-only keys), which t's own keys override.
+func decodeProcess(r reader, t *table, prefix string, top *table, isMain bool, p *Process) bool {
+	before := len(*r.probs)
+	lookup := func(k string) (*table, string) {
+		if _, ok := t.get(k); ok {
+			return t, prefix
+		}
+		if isMain || contains(everyActionKeys, k) {
+			if _, ok := top.get(k); ok {
+				return top, ""
+			}
+		}
+		return nil, ""
+	}
+	// The command.
+	_, hasExec := t.get(keyExec)
+	_, hasInterp := t.get(keyInterpreter)
+	_, hasScript := t.get(keyScript)
+	switch {
+	case hasExec && (hasInterp || hasScript):
+		r.add(t.val(keyExec).line, join(prefix, keyExec), "use either exec or interpreter and script, not both")
+	case hasExec:
+		p.Exec, _ = r.argv(t, prefix, keyExec)
+	case hasInterp != hasScript:
+		missing, present := keyScript, keyInterpreter
+		if hasScript {
+			missing, present = keyInterpreter, keyScript
+		}
+		r.add(t.val(present).line, join(prefix, missing), "missing: %s needs %s", present, missing)
+	case hasInterp:
+		p.Exec = decodeScript(r, t, prefix)
+	default:
+		r.add(0, join(prefix, keyExec), "missing: set exec, or interpreter and script")
+	}
+	// Environment merges the top-level table with the action's own.
+	if prefix != "" {
+		p.Env = r.env(top, "", keyEnv)
+	}
+	for k, v := range r.env(t, prefix, keyEnv) {
+		if p.Env == nil {
+			p.Env = map[string]string{}
+		}
+		p.Env[k] = v
+	}
+	if tt, pre := lookup(keyDir); tt != nil {
+		if d, line, ok := r.str(tt, pre, keyDir); ok {
+			if err := checkAbsPath(d); err != nil {
+				r.add(line, join(pre, keyDir), "%v", err)
+			}
+			p.Dir = d
+		}
+	}
+	if !isMain {
+		return len(*r.probs) == before
+	}
+	if tt, pre := lookup(keyOneshot); tt != nil {
+		p.Oneshot, _ = r.boolean(tt, pre, keyOneshot)
+	}
+	p.Restart = RestartNo
+	if tt, pre := lookup(keyRestart); tt != nil {
+		if rs, line, ok := r.str(tt, pre, keyRestart); ok {
+			switch RestartPolicy(rs) {
+			case RestartNo, RestartOnFailure, RestartAlways:
+				p.Restart = RestartPolicy(rs)
+			default:
+				r.add(line, join(pre, keyRestart), "must be \"no\", \"on-failure\" or \"always\", not %q", truncate(rs))
+			}
+			if p.Oneshot && p.Restart == RestartAlways {
+				r.add(line, join(pre, keyRestart), "a oneshot service cannot restart always (systemd refuses it); use \"on-failure\"")
+			}
+		}
+	}
+	durations := []struct {
+		key string
+		dst *time.Duration
+	}{
+		{keyRestartDelay, &p.RestartDelay}, {keyStopTimeout, &p.StopTimeout}, {keyTimeout, &p.Timeout},
+		{keyHealthInterval, &p.HealthInterval}, {keyHealthTimeout, &p.HealthTimeout},
+	}
+	for _, d := range durations {
+		if tt, pre := lookup(d.key); tt != nil {
+			*d.dst, _ = r.duration(tt, pre, d.key)
+		}
+	}
+	if tt, pre := lookup(keyStopSignal); tt != nil {
+		if sig, line, ok := r.str(tt, pre, keyStopSignal); ok {
+			name, _, err := ParseSignal(sig)
+			if err != nil {
+				r.add(line, join(pre, keyStopSignal), "%v", err)
+			}
+			p.StopSignal = name
+		}
+	}
+	if tt, pre := lookup(keyHealth); tt != nil {
+		p.Health, _ = r.argv(tt, pre, keyHealth)
+		if p.Oneshot {
+			r.add(tt.val(keyHealth).line, join(pre, keyHealth), "a oneshot service is up when it exited 0; a health check does not apply")
+		}
+	} else {
+		for _, k := range []string{keyHealthInterval, keyHealthTimeout} {
+			if tt, pre := lookup(k); tt != nil {
+				r.add(tt.val(k).line, join(pre, k), "has no effect without health")
+			}
+		}
+	}
+	if len(p.Health) > 0 {
+		if p.HealthInterval == 0 {
+			p.HealthInterval = DefaultHealthInterval
+		}
+		if p.HealthTimeout == 0 {
+			p.HealthTimeout = DefaultHealthTimeout
+		}
+	}
+	return len(*r.probs) == before
+}
+
+// decodeScript turns interpreter + script into an argv: a string interpreter runs
+// `INTERPRETER -c SCRIPT`; an array gives the flags itself, e.g. ["/usr/bin/node", "-e"].
+func decodeScript(r reader, t *table, prefix string) []string {
+	var interp []string
+	iv := t.val(keyInterpreter)
+	key := join(prefix, keyInterpreter)
+	switch x := iv.v.(type) {
+	case string:
+		interp = []string{x, "-c"}
+	case []value:
+		for _, e := range x {
+			s, ok := e.v.(string)
+			if !ok {
+				r.add(e.line, key, "must be a string or an array of strings, not an array with %s", typeName(e.v))
+				return nil
+			}
+			interp = append(interp, s)
+		}
+		if len(interp) == 0 {
+			r.add(iv.line, key, "is empty")
+			return nil
+		}
+	default:
+		r.add(iv.line, key, "must be an absolute path or an array, not %s", typeName(iv.v))
+		return nil
+	}
+	if !strings.HasPrefix(interp[0], "/") {
+		r.add(iv.line, key, "interpreter %q must be an absolute path", truncate(interp[0]))
+		return nil
+	}
+	if err := checkAbsPath(interp[0]); err != nil {
+		r.add(iv.line, key, "%v", err)
+		return nil
+	}
+	script, line, ok := r.str(t, prefix, keyScript)
+	if !ok {
+		return nil
+	}
+	if strings.TrimSpace(script) == "" {
+		r.add(line, join(prefix, keyScript), "is empty")
+		return nil
+	}
+	if err := checkText(script, true, MaxArgLen); err != nil {
+		r.add(line, join(prefix, keyScript), "%v", err)
+		return nil
+	}
+	return append(interp, script)
+}
