@@ -44,12 +44,13 @@ import (
 
 // Options configure a Bridge.
 type Options struct {
-	ConfigDir string       // where the service files are (for SourcePath=)
-	User      bool         // the units run in a user's manager (journal fields differ)
-	Keep      int          // ended jobs kept per service (default jobdb.DefaultKeep)
-	BootID    string       // this boot's ID (default: read from the kernel)
-	Journal   Journal      // where systemd's records are read (default: journalctl)
-	Log       *slog.Logger // default: discard
+	ConfigDir  string       // where the service files are (for SourcePath=)
+	ExecHelper string       // hero-exec's path (default unitgen.DefaultExecHelper)
+	User       bool         // the units run in a user's manager (journal fields differ)
+	Keep       int          // ended jobs kept per service (default jobdb.DefaultKeep)
+	BootID     string       // this boot's ID (default: read from the kernel)
+	Journal    Journal      // where systemd's records are read (default: journalctl)
+	Log        *slog.Logger // default: discard
 }
 
 // Bridge runs hero services on one systemd manager.
@@ -208,6 +209,11 @@ func (b *Bridge) service(name string) (*config.Service, error) {
 }
 
 func unitOf(s *config.Service) string { return unitgen.UnitName(s.Context, s.Name) }
+
+// unitOptions are the facts of this host a unit needs.
+func (b *Bridge) unitOptions() unitgen.Options {
+	return unitgen.Options{ConfigDir: b.opts.ConfigDir, ExecHelper: b.opts.ExecHelper}
+}
 
 // currentBootID is the kernel's boot ID in the journal's form (hex, no dashes).
 func currentBootID() string {

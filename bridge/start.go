@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
+
 	"github.com/hero-systemd/hero-systemd/graphs"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
@@ -20,7 +22,12 @@ type StartReply struct {
 	Started        []string         `json:"started"`         // what this call started, dependencies first
 	Failed         []string         `json:"failed"`          // what it could not start (and dependents it skipped)
 	Jobs           map[string]int64 `json:"jobs"`            // the new job of each service it tried to start
+	vanished       []string         // services whose dependency stopped while they were started
 }
+
+// errDependencyGone says systemd refused a unit because a unit it requires is no longer
+// loaded: it stopped (and was unloaded) after the start looked at it.
+var errDependencyGone = errors.New("a dependency stopped meanwhile")
 
 // Start starts services after the not-yet-running services of their requires closures, as
 // `systemctl start A B C` does. It is blocked, with nothing started, when any service it would
@@ -69,7 +76,35 @@ func lockSet(set *config.Set, members []string) []string {
 	return out
 }
 
+// start starts names (under the locks of their plan). A service whose dependency stopped
+// between the look at the units and the start (a kill, a crash: those take no lock) is started
+// once more, with that dependency.
 func (b *Bridge) start(ctx context.Context, set *config.Set, names []string, plan graphs.StartPlan, replace bool, obs Observer, reply StartReply) (StartReply, error) {
+	reply, err := b.startOnce(ctx, set, names, plan, replace, obs, reply)
+	if len(reply.vanished) == 0 {
+		return reply, err
+	}
+	again := reply.vanished
+	reply.vanished = nil
+	b.log.Info("starting again: a dependency stopped while they started", "services", again)
+	plan2, perr := set.Graph.StartAll(again)
+	if perr != nil {
+		return reply, perr
+	}
+	r2, err2 := b.startOnce(ctx, set, again, plan2, replace, obs, StartReply{Service: reply.Service, Started: []string{}, Failed: []string{}, Jobs: map[string]int64{}})
+	reply.Started = append(reply.Started, r2.Started...)
+	reply.Failed = append(reply.Failed, r2.Failed...)
+	reply.Failed = append(reply.Failed, r2.vanished...)
+	for k, v := range r2.Jobs {
+		reply.Jobs[k] = v
+	}
+	if err == nil {
+		err = err2
+	}
+	return reply, err
+}
+
+func (b *Bridge) startOnce(ctx context.Context, set *config.Set, names []string, plan graphs.StartPlan, replace bool, obs Observer, reply StartReply) (StartReply, error) {
 	t := newStopwatch(b.log, "start")
 	defer t.done()
 	unit := func(s string) string { return unitOf(set.Service(s)) }
@@ -99,7 +134,7 @@ func (b *Bridge) start(ctx context.Context, set *config.Set, names []string, pla
 		if running(m) {
 			continue
 		}
-		u, err := unitgen.Generate(set, set.Service(m), unitgen.Options{ConfigDir: b.opts.ConfigDir})
+		u, err := unitgen.Generate(set, set.Service(m), b.unitOptions())
 		if err != nil {
 			return reply, fmt.Errorf("start %s: %w", m, err)
 		}
@@ -189,6 +224,9 @@ func (b *Bridge) queueStarts(ctx context.Context, set *config.Set, todo []*unitg
 		ch := make(chan string, 1) // buffered: go-systemd sends while holding a lock
 		if err := b.startUnit(ctx, u, mode, ch); err != nil {
 			refused[u.Service] = true
+			if dbusErrorName(err) == errNoSuchUnit {
+				err = fmt.Errorf("%w: %v", errDependencyGone, err)
+			}
 			out <- startResult{index: i, err: fmt.Errorf("start %s: %w", u.Name, err)}
 			continue
 		}
@@ -226,6 +264,14 @@ func (b *Bridge) startUnit(ctx context.Context, u *unitgen.Unit, mode string, ch
 		}
 		switch s := st[u.Name]; {
 		case s.LoadState == "loaded" && s.ActiveState != "deactivating":
+			if def := b.loadedDefinition(ctx, u.Name); def != u.Definition {
+				// systemd holds an older definition of the unit. Once it is unloaded (as soon
+				// as no loaded unit refers to it) the new one can be created.
+				if b.waitUnloaded(ctx, u.Name) {
+					continue
+				}
+				return &StaleError{Service: u.Service, Unit: u.Name}
+			}
 			// StartUnit joins a start already queued, and is done at once for an active unit.
 			cctx, cancel := context.WithTimeout(ctx, callTimeout)
 			_, err := b.conn.StartUnitContext(cctx, u.Name, mode, ch)
@@ -238,6 +284,56 @@ func (b *Bridge) startUnit(ctx context.Context, u *unitgen.Unit, mode string, ch
 			return fmt.Errorf("unit %s exists in state %s/%s: %w", u.Name, s.ActiveState, s.SubState, err)
 		}
 	}
+}
+
+// StaleError says a service's unit could not be started with its current definition: systemd
+// keeps the unit of an earlier definition loaded while a loaded unit refers to it, and hero
+// never runs an old definition silently.
+type StaleError struct {
+	Service, Unit string
+}
+
+func (e *StaleError) Error() string {
+	return fmt.Sprintf("%s's config changed since systemd loaded %s, and a loaded service that requires it keeps that older unit: "+
+		"'heroctl restart %s' stops what requires it and applies the new definition", e.Service, e.Unit, e.Service)
+}
+
+// loadedDefinition reads the definition digest of a loaded unit ("" if it has none).
+func (b *Bridge) loadedDefinition(ctx context.Context, unit string) string {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	p, err := b.conn.GetUnitTypePropertyContext(ctx, unit, "Service", "Environment")
+	if err != nil {
+		return ""
+	}
+	env, _ := p.Value.Value().([]string)
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, unitgen.DefinitionVar+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// waitUnloaded resets a stopped unit and waits (briefly) for systemd to unload it, which it
+// does once no loaded unit refers to it. It reports whether the unit is gone.
+func (b *Bridge) waitUnloaded(ctx context.Context, unit string) bool {
+	b.resetFailed(ctx, unit)
+	var s sddbus.UnitStatus
+	for i := 0; i < 100; i++ {
+		st, err := b.states(ctx, []string{unit})
+		if err != nil {
+			return false
+		}
+		if s = st[unit]; s.LoadState == "not-found" {
+			return true
+		} else if up(s.ActiveState) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b.log.Info("systemd keeps a unit of an older definition loaded", "unit", unit, "load", s.LoadState, "active", s.ActiveState)
+	return false
 }
 
 // systemdGone reports an error of a call systemd never answered because it went away for a
@@ -285,8 +381,13 @@ func (b *Bridge) collectStarts(ctx context.Context, todo []*unitgen.Unit, jobs [
 			obs.report(Progress{Service: u.Service, Event: "started", JobID: job.ID})
 			continue
 		}
-		reply.Failed = append(reply.Failed, u.Service)
 		err := r.err
+		if errors.Is(err, errDependencyGone) {
+			b.rec.notStarted(u.Name, job.ID, "dependency")
+			reply.vanished = append(reply.vanished, u.Service)
+			continue
+		}
+		reply.Failed = append(reply.Failed, u.Service)
 		if err == nil {
 			err = b.startFailure(ctx, u, job, r.result)
 		} else {

@@ -37,6 +37,7 @@ type Status struct {
 	MainPID     int        `json:"main_pid,omitempty"`        // the running main process, read from systemd
 	Restarts    int        `json:"restarts"`                  // systemd's NRestarts: automatic restarts since hero started it
 	LimitHit    bool       `json:"start_limit_hit,omitempty"` // systemd refused to restart it: its start limit was hit
+	Stale       bool       `json:"stale,omitempty"`           // systemd holds a unit of an older definition (the config changed since)
 	LastJob     *jobdb.Job `json:"last_job,omitempty"`
 }
 
@@ -101,6 +102,11 @@ func (b *Bridge) statuses(ctx context.Context, names []string) ([]Status, error)
 				st.MainPID = int(snap.mainPID)
 			}
 		}
+		if u.LoadState == "loaded" && len(names) == 1 {
+			if gen, err := unitgen.Generate(set, s, b.unitOptions()); err == nil {
+				st.Stale = b.loadedDefinition(ctx, u.Name) != gen.Definition
+			}
+		}
 		if !up(u.ActiveState) {
 			for _, c := range st.Conflicts {
 				if up(states[unitOf(set.Service(c))].ActiveState) {
@@ -161,7 +167,7 @@ func (b *Bridge) UnitText(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	u, err := unitgen.Generate(b.Config(), svc, unitgen.Options{ConfigDir: b.opts.ConfigDir})
+	u, err := unitgen.Generate(b.Config(), svc, b.unitOptions())
 	if err != nil {
 		return "", err
 	}

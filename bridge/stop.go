@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -251,8 +252,14 @@ func (b *Bridge) Kill(ctx context.Context, name string, signal int) error {
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	if err := b.conn.KillUnitWithTarget(cctx, unit, "all", int32(signal)); err != nil {
-		if dbusErrorName(err) == errNoSuchUnit {
+		switch {
+		case dbusErrorName(err) == errNoSuchUnit:
 			return fmt.Errorf("kill %s: %w", name, ErrNotRunning) // it ended meanwhile
+		case strings.Contains(err.Error(), "auxiliary processes"):
+			// systemd signalled the main process, then found the unit's other processes gone
+			// (they were the main process's and died with it): the kill happened.
+			b.log.Debug("kill: the unit's other processes were gone", "service", name, "err", err)
+			return nil
 		}
 		return fmt.Errorf("kill %s: %w", name, err)
 	}

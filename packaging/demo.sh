@@ -23,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 chmod 755 "$stage"
-go build -o "$stage/bin/" ./cmd/herod ./cmd/heroctl
+go build -o "$stage/bin/" ./cmd/herod ./cmd/heroctl ./cmd/hero-exec
 
 offline() { printf '$ heroctl %s\n' "$*"; "$stage/bin/heroctl" --config-dir "$EXAMPLES" "$@" || echo "(exit status $?)"; }
 

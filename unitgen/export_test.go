@@ -6,9 +6,10 @@ type ExecCommandForTest = execCommand
 // ForTest returns v unchanged; it exists so tests read property values through one door.
 func ForTest(v any) any { return v }
 
-// ExecLineForTest is the unit-file text of one command, as an Exec*= line carries it.
+// ExecLineForTest is the unit-file text of one command, as an Exec*= line carries it (through
+// hero-exec when it must).
 func ExecLineForTest(argv []string) string {
 	b := builder{}
-	b.exec("ExecStart", [][]string{argv})
+	b.exec("ExecStart", []command{direct(argv, DefaultExecHelper)})
 	return b.ds[0].text
 }

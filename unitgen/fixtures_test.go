@@ -3,6 +3,7 @@ package unitgen_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/hero-systemd/hero-systemd/cmd/configdir"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
+	"github.com/hero-systemd/hero-systemd/unitgen/execspec"
 )
 
 // Each folder under testdata/cases is a config directory. Its service files carry their own
@@ -50,7 +52,7 @@ type assertion struct {
 }
 
 // fixedWords is how many space-separated words each verb takes before its verbatim remainder.
-var fixedWords = map[string]int{"assert-key-is": 2, "assert-key-contains": 2, "assert-key-missing": 2}
+var fixedWords = map[string]int{"assert-key-is": 2, "assert-key-contains": 2, "assert-key-missing": 2, "assert-exec-spec": 2}
 
 func runFixture(t *testing.T, dir string) {
 	set, probs, err := configdir.Load((dir))
@@ -82,6 +84,14 @@ func runFixture(t *testing.T, dir string) {
 		case "assert-problem-count":
 			if itoa(len(probs)) != a.args[0] {
 				t.Errorf("%s: want %s problems, got %d:\n%s", where, a.args[0], len(probs), probs.Error())
+			}
+		case "assert-exec-spec":
+			u := generate(t, set, stem, dir)
+			if u == nil {
+				continue
+			}
+			if got := execSpecs(t, u, a.args[1]); !containsString(got, strings.Join(a.args[2:], " ")) {
+				t.Errorf("%s: want %s= running %s through hero-exec, got %q", where, a.args[1], strings.Join(a.args[2:], " "), got)
 			}
 		case "assert-key-is", "assert-key-contains", "assert-key-missing", "assert-unit-name":
 			u := generate(t, set, stem, dir)
@@ -309,4 +319,31 @@ func checkNoPrivilegedCommand(t *testing.T, u *unitgen.Unit) {
 			}
 		}
 	}
+}
+
+// execSpecs are the specs (as JSON) of the commands of key that run through hero-exec: what
+// assert-exec-spec lines compare with.
+func execSpecs(t *testing.T, u *unitgen.Unit, key string) []string {
+	t.Helper()
+	var out []string
+	for _, p := range u.Properties {
+		if p.Name != key {
+			continue
+		}
+		for _, c := range unitgen.ForTest(p.Value.Value()).([]unitgen.ExecCommandForTest) {
+			if c.Argv[0] != unitgen.DefaultExecHelper {
+				continue
+			}
+			var v any = &execspec.Spec{}
+			if c.Argv[1] == "health" {
+				v = &execspec.Health{}
+			}
+			if err := execspec.Decode(c.Argv[2], v); err != nil {
+				t.Fatal(err)
+			}
+			data, _ := json.Marshal(v)
+			out = append(out, string(data))
+		}
+	}
+	return out
 }

@@ -11,8 +11,8 @@ import (
 )
 
 // FuzzSplitWordsThroughText: the words SplitWords makes of an exec string survive the text
-// form: the Exec line, read back by systemd's rules (systemdWords) and run (expandLikeSystemd),
-// gives the program exactly those words.
+// form: the Exec line, read back by systemd's rules (systemdWords) and run (systemd's expansion,
+// or hero-exec's decoding: whatRuns), gives the program exactly those words.
 func FuzzSplitWordsThroughText(f *testing.F) {
 	for _, s := range []string{`/bin/echo "a b" 'c d' e\ f`, `x "$HOME" '${X}' $$ %n "%%" ";" \; "\\"`, "a\tb\nc", `"" ''`} {
 		f.Add(s)
@@ -27,7 +27,7 @@ func FuzzSplitWordsThroughText(f *testing.F) {
 		if strings.Contains(line, "\n") {
 			t.Fatalf("the Exec line of %q has a line break: %q", words, line)
 		}
-		if got := expandLikeSystemd(systemdWords(t, line), nil); !reflect.DeepEqual(got, words) {
+		if got, _ := whatRuns(t, systemdWords(t, line), nil); !reflect.DeepEqual(got, words) {
 			t.Fatalf("words %q\nwritten %q\nread back %q", words, line, got)
 		}
 	})

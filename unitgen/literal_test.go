@@ -12,6 +12,7 @@ import (
 
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
+	"github.com/hero-systemd/hero-systemd/unitgen/execspec"
 )
 
 // hostileValues are what a service file may hold that systemd would otherwise rewrite: its
@@ -76,25 +77,46 @@ func expandLikeSystemd(argv []string, env map[string]string) []string {
 	return out
 }
 
-// runEnvTool is what /usr/bin/env does with its arguments: -C DIR, -u NAME, then NAME=VALUE
-// words until the program.
-func runEnvTool(t *testing.T, argv []string, env map[string]string) (prog []string, out map[string]string) {
+// whatRuns is the program (argv and environment) a command of unit u finally runs: a plain
+// command as systemd expands it, a hero-exec command as hero-exec decodes it (which expands
+// nothing). A plain command must hold no "$" or ";": those do not survive systemd 252's
+// transient unit files (see unitgen/execspec).
+func whatRuns(t *testing.T, argv []string, env map[string]string) (prog []string, out map[string]string) {
 	t.Helper()
 	out = map[string]string{}
 	for k, v := range env {
 		out[k] = v
 	}
-	i := 1
-	for ; i < len(argv) && argv[i] != "--"; i += 2 {
-		if argv[i] == "-u" {
-			delete(out, argv[i+1])
+	if argv[0] != unitgen.DefaultExecHelper {
+		for _, a := range argv {
+			if strings.ContainsAny(a, "$;") {
+				t.Errorf("a plain command holds %q, which systemd's transient unit file rewrites", a)
+			}
 		}
+		return expandLikeSystemd(argv, env), out
 	}
-	for i++; i < len(argv) && strings.Contains(argv[i], "="); i++ {
-		k, v, _ := strings.Cut(argv[i], "=")
-		out[k] = v
+	switch argv[1] {
+	case "exec":
+		var s execspec.Spec
+		if err := execspec.Decode(argv[2], &s); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range s.Unset {
+			delete(out, k)
+		}
+		for k, v := range s.Env {
+			out[k] = v
+		}
+		return s.Argv, out
+	case "health":
+		var h execspec.Health
+		if err := execspec.Decode(argv[2], &h); err != nil {
+			t.Fatal(err)
+		}
+		return h.Argv, out
 	}
-	return argv[i:], out
+	t.Fatalf("hero-exec mode %q", argv[1])
+	return nil, nil
 }
 
 func unitEnv(u *unitgen.Unit) map[string]string {
@@ -159,31 +181,21 @@ health = %s
 				t.Errorf("Environment V=%q, want %q", env["V"], v)
 			}
 			pre := execArgv(t, u, "ExecStartPre")
-			prog, preEnv := runEnvTool(t, expandLikeSystemd(pre[0], env), env)
+			prog, preEnv := whatRuns(t, pre[0], env)
 			if !reflect.DeepEqual(prog, words) || preEnv["PRE"] != v {
 				t.Errorf("pre-action runs %q with PRE=%q, want %q with %q", prog, preEnv["PRE"], words, v)
 			}
-			if got := expandLikeSystemd(pre[1], env); !reflect.DeepEqual(got, []string{"/bin/sh", "-c", script}) {
+			if got, _ := whatRuns(t, pre[1], env); !reflect.DeepEqual(got, []string{"/bin/sh", "-c", script}) {
 				t.Errorf("script action runs %q, want the script %q", got, script)
 			}
-			if got := expandLikeSystemd(execArgv(t, u, "ExecStart")[0], env); !reflect.DeepEqual(got, words) {
+			if got, _ := whatRuns(t, execArgv(t, u, "ExecStart")[0], env); !reflect.DeepEqual(got, words) {
 				t.Errorf("ExecStart runs %q, want %q", got, words)
 			}
-			health := expandLikeSystemd(execArgv(t, u, "ExecStartPost")[0], env)
-			if i := indexOf(health, "hero-health"); i < 0 || !reflect.DeepEqual(health[i+1:], words) {
-				t.Errorf("health check runs %q, want %q after hero-health", health, words)
+			if health, _ := whatRuns(t, execArgv(t, u, "ExecStartPost")[0], env); !reflect.DeepEqual(health, words) {
+				t.Errorf("health check runs %q, want %q", health, words)
 			}
 		})
 	}
-}
-
-func indexOf(list []string, s string) int {
-	for i, e := range list {
-		if e == s {
-			return i
-		}
-	}
-	return -1
 }
 
 // FuzzTextMatchesProperties: for any valid service file, the unit can be written, and its text

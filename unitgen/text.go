@@ -85,40 +85,52 @@ type execCommand struct {
 // exec sets one Exec*= property with all its commands (one text line each). hero adds no
 // privileged ("+", "!") command to any unit: every command runs with the service's own User=.
 //
-// systemd expands $NAME and ${NAME} in the arguments of every command when it runs it, from
-// the unit's environment, whether the command came over D-Bus or from a unit file (a word that
-// is only $NAME is even split at blanks, or dropped when NAME is unset), and reads "$$" as "$".
-// So every '$' of an argument is written "$$": the program receives the argument exactly as
-// the service file has it. (The executable's path is never expanded; config refuses '$' in
-// programs, so a unit file's first word, which is both, stays exact too.) systemd's own
-// no-expansion prefix, ':' (ExecStartEx= over D-Bus), is not used: systemd 252 writes
-// ExecStartEx= into the transient unit's file but cannot read it back, so a daemon-reload
-// would drop the command.
-func (b *builder) exec(key string, cmds [][]string) {
+// systemd expands $NAME and ${NAME} in the arguments of a command when it runs it, and its
+// transient unit files do not keep "$" and ";" (see commands): no plain command has either
+// character (those run through hero-exec), so every argument reaches the program exactly.
+// systemd's own no-expansion prefix, ':' (ExecStartEx= over D-Bus), is not used: systemd 252
+// writes ExecStartEx= into the transient unit's file but cannot read it back, so a
+// daemon-reload would drop the command. A command hero-exec runs is shown, readable, in a
+// comment above its line of the text.
+func (b *builder) exec(key string, cmds []command) {
 	if len(cmds) == 0 {
 		return
 	}
 	lines := make([]string, len(cmds))
 	plain := make([]execCommand, len(cmds))
-	for i, argv := range cmds {
-		words := make([]string, len(argv))
-		escaped := make([]string, len(argv))
-		for j, a := range argv {
-			escaped[j] = escapeDollar(a)
-			words[j] = quoteWord(escaped[j], false)
-		}
-		if strings.Contains(argv[0], "$") && b.err == nil {
-			b.err = fmt.Errorf("%s=: program %q contains '$', which a unit file cannot keep apart from its argv[0]", key, argv[0])
+	var comments []string
+	for i, c := range cmds {
+		words := make([]string, len(c.argv))
+		for j, a := range c.argv {
+			words[j] = quoteWord(a, false)
 		}
 		lines[i] = strings.Join(words, " ")
-		plain[i] = execCommand{Path: argv[0], Argv: escaped}
+		plain[i] = execCommand{Path: c.argv[0], Argv: c.argv}
+		if c.runs != nil {
+			what := "runs"
+			if c.health {
+				what = "runs, until it succeeds, the health check"
+			}
+			comments = append(comments, fmt.Sprintf("%s %s (through hero-exec, exactly as written): %s", key, what, shellWords(c.runs)))
+		}
 	}
 	b.add("Service", key, strings.Join(lines, "\n"), key, plain)
+	b.ds[len(b.ds)-1].comments = comments
 }
 
-// escapeDollar writes every '$' as "$$", which systemd reads back as one '$' when it runs the
-// command, expanding nothing.
-func escapeDollar(s string) string { return strings.ReplaceAll(s, "$", "$$") }
+// shellWords writes argv for a person to read, quoted as a POSIX shell would need it.
+func shellWords(argv []string) string {
+	words := make([]string, len(argv))
+	for i, a := range argv {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-") == "" {
+			words[i] = a
+			continue
+		}
+		words[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	// A comment is one line: what would start a new line is shown escaped.
+	return strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(strings.Join(words, " "))
+}
 
 // FormatTimespan writes d the way unit files accept it: "90s", "1500ms", "250us".
 func FormatTimespan(d time.Duration) string {
@@ -190,6 +202,9 @@ func (u *Unit) Text() string {
 			}
 			section = d.section
 			fmt.Fprintf(&b, "[%s]\n", section)
+		}
+		for _, c := range d.comments {
+			fmt.Fprintf(&b, "# %s\n", c)
 		}
 		for _, line := range strings.Split(d.text, "\n") {
 			fmt.Fprintf(&b, "%s=%s\n", d.key, line)

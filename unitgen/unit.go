@@ -5,18 +5,20 @@
 package unitgen
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
-	"math"
 	"path"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/coreos/go-systemd/v22/unit"
+	"github.com/godbus/dbus/v5"
 
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
+	"github.com/hero-systemd/hero-systemd/unitgen/execspec"
 )
 
 // Prefix starts every unit and slice hero generates, so hero never touches a unit it does not own.
@@ -24,8 +26,9 @@ const Prefix = "hero"
 
 // Defaults for Options.
 const (
-	DefaultConfigDir = "/etc/hero/services"
-	DefaultStateDir  = "/var/lib/hero"
+	DefaultConfigDir  = "/etc/hero/services"
+	DefaultStateDir   = "/var/lib/hero"
+	DefaultExecHelper = "/usr/libexec/hero-systemd/hero-exec"
 )
 
 // UnitName is the unit of a service: hero-CONTEXT-NAME.service, with NAME escaped by systemd's
@@ -64,12 +67,16 @@ func ParseUnitName(unitName string) (context, name string, ok bool) {
 type Options struct {
 	// ConfigDir is the directory the service file is in; SourcePath= points into it.
 	ConfigDir string
+	// ExecHelper is hero-exec's absolute path (default DefaultExecHelper): the commands that
+	// cannot be Exec*= lines of their own run through it (see commands).
+	ExecHelper string
 }
 
 // Unit is a generated transient unit.
 type Unit struct {
 	Name       string            // hero-CONTEXT-NAME.service
 	Service    string            // the hero service name
+	Definition string            // a digest of everything the unit says: see DefinitionVar
 	Properties []sddbus.Property // for StartTransientUnit, in directive order
 	directives []directive
 	source     string
@@ -77,10 +84,11 @@ type Unit struct {
 
 // directive is one unit-file line and the D-Bus property that sets the same thing.
 type directive struct {
-	section string // "Unit" or "Service"
-	key     string // the unit-file key
-	text    string // the unit-file value, already escaped
-	prop    sddbus.Property
+	section  string // "Unit" or "Service"
+	key      string // the unit-file key
+	text     string // the unit-file value, already escaped
+	prop     sddbus.Property
+	comments []string // lines for people, written above it in the text
 }
 
 // Generate builds the unit of service svc, whose dependencies are looked up in set. Every value
@@ -94,6 +102,9 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	}
 	if opts.ConfigDir == "" {
 		opts.ConfigDir = DefaultConfigDir
+	}
+	if opts.ExecHelper == "" {
+		opts.ExecHelper = DefaultExecHelper
 	}
 	unitOf := func(dep string) (string, error) {
 		d := set.Service(dep)
@@ -129,7 +140,7 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	// (/run/hero/NAME, or under $XDG_RUNTIME_DIR for a user manager), exports it as
 	// $RUNTIME_DIRECTORY to every command (health checks included) and removes it on stop.
 	b.add("Service", "RuntimeDirectory", "hero/"+svc.Name, "RuntimeDirectory", []string{"hero/" + svc.Name})
-	b.commands(svc, main)
+	b.commands(svc, main, opts.ExecHelper)
 	if main.Restart != "" && main.Restart != config.RestartNo {
 		b.str("Service", "Restart", string(main.Restart))
 	}
@@ -151,7 +162,9 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	if b.err != nil {
 		return nil, fmt.Errorf("generate unit for %q: %w", svc.Name, b.err)
 	}
-	u := &Unit{Name: UnitName(svc.Context, svc.Name), Service: svc.Name, directives: b.ds, source: source}
+	u := &Unit{Name: UnitName(svc.Context, svc.Name), Service: svc.Name, source: source}
+	u.Definition = b.stampDefinition()
+	u.directives = b.ds
 	for _, d := range b.ds {
 		if d.prop.Name != "" {
 			u.Properties = append(u.Properties, d.prop)
@@ -159,6 +172,35 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	}
 	u.Properties = append(u.Properties, b.extra...)
 	return u, nil
+}
+
+// DefinitionVar names the environment variable each unit carries its definition's digest in.
+// systemd keeps a stopped unit loaded while a loaded unit refers to it, and a transient unit
+// cannot be created again over it: before starting such a unit as it is, the bridge reads the
+// digest back and compares it with the current config's, so an old definition never runs
+// silently.
+const DefinitionVar = "HERO_DEFINITION"
+
+// stampDefinition computes the digest of every property so far and adds it to Environment=.
+func (b *builder) stampDefinition() string {
+	h := sha256.New()
+	for _, d := range b.ds {
+		if d.prop.Name != "" {
+			fmt.Fprintf(h, "%s\x00%s\x00%#v\x00", d.prop.Name, d.prop.Value.Signature(), d.prop.Value.Value())
+		}
+	}
+	for _, p := range b.extra {
+		fmt.Fprintf(h, "%s\x00%s\x00%#v\x00", p.Name, p.Value.Signature(), p.Value.Value())
+	}
+	digest := hex.EncodeToString(h.Sum(nil))[:16]
+	for i, d := range b.ds {
+		if d.prop.Name == "Environment" {
+			env := append(d.prop.Value.Value().([]string), DefinitionVar+"="+digest)
+			b.ds[i].text += " " + quoteWord(DefinitionVar+"="+digest, true)
+			b.ds[i].prop = sddbus.Property{Name: "Environment", Value: dbus.MakeVariant(env)}
+		}
+	}
+	return digest
 }
 
 // stringSettings are the plain string settings of the service, each set when not empty.
@@ -204,17 +246,44 @@ func (b *builder) serviceType(main *config.Action) {
 }
 
 // commands sets what the unit runs: the pre-actions, the main process and its health check.
-func (b *builder) commands(svc *config.Service, main *config.Action) {
-	var pre [][]string
+//
+// A command runs through hero-exec (helper) when systemd cannot be trusted with it as an Exec*=
+// line of its own: systemd 252 writes a transient unit's arguments to its file with "$" and ";"
+// escaped in a way its own reader does not undo, so after a daemon-reload (every package install
+// runs one) such an argument would reach the program changed (see unitgen/execspec). hero-exec
+// gets the command as one base64url argument, which systemd keeps as it is, and execs it
+// exactly. Commands with neither character, by far the most, are plain Exec*= lines. A
+// pre-action with its own environment or directory, and every health check, always go through
+// hero-exec.
+func (b *builder) commands(svc *config.Service, main *config.Action, helper string) {
+	var pre []command
 	for _, a := range svc.Actions[:len(svc.Actions)-1] {
-		pre = append(pre, preActionArgv(a, main))
+		pre = append(pre, preAction(a, main, helper))
 	}
 	b.exec("ExecStartPre", pre)
-	b.exec("ExecStart", [][]string{main.Exec})
+	b.exec("ExecStart", []command{direct(main.Exec, helper)})
 	if len(main.Health) > 0 {
-		b.exec("ExecStartPost", [][]string{healthArgv(svc.Name, main)})
+		h := execspec.Health{Argv: main.Health, Interval: main.HealthInterval, Timeout: main.HealthTimeout,
+			Identifier: HealthIdentifier(svc.Name)}
+		b.exec("ExecStartPost", []command{{argv: []string{helper, "health", execspec.Encode(h)}, runs: main.Health, health: true}})
 		b.usec("TimeoutStartUSec", "TimeoutStartSec", healthTimeout(main))
 	}
+}
+
+// command is one Exec*= command: its argv as systemd gets it, and, when that is hero-exec, what
+// hero-exec runs (shown in a comment of the unit text).
+type command struct {
+	argv   []string
+	runs   []string // the command hero-exec runs; nil for a plain command
+	health bool     // hero-exec runs it as a health check
+}
+
+// direct is argv as a plain command when systemd keeps it intact, else through hero-exec.
+func direct(argv []string, helper string) command {
+	if !execspec.NeedsHelper(argv) {
+		return command{argv: argv}
+	}
+	return command{argv: []string{helper, "exec", execspec.Encode(execspec.Spec{Argv: argv})}, runs: argv}
 }
 
 // output sends stdout and stderr to the journal, where systemd itself keeps them by
@@ -283,41 +352,32 @@ func sortedEnv(env map[string]string) []string {
 	return out
 }
 
-// envTool runs a pre-action with its own environment and directory (systemd gives every
-// ExecStartPre= the unit's, which are the main action's): env -C DIR -u NAME -- NAME=VALUE...
-// PROGRAM ARGS. env takes every leading NAME=VALUE word as an assignment, which is why config
-// refuses programs whose name contains '='; values need no quoting, as env reads no shell.
-const envTool = "/usr/bin/env"
-
-func preActionArgv(a config.Action, main *config.Action) []string {
-	var opts []string
+// preAction is a pre-action's command. systemd gives every ExecStartPre= the unit's environment
+// and directory, which are the main action's; a pre-action with its own runs through hero-exec,
+// which sets them (variables the main action has and this one does not are removed).
+func preAction(a config.Action, main *config.Action, helper string) command {
+	spec := execspec.Spec{Argv: a.Exec}
 	if a.Dir != "" && a.Dir != main.Dir {
-		opts = append(opts, "-C", a.Dir)
+		spec.Dir = a.Dir
 	}
-	var unset []string
 	for k := range main.Env {
 		if _, ok := a.Env[k]; !ok {
-			unset = append(unset, k)
+			spec.Unset = append(spec.Unset, k)
 		}
 	}
-	sort.Strings(unset)
-	for _, k := range unset {
-		opts = append(opts, "-u", k)
-	}
-	var set []string
-	for _, kv := range sortedEnv(a.Env) {
-		k, v, _ := strings.Cut(kv, "=")
+	sort.Strings(spec.Unset)
+	for k, v := range a.Env {
 		if mv, ok := main.Env[k]; !ok || mv != v {
-			set = append(set, kv)
+			if spec.Env == nil {
+				spec.Env = map[string]string{}
+			}
+			spec.Env[k] = v
 		}
 	}
-	if len(opts) == 0 && len(set) == 0 {
-		return a.Exec
+	if spec.Dir == "" && len(spec.Unset) == 0 && len(spec.Env) == 0 {
+		return direct(a.Exec, helper)
 	}
-	argv := append([]string{envTool}, opts...)
-	argv = append(argv, "--")
-	argv = append(argv, set...)
-	return append(argv, a.Exec...)
+	return command{argv: []string{helper, "exec", execspec.Encode(spec)}, runs: a.Exec}
 }
 
 // HealthIdentifier is the journal identifier (SYSLOG_IDENTIFIER=) of a service's health check
@@ -325,36 +385,8 @@ func preActionArgv(a config.Action, main *config.Action) []string {
 func HealthIdentifier(service string) string { return service + "-health" }
 
 // HealthGaveUp starts the line a health check writes when it gives up.
-const HealthGaveUp = "health check did not pass"
-
-// healthArgv re-runs the health command until it succeeds; systemd keeps the unit "activating"
-// (and its dependents waiting) until this ExecStartPost= exits. Each attempt's output is kept in
-// a variable, never logged, so retries cannot bury the service's own lines; when the health
-// timeout passes, the loop gives up itself, writing the last attempt's output. systemd-cat
-// gives the loop's lines an identifier of their own; it execs the loop in its own process, so
-// journald attributes the lines to the unit and its invocation (the first line, written at once,
-// makes journald read the process's unit while it surely runs). The command is passed as
-// arguments ("$@"), never interpolated into the script; like every argument, the script's own
-// '$' reach the shell as written (builder.exec escapes them for systemd).
-func healthArgv(service string, p *config.Action) []string {
-	timeout := formatSeconds(p.HealthTimeout)
-	script := `echo "waiting up to ` + timeout + `s for the health check: $*"; ` +
-		`end=$(( $(date +%s) + ` + strconv.Itoa(int(math.Ceil(p.HealthTimeout.Seconds()))) + ` )); n=1; ` +
-		`until out=$("$@" 2>&1); do ` +
-		`if [ "$(date +%s)" -ge "$end" ]; then ` +
-		`echo "` + HealthGaveUp + ` within ` + timeout + `s ($n attempts); the last one said:"; ` +
-		`printf "%s\n" "$out"; exit 1; fi; ` +
-		`n=$((n + 1)); sleep ` + formatSeconds(p.HealthInterval) + `; done`
-	return append([]string{"/usr/bin/systemd-cat", "-t", HealthIdentifier(service), "--",
-		"/bin/sh", "-c", script, "hero-health"}, p.Health...)
-}
+const HealthGaveUp = execspec.HealthGaveUp
 
 // healthTimeout is the unit's TimeoutStartSec= with a health check: the loop gives up by itself
 // at the service's health timeout; systemd's own limit is only the safety net behind it.
 func healthTimeout(p *config.Action) time.Duration { return p.HealthTimeout + 10*time.Second }
-
-func formatSeconds(d time.Duration) string {
-	s := fmt.Sprintf("%.6f", d.Seconds())
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	return s
-}

@@ -171,7 +171,8 @@ const Introspection = `<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object I
     <!-- Status(name): the service's status: Service, Context, Unit, Description, State (running,
          activating, success, failed, stopped, inactive, blocked), LoadState, ActiveState,
          SubState, BlockedBy, Requires, After, Conflicts, MainPID (0 unless running), Restarts
-         (systemd's NRestarts), StartLimitHit (systemd refused to restart it), Enabled (enabled:
+         (systemd's NRestarts), StartLimitHit (systemd refused to restart it), Stale (systemd holds
+         a unit of an older definition: the config changed since), Enabled (enabled:
          herod starts it when it starts; disabled), EnabledBy (heroctl, or config: its status
          key), and of its last
          job: JobId, JobPhase, ExitCode (-1 if none), Signal, Result, StartedAt, EndedAt

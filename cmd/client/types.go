@@ -23,6 +23,7 @@ type Status struct {
 	MainPID     uint32                  `json:"main_pid,omitempty"`
 	Restarts    uint32                  `json:"restarts"`
 	LimitHit    bool                    `json:"start_limit_hit,omitempty"`
+	Stale       bool                    `json:"stale,omitempty"` // systemd holds a unit of an older definition
 	Enabled     string                  `json:"enabled"`    // enabled: herod starts it when it starts; disabled
 	EnabledBy   string                  `json:"enabled_by"` // heroctl (enable/disable), or config (its status key)
 	LastJob     *Job                    `json:"last_job,omitempty"`
@@ -82,6 +83,7 @@ func statusFrom(d map[string]dbus.Variant) Status {
 	s.MainPID, _ = d["MainPID"].Value().(uint32)
 	s.Restarts, _ = d["Restarts"].Value().(uint32)
 	s.LimitHit, _ = d["StartLimitHit"].Value().(bool)
+	s.Stale, _ = d["Stale"].Value().(bool)
 	s.Enabled, s.EnabledBy = str(d, "Enabled"), str(d, "EnabledBy")
 	if id, ok := d["JobId"].Value().(int64); ok {
 		j := Job{ID: id, Service: s.Service, Phase: str(d, "JobPhase"), Result: str(d, "Result"), Signal: str(d, "Signal"),

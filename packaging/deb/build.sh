@@ -29,6 +29,9 @@ install -d "$root/DEBIAN" "$root/usr/bin" "$root/lib/systemd/system" "$root/usr/
   "$doc/examples" "$root/etc/hero/services"
 
 go build -trimpath -ldflags "$ldflags" -o "$root/usr/bin/" ./cmd/herod ./cmd/heroctl
+# hero-exec runs the commands systemd 252 cannot keep intact (see unitgen/execspec).
+install -d "$root/usr/libexec/hero-systemd"
+go build -trimpath -ldflags "$ldflags" -o "$root/usr/libexec/hero-systemd/" ./cmd/hero-exec
 
 # Manual pages: every page the generator knows, gzipped into its section's directory.
 go run -trimpath -ldflags "$ldflags" ./cmd/internal/mangen "$root/man" >/dev/null

@@ -57,7 +57,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 chmod 755 "$stage"
-go build -o "$stage/bin/" ./cmd/herod ./cmd/heroctl
+go build -o "$stage/bin/" ./cmd/herod ./cmd/heroctl ./cmd/hero-exec
 go build -o "$stage/bin/hero-bench" ./tests/bench
 
 bash tests/testbed/testbed.sh ensure >/dev/null

@@ -115,7 +115,7 @@ func newBridgeWithBoot(t *testing.T, ledger jobdb.Ledger, set *config.Set, boot 
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	b, err := bridge.New(context.Background(), testbed.Systemd(t), signals, ledger, set, bridge.Options{ConfigDir: "/etc/hero/services", Log: log, BootID: boot})
+	b, err := bridge.New(context.Background(), testbed.Systemd(t), signals, ledger, set, bridge.Options{ConfigDir: "/etc/hero/services", ExecHelper: testbed.ExecHelper, Log: log, BootID: boot})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,26 @@ func (w *world) start(names ...string) bridge.StartReply {
 	if err != nil {
 		w.t.Fatalf("start %s: %v", names, err)
 	}
+	if w.order != "" {
+		w.waitReady(r.Started)
+	}
 	return r
+}
+
+// waitReady waits until each svc() service printed "NAME up": it has set its TERM trap, so a
+// stop is recorded in the order file. (systemd counts a service started once its program is
+// executed; the shell sets its trap a moment later.)
+func (w *world) waitReady(names []string) {
+	w.t.Helper()
+	for _, n := range names {
+		if !strings.Contains(strings.Join(w.b.Config().Service(n).Main().Exec, " "), " up; while") {
+			continue // not a svc() service
+		}
+		testbed.Eventually(w.t, 5*time.Second, n+" ready", func() bool {
+			_, out := w.output(n, 0)
+			return strings.Contains(out, n+" up")
+		})
+	}
 }
 
 func (w *world) stop(name string, removeJobs bool) bridge.StopReply {

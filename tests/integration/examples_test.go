@@ -28,7 +28,7 @@ func TestExampleStack(t *testing.T) {
 	}
 	unitOf := map[string]string{}
 	invocationOf := map[string]string{}
-	opts := func(string) unitgen.Options { return unitgen.Options{ConfigDir: dir} }
+	opts := func(string) unitgen.Options { return unitgen.Options{ConfigDir: dir, ExecHelper: testbed.ExecHelper} }
 	start := func(name string) {
 		plan, err := set.Graph.Start(name)
 		if err != nil {

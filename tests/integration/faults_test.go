@@ -270,3 +270,41 @@ func randomOperation(cl *client.Client, rnd *rand.Rand, names []string) error {
 	}
 	return nil
 }
+
+// A config changes while systemd still holds the service's unit (a running dependent refers to
+// it): status says the definition is stale, start refuses with advice rather than run the old
+// definition, and restart applies the new one.
+func TestStaleDefinitionNeverRunsSilently(t *testing.T) {
+	h := startHerodWith(t, map[string]string{
+		"base.toml": `exec = ["/bin/sh", "-c", "echo base-v1; exec sleep 1000"]`,
+		"user.toml": "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"base\"]\n",
+	})
+	wantExit(t, heroctl(t, "start", "user"), 0, "start user")
+	wantExit(t, heroctl(t, "kill", "-s", "KILL", "base"), 0, "kill -9 base")
+	testbed.Eventually(t, 5*time.Second, "base failed", func() bool { return heroctl(t, "is-failed", "base").Code == 0 })
+	os.WriteFile(filepath.Join(h.configDir, "base.toml"), []byte(`exec = ["/bin/sh", "-c", "echo base-v2; exec sleep 1000"]`), 0o644)
+	wantExit(t, heroctl(t, "daemon-reload"), 0, "daemon-reload")
+	var st client.Status
+	if err := json.Unmarshal([]byte(heroctl(t, "status", "base", "-o", "json").Stdout), &st); err != nil || !st.Stale {
+		t.Errorf("status of base after its config changed: stale %v (%v)", st.Stale, err)
+	}
+	r := heroctl(t, "start", "base")
+	wantExit(t, r, 1, "start of a stale unit")
+	if !strings.Contains(r.Stderr, "heroctl restart base") {
+		t.Errorf("start of a stale unit: %q, want advice to restart", r.Stderr)
+	}
+	wantExit(t, heroctl(t, "is-failed", "base"), 0, "the old definition was not started")
+	if r := heroctl(t, "restart", "base"); r.Code != 0 {
+		t.Errorf("restart base: exit %d: %s", r.Code, r.Stderr)
+		t.Logf("%s", testbed.Run(t, "systemctl", "show", "hero-default-user.service").Stdout)
+		t.Logf("%s", testbed.Run(t, "systemctl", "status", "--no-pager", "hero-default-user.service", "hero-default-base.service").Stdout)
+	}
+	testbed.Eventually(t, 5*time.Second, "the new definition's output", func() bool {
+		return strings.Contains(heroctl(t, "logs", "base", "-o", "cat").Stdout, "base-v2")
+	})
+	var after client.Status
+	if err := json.Unmarshal([]byte(heroctl(t, "status", "base", "-o", "json").Stdout), &after); err != nil || after.Stale || !after.Up() {
+		t.Errorf("status after restart: %+v (%v)", after, err)
+	}
+	wantExit(t, heroctl(t, "is-active", "user"), 0, "restart started user again")
+}

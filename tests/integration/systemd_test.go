@@ -100,7 +100,7 @@ description = "lifecycle test"
 exec = ["/bin/sh", "-c", "echo started; exec sleep 1000"]
 stop_timeout = "5s"
 `})
-	u, result := startUnit(t, conn, set, "lifecycle", unitgen.Options{})
+	u, result := startUnit(t, conn, set, "lifecycle", unitgen.Options{ExecHelper: testbed.ExecHelper})
 	if result != "done" {
 		t.Fatalf("start job result %q, want done", result)
 	}
@@ -138,7 +138,7 @@ stop_timeout = "5s"
 func TestExitStatusIsReadBack(t *testing.T) {
 	conn := testbed.Systemd(t)
 	set := loadSet(t, map[string]string{"crash.toml": `exec = ["/bin/sh", "-c", "echo dying >&2; exit 3"]`})
-	u, _ := startUnit(t, conn, set, "crash", unitgen.Options{})
+	u, _ := startUnit(t, conn, set, "crash", unitgen.Options{ExecHelper: testbed.ExecHelper})
 	testbed.Eventually(t, 5*time.Second, "unit failed", func() bool { return activeState(t, conn, u.Name) == "failed" })
 	// A failed transient unit stays loaded until reset-failed, so its end can be read.
 	if got := unitProp(t, conn, u.Name, "Service", "ExecMainStatus"); got != int32(3) {
@@ -172,7 +172,7 @@ func TestRequiresChainNativeCascade(t *testing.T) {
 	}
 	var units []string
 	for _, name := range plan.Order {
-		u, result := startUnit(t, conn, set, name, unitgen.Options{})
+		u, result := startUnit(t, conn, set, name, unitgen.Options{ExecHelper: testbed.ExecHelper})
 		if result != "done" {
 			t.Fatalf("start %s: %s", name, result)
 		}
@@ -208,7 +208,7 @@ health_interval = "100ms"
 health_timeout = "20s"
 `})
 	began := time.Now()
-	u, result := startUnit(t, conn, set, "slow", unitgen.Options{})
+	u, result := startUnit(t, conn, set, "slow", unitgen.Options{ExecHelper: testbed.ExecHelper})
 	if result != "done" {
 		t.Fatalf("start job %q", result)
 	}
@@ -238,7 +238,7 @@ func TestSystemdAcceptsGeneratedProperties(t *testing.T) {
 			continue
 		}
 		for _, svc := range set.Services {
-			u, err := unitgen.Generate(set, svc, unitgen.Options{})
+			u, err := unitgen.Generate(set, svc, unitgen.Options{ExecHelper: testbed.ExecHelper})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -279,7 +279,7 @@ health = ["/bin/sh", "-c", "echo attempt-$(date +%s%N); exit 1"]
 health_interval = "100ms"
 health_timeout = "2s"
 `})
-	u, result := startUnit(t, conn, set, "sick", unitgen.Options{})
+	u, result := startUnit(t, conn, set, "sick", unitgen.Options{ExecHelper: testbed.ExecHelper})
 	if result == "done" {
 		t.Fatalf("start job %q: the health check never passes", result)
 	}

@@ -28,11 +28,13 @@ import (
 
 // Paths inside the container.
 const (
-	Root   = "/opt/hero"                  // everything the host brings in, read-only
-	BinDir = "/opt/hero/bin"              // herod, heroctl
-	Deb    = "/opt/hero/hero-systemd.deb" // the Debian package
-	SrcDir = "/opt/hero-src"              // the repository, read-only (examples, fixtures)
-	inside = "HERO_TESTBED_INSIDE"
+	Root   = "/opt/hero"     // everything the host brings in, read-only
+	BinDir = "/opt/hero/bin" // herod, heroctl, hero-exec
+	// ExecHelper is hero-exec in the container, for units tests generate themselves.
+	ExecHelper = BinDir + "/hero-exec"
+	Deb        = "/opt/hero/hero-systemd.deb" // the Debian package
+	SrcDir     = "/opt/hero-src"              // the repository, read-only (examples, fixtures)
+	inside     = "HERO_TESTBED_INSIDE"
 )
 
 // Version is stamped into the binaries and the package the testbed builds.
@@ -121,7 +123,7 @@ func stageBinaries(src, dir string) error {
 		return fmt.Errorf("staging test binary: %w", err)
 	}
 	build := exec.Command("go", "build", "-ldflags", "-X github.com/hero-systemd/hero-systemd/cmd/internal/version.Version="+Version,
-		"-o", filepath.Join(dir, "bin")+"/", "./cmd/herod", "./cmd/heroctl")
+		"-o", filepath.Join(dir, "bin")+"/", "./cmd/herod", "./cmd/heroctl", "./cmd/hero-exec")
 	build.Dir = src
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {

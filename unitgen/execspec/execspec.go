@@ -35,6 +35,9 @@ type Health struct {
 	Identifier string        `json:"identifier"` // the journal identifier of its lines
 }
 
+// HealthGaveUp starts the line a health check writes when it gives up.
+const HealthGaveUp = "health check did not pass"
+
 // Encode writes v as one base64url argument.
 func Encode(v any) string {
 	data, err := json.Marshal(v)

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hero-systemd/hero-systemd/cmd/client"
+	"github.com/hero-systemd/hero-systemd/cmd/internal/paths"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 
@@ -45,7 +46,7 @@ the text describes the same unit as the D-Bus properties.`,
 					if err := usableService(g, set, name, true); err != nil {
 						return err
 					}
-					u, err := unitgen.Generate(set, set.Service(name), unitgen.Options{ConfigDir: dir})
+					u, err := unitgen.Generate(set, set.Service(name), unitgen.Options{ConfigDir: dir, ExecHelper: paths.ExecHelper()})
 					if err != nil {
 						return exitWith(ExitFailure, err)
 					}

@@ -87,6 +87,9 @@ func printStatus(st client.Status) {
 		state += " (start-limit-hit: systemd's start limit stopped its restarts; 'heroctl reset-failed " + st.Service + "' clears it)"
 	}
 	fmt.Fprintf(Stdout, "      State: %s\n", state)
+	if st.Stale {
+		fmt.Fprintf(Stdout, " Definition: stale: the config changed since systemd loaded its unit; 'heroctl restart %s' applies it\n", st.Service)
+	}
 	if st.Restarts > 0 {
 		fmt.Fprintf(Stdout, "   Restarts: %d (automatic, by systemd)\n", st.Restarts)
 	}

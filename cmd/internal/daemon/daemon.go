@@ -22,6 +22,7 @@ import (
 	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/cmd/api"
 	"github.com/hero-systemd/hero-systemd/cmd/configdir"
+	"github.com/hero-systemd/hero-systemd/cmd/internal/paths"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
@@ -116,7 +117,7 @@ func Run(ctx context.Context, opts Options) error {
 	defer d.systemd.Close()
 	defer d.signals.Close()
 	d.bridge, err = bridge.New(ctx, d.systemd, d.signals, d.ledger, set, bridge.Options{
-		ConfigDir: opts.ConfigDir, User: opts.User, Keep: opts.KeepJobs, Log: d.log})
+		ConfigDir: opts.ConfigDir, ExecHelper: paths.ExecHelper(), User: opts.User, Keep: opts.KeepJobs, Log: d.log})
 	if err != nil {
 		return err
 	}

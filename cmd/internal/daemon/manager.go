@@ -451,6 +451,7 @@ func statusDict(st bridge.Status) map[string]dbus.Variant {
 	}
 	d["MainPID"] = dbus.MakeVariant(uint32(st.MainPID))
 	d["Restarts"] = dbus.MakeVariant(uint32(st.Restarts))
+	d["Stale"] = dbus.MakeVariant(st.Stale)
 	d["StartLimitHit"] = dbus.MakeVariant(st.LimitHit)
 	if j := st.LastJob; j != nil {
 		d["JobId"] = dbus.MakeVariant(j.ID)

@@ -14,9 +14,6 @@ import (
 	"github.com/hero-systemd/hero-systemd/unitgen/execspec"
 )
 
-// HealthGaveUp starts the line a health check writes when it gives up.
-const HealthGaveUp = "health check did not pass"
-
 // runHealth runs the check until it succeeds (exit 0) or its timeout passes (exit 1). Each
 // attempt's output is kept, never logged, so retries cannot bury the service's own lines; on
 // giving up, the last attempt's output is written under the check's own journal identifier.
@@ -30,7 +27,7 @@ func runHealth(h execspec.Health, stdout io.Writer) int {
 			return 0
 		}
 		if !time.Now().Add(h.Interval).Before(deadline) {
-			fmt.Fprintf(out, "%s within %s (%d attempts); the last one said:\n", HealthGaveUp, h.Timeout, attempt)
+			fmt.Fprintf(out, "%s within %s (%d attempts); the last one said:\n", execspec.HealthGaveUp, h.Timeout, attempt)
 			out.Write(bytes.TrimRight(last, "\n"))
 			fmt.Fprintln(out)
 			return 1

@@ -6,6 +6,8 @@ package paths
 import (
 	"os"
 	"path/filepath"
+
+	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 
 // Environment variables that override the defaults.
@@ -57,4 +59,20 @@ func xdg(env, fallback string) string {
 		home = "/"
 	}
 	return filepath.Join(home, fallback)
+}
+
+// ExecHelper is hero-exec's path (the helper some of a unit's commands run through; see
+// unitgen/execspec): beside the running program (a build's bin directory, as the testbed has
+// it), else where the package puts it, /usr/libexec/hero-systemd/hero-exec. herod and heroctl
+// resolve it alike, so `heroctl cat` prints the unit herod creates.
+func ExecHelper() string {
+	if exe, err := os.Executable(); err == nil {
+		dir := filepath.Dir(exe)
+		for _, p := range []string{filepath.Join(dir, "hero-exec"), filepath.Join(dir, "..", "libexec", "hero-systemd", "hero-exec")} {
+			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+				return filepath.Clean(p)
+			}
+		}
+	}
+	return unitgen.DefaultExecHelper // where the package installs it
 }
