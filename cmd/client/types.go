@@ -24,8 +24,8 @@ type Status struct {
 	Restarts    uint32                  `json:"restarts"`
 	LimitHit    bool                    `json:"start_limit_hit,omitempty"`
 	Stale       bool                    `json:"stale,omitempty"` // systemd holds a unit of an older definition
-	Enabled     string                  `json:"enabled"`    // enabled: herod starts it when it starts; disabled
-	EnabledBy   string                  `json:"enabled_by"` // heroctl (enable/disable), or config (its status key)
+	Enabled     string                  `json:"enabled"`         // enabled: herod starts it when it starts; disabled
+	EnabledBy   string                  `json:"enabled_by"`      // heroctl (enable/disable), or config (its status key)
 	LastJob     *Job                    `json:"last_job,omitempty"`
 	Raw         map[string]dbus.Variant `json:"-"`
 }
