@@ -197,6 +197,34 @@ func (e *StartError) Error() string {
 	return b.String()
 }
 
+// ConfigError says a service cannot be started as its config stands: its file (or one of a
+// service it requires) has problems (bad-config), or it must start after a service that is not
+// defined (blocked, waiting for it).
+type ConfigError struct {
+	Service    string
+	Problems   config.Problems // bad-config: why
+	WaitingFor []string        // blocked: the undefined services
+}
+
+func (e *ConfigError) Error() string {
+	if len(e.WaitingFor) > 0 {
+		return fmt.Sprintf("%s is blocked: it waits for %s, which no service file defines; add it, then 'heroctl daemon-reload'",
+			e.Service, strings.Join(e.WaitingFor, ", "))
+	}
+	return fmt.Sprintf("%s is bad-config: fix its file, then 'heroctl daemon-reload':\n%s", e.Service, e.Problems.Error())
+}
+
+// checkUsable refuses a service that is bad-config or blocked.
+func checkUsable(set *config.Set, name string) error {
+	if set.BadConfig(name) {
+		return &ConfigError{Service: name, Problems: set.Problems(name)}
+	}
+	if w := set.Blocked(name); len(w) > 0 {
+		return &ConfigError{Service: name, WaitingFor: w}
+	}
+	return nil
+}
+
 // ErrNotRunning is returned by Kill for a service that does not run.
 var ErrNotRunning = errors.New("service is not running")
 

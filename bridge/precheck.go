@@ -55,7 +55,7 @@ func (b *Bridge) PrecheckStop(ctx context.Context, name string) ([]string, error
 	if _, err := b.service(name); err != nil {
 		return nil, err
 	}
-	plan, err := set.Graph.Stop(name)
+	plan, err := stopPlan(set, name)
 	if err != nil {
 		return nil, err
 	}

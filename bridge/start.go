@@ -62,8 +62,20 @@ func (b *Bridge) startPlan(set *config.Set, names []string) (graphs.StartPlan, e
 		if _, err := b.service(name); err != nil {
 			return graphs.StartPlan{}, err
 		}
+		if err := checkUsable(set, name); err != nil {
+			return graphs.StartPlan{}, err
+		}
 	}
-	return set.Graph.StartAll(names)
+	plan, err := set.Graph.StartAll(names)
+	if err != nil {
+		return plan, err
+	}
+	for _, m := range plan.Order {
+		if err := checkUsable(set, m); err != nil {
+			return plan, err
+		}
+	}
+	return plan, nil
 }
 
 // lockSet is what an operation on members must hold: the members, and the services they

@@ -17,7 +17,8 @@ const (
 	StateFailed     = "failed"     // its last run failed
 	StateStopped    = "stopped"    // its last run was stopped
 	StateInactive   = "inactive"   // never run (or its jobs were removed)
-	StateBlocked    = "blocked"    // not running, and a conflicting service runs: it cannot start now
+	StateBlocked    = "blocked"    // not running, and a conflicting service runs (BlockedBy), or it must start after a service no file defines (WaitingFor)
+	StateBadConfig  = "bad-config" // its file, or that of a service it requires, has problems: it cannot be started
 )
 
 // Status is a service's state and what it is made of.
@@ -38,6 +39,8 @@ type Status struct {
 	Restarts    int        `json:"restarts"`                  // systemd's NRestarts: automatic restarts since hero started it
 	LimitHit    bool       `json:"start_limit_hit,omitempty"` // systemd refused to restart it: its start limit was hit
 	Stale       bool       `json:"stale,omitempty"`           // systemd holds a unit of an older definition (the config changed since)
+	Problems    []string   `json:"problems,omitempty"`        // bad-config: why; else its new file's problems while it keeps its last good definition
+	WaitingFor  []string   `json:"waiting_for,omitempty"`     // blocked: the undefined services it must start after
 	LastJob     *jobdb.Job `json:"last_job,omitempty"`
 }
 
@@ -107,7 +110,18 @@ func (b *Bridge) statuses(ctx context.Context, names []string) ([]Status, error)
 				st.Stale = b.loadedDefinition(ctx, u.Name) != gen.Definition
 			}
 		}
-		if !up(u.ActiveState) {
+		for _, ps := range []config.Problems{set.Problems(n), set.Pending(n)} {
+			for _, p := range ps {
+				st.Problems = append(st.Problems, p.String())
+			}
+		}
+		switch {
+		case set.BadConfig(n):
+			st.State = StateBadConfig
+		case len(set.Blocked(n)) > 0 && !up(u.ActiveState):
+			st.State, st.WaitingFor = StateBlocked, set.Blocked(n)
+		}
+		if !up(u.ActiveState) && st.State != StateBadConfig {
 			for _, c := range st.Conflicts {
 				if up(states[unitOf(set.Service(c))].ActiveState) {
 					st.State, st.BlockedBy = StateBlocked, c

@@ -32,7 +32,7 @@ func (b *Bridge) Stop(ctx context.Context, name string, removeJobs bool, obs Obs
 	if _, err := b.service(name); err != nil {
 		return StopReply{Service: name, StoppedDependents: []string{}}, err
 	}
-	plan, err := set.Graph.Stop(name)
+	plan, err := stopPlan(set, name)
 	if err != nil {
 		return StopReply{Service: name, StoppedDependents: []string{}}, err
 	}
@@ -42,6 +42,16 @@ func (b *Bridge) Stop(ctx context.Context, name string, removeJobs bool, obs Obs
 	}
 	defer release()
 	return b.stop(ctx, set, name, plan, removeJobs, obs)
+}
+
+// stopPlan is what stopping name takes down. A bad-config service is not in the graph (nothing
+// usable requires it): its own unit is all there is to stop, if it runs from before its file
+// broke.
+func stopPlan(set *config.Set, name string) (graphs.StopPlan, error) {
+	if set.BadConfig(name) {
+		return graphs.StopPlan{Service: name, Order: []string{name}, Waves: [][]string{{name}}, StoppedDependents: []string{}}, nil
+	}
+	return set.Graph.Stop(name)
 }
 
 // stopWait bounds how long a stop waits for the recorder to see the ends systemd reported,
@@ -195,6 +205,9 @@ func (b *Bridge) Restart(ctx context.Context, name string, obs Observer) (Restar
 	var reply RestartReply
 	set := b.Config()
 	if _, err := b.service(name); err != nil {
+		return reply, err
+	}
+	if err := checkUsable(set, name); err != nil {
 		return reply, err
 	}
 	stopPlan, err := set.Graph.Stop(name)

@@ -172,7 +172,9 @@ const Introspection = `<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object I
          activating, success, failed, stopped, inactive, blocked), LoadState, ActiveState,
          SubState, BlockedBy, Requires, After, Conflicts, MainPID (0 unless running), Restarts
          (systemd's NRestarts), StartLimitHit (systemd refused to restart it), Stale (systemd holds
-         a unit of an older definition: the config changed since), Enabled (enabled:
+         a unit of an older definition: the config changed since), Problems (bad-config: why; else
+         its new file's problems while its last good definition runs), WaitingFor (blocked: the
+         undefined services it must start after), Enabled (enabled:
          herod starts it when it starts; disabled), EnabledBy (heroctl, or config: its status
          key), and of its last
          job: JobId, JobPhase, ExitCode (-1 if none), Signal, Result, StartedAt, EndedAt

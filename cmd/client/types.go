@@ -24,6 +24,8 @@ type Status struct {
 	Restarts    uint32                  `json:"restarts"`
 	LimitHit    bool                    `json:"start_limit_hit,omitempty"`
 	Stale       bool                    `json:"stale,omitempty"` // systemd holds a unit of an older definition
+	Problems    []string                `json:"problems,omitempty"`    // bad-config: why; else a new file's problems while the last good definition runs
+	WaitingFor  []string                `json:"waiting_for,omitempty"` // blocked: undefined services it must start after
 	Enabled     string                  `json:"enabled"`         // enabled: herod starts it when it starts; disabled
 	EnabledBy   string                  `json:"enabled_by"`      // heroctl (enable/disable), or config (its status key)
 	LastJob     *Job                    `json:"last_job,omitempty"`
@@ -84,6 +86,8 @@ func statusFrom(d map[string]dbus.Variant) Status {
 	s.Restarts, _ = d["Restarts"].Value().(uint32)
 	s.LimitHit, _ = d["StartLimitHit"].Value().(bool)
 	s.Stale, _ = d["Stale"].Value().(bool)
+	s.Problems, _ = d["Problems"].Value().([]string)
+	s.WaitingFor, _ = d["WaitingFor"].Value().([]string)
 	s.Enabled, s.EnabledBy = str(d, "Enabled"), str(d, "EnabledBy")
 	if id, ok := d["JobId"].Value().(int64); ok {
 		j := Job{ID: id, Service: s.Service, Phase: str(d, "JobPhase"), Result: str(d, "Result"), Signal: str(d, "Signal"),

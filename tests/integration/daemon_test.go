@@ -225,24 +225,90 @@ func TestHeroctlVerbs(t *testing.T) {
 	}
 }
 
-func TestReloadKeepsOldConfigsOnProblems(t *testing.T) {
+func TestReloadServesTheValidPart(t *testing.T) {
 	h := startHerod(t)
+	wantExit(t, heroctl(t, "start", "web"), 0, "start web")
 	os.WriteFile(filepath.Join(h.configDir, "typo.toml"), []byte("exce = \"/bin/true\"\n"), 0o644)
 	r := heroctl(t, "daemon-reload")
 	wantExit(t, r, 1, "daemon-reload with a broken file")
-	if !strings.Contains(r.Stderr, `typo.toml:1: exce: unknown key or section (did you mean "exec"?)`) || !strings.Contains(r.Stderr, "old configs stay in force") {
+	if !strings.Contains(r.Stderr, `typo.toml:1: exce: unknown key or section (did you mean "exec"?)`) || !strings.Contains(r.Stderr, "the rest is loaded") {
 		t.Errorf("reload error: %q", r.Stderr)
 	}
 	wantExit(t, heroctl(t, "validate"), 1, "validate sees the broken file")
-	wantExit(t, heroctl(t, "status", "typo"), 4, "the broken service was not loaded")
-	wantExit(t, heroctl(t, "status", "web"), 3, "the old configs still work")
+	r = heroctl(t, "status", "typo")
+	wantExit(t, r, 3, "status of the broken service")
+	if !strings.Contains(r.Stdout, "State: bad-config") || !strings.Contains(r.Stdout, "unknown key or section") {
+		t.Errorf("status typo:\n%s", r.Stdout)
+	}
+	r = heroctl(t, "start", "typo")
+	wantExit(t, r, 1, "start of a bad-config service")
+	if !strings.Contains(r.Stderr, "typo is bad-config") {
+		t.Errorf("start typo: %q", r.Stderr)
+	}
+	if r := heroctl(t, "list-units", "--no-legend"); !strings.Contains(r.Stdout, "bad-config") {
+		t.Errorf("list-units does not list the bad-config service:\n%s", r.Stdout)
+	}
+	// A running service whose file breaks keeps its last good definition and keeps running.
+	os.WriteFile(filepath.Join(h.configDir, "web.toml"), []byte("exec = \"/bin/sleep 100\"\nrestrat = 1\n"), 0o644)
+	wantExit(t, heroctl(t, "daemon-reload"), 1, "daemon-reload with web broken")
+	wantExit(t, heroctl(t, "is-active", "web"), 0, "web keeps running")
+	r = heroctl(t, "status", "web")
+	if !strings.Contains(r.Stdout, "keeps its last good definition") || !strings.Contains(r.Stdout, "restrat") {
+		t.Errorf("status web:\n%s", r.Stdout)
+	}
+	wantExit(t, heroctl(t, "restart", "web"), 0, "restart web, on its last good definition")
+	// Fixed files load as usual.
 	os.WriteFile(filepath.Join(h.configDir, "typo.toml"), []byte("exec = \"/bin/sleep 100\"\n"), 0o644)
+	os.WriteFile(filepath.Join(h.configDir, "web.toml"), []byte("exec = \"/bin/sleep 100\"\n[dependencies]\nrequires = [\"api\"]\n"), 0o644)
 	r = heroctl(t, "daemon-reload")
 	wantExit(t, r, 0, "daemon-reload fixed")
 	if !strings.Contains(r.Stderr, "Reloaded: 7 service(s).") {
 		t.Errorf("reload: %q", r.Stderr)
 	}
-	wantExit(t, heroctl(t, "start", "typo"), 0, "start the new service")
+	wantExit(t, heroctl(t, "start", "typo"), 0, "start the fixed service")
+}
+
+// herod starts with broken files in its directory: it serves every other service (and starts
+// those enabled), a service after an undefined one is blocked, waiting for it.
+func TestHerodServesADirectoryWithProblems(t *testing.T) {
+	installPolicy(t)
+	dir, state := t.TempDir(), t.TempDir()
+	files := map[string]string{
+		"good.toml":    "status = \"start\"\nexec = [\"/bin/sleep\", \"1000\"]\n",
+		"broken.toml":  "status = \"start\"\nexec = [\"/bin/sleep\", \"1000\"]\nrestart = \"bogus\"\n",
+		"needy.toml":   "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"broken\"]\n",
+		"waiting.yaml": "exec: sleep 1000\nafter:\n  - containerd\n",
+	}
+	for name, data := range files {
+		os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644)
+	}
+	cmd := exec.Command(herodBin, "--config-dir", dir, "--state-dir", state)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait(); exec.Command("systemctl", "stop", "hero-*.service").Run() })
+	testbed.Eventually(t, 10*time.Second, "herod serves, good started", func() bool { return heroctl(t, "is-active", "good").Code == 0 })
+	for name, want := range map[string]string{"broken": "bad-config", "needy": "bad-config", "waiting": "blocked"} {
+		r := heroctl(t, "show", "-p", "State", "--value", name)
+		if strings.TrimSpace(r.Stdout) != want {
+			t.Errorf("%s is %q, want %s", name, strings.TrimSpace(r.Stdout), want)
+		}
+	}
+	r := heroctl(t, "start", "waiting")
+	wantExit(t, r, 1, "start of a blocked service")
+	if !strings.Contains(r.Stderr, "waits for containerd") {
+		t.Errorf("start waiting: %q", r.Stderr)
+	}
+	r = heroctl(t, "status", "needy")
+	if !strings.Contains(r.Stdout, `requires "broken", which is bad-config`) {
+		t.Errorf("status needy:\n%s", r.Stdout)
+	}
+	// Offline verbs work on the rest and say what they left out.
+	r = heroctl(t, "graph", "--config-dir", dir)
+	wantExit(t, r, 0, "graph of a directory with problems")
+	if !strings.Contains(r.Stderr, "broken") {
+		t.Errorf("graph did not say what it left out: %q", r.Stderr)
+	}
 }
 
 // The D-Bus API with clients nobody here wrote: busctl and gdbus.

@@ -76,6 +76,18 @@ func TestDebianPackage(t *testing.T) {
 		t.Errorf("systemctl status herod does not name the broken file:\n%s", status)
 	}
 	os.Remove("/etc/hero/services/typo.toml")
+	// herod cannot start at all (its config directory is a file): heroctl says so within
+	// seconds, with advice, instead of waiting for the bus's activation timeout.
+	testbed.MustRun(t, "systemctl", "stop", "herod")
+	os.Rename("/etc/hero/services", "/etc/hero/services.away")
+	os.WriteFile("/etc/hero/services", []byte("not a directory\n"), 0o644)
+	began := time.Now()
+	r = testbed.Run(t, "/usr/bin/heroctl", "status", "db")
+	if took := time.Since(began); r.Code == 0 || took > 7*time.Second || !strings.Contains(r.Stderr, "systemctl status herod") {
+		t.Errorf("heroctl with herod unable to start: exit %d after %s: %q", r.Code, took.Round(time.Millisecond), r.Stderr)
+	}
+	os.Remove("/etc/hero/services")
+	os.Rename("/etc/hero/services.away", "/etc/hero/services")
 	testbed.Run(t, "systemctl", "reset-failed", "herod")
 	testbed.MustRun(t, "systemctl", "restart", "herod")
 	// Removing the package stops hero's services (they would be orphans) and herod; purging

@@ -23,8 +23,10 @@ type Set struct {
 	ByName   map[string]*Service // the same services by name
 	Graph    *graphs.Graph       // requires/after/conflicts among the services that are not bad-config
 
-	bad     map[string]Problems // bad-config services and why
-	waiting map[string][]string // blocked services and the undefined services they wait for
+	bad          map[string]Problems // bad-config services and why
+	waiting      map[string][]string // blocked services and the undefined services they wait for
+	fileProblems map[string]Problems // what Parse found in each service's own file
+	pending      map[string]Problems // new files' problems of services kept at their last good definition
 }
 
 // Service returns the named service, or nil.
@@ -105,7 +107,8 @@ func Build(files []File) (*Set, Problems) {
 // Parse in parallel and assemble the results.)
 func Assemble(parsed []Parsed) (*Set, Problems) {
 	var probs Problems
-	set := &Set{ByName: map[string]*Service{}, bad: map[string]Problems{}, waiting: map[string][]string{}}
+	set := &Set{ByName: map[string]*Service{}, bad: map[string]Problems{}, waiting: map[string][]string{},
+		fileProblems: map[string]Problems{}}
 	if len(parsed) > MaxServices {
 		probs = append(probs, Problem{File: ".", Message: fmt.Sprintf("%d service files; at most %d are allowed", len(parsed), MaxServices)})
 		set.Graph, _ = graphs.Build(nil)
@@ -130,6 +133,7 @@ func Assemble(parsed []Parsed) (*Set, Problems) {
 		}
 		if len(p.Problems) > 0 {
 			set.bad[s.Name] = append(set.bad[s.Name], p.Problems...)
+			set.fileProblems[s.Name] = p.Problems
 		}
 		set.ByName[s.Name] = s
 		set.Services = append(set.Services, s)

@@ -54,7 +54,7 @@ header and footer; -o json prints an array.`,
 					fmt.Fprintln(Stdout, "LOAD   = Reflects whether the unit definition was properly loaded.")
 					fmt.Fprintln(Stdout, "ACTIVE = The high-level unit activation state, i.e. generalization of SUB.")
 					fmt.Fprintln(Stdout, "SUB    = The low-level unit activation state, values depend on unit type.")
-					fmt.Fprintln(Stdout, "STATE  = hero's state: running, activating, success, failed, stopped, inactive, blocked.")
+					fmt.Fprintln(Stdout, "STATE  = hero's state: running, activating, success, failed, stopped, inactive, blocked, bad-config.")
 					if all {
 						fmt.Fprintln(Stdout, "ENABLED = whether herod starts it when it starts (heroctl enable/disable, or the config's status).")
 					}

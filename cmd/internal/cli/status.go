@@ -83,10 +83,23 @@ func printStatus(st client.Status) {
 	if st.BlockedBy != "" {
 		state += " (conflicts with running " + st.BlockedBy + ")"
 	}
+	if len(st.WaitingFor) > 0 {
+		state += " (waiting for " + strings.Join(st.WaitingFor, ", ") + ", which no service file defines)"
+	}
 	if st.LimitHit {
 		state += " (start-limit-hit: systemd's start limit stopped its restarts; 'heroctl reset-failed " + st.Service + "' clears it)"
 	}
 	fmt.Fprintf(Stdout, "      State: %s\n", state)
+	if len(st.Problems) > 0 && st.State != "bad-config" {
+		fmt.Fprintln(Stdout, "   Problems: its file has these; it keeps its last good definition until they are fixed")
+	}
+	for i, p := range st.Problems {
+		label := "   Problems:"
+		if i > 0 || st.State != "bad-config" {
+			label = "            "
+		}
+		fmt.Fprintf(Stdout, "%s %s\n", label, p)
+	}
 	if st.Stale {
 		fmt.Fprintf(Stdout, " Definition: stale: the config changed since systemd loaded its unit; 'heroctl restart %s' applies it\n", st.Service)
 	}

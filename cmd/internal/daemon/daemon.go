@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -50,8 +51,8 @@ type Daemon struct {
 	ops     atomic.Uint64
 }
 
-// ErrInvalidConfig wraps the problems that keep herod from starting.
-var ErrInvalidConfig = errors.New("invalid service configs")
+// ErrInvalidConfig wraps the problems a config directory has: herod serves its valid part.
+var ErrInvalidConfig = errors.New("service configs with problems")
 
 // load reads the config directory; a missing directory is an empty one. The parsed directory is
 // reused while nothing in it changed (configdir.Cache), and one parse runs at a time: the
@@ -66,17 +67,23 @@ func (d *Daemon) load() (*config.Set, config.Problems, error) {
 	return set, probs, err
 }
 
-// reload swaps in the configs on disk, or keeps the old ones and returns the problems.
+// reload swaps in the configs on disk: every service as its file says, except that a service
+// whose new file has problems keeps its last good definition (see config.KeepLastGood). The
+// problems are returned after the valid part is in force.
 func (d *Daemon) reload() (int, error) {
-	set, probs, err := d.load()
+	next, probs, err := d.load()
 	if err != nil {
 		return 0, err
 	}
-	if len(probs) > 0 {
-		return 0, probs
-	}
+	set := config.KeepLastGood(next, d.bridge.Config())
 	d.bridge.SetConfig(set)
-	d.log.Info("configs reloaded", "services", len(set.Services))
+	d.log.Info("configs reloaded", "services", len(set.Services), "problems", len(probs))
+	for _, p := range probs {
+		d.log.Warn("config problem", "problem", p.String())
+	}
+	if len(probs) > 0 {
+		return len(set.Services), probs
+	}
 	return len(set.Services), nil
 }
 
@@ -100,11 +107,10 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", opts.ConfigDir, err)
 	}
-	if len(probs) > 0 {
-		for _, p := range probs {
-			d.log.Error("config problem", "problem", p.String())
-		}
-		return fmt.Errorf("%w: %s has %d problem(s) (run 'heroctl validate --config-dir %s')", ErrInvalidConfig, opts.ConfigDir, len(probs), opts.ConfigDir)
+	for _, p := range probs {
+		// Served all the same: each service with a problem is bad-config (or blocked), the
+		// others run.
+		d.log.Warn("config problem", "problem", p.String())
 	}
 	if d.ledger, err = d.waitForLedger(ctx); err != nil {
 		return err
@@ -167,7 +173,8 @@ func (d *Daemon) waitForLedger(ctx context.Context) (*jobdb.DB, error) {
 
 // Check reads the config directory and opens nothing else: herod --check, which herod.service
 // runs before herod, so 'systemctl status herod' names every broken file. It prints each problem
-// and fails when herod would not start.
+// and fails only when herod could not start at all (the directory cannot be read): a file with
+// problems makes its service bad-config, and herod serves the others.
 func Check(opts Options, out io.Writer) error {
 	d := &Daemon{opts: opts}
 	set, probs, err := d.load()
@@ -177,10 +184,14 @@ func Check(opts Options, out io.Writer) error {
 	for _, p := range probs {
 		fmt.Fprintln(out, p.String())
 	}
-	if len(probs) > 0 {
-		return fmt.Errorf("%w: %s has %d problem(s) (run 'heroctl validate --config-dir %s')", ErrInvalidConfig, opts.ConfigDir, len(probs), opts.ConfigDir)
+	bad := set.BadConfigServices()
+	switch {
+	case len(probs) > 0:
+		fmt.Fprintf(out, "%s: %d service(s), %d problem(s); herod serves the rest, and leaves out (bad-config): %s\n",
+			opts.ConfigDir, len(set.Services), len(probs), strings.Join(bad, " "))
+	default:
+		fmt.Fprintf(out, "%s: %d service(s), no problems\n", opts.ConfigDir, len(set.Services))
 	}
-	fmt.Fprintf(out, "%s: %d service(s), no problems\n", opts.ConfigDir, len(set.Services))
 	return nil
 }
 
@@ -241,6 +252,10 @@ func (d *Daemon) applyWantedStates(ctx context.Context, set *config.Set) {
 	for _, s := range set.Services {
 		switch wantedAtStart(s, en[s.Name]) {
 		case config.WantStart:
+			if !set.Usable(s.Name) {
+				d.log.Warn("not starting a service that is enabled: it is bad-config or blocked", "service", s.Name)
+				continue
+			}
 			start = append(start, s.Name)
 		case config.WantStop:
 			if r, err := d.bridge.Stop(ctx, s.Name, false, nil); err != nil {

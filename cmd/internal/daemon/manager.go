@@ -43,6 +43,7 @@ func checkName(name string) *dbus.Error {
 func toDBus(op, name string, err error) *dbus.Error {
 	var ce *bridge.ConflictError
 	var se *bridge.StartError
+	var cfg *bridge.ConfigError
 	switch {
 	case err == nil:
 		return nil
@@ -52,6 +53,8 @@ func toDBus(op, name string, err error) *dbus.Error {
 		return dbusErr(api.ErrConflictBlocked, "%v", err)
 	case errors.As(err, &se):
 		return dbusErr(api.ErrStartFailed, "%v", err)
+	case errors.As(err, &cfg):
+		return dbusErr(api.ErrInvalidConfig, "%v", err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return dbusErr(api.ErrFailed, "%s %s: herod is shutting down or the operation took too long: %v", op, name, err)
 	case errors.Is(err, bridge.ErrNotRunning):
@@ -199,7 +202,8 @@ func (m *manager) Reload(sender dbus.Sender) (uint32, *dbus.Error) {
 	if err != nil {
 		var probs config.Problems
 		if errors.As(err, &probs) {
-			return 0, dbusErr(api.ErrInvalidConfig, "%s has %d problem(s); the old configs stay in force:\n%s", m.d.opts.ConfigDir, len(probs), probs.Error())
+			return uint32(n), dbusErr(api.ErrInvalidConfig, "%s has %d problem(s); the rest is loaded (%d services), and a service whose file has a problem keeps its last good definition, or is left out as bad-config if it never had one:\n%s",
+				m.d.opts.ConfigDir, len(probs), n, probs.Error())
 		}
 		return 0, dbusErr(api.ErrFailed, "reload: %v", err)
 	}
@@ -452,6 +456,8 @@ func statusDict(st bridge.Status) map[string]dbus.Variant {
 	d["MainPID"] = dbus.MakeVariant(uint32(st.MainPID))
 	d["Restarts"] = dbus.MakeVariant(uint32(st.Restarts))
 	d["Stale"] = dbus.MakeVariant(st.Stale)
+	d["Problems"] = dbus.MakeVariant(nonNil(st.Problems))
+	d["WaitingFor"] = dbus.MakeVariant(nonNil(st.WaitingFor))
 	d["StartLimitHit"] = dbus.MakeVariant(st.LimitHit)
 	if j := st.LastJob; j != nil {
 		d["JobId"] = dbus.MakeVariant(j.ID)
