@@ -23,11 +23,11 @@ type Status struct {
 	MainPID     uint32                  `json:"main_pid,omitempty"`
 	Restarts    uint32                  `json:"restarts"`
 	LimitHit    bool                    `json:"start_limit_hit,omitempty"`
-	Stale       bool                    `json:"stale,omitempty"` // systemd holds a unit of an older definition
+	Stale       bool                    `json:"stale,omitempty"`       // systemd holds a unit of an older definition
 	Problems    []string                `json:"problems,omitempty"`    // bad-config: why; else a new file's problems while the last good definition runs
 	WaitingFor  []string                `json:"waiting_for,omitempty"` // blocked: undefined services it must start after
-	Enabled     string                  `json:"enabled"`         // enabled: herod starts it when it starts; disabled
-	EnabledBy   string                  `json:"enabled_by"`      // heroctl (enable/disable), or config (its status key)
+	Enabled     string                  `json:"enabled"`               // enabled: herod starts it when it starts; disabled
+	EnabledBy   string                  `json:"enabled_by"`            // heroctl (enable/disable), or config (its status key)
 	LastJob     *Job                    `json:"last_job,omitempty"`
 	Raw         map[string]dbus.Variant `json:"-"`
 }

@@ -286,7 +286,11 @@ func TestHerodServesADirectoryWithProblems(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait(); exec.Command("systemctl", "stop", "hero-*.service").Run() })
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		exec.Command("systemctl", "stop", "hero-*.service").Run()
+	})
 	testbed.Eventually(t, 10*time.Second, "herod serves, good started", func() bool { return heroctl(t, "is-active", "good").Code == 0 })
 	for name, want := range map[string]string{"broken": "bad-config", "needy": "bad-config", "waiting": "blocked"} {
 		r := heroctl(t, "show", "-p", "State", "--value", name)
