@@ -293,3 +293,56 @@ func TestRunsOfAnEarlierBootAreClosed(t *testing.T) {
 		t.Errorf("a run of the earlier boot: %s %s ended %v, want cancelled, boot-ended", j.Phase, j.Result, j.EndedAt)
 	}
 }
+
+// What a service's env holds cannot forge its record or run anything as root: systemd's
+// run-record variables are refused by validation (the service is bad-config), and LD_PRELOAD
+// reaches only the service's own processes, which run as its user: the unit has no hook of
+// hero's and no privileged command.
+func TestEnvCannotForgeRecordsOrRunAsRoot(t *testing.T) {
+	set := loadSetWithProblems(t, map[string]string{
+		"forger.toml": "context = \"env\"\nexec = [\"/bin/false\"]\nenv = { SERVICE_RESULT = \"success\", EXIT_STATUS = \"0\" }\n",
+		"preload.toml": "context = \"env\"\nuser = \"nobody\"\nexec = [\"/bin/sh\", \"-c\", \"echo started; exit 1\"]\n" +
+			"env = { LD_PRELOAD = \"/tmp/hero-preload-probe.so\" }\n",
+	})
+	if !set.BadConfig("forger") {
+		t.Fatalf("an env setting SERVICE_RESULT and EXIT_STATUS was accepted")
+	}
+	w := reopenWorldWith(t, t.TempDir(), set)
+	if _, err := w.b.Start(w.ctx, []string{"forger"}, true, nil); err == nil {
+		t.Errorf("a bad-config service was started")
+	}
+	w.b.Start(w.ctx, []string{"preload"}, true, nil)
+	testbed.Eventually(t, 5*time.Second, "preload's run recorded", func() bool {
+		jobs := w.jobs("preload")
+		return len(jobs) == 1 && jobs[0].Phase.Ended()
+	})
+	j := w.jobs("preload")[0]
+	if j.Phase != jobdb.PhaseFailed || j.ExitCode == nil || *j.ExitCode != 1 {
+		t.Errorf("preload's run: %s exit %v, want failed with exit status 1", j.Phase, j.ExitCode)
+	}
+	lines := journalEntries(t, "_SYSTEMD_UNIT=hero-env-preload.service")
+	if len(lines) == 0 {
+		t.Errorf("the journal has no line of preload's processes")
+	}
+	for _, e := range lines {
+		if e["_UID"] != "65534" {
+			t.Errorf("a process of the unit ran as uid %v: %v", e["_UID"], e["MESSAGE"])
+		}
+	}
+	for _, key := range []string{"ExecStartPre", "ExecStartPost", "ExecStop", "ExecStopPost"} {
+		if out := strings.TrimSpace(testbed.MustRun(t, "systemctl", "show", "-p", key, "--value", "hero-env-preload.service")); out != "" {
+			t.Errorf("%s=%s: hero adds no command to the unit", key, out)
+		}
+	}
+}
+
+// loadSetWithProblems builds a config set from inline files, problems allowed.
+func loadSetWithProblems(t *testing.T, files map[string]string) *config.Set {
+	t.Helper()
+	var fs []config.File
+	for name, data := range files {
+		fs = append(fs, config.File{Name: name, Data: []byte(data)})
+	}
+	set, _ := config.Build(fs)
+	return set
+}
