@@ -96,7 +96,7 @@ var manStates = []string{
 	"heroctl validate reports every problem and exits 1.",
 }
 
-var manLiteral = "Every exec and health argument, script and environment value reaches the program exactly as written: hero escapes '$' (which systemd would expand as a variable) and '%' (a specifier in unit files), so nothing is expanded. A script run by a shell expands variables itself: that is how to use $VAR. A program may not contain '$' or '='."
+var manLiteral = "Every exec and health argument, script and environment value reaches the program exactly as written: nothing is expanded, neither '$' (a variable to systemd) nor '%' (a specifier in unit files). hero escapes them in the unit, and runs through its helper hero-exec every command systemd could not keep intact (systemd 252 rewrites '$' and ';' of a transient unit's arguments at each daemon-reload): an action whose arguments hold '$' or ';', a pre-action with its own env or dir, and every health check. hero-exec executes the exact argument vector itself, as the service's user, with no shell. A script run by a shell expands variables itself: that is how to use $VAR. A program may not contain '$' or '='."
 
 var manExample = `
 description = "API server"
