@@ -212,3 +212,12 @@ func TestUserConfigDirIsXDG(t *testing.T) {
 		t.Errorf("without --user: %q", errs)
 	}
 }
+
+// TestHelpShowsSwitchesAsSystemctl: a boolean flag is listed as systemctl lists it (--no-block),
+// not as --no-block[=true|false] (what pflag 1.1 prints).
+func TestHelpShowsSwitchesAsSystemctl(t *testing.T) {
+	out, _, code := heroctl(t, "stop", "--help")
+	if code != 0 || !strings.Contains(out, "  --no-block ") || strings.Contains(out, "[=") {
+		t.Errorf("stop --help: exit %d:\n%s", code, out)
+	}
+}
