@@ -128,14 +128,50 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 		NowFunc:        func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open job ledger %s: %w", path, err)
+		return nil, fmt.Errorf("open job ledger %s: %w", path, damaged(err))
 	}
 	db := &DB{gorm: g, log: log, Keep: DefaultKeep}
-	if err := db.migrate(ctx); err != nil {
+	err = db.quickCheck(ctx)
+	if err == nil {
+		err = db.migrate(ctx)
+	}
+	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open job ledger %s: %w", path, err)
+		return nil, fmt.Errorf("open job ledger %s: %w", path, damaged(err))
 	}
 	return db, nil
+}
+
+// ErrDamaged says the ledger's file is not a sound SQLite database (SQLite's NOTADB or CORRUPT,
+// or a failed quick_check): no write can fix it.
+var ErrDamaged = errors.New("the ledger's file is damaged")
+
+// quickCheck runs SQLite's PRAGMA quick_check (integrity_check without matching indexes to
+// their tables: linear in the file's size).
+func (db *DB) quickCheck(ctx context.Context) error {
+	var rows []string
+	if err := db.gorm.WithContext(ctx).Raw("PRAGMA quick_check").Scan(&rows).Error; err != nil {
+		return fmt.Errorf("quick check: %w", err)
+	}
+	if len(rows) != 1 || rows[0] != "ok" {
+		return fmt.Errorf("%w: quick check: %s", ErrDamaged, strings.Join(rows, "; "))
+	}
+	return nil
+}
+
+// damaged marks SQLite's errors for a file that is not a database, or a corrupt one, as
+// ErrDamaged.
+func damaged(err error) error {
+	msg := err.Error()
+	if errors.Is(err, ErrDamaged) {
+		return err
+	}
+	for _, s := range []string{"file is not a database", "database disk image is malformed", "SQLITE_NOTADB", "SQLITE_CORRUPT"} {
+		if strings.Contains(msg, s) {
+			return fmt.Errorf("%w: %w", ErrDamaged, err)
+		}
+	}
+	return err
 }
 
 // private makes the ledger's directory 0700 and the database and its WAL files 0600, creating

@@ -281,3 +281,63 @@ func crashWriter(path string) {
 		}
 	}
 }
+
+// A file that is not a sound database is refused as ErrDamaged, which herod answers by setting
+// it aside; an empty file is a new ledger, and a newer schema is not damage.
+func TestDamagedFileIsErrDamaged(t *testing.T) {
+	garbage := func(t *testing.T, path string) {
+		if err := os.WriteFile(path, bytes.Repeat([]byte("not a database "), 512), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	corruptPages := func(t *testing.T, path string) {
+		db, err := Open(context.Background(), path, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 300; i++ {
+			create(t, db, fmt.Sprintf("svc%d", i), PhaseFailed)
+		}
+		db.Close()
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		// Page 1 (the header and schema) stays; the b-tree pages after it are overwritten.
+		if _, err := f.WriteAt(bytes.Repeat([]byte{0xA5}, 8192), 4096); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name    string
+		prepare func(t *testing.T, path string)
+		damaged bool
+	}{
+		{"garbage", garbage, true},
+		{"corrupt pages", corruptPages, true},
+		{"empty file", func(t *testing.T, path string) { os.WriteFile(path, nil, 0o600) }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "jobs.db")
+			tt.prepare(t, path)
+			db, err := Open(context.Background(), path, quiet)
+			if got := errors.Is(err, ErrDamaged); got != tt.damaged {
+				t.Fatalf("Open: %v; damaged %v, want %v", err, got, tt.damaged)
+			}
+			if err == nil {
+				db.Close()
+			}
+		})
+	}
+	t.Run("newer schema", func(t *testing.T) {
+		db, path := open(t)
+		db.gorm.Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", SchemaVersion+1, time.Now())
+		db.Close()
+		_, err := Open(context.Background(), path, quiet)
+		if !errors.Is(err, ErrNewerSchema) || errors.Is(err, ErrDamaged) {
+			t.Fatalf("Open: %v", err)
+		}
+	})
+}

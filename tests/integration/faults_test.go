@@ -144,6 +144,42 @@ func TestLedgerReadOnlyAtStart(t *testing.T) {
 	}
 }
 
+// A ledger damaged while herod was stopped (its pages overwritten) is set aside, not retried
+// forever: herod starts a new one, says so in its log, and adopts the services that run.
+func TestDamagedLedgerIsSetAside(t *testing.T) {
+	h := startHerod(t)
+	wantExit(t, heroctl(t, "start", "db"), 0, "start db")
+	h.cmd.Process.Signal(syscall.SIGTERM)
+	h.cmd.Wait()
+	path := filepath.Join(h.stateDir, "ledger", "jobs.db")
+	os.Remove(path + "-wal")
+	os.Remove(path + "-shm")
+	if err := os.WriteFile(path, []byte(strings.Repeat("damaged ", 2048)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logf, _ := os.OpenFile(h.log, os.O_WRONLY|os.O_APPEND, 0)
+	h2 := exec.Command(herodBin, "--config-dir", h.configDir, "--state-dir", h.stateDir)
+	h2.Stdout, h2.Stderr = logf, logf
+	if err := h2.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { h2.Process.Signal(syscall.SIGTERM); h2.Wait() }()
+	testbed.Eventually(t, 10*time.Second, "the new herod serving", func() bool { return heroctl(t, "is-active", "db").Code == 0 })
+	if n := runningJobs(t, "db"); n != 1 {
+		t.Errorf("db: %d running jobs in the new ledger, want 1 (adopted)", n)
+	}
+	aside, _ := filepath.Glob(path + ".damaged-*")
+	if len(aside) != 1 {
+		t.Errorf("damaged ledger kept as %v, want one file", aside)
+	} else if data, _ := os.ReadFile(aside[0]); !strings.HasPrefix(string(data), "damaged ") {
+		t.Errorf("%s does not hold the damaged file", aside[0])
+	}
+	if log, _ := os.ReadFile(h.log); !strings.Contains(string(log), "the job ledger was damaged") {
+		t.Errorf("herod's log does not say the ledger was damaged:\n%s", log)
+	}
+	wantExit(t, heroctl(t, "stop", "db"), 0, "stop db in the new ledger")
+}
+
 // 20 clients x 50 mixed operations on 10 overlapping services through herod's API: no error
 // but the expected refusals, no hang, no lost or duplicated run, at most one running job per
 // service, every ended job with an end, and final states that agree with systemd.

@@ -147,8 +147,9 @@ const ledgerRetry = 2 * time.Second
 // refuses it: herod says why (in its log, which 'systemctl status herod' shows) and goes on by
 // itself once the ledger can be written, without a restart. It does not claim its bus name
 // meanwhile, so clients are told herod is not there, not left waiting. A ledger of a newer
-// schema is not retried: that needs a newer herod.
+// schema is not retried: that needs a newer herod. A damaged one is set aside for a new one.
 func (d *Daemon) waitForLedger(ctx context.Context) (*jobdb.DB, error) {
+	setAside := false
 	for attempt := 0; ; attempt++ {
 		db, err := openLedger(ctx, d.opts.StateDir, d.log)
 		if err == nil {
@@ -159,6 +160,24 @@ func (d *Daemon) waitForLedger(ctx context.Context) (*jobdb.DB, error) {
 		}
 		if errors.Is(err, jobdb.ErrNewerSchema) {
 			return nil, err
+		}
+		if errors.Is(err, jobdb.ErrDamaged) {
+			// No write can repair it, and waiting would keep every service unrecorded: keep
+			// the damaged file for inspection and start a new ledger, as journald does with a
+			// corrupt journal file. The services that run are adopted into the new one. Only
+			// once: a new ledger that is damaged too is a disk to look at, not to rename away.
+			aside, aerr := "", error(nil)
+			if setAside {
+				aerr = errors.New("a new ledger is damaged too")
+			} else {
+				aside, aerr = setAsideLedger(d.opts.StateDir)
+				setAside = true
+			}
+			if aerr == nil {
+				d.log.Error("the job ledger was damaged; it is kept aside and a new one started", "err", err, "kept_as", aside)
+				continue
+			}
+			err = fmt.Errorf("%w; setting it aside: %v", err, aerr)
 		}
 		if attempt == 0 {
 			d.log.Error("cannot open the job ledger; trying again every 2s", "err", err)
@@ -214,6 +233,19 @@ func openLedger(ctx context.Context, stateDir string, log *slog.Logger) (*jobdb.
 		}
 	}
 	return jobdb.Open(ctx, path, log)
+}
+
+// setAsideLedger renames a damaged ledger (and its WAL files) to jobs.db.damaged-TIME, so the
+// next open starts a new one.
+func setAsideLedger(stateDir string) (string, error) {
+	path := filepath.Join(stateDir, "ledger", "jobs.db")
+	aside := path + ".damaged-" + time.Now().UTC().Format("20060102T150405Z")
+	for _, suffix := range []string{"-wal", "-shm", ""} {
+		if err := os.Rename(path+suffix, aside+suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+	}
+	return aside, nil
 }
 
 // connectSystemd connects to the systemd manager herod drives: go-systemd for calls and jobs,
