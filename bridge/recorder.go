@@ -443,12 +443,18 @@ func (r *recorder) saveCursor(ctx context.Context) {
 	if !r.clean.Load() {
 		return
 	}
-	cursor, err := r.b.jrnl.Cursor(ctx, time.Now().Add(-cursorLag))
+	at := time.Now().Add(-cursorLag)
+	cursor, err := r.b.jrnl.Cursor(ctx, at)
 	if err != nil || cursor == "" {
 		return
 	}
 	if err := r.b.ledger.SetState(ctx, stateCursor, cursor); err != nil {
 		r.b.log.Warn("saving the journal cursor failed", "err", err)
+		return
+	}
+	// A job deleted before the cursor's time ended before it: no replay reads its run again.
+	if err := r.b.ledger.ForgetBefore(ctx, at.Add(-time.Minute)); err != nil {
+		r.b.log.Warn("dropping forgotten runs failed", "err", err)
 	}
 }
 

@@ -174,6 +174,9 @@ func (rc *recovery) jobFor(run *journalRun) *jobdb.Job {
 	if !errors.Is(err, jobdb.ErrNotFound) {
 		return nil
 	}
+	if forgotten, err := rc.r.b.ledger.Forgotten(rc.ctx, run.invocation); err != nil || forgotten {
+		return nil // recorded, then deleted (pruned, trimmed, removed): stays deleted
+	}
 	if p := rc.pendingOf(run.unit, run.started); p != nil {
 		rc.change(p, func(j *jobdb.Job) {
 			j.InvocationID, j.BootID, j.Phase, j.StartedAt = run.invocation, run.boot, jobdb.PhaseRunning, run.started

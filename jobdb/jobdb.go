@@ -92,6 +92,8 @@ type Ledger interface {
 	DeleteService(ctx context.Context, service string) (int64, error)
 	State(ctx context.Context, key string) (string, error)
 	SetState(ctx context.Context, key, value string) error
+	Forgotten(ctx context.Context, invocation string) (bool, error)
+	ForgetBefore(ctx context.Context, t time.Time) error
 	Close() error
 }
 
@@ -421,9 +423,41 @@ func trim(tx *gorm.DB, service string, keep int) error {
 	if keep <= 0 {
 		keep = DefaultKeep
 	}
-	return tx.Exec(`DELETE FROM jobs WHERE service_id = ? AND phase IN ? AND id NOT IN
+	_, err := forget(tx, `service_id = ? AND phase IN ? AND id NOT IN
 		(SELECT id FROM jobs WHERE service_id = ? AND phase IN ? ORDER BY id DESC LIMIT ?)`,
-		service, endedPhases, service, endedPhases, keep).Error
+		service, endedPhases, service, endedPhases, keep)
+	return err
+}
+
+// forget deletes the jobs matching where, remembering their invocations in forgotten_runs:
+// the journal still holds those runs' records, and a replay must not make them jobs again.
+func forget(tx *gorm.DB, where string, args ...any) (int64, error) {
+	remember := append([]any{time.Now().UTC()}, args...)
+	if err := tx.Exec(`INSERT OR IGNORE INTO forgotten_runs (invocation_id, forgotten_at)
+		SELECT invocation_id, ? FROM jobs WHERE invocation_id != '' AND `+where, remember...).Error; err != nil {
+		return 0, err
+	}
+	res := tx.Exec(`DELETE FROM jobs WHERE `+where, args...)
+	return res.RowsAffected, res.Error
+}
+
+// Forgotten reports whether a deleted job held this invocation (and the journal cursor has
+// not passed it yet: see ForgetBefore).
+func (db *DB) Forgotten(ctx context.Context, invocation string) (bool, error) {
+	var n int64
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT COUNT(*) FROM forgotten_runs WHERE invocation_id = ?`, invocation).Scan(&n).Error; err != nil {
+		return false, fmt.Errorf("read forgotten run %s: %w", invocation, err)
+	}
+	return n > 0, nil
+}
+
+// ForgetBefore drops the memory of runs deleted before t: once the journal cursor is past
+// t, no replay reads their records again.
+func (db *DB) ForgetBefore(ctx context.Context, t time.Time) error {
+	if err := db.gorm.WithContext(ctx).Exec(`DELETE FROM forgotten_runs WHERE forgotten_at < ?`, t.UTC()).Error; err != nil {
+		return fmt.Errorf("drop forgotten runs: %w", explain(err))
+	}
+	return nil
 }
 
 var endedPhases = []Phase{PhaseSucceeded, PhaseFailed, PhaseCancelled}
@@ -467,11 +501,16 @@ func explain(err error) error {
 // PruneInactive deletes the service's jobs in every phase but running/retrying, as starting a
 // service does; other services' jobs and running jobs are never touched.
 func (db *DB) PruneInactive(ctx context.Context, service string) (int64, error) {
-	res := db.gorm.WithContext(ctx).Where("service_id = ? AND phase NOT IN ?", service, []Phase{PhaseRunning, PhaseRetrying}).Delete(&Job{})
-	if res.Error != nil {
-		return 0, fmt.Errorf("prune jobs of %s: %w", service, res.Error)
+	var n int64
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		n, err = forget(tx, "service_id = ? AND phase NOT IN ?", service, []Phase{PhaseRunning, PhaseRetrying})
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune jobs of %s: %w", service, explain(err))
 	}
-	return res.RowsAffected, nil
+	return n, nil
 }
 
 // PruneAndCreate prunes each job's service's inactive jobs and creates the jobs, all in one
@@ -489,11 +528,11 @@ func (db *DB) PruneAndCreate(ctx context.Context, jobs ...*Job) (int64, error) {
 	var pruned int64
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, j := range jobs {
-			res := tx.Where("service_id = ? AND phase NOT IN ?", j.ServiceID, []Phase{PhaseRunning, PhaseRetrying}).Delete(&Job{})
-			if res.Error != nil {
-				return res.Error
+			n, err := forget(tx, "service_id = ? AND phase NOT IN ?", j.ServiceID, []Phase{PhaseRunning, PhaseRetrying})
+			if err != nil {
+				return err
 			}
-			pruned += res.RowsAffected
+			pruned += n
 			if err := tx.Create(j).Error; err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestApplyIsAllOrNothing(t *testing.T) {
@@ -156,5 +157,50 @@ func TestUnsavedListsEndedJobsWithoutTheirTail(t *testing.T) {
 	}
 	if len(got) != 1 || got[0].ID != a.ID {
 		t.Errorf("unsaved %v, want only job %d", got, a.ID)
+	}
+}
+
+// Every way a job is deleted (prune, prune on start, trim) remembers its invocation until
+// ForgetBefore passes it; running jobs and jobs without a run are not remembered.
+func TestDeletedRunsAreRemembered(t *testing.T) {
+	ctx := context.Background()
+	db, _ := open(t)
+	db.Keep = 1
+	mk := func(service, inv string, phase Phase) *Job {
+		j := &Job{ServiceID: service, Context: "default", Unit: "hero-default-" + service + ".service", InvocationID: inv, Phase: phase}
+		if err := db.Create(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		return j
+	}
+	mk("web", "pruned1", PhaseFailed)
+	mk("web", "running1", PhaseRunning)
+	mk("db", "pruned2", PhaseSucceeded)
+	mk("db", "", PhasePending)
+	mk("mail", "trimmed", PhaseFailed)
+	kept := mk("mail", "kept", PhaseFailed)
+	if _, err := db.PruneInactive(ctx, "web"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PruneAndCreate(ctx, &Job{ServiceID: "db", Context: "default", Unit: "hero-default-db.service"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Apply(ctx, &Batch{Trim: map[string]bool{"mail": true}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Get(ctx, kept.ID); err != nil {
+		t.Fatalf("the newest ended job was trimmed: %v", err)
+	}
+	want := map[string]bool{"pruned1": true, "pruned2": true, "trimmed": true, "running1": false, "kept": false}
+	for inv, forgotten := range want {
+		if got, err := db.Forgotten(ctx, inv); err != nil || got != forgotten {
+			t.Errorf("Forgotten(%s) = %v, %v; want %v", inv, got, err, forgotten)
+		}
+	}
+	if err := db.ForgetBefore(ctx, time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Forgotten(ctx, "pruned1"); got {
+		t.Error("ForgetBefore kept a run deleted before its time")
 	}
 }

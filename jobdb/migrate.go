@@ -46,6 +46,10 @@ var migrations = []string{
 	DROP INDEX jobs_active;
 	CREATE INDEX jobs_unfinished ON jobs (phase) WHERE phase IN ('pending', 'running', 'retrying');
 	CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+	// 3: the invocations of deleted jobs (pruned, trimmed, removed), until the journal cursor
+	// has passed their records, so a replay of the journal does not record them again.
+	`CREATE TABLE forgotten_runs (invocation_id TEXT PRIMARY KEY, forgotten_at DATETIME NOT NULL);
+	CREATE INDEX forgotten_runs_at ON forgotten_runs (forgotten_at);`,
 }
 
 // ErrNewerSchema is returned for a ledger a newer hero wrote.

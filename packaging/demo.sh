@@ -60,7 +60,7 @@ inside busctl call org.freedesktop.DBus / org.freedesktop.DBus ReloadConfig
 show systemd-run --unit herod /opt/hero/bin/herod --config-dir /opt/hero-src/packaging/examples
 for _ in $(seq 1 100); do inside busctl status org.hero.Proc1 >/dev/null 2>&1 && break; sleep 0.05; done
 
-say "6. Start web, worker, mailer and cleanup: their requires closures come up first, in waves"
+say "6. Start web, worker, mailer and cleanup: queued at once with their requires closures; systemd orders them"
 show heroctl start web worker mailer cleanup
 sleep 0.5
 show heroctl list-units
@@ -79,7 +79,17 @@ show heroctl jobs api
 show heroctl logs api
 show heroctl status worker
 
-say "10. The same API from a client nobody here wrote"
+say "10. herod is killed (SIGKILL) while worker ends: the next herod records the run from systemd's journal"
+show heroctl start worker
+inside systemctl kill --signal=KILL herod
+show systemctl kill --signal=TERM hero-default-worker.service
+sleep 0.5
+inside systemctl reset-failed herod
+show systemd-run --unit herod /opt/hero/bin/herod --config-dir /opt/hero-src/packaging/examples
+for _ in $(seq 1 100); do inside busctl status org.hero.Proc1 >/dev/null 2>&1 && break; sleep 0.05; done
+show heroctl jobs worker
+
+say "11. The same API from a client nobody here wrote"
 show busctl call org.hero.Proc1 /org/hero/Proc1 org.hero.Proc1.Manager Start sb worker true
 show gdbus call --system -d org.hero.Proc1 -o /org/hero/Proc1 -m org.hero.Proc1.Manager.Stop db false
 

@@ -144,6 +144,32 @@ func TestLedgerReadOnlyAtStart(t *testing.T) {
 	}
 }
 
+// herod killed moments after a start pruned the service's earlier runs: the next herod reads
+// the journal since its cursor, which still holds those runs, and must not record them again.
+func TestPrunedRunsStayPrunedAfterHerodKilled(t *testing.T) {
+	h := startHerod(t)
+	wantExit(t, heroctl(t, "start", "worker"), 0, "start worker")
+	wantExit(t, heroctl(t, "stop", "db"), 0, "stop db (cascade)")
+	wantExit(t, heroctl(t, "start", "worker"), 0, "start worker again (prunes the ended jobs)")
+	h.cmd.Process.Signal(syscall.SIGKILL)
+	h.cmd.Wait()
+	h2 := exec.Command(herodBin, "--config-dir", h.configDir, "--state-dir", h.stateDir)
+	if err := h2.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { h2.Process.Signal(syscall.SIGTERM); h2.Wait() }()
+	testbed.Eventually(t, 10*time.Second, "the new herod", func() bool { return heroctl(t, "is-active", "worker").Code == 0 })
+	for _, s := range []string{"db", "api", "worker"} {
+		var jobs []client.Job
+		if err := json.Unmarshal([]byte(heroctl(t, "jobs", s, "-o", "json").Stdout), &jobs); err != nil {
+			t.Fatal(err)
+		}
+		if len(jobs) != 1 || jobs[0].Phase != "running" {
+			t.Errorf("%s: jobs %+v, want the one running job (the pruned runs stay pruned)", s, jobs)
+		}
+	}
+}
+
 // A ledger damaged while herod was stopped (its pages overwritten) is set aside, not retried
 // forever: herod starts a new one, says so in its log, and adopts the services that run.
 func TestDamagedLedgerIsSetAside(t *testing.T) {
