@@ -43,7 +43,7 @@ type herod struct {
 func installPolicy(t *testing.T) {
 	t.Helper()
 	for from, to := range map[string]string{
-		"packaging/dbus/org.hero.Proc1.conf":      "/etc/dbus-1/system.d/org.hero.Proc1.conf",
+		"packaging/dbus/org.hero.Proc1.conf":     "/etc/dbus-1/system.d/org.hero.Proc1.conf",
 		"packaging/polkit/org.hero.proc1.policy": "/usr/share/polkit-1/actions/org.hero.proc1.policy",
 	} {
 		data, err := os.ReadFile(filepath.Join(testbed.SrcDir, from))
