@@ -271,3 +271,28 @@ func execContext(ctx context.Context, name string, args ...string) *output {
 	}
 	return out
 }
+
+// Jobs the ledger trims (beyond --keep-jobs ended jobs per service) leave the tree with
+// InterfacesRemoved, as the runs of a crash loop come and go.
+func TestTrimmedJobsLeaveTheTree(t *testing.T) {
+	h := startHerod(t, "--keep-jobs", "2")
+	crash := "exec = [\"/bin/sh\", \"-c\", \"sleep 0.2; exit 1\"]\nrestart = \"always\"\nrestart_delay = \"300ms\"\n"
+	if err := os.WriteFile(filepath.Join(h.configDir, "crash.toml"), []byte(crash), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wantExit(t, heroctl(t, "daemon-reload"), 0, "daemon-reload")
+	ch := watch(t)
+	heroctl(t, "start", "--no-block", "crash")
+	await(t, ch, 15*time.Second, "InterfacesRemoved of job 1, the oldest run", func(s *dbus.Signal) bool {
+		return objectSignal(s, api.SignalInterfacesRemoved, api.JobPath(1))
+	})
+	r := testbed.Run(t, "busctl", "get-property", api.BusName, api.JobPath(1), api.JobInterface, "Phase")
+	if r.Code == 0 {
+		t.Errorf("job 1 still answers after it was trimmed: %q", r.Stdout)
+	}
+	paths := busctl(t, "get-property", api.BusName, api.ServicePath("crash"), api.ServiceInterface, "Jobs")
+	if n := strings.Count(paths, api.JobsPath+"/"); n < 2 || n > 3 || strings.Contains(paths, `"`+api.JobPath(1)+`"`) {
+		t.Errorf("crash's Jobs after trimming to 2 ended (and one running): %s", paths)
+	}
+	heroctl(t, "stop", "crash")
+}

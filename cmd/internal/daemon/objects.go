@@ -125,7 +125,7 @@ func (o *objects) markAll() {
 func (o *objects) run(ctx context.Context) {
 	o.refresh.Lock()
 	for _, n := range o.d.bridge.Config().Graph.Names() {
-		if err := o.refreshService(ctx, n, everything, false); err != nil {
+		if err := o.refreshService(ctx, n, everything, false); err != nil && ctx.Err() == nil {
 			o.d.log.Warn("reading a service for its object failed", "service", n, "err", err)
 		}
 	}
@@ -182,7 +182,7 @@ func (o *objects) refreshDirty(ctx context.Context, names []string, by time.Time
 	o.mu.Unlock()
 	for _, n := range slices.Sorted(maps.Keys(todo)) {
 		o.d.log.Debug("refreshing a service's object", "service", n, "changed", todo[n])
-		if err := o.refreshService(ctx, n, todo[n], true); err != nil {
+		if err := o.refreshService(ctx, n, todo[n], true); err != nil && ctx.Err() == nil {
 			o.d.log.Warn("refreshing a service's object failed", "service", n, "err", err)
 		}
 	}
@@ -451,6 +451,7 @@ func (o *objects) at(ctx context.Context, path string) (string, map[string]dbus.
 		if v := o.services[name]; v != nil {
 			return api.ServiceInterface, maps.Clone(v.props), nil
 		}
+		return "", nil, dbusErr(api.ErrFailed, "reading %s failed (herod's log says why)", path)
 	}
 	if id, ok := api.JobID(path); ok {
 		if j, ok := o.job(ctx, id); ok {
