@@ -124,10 +124,8 @@ func (o *objects) markAll() {
 // refreshes dirty services until ctx ends.
 func (o *objects) run(ctx context.Context) {
 	o.refresh.Lock()
-	for _, n := range o.d.bridge.Config().Graph.Names() {
-		if err := o.refreshService(ctx, n, everything, false); err != nil && ctx.Err() == nil {
-			o.d.log.Warn("reading a service for its object failed", "service", n, "err", err)
-		}
+	if err := o.populate(ctx); err != nil && ctx.Err() == nil {
+		o.d.log.Warn("reading the services for their objects failed; they are read as they are asked for", "err", err)
 	}
 	o.refresh.Unlock()
 	close(o.ready)
@@ -144,6 +142,44 @@ func (o *objects) run(ctx context.Context) {
 			o.refreshDirty(ctx, nil, time.Now())
 		}
 	}
+}
+
+// populate reads every service at once: one systemd call for all their units (bridge.List), the
+// main process of those that run (one property each, not the whole unit), their enablements in
+// one query and their jobs. A service it cannot read is marked, for the refresher.
+func (o *objects) populate(ctx context.Context) error {
+	set := o.d.bridge.Config()
+	list, err := o.d.bridge.List(ctx)
+	if err != nil {
+		o.mark(everything, set.Graph.Names()...)
+		return err
+	}
+	en, err := o.d.enablements(ctx, set)
+	if err != nil {
+		o.mark(everything, set.Graph.Names()...)
+		return err
+	}
+	for _, st := range list {
+		if st.Up() {
+			if p, err := o.d.systemd.GetServicePropertyContext(ctx, st.Unit, "MainPID"); err == nil {
+				pid, _ := p.Value.Value().(uint32)
+				st.MainPID = int(pid)
+			}
+		}
+		rows, err := o.d.ledger.Jobs(ctx, st.Service)
+		if err != nil {
+			o.mark(everything, st.Service)
+			continue
+		}
+		v := &serviceView{status: st, en: en[st.Service], jobs: make([]int64, len(rows))}
+		jobs := make([]jobView, len(rows))
+		for i := range rows {
+			jobs[i], v.jobs[i] = viewOf(&rows[i]), rows[i].ID
+		}
+		v.props = serviceProps(v.status, v.en, v.jobs)
+		o.apply(st.Service, v, jobs, false)
+	}
+	return nil
 }
 
 // nextDue is when the next dirty service is due (zero: none is dirty).
