@@ -58,7 +58,7 @@ func (b *Bridge) states(ctx context.Context, units []string) (map[string]sddbus.
 	}
 	for _, u := range units {
 		if _, ok := out[u]; !ok {
-			out[u] = sddbus.UnitStatus{Name: u, LoadState: "not-found", ActiveState: "inactive", SubState: "dead"}
+			out[u] = notLoaded(u)
 		}
 	}
 	return out, nil

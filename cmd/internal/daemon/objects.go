@@ -144,12 +144,35 @@ func (o *objects) run(ctx context.Context) {
 	}
 }
 
-// populate reads every service at once: one systemd call for all their units (bridge.List), the
-// main process of those that run (one property each, not the whole unit), their enablements in
-// one query and their jobs. A service it cannot read is marked, for the refresher.
+// status reads a service's status as Manager.Status reports it, from the units systemd has
+// loaded only (bridge.Statuses: reading an unloaded unit would load a stub of it, in the way of
+// a start), with its main process while it runs.
+func (o *objects) status(ctx context.Context, name string) (bridge.Status, error) {
+	list, err := o.d.bridge.Statuses(ctx, []string{name})
+	if err != nil {
+		return bridge.Status{}, err
+	}
+	o.readMainPID(ctx, &list[0])
+	return list[0], nil
+}
+
+// readMainPID reads the main process of a service that runs: one property, not the whole unit.
+func (o *objects) readMainPID(ctx context.Context, st *bridge.Status) {
+	if !st.Up() {
+		return
+	}
+	if p, err := o.d.systemd.GetServicePropertyContext(ctx, st.Unit, "MainPID"); err == nil {
+		pid, _ := p.Value.Value().(uint32)
+		st.MainPID = int(pid)
+	}
+}
+
+// populate reads every service at once: one systemd call for all their loaded units, the main
+// process of those that run, their enablements in one query and their jobs. A service it cannot
+// read is marked, for the refresher.
 func (o *objects) populate(ctx context.Context) error {
 	set := o.d.bridge.Config()
-	list, err := o.d.bridge.List(ctx)
+	list, err := o.d.bridge.Statuses(ctx, set.Graph.Names())
 	if err != nil {
 		o.mark(everything, set.Graph.Names()...)
 		return err
@@ -160,12 +183,7 @@ func (o *objects) populate(ctx context.Context) error {
 		return err
 	}
 	for _, st := range list {
-		if st.Up() {
-			if p, err := o.d.systemd.GetServicePropertyContext(ctx, st.Unit, "MainPID"); err == nil {
-				pid, _ := p.Value.Value().(uint32)
-				st.MainPID = int(pid)
-			}
-		}
+		o.readMainPID(ctx, &st)
 		rows, err := o.d.ledger.Jobs(ctx, st.Service)
 		if err != nil {
 			o.mark(everything, st.Service)
@@ -276,7 +294,7 @@ func (o *objects) refreshService(ctx context.Context, name string, c change, ann
 	o.mu.Unlock()
 	var err error
 	if c&(unitChanged|runsChanged) != 0 {
-		v.status, err = o.d.bridge.Status(ctx, name)
+		v.status, err = o.status(ctx, name)
 		if errors.Is(err, bridge.ErrNoSuchService) { // a reload raced
 			o.forget(name, announce)
 			return nil
