@@ -78,6 +78,19 @@ func TestObjectTreeWithBusctl(t *testing.T) {
 			t.Errorf("%s on %s: exit %d %q, want %s", c.args[2], c.args[0], r.Code, r.Stderr, c.err)
 		}
 	}
+	// MainPID follows systemd's, across a restart.
+	mainPID := func() (string, string) {
+		prop := strings.TrimPrefix(strings.TrimSpace(busctl(t, "get-property", api.BusName, api.ServicePath("db"), api.ServiceInterface, "MainPID")), "u ")
+		return prop, strings.TrimSpace(testbed.MustRun(t, "systemctl", "show", "-p", "MainPID", "--value", "hero-default-db.service"))
+	}
+	before, sd := mainPID()
+	if before == "0" || before != sd {
+		t.Errorf("db's MainPID %s, systemd's %s", before, sd)
+	}
+	wantExit(t, heroctl(t, "restart", "db"), 0, "restart db")
+	if after, sd := mainPID(); after == before || after != sd {
+		t.Errorf("db's MainPID after a restart %s (before %s), systemd's %s", after, before, sd)
+	}
 	// The service object's methods are the manager's, for that service.
 	out := busctl(t, "call", api.BusName, api.ServicePath("db"), api.ServiceInterface, "Stop", "b", "false")
 	if !regexp.MustCompile(`^tas [1-9][0-9]* 2 "api" "db"\n$`).MatchString(out) {
@@ -88,7 +101,7 @@ func TestObjectTreeWithBusctl(t *testing.T) {
 		t.Errorf("db's State after its object's Stop: %q", got)
 	}
 	// heroctl show reads the object.
-	if r := heroctl(t, "show", "-p", "JobPath,Requires", "api"); r.Stdout != "JobPath="+api.JobPath(2)+"\nRequires=db\n" {
+	if r := heroctl(t, "show", "-p", "JobPath,Requires", "api"); r.Stdout != "JobPath="+api.JobPath(4)+"\nRequires=db\n" {
 		t.Errorf("heroctl show: %q", r.Stdout)
 	}
 }

@@ -2,7 +2,7 @@ package daemon
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"maps"
 	"reflect"
 	"slices"
@@ -40,6 +40,7 @@ type objects struct {
 	services map[string]*serviceView // by name, as last announced
 	jobs     map[int64]*jobView      // every kept job of a known service, by id
 	dirty    map[string]*pending
+	pids     map[string]uint32 // units' main processes, as systemd last announced them
 }
 
 // pending is a dirty service: what changed, and when the refresher reads it.
@@ -78,7 +79,7 @@ const unitSettle = 250 * time.Millisecond
 
 func newObjects(d *Daemon) *objects {
 	return &objects{d: d, ready: make(chan struct{}), wake: make(chan struct{}, 1),
-		services: map[string]*serviceView{}, jobs: map[int64]*jobView{}, dirty: map[string]*pending{}}
+		services: map[string]*serviceView{}, jobs: map[int64]*jobView{}, dirty: map[string]*pending{}, pids: map[string]uint32{}}
 }
 
 // mark notes what changed about the named services.
@@ -144,32 +145,44 @@ func (o *objects) run(ctx context.Context) {
 	}
 }
 
-// status reads a service's status as Manager.Status reports it, from the units systemd has
-// loaded only (bridge.Statuses: reading an unloaded unit would load a stub of it, in the way of
-// a start), with its main process while it runs.
-func (o *objects) status(ctx context.Context, name string) (bridge.Status, error) {
-	list, err := o.d.bridge.Statuses(ctx, []string{name})
+// statuses reads the status of the named services that the config still has, as Manager.Status
+// reports them, in one call: from the units systemd has loaded only (bridge.Statuses: reading
+// an unloaded unit would load a stub of it, in the way of a start), their main processes as
+// systemd last announced them. A service it could not read is missing.
+func (o *objects) statuses(ctx context.Context, names []string) map[string]*bridge.Status {
+	set := o.d.bridge.Config()
+	var known []string
+	for _, n := range names {
+		if set.Service(n) != nil {
+			known = append(known, n)
+		}
+	}
+	out := make(map[string]*bridge.Status, len(known))
+	if len(known) == 0 {
+		return out
+	}
+	list, err := o.d.bridge.Statuses(ctx, known)
 	if err != nil {
-		return bridge.Status{}, err
+		if ctx.Err() == nil {
+			o.d.log.Warn("reading services' statuses failed", "services", known, "err", err)
+		}
+		return out
 	}
-	o.readMainPID(ctx, &list[0])
-	return list[0], nil
-}
-
-// readMainPID reads the main process of a service that runs: one property, not the whole unit.
-func (o *objects) readMainPID(ctx context.Context, st *bridge.Status) {
-	if !st.Up() {
-		return
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i := range list {
+		st := &list[i]
+		if st.Up() {
+			st.MainPID = int(o.pids[st.Unit])
+		}
+		out[st.Service] = st
 	}
-	if p, err := o.d.systemd.GetServicePropertyContext(ctx, st.Unit, "MainPID"); err == nil {
-		pid, _ := p.Value.Value().(uint32)
-		st.MainPID = int(pid)
-	}
+	return out
 }
 
 // populate reads every service at once: one systemd call for all their loaded units, the main
-// process of those that run, their enablements in one query and their jobs. A service it cannot
-// read is marked, for the refresher.
+// process of those that run (one property each), their enablements in one query and their jobs.
+// A service it cannot read is marked, for the refresher.
 func (o *objects) populate(ctx context.Context) error {
 	set := o.d.bridge.Config()
 	list, err := o.d.bridge.Statuses(ctx, set.Graph.Names())
@@ -183,7 +196,16 @@ func (o *objects) populate(ctx context.Context) error {
 		return err
 	}
 	for _, st := range list {
-		o.readMainPID(ctx, &st)
+		if st.Up() {
+			// Later changes come with systemd's signals (watchUnits).
+			if p, err := o.d.systemd.GetServicePropertyContext(ctx, st.Unit, "MainPID"); err == nil {
+				pid, _ := p.Value.Value().(uint32)
+				o.mu.Lock()
+				o.pids[st.Unit] = pid
+				o.mu.Unlock()
+				st.MainPID = int(pid)
+			}
+		}
 		rows, err := o.d.ledger.Jobs(ctx, st.Service)
 		if err != nil {
 			o.mark(everything, st.Service)
@@ -234,9 +256,11 @@ func (o *objects) refreshDirty(ctx context.Context, names []string, by time.Time
 		delete(o.dirty, n)
 	}
 	o.mu.Unlock()
-	for _, n := range slices.Sorted(maps.Keys(todo)) {
+	names = slices.Sorted(maps.Keys(todo))
+	statuses := o.statuses(ctx, names)
+	for _, n := range names {
 		o.d.log.Debug("refreshing a service's object", "service", n, "changed", todo[n])
-		if err := o.refreshService(ctx, n, todo[n], true); err != nil && ctx.Err() == nil {
+		if err := o.refreshService(ctx, n, todo[n], statuses[n], true); err != nil && ctx.Err() == nil {
 			o.d.log.Warn("refreshing a service's object failed", "service", n, "err", err)
 		}
 	}
@@ -270,9 +294,10 @@ func (o *objects) freshAll(ctx context.Context) error {
 	return nil
 }
 
-// refreshService reads what changed (c) of one service; with announce, it announces what
-// changed since the last read. A service the config no longer has loses its object.
-func (o *objects) refreshService(ctx context.Context, name string, c change, announce bool) error {
+// refreshService reads what changed (c) of one service (its status: st, read already, or nil);
+// with announce, it announces what changed since the last read. A service the config no longer
+// has loses its object.
+func (o *objects) refreshService(ctx context.Context, name string, c change, st *bridge.Status, announce bool) error {
 	svc := o.d.bridge.Config().Service(name)
 	if svc == nil {
 		o.forget(name, announce)
@@ -294,14 +319,10 @@ func (o *objects) refreshService(ctx context.Context, name string, c change, ann
 	o.mu.Unlock()
 	var err error
 	if c&(unitChanged|runsChanged) != 0 {
-		v.status, err = o.status(ctx, name)
-		if errors.Is(err, bridge.ErrNoSuchService) { // a reload raced
-			o.forget(name, announce)
-			return nil
+		if st == nil {
+			return fmt.Errorf("reading the status of %s failed", name)
 		}
-		if err != nil {
-			return err
-		}
+		v.status = *st
 	}
 	if c&enablementChanged != 0 {
 		if v.en, err = o.d.enablementOf(ctx, svc); err != nil {
@@ -591,6 +612,7 @@ const (
 	systemdPath      = "/org/freedesktop/systemd1"
 	unitPathPrefix   = systemdPath + "/unit/"
 	unitInterface    = "org.freedesktop.systemd1.Unit"
+	serviceInterface = "org.freedesktop.systemd1.Service"
 	managerInterface = "org.freedesktop.systemd1.Manager"
 )
 
@@ -601,6 +623,8 @@ func (o *objects) watchUnits(conn *dbus.Conn) error {
 	for _, match := range [][]dbus.MatchOption{
 		{dbus.WithMatchInterface(api.PropertiesInterface), dbus.WithMatchMember(api.SignalPropertiesChanged),
 			dbus.WithMatchPathNamespace(systemdPath + "/unit"), dbus.WithMatchArg(0, unitInterface)},
+		{dbus.WithMatchInterface(api.PropertiesInterface), dbus.WithMatchMember(api.SignalPropertiesChanged),
+			dbus.WithMatchPathNamespace(systemdPath + "/unit"), dbus.WithMatchArg(0, serviceInterface)},
 		{dbus.WithMatchInterface(managerInterface), dbus.WithMatchMember("UnitRemoved"), dbus.WithMatchObjectPath(systemdPath)},
 	} {
 		if err := conn.AddMatchSignal(match...); err != nil {
@@ -623,13 +647,25 @@ func (o *objects) onSystemdSignal(s *dbus.Signal) {
 	switch {
 	case s.Name == managerInterface+".UnitRemoved" && len(s.Body) == 2:
 		unit, _ = s.Body[0].(string)
-	case s.Name == api.PropertiesInterface+"."+api.SignalPropertiesChanged && len(s.Body) == 3 && s.Body[0] == unitInterface:
+	case s.Name == api.PropertiesInterface+"."+api.SignalPropertiesChanged && len(s.Body) == 3:
 		label, ok := strings.CutPrefix(string(s.Path), unitPathPrefix)
 		if !ok || !strings.HasPrefix(label, heroUnitLabel) {
 			return
 		}
 		unit, _ = api.UnescapePathLabel(label)
 		props, _ = s.Body[1].(map[string]dbus.Variant)
+		if s.Body[0] == serviceInterface {
+			// systemd sends the service's properties first, then the unit's (which mark it).
+			if pid, ok := props["MainPID"].Value().(uint32); ok {
+				o.mu.Lock()
+				o.pids[unit] = pid
+				o.mu.Unlock()
+			}
+			return
+		}
+		if s.Body[0] != unitInterface {
+			return
+		}
 	default:
 		return
 	}
