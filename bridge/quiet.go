@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"context"
-	"fmt"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 )
@@ -27,25 +26,9 @@ func (b *Bridge) Statuses(ctx context.Context, names []string) ([]Status, error)
 // without escapes (FNM_NOESCAPE), and hero's unit names hold none of *?[, so each name matches
 // only itself.
 func (b *Bridge) loadedStates(ctx context.Context, units []string) (map[string]sddbus.UnitStatus, error) {
-	out := make(map[string]sddbus.UnitStatus, len(units))
-	if len(units) == 0 {
-		return out, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	list, err := b.conn.ListUnitsByPatternsContext(ctx, nil, units)
-	if err != nil {
-		return nil, fmt.Errorf("list loaded units: %w", err)
-	}
-	for _, u := range list {
-		out[u.Name] = u
-	}
-	for _, u := range units {
-		if _, ok := out[u]; !ok {
-			out[u] = notLoaded(u)
-		}
-	}
-	return out, nil
+	return unitStates(ctx, units, "list loaded units", func(ctx context.Context, patterns []string) ([]sddbus.UnitStatus, error) {
+		return b.conn.ListUnitsByPatternsContext(ctx, nil, patterns)
+	})
 }
 
 // notLoaded is the state of a unit systemd has not loaded.
