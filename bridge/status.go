@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
+
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
@@ -70,6 +72,12 @@ func (b *Bridge) List(ctx context.Context) ([]Status, error) {
 }
 
 func (b *Bridge) statuses(ctx context.Context, names []string) ([]Status, error) {
+	return b.statusesFrom(ctx, names, b.states, len(names) == 1)
+}
+
+// statusesFrom builds the statuses of names from the unit states that states reads; withPID
+// reads the main process of those that run too (one more call each).
+func (b *Bridge) statusesFrom(ctx context.Context, names []string, states func(context.Context, []string) (map[string]sddbus.UnitStatus, error), withPID bool) ([]Status, error) {
 	set := b.Config()
 	unitOf := func(s *config.Service) string { return unitgen.UnitName(s.Context, s.Name) }
 	var units []string
@@ -80,14 +88,14 @@ func (b *Bridge) statuses(ctx context.Context, names []string) ([]Status, error)
 			units = append(units, unitOf(set.Service(c)))
 		}
 	}
-	states, err := b.states(ctx, units)
+	unitStates, err := states(ctx, units)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Status, 0, len(names))
 	for _, n := range names {
 		s := set.Service(n)
-		u := states[unitOf(s)]
+		u := unitStates[unitOf(s)]
 		st := Status{Service: n, Context: s.Context, Unit: u.Name, Description: s.Description,
 			LoadState: u.LoadState, ActiveState: u.ActiveState, SubState: u.SubState,
 			Requires: nonNil(set.Graph.Requires(n)), After: nonNil(set.Graph.After(n)), Conflicts: nonNil(set.Graph.Conflicts(n))}
@@ -100,7 +108,7 @@ func (b *Bridge) statuses(ctx context.Context, names []string) ([]Status, error)
 		st.State = deriveState(u.ActiveState, u.SubState, st.LastJob)
 		info := b.rec.info(u.Name)
 		st.Restarts, st.LimitHit = info.Restarts, info.LimitHit && !up(u.ActiveState)
-		if up(u.ActiveState) && len(names) == 1 {
+		if up(u.ActiveState) && withPID {
 			if snap, err := b.snapshot(ctx, u.Name); err == nil {
 				st.MainPID = int(snap.mainPID)
 			}
@@ -123,7 +131,7 @@ func (b *Bridge) statuses(ctx context.Context, names []string) ([]Status, error)
 		}
 		if !up(u.ActiveState) && st.State != StateBadConfig {
 			for _, c := range st.Conflicts {
-				if up(states[unitOf(set.Service(c))].ActiveState) {
+				if up(unitStates[unitOf(set.Service(c))].ActiveState) {
 					st.State, st.BlockedBy = StateBlocked, c
 					break
 				}

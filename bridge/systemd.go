@@ -43,22 +43,28 @@ func up(active string) bool {
 // states returns the load/active/sub states of units in one ListUnitsByNames call. Units
 // systemd does not know are reported with LoadState "not-found" and ActiveState "inactive".
 func (b *Bridge) states(ctx context.Context, units []string) (map[string]sddbus.UnitStatus, error) {
+	return unitStates(ctx, units, "list units", b.conn.ListUnitsByNamesContext)
+}
+
+// unitStates reads units' states with list, one call for all; a unit list does not return is
+// not loaded.
+func unitStates(ctx context.Context, units []string, what string, list func(context.Context, []string) ([]sddbus.UnitStatus, error)) (map[string]sddbus.UnitStatus, error) {
 	out := make(map[string]sddbus.UnitStatus, len(units))
 	if len(units) == 0 {
 		return out, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	list, err := b.conn.ListUnitsByNamesContext(ctx, units)
+	got, err := list(ctx, units)
 	if err != nil {
-		return nil, fmt.Errorf("list units: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	for _, u := range list {
+	for _, u := range got {
 		out[u.Name] = u
 	}
 	for _, u := range units {
 		if _, ok := out[u]; !ok {
-			out[u] = sddbus.UnitStatus{Name: u, LoadState: "not-found", ActiveState: "inactive", SubState: "dead"}
+			out[u] = notLoaded(u)
 		}
 	}
 	return out, nil

@@ -1,16 +1,37 @@
-// Package api names hero's D-Bus API: the bus name, object, interface, members and errors that
-// herod exports and heroctl calls. Both sides use these constants; the introspection XML
-// (Introspection) documents every member for busctl, gdbus and d-feet users.
+// Package api names hero's D-Bus API: the bus name, objects, interfaces, members and errors that
+// herod exports and heroctl calls. Both sides use these constants; the introspection data
+// (introspection.go) documents every object, property, method and signal for busctl, gdbus and
+// d-feet users.
 package api
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Names on the bus.
 const (
 	BusName   = "org.hero.Proc1"
-	Path      = "/org/hero/Proc1"
-	Interface = "org.hero.Proc1.Manager"
+	Path      = "/org/hero/Proc1"        // the manager
+	Interface = "org.hero.Proc1.Manager" // the manager's interface
+
+	ServicesPath     = Path + "/service" // parent of one object per service
+	JobsPath         = Path + "/job"     // parent of one object per kept job
+	ServiceInterface = "org.hero.Proc1.Service"
+	JobInterface     = "org.hero.Proc1.Job"
 )
 
-// Methods (members of Interface).
+// The standard interfaces herod implements (D-Bus specification, "Standard Interfaces").
+const (
+	PropertiesInterface     = "org.freedesktop.DBus.Properties"
+	ObjectManagerInterface  = "org.freedesktop.DBus.ObjectManager"
+	IntrospectableInterface = "org.freedesktop.DBus.Introspectable"
+	PeerInterface           = "org.freedesktop.DBus.Peer"
+)
+
+// Methods (members of Interface; Start, Stop, Restart, Kill and ResetFailed are members of
+// ServiceInterface too).
 const (
 	MethodStart        = "Start"
 	MethodStartMany    = "StartMany"
@@ -31,6 +52,8 @@ const (
 	MethodValidate     = "Validate"
 	MethodEnable       = "Enable"
 	MethodDisable      = "Disable"
+	MethodGetService   = "GetService"
+	MethodGetJob       = "GetJob"
 )
 
 // Signals.
@@ -40,6 +63,11 @@ const (
 	SignalServiceStateChanged = "ServiceStateChanged"
 	SignalOperationProgress   = "OperationProgress"
 	SignalOperationFinished   = "OperationFinished"
+
+	// Of the standard interfaces.
+	SignalPropertiesChanged = "PropertiesChanged"
+	SignalInterfacesAdded   = "InterfacesAdded"
+	SignalInterfacesRemoved = "InterfacesRemoved"
 )
 
 // Keys of OperationFinished's summary.
@@ -65,10 +93,28 @@ const (
 	ErrAccessDenied    = "org.hero.Proc1.Error.AccessDenied"
 	ErrInvalidArgument = "org.hero.Proc1.Error.InvalidArgument"
 	ErrFailed          = "org.hero.Proc1.Error.Failed"
+
+	// ErrInteractiveAuthorizationRequired is the D-Bus specification's error for a call polkit
+	// would allow after the caller authenticates, made without the
+	// ALLOW_INTERACTIVE_AUTHORIZATION flag.
+	ErrInteractiveAuthorizationRequired = "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired"
+	ErrUnknownObject                    = "org.freedesktop.DBus.Error.UnknownObject"
+	ErrUnknownInterface                 = "org.freedesktop.DBus.Error.UnknownInterface"
+	ErrUnknownProperty                  = "org.freedesktop.DBus.Error.UnknownProperty"
+	ErrPropertyReadOnly                 = "org.freedesktop.DBus.Error.PropertyReadOnly"
 )
 
-// Mutating methods: only root (or, for a --user daemon, its own user) may call them, enforced by
-// the D-Bus policy and again by herod itself.
+// PolkitAction is the polkit action that lets a caller other than root use the Mutating
+// methods (packaging/polkit/org.hero.proc1.policy).
+const PolkitAction = "org.hero.proc1.manage-services"
+
+// InteractiveAuthTimeout bounds how long herod waits for polkit while a person authenticates
+// (the call carries ALLOW_INTERACTIVE_AUTHORIZATION); heroctl waits that long for such a call.
+const InteractiveAuthTimeout = 2 * time.Minute
+
+// Mutating methods change services: root (or, for a herod of a user, that user) may call them,
+// and anyone polkit authorizes for PolkitAction. herod itself decides; the D-Bus policy lets
+// every caller send them.
 var Mutating = map[string]bool{
 	MethodStart: true, MethodStartMany: true, MethodStop: true, MethodRestart: true,
 	MethodKill: true, MethodResetFailed: true, MethodReload: true, MethodEnable: true, MethodDisable: true,
@@ -84,212 +130,82 @@ var ReadsOutput = map[string]bool{MethodJobOutput: true, MethodJobLog: true}
 // output through herod.
 var JournalGroups = []string{"adm", "systemd-journal"}
 
-// Introspection is the object's introspection data; XML comments document each member.
-const Introspection = `<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">
-<!--
-  org.hero.Proc1: hero-systemd's manager. Runs hero services (hero TOML / zinit YAML configs)
-  as transient systemd units and keeps a job ledger: one job per run (systemd invocation),
-  kept after stop.
-  Methods marked "privileged" need root (or, for herod --user, the daemon's own user).
-  Errors: org.hero.Proc1.Error.{NoSuchService, NoSuchJob, InvalidConfig, ConflictBlocked,
-  StartFailed, NotRunning, AccessDenied, InvalidArgument, Failed}.
--->
-<node>
-  <interface name="org.hero.Proc1.Manager">
-    <!-- Start(name, replace_existing_jobs): privileged. Queue the start of the service after
-         the not yet running services of its requires closure, all at once, dependencies first
-         (systemd's After= ordering does the waiting), and return at once: the operation's id,
-         the services it will start (start order) and whether the service already runs (then
-         nothing is queued and the id is 0). Its progress and result come as
-         OperationProgress and OperationFinished signals carrying that id. Refused with
-         ConflictBlocked, nothing started, if a service it would start conflicts with a running
-         one; NoSuchService, InvalidConfig as named. Prunes each started service's inactive
-         jobs. replace_existing_jobs: systemd's job mode replace (true) or fail. -->
-    <method name="Start">
-      <arg name="name" type="s" direction="in"/>
-      <arg name="replace_existing_jobs" type="b" direction="in"/>
-      <arg name="operation" type="t" direction="out"/>
-      <arg name="services" type="as" direction="out"/>
-      <arg name="already_running" type="b" direction="out"/>
-    </method>
-    <!-- StartMany(names, replace_existing_jobs): privileged. Start several services together,
-         like systemctl start A B C: the union of their closures, queued at once. Returns as
-         Start (operation 0 when all run already). -->
-    <method name="StartMany">
-      <arg name="names" type="as" direction="in"/>
-      <arg name="replace_existing_jobs" type="b" direction="in"/>
-      <arg name="operation" type="t" direction="out"/>
-      <arg name="services" type="as" direction="out"/>
-    </method>
-    <!-- Stop(name, remove_jobs): privileged. Queue the stop of every service with a transitive
-         requires chain into the service, most-dependent first, then the service (systemd runs
-         the cascade in one transaction), and return at once with the operation's id and the
-         services that run and will be stopped (stop order). Jobs are kept; remove_jobs deletes
-         the service's own ended ones (not its dependents'). Stopping a stopped service is not
-         an error (no services; its OperationFinished reports cancelled 0). -->
-    <method name="Stop">
-      <arg name="name" type="s" direction="in"/>
-      <arg name="remove_jobs" type="b" direction="in"/>
-      <arg name="operation" type="t" direction="out"/>
-      <arg name="services" type="as" direction="out"/>
-    </method>
-    <!-- Restart(name): privileged. Cascade stop, then start the service and the dependents that
-         were running, as one operation. Returns its id and the services it stops. -->
-    <method name="Restart">
-      <arg name="name" type="s" direction="in"/>
-      <arg name="operation" type="t" direction="out"/>
-      <arg name="services" type="as" direction="out"/>
-    </method>
-    <!-- Kill(name, signal): privileged. Send a signal (1..64) to every process of the service. -->
-    <method name="Kill">
-      <arg name="name" type="s" direction="in"/>
-      <arg name="signal" type="i" direction="in"/>
-    </method>
-    <!-- ResetFailed(name): privileged. Reset systemd's failed state and start rate limit of the
-         service's unit and forget its ended jobs (like systemctl reset-failed). -->
-    <method name="ResetFailed">
-      <arg name="name" type="s" direction="in"/>
-    </method>
-    <!-- Enable(names): privileged. herod starts these services whenever it starts (at boot),
-         whatever their config's status key says; kept in herod's state, never in the config
-         files. Like systemctl enable, it starts nothing now. -->
-    <method name="Enable">
-      <arg name="names" type="as" direction="in"/>
-    </method>
-    <!-- Disable(names): privileged. herod leaves these services alone when it starts, whatever
-         their config's status key says. It stops nothing now. -->
-    <method name="Disable">
-      <arg name="names" type="as" direction="in"/>
-    </method>
-    <!-- Reload(): privileged. Read the config directory again. If any file has a problem, the
-         old configs stay in force and InvalidConfig lists every problem. Returns the number of
-         services now loaded. Running services keep running; new configs apply at next start. -->
-    <method name="Reload">
-      <arg name="services" type="u" direction="out"/>
-    </method>
-    <!-- Status(name): the service's status: Service, Context, Unit, Description, State (running,
-         activating, success, failed, stopped, inactive, blocked), LoadState, ActiveState,
-         SubState, BlockedBy, Requires, After, Conflicts, MainPID (0 unless running), Restarts
-         (systemd's NRestarts), StartLimitHit (systemd refused to restart it), Stale (systemd holds
-         a unit of an older definition: the config changed since), Problems (bad-config: why; else
-         its new file's problems while its last good definition runs), WaitingFor (blocked: the
-         undefined services it must start after), Enabled (enabled:
-         herod starts it when it starts; disabled), EnabledBy (heroctl, or config: its status
-         key), and of its last
-         job: JobId, JobPhase, ExitCode (-1 if none), Signal, Result, StartedAt, EndedAt
-         (microseconds since the epoch; 0 while running), InvocationID. -->
-    <method name="Status">
-      <arg name="name" type="s" direction="in"/>
-      <arg name="status" type="a{sv}" direction="out"/>
-    </method>
-    <!-- ListServices(): the status of every service, sorted by name (keys as Status). -->
-    <method name="ListServices">
-      <arg name="services" type="aa{sv}" direction="out"/>
-    </method>
-    <!-- ListJobs(name): the service's jobs, newest first: Id, Service, Context, Unit,
-         InvocationID, Phase, MainPID, ExitCode (-1 if none), Signal, Result, StartedAt,
-         EndedAt (0 while running), Restarts. -->
-    <method name="ListJobs">
-      <arg name="name" type="s" direction="in"/>
-      <arg name="jobs" type="aa{sv}" direction="out"/>
-    </method>
-    <!-- JobOutput(name, job_id): the output a job of the service wrote (stdout and stderr,
-         one message a line), job_id 0 meaning its latest: from the journal while it runs, its
-         kept tail (the last 64 KiB) once it ended. Only for root, herod's own user and members
-         of the groups adm and systemd-journal (AccessDenied for others). -->
-    <method name="JobOutput">
-      <arg name="name" type="s" direction="in"/>
-      <arg name="job_id" type="x" direction="in"/>
-      <arg name="id" type="x" direction="out"/>
-      <arg name="output" type="ay" direction="out"/>
-    </method>
-    <!-- JobLog(name, job_id, lines): as JobOutput, line by line, the newest "lines" (0: all
-         kept): (timestamp in microseconds since the epoch, syslog priority, identifier (the
-         service, NAME-health for its health check, systemd for systemd's own messages about
-         the run), pid, message). Same access as JobOutput. -->
-    <method name="JobLog">
-      <arg name="name" type="s" direction="in"/>
-      <arg name="job_id" type="x" direction="in"/>
-      <arg name="lines" type="u" direction="in"/>
-      <arg name="id" type="x" direction="out"/>
-      <arg name="entries" type="a(tusus)" direction="out"/>
-    </method>
-    <!-- StopPlan(name): what Stop would do, touching nothing (heroctl stop --dry-run). -->
-    <method name="StopPlan">
-      <arg name="name" type="s" direction="in"/>
-      <arg name="order" type="as" direction="out"/>
-      <arg name="waves" type="aas" direction="out"/>
-      <arg name="stopped_dependents" type="as" direction="out"/>
-    </method>
-    <!-- StartPlan(name): what Start would start, in waves, touching nothing. -->
-    <method name="StartPlan">
-      <arg name="name" type="s" direction="in"/>
-      <arg name="order" type="as" direction="out"/>
-      <arg name="waves" type="aas" direction="out"/>
-    </method>
-    <!-- UnitText(name): the unit file herod generates for the service (heroctl cat). -->
-    <method name="UnitText">
-      <arg name="name" type="s" direction="in"/>
-      <arg name="text" type="s" direction="out"/>
-    </method>
-    <!-- Graph(): every service and every edge (from, to, kind: requires, after, conflicts). -->
-    <method name="Graph">
-      <arg name="services" type="as" direction="out"/>
-      <arg name="edges" type="a(sss)" direction="out"/>
-    </method>
-    <!-- Validate(): check the config directory on disk now: every problem as (file, line, key,
-         message); line 0 when unknown; none when clean. The configs in force are not changed
-         (see Reload). -->
-    <method name="Validate">
-      <arg name="problems" type="a(siss)" direction="out"/>
-    </method>
-    <!-- JobStarted: a run of the service began (a start's, or a restart systemd did): a job. -->
-    <signal name="JobStarted">
-      <arg name="service" type="s"/>
-      <arg name="job_id" type="x"/>
-    </signal>
-    <!-- JobFinished: a job ended; phase is succeeded, failed or cancelled. -->
-    <signal name="JobFinished">
-      <arg name="service" type="s"/>
-      <arg name="job_id" type="x"/>
-      <arg name="phase" type="s"/>
-    </signal>
-    <!-- ServiceStateChanged: a service's state (as in Status) changed. -->
-    <signal name="ServiceStateChanged">
-      <arg name="service" type="s"/>
-      <arg name="state" type="s"/>
-    </signal>
-    <!-- OperationProgress: a step of operation (a Start, StartMany, Stop or Restart): event is
-         started, stopped, failed or skipped for the service; detail says why it failed. -->
-    <signal name="OperationProgress">
-      <arg name="operation" type="t"/>
-      <arg name="service" type="s"/>
-      <arg name="event" type="s"/>
-      <arg name="job_id" type="x"/>
-      <arg name="detail" type="s"/>
-    </signal>
-    <!-- OperationFinished: operation is over. error is "" on success, else the error's D-Bus
-         name (as a method would return it) with message; summary holds started, failed,
-         already_running, cancelled, stopped_dependents, removed_jobs, restarted_dependents,
-         jobs, as they apply. -->
-    <signal name="OperationFinished">
-      <arg name="operation" type="t"/>
-      <arg name="error" type="s"/>
-      <arg name="message" type="s"/>
-      <arg name="summary" type="a{sv}"/>
-    </signal>
-  </interface>
-  <interface name="org.freedesktop.DBus.Introspectable">
-    <method name="Introspect">
-      <arg name="xml_data" type="s" direction="out"/>
-    </method>
-  </interface>
-  <interface name="org.freedesktop.DBus.Peer">
-    <method name="Ping"/>
-    <method name="GetMachineId">
-      <arg name="machine_uuid" type="s" direction="out"/>
-    </method>
-  </interface>
-</node>
-`
+// ServicePath is the object path of a service: its name escaped as sd_bus_path_encode(3) does
+// (every byte but ASCII letters and digits, and a leading digit, becomes _XX in lower-case hex):
+// "my-db" is /org/hero/Proc1/service/my_2ddb.
+func ServicePath(name string) string { return ServicesPath + "/" + EscapePathLabel(name) }
+
+// ServiceName is the service an object path under ServicesPath names.
+func ServiceName(path string) (string, bool) {
+	label, ok := strings.CutPrefix(path, ServicesPath+"/")
+	if !ok || label == "" || strings.Contains(label, "/") {
+		return "", false
+	}
+	return UnescapePathLabel(label)
+}
+
+// JobPath is the object path of a job: its id in decimal.
+func JobPath(id int64) string { return JobsPath + "/" + strconv.FormatInt(id, 10) }
+
+// JobID is the job an object path under JobsPath names.
+func JobID(path string) (int64, bool) {
+	label, ok := strings.CutPrefix(path, JobsPath+"/")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(label, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != label {
+		return 0, false
+	}
+	return id, true
+}
+
+const hexDigits = "0123456789abcdef"
+
+// EscapePathLabel escapes s for one element of an object path as sd_bus_path_encode(3) does
+// (and go-systemd's PathBusEscape): systemd's unit objects are named this way too.
+func EscapePathLabel(s string) string {
+	if s == "" {
+		return "_"
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alpha := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		digit := c >= '0' && c <= '9'
+		if alpha || digit && i > 0 {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('_')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&0xf])
+	}
+	return b.String()
+}
+
+// pathUnescape undoes pathEscape; it refuses labels pathEscape would not have written, so every
+// service has exactly one path.
+func UnescapePathLabel(label string) (string, bool) {
+	if label == "_" {
+		return "", true
+	}
+	var b strings.Builder
+	for i := 0; i < len(label); i++ {
+		if label[i] != '_' {
+			b.WriteByte(label[i])
+			continue
+		}
+		if i+2 >= len(label) {
+			return "", false
+		}
+		hi, lo := strings.IndexByte(hexDigits, label[i+1]), strings.IndexByte(hexDigits, label[i+2])
+		if hi < 0 || lo < 0 {
+			return "", false
+		}
+		b.WriteByte(byte(hi<<4 | lo))
+		i += 2
+	}
+	name := b.String()
+	return name, EscapePathLabel(name) == label
+}

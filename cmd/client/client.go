@@ -21,6 +21,10 @@ type Client struct {
 	// CallTimeout bounds every method call (a long operation is not one: its calls return at
 	// once, see Operation). Default DefaultCallTimeout.
 	CallTimeout time.Duration
+	// Interactive sets ALLOW_INTERACTIVE_AUTHORIZATION on every method call: polkit may then ask the
+	// person at the terminal for a password (through their authentication agent) before herod
+	// lets them change services. A changing call then waits api.InteractiveAuthTimeout longer.
+	Interactive bool
 }
 
 // DefaultCallTimeout bounds one method call of herod's.
@@ -37,7 +41,8 @@ func Dial(ctx context.Context, user bool, address string) (*Client, error) {
 	}
 	var conn *dbus.Conn
 	var err error
-	opts := []dbus.ConnOption{dbus.WithContext(ctx), dbus.WithSignalHandler(dbus.NewSequentialSignalHandler())}
+	c := &Client{CallTimeout: DefaultCallTimeout}
+	opts := c.connOptions(ctx)
 	switch {
 	case address != "":
 		conn, err = dbus.Connect(address, opts...)
@@ -49,7 +54,20 @@ func Dial(ctx context.Context, user bool, address string) (*Client, error) {
 	if err != nil {
 		return nil, &Error{Name: ErrNoBus, Message: err.Error()}
 	}
-	return &Client{conn: conn, obj: conn.Object(api.BusName, api.Path), CallTimeout: DefaultCallTimeout}, nil
+	c.conn, c.obj = conn, conn.Object(api.BusName, api.Path)
+	return c, nil
+}
+
+// connOptions are the options of c's connection: signals in order, and every method call
+// marked ALLOW_INTERACTIVE_AUTHORIZATION while c is Interactive (godbus's BusObject.Call keeps
+// only its NO_AUTO_START and NO_REPLY_EXPECTED flags, so the flag is set on the way out).
+func (c *Client) connOptions(ctx context.Context) []dbus.ConnOption {
+	return []dbus.ConnOption{dbus.WithContext(ctx), dbus.WithSignalHandler(dbus.NewSequentialSignalHandler()),
+		dbus.WithOutgoingInterceptor(func(msg *dbus.Message) {
+			if c.Interactive && msg.Type == dbus.TypeMethodCall {
+				msg.Flags |= dbus.FlagAllowInteractiveAuthorization
+			}
+		})}
 }
 
 // ErrNotReached names herod not answering within ReachTimeout.
@@ -112,16 +130,43 @@ func wrap(method string, err error) error {
 }
 
 func (c *Client) call(ctx context.Context, method string, out []any, args ...any) error {
-	ctx, cancel := context.WithTimeout(ctx, c.CallTimeout)
+	return c.callOn(ctx, c.obj, api.Interface, method, out, args...)
+}
+
+// callOn calls iface.method of obj with a deadline, and stores the reply in out.
+func (c *Client) callOn(ctx context.Context, obj dbus.BusObject, iface, method string, out []any, args ...any) error {
+	timeout := c.CallTimeout
+	if c.Interactive && api.Mutating[method] {
+		timeout += api.InteractiveAuthTimeout // polkit may be waiting for a password
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	call := c.obj.CallWithContext(ctx, api.Interface+"."+method, 0, args...)
+	call := obj.CallWithContext(ctx, iface+"."+method, 0, args...)
 	if call.Err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
-			return &Error{Name: ErrNotReached, Message: fmt.Sprintf("%s: herod did not answer within %s", method, c.CallTimeout)}
+			return &Error{Name: ErrNotReached, Message: fmt.Sprintf("%s: herod did not answer within %s", method, timeout)}
 		}
 		return wrap(method, call.Err)
 	}
 	return wrap(method, call.Store(out...))
+}
+
+// GetService returns the object of the service name.
+func (c *Client) GetService(ctx context.Context, name string) (dbus.ObjectPath, error) {
+	var path dbus.ObjectPath
+	err := c.call(ctx, api.MethodGetService, []any{&path}, name)
+	return path, err
+}
+
+// ServiceProperties returns the properties of the service's object (org.hero.Proc1.Service).
+func (c *Client) ServiceProperties(ctx context.Context, name string) (map[string]dbus.Variant, error) {
+	path, err := c.GetService(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	var props map[string]dbus.Variant
+	err = c.callOn(ctx, c.conn.Object(api.BusName, path), api.PropertiesInterface, "GetAll", []any{&props}, api.ServiceInterface)
+	return props, err
 }
 
 // Queued is herod's answer to a start, stop or restart: the operation it queued (0 if there was

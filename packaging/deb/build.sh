@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # packaging/deb/build.sh [OUTDIR]: build the hero-systemd Debian package: static herod and
 # heroctl stamped with the version, their manual pages, bash/zsh/fish completion, herod.service,
-# the D-Bus policy and activation file, the examples, copyright and changelog. Prints the path
-# of the .deb. Needs Go, git and dpkg-deb.
+# the D-Bus policy and activation file, the polkit action, the examples, copyright and
+# changelog. Prints the path of the .deb. Needs Go, git and dpkg-deb.
 #
 # The version is HERO_VERSION if set, else `git describe` turned into a Debian version by
 # cmd/internal/version/describe (v0.3.0-5-gabc1234 -> 0.3.0+5.gabc1234; see packaging/README.md).
@@ -24,7 +24,7 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 doc=$root/usr/share/doc/hero-systemd
 install -d "$root/DEBIAN" "$root/usr/bin" "$root/lib/systemd/system" "$root/usr/share/dbus-1/system.d" \
-  "$root/usr/share/dbus-1/system-services" "$root/usr/share/bash-completion/completions" \
+  "$root/usr/share/dbus-1/system-services" "$root/usr/share/polkit-1/actions" "$root/usr/share/bash-completion/completions" \
   "$root/usr/share/zsh/vendor-completions" "$root/usr/share/fish/vendor_completions.d" \
   "$doc/examples" "$root/etc/hero/services"
 
@@ -50,6 +50,7 @@ heroctl=$root/usr/bin/heroctl
 install -m 0644 packaging/systemd/herod.service "$root/lib/systemd/system/"
 install -m 0644 packaging/dbus/org.hero.Proc1.conf "$root/usr/share/dbus-1/system.d/"
 install -m 0644 packaging/dbus/org.hero.Proc1.service "$root/usr/share/dbus-1/system-services/"
+install -m 0644 packaging/polkit/org.hero.proc1.policy "$root/usr/share/polkit-1/actions/"
 install -m 0644 packaging/examples/*.toml packaging/examples/*.yaml "$doc/examples/"
 install -m 0644 README.md "$doc/"
 bash packaging/deb/copyright.sh "$root/usr/bin/herod" "$heroctl" >"$doc/copyright"
@@ -63,6 +64,7 @@ Version: $version
 Architecture: $arch
 Maintainer: $maintainer
 Depends: systemd, dbus
+Suggests: polkitd
 Section: admin
 Priority: optional
 Homepage: https://github.com/hero-systemd/hero-systemd

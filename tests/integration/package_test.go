@@ -12,9 +12,11 @@ import (
 )
 
 // The Debian package installs a working setup: herod enabled and running under systemd, the
-// D-Bus policy and activation in place, heroctl on PATH; removing it stops herod.
+// D-Bus policy and activation and the polkit action in place, heroctl on PATH; removing it stops
+// herod.
 func TestDebianPackage(t *testing.T) {
 	os.Remove("/etc/dbus-1/system.d/org.hero.Proc1.conf") // the package brings its own
+	os.Remove("/usr/share/polkit-1/actions/org.hero.proc1.policy")
 	testbed.MustRun(t, "busctl", "call", "org.freedesktop.DBus", "/", "org.freedesktop.DBus", "ReloadConfig")
 	t.Cleanup(func() {
 		testbed.Run(t, "dpkg", "--purge", "hero-systemd")
@@ -31,6 +33,9 @@ func TestDebianPackage(t *testing.T) {
 		t.Errorf("herod.service is %s, want enabled", s)
 	}
 	checkPackageIdentity(t)
+	if out := testbed.MustRun(t, "pkaction", "--verbose", "--action-id", "org.hero.proc1.manage-services"); !strings.Contains(out, "implicit active:   auth_admin_keep") {
+		t.Errorf("polkit does not know the package's action:\n%s", out)
+	}
 	// An empty /etc/hero/services is a working setup; add a service and reload.
 	wantExit(t, testbed.Run(t, "/usr/bin/heroctl", "validate"), 0, "validate an empty config dir")
 	data, _ := os.ReadFile(testbed.SrcDir + "/packaging/examples/db.toml")
@@ -61,19 +66,18 @@ func TestDebianPackage(t *testing.T) {
 	if _, err := os.Stat("/etc/hero/services/db.toml"); err != nil {
 		t.Errorf("the upgrade lost a config: %v", err)
 	}
-	// A broken service file is named by 'systemctl status herod'.
+	// A broken service file stops herod's start: 'systemctl status herod' shows herod --check
+	// failed and the unit's journal names the file. (While herod.service waits to restart,
+	// systemd 252's status shows the journal only from the unit's last inactive-exit, the
+	// failure itself, so --check's lines are there only while it runs: not tested here.)
 	os.WriteFile("/etc/hero/services/typo.toml", []byte("exce = 1\n"), 0o644)
 	testbed.Run(t, "systemctl", "restart", "herod")
-	var status string
-	named := func() bool {
-		status = testbed.Run(t, "systemctl", "status", "--no-pager", "-n", "20", "herod").Stdout
-		return strings.Contains(status, "typo.toml:1: exce: unknown key")
-	}
-	for deadline := time.Now().Add(5 * time.Second); !named() && time.Now().Before(deadline); {
-		time.Sleep(100 * time.Millisecond)
-	}
-	if !named() {
-		t.Errorf("systemctl status herod does not name the broken file:\n%s", status)
+	testbed.Eventually(t, 5*time.Second, "herod --check naming typo.toml in herod's journal", func() bool {
+		log := testbed.Run(t, "journalctl", "-u", "herod", "-n", "20", "--no-pager").Stdout
+		return strings.Contains(log, "typo.toml:1: exce: unknown key")
+	})
+	if status := testbed.Run(t, "systemctl", "status", "--no-pager", "herod").Stdout; !strings.Contains(status, "ExecStartPre=/usr/bin/herod --check (code=exited, status=1/FAILURE)") {
+		t.Errorf("systemctl status herod does not show the failed check:\n%s", status)
 	}
 	os.Remove("/etc/hero/services/typo.toml")
 	// herod cannot start at all (its config directory is a file): heroctl says so within

@@ -20,9 +20,9 @@
 set -euo pipefail
 
 SUITE=bookworm
-PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,procps,libglib2.0-bin,man-db,bash-completion
+PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,procps,libglib2.0-bin,man-db,bash-completion,libpam-systemd,polkitd,openssh-server,openssh-client
 # Bump RECIPE_VERSION when the rootfs customisation below changes: the cache key is derived from it.
-RECIPE_VERSION=2
+RECIPE_VERSION=3
 CACHE=${HERO_TESTBED_CACHE:-/var/cache/hero-systemd/testbed}
 STATE=${HERO_TESTBED_STATE:-/run/hero-testbed}
 BOOT_TIMEOUT=${HERO_TESTBED_BOOT_TIMEOUT:-60}

@@ -1,17 +1,23 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
+
+	"github.com/hero-systemd/hero-systemd/cmd/client"
 )
 
 // suggest is a heroctl command line for advice: verb with the flags that chose which herod or
-// config directory this run used (--user, --config-dir), so the advice works as printed.
+// config directory this run used (--user, -H, --config-dir), so the advice works as printed.
 func (g *globals) suggest(verb string) string {
 	parts := []string{"heroctl"}
 	if g.user {
 		parts = append(parts, "--user")
+	}
+	if g.host != "" {
+		parts = append(parts, "-H", shellQuote(g.host))
 	}
 	parts = append(parts, verb)
 	if g.localConfig {
@@ -33,8 +39,35 @@ func (g *globals) commandLine() string {
 	return strings.Join(quoted, " ")
 }
 
+// asRoot says how to run this command line as root: sudo, or for -H, as root on the host.
+func (g *globals) asRoot() string {
+	if g != nil && g.host != "" {
+		return fmt.Sprintf("run it as root there ('heroctl -H root@%s ...')", hostOnly(g.host))
+	}
+	return fmt.Sprintf("run 'sudo heroctl %s'", g.commandLine())
+}
+
+// hostOnly is the host of [USER@]HOST[:PORT] as given (port kept).
+func hostOnly(host string) string {
+	if _, h, ok := strings.Cut(host, "@"); ok {
+		return h
+	}
+	return host
+}
+
 // startAdvice says how to start the herod this run wanted, and how to do without it.
 func (g *globals) startAdvice() string {
+	if g != nil && g.host != "" {
+		ssh := "ssh"
+		if target, port, err := client.SplitHost(g.host); err == nil {
+			if port != "" {
+				ssh += " -p " + port
+			}
+			ssh += " " + target
+		}
+		return fmt.Sprintf("See '%s systemctl status herod'; start it there with 'systemctl start herod'.\n"+
+			"The host must run sshd and have systemd-stdio-bridge (systemd's), as systemctl -H needs.", ssh)
+	}
 	start := "See 'systemctl status herod' (a broken service file keeps it from starting: 'heroctl validate' names it).\n" +
 		"Start it with 'systemctl start herod' (or run 'herod' as root)"
 	if g != nil && g.user {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -56,6 +57,12 @@ type globals struct {
 	user      bool
 	// busAddress overrides the bus herod is reached on (tests; env HERO_BUS_ADDRESS).
 	busAddress string
+	// host is -H [USER@]HOST[:PORT]: herod on another host, reached over ssh.
+	host string
+	// noAskPassword: never let polkit ask for a password (no agent, no interactive flag).
+	noAskPassword bool
+	// agent is the pkttyagent this run started (agent.go).
+	agent *exec.Cmd
 	// localConfig is set when a config directory was given explicitly (--config-dir,
 	// HERO_CONFIG_DIR or validate's DIR): the offline verbs then read it instead of asking herod.
 	localConfig bool
@@ -76,11 +83,16 @@ func newRoot(g *globals) *cobra.Command {
 as transient systemd units. It feels like systemctl: the same verbs, flags and exit codes
 (0 ok/active, 1 failure, 3 not active, 4 no such service).
 
-heroctl talks to herod over D-Bus (org.hero.Proc1 on the system bus; --user: the session bus).
-The offline verbs (validate, cat, list-dependencies, graph, start --dry-run, stop --dry-run) ask
-herod too, but with --config-dir DIR (or $HERO_CONFIG_DIR) they read that directory themselves
-and work where nothing runs; they also fall back to /etc/hero/services (with --user:
-$XDG_CONFIG_HOME/hero/services) when herod is not reachable.`,
+heroctl talks to herod over D-Bus (org.hero.Proc1 on the system bus; --user: the session bus;
+-H [USER@]HOST: the system bus of another host, over ssh, as systemctl -H does). The offline
+verbs (validate, cat, list-dependencies, graph, start --dry-run, stop --dry-run) ask herod too,
+but with --config-dir DIR (or $HERO_CONFIG_DIR) they read that directory themselves and work
+where nothing runs; they also fall back to /etc/hero/services (with --user:
+$XDG_CONFIG_HOME/hero/services) when herod is not reachable (never with -H: a local directory
+says nothing about another host).
+
+Changing services needs root, or a polkit rule granting org.hero.proc1.manage-services; on a
+terminal polkit may ask for a password (--no-ask-password: never).`,
 		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -99,9 +111,14 @@ $XDG_CONFIG_HOME/hero/services) when herod is not reachable.`,
 	pf.BoolVar(&g.user, "user", false, "talk to the user's herod (session bus) instead of the system one")
 	pf.StringVar(&g.busAddress, "bus-address", "", "reach herod on this D-Bus address (env HERO_BUS_ADDRESS)")
 	_ = pf.MarkHidden("bus-address")
+	pf.StringVarP(&g.host, "host", "H", "", "operate on herod of a remote host, [USER@]HOST[:PORT], over ssh (as systemctl -H)")
+	pf.BoolVar(&g.noAskPassword, "no-ask-password", false, "do not ask for a password when polkit wants one (fail instead)")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
-		g.localConfig = cmd.Flags().Changed("config-dir") || os.Getenv(paths.EnvConfigDir) != ""
+		if err := checkHost(cmd, g); err != nil {
+			return err
+		}
+		g.localConfig = g.host == "" && (cmd.Flags().Changed("config-dir") || os.Getenv(paths.EnvConfigDir) != "")
 		if !cmd.Flags().Changed("config-dir") {
 			g.configDir = paths.ConfigDir(g.user)
 		}
@@ -126,7 +143,8 @@ $XDG_CONFIG_HOME/hero/services) when herod is not reachable.`,
 // completeServices completes service names: herod's, or the config directory's.
 func completeServices(g *globals) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return func(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		graph, err := loadGraph(cmd, &globals{configDir: g.configDir, localConfig: g.localConfig, user: g.user, busAddress: g.busAddress, quiet: true})
+		graph, err := loadGraph(cmd, &globals{configDir: g.configDir, localConfig: g.localConfig, user: g.user, busAddress: g.busAddress,
+			host: g.host, noAskPassword: true, quiet: true})
 		if err != nil || graph == nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -151,6 +169,7 @@ func Run(ctx context.Context, args []string) int {
 	root.SetOut(Stdout)
 	root.SetErr(Stderr)
 	err := root.ExecuteContext(ctx)
+	g.closeAgent()
 	if err == nil {
 		return ExitOK
 	}

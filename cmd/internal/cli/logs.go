@@ -58,7 +58,7 @@ systemd-journal may read it. On a terminal, control characters are escaped.`,
 				return exitWith(ExitFailure, err)
 			}
 			return online(cmd, g, func(ctx context.Context, c *client.Client) error {
-				p := linePrinter{format: a.format, escape: isTerminal(Stdout), since: since}
+				p := linePrinter{format: a.format, escape: isTerminal(Stdout), since: since, host: hostName(g)}
 				if a.follow {
 					return followLogs(ctx, c, args[0], a, &p)
 				}
@@ -165,6 +165,19 @@ func (p *linePrinter) print(l client.LogLine) {
 		}
 		fmt.Fprintf(Stdout, "%s %s %s: %s\n", l.Time.Local().Format(time.Stamp), p.host, ident, msg)
 	}
+}
+
+// hostName is the host the lines come from, as journalctl -o short names it: -H's host, or this
+// one's (filled in when printing).
+func hostName(g *globals) string {
+	if g.host == "" {
+		return ""
+	}
+	target, _, _ := client.SplitHost(g.host)
+	if _, h, ok := strings.Cut(target, "@"); ok {
+		return h
+	}
+	return target
 }
 
 // parseSince reads --since: an absolute date and time, a time of today, "-DURATION" before

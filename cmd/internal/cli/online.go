@@ -13,25 +13,56 @@ import (
 )
 
 // dial connects to herod and makes sure it answers (within client.ReachTimeout); the error
-// already carries advice and an exit code.
+// already carries advice and an exit code. For a verb that changes services it starts polkit's
+// text agent where polkit may ask for a password (agent.go).
 func dial(cmd *cobra.Command, g *globals) (*client.Client, error) {
 	c, err := reach(cmd, g)
 	if err != nil {
 		return nil, adviseFor(g, err)
 	}
+	if privilegedVerbs[cmd.Name()] {
+		g.openAgent()
+	}
 	return c, nil
 }
 
+// reach connects to the herod this run names: a remote one with -H, else the local system's
+// (or, with --user, the user's).
 func reach(cmd *cobra.Command, g *globals) (*client.Client, error) {
-	c, err := client.Dial(cmd.Context(), g.user, g.busAddress)
+	var c *client.Client
+	var err error
+	if g.host != "" {
+		c, err = client.DialHost(cmd.Context(), g.host, Stderr)
+	} else {
+		c, err = client.Dial(cmd.Context(), g.user, g.busAddress)
+	}
 	if err != nil {
 		return nil, err
 	}
+	c.Interactive = g.interactive()
 	if err := c.Reach(cmd.Context()); err != nil {
 		c.Close()
 		return nil, err
 	}
 	return c, nil
+}
+
+// checkHost refuses what -H cannot go with: --user (systemd-stdio-bridge reaches the remote
+// system bus, and systemctl refuses the same), --bus-address, and a local --config-dir (the
+// offline verbs ask herod on the host; a local directory says nothing about it).
+func checkHost(cmd *cobra.Command, g *globals) error {
+	if g.host == "" {
+		return nil
+	}
+	for _, flag := range []string{"user", "bus-address", "config-dir"} {
+		if cmd.Flags().Changed(flag) {
+			return usageError(cmd, fmt.Sprintf("-H cannot be combined with --%s", flag))
+		}
+	}
+	if _, err := client.SSHArgs(g.host); err != nil {
+		return usageError(cmd, err.Error())
+	}
+	return nil
 }
 
 // online runs fn with a client of herod, closing it after; fn's errors are turned into advice.
@@ -72,6 +103,9 @@ func adviseFor(g *globals, err error) error {
 		return err
 	}
 	if notReachable(err) {
+		if g != nil && g.host != "" {
+			return exitWith(ExitFailure, fmt.Errorf("herod on %s is not running or not reachable (%v).\n%s", g.host, err, g.startAdvice()))
+		}
 		return exitWith(ExitFailure, fmt.Errorf("herod is not running or not reachable (%v).\n%s", err, g.startAdvice()))
 	}
 	e, ok := client.AsError(err)
@@ -83,10 +117,13 @@ func adviseFor(g *globals, err error) error {
 		return exitWith(ExitNoSuchService, e)
 	case api.ErrAccessDenied, "org.freedesktop.DBus.Error.AccessDenied":
 		if readsOutput(e.Message) {
-			return exitWith(ExitFailure, fmt.Errorf("access denied: what services write is shown to root and members of the groups %s only, as the journal is: run 'sudo heroctl %s', or add yourself to one ('sudo usermod -aG adm $USER')",
-				strings.Join(api.JournalGroups, " and "), g.commandLine()))
+			return exitWith(ExitFailure, fmt.Errorf("access denied: what services write is shown to root and members of the groups %s only, as the journal is: %s, or add yourself to one ('sudo usermod -aG adm $USER')",
+				strings.Join(api.JournalGroups, " and "), g.asRoot()))
 		}
-		return exitWith(ExitFailure, fmt.Errorf("access denied: changing services needs root: run 'sudo heroctl %s'", g.commandLine()))
+		return exitWith(ExitFailure, fmt.Errorf("access denied: changing services needs root, or a polkit rule granting %s: %s", api.PolkitAction, g.asRoot()))
+	case api.ErrInteractiveAuthorizationRequired:
+		return exitWith(ExitFailure, fmt.Errorf("access denied: changing services needs authentication (polkit action %s), which heroctl asks for only on a terminal without --no-ask-password: %s",
+			api.PolkitAction, g.asRoot()))
 	case api.ErrNotRunning:
 		return exitWith(ExitNotActive, e)
 	}
@@ -107,6 +144,9 @@ func readsOutput(msg string) bool {
 // withDaemon runs fn against herod; an offline verb given no --config-dir falls back to
 // reading the default config directory itself when herod is not reachable.
 func withDaemon(cmd *cobra.Command, g *globals, fn func(context.Context, *client.Client) error, offline func() error) error {
+	if g.host != "" {
+		offline = nil // a local directory says nothing about another host
+	}
 	if g.localConfig && offline != nil {
 		return offline()
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/godbus/dbus/v5"
 	"github.com/spf13/cobra"
 
 	"github.com/hero-systemd/hero-systemd/cmd/client"
@@ -14,46 +15,41 @@ import (
 func init() { verbs = append(verbs, newShowCmd) }
 
 func newShowCmd(g *globals) *cobra.Command {
-	var props []string
+	var picked []string
 	var valueOnly bool
 	cmd := &cobra.Command{
 		Use:   "show [-p PROP[,PROP...]] [--value] NAME",
 		Short: "Print a service's properties as KEY=VALUE",
-		Long: `show prints every property of a service's status as KEY=VALUE lines, sorted (Service, State,
-Unit, ActiveState, SubState, LoadState, Requires, After, Conflicts, JobId, JobPhase, MainPID,
-ExitCode, Signal, Result, StartedAt, EndedAt, ...), like 'systemctl show'. -p picks properties;
---value prints only the values.`,
+		Long: `show prints the properties of the service's D-Bus object (org.hero.Proc1.Service at
+/org/hero/Proc1/service/NAME, as Manager.GetService names it) as KEY=VALUE lines, sorted
+(Service, State, Unit, ActiveState, SubState, LoadState, Requires, After, Conflicts, JobId,
+JobPhase, MainPID, ExitCode, Signal, Result, StartedAt, EndedAt, Jobs, ...), like 'systemctl
+show' prints a unit's. Lists are space-separated; a service without a job has JobId=0 and
+ExitCode=-1. -p picks properties; --value prints only the values.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return online(cmd, g, func(ctx context.Context, c *client.Client) error {
-				st, err := c.Status(ctx, args[0])
+				props, err := c.ServiceProperties(ctx, args[0])
 				if err != nil {
 					return advise(err)
 				}
 				want := map[string]bool{}
-				for _, p := range props {
+				for _, p := range picked {
 					for _, q := range strings.Split(p, ",") {
 						if q != "" {
 							want[q] = true
 						}
 					}
 				}
-				keys := make([]string, 0, len(st.Raw))
-				for k := range st.Raw {
+				keys := make([]string, 0, len(props))
+				for k := range props {
 					if len(want) == 0 || want[k] {
 						keys = append(keys, k)
 					}
 				}
 				sort.Strings(keys)
 				for _, k := range keys {
-					v := st.Raw[k].Value()
-					var s string
-					switch x := v.(type) {
-					case []string:
-						s = strings.Join(x, " ")
-					default:
-						s = fmt.Sprint(x)
-					}
+					s := showValue(props[k].Value())
 					if valueOnly {
 						fmt.Fprintln(Stdout, s)
 					} else {
@@ -64,7 +60,22 @@ ExitCode, Signal, Result, StartedAt, EndedAt, ...), like 'systemctl show'. -p pi
 			})
 		},
 	}
-	cmd.Flags().StringSliceVarP(&props, "property", "p", nil, "show only these properties")
+	cmd.Flags().StringSliceVarP(&picked, "property", "p", nil, "show only these properties")
 	cmd.Flags().BoolVar(&valueOnly, "value", false, "print only the values")
 	return cmd
+}
+
+// showValue prints a property's value as systemctl show does: lists space-separated.
+func showValue(v any) string {
+	switch x := v.(type) {
+	case []string:
+		return strings.Join(x, " ")
+	case []dbus.ObjectPath:
+		s := make([]string, len(x))
+		for i, p := range x {
+			s[i] = string(p)
+		}
+		return strings.Join(s, " ")
+	}
+	return fmt.Sprint(v)
 }

@@ -43,7 +43,7 @@ that job's output, like 'systemctl status'. Exit status 0 if all are running, 3 
 					}
 					printStatus(st)
 					if lines > 0 && st.LastJob != nil {
-						printStatusLines(ctx, c, name, lines)
+						printStatusLines(ctx, c, hostName(g), name, lines)
 					}
 				}
 				if g.json() {
@@ -136,9 +136,10 @@ func printStatus(st client.Status) {
 	}
 }
 
-// printStatusLines prints the last lines of the service's latest run, as systemctl status does;
-// a caller who may not read services' output is told so instead.
-func printStatusLines(ctx context.Context, c *client.Client, name string, n int) {
+// printStatusLines prints the last lines of the service's latest run, as systemctl status does
+// (host names their host: -H's, or this one for ""); a caller who may not read services' output
+// is told so instead.
+func printStatusLines(ctx context.Context, c *client.Client, host, name string, n int) {
 	_, lines, err := c.JobLog(ctx, name, 0, uint32(n))
 	if e, ok := client.AsError(err); ok && e.Name == api.ErrAccessDenied {
 		fmt.Fprintln(Stdout, "\nHint: its output is shown to root and members of the groups adm and systemd-journal only.")
@@ -148,7 +149,7 @@ func printStatusLines(ctx context.Context, c *client.Client, name string, n int)
 		return
 	}
 	fmt.Fprintln(Stdout)
-	p := linePrinter{format: "short", escape: isTerminal(Stdout)}
+	p := linePrinter{format: "short", escape: isTerminal(Stdout), host: host}
 	for _, l := range lines {
 		p.print(l)
 	}

@@ -55,6 +55,9 @@ Exit status 0 when clean, 1 when anything is wrong. DIR is the directory to read
 // useDirArg makes validate's DIR argument the config directory; given together with a
 // different --config-dir, it is refused rather than one silently winning.
 func useDirArg(cmd *cobra.Command, g *globals, dir string) error {
+	if g.host != "" {
+		return usageError(cmd, fmt.Sprintf("DIR %s is a local directory; with -H, validate checks herod's on %s (give no DIR)", dir, g.host))
+	}
 	if cmd.Flags().Changed("config-dir") && g.configDir != dir {
 		return usageError(cmd, fmt.Sprintf("DIR %s and --config-dir %s name two directories", dir, g.configDir))
 	}

@@ -19,12 +19,12 @@ type caller struct {
 
 // callerOf asks the bus for the sender's credentials: org.freedesktop.DBus's
 // GetConnectionCredentials gives its uid and (dbus-daemon 1.12 and later) its groups.
-func (d *Daemon) callerOf(sender dbus.Sender) (caller, error) {
+func (d *Daemon) callerOf(sender string) (caller, error) {
 	var creds map[string]dbus.Variant
-	err := d.bus.BusObject().Call("org.freedesktop.DBus.GetConnectionCredentials", 0, string(sender)).Store(&creds)
+	err := d.bus.BusObject().Call("org.freedesktop.DBus.GetConnectionCredentials", 0, sender).Store(&creds)
 	if err != nil {
 		var uid uint32
-		if err := d.bus.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixUser", 0, string(sender)).Store(&uid); err != nil {
+		if err := d.bus.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixUser", 0, sender).Store(&uid); err != nil {
 			return caller{}, err
 		}
 		return caller{uid: uid}, nil
@@ -71,20 +71,21 @@ func (c caller) readsJournal() bool {
 	return false
 }
 
-// allow refuses mutating calls from anyone but root and the daemon's own user, and calls that
-// read services' output from anyone who may not read the system journal.
-func (m *manager) allow(sender dbus.Sender, method string) *dbus.Error {
+// allow refuses mutating calls from anyone but root, the daemon's own user and callers polkit
+// authorizes (polkit.go), and calls that read services' output from anyone who may not read the
+// system journal.
+func (m *manager) allow(msg dbus.Message, method string) *dbus.Error {
 	if !api.Mutating[method] && !api.ReadsOutput[method] {
 		return nil
 	}
+	sender := senderOf(msg)
 	c, err := m.d.callerOf(sender)
 	if err != nil {
 		return dbusErr(api.ErrAccessDenied, "%s: cannot tell who is calling: %v", method, err)
 	}
 	switch {
 	case api.Mutating[method] && !c.privileged():
-		m.d.log.Warn("access denied", "method", method, "uid", c.uid)
-		return dbusErr(api.ErrAccessDenied, "%s changes services: only root may call it (run 'sudo heroctl ...')", method)
+		return m.d.authorize(msg, method, c)
 	case api.ReadsOutput[method] && !c.readsJournal():
 		m.d.log.Warn("access denied", "method", method, "uid", c.uid)
 		return dbusErr(api.ErrAccessDenied, "%s returns what services wrote, which only root and members of the groups %s may read, as the journal (add the user to one: 'sudo usermod -aG adm USER', or run 'sudo heroctl ...')",
@@ -93,9 +94,15 @@ func (m *manager) allow(sender dbus.Sender, method string) *dbus.Error {
 	return nil
 }
 
-// mayReadOutput reports whether sender may see services' output and environment values.
-func (m *manager) mayReadOutput(sender dbus.Sender) bool {
-	c, err := m.d.callerOf(sender)
+// senderOf is the unique bus name of a call's sender.
+func senderOf(msg dbus.Message) string {
+	s, _ := msg.Headers[dbus.FieldSender].Value().(string)
+	return s
+}
+
+// mayReadOutput reports whether the caller may see services' output and environment values.
+func (m *manager) mayReadOutput(msg dbus.Message) bool {
+	c, err := m.d.callerOf(senderOf(msg))
 	return err == nil && c.readsJournal()
 }
 

@@ -18,7 +18,6 @@ import (
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
-	"github.com/godbus/dbus/v5/introspect"
 
 	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/cmd/api"
@@ -48,6 +47,7 @@ type Daemon struct {
 	signals *dbus.Conn
 	ledger  *jobdb.DB
 	bridge  *bridge.Bridge
+	objs    *objects
 	ops     atomic.Uint64
 }
 
@@ -321,12 +321,14 @@ func (d *Daemon) serve() error {
 	if err != nil {
 		return fmt.Errorf("connecting to the bus: %w", err)
 	}
-	if err := d.bus.Export(&manager{d: d}, api.Path, api.Interface); err != nil {
-		return fmt.Errorf("exporting %s: %w", api.Path, err)
+	d.objs = newObjects(d)
+	if err := d.exportTree(&manager{d: d}); err != nil {
+		return err
 	}
-	if err := d.bus.Export(introspect.Introspectable(api.Introspection), api.Path, "org.freedesktop.DBus.Introspectable"); err != nil {
-		return fmt.Errorf("exporting introspection: %w", err)
+	if err := d.objs.watchUnits(d.signals); err != nil {
+		return fmt.Errorf("subscribing to systemd's unit signals: %w", err)
 	}
+	go d.objs.run(d.ctx)
 	d.bridge.OnEvent(d.signal)
 	reply, err := d.bus.RequestName(api.BusName, dbus.NameFlagDoNotQueue)
 	if err != nil {
@@ -338,8 +340,9 @@ func (d *Daemon) serve() error {
 	return nil
 }
 
-// signal turns bridge events into D-Bus signals.
+// signal turns bridge events into D-Bus signals, and marks the service's object for a refresh.
 func (d *Daemon) signal(e bridge.Event) {
+	d.objs.mark(runsChanged, e.Service)
 	var err error
 	switch e.Kind {
 	case "job-started":

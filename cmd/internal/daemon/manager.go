@@ -32,6 +32,17 @@ func dbusErr(name, format string, args ...any) *dbus.Error {
 	return dbus.NewError(name, []any{fmt.Sprintf(format, args...)})
 }
 
+// check refuses malformed names first (cheap, and nobody is asked for a password for a call that
+// cannot work), then callers who may not call method.
+func (m *manager) check(msg dbus.Message, method string, names ...string) *dbus.Error {
+	for _, n := range names {
+		if e := checkName(n); e != nil {
+			return e
+		}
+	}
+	return m.allow(msg, method)
+}
+
 func checkName(name string) *dbus.Error {
 	if err := config.CheckName(name); err != nil {
 		return dbusErr(api.ErrInvalidArgument, "%v", err)
@@ -65,25 +76,20 @@ func toDBus(op, name string, err error) *dbus.Error {
 	return dbusErr(api.ErrFailed, "%s %s: %v", op, name, err)
 }
 
-func (m *manager) Start(sender dbus.Sender, name string, replace bool) (uint64, []string, bool, *dbus.Error) {
-	if e := firstErr(m.allow(sender, api.MethodStart), checkName(name)); e != nil {
+func (m *manager) Start(msg dbus.Message, name string, replace bool) (uint64, []string, bool, *dbus.Error) {
+	if e := m.check(msg, api.MethodStart, name); e != nil {
 		return 0, nil, false, e
 	}
 	op, services, e := m.startOp([]string{name}, replace)
 	return op, services, e == nil && op == 0, e
 }
 
-func (m *manager) StartMany(sender dbus.Sender, names []string, replace bool) (uint64, []string, *dbus.Error) {
-	if e := m.allow(sender, api.MethodStartMany); e != nil {
-		return 0, nil, e
-	}
+func (m *manager) StartMany(msg dbus.Message, names []string, replace bool) (uint64, []string, *dbus.Error) {
 	if len(names) == 0 || len(names) > config.MaxServices {
 		return 0, nil, dbusErr(api.ErrInvalidArgument, "give between 1 and %d services", config.MaxServices)
 	}
-	for _, n := range names {
-		if e := checkName(n); e != nil {
-			return 0, nil, e
-		}
+	if e := m.check(msg, api.MethodStartMany, names...); e != nil {
+		return 0, nil, e
 	}
 	return m.startOp(names, replace)
 }
@@ -99,15 +105,15 @@ func (m *manager) startOp(names []string, replace bool) (uint64, []string, *dbus
 	if pre.AlreadyRunning {
 		return 0, []string{}, nil
 	}
-	op := m.d.launch(func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+	op := m.d.launch(names, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		r, err := m.d.bridge.Start(ctx, names, replace, obs)
 		return startSummary(r), err
 	})
 	return op, pre.Starting, nil
 }
 
-func (m *manager) Stop(sender dbus.Sender, name string, removeJobs bool) (uint64, []string, *dbus.Error) {
-	if e := firstErr(m.allow(sender, api.MethodStop), checkName(name)); e != nil {
+func (m *manager) Stop(msg dbus.Message, name string, removeJobs bool) (uint64, []string, *dbus.Error) {
+	if e := m.check(msg, api.MethodStop, name); e != nil {
 		return 0, nil, e
 	}
 	ctx, cancel := m.ctx()
@@ -116,15 +122,15 @@ func (m *manager) Stop(sender dbus.Sender, name string, removeJobs bool) (uint64
 	if err != nil {
 		return 0, nil, toDBus("stop", name, err)
 	}
-	op := m.d.launch(func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+	op := m.d.launch([]string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		r, err := m.d.bridge.Stop(ctx, name, removeJobs, obs)
 		return stopSummary(r), err
 	})
 	return op, running, nil
 }
 
-func (m *manager) Restart(sender dbus.Sender, name string) (uint64, []string, *dbus.Error) {
-	if e := firstErr(m.allow(sender, api.MethodRestart), checkName(name)); e != nil {
+func (m *manager) Restart(msg dbus.Message, name string) (uint64, []string, *dbus.Error) {
+	if e := m.check(msg, api.MethodRestart, name); e != nil {
 		return 0, nil, e
 	}
 	ctx, cancel := m.ctx()
@@ -133,7 +139,7 @@ func (m *manager) Restart(sender dbus.Sender, name string) (uint64, []string, *d
 	if err != nil {
 		return 0, nil, toDBus("restart", name, err)
 	}
-	op := m.d.launch(func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+	op := m.d.launch([]string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		r, err := m.d.bridge.Restart(ctx, name, obs)
 		sum := stopSummary(r.Stop)
 		for k, v := range startSummary(r.Start) {
@@ -173,29 +179,30 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func (m *manager) Kill(sender dbus.Sender, name string, signal int32) *dbus.Error {
-	if e := firstErr(m.allow(sender, api.MethodKill), checkName(name)); e != nil {
-		return e
-	}
+func (m *manager) Kill(msg dbus.Message, name string, signal int32) *dbus.Error {
 	if signal < 1 || signal > 64 {
 		return dbusErr(api.ErrInvalidArgument, "signal %d is out of range 1..64", signal)
+	}
+	if e := m.check(msg, api.MethodKill, name); e != nil {
+		return e
 	}
 	ctx, cancel := m.ctx()
 	defer cancel()
 	return toDBus("kill", name, m.d.bridge.Kill(ctx, name, int(signal)))
 }
 
-func (m *manager) ResetFailed(sender dbus.Sender, name string) *dbus.Error {
-	if e := firstErr(m.allow(sender, api.MethodResetFailed), checkName(name)); e != nil {
+func (m *manager) ResetFailed(msg dbus.Message, name string) *dbus.Error {
+	if e := m.check(msg, api.MethodResetFailed, name); e != nil {
 		return e
 	}
 	ctx, cancel := m.ctx()
 	defer cancel()
+	defer m.d.objs.mark(runsChanged, name)
 	return toDBus("reset-failed", name, m.d.bridge.ResetFailed(ctx, name))
 }
 
-func (m *manager) Reload(sender dbus.Sender) (uint32, *dbus.Error) {
-	if e := m.allow(sender, api.MethodReload); e != nil {
+func (m *manager) Reload(msg dbus.Message) (uint32, *dbus.Error) {
+	if e := m.allow(msg, api.MethodReload); e != nil {
 		return 0, e
 	}
 	n, err := m.d.reload()
@@ -207,6 +214,7 @@ func (m *manager) Reload(sender dbus.Sender) (uint32, *dbus.Error) {
 		}
 		return 0, dbusErr(api.ErrFailed, "reload: %v", err)
 	}
+	m.d.objs.markAll()
 	return uint32(n), nil
 }
 
@@ -251,26 +259,23 @@ func withEnablement(d map[string]dbus.Variant, e enablement) map[string]dbus.Var
 	return d
 }
 
-func (m *manager) Enable(sender dbus.Sender, names []string) *dbus.Error {
-	return m.setEnabled(sender, api.MethodEnable, names, Enabled)
+func (m *manager) Enable(msg dbus.Message, names []string) *dbus.Error {
+	return m.setEnabled(msg, api.MethodEnable, names, Enabled)
 }
 
-func (m *manager) Disable(sender dbus.Sender, names []string) *dbus.Error {
-	return m.setEnabled(sender, api.MethodDisable, names, Disabled)
+func (m *manager) Disable(msg dbus.Message, names []string) *dbus.Error {
+	return m.setEnabled(msg, api.MethodDisable, names, Disabled)
 }
 
-func (m *manager) setEnabled(sender dbus.Sender, method string, names []string, state string) *dbus.Error {
-	if e := m.allow(sender, method); e != nil {
-		return e
-	}
+func (m *manager) setEnabled(msg dbus.Message, method string, names []string, state string) *dbus.Error {
 	if len(names) == 0 || len(names) > config.MaxServices {
 		return dbusErr(api.ErrInvalidArgument, "give between 1 and %d services", config.MaxServices)
 	}
+	if e := m.check(msg, method, names...); e != nil {
+		return e
+	}
 	set := m.d.bridge.Config()
 	for _, n := range names {
-		if e := checkName(n); e != nil {
-			return e
-		}
 		if set.Service(n) == nil {
 			return dbusErr(api.ErrNoSuchService, "no such service %q", n)
 		}
@@ -280,6 +285,7 @@ func (m *manager) setEnabled(sender dbus.Sender, method string, names []string, 
 	if err := m.d.setEnabled(ctx, names, state); err != nil {
 		return dbusErr(api.ErrFailed, "%s: %v", method, err)
 	}
+	m.d.objs.mark(enablementChanged, names...)
 	m.d.log.Info("wanted state at start-up set", "services", names, "state", state)
 	return nil
 }
@@ -301,8 +307,8 @@ func (m *manager) ListJobs(name string) ([]map[string]dbus.Variant, *dbus.Error)
 	return out, nil
 }
 
-func (m *manager) JobOutput(sender dbus.Sender, name string, id int64) (int64, []byte, *dbus.Error) {
-	got, lines, e := m.jobLines(sender, api.MethodJobOutput, name, id, 0)
+func (m *manager) JobOutput(msg dbus.Message, name string, id int64) (int64, []byte, *dbus.Error) {
+	got, lines, e := m.jobLines(msg, api.MethodJobOutput, name, id, 0)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -326,8 +332,8 @@ type logEntry struct {
 	Message    string
 }
 
-func (m *manager) JobLog(sender dbus.Sender, name string, id int64, lines uint32) (int64, []logEntry, *dbus.Error) {
-	got, ls, e := m.jobLines(sender, api.MethodJobLog, name, id, int(lines))
+func (m *manager) JobLog(msg dbus.Message, name string, id int64, lines uint32) (int64, []logEntry, *dbus.Error) {
+	got, ls, e := m.jobLines(msg, api.MethodJobLog, name, id, int(lines))
 	if e != nil {
 		return 0, nil, e
 	}
@@ -338,12 +344,12 @@ func (m *manager) JobLog(sender dbus.Sender, name string, id int64, lines uint32
 	return got, out, nil
 }
 
-func (m *manager) jobLines(sender dbus.Sender, method, name string, id int64, limit int) (int64, []bridge.LogLine, *dbus.Error) {
-	if e := firstErr(m.allow(sender, method), checkName(name)); e != nil {
-		return 0, nil, e
-	}
+func (m *manager) jobLines(msg dbus.Message, method, name string, id int64, limit int) (int64, []bridge.LogLine, *dbus.Error) {
 	if id < 0 {
 		return 0, nil, dbusErr(api.ErrInvalidArgument, "job id %d is negative", id)
+	}
+	if e := m.check(msg, method, name); e != nil {
+		return 0, nil, e
 	}
 	ctx, cancel := m.ctx()
 	defer cancel()
@@ -376,7 +382,7 @@ func (m *manager) StartPlan(name string) ([]string, [][]string, *dbus.Error) {
 	return p.Order, p.Waves, nil
 }
 
-func (m *manager) UnitText(sender dbus.Sender, name string) (string, *dbus.Error) {
+func (m *manager) UnitText(msg dbus.Message, name string) (string, *dbus.Error) {
 	if e := checkName(name); e != nil {
 		return "", e
 	}
@@ -384,7 +390,7 @@ func (m *manager) UnitText(sender dbus.Sender, name string) (string, *dbus.Error
 	if err != nil {
 		return "", toDBus("cat", name, err)
 	}
-	if !m.mayReadOutput(sender) {
+	if !m.mayReadOutput(msg) {
 		// Environment values are secrets as much as the journal is: names only for others.
 		text = redactEnvironment(text)
 	}
@@ -428,15 +434,6 @@ func (m *manager) Validate() ([]problem, *dbus.Error) {
 	return out, nil
 }
 
-func firstErr(errs ...*dbus.Error) *dbus.Error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
-}
-
 func micros(t *time.Time) int64 {
 	if t == nil || t.IsZero() {
 		return 0
@@ -476,18 +473,4 @@ func statusDict(st bridge.Status) map[string]dbus.Variant {
 	return d
 }
 
-func jobDict(j *jobdb.Job) map[string]dbus.Variant {
-	code := int32(-1)
-	if j.ExitCode != nil {
-		code = int32(*j.ExitCode)
-	}
-	return map[string]dbus.Variant{
-		"Id": dbus.MakeVariant(j.ID), "Service": dbus.MakeVariant(j.ServiceID),
-		"Context": dbus.MakeVariant(j.Context), "Unit": dbus.MakeVariant(j.Unit),
-		"InvocationID": dbus.MakeVariant(j.InvocationID), "Phase": dbus.MakeVariant(string(j.Phase)),
-		"MainPID": dbus.MakeVariant(uint32(j.MainPID)), "ExitCode": dbus.MakeVariant(code),
-		"Signal": dbus.MakeVariant(j.Signal), "Result": dbus.MakeVariant(j.Result),
-		"StartedAt": dbus.MakeVariant(micros(&j.StartedAt)), "EndedAt": dbus.MakeVariant(micros(j.EndedAt)),
-		"Restarts": dbus.MakeVariant(uint32(j.Restarts)),
-	}
-}
+func jobDict(j *jobdb.Job) map[string]dbus.Variant { return viewOf(j).props() }

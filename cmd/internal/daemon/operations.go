@@ -13,9 +13,12 @@ import (
 // runs jobs: the method that asked for it returns its id at once, and the operation reports its
 // steps (OperationProgress) and its end (OperationFinished) as signals carrying that id. No
 // client waits inside a method call, so no D-Bus call timeout can cut an operation short.
-func (d *Daemon) launch(run func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error)) uint64 {
+// The services it was asked for (names) get their objects refreshed once it is over (the bridge's
+// events cover the runs it starts and ends).
+func (d *Daemon) launch(names []string, run func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error)) uint64 {
 	op := d.ops.Add(1)
 	go func() {
+		defer d.objs.mark(runsChanged, names...)
 		obs := func(p bridge.Progress) {
 			if err := d.bus.Emit(api.Path, api.Interface+"."+api.SignalOperationProgress, op, p.Service, p.Event, p.JobID, p.Detail); err != nil {
 				d.log.Warn("emitting a signal failed", "signal", api.SignalOperationProgress, "err", err)

@@ -30,17 +30,30 @@ func (d *Daemon) enablements(ctx context.Context, set *config.Set) (map[string]e
 	}
 	out := make(map[string]enablement, len(set.Services))
 	for _, s := range set.Services {
-		if v, ok := explicit[wantedPrefix+s.Name]; ok {
-			out[s.Name] = enablement{v, byHeroctl}
-			continue
-		}
-		e := enablement{Disabled, byConfig}
-		if s.Status == config.WantStart {
-			e.State = Enabled
-		}
-		out[s.Name] = e
+		out[s.Name] = enablementFrom(s, explicit[wantedPrefix+s.Name])
 	}
 	return out, nil
+}
+
+// enablementOf returns one service's enablement.
+func (d *Daemon) enablementOf(ctx context.Context, s *config.Service) (enablement, error) {
+	explicit, err := d.ledger.State(ctx, wantedPrefix+s.Name)
+	if err != nil {
+		return enablement{}, err
+	}
+	return enablementFrom(s, explicit), nil
+}
+
+// enablementFrom is what heroctl enable/disable said of s (explicit, "" if nothing), or else
+// what its config's status key says.
+func enablementFrom(s *config.Service, explicit string) enablement {
+	if explicit != "" {
+		return enablement{explicit, byHeroctl}
+	}
+	if s.Status == config.WantStart {
+		return enablement{Enabled, byConfig}
+	}
+	return enablement{Disabled, byConfig}
 }
 
 // setEnabled records what heroctl enable/disable said of names.

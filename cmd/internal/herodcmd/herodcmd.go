@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -34,7 +35,9 @@ time it did not), owns the bus name org.hero.Proc1 and serves the API heroctl us
 uses /etc/hero/services, /var/lib/hero and the system bus, so 'herod' (or 'systemd-run herod',
 or the packaged herod.service) is a working setup. With --user it serves the session bus, runs
 services in the user's own systemd manager and uses $XDG_CONFIG_HOME/hero/services and
-$XDG_STATE_HOME/hero. It refuses to start while a config has a problem, naming each one. Logs go
+$XDG_STATE_HOME/hero. A directory with problems is served in part: a service whose file has a
+problem (or that requires such a service) is bad-config, one that must start after an undefined
+service is blocked, the others run; each problem is logged, and herod --check prints them. Logs go
 to stderr (journald keeps them when systemd runs herod).`,
 		Version: version.String(),
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -55,6 +58,15 @@ to stderr (journald keeps them when systemd runs herod).`,
 			}
 			if !cmd.Flags().Changed("state-dir") {
 				opts.StateDir = paths.StateDir(opts.User)
+			}
+			// Units name their file (SourcePath=) and heroctl cat reads a directory as absolute:
+			// a relative --config-dir must give the same text.
+			for _, dir := range []*string{&opts.ConfigDir, &opts.StateDir} {
+				abs, err := filepath.Abs(*dir)
+				if err != nil {
+					return fmt.Errorf("%s: %w", *dir, err)
+				}
+				*dir = abs
 			}
 			if check {
 				return daemon.Check(opts, cmd.OutOrStderr())

@@ -1,119 +1,84 @@
 package manpage
 
 import (
-	"encoding/xml"
-	"io"
-	"regexp"
 	"strings"
 
 	"github.com/hero-systemd/hero-systemd/cmd/api"
 )
 
-// member is a method or signal of the API, read from the introspection data herod serves.
-type member struct {
-	kind, name string
-	in, out    []string // "s name"
-	doc        string   // the XML comment before it
+// where says which objects carry each interface herod implements.
+var where = map[string]string{
+	api.Interface:              "at " + api.Path,
+	api.ServiceInterface:       "at " + api.ServicesPath + "/NAME, one object per service",
+	api.JobInterface:           "at " + api.JobsPath + "/ID, one object per kept job",
+	api.ObjectManagerInterface: "at " + api.Path + ": the service and job objects",
+	api.PropertiesInterface:    "on every service and job object",
 }
 
-// docPrefix is the "Start(name, ...): " or "JobStarted: " that the comments start with.
-var docPrefix = regexp.MustCompile(`^\w+(\([^)]*\))?:\s*`)
-
-// dashes stands in for "--" inside comments while they are parsed: XML forbids "--" there, the
-// comments write options like "--user", and D-Bus tools accept them.
-const dashes = "\uE000"
-
-var comments = regexp.MustCompile(`(?s)<!--.*?-->`)
-
-// members reads api.Interface's methods and signals from api.Introspection, with the comment
-// written before each.
-func members() ([]member, error) {
-	text := comments.ReplaceAllStringFunc(api.Introspection, func(c string) string {
-		return "<!--" + strings.ReplaceAll(c[4:len(c)-3], "--", dashes) + "-->"
-	})
-	dec := xml.NewDecoder(strings.NewReader(text))
-	var out []member
-	var comment, iface string
-	var cur *member
-	for {
-		tok, err := dec.Token()
+// members reads every interface of api.Interfaces, in that order.
+func members() ([]api.Member, error) {
+	var out []api.Member
+	for _, x := range api.Interfaces {
+		ms, err := api.Members(x)
 		if err != nil {
-			if err == io.EOF {
-				return out, nil
-			}
 			return nil, err
 		}
-		switch t := tok.(type) {
-		case xml.Comment:
-			comment = strings.ReplaceAll(strings.Join(strings.Fields(string(t)), " "), dashes, "--")
-		case xml.StartElement:
-			attr := func(n string) string {
-				for _, a := range t.Attr {
-					if a.Name.Local == n {
-						return a.Value
-					}
-				}
-				return ""
-			}
-			switch t.Name.Local {
-			case "interface":
-				iface = attr("name")
-			case "method", "signal":
-				if iface == api.Interface {
-					out = append(out, member{kind: t.Name.Local, name: attr("name"), doc: docPrefix.ReplaceAllString(comment, "")})
-					cur = &out[len(out)-1]
-				}
-				comment = ""
-			case "arg":
-				if cur != nil {
-					arg := attr("type") + " " + attr("name")
-					if attr("direction") == "out" {
-						cur.out = append(cur.out, arg)
-					} else {
-						cur.in = append(cur.in, arg)
-					}
-				}
-			}
-		case xml.EndElement:
-			if t.Name.Local == "method" || t.Name.Local == "signal" {
-				cur = nil
-			}
-		}
+		out = append(out, ms...)
 	}
+	return out, nil
 }
 
-// DBusAPI writes the interface's methods and signals: signature, then what they do.
+// DBusAPI writes each interface herod implements (from the introspection data herod serves):
+// its methods and signals with their signatures, its properties with their types, and what
+// each does.
 func DBusAPI(w *Writer) {
 	ms, err := members()
 	if err != nil {
 		// The introspection data is a constant that herod serves; the tests parse it.
-		panic("manpage: reading api.Introspection: " + err.Error())
+		panic("manpage: reading the introspection data: " + err.Error())
 	}
-	for _, kind := range []string{"method", "signal"} {
-		w.Para(map[string]string{"method": "Methods:", "signal": "Signals:"}[kind])
-		for _, m := range ms {
-			if m.kind != kind {
-				continue
+	var ifaces []string
+	for _, m := range ms {
+		if len(ifaces) == 0 || ifaces[len(ifaces)-1] != m.Interface {
+			ifaces = append(ifaces, m.Interface)
+		}
+	}
+	for _, iface := range ifaces {
+		w.SubSection(iface + " " + where[iface])
+		for _, kind := range []string{"method", "signal", "property"} {
+			heading := true
+			for _, m := range ms {
+				if m.Interface != iface || m.Kind != kind {
+					continue
+				}
+				if heading {
+					w.Para(map[string]string{"method": "Methods:", "signal": "Signals:", "property": "Properties (read-only):"}[kind])
+					heading = false
+				}
+				w.Item(tag(m), sentence(m.Doc))
 			}
-			tag := Bold(m.name) + "(" + args(m.in) + ")"
-			if len(m.out) > 0 {
-				tag += ` \(-> (` + args(m.out) + ")"
-			}
-			doc := m.doc
-			if doc != "" {
-				doc = strings.ToUpper(doc[:1]) + doc[1:]
-			}
-			w.Item(tag, doc)
 		}
 	}
 }
 
-// args renders "s name" arguments as "\fIs\fR name, ...".
-func args(list []string) string {
+// tag is a member's name with its signature: Start(s name, b ...) -> (t operation, ...), or a
+// property's name and type.
+func tag(m api.Member) string {
+	if m.Kind == "property" {
+		return Bold(m.Name) + " " + Italic(m.Type)
+	}
+	t := Bold(m.Name) + "(" + args(m.In) + ")"
+	if len(m.Out) > 0 {
+		t += ` \(-> (` + args(m.Out) + ")"
+	}
+	return t
+}
+
+// args renders arguments as "\fIs\fR name, ...".
+func args(list []api.Arg) string {
 	out := make([]string, len(list))
 	for i, a := range list {
-		typ, name, _ := strings.Cut(a, " ")
-		out[i] = Italic(typ) + " " + Escape(name)
+		out[i] = Italic(a.Type) + " " + Escape(a.Name)
 	}
 	return strings.Join(out, ", ")
 }

@@ -12,7 +12,7 @@ func init() {
 		Section: 1,
 		Summary: "control hero services running on systemd",
 		Body:    heroctlBody,
-		SeeAlso: []string{"systemctl(1)", "systemd-run(1)", "busctl(1)", "systemd.service(5)"},
+		SeeAlso: []string{"systemctl(1)", "systemd-run(1)", "busctl(1)", "systemd.service(5)", "systemd-stdio-bridge(1)", "pkttyagent(1)"},
 	})
 }
 
@@ -53,6 +53,7 @@ func heroctlBody(w *Writer) {
 	w.Item(Bold("HERO_CONFIG_DIR"), "The config directory the offline verbs read, as --config-dir.")
 	w.Item(Bold("XDG_CONFIG_HOME"), "With --user, the default config directory is $XDG_CONFIG_HOME/hero/services (~/.config/hero/services when unset).")
 	w.Item(Bold("DBUS_SYSTEM_BUS_ADDRESS")+", "+Bold("DBUS_SESSION_BUS_ADDRESS"), "Where the system bus (or, with --user, the session bus) is reached.")
+	w.Item(Bold("SYSTEMD_SSH"), "The ssh program -H runs (default ssh), as for systemctl.")
 
 	w.Section("Files")
 	w.Item(Italic("/etc/hero/services/"), "Service configs: NAME.toml (hero TOML) or NAME.yaml (zinit YAML), one file per service.")
@@ -67,5 +68,8 @@ func heroctlBody(w *Writer) {
 		"heroctl stop --dry-run db -o json",
 		"heroctl jobs mailer; heroctl logs mailer",
 		"heroctl graph --dot | dot -Tsvg > graph.svg",
+		"heroctl -H root@web1.example.com status api",
+		"busctl tree org.hero.Proc1",
+		"busctl get-property org.hero.Proc1 /org/hero/Proc1/service/web org.hero.Proc1.Service State",
 	)
 }

@@ -29,6 +29,9 @@ func (w *Writer) line(roff string) { w.b.WriteString(roff + "\n") }
 // Section starts a section (.SH); titles are upper case by convention.
 func (w *Writer) Section(title string) { w.macro("SH", quote(strings.ToUpper(title))) }
 
+// SubSection starts a subsection (.SS).
+func (w *Writer) SubSection(title string) { w.macro("SS", quote(title)) }
+
 // Text writes plain text as paragraphs: blank lines separate paragraphs (.PP, or .IP inside a
 // tagged item so the indentation is kept); lines indented by two spaces or more are kept as
 // they are (.nf), for examples and tables.

@@ -1,0 +1,154 @@
+package api
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
+)
+
+// Service objects are named as systemd names its unit objects (sd_bus_path_encode), and every
+// name comes back from its path.
+func TestServicePath(t *testing.T) {
+	for _, name := range []string{"db", "my-db", "1st", "a.b_c", "Web9", "x-1.y_2", "9"} {
+		path := ServicePath(name)
+		if want := ServicesPath + "/" + sddbus.PathBusEscape(name); path != want {
+			t.Errorf("ServicePath(%q) = %q, want %q (as systemd escapes)", name, path, want)
+		}
+		if got, ok := ServiceName(path); !ok || got != name {
+			t.Errorf("ServiceName(%q) = %q, %v; want %q", path, got, ok, name)
+		}
+	}
+	for _, path := range []string{
+		ServicesPath, ServicesPath + "/", ServicesPath + "/a/b", ServicesPath + "/my_2Ddb", // upper-case hex: not what systemd writes
+		ServicesPath + "/_3", ServicesPath + "/_zz", ServicesPath + "/_61bc", // "a" needs no escape
+		JobsPath + "/1", "/org/hero/Proc1/servicex/db",
+	} {
+		if name, ok := ServiceName(path); ok {
+			t.Errorf("ServiceName(%q) = %q, want none", path, name)
+		}
+	}
+}
+
+func TestJobPath(t *testing.T) {
+	if got := JobPath(42); got != "/org/hero/Proc1/job/42" {
+		t.Errorf("JobPath(42) = %q", got)
+	}
+	for path, want := range map[string]int64{
+		JobsPath + "/42": 42, JobsPath + "/0": 0, JobsPath + "/042": 0, JobsPath + "/-1": 0,
+		JobsPath + "/x": 0, JobsPath: 0, JobsPath + "/1/2": 0, ServicesPath + "/1": 0,
+	} {
+		if id, ok := JobID(path); id != want || ok != (want > 0) {
+			t.Errorf("JobID(%q) = %d, %v; want %d", path, id, ok, want)
+		}
+	}
+}
+
+// Every object's introspection data is well-formed XML (encoding/xml refuses a "--" inside a
+// comment, as XML does), and every member carries a comment that names it.
+func TestIntrospectionIsDocumentedXML(t *testing.T) {
+	nodes := map[string]string{"manager": Introspection, "service": ServiceNode, "job": JobNode,
+		"parent": Node(ServicesDoc, []string{IntrospectableXML, PeerXML}, []string{"db", "my_2ddb"})}
+	for name, data := range nodes {
+		ms, err := Members(data)
+		if err != nil {
+			t.Errorf("%s node: %v", name, err)
+			continue
+		}
+		for _, m := range ms {
+			if m.Doc == "" {
+				t.Errorf("%s node: %s %s.%s has no comment naming it", name, m.Kind, m.Interface, m.Name)
+			}
+		}
+	}
+	if !strings.Contains(Introspection, `<node name="service"/>`) || !strings.Contains(Introspection, `<node name="job"/>`) {
+		t.Errorf("the manager's node does not list its children")
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite README.md's generated API tables")
+
+// The README's API tables are generated from the introspection data (go test ./cmd/api -update
+// writes them), so they name every method, signal and property with its signature.
+func TestREADMEAPITables(t *testing.T) {
+	const path = "../../README.md"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile(`(?s)(<!-- api-tables: [^\n]*-->\n)(.*?)(<!-- /api-tables -->)`)
+	m := block.FindSubmatchIndex(data)
+	if m == nil {
+		t.Fatal("README.md has no <!-- api-tables: ... --> ... <!-- /api-tables --> block")
+	}
+	want := apiTables(t)
+	if got := string(data[m[4]:m[5]]); got != want {
+		if !*update {
+			t.Fatalf("README.md's API tables differ from the introspection data; run 'go test ./cmd/api -update'.\nwant:\n%s", want)
+		}
+		out := append(append(append([]byte{}, data[:m[4]]...), want...), data[m[5]:]...)
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// apiTables renders hero's interfaces as Markdown tables.
+func apiTables(t *testing.T) string {
+	var b strings.Builder
+	for _, x := range []struct{ xml, where string }{
+		{ManagerXML, "`" + Path + "`"},
+		{ServiceXML, "`" + ServicesPath + "/NAME`, one per service"},
+		{JobXML, "`" + JobsPath + "/ID`, one per kept job"},
+	} {
+		ms, err := Members(x.xml)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "\n**`%s`** at %s\n", ms[0].Interface, x.where)
+		for _, kind := range []string{"method", "signal", "property"} {
+			rows := 0
+			for _, m := range ms {
+				if m.Kind != kind {
+					continue
+				}
+				if rows == 0 {
+					b.WriteString("\n" + map[string]string{
+						"method":   "| method | in | out | |\n| --- | --- | --- | --- |\n",
+						"signal":   "| signal | arguments |\n| --- | --- |\n",
+						"property": "| property | type | |\n| --- | --- | --- |\n"}[kind])
+				}
+				rows++
+				switch kind {
+				case "method":
+					note := ""
+					if strings.HasPrefix(m.Doc, "privileged.") {
+						note = "privileged"
+					}
+					fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", m.Name, code(m.In), code(m.Out), note)
+				case "signal":
+					fmt.Fprintf(&b, "| `%s` | %s |\n", m.Name, code(m.In))
+				case "property":
+					fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", m.Name, m.Type, strings.ReplaceAll(m.Doc, "|", "\\|"))
+				}
+			}
+		}
+	}
+	return b.String()
+}
+
+// code renders arguments as `s name, b flag`.
+func code(args []Arg) string {
+	if len(args) == 0 {
+		return ""
+	}
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = a.Type + " " + a.Name
+	}
+	return "`" + strings.Join(parts, ", ") + "`"
+}

@@ -1,0 +1,406 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/hero-systemd/hero-systemd/bridge"
+	"github.com/hero-systemd/hero-systemd/cmd/api"
+)
+
+// objects keeps herod's object tree the way systemd keeps its unit objects: one object per
+// service (api.ServicePath) and per kept job (api.JobPath), whose properties announce their
+// changes with PropertiesChanged, and which come and go with InterfacesAdded and
+// InterfacesRemoved (org.freedesktop.DBus.ObjectManager at api.Path).
+//
+// It holds what it last announced. A change marks a service dirty, with what changed: its unit
+// (systemd's signals say its ActiveState or SubState moved, or systemd unloaded it), its runs
+// (the bridge's events, after the ledger has them; operations; reset-failed), its enablement, or
+// everything (a reload). A refresher reads what changed of each dirty service once the burst of
+// changes is over (coalesce), and announces the difference; nothing is polled. A read (Get,
+// GetAll, GetManagedObjects) of a dirty service refreshes it first, so it is as current as
+// Manager.Status.
+type objects struct {
+	d       *Daemon
+	refresh sync.Mutex // one refresh at a time: announcements go out in the order of changes
+	ready   chan struct{}
+	wake    chan struct{}
+
+	mu       sync.Mutex
+	services map[string]*serviceView // by name, as last announced
+	jobs     map[int64]*jobView      // every kept job of a known service, by id
+	dirty    map[string]*pending
+	pids     map[string]uint32 // units' main processes, as systemd last announced them
+}
+
+// pending is a dirty service: what changed, and when the refresher reads it.
+type pending struct {
+	what change
+	due  time.Time
+}
+
+// serviceView is a service object as last announced, and what it was made from.
+type serviceView struct {
+	props  map[string]dbus.Variant
+	status bridge.Status
+	en     enablement
+	jobs   []int64 // its kept jobs, newest first
+}
+
+// change is what changed about a service: a refresh reads only that.
+type change uint8
+
+const (
+	unitChanged       change = 1 << iota // its unit in systemd: its status is read again
+	runsChanged                          // its runs in the ledger: its status and jobs
+	enablementChanged                    // heroctl enable or disable
+	everything        = unitChanged | runsChanged | enablementChanged
+)
+
+// coalesce is how long the refresher lets changes gather before it reads: a start or a stop
+// changes a service several times within a few dozen milliseconds (its run recorded, its
+// operation's steps), and one read then sees them all.
+const coalesce = 100 * time.Millisecond
+
+// unitSettle is how long a change of a unit alone waits: systemd's signal comes first, and the
+// bridge records the run it begins or ends a moment later; one read then sees both. A change
+// no run follows (a health check passed) is announced after this.
+const unitSettle = 250 * time.Millisecond
+
+func newObjects(d *Daemon) *objects {
+	return &objects{d: d, ready: make(chan struct{}), wake: make(chan struct{}, 1),
+		services: map[string]*serviceView{}, jobs: map[int64]*jobView{}, dirty: map[string]*pending{}, pids: map[string]uint32{}}
+}
+
+// mark notes what changed about the named services.
+func (o *objects) mark(c change, names ...string) {
+	due := time.Now().Add(coalesce)
+	if c == unitChanged {
+		due = time.Now().Add(unitSettle)
+	}
+	o.mu.Lock()
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		p := o.dirty[n]
+		if p == nil {
+			p = &pending{due: due}
+			o.dirty[n] = p
+		}
+		p.what |= c
+		if due.Before(p.due) {
+			p.due = due
+		}
+	}
+	o.mu.Unlock()
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// markAll marks every service, configured or known: after a reload.
+func (o *objects) markAll() {
+	names := o.d.bridge.Config().Graph.Names()
+	o.mu.Lock()
+	for n := range o.services {
+		names = append(names, n)
+	}
+	o.mu.Unlock()
+	o.mark(everything, names...)
+}
+
+// run reads every service once, silently (clients that start later ask GetManagedObjects), then
+// refreshes dirty services until ctx ends.
+func (o *objects) run(ctx context.Context) {
+	o.refresh.Lock()
+	if err := o.populate(ctx); err != nil && ctx.Err() == nil {
+		o.d.log.Warn("reading the services for their objects failed; they are read as they are asked for", "err", err)
+	}
+	o.refresh.Unlock()
+	close(o.ready)
+	for {
+		var timer <-chan time.Time
+		if next := o.nextDue(); !next.IsZero() {
+			timer = time.After(time.Until(next))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-o.wake:
+		case <-timer:
+			o.refreshDirty(ctx, nil, time.Now())
+		}
+	}
+}
+
+// statuses reads the status of the named services that the config still has, as Manager.Status
+// reports them, in one call: from the units systemd has loaded only (bridge.Statuses: reading
+// an unloaded unit would load a stub of it, in the way of a start), their main processes as
+// systemd last announced them. A service it could not read is missing.
+func (o *objects) statuses(ctx context.Context, names []string) map[string]*bridge.Status {
+	set := o.d.bridge.Config()
+	var known []string
+	for _, n := range names {
+		if set.Service(n) != nil {
+			known = append(known, n)
+		}
+	}
+	out := make(map[string]*bridge.Status, len(known))
+	if len(known) == 0 {
+		return out
+	}
+	list, err := o.d.bridge.Statuses(ctx, known)
+	if err != nil {
+		if ctx.Err() == nil {
+			o.d.log.Warn("reading services' statuses failed", "services", known, "err", err)
+		}
+		return out
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i := range list {
+		st := &list[i]
+		if st.Up() {
+			st.MainPID = int(o.pids[st.Unit])
+		}
+		out[st.Service] = st
+	}
+	return out
+}
+
+// populate reads every service at once: one systemd call for all their loaded units, the main
+// process of those that run (one property each), their enablements in one query and their jobs.
+// A service it cannot read is marked, for the refresher.
+func (o *objects) populate(ctx context.Context) error {
+	set := o.d.bridge.Config()
+	list, err := o.d.bridge.Statuses(ctx, set.Graph.Names())
+	if err != nil {
+		o.mark(everything, set.Graph.Names()...)
+		return err
+	}
+	en, err := o.d.enablements(ctx, set)
+	if err != nil {
+		o.mark(everything, set.Graph.Names()...)
+		return err
+	}
+	for _, st := range list {
+		if st.Up() {
+			// Later changes come with systemd's signals (watchUnits).
+			if p, err := o.d.systemd.GetServicePropertyContext(ctx, st.Unit, "MainPID"); err == nil {
+				pid, _ := p.Value.Value().(uint32)
+				o.mu.Lock()
+				o.pids[st.Unit] = pid
+				o.mu.Unlock()
+				st.MainPID = int(pid)
+			}
+		}
+		rows, err := o.d.ledger.Jobs(ctx, st.Service)
+		if err != nil {
+			o.mark(everything, st.Service)
+			continue
+		}
+		v := &serviceView{status: st, en: en[st.Service], jobs: make([]int64, len(rows))}
+		jobs := make([]jobView, len(rows))
+		for i := range rows {
+			jobs[i], v.jobs[i] = viewOf(&rows[i]), rows[i].ID
+		}
+		v.props = serviceProps(v.status, v.en, v.jobs)
+		o.apply(st.Service, v, jobs, false)
+	}
+	return nil
+}
+
+// nextDue is when the next dirty service is due (zero: none is dirty).
+func (o *objects) nextDue() time.Time {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var next time.Time
+	for _, p := range o.dirty {
+		if next.IsZero() || p.due.Before(next) {
+			next = p.due
+		}
+	}
+	return next
+}
+
+// refreshDirty refreshes the dirty services among names (all for nil) that are due by then (any
+// for a zero time), and announces what changed.
+func (o *objects) refreshDirty(ctx context.Context, names []string, by time.Time) {
+	o.refresh.Lock()
+	defer o.refresh.Unlock()
+	o.mu.Lock()
+	todo := map[string]change{}
+	for n, p := range o.dirty {
+		if (names == nil || slices.Contains(names, n)) && (by.IsZero() || !p.due.After(by)) {
+			todo[n] = p.what
+		}
+	}
+	for _, n := range names {
+		if _, known := o.services[n]; !known {
+			todo[n] = everything
+		}
+	}
+	for n := range todo {
+		delete(o.dirty, n)
+	}
+	o.mu.Unlock()
+	names = slices.Sorted(maps.Keys(todo))
+	statuses := o.statuses(ctx, names)
+	for _, n := range names {
+		o.d.log.Debug("refreshing a service's object", "service", n, "changed", todo[n])
+		if err := o.refreshService(ctx, n, todo[n], statuses[n], true); err != nil && ctx.Err() == nil {
+			o.d.log.Warn("refreshing a service's object failed", "service", n, "err", err)
+		}
+	}
+}
+
+// waitReady waits until every service was read once.
+func (o *objects) waitReady(ctx context.Context) error {
+	select {
+	case <-o.ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// fresh makes sure name's object (if it has one) is as current as what herod has heard.
+func (o *objects) fresh(ctx context.Context, name string) error {
+	if err := o.waitReady(ctx); err != nil {
+		return err
+	}
+	o.refreshDirty(ctx, []string{name}, time.Time{})
+	return nil
+}
+
+// freshAll makes every object current (GetManagedObjects).
+func (o *objects) freshAll(ctx context.Context) error {
+	if err := o.waitReady(ctx); err != nil {
+		return err
+	}
+	o.refreshDirty(ctx, nil, time.Time{})
+	return nil
+}
+
+// refreshService reads what changed (c) of one service (its status: st, read already, or nil);
+// with announce, it announces what changed since the last read. A service the config no longer
+// has loses its object.
+func (o *objects) refreshService(ctx context.Context, name string, c change, st *bridge.Status, announce bool) error {
+	svc := o.d.bridge.Config().Service(name)
+	if svc == nil {
+		o.forget(name, announce)
+		return nil
+	}
+	o.mu.Lock()
+	var v serviceView
+	if old := o.services[name]; old != nil {
+		v = *old
+	} else {
+		c = everything
+	}
+	var jobs []jobView
+	if c&runsChanged == 0 {
+		for _, id := range v.jobs {
+			jobs = append(jobs, *o.jobs[id])
+		}
+	}
+	o.mu.Unlock()
+	var err error
+	if c&(unitChanged|runsChanged) != 0 {
+		if st == nil {
+			return fmt.Errorf("reading the status of %s failed", name)
+		}
+		v.status = *st
+	}
+	if c&enablementChanged != 0 {
+		if v.en, err = o.d.enablementOf(ctx, svc); err != nil {
+			return err
+		}
+	}
+	if c&runsChanged != 0 {
+		rows, err := o.d.ledger.Jobs(ctx, name)
+		if err != nil {
+			return err
+		}
+		jobs = make([]jobView, len(rows))
+		for i := range rows {
+			jobs[i] = viewOf(&rows[i])
+		}
+	}
+	v.jobs = make([]int64, len(jobs))
+	for i, j := range jobs {
+		v.jobs[i] = j.id
+	}
+	v.props = serviceProps(v.status, v.en, v.jobs)
+	o.apply(name, &v, jobs, announce)
+	return nil
+}
+
+// apply stores a service's new picture and announces the difference: jobs gone, jobs new or
+// changed (oldest first), then the service.
+func (o *objects) apply(name string, v *serviceView, jobs []jobView, announce bool) {
+	var out []announcement
+	o.mu.Lock()
+	old := o.services[name]
+	kept := make(map[int64]bool, len(jobs))
+	for _, j := range jobs {
+		kept[j.id] = true
+	}
+	if old != nil {
+		for _, id := range old.jobs {
+			if !kept[id] {
+				delete(o.jobs, id)
+				out = append(out, removed(api.JobPath(id), api.JobInterface))
+			}
+		}
+	}
+	for i := len(jobs) - 1; i >= 0; i-- {
+		j := jobs[i]
+		prev, ok := o.jobs[j.id]
+		switch {
+		case !ok:
+			o.jobs[j.id] = &j
+			out = append(out, added(api.JobPath(j.id), api.JobInterface, j.props()))
+		case *prev != j:
+			out = append(out, changed(api.JobPath(j.id), api.JobInterface, prev.props(), j.props()))
+			*prev = j
+		}
+	}
+	if old == nil {
+		out = append(out, added(api.ServicePath(name), api.ServiceInterface, v.props))
+	} else {
+		out = append(out, changed(api.ServicePath(name), api.ServiceInterface, old.props, v.props))
+	}
+	o.services[name] = v
+	o.mu.Unlock()
+	if announce {
+		o.announce(out)
+	}
+}
+
+// forget drops a service's object and its jobs' objects.
+func (o *objects) forget(name string, announce bool) {
+	o.mu.Lock()
+	old := o.services[name]
+	delete(o.services, name)
+	var out []announcement
+	if old != nil {
+		for _, id := range old.jobs {
+			delete(o.jobs, id)
+			out = append(out, removed(api.JobPath(id), api.JobInterface))
+		}
+		out = append(out, removed(api.ServicePath(name), api.ServiceInterface))
+	}
+	o.mu.Unlock()
+	if announce {
+		o.announce(out)
+	}
+}

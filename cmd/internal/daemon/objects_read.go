@@ -1,0 +1,106 @@
+package daemon
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/hero-systemd/hero-systemd/cmd/api"
+)
+
+// Reads of the object tree, for the D-Bus handlers (tree.go): current, as a refresh makes them.
+
+// at returns the interface and properties of the object at path, current.
+func (o *objects) at(ctx context.Context, path string) (string, map[string]dbus.Variant, *dbus.Error) {
+	if name, ok := api.ServiceName(path); ok && o.d.bridge.Config().Service(name) != nil {
+		if err := o.fresh(ctx, name); err != nil {
+			return "", nil, dbusErr(api.ErrFailed, "reading %s: %v", path, err)
+		}
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		if v := o.services[name]; v != nil {
+			return api.ServiceInterface, maps.Clone(v.props), nil
+		}
+		return "", nil, dbusErr(api.ErrFailed, "reading %s failed (herod's log says why)", path)
+	}
+	if id, ok := api.JobID(path); ok {
+		if j, ok := o.job(ctx, id); ok {
+			return api.JobInterface, j.props(), nil
+		}
+	}
+	return "", nil, dbusErr(api.ErrUnknownObject, "no object %s", path)
+}
+
+// job returns a kept job. One the refresher has not read yet (a start has just created it) is
+// looked up in the ledger, and its service refreshed.
+func (o *objects) job(ctx context.Context, id int64) (jobView, bool) {
+	if o.waitReady(ctx) != nil {
+		return jobView{}, false
+	}
+	o.mu.Lock()
+	j, ok := o.jobs[id]
+	o.mu.Unlock()
+	if ok {
+		return *j, true
+	}
+	row, err := o.d.ledger.Get(ctx, id)
+	if err != nil || o.d.bridge.Config().Service(row.ServiceID) == nil {
+		return jobView{}, false
+	}
+	o.mark(runsChanged, row.ServiceID)
+	if o.fresh(ctx, row.ServiceID) != nil {
+		return jobView{}, false
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if j, ok := o.jobs[id]; ok {
+		return *j, true
+	}
+	return jobView{}, false
+}
+
+// children are the names of the child nodes of path (for Introspect), and whether path is an
+// object of the tree at all.
+func (o *objects) children(ctx context.Context, path string) ([]string, string, bool) {
+	switch path {
+	case api.ServicesPath:
+		names := o.d.bridge.Config().Graph.Names()
+		for i, n := range names {
+			names[i] = api.EscapePathLabel(n)
+		}
+		return names, api.ServicesDoc, true
+	case api.JobsPath:
+		if o.freshAll(ctx) != nil {
+			return nil, api.JobsDoc, true
+		}
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		ids := slices.Sorted(maps.Keys(o.jobs))
+		labels := make([]string, len(ids))
+		for i, id := range ids {
+			labels[i] = strings.TrimPrefix(api.JobPath(id), api.JobsPath+"/")
+		}
+		return labels, api.JobsDoc, true
+	}
+	return nil, "", false
+}
+
+// managed is GetManagedObjects' answer: every object with its interface and properties.
+func (o *objects) managed(ctx context.Context) (map[dbus.ObjectPath]map[string]map[string]dbus.Variant, error) {
+	if err := o.freshAll(ctx); err != nil {
+		return nil, err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := make(map[dbus.ObjectPath]map[string]map[string]dbus.Variant, len(o.services)+len(o.jobs))
+	for name, v := range o.services {
+		out[dbus.ObjectPath(api.ServicePath(name))] = map[string]map[string]dbus.Variant{api.ServiceInterface: v.props}
+	}
+	for id, j := range o.jobs {
+		out[dbus.ObjectPath(api.JobPath(id))] = map[string]map[string]dbus.Variant{api.JobInterface: j.props()}
+	}
+	return out, nil
+}
