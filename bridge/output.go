@@ -32,6 +32,9 @@ func (b *Bridge) Output(ctx context.Context, name string, id int64, limit int) (
 	var err error
 	if id == 0 {
 		j, err = b.ledger.Latest(ctx, name)
+		if err == nil && j.OutputSaved {
+			j, err = b.ledger.Get(ctx, j.ID) // with its output
+		}
 	} else {
 		j, err = b.ledger.Get(ctx, id)
 		if err == nil && j.ServiceID != name {

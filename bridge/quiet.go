@@ -6,13 +6,8 @@ import (
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 )
 
-// Statuses returns the status of each named service as Status does, but reads only the units
-// systemd has loaded, and not their main process (MainPID is 0). Status reads units with
-// ListUnitsByNames, which loads a unit systemd has not loaded: a not-found stub that stays
-// until systemd's next garbage collection, and a unit created meanwhile with Requires= on that
-// name fails ("Unit ... not found"). Statuses asks ListUnitsByPatterns, which loads nothing; a
-// unit it does not return is not loaded (not-found, inactive, dead, as Status says). For
-// readers that read often, such as herod's object tree.
+// Statuses returns the status of each named service as Status does, but not their main
+// process (MainPID is 0): for readers that read often, such as herod's object tree.
 func (b *Bridge) Statuses(ctx context.Context, names []string) ([]Status, error) {
 	for _, n := range names {
 		if _, err := b.service(n); err != nil {

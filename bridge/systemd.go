@@ -40,10 +40,13 @@ func up(active string) bool {
 	return active == "active" || active == "activating" || active == "reloading"
 }
 
-// states returns the load/active/sub states of units in one ListUnitsByNames call. Units
-// systemd does not know are reported with LoadState "not-found" and ActiveState "inactive".
+// states returns the load/active/sub states of units in one call. Units systemd has not loaded
+// are reported with LoadState "not-found" and ActiveState "inactive". It reads loaded units
+// only (see loadedStates): ListUnitsByNames would load a not-found stub of each unit it is
+// asked about, which stays until systemd's next garbage collection and makes a start that
+// Requires= that name meanwhile fail.
 func (b *Bridge) states(ctx context.Context, units []string) (map[string]sddbus.UnitStatus, error) {
-	return unitStates(ctx, units, "list units", b.conn.ListUnitsByNamesContext)
+	return b.loadedStates(ctx, units)
 }
 
 // unitStates reads units' states with list, one call for all; a unit list does not return is

@@ -245,10 +245,10 @@ func (db *DB) Jobs(ctx context.Context, service string) ([]Job, error) {
 	return jobs, nil
 }
 
-// Latest returns the service's newest job, or ErrNotFound.
+// Latest returns the service's newest job without its output (Get reads that), or ErrNotFound.
 func (db *DB) Latest(ctx context.Context, service string) (*Job, error) {
 	var j Job
-	err := db.gorm.WithContext(ctx).Where("service_id = ?", service).Order("id DESC").First(&j).Error
+	err := db.gorm.WithContext(ctx).Omit("output").Where("service_id = ?", service).Order("id DESC").First(&j).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, fmt.Errorf("latest job of %s: %w", service, ErrNotFound)
 	}

@@ -68,7 +68,7 @@ func (g *globals) startAdvice() string {
 		return fmt.Sprintf("See '%s systemctl status herod'; start it there with 'systemctl start herod'.\n"+
 			"The host must run sshd and have systemd-stdio-bridge (systemd's), as systemctl -H needs.", ssh)
 	}
-	start := "See 'systemctl status herod' (a broken service file keeps it from starting: 'heroctl validate' names it).\n" +
+	start := "See 'systemctl status herod' and 'journalctl -u herod' (why it is not running).\n" +
 		"Start it with 'systemctl start herod' (or run 'herod' as root)"
 	if g != nil && g.user {
 		start = "Start yours with 'systemd-run --user herod --user' (or run 'herod --user')"

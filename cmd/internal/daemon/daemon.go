@@ -191,7 +191,7 @@ func (d *Daemon) waitForLedger(ctx context.Context) (*jobdb.DB, error) {
 }
 
 // Check reads the config directory and opens nothing else: herod --check, which herod.service
-// runs before herod, so 'systemctl status herod' names every broken file. It prints each problem
+// runs before herod, so herod's journal (journalctl -u herod) names every broken file. It prints each problem
 // and fails only when herod could not start at all (the directory cannot be read): a file with
 // problems makes its service bad-config, and herod serves the others.
 func Check(opts Options, out io.Writer) error {
