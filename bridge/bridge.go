@@ -63,6 +63,8 @@ type Bridge struct {
 	locks  *locks
 	rec    *recorder
 	jrnl   Journal
+	sig    *dbus.Conn // systemd's signals, and the pipelined calls of a start (see queueStarts)
+	jobs   *jobWatch  // the results of those calls' jobs
 
 	eventsMu sync.RWMutex
 	events   func(Event)
@@ -98,6 +100,11 @@ func New(ctx context.Context, conn *sddbus.Conn, signals *dbus.Conn, ledger jobd
 	}
 	b := &Bridge{conn: conn, ledger: ledger, log: opts.Log, opts: opts, locks: newLocks(), jrnl: opts.Journal}
 	b.set.Store(set)
+	jobs, err := newJobWatch(signals)
+	if err != nil {
+		return nil, err
+	}
+	b.sig, b.jobs = signals, jobs
 	rec, err := newRecorder(ctx, b, signals)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
+	"github.com/godbus/dbus/v5"
 
 	"github.com/hero-systemd/hero-systemd/graphs"
 	"github.com/hero-systemd/hero-systemd/jobdb"
@@ -173,7 +174,11 @@ func (b *Bridge) startOnce(ctx context.Context, set *config.Set, names []string,
 		}
 	}
 	t.lap("expected")
-	results := b.queueStarts(ctx, set, todo, jobModeOf(replace))
+	loaded := map[string]bool{}
+	for _, u := range todo {
+		loaded[u.Name] = states[u.Name].LoadState != "not-found"
+	}
+	results := b.queueStarts(ctx, set, todo, jobModeOf(replace), loaded)
 	t.lap("queued")
 	r, err := b.collectStarts(ctx, todo, jobs, results, obs, reply)
 	t.lap("collected")
@@ -218,36 +223,169 @@ type startResult struct {
 
 // queueStarts queues every unit's start job, in order (dependencies first: a unit's Requires=
 // must name loaded units), without waiting for any; results arrive on the returned channel as
-// systemd finishes each job. A unit whose start could not be queued makes its dependents fail
-// without being queued.
-func (b *Bridge) queueStarts(ctx context.Context, set *config.Set, todo []*unitgen.Unit, mode string) <-chan startResult {
-	out := make(chan startResult, len(todo))
-	refused := map[string]bool{}
+// systemd finishes each job. Units systemd has not loaded (loaded[name] false: every unit of a
+// fresh start) are created by pipelined StartTransientUnit calls: all are sent before any reply
+// is read, as systemd's own clients do, and systemd, which handles one connection's calls in
+// order, sees each unit's dependencies first. A unit systemd still holds is started on its own
+// (startUnit: its definition is checked first), after the replies of the calls before it. A
+// unit whose start could not be queued makes its dependents fail as "dependency".
+func (b *Bridge) queueStarts(ctx context.Context, set *config.Set, todo []*unitgen.Unit, mode string, loaded map[string]bool) <-chan startResult {
+	q := &startQueue{b: b, ctx: ctx, set: set, mode: mode, out: make(chan startResult, len(todo)), refused: map[string]bool{}}
+	closeWindow := b.jobs.open()
+	defer closeWindow()
 	for i, u := range todo {
-		blocked := false
-		for _, d := range set.Graph.Requires(u.Service) {
-			blocked = blocked || refused[d]
-		}
-		if blocked {
-			refused[u.Service] = true
-			out <- startResult{index: i, result: "dependency"}
+		if !loaded[u.Name] {
+			q.send(i, u)
 			continue
 		}
-		ch := make(chan string, 1) // buffered: go-systemd sends while holding a lock
-		if err := b.startUnit(ctx, u, mode, ch); err != nil {
-			refused[u.Service] = true
-			if dbusErrorName(err) == errNoSuchUnit {
-				err = fmt.Errorf("%w: %v", errDependencyGone, err)
-			}
-			out <- startResult{index: i, err: fmt.Errorf("start %s: %w", u.Name, err)}
-			continue
-		}
-		go func(i int) {
-			r, err := waitJob(ctx, ch)
-			out <- startResult{index: i, result: r, err: err}
-		}(i)
+		q.readReplies()
+		q.startOne(i, u)
 	}
-	return out
+	q.readReplies()
+	return q.out
+}
+
+// startQueue is one start's queue of start jobs (see queueStarts).
+type startQueue struct {
+	b       *Bridge
+	ctx     context.Context
+	set     *config.Set
+	mode    string
+	out     chan startResult
+	refused map[string]bool // services whose start could not be queued
+	sent    []sentStart     // pipelined calls whose replies are not read yet
+}
+
+type sentStart struct {
+	index  int
+	unit   *unitgen.Unit
+	call   *dbus.Call
+	cancel context.CancelFunc
+}
+
+func (q *startQueue) blocked(u *unitgen.Unit) bool {
+	for _, d := range q.set.Graph.Requires(u.Service) {
+		if q.refused[d] {
+			return true
+		}
+	}
+	return false
+}
+
+// send makes a pipelined StartTransientUnit call.
+func (q *startQueue) send(i int, u *unitgen.Unit) {
+	if q.blocked(u) {
+		q.refused[u.Service] = true
+		q.out <- startResult{index: i, result: "dependency"}
+		return
+	}
+	cctx, cancel := context.WithTimeout(q.ctx, callTimeout)
+	call := q.b.sig.Object("org.freedesktop.systemd1", "/org/freedesktop/systemd1").GoWithContext(cctx,
+		"org.freedesktop.systemd1.Manager.StartTransientUnit", 0, nil, u.Name, q.mode, u.Properties, []sddbus.PropertyCollection{})
+	q.sent = append(q.sent, sentStart{index: i, unit: u, call: call, cancel: cancel})
+}
+
+// readReplies reads the replies of the pipelined calls, in the order they were sent. A call
+// that systemd refused because the unit exists (created meanwhile) or that systemd's re-exec
+// cut off is made again on its own.
+func (q *startQueue) readReplies() {
+	for _, s := range q.sent {
+		<-s.call.Done
+		s.cancel()
+		var job dbus.ObjectPath
+		err := s.call.Err
+		if err == nil {
+			err = s.call.Store(&job)
+		}
+		switch {
+		case err == nil:
+			// Claimed here, inside the window: the job may have ended already.
+			go q.wait(s.index, s.unit.Name, job, q.b.jobs.result(job))
+		case q.blocked(s.unit):
+			// Its dependency's start failed first: systemd refused this one for it.
+			q.refused[s.unit.Service] = true
+			q.out <- startResult{index: s.index, result: "dependency"}
+		case dbusErrorName(err) == errUnitExists || systemdGone(err):
+			q.startOne(s.index, s.unit)
+		default:
+			q.refuse(s.index, s.unit, err)
+		}
+	}
+	q.sent = q.sent[:0]
+}
+
+// wait waits for the job's result. Should its JobRemoved signal never come (the job is gone,
+// and no signal told), the unit's state decides, checked every jobCheck.
+func (q *startQueue) wait(i int, unit string, job dbus.ObjectPath, result <-chan string) {
+	tick := time.NewTicker(jobCheck)
+	defer tick.Stop()
+	for {
+		select {
+		case r := <-result:
+			q.out <- startResult{index: i, result: r}
+			return
+		case <-tick.C:
+			if r, gone := q.b.jobGone(q.ctx, unit, job); gone {
+				q.b.jobs.forget(job)
+				q.b.log.Warn("a start job ended without its signal; its unit's state decides", "unit", unit, "result", r)
+				q.out <- startResult{index: i, result: r}
+				return
+			}
+		case <-q.ctx.Done():
+			q.b.jobs.forget(job)
+			q.out <- startResult{index: i, err: q.ctx.Err()}
+			return
+		}
+	}
+}
+
+// jobCheck is how often a start job still waiting for its result is looked up in systemd.
+const jobCheck = 5 * time.Second
+
+// jobGone reports whether systemd no longer has the job and, if so, the result the unit's state
+// implies: done when it is up, failed otherwise.
+func (b *Bridge) jobGone(ctx context.Context, unit string, job dbus.ObjectPath) (string, bool) {
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	call := b.sig.Object("org.freedesktop.systemd1", job).CallWithContext(cctx, "org.freedesktop.DBus.Properties.Get", 0,
+		"org.freedesktop.systemd1.Job", "State")
+	if call.Err == nil || !strings.Contains(dbusErrorName(call.Err), "UnknownObject") {
+		return "", false
+	}
+	st, err := b.states(ctx, []string{unit})
+	if err != nil {
+		return "", false
+	}
+	if up(st[unit].ActiveState) {
+		return "done", true
+	}
+	return "failed", true
+}
+
+// startOne queues one unit's start and waits for its reply (startUnit).
+func (q *startQueue) startOne(i int, u *unitgen.Unit) {
+	if q.blocked(u) {
+		q.refused[u.Service] = true
+		q.out <- startResult{index: i, result: "dependency"}
+		return
+	}
+	ch := make(chan string, 1) // buffered: go-systemd sends while holding a lock
+	if err := q.b.startUnit(q.ctx, u, q.mode, ch); err != nil {
+		q.refuse(i, u, err)
+		return
+	}
+	go func() {
+		r, err := waitJob(q.ctx, ch)
+		q.out <- startResult{index: i, result: r, err: err}
+	}()
+}
+
+func (q *startQueue) refuse(i int, u *unitgen.Unit, err error) {
+	q.refused[u.Service] = true
+	if dbusErrorName(err) == errNoSuchUnit {
+		err = fmt.Errorf("%w: %v", errDependencyGone, err)
+	}
+	q.out <- startResult{index: i, err: fmt.Errorf("start %s: %w", u.Name, err)}
 }
 
 // startUnit queues the start of the transient unit, or, when systemd still holds a unit object

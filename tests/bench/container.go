@@ -148,8 +148,14 @@ func (b *box) installPolicy(ctx context.Context) error {
 
 // startHerod runs herod as a transient unit of the container's systemd and waits for its name.
 func (b *box) startHerod(ctx context.Context) error {
-	_, err := must(ctx, "systemd-run", "--quiet", "--unit", herodUnit, filepath.Join(binDir, "herod"),
-		"--config-dir", b.configDir, "--state-dir", b.stateDir)
+	var err error
+	if b.herodLoaded(ctx) {
+		// The unit of the herod stopped before is still loaded: start it again, same command.
+		_, err = must(ctx, "systemctl", "start", herodUnit)
+	} else {
+		_, err = must(ctx, "systemd-run", "--quiet", "--unit", herodUnit, filepath.Join(binDir, "herod"),
+			"--config-dir", b.configDir, "--state-dir", b.stateDir)
+	}
 	if err != nil {
 		return fmt.Errorf("start herod: %w", err)
 	}
@@ -171,6 +177,12 @@ func (b *box) stopHerod(ctx context.Context) error {
 	}
 	run(ctx, "systemctl", "reset-failed", herodUnit) // a unit that exited cleanly is already gone
 	return nil
+}
+
+// herodLoaded reports whether systemd still holds herod's stopped transient unit (it unloads it
+// shortly after the stop, later when its cgroup is slow to go).
+func (b *box) herodLoaded(ctx context.Context) bool {
+	return strings.TrimSpace(run(ctx, "systemctl", "show", "-p", "LoadState", "--value", herodUnit).stdout) == "loaded"
 }
 
 func (b *box) herodPID(ctx context.Context) (int, error) {

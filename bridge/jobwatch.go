@@ -1,0 +1,94 @@
+package bridge
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// jobWatch hands systemd's job results (its JobRemoved signals: job path, unit, result) to the
+// starts waiting for them. A start sends all its StartTransientUnit calls before it reads any
+// reply, so a job can end before its caller knows the job's path: while a start is under way
+// (a window is open), results nobody waits for yet are kept until claimed.
+type jobWatch struct {
+	in chan *dbus.Signal
+
+	mu      sync.Mutex
+	windows int
+	ended   map[dbus.ObjectPath]string        // results not claimed yet, kept while a window is open
+	waiting map[dbus.ObjectPath]chan<- string // claimed before their job ended
+}
+
+const jobRemoved = "org.freedesktop.systemd1.Manager.JobRemoved"
+
+func newJobWatch(sig *dbus.Conn) (*jobWatch, error) {
+	w := &jobWatch{in: make(chan *dbus.Signal, 4096), ended: map[dbus.ObjectPath]string{}, waiting: map[dbus.ObjectPath]chan<- string{}}
+	err := sig.AddMatchSignal(dbus.WithMatchSender("org.freedesktop.systemd1"),
+		dbus.WithMatchInterface("org.freedesktop.systemd1.Manager"), dbus.WithMatchMember("JobRemoved"))
+	if err != nil {
+		return nil, fmt.Errorf("subscribing to systemd's job signals: %w", err)
+	}
+	sig.Signal(w.in)
+	go w.run()
+	return w, nil
+}
+
+// run reads the connection's signals (every signal the connection receives comes here too; only
+// JobRemoved is kept) until the connection closes.
+func (w *jobWatch) run() {
+	for s := range w.in {
+		if s == nil {
+			return
+		}
+		if s.Name != jobRemoved || len(s.Body) < 4 {
+			continue
+		}
+		path, _ := s.Body[1].(dbus.ObjectPath)
+		result, _ := s.Body[3].(string)
+		w.mu.Lock()
+		if ch, ok := w.waiting[path]; ok {
+			delete(w.waiting, path)
+			ch <- result // buffered
+		} else if w.windows > 0 {
+			w.ended[path] = result
+		}
+		w.mu.Unlock()
+	}
+}
+
+// open keeps results from now on, until the returned function is called.
+func (w *jobWatch) open() (close func()) {
+	w.mu.Lock()
+	w.windows++
+	w.mu.Unlock()
+	return func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.windows--; w.windows == 0 {
+			clear(w.ended)
+		}
+	}
+}
+
+// result returns a channel that receives the job's result: at once when it already ended
+// (inside a window), else when it ends.
+func (w *jobWatch) result(job dbus.ObjectPath) <-chan string {
+	ch := make(chan string, 1)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if r, ok := w.ended[job]; ok {
+		delete(w.ended, job)
+		ch <- r
+		return ch
+	}
+	w.waiting[job] = ch
+	return ch
+}
+
+// forget drops a wait whose caller gave up.
+func (w *jobWatch) forget(job dbus.ObjectPath) {
+	w.mu.Lock()
+	delete(w.waiting, job)
+	w.mu.Unlock()
+}
