@@ -279,6 +279,10 @@ func (q *startQueue) send(i int, u *unitgen.Unit) {
 		q.out <- startResult{index: i, result: "dependency"}
 		return
 	}
+	if len(q.sent) >= pipelineDepth {
+		q.readReply(q.sent[0])
+		q.sent = q.sent[1:]
+	}
 	cctx, cancel := context.WithTimeout(q.ctx, callTimeout)
 	call := q.b.sig.Object("org.freedesktop.systemd1", "/org/freedesktop/systemd1").GoWithContext(cctx,
 		"org.freedesktop.systemd1.Manager.StartTransientUnit", 0, nil, u.Name, q.mode, u.Properties, []sddbus.PropertyCollection{})
@@ -290,28 +294,36 @@ func (q *startQueue) send(i int, u *unitgen.Unit) {
 // cut off is made again on its own.
 func (q *startQueue) readReplies() {
 	for _, s := range q.sent {
-		<-s.call.Done
-		s.cancel()
-		var job dbus.ObjectPath
-		err := s.call.Err
-		if err == nil {
-			err = s.call.Store(&job)
-		}
-		switch {
-		case err == nil:
-			// Claimed here, inside the window: the job may have ended already.
-			go q.wait(s.index, s.unit.Name, job, q.b.jobs.result(job))
-		case q.blocked(s.unit):
-			// Its dependency's start failed first: systemd refused this one for it.
-			q.refused[s.unit.Service] = true
-			q.out <- startResult{index: s.index, result: "dependency"}
-		case dbusErrorName(err) == errUnitExists || systemdGone(err):
-			q.startOne(s.index, s.unit)
-		default:
-			q.refuse(s.index, s.unit, err)
-		}
+		q.readReply(s)
 	}
 	q.sent = q.sent[:0]
+}
+
+// pipelineDepth is how many calls a start has in flight at most: the bus refuses more than
+// max_replies_per_connection (128 on Debian's system bus) awaiting replies from one connection.
+const pipelineDepth = 64
+
+func (q *startQueue) readReply(s sentStart) {
+	<-s.call.Done
+	s.cancel()
+	var job dbus.ObjectPath
+	err := s.call.Err
+	if err == nil {
+		err = s.call.Store(&job)
+	}
+	switch {
+	case err == nil:
+		// Claimed here, inside the window: the job may have ended already.
+		go q.wait(s.index, s.unit.Name, job, q.b.jobs.result(job))
+	case q.blocked(s.unit):
+		// Its dependency's start failed first: systemd refused this one for it.
+		q.refused[s.unit.Service] = true
+		q.out <- startResult{index: s.index, result: "dependency"}
+	case dbusErrorName(err) == errUnitExists || systemdGone(err):
+		q.startOne(s.index, s.unit)
+	default:
+		q.refuse(s.index, s.unit, err)
+	}
 }
 
 // wait waits for the job's result. Should its JobRemoved signal never come (the job is gone,

@@ -68,31 +68,73 @@ func startHerod(t *testing.T, extra ...string) *herod {
 	t.Helper()
 	installPolicy(t)
 	h := &herod{configDir: t.TempDir(), stateDir: t.TempDir()}
-	h.log = filepath.Join(h.stateDir, "herod.log")
 	examples, _ := filepath.Glob(filepath.Join(testbed.SrcDir, "packaging/examples/*"))
 	for _, f := range examples {
 		data, _ := os.ReadFile(f)
 		os.WriteFile(filepath.Join(h.configDir, filepath.Base(f)), data, 0o644)
 	}
-	logf, _ := os.Create(h.log)
-	args := append([]string{"--config-dir", h.configDir, "--state-dir", h.stateDir}, extra...)
-	h.cmd = exec.Command(herodBin, args...)
-	h.cmd.Stdout, h.cmd.Stderr = logf, logf
-	if err := h.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	h.launch(t, extra...)
 	t.Cleanup(func() {
-		h.cmd.Process.Signal(syscall.SIGTERM)
-		h.cmd.Wait()
-		exec.Command("systemctl", "stop", "hero-*.service").Run()
-		exec.Command("systemctl", "reset-failed", "hero-*.service").Run()
 		if t.Failed() {
 			log, _ := os.ReadFile(h.log)
 			t.Logf("herod log:\n%s", log)
 		}
 	})
+	return h.serving(t)
+}
+
+// stop stops the herod launched last (SIGTERM) and waits for it.
+func (h *herod) stop() {
+	h.cmd.Process.Signal(syscall.SIGTERM)
+	h.cmd.Wait()
+}
+
+// serving waits for herod's bus name.
+func (h *herod) serving(t *testing.T) *herod {
+	t.Helper()
 	testbed.Eventually(t, 10*time.Second, "herod owns its name", func() bool {
 		return testbed.Run(t, "busctl", "status", api.BusName).Code == 0
+	})
+	return h
+}
+
+// herodIn returns a herod on dir (holding files) and state, started (see launch); it does not
+// wait for its bus name.
+func herodIn(t *testing.T, dir, state string, files map[string]string, extra ...string) *herod {
+	t.Helper()
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := &herod{configDir: dir, stateDir: state}
+	h.launch(t, extra...)
+	return h
+}
+
+// launch starts (another) herod on h's directories, its output appended to h.log (in the state
+// directory unless set). When the test ends it is stopped (SIGTERM), and hero's units with it.
+func (h *herod) launch(t *testing.T, extra ...string) *herod {
+	t.Helper()
+	if h.log == "" {
+		h.log = filepath.Join(h.stateDir, "herod.log")
+	}
+	logf, err := os.OpenFile(h.log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(herodBin, append([]string{"--config-dir", h.configDir, "--state-dir", h.stateDir}, extra...)...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	h.cmd = cmd
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		logf.Close()
+		exec.Command("systemctl", "stop", "hero-*.service").Run()
+		exec.Command("systemctl", "reset-failed", "hero-*.service").Run()
 	})
 	return h
 }
@@ -289,18 +331,7 @@ func TestHerodServesADirectoryWithProblems(t *testing.T) {
 		"needy.toml":   "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"broken\"]\n",
 		"waiting.yaml": "exec: sleep 1000\nafter:\n  - containerd\n",
 	}
-	for name, data := range files {
-		os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644)
-	}
-	cmd := exec.Command(herodBin, "--config-dir", dir, "--state-dir", state)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		exec.Command("systemctl", "stop", "hero-*.service").Run()
-	})
+	herodIn(t, dir, state, files)
 	testbed.Eventually(t, 10*time.Second, "herod serves, good started", func() bool { return heroctl(t, "is-active", "good").Code == 0 })
 	for name, want := range map[string]string{"broken": "bad-config", "needy": "bad-config", "waiting": "blocked"} {
 		r := heroctl(t, "show", "-p", "State", "--value", name)
@@ -495,16 +526,7 @@ func TestHerodChecksCallerItself(t *testing.T) {
 
 func startHerodOn(t *testing.T, addr string) {
 	t.Helper()
-	cmd := exec.Command(herodBin, "--config-dir", filepath.Join(testbed.SrcDir, "packaging/examples"),
-		"--state-dir", t.TempDir(), "--bus-address", addr)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		exec.Command("systemctl", "stop", "hero-*.service").Run()
-	})
+	herodIn(t, filepath.Join(testbed.SrcDir, "packaging/examples"), t.TempDir(), nil, "--bus-address", addr)
 	testbed.Eventually(t, 10*time.Second, "herod on the private bus", func() bool {
 		return heroctl(t, "--bus-address", addr, "status", "db").Code == 3
 	})
@@ -555,12 +577,7 @@ func TestHerodKilledThenReconciles(t *testing.T) {
 	h.cmd.Process.Kill()
 	h.cmd.Wait()
 	time.Sleep(1500 * time.Millisecond)
-	h2 := &herod{configDir: h.configDir, stateDir: h.stateDir}
-	h2.cmd = exec.Command(herodBin, "--config-dir", h.configDir, "--state-dir", h.stateDir)
-	if err := h2.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { h2.cmd.Process.Signal(syscall.SIGTERM); h2.cmd.Wait() }()
+	h.launch(t)
 	testbed.Eventually(t, 10*time.Second, "second herod", func() bool { return heroctl(t, "status", "ender").Code == 3 })
 	r := heroctl(t, "jobs", "ender", "-o", "json")
 	var jobs []client.Job
@@ -584,29 +601,13 @@ func TestWantedStatesAtDaemonStart(t *testing.T) {
 		"down.toml": "status = \"stop\"\nexec = [\"/bin/sleep\", \"1000\"]\n",
 		"free.toml": "exec = [\"/bin/sleep\", \"1000\"]\n",
 	}
-	for name, data := range files {
-		os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644)
-	}
-	run := func() *exec.Cmd {
-		cmd := exec.Command(herodBin, "--config-dir", dir, "--state-dir", state)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		testbed.Eventually(t, 10*time.Second, "herod", func() bool { return testbed.Run(t, "busctl", "status", api.BusName).Code == 0 })
-		return cmd
-	}
-	t.Cleanup(func() {
-		exec.Command("systemctl", "stop", "hero-*.service").Run()
-	})
-	h := run()
+	h := herodIn(t, dir, state, files).serving(t)
 	testbed.Eventually(t, 10*time.Second, "up started", func() bool { return heroctl(t, "is-active", "up").Code == 0 })
 	wantExit(t, heroctl(t, "is-active", "dep"), 0, "dep, required by up")
 	wantExit(t, heroctl(t, "is-active", "down"), 3, "down")
 	wantExit(t, heroctl(t, "start", "down", "free"), 0, "start down and free by hand")
-	h.Process.Signal(syscall.SIGTERM)
-	h.Wait()
-	h = run()
-	defer func() { h.Process.Signal(syscall.SIGTERM); h.Wait() }()
+	h.stop()
+	h.launch(t).serving(t)
 	testbed.Eventually(t, 10*time.Second, "down stopped", func() bool { return heroctl(t, "is-active", "down").Code == 3 })
 	wantExit(t, heroctl(t, "is-active", "free"), 0, "free (status ignore) keeps running")
 	wantExit(t, heroctl(t, "is-active", "up"), 0, "up keeps running")
@@ -622,19 +623,7 @@ func TestEnableDisable(t *testing.T) {
 		"plain.toml": "exec = [\"/bin/sleep\", \"1000\"]\n",
 		"later.toml": "exec = [\"/bin/sleep\", \"1000\"]\n",
 	}
-	for name, data := range files {
-		os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644)
-	}
-	run := func() *exec.Cmd {
-		cmd := exec.Command(herodBin, "--config-dir", dir, "--state-dir", state)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		testbed.Eventually(t, 10*time.Second, "herod", func() bool { return testbed.Run(t, "busctl", "status", api.BusName).Code == 0 })
-		return cmd
-	}
-	t.Cleanup(func() { exec.Command("systemctl", "stop", "hero-*.service").Run() })
-	h := run()
+	h := herodIn(t, dir, state, files).serving(t)
 	wantExit(t, heroctl(t, "is-enabled", "auto"), 0, "auto, by its status key")
 	wantExit(t, heroctl(t, "is-enabled", "plain"), 1, "plain")
 	wantExit(t, heroctl(t, "enable", "plain"), 0, "enable plain")
@@ -653,11 +642,9 @@ func TestEnableDisable(t *testing.T) {
 		}
 	}
 	heroctl(t, "stop", "auto")
-	h.Process.Signal(syscall.SIGTERM)
-	h.Wait()
+	h.stop()
 	exec.Command("systemctl", "stop", "hero-*.service").Run()
-	h = run()
-	defer func() { h.Process.Signal(syscall.SIGTERM); h.Wait() }()
+	h.launch(t).serving(t)
 	testbed.Eventually(t, 10*time.Second, "enabled services started", func() bool {
 		return heroctl(t, "is-active", "plain").Code == 0 && heroctl(t, "is-active", "later").Code == 0
 	})

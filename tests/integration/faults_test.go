@@ -32,13 +32,8 @@ func TestHerodRestartKeepsServicesAndJobs(t *testing.T) {
 	for _, s := range running {
 		before[s] = strings.TrimSpace(heroctl(t, "show", "-p", "InvocationID", "--value", s).Stdout)
 	}
-	h.cmd.Process.Signal(syscall.SIGTERM)
-	h.cmd.Wait()
-	h2 := exec.Command(herodBin, "--config-dir", h.configDir, "--state-dir", h.stateDir)
-	if err := h2.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { h2.Process.Signal(syscall.SIGTERM); h2.Wait() }()
+	h.stop()
+	h.launch(t)
 	testbed.Eventually(t, 10*time.Second, "the new herod", func() bool { return heroctl(t, "is-active", "db").Code == 0 })
 	for _, s := range running {
 		if after := strings.TrimSpace(heroctl(t, "show", "-p", "InvocationID", "--value", s).Stdout); after != before[s] || after == "" {
@@ -109,19 +104,10 @@ func TestLedgerReadOnlyAtStart(t *testing.T) {
 	testbed.MustRun(t, "mount", "--bind", state, state)
 	testbed.MustRun(t, "mount", "-o", "remount,bind,ro", state)
 	t.Cleanup(func() { exec.Command("umount", state).Run() })
-	logf, _ := os.Create(filepath.Join(t.TempDir(), "herod.log"))
-	cmd := exec.Command(herodBin, "--config-dir", filepath.Join(testbed.SrcDir, "packaging/examples"), "--state-dir", state)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		exec.Command("systemctl", "stop", "hero-*.service").Run()
-	})
+	h := &herod{configDir: filepath.Join(testbed.SrcDir, "packaging/examples"), stateDir: state, log: filepath.Join(t.TempDir(), "herod.log")}
+	h.launch(t)
 	testbed.Eventually(t, 5*time.Second, "herod says why", func() bool {
-		data, _ := os.ReadFile(logf.Name())
+		data, _ := os.ReadFile(h.log)
 		return strings.Contains(string(data), "read-only file system")
 	})
 	began := time.Now()
@@ -153,11 +139,7 @@ func TestPrunedRunsStayPrunedAfterHerodKilled(t *testing.T) {
 	wantExit(t, heroctl(t, "start", "worker"), 0, "start worker again (prunes the ended jobs)")
 	h.cmd.Process.Signal(syscall.SIGKILL)
 	h.cmd.Wait()
-	h2 := exec.Command(herodBin, "--config-dir", h.configDir, "--state-dir", h.stateDir)
-	if err := h2.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { h2.Process.Signal(syscall.SIGTERM); h2.Wait() }()
+	h.launch(t)
 	testbed.Eventually(t, 10*time.Second, "the new herod", func() bool { return heroctl(t, "is-active", "worker").Code == 0 })
 	for _, s := range []string{"db", "api", "worker"} {
 		var jobs []client.Job
@@ -175,21 +157,14 @@ func TestPrunedRunsStayPrunedAfterHerodKilled(t *testing.T) {
 func TestDamagedLedgerIsSetAside(t *testing.T) {
 	h := startHerod(t)
 	wantExit(t, heroctl(t, "start", "db"), 0, "start db")
-	h.cmd.Process.Signal(syscall.SIGTERM)
-	h.cmd.Wait()
+	h.stop()
 	path := filepath.Join(h.stateDir, "ledger", "jobs.db")
 	os.Remove(path + "-wal")
 	os.Remove(path + "-shm")
 	if err := os.WriteFile(path, []byte(strings.Repeat("damaged ", 2048)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	logf, _ := os.OpenFile(h.log, os.O_WRONLY|os.O_APPEND, 0)
-	h2 := exec.Command(herodBin, "--config-dir", h.configDir, "--state-dir", h.stateDir)
-	h2.Stdout, h2.Stderr = logf, logf
-	if err := h2.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { h2.Process.Signal(syscall.SIGTERM); h2.Wait() }()
+	h.launch(t)
 	testbed.Eventually(t, 10*time.Second, "the new herod serving", func() bool { return heroctl(t, "is-active", "db").Code == 0 })
 	if n := runningJobs(t, "db"); n != 1 {
 		t.Errorf("db: %d running jobs in the new ledger, want 1 (adopted)", n)

@@ -4,6 +4,7 @@ package integration
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,6 +76,55 @@ func waitActivating(t *testing.T, name string) {
 	testbed.Eventually(t, 10*time.Second, name+" activating", func() bool {
 		return strings.TrimSpace(heroctl(t, "show", "-p", "ActiveState", "--value", name).Stdout) == "activating"
 	})
+}
+
+// One start of 200 services, a chain of 100 among them: more calls than the bus lets one
+// connection await (max_replies_per_connection, 128): all start, and the chain in its order.
+func TestStartOfManyServicesInOneCall(t *testing.T) {
+	files := map[string]string{}
+	var names []string
+	for i := 0; i < 200; i++ {
+		name := fmt.Sprintf("m%03d", i)
+		body := "exec = [\"/bin/sleep\", \"1000\"]\n"
+		if i > 0 && i < 100 {
+			body += fmt.Sprintf("[dependencies]\nrequires = [\"m%03d\"]\n", i-1)
+		}
+		files[name+".toml"] = body
+		names = append(names, name)
+	}
+	startHerodWith(t, files)
+	r := heroctl(t, append([]string{"start"}, names...)...)
+	wantExit(t, r, 0, "start 200 services")
+	if !strings.Contains(r.Stderr, "Started 200 services") {
+		t.Errorf("start: %s", lastLines(r.Stderr, 5))
+	}
+	var started []string
+	for _, line := range strings.Split(r.Stderr, "\n") {
+		if name, ok := strings.CutPrefix(line, "Started m"); ok && strings.Contains(name, "(job") {
+			started = append(started, "m"+strings.Fields(name)[0])
+		}
+	}
+	pos := map[string]int{}
+	for i, n := range started {
+		pos[n] = i
+	}
+	for i := 1; i < 100; i++ {
+		if a, b := fmt.Sprintf("m%03d", i-1), fmt.Sprintf("m%03d", i); pos[a] > pos[b] {
+			t.Errorf("%s reported started before %s, which it requires", b, a)
+		}
+	}
+	active := testbed.Run(t, "systemctl", "list-units", "--state=active", "--no-legend", "hero-default-m*.service")
+	if n := len(strings.Split(strings.TrimSpace(active.Stdout), "\n")); n != 200 {
+		t.Errorf("%d hero-default-m* units active, want 200", n)
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 // While one service's start waits for its health check, operations on unrelated services run at
