@@ -40,12 +40,15 @@ func TestSizeOf(t *testing.T) {
 }
 
 func TestCoreGoals(t *testing.T) {
-	rows := coreRows("./graphs", map[string][]float64{"StopPlanRoot10k": {3e6}, "StopPlanRoot100k": {2e9}, "StartPlan10k": {1e5}}, "1x")
+	rows := coreRows("./graphs", map[string][]float64{
+		"StopPlanRoot10k": {3e6}, "StopPlanRoot100k": {2e9}, "StartPlan10k": {1e5}, "StartPlanChain10k": {25e6},
+		"BuildValidate10k": {40e6}, "BuildValidateChain100k": {2.5e9}, "Other": {1e9}}, "1x")
 	got := map[string]string{}
 	for _, r := range rows {
 		got[r.What] = r.Met()
 	}
-	want := map[string]string{"graphs: StopPlanRoot10k": "met", "graphs: StopPlanRoot100k": "missed", "graphs: StartPlan10k": ""}
+	want := map[string]string{"graphs: StopPlanRoot10k": "met", "graphs: StopPlanRoot100k": "missed", "graphs: StartPlan10k": "met",
+		"graphs: StartPlanChain10k": "missed", "graphs: BuildValidate10k": "met", "graphs: BuildValidateChain100k": "missed", "graphs: Other": ""}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}

@@ -83,6 +83,13 @@ func report(out string, short bool) error {
 		}
 		rows = append(rows, r...)
 	}
+	// The goals of core figures are applied as the code states them now, so a report made again
+	// from earlier figures shows current goals.
+	for i := range rows {
+		if rows[i].Section == "core" {
+			rows[i].Goal = coreGoal(rows[i].What)
+		}
+	}
 	mode := "full"
 	if short {
 		mode = "short"
