@@ -59,6 +59,8 @@ func stopPlan(set *config.Set, name string) (graphs.StopPlan, error) {
 const stopWait = 3 * time.Second
 
 func (b *Bridge) stop(ctx context.Context, set *config.Set, name string, plan graphs.StopPlan, removeJobs bool, obs Observer) (StopReply, error) {
+	t := newStopwatch(b.log, "stop")
+	defer t.done()
 	reply := StopReply{Service: name, StoppedDependents: []string{}}
 	unitOfMember := map[string]string{}
 	var units []string
@@ -80,17 +82,21 @@ func (b *Bridge) stop(ctx context.Context, set *config.Set, name string, plan gr
 	if len(wasUp) > 0 {
 		b.rec.stopping(upUnits)
 		runs := b.currentRuns(upUnits)
+		t.lap("states")
 		if err := b.stopUnits(ctx, []string{unitOfMember[name]}); err != nil {
 			return reply, fmt.Errorf("stop %s: %w", name, err)
 		}
+		t.lap("systemd's cascade")
 		if err := b.stopStragglers(ctx, plan, unitOfMember); err != nil {
 			return reply, fmt.Errorf("stop %s: %w", name, err)
 		}
+		t.lap("checked")
 		over := func(v *unitView) bool { return v.invocation != runs[v.unit] || v.ended }
 		if !b.rec.waitUntil(ctx, stopWait, upUnits, over) {
 			b.rec.sync(ctx, upUnits)
 			b.rec.waitUntil(ctx, stopWait, upUnits, over)
 		}
+		t.lap("recorded")
 		for _, m := range wasUp {
 			if runs[unitOfMember[m]] != "" {
 				reply.Cancelled++
