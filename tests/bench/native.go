@@ -1,11 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
+	"github.com/godbus/dbus/v5"
+
+	"github.com/hero-systemd/hero-systemd/cmd/configdir"
+	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 
 // Native runs use plain transient units: /bin/sleep with the same Requires=/After= as the hero
@@ -133,4 +138,63 @@ func systemdRunLoop(ctx context.Context, prefix string, svcs []service) error {
 func stopUnits(ctx context.Context, units []string) error {
 	_, err := must(ctx, "systemctl", append([]string{"stop"}, units...)...)
 	return err
+}
+
+// heroUnitProps returns, for each of svcs, the properties herod gives its unit (generated from
+// herod's config directory by unitgen, as herod does), with the hero unit names they mention
+// replaced by prefix's native names: the same units as hero's, under other names, so that
+// systemd's floor can be measured for what hero asks of systemd.
+func (b *box) heroUnitProps(prefix string, svcs []service) (map[string][]sddbus.Property, error) {
+	set, probs, err := configdir.Load(b.configDir)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", b.configDir, err)
+	}
+	if len(probs) > 0 {
+		return nil, fmt.Errorf("read %s: %v", b.configDir, probs)
+	}
+	native := map[string]string{}
+	for _, s := range svcs {
+		native[s.unit()] = nativeUnit(prefix, s.name)
+	}
+	out := map[string][]sddbus.Property{}
+	for _, s := range svcs {
+		svc := set.Service(s.name)
+		if svc == nil {
+			return nil, fmt.Errorf("service %s is not in %s", s.name, b.configDir)
+		}
+		u, err := unitgen.Generate(set, svc, unitgen.Options{ConfigDir: b.configDir, ExecHelper: unitgen.DefaultExecHelper})
+		if err != nil {
+			return nil, fmt.Errorf("generate %s: %w", s.name, err)
+		}
+		props := make([]sddbus.Property, len(u.Properties))
+		for i, p := range u.Properties {
+			props[i] = p
+			if names, ok := p.Value.Value().([]string); ok {
+				renamed := make([]string, len(names))
+				for j, n := range names {
+					renamed[j] = cmp.Or(native[n], n)
+				}
+				props[i].Value = dbus.MakeVariant(renamed)
+			}
+		}
+		out[s.name] = props
+	}
+	return out, nil
+}
+
+// startNativeQueuedAs is startNativeQueued with the units' properties given.
+func (b *box) startNativeQueuedAs(ctx context.Context, prefix string, svcs []service, props map[string][]sddbus.Property) error {
+	chans := make([]chan string, len(svcs))
+	for i, s := range svcs {
+		chans[i] = make(chan string, 1)
+		if _, err := b.systemd.StartTransientUnitContext(ctx, nativeUnit(prefix, s.name), "replace", props[s.name], chans[i]); err != nil {
+			return fmt.Errorf("start %s: %w", nativeUnit(prefix, s.name), err)
+		}
+	}
+	for i, s := range svcs {
+		if err := jobDone(nativeUnit(prefix, s.name), chans[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

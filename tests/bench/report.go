@@ -109,6 +109,9 @@ func chartLabel(r Row) string {
 		last := strings.TrimPrefix(parts[len(parts)-1], "latency of heroctl ")
 		return "load p95: " + strings.TrimPrefix(last, "latency, ")
 	case "start":
+		if strings.Contains(r.What, "floor with hero's units") {
+			return "start: " + parts[0] + " (systemd floor, hero's units)"
+		}
 		if strings.Contains(r.What, "floor") {
 			return "start: " + parts[0] + " (systemd floor)"
 		}
