@@ -141,7 +141,7 @@ func writeChart(out string, rows []Row) error {
 	if err := os.WriteFile(filepath.Join(out, "ratios.dat"), []byte(data.String()), 0o644); err != nil {
 		return fmt.Errorf("write ratios.dat: %w", err)
 	}
-	script := `set terminal pngcairo size 1400,750 font ",10"
+	script := `set terminal pngcairo size 1400,850 font ",10"
 set output 'ratios.png'
 set title "Time against native systemd (systemctl, a systemd-run loop): median ratio per figure; load: p95 under load / one client's median"
 set logscale y
@@ -150,7 +150,7 @@ set grid ytics
 set style fill solid 0.6 border -1
 set boxwidth 0.6
 set xtics rotate by -40 left
-set bmargin 14
+set bmargin 19
 set key top left
 set xrange [-0.7:` + fmt.Sprint(n) + `-0.3]
 plot 'ratios.dat' using 1:($5 == 0 ? $3 : NaN):xtic(2) with boxes lc rgb "#8040c0" title 'hero', \
