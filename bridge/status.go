@@ -142,6 +142,8 @@ func (b *Bridge) statusesFrom(ctx context.Context, names []string, states func(c
 	return out, nil
 }
 
+// deriveState is hero's state of a service from its unit's states and its last job. heroctl's
+// view without herod (stateFromSystemd) follows the same rule for the part systemd tells.
 func deriveState(active, sub string, last *jobdb.Job) string {
 	switch active {
 	case "active", "reloading", "deactivating":

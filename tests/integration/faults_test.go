@@ -111,9 +111,9 @@ func TestLedgerReadOnlyAtStart(t *testing.T) {
 		return strings.Contains(string(data), "read-only file system")
 	})
 	began := time.Now()
-	r := heroctl(t, "status", "db")
-	if took := time.Since(began); took > 7*time.Second || r.Code == 0 || !strings.Contains(r.Stderr, "not reachable") {
-		t.Errorf("heroctl while herod waits for its ledger: exit %d after %s: %q", r.Code, took, r.Stderr)
+	r := heroctl(t, "--config-dir", h.configDir, "status", "db")
+	if took := time.Since(began); took > 7*time.Second || r.Code != 3 || !strings.Contains(r.Stderr, "not reachable") || !strings.Contains(r.Stdout, "State: inactive") {
+		t.Errorf("heroctl status while herod waits for its ledger (systemd's view, within 7 s): exit %d after %s: %q\n%s", r.Code, took, r.Stderr, r.Stdout)
 	}
 	testbed.MustRun(t, "mount", "-o", "remount,bind,rw", state)
 	testbed.Eventually(t, 10*time.Second, "herod serving once the ledger is writable", func() bool {
@@ -344,4 +344,58 @@ func TestStaleDefinitionNeverRunsSilently(t *testing.T) {
 		t.Errorf("status after restart: %+v (%v)", after, err)
 	}
 	wantExit(t, heroctl(t, "is-active", "user"), 0, "restart started user again")
+}
+
+// herod stopped while its services run: they keep running under systemd, and status,
+// list-units, is-active and is-failed answer from systemd's own view of hero's units, saying
+// what they leave out; a service that does not exist is still refused.
+func TestReadsFromSystemdWhileHerodIsDown(t *testing.T) {
+	h := startHerod(t)
+	wantExit(t, heroctl(t, "start", "db"), 0, "start db")
+	h.stop()
+	dir := []string{"--config-dir", h.configDir}
+
+	r := heroctl(t, append(dir, "status", "db")...)
+	wantExit(t, r, 0, "status db while herod is down")
+	for _, want := range []string{"State: running", "Main PID: ", "systemd: loaded, active/running"} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("status db while herod is down: no %q in\n%s", want, r.Stdout)
+		}
+	}
+	if !strings.Contains(r.Stderr, "herod is not reachable") || !strings.Contains(r.Stderr, "systemd's view") {
+		t.Errorf("status db while herod is down does not say where its answer comes from: %q", r.Stderr)
+	}
+	var st client.Status
+	r = heroctl(t, append(dir, "status", "db", "-o", "json")...)
+	if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil || st.State != "running" || st.MainPID == 0 || st.LastJob != nil {
+		t.Errorf("status db -o json while herod is down: %+v, %v (%s)", st, err, r.Stdout)
+	}
+	main := strings.TrimSpace(testbed.MustRun(t, "systemctl", "show", "-p", "MainPID", "--value", st.Unit))
+	if fmt.Sprint(st.MainPID) != main {
+		t.Errorf("status db: main PID %d, systemd says %s", st.MainPID, main)
+	}
+
+	r = heroctl(t, append(dir, "status", "api")...)
+	wantExit(t, r, 3, "status api (never started) while herod is down")
+	if !strings.Contains(r.Stdout, "State: inactive") {
+		t.Errorf("status api while herod is down:\n%s", r.Stdout)
+	}
+	wantExit(t, heroctl(t, append(dir, "status", "nosuch")...), 4, "status of a service that does not exist")
+	wantExit(t, heroctl(t, append(dir, "is-active", "db")...), 0, "is-active db")
+	wantExit(t, heroctl(t, append(dir, "is-active", "api")...), 3, "is-active api")
+
+	r = heroctl(t, append(dir, "list-units", "--no-legend")...)
+	wantExit(t, r, 0, "list-units while herod is down")
+	rows := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
+		if f := strings.Fields(line); len(f) >= 5 {
+			rows[f[0]] = strings.Join(f[1:5], " ")
+		}
+	}
+	if got := rows["hero-default-db.service"]; got != "loaded active running running" {
+		t.Errorf("list-units while herod is down: db is %q\n%s", got, r.Stdout)
+	}
+	if got := rows["hero-default-web.service"]; got != "not-found inactive dead inactive" {
+		t.Errorf("list-units while herod is down: web is %q\n%s", got, r.Stdout)
+	}
 }

@@ -22,48 +22,75 @@ func newStatusCmd(g *globals) *cobra.Command {
 		Long: `status shows each service's state (running, activating, success, failed, stopped,
 inactive, blocked), its unit in systemd, its dependencies, its last job and the last lines of
 that job's output, like 'systemctl status'. Exit status 0 if all are running, 3 if any is not,
-4 if a service does not exist. With -o json: the status object (an array for several names).`,
+4 if a service does not exist. With -o json: the status object (an array for several names).
+
+When herod cannot be reached, the services it started keep running under systemd: status then
+shows systemd's view of each service's unit (its states and main PID; the config directory's
+services that systemd holds no unit of are inactive), says on stderr what it leaves out (jobs,
+restarts, output) and exits as above. is-active and is-failed do the same.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return online(cmd, g, func(ctx context.Context, c *client.Client) error {
-				var all []client.Status
-				allUp := true
-				for i, name := range args {
+			return withSystemdView(cmd, g, func(ctx context.Context, c *client.Client) error {
+				all := make([]client.Status, 0, len(args))
+				for _, name := range args {
 					st, err := c.Status(ctx, name)
 					if err != nil {
 						return advise(err)
 					}
-					allUp = allUp && st.Up()
 					all = append(all, st)
-					if g.json() || g.quiet {
-						continue
-					}
-					if i > 0 {
-						fmt.Fprintln(Stdout)
-					}
-					printStatus(st)
+				}
+				return showStatuses(g, all, func(st client.Status) {
 					if lines > 0 && st.LastJob != nil {
-						printStatusLines(ctx, c, hostName(g), name, lines)
+						printStatusLines(ctx, c, hostName(g), st.Service, lines)
 					}
-				}
-				if g.json() {
-					if len(all) == 1 {
-						if err := printJSON(all[0]); err != nil {
-							return err
-						}
-					} else if err := printJSON(all); err != nil {
-						return err
+				})
+			}, func(v *systemdView) error {
+				all := make([]client.Status, 0, len(args))
+				for _, name := range args {
+					st, ok := v.statuses[name]
+					if !ok {
+						return exitWith(ExitNoSuchService, fmt.Errorf("no service %q: systemd holds no unit of it and %s has no file of it", name, g.configDir))
 					}
+					all = append(all, st)
 				}
-				if !allUp {
-					return exitWith(ExitNotActive, nil)
-				}
-				return nil
+				return showStatuses(g, all, func(client.Status) {})
 			})
 		},
 	}
 	cmd.Flags().IntVarP(&lines, "lines", "n", 10, "how many lines of the last job's output to show")
 	return cmd
+}
+
+// showStatuses prints statuses (then, after each, what more detail prints), or them as JSON,
+// and exits 0 only if every service is up.
+func showStatuses(g *globals, all []client.Status, more func(client.Status)) error {
+	allUp := true
+	for i, st := range all {
+		allUp = allUp && st.Up()
+		if g.json() || g.quiet {
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(Stdout)
+		}
+		printStatus(st)
+		more(st)
+	}
+	if g.json() {
+		var err error
+		if len(all) == 1 {
+			err = printJSON(all[0])
+		} else {
+			err = printJSON(all)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if !allUp {
+		return exitWith(ExitNotActive, nil)
+	}
+	return nil
 }
 
 func dot(st client.Status) string {
@@ -182,13 +209,9 @@ func newIsFailedCmd(g *globals) *cobra.Command {
 // anyStatus prints one word per service and succeeds if test holds for at least one of them,
 // else exits with code.
 func anyStatus(cmd *cobra.Command, g *globals, names []string, code int, test func(client.Status) (string, bool)) error {
-	return online(cmd, g, func(ctx context.Context, c *client.Client) error {
+	judge := func(statuses []client.Status) error {
 		any := false
-		for _, name := range names {
-			st, err := c.Status(ctx, name)
-			if err != nil {
-				return err
-			}
+		for _, st := range statuses {
 			word, ok := test(st)
 			any = any || ok
 			if !g.quiet {
@@ -199,5 +222,26 @@ func anyStatus(cmd *cobra.Command, g *globals, names []string, code int, test fu
 			return exitWith(code, nil)
 		}
 		return nil
+	}
+	return withSystemdView(cmd, g, func(ctx context.Context, c *client.Client) error {
+		var all []client.Status
+		for _, name := range names {
+			st, err := c.Status(ctx, name)
+			if err != nil {
+				return err
+			}
+			all = append(all, st)
+		}
+		return judge(all)
+	}, func(v *systemdView) error {
+		var all []client.Status
+		for _, name := range names {
+			st, ok := v.statuses[name]
+			if !ok {
+				return exitWith(ExitNoSuchService, fmt.Errorf("no service %q: systemd holds no unit of it and %s has no file of it", name, g.configDir))
+			}
+			all = append(all, st)
+		}
+		return judge(all)
 	})
 }

@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/spf13/cobra"
+
+	"github.com/hero-systemd/hero-systemd/cmd/client"
+	"github.com/hero-systemd/hero-systemd/unitgen"
+)
+
+// When herod cannot be reached (stopped, crashed, waiting for its ledger), the services it
+// started keep running under systemd. status, list-units, is-active and is-failed then answer
+// from systemd itself: the hero units systemd holds (read over its own bus, which needs no
+// privilege), with the services of the config directory that systemd does not hold. What only
+// herod knows (jobs, restarts, output, enabled) is left out, and heroctl says so.
+
+// systemdViewTimeout bounds the reading of systemd's view.
+const systemdViewTimeout = 5 * time.Second
+
+// systemdView is a service as systemd alone shows it.
+type systemdView struct {
+	statuses map[string]client.Status // by service name
+	order    []string                 // service names, sorted
+}
+
+// unitStatus is one entry of systemd's ListUnitsByPatterns.
+type unitStatus struct {
+	Name, Description, LoadState, ActiveState, SubState, Following string
+	Path                                                           dbus.ObjectPath
+	JobID                                                          uint32
+	JobType                                                        string
+	JobPath                                                        dbus.ObjectPath
+}
+
+// readSystemdView reads the hero units systemd holds, on the bus herod would be reached on,
+// and adds the config directory's services systemd does not hold (when it can be read).
+func readSystemdView(ctx context.Context, g *globals) (*systemdView, error) {
+	conn, err := systemdBus(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	manager := conn.Object("org.freedesktop.systemd1", "/org/freedesktop/systemd1")
+	var units []unitStatus
+	cctx, cancel := context.WithTimeout(ctx, systemdViewTimeout)
+	defer cancel()
+	if err := manager.CallWithContext(cctx, "org.freedesktop.systemd1.Manager.ListUnitsByPatterns", 0,
+		[]string{}, []string{unitgen.Prefix + "-*.service"}).Store(&units); err != nil {
+		return nil, fmt.Errorf("asking systemd for hero's units: %w", err)
+	}
+	v := &systemdView{statuses: map[string]client.Status{}}
+	for _, u := range units {
+		ctxName, name, ok := unitgen.ParseUnitName(u.Name)
+		if !ok {
+			continue
+		}
+		st := client.Status{Service: name, Context: ctxName, Unit: u.Name, Description: u.Description,
+			LoadState: u.LoadState, ActiveState: u.ActiveState, SubState: u.SubState}
+		st.State = stateFromSystemd(u.ActiveState, u.SubState)
+		var pid uint32
+		if err := conn.Object("org.freedesktop.systemd1", u.Path).CallWithContext(cctx, "org.freedesktop.DBus.Properties.Get", 0,
+			"org.freedesktop.systemd1.Service", "MainPID").Store(&pid); err == nil {
+			st.MainPID = pid
+		}
+		v.statuses[name] = st
+	}
+	if set, _, err := loadConfig(g); err == nil {
+		for _, s := range set.Services {
+			if _, held := v.statuses[s.Name]; held {
+				continue
+			}
+			st := client.Status{Service: s.Name, Context: s.Context, Unit: unitgen.UnitName(s.Context, s.Name),
+				Description: "hero service " + s.Name, LoadState: "not-found", ActiveState: "inactive", SubState: "dead", State: "inactive"}
+			if set.BadConfig(s.Name) {
+				st.State = "bad-config"
+			}
+			v.statuses[s.Name] = st
+		}
+	}
+	for name := range v.statuses {
+		v.order = append(v.order, name)
+	}
+	sort.Strings(v.order)
+	return v, nil
+}
+
+// systemdBus connects to the bus systemd is on: the one herod is reached on (--bus-address or
+// HERO_BUS_ADDRESS), the user's with --user, else the system bus.
+func systemdBus(ctx context.Context, g *globals) (*dbus.Conn, error) {
+	address := g.busAddress
+	if address == "" {
+		address = os.Getenv("HERO_BUS_ADDRESS")
+	}
+	var conn *dbus.Conn
+	var err error
+	switch {
+	case address != "":
+		conn, err = dbus.Connect(address, dbus.WithContext(ctx))
+	case g.user:
+		conn, err = dbus.ConnectSessionBus(dbus.WithContext(ctx))
+	default:
+		conn, err = dbus.ConnectSystemBus(dbus.WithContext(ctx))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("connecting to systemd's bus: %w", err)
+	}
+	return conn, nil
+}
+
+// stateFromSystemd is hero's state of a unit as far as systemd's states tell it: herod's own
+// rule (bridge's deriveState) without the last job, which only herod knows.
+func stateFromSystemd(active, sub string) string {
+	switch active {
+	case "active", "reloading", "deactivating":
+		if sub == "exited" {
+			return "success"
+		}
+		return "running"
+	case "activating", "failed":
+		return active
+	}
+	return "inactive"
+}
+
+// withSystemdView runs fn with herod; when herod cannot be reached (and no -H was given: the
+// view is of this host), it says so and runs offline with systemd's view instead.
+func withSystemdView(cmd *cobra.Command, g *globals, fn func(context.Context, *client.Client) error,
+	offline func(*systemdView) error) error {
+	c, err := reach(cmd, g)
+	if err == nil {
+		defer c.Close()
+		err = fn(cmd.Context(), c)
+	}
+	if err == nil || g.host != "" || !notReachable(err) {
+		return adviseFor(g, err)
+	}
+	v, verr := readSystemdView(cmd.Context(), g)
+	if verr != nil {
+		return adviseFor(g, err)
+	}
+	if !g.quiet {
+		fmt.Fprintf(Stderr, "heroctl: herod is not reachable (%v).\n"+
+			"Showing systemd's view of hero's units: no jobs, restarts or output ('journalctl -u UNIT' has the output).\n%s\n",
+			err, g.startAdvice())
+	}
+	return offline(v)
+}
