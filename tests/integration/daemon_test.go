@@ -577,7 +577,7 @@ func TestHerodKilledThenReconciles(t *testing.T) {
 	h.cmd.Process.Kill()
 	h.cmd.Wait()
 	time.Sleep(1500 * time.Millisecond)
-	h.launch(t)
+	h.launch(t).serving(t)
 	testbed.Eventually(t, 10*time.Second, "second herod", func() bool { return heroctl(t, "status", "ender").Code == 3 })
 	r := heroctl(t, "jobs", "ender", "-o", "json")
 	var jobs []client.Job

@@ -34,6 +34,7 @@ func TestHerodRestartKeepsServicesAndJobs(t *testing.T) {
 	}
 	h.stop()
 	h.launch(t)
+	h.serving(t) // heroctl's reads answer from systemd until herod serves
 	testbed.Eventually(t, 10*time.Second, "the new herod", func() bool { return heroctl(t, "is-active", "db").Code == 0 })
 	for _, s := range running {
 		if after := strings.TrimSpace(heroctl(t, "show", "-p", "InvocationID", "--value", s).Stdout); after != before[s] || after == "" {
@@ -140,6 +141,7 @@ func TestPrunedRunsStayPrunedAfterHerodKilled(t *testing.T) {
 	h.cmd.Process.Signal(syscall.SIGKILL)
 	h.cmd.Wait()
 	h.launch(t)
+	h.serving(t) // heroctl's reads answer from systemd until herod serves
 	testbed.Eventually(t, 10*time.Second, "the new herod", func() bool { return heroctl(t, "is-active", "worker").Code == 0 })
 	for _, s := range []string{"db", "api", "worker"} {
 		var jobs []client.Job
@@ -165,6 +167,7 @@ func TestDamagedLedgerIsSetAside(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.launch(t)
+	h.serving(t) // heroctl's reads answer from systemd until herod serves
 	testbed.Eventually(t, 10*time.Second, "the new herod serving", func() bool { return heroctl(t, "is-active", "db").Code == 0 })
 	if n := runningJobs(t, "db"); n != 1 {
 		t.Errorf("db: %d running jobs in the new ledger, want 1 (adopted)", n)

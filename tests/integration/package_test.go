@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/cmd/api"
 	"github.com/hero-systemd/hero-systemd/tests/testbed"
 )
 
@@ -56,7 +57,9 @@ func TestDebianPackage(t *testing.T) {
 	// restarts no service: the new herod adopts db's run.
 	before := strings.TrimSpace(testbed.Run(t, "systemctl", "show", "-p", "InvocationID", "--value", "hero-default-db.service").Stdout)
 	wantExit(t, testbed.Run(t, "dpkg", "-i", testbed.Deb), 0, "dpkg -i over itself")
-	testbed.Eventually(t, 10*time.Second, "herod back", func() bool { return testbed.Run(t, "/usr/bin/heroctl", "is-active", "db").Code == 0 })
+	// heroctl's reads answer from systemd while herod is away: wait for herod's name.
+	testbed.Eventually(t, 10*time.Second, "herod back", func() bool { return testbed.Run(t, "busctl", "status", api.BusName).Code == 0 })
+	wantExit(t, testbed.Run(t, "/usr/bin/heroctl", "is-active", "db"), 0, "db after the upgrade")
 	if after := strings.TrimSpace(testbed.Run(t, "systemctl", "show", "-p", "InvocationID", "--value", "hero-default-db.service").Stdout); after != before {
 		t.Errorf("db restarted by the upgrade: invocation %s, then %s", before, after)
 	}
@@ -80,13 +83,14 @@ func TestDebianPackage(t *testing.T) {
 	wantExit(t, testbed.Run(t, "/usr/bin/heroctl", "is-active", "db"), 0, "db, running through herod's restart")
 	os.Remove("/etc/hero/services/typo.toml")
 	// herod cannot start at all (its config directory is a file): heroctl says so within
-	// seconds, with advice, instead of waiting for the bus's activation timeout.
+	// seconds, with advice, instead of waiting for the bus's activation timeout, and status
+	// answers from systemd's view (db runs on).
 	testbed.MustRun(t, "systemctl", "stop", "herod")
 	os.Rename("/etc/hero/services", "/etc/hero/services.away")
 	os.WriteFile("/etc/hero/services", []byte("not a directory\n"), 0o644)
 	began := time.Now()
 	r = testbed.Run(t, "/usr/bin/heroctl", "status", "db")
-	if took := time.Since(began); r.Code == 0 || took > 7*time.Second || !strings.Contains(r.Stderr, "systemctl status herod") {
+	if took := time.Since(began); r.Code != 0 || took > 7*time.Second || !strings.Contains(r.Stderr, "systemctl status herod") || !strings.Contains(r.Stdout, "State: running") {
 		t.Errorf("heroctl with herod unable to start: exit %d after %s: %q", r.Code, took.Round(time.Millisecond), r.Stderr)
 	}
 	os.Remove("/etc/hero/services")
