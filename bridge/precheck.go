@@ -3,7 +3,6 @@ package bridge
 import (
 	"context"
 	"fmt"
-	"strings"
 )
 
 // StartCheck is what a start would do, as far as can be told without taking its services.
@@ -21,16 +20,10 @@ func (b *Bridge) PrecheckStart(ctx context.Context, names []string) (StartCheck,
 	if err != nil {
 		return StartCheck{}, err
 	}
-	unit := func(s string) string { return unitOf(set.Service(s)) }
-	var units []string
-	for _, m := range lockSet(set, plan.Order) {
-		units = append(units, unit(m))
-	}
-	states, err := b.states(ctx, units)
+	_, running, err := b.startStates(ctx, set, names, plan)
 	if err != nil {
-		return StartCheck{}, fmt.Errorf("start %s: %w", strings.Join(names, " "), err)
+		return StartCheck{}, err
 	}
-	running := func(s string) bool { return up(states[unit(s)].ActiveState) }
 	check := StartCheck{AlreadyRunning: true, Starting: []string{}}
 	for _, n := range names {
 		check.AlreadyRunning = check.AlreadyRunning && running(n)
@@ -69,7 +62,7 @@ func (b *Bridge) PrecheckStop(ctx context.Context, name string) ([]string, error
 	}
 	out := []string{}
 	for _, m := range plan.Order {
-		if st := states[unitOf(set.Service(m))]; up(st.ActiveState) || st.ActiveState == "deactivating" {
+		if hasProcesses(states[unitOf(set.Service(m))].ActiveState) {
 			out = append(out, m)
 		}
 	}

@@ -120,16 +120,10 @@ func (b *Bridge) start(ctx context.Context, set *config.Set, names []string, pla
 func (b *Bridge) startOnce(ctx context.Context, set *config.Set, names []string, plan graphs.StartPlan, replace bool, obs Observer, reply StartReply) (StartReply, error) {
 	t := newStopwatch(b.log, "start")
 	defer t.done()
-	unit := func(s string) string { return unitOf(set.Service(s)) }
-	var units []string
-	for _, m := range lockSet(set, plan.Order) {
-		units = append(units, unit(m))
-	}
-	states, err := b.states(ctx, units)
+	states, running, err := b.startStates(ctx, set, names, plan)
 	if err != nil {
-		return reply, fmt.Errorf("start %s: %w", strings.Join(names, " "), err)
+		return reply, err
 	}
-	running := func(s string) bool { return up(states[unit(s)].ActiveState) }
 	allUp := true
 	for _, name := range names {
 		allUp = allUp && running(name)
@@ -183,6 +177,21 @@ func (b *Bridge) startOnce(ctx context.Context, set *config.Set, names []string,
 	r, err := b.collectStarts(ctx, todo, jobs, results, obs, reply)
 	t.lap("collected")
 	return r, err
+}
+
+// startStates reads systemd's state of every unit a start of names locks (its plan and what
+// the plan's members conflict with) and returns them, by unit, with the test of whether a
+// service runs.
+func (b *Bridge) startStates(ctx context.Context, set *config.Set, names []string, plan graphs.StartPlan) (map[string]sddbus.UnitStatus, func(string) bool, error) {
+	var units []string
+	for _, m := range lockSet(set, plan.Order) {
+		units = append(units, unitOf(set.Service(m)))
+	}
+	states, err := b.states(ctx, units)
+	if err != nil {
+		return nil, nil, fmt.Errorf("start %s: %w", strings.Join(names, " "), err)
+	}
+	return states, func(s string) bool { return up(states[unitOf(set.Service(s))].ActiveState) }, nil
 }
 
 func jobModeOf(replace bool) string {

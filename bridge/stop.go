@@ -74,7 +74,7 @@ func (b *Bridge) stop(ctx context.Context, set *config.Set, name string, plan gr
 	}
 	var wasUp, upUnits []string
 	for _, m := range plan.Order {
-		if st := before[unitOfMember[m]]; up(st.ActiveState) || st.ActiveState == "deactivating" {
+		if hasProcesses(before[unitOfMember[m]].ActiveState) {
 			wasUp = append(wasUp, m)
 			upUnits = append(upUnits, unitOfMember[m])
 		}
@@ -146,7 +146,7 @@ func (b *Bridge) stopStragglers(ctx context.Context, plan graphs.StopPlan, unitO
 	for _, wave := range plan.Waves {
 		var left []string
 		for _, m := range wave {
-			if st := after[unitOfMember[m]]; up(st.ActiveState) || st.ActiveState == "deactivating" {
+			if hasProcesses(after[unitOfMember[m]].ActiveState) {
 				left = append(left, unitOfMember[m])
 			}
 		}
@@ -265,7 +265,7 @@ func (b *Bridge) Kill(ctx context.Context, name string, signal int) error {
 	if err != nil {
 		return fmt.Errorf("kill %s: %w", name, err)
 	}
-	if !up(st[unit].ActiveState) && st[unit].ActiveState != "deactivating" {
+	if !hasProcesses(st[unit].ActiveState) {
 		return fmt.Errorf("kill %s: %w", name, ErrNotRunning)
 	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)

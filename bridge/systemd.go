@@ -40,6 +40,10 @@ func up(active string) bool {
 	return active == "active" || active == "activating" || active == "reloading"
 }
 
+// hasProcesses reports whether a unit in this ActiveState may still have processes to stop or
+// signal: up, or on its way down.
+func hasProcesses(active string) bool { return up(active) || active == "deactivating" }
+
 // states returns the load/active/sub states of units in one call. Units systemd has not loaded
 // are reported with LoadState "not-found" and ActiveState "inactive". It reads loaded units
 // only (see loadedStates): ListUnitsByNames would load a not-found stub of each unit it is
