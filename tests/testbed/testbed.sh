@@ -16,10 +16,14 @@
 #   testbed.sh list                          containers this script started that are still up
 #
 # Environment: HERO_TESTBED_CACHE (cache folder, default /var/cache/hero-systemd/testbed),
-# HERO_TESTBED_STATE (run state, default /run/hero-testbed).
+# HERO_TESTBED_STATE (run state, default /run/hero-testbed), HERO_TESTBED_SUITE (the Debian
+# release booted: bookworm = systemd 252, the default; trixie = systemd 257), HERO_TESTBED_EXTRA
+# (comma-separated Debian packages added to that release's rootfs with apt in a chroot, for
+# flavours such as Cockpit or Ansible targets; each flavour is a cache entry of its own).
 set -euo pipefail
 
-SUITE=bookworm
+SUITE=${HERO_TESTBED_SUITE:-bookworm}
+EXTRA=${HERO_TESTBED_EXTRA:-}
 PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,procps,libglib2.0-bin,man-db,bash-completion,libpam-systemd,polkitd,openssh-server,openssh-client
 # Bump RECIPE_VERSION when the rootfs customisation below changes: the cache key is derived from it.
 RECIPE_VERSION=3
@@ -31,7 +35,11 @@ die() { echo "testbed: $*" >&2; exit 1; }
 log() { echo "testbed: $*" >&2; }
 
 recipe_key() { printf '%s|%s|%s' "$SUITE" "$PACKAGES" "$RECIPE_VERSION" | sha256sum | cut -c1-12; }
-rootfs_path() { echo "$CACHE/rootfs-$SUITE-$(recipe_key)"; }
+base_path() { echo "$CACHE/rootfs-$SUITE-$(recipe_key)"; }
+rootfs_path() {
+  if [ -z "$EXTRA" ]; then base_path; return; fi
+  echo "$CACHE/rootfs-$SUITE-$(recipe_key)-$(printf '%s' "$EXTRA" | sha256sum | cut -c1-8)"
+}
 
 need_root() { [ "$(id -u)" = 0 ] || die "must run as root (systemd-nspawn and debootstrap need it)"; }
 
@@ -75,8 +83,9 @@ customise_rootfs() {
 ensure_rootfs() {
   need_root
   install_host_tools
+  if [ -n "$EXTRA" ]; then ensure_flavour; return; fi
   local target tmp started
-  target=$(rootfs_path)
+  target=$(base_path)
   if [ -f "$target/.hero-testbed-complete" ]; then echo "$target"; return 0; fi
   mkdir -p "$CACHE"
   tmp=$(mktemp -d "$CACHE/.building-XXXXXX")
@@ -94,6 +103,41 @@ ensure_rootfs() {
   rm -rf "$target"
   mv "$tmp" "$target"
   log "rootfs built in $(( $(date +%s) - started ))s"
+  echo "$target"
+}
+
+# ensure_flavour builds the base rootfs of SUITE, then a copy of it with EXTRA installed by apt in
+# a chroot (some packages, Cockpit's among them, cannot be configured by debootstrap itself).
+# No service is started in the chroot (policy-rc.d says 101).
+ensure_flavour() {
+  local base target tmp started rc=0
+  target=$(rootfs_path)
+  if [ -f "$target/.hero-testbed-complete" ]; then echo "$target"; return 0; fi
+  base=$(EXTRA= ensure_rootfs)
+  tmp=$(mktemp -d "$CACHE/.building-XXXXXX")
+  started=$(date +%s)
+  log "building $SUITE rootfs with $EXTRA into $target (once)"
+  cp -a "$base/." "$tmp/"
+  rm -f "$tmp/.hero-testbed-complete"
+  printf '#!/bin/sh\nexit 101\n' >"$tmp/usr/sbin/policy-rc.d"
+  chmod 755 "$tmp/usr/sbin/policy-rc.d"
+  cp -L /etc/resolv.conf "$tmp/etc/resolv.conf" 2>/dev/null || true
+  mount -t proc proc "$tmp/proc"
+  chroot "$tmp" env DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 sh -c \
+    "apt-get update -qq && apt-get install -y -qq --no-install-recommends $(tr ',' ' ' <<<"$EXTRA") && apt-get clean" \
+    >"$tmp.log" 2>&1 || rc=$?
+  umount "$tmp/proc"
+  rm -f "$tmp/usr/sbin/policy-rc.d"
+  if [ "$rc" != 0 ]; then
+    tail -20 "$tmp.log" >&2
+    rm -rf "$tmp" "$tmp.log"
+    die "installing $EXTRA into the $SUITE rootfs failed"
+  fi
+  touch "$tmp/.hero-testbed-complete"
+  rm -f "$tmp.log"
+  rm -rf "$target"
+  mv "$tmp" "$target"
+  log "rootfs with $EXTRA built in $(( $(date +%s) - started ))s"
   echo "$target"
 }
 
