@@ -70,12 +70,12 @@ func TestIntrospectionIsDocumentedXML(t *testing.T) {
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite README.md's generated API tables")
+var update = flag.Bool("update", false, "rewrite docs/dbus-api.md's generated API tables")
 
-// The README's API tables are generated from the introspection data (go test ./cmd/api -update
+// docs/dbus-api.md's API tables are generated from the introspection data (go test ./cmd/api -update
 // writes them), so they name every method, signal and property with its signature.
-func TestREADMEAPITables(t *testing.T) {
-	const path = "../../README.md"
+func TestDocsAPITables(t *testing.T) {
+	const path = "../../docs/dbus-api.md"
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -83,12 +83,12 @@ func TestREADMEAPITables(t *testing.T) {
 	block := regexp.MustCompile(`(?s)(<!-- api-tables: [^\n]*-->\n)(.*?)(<!-- /api-tables -->)`)
 	m := block.FindSubmatchIndex(data)
 	if m == nil {
-		t.Fatal("README.md has no <!-- api-tables: ... --> ... <!-- /api-tables --> block")
+		t.Fatal("docs/dbus-api.md has no <!-- api-tables: ... --> ... <!-- /api-tables --> block")
 	}
 	want := apiTables(t)
 	if got := string(data[m[4]:m[5]]); got != want {
 		if !*update {
-			t.Fatalf("README.md's API tables differ from the introspection data; run 'go test ./cmd/api -update'.\nwant:\n%s", want)
+			t.Fatalf("docs/dbus-api.md's API tables differ from the introspection data; run 'go test ./cmd/api -update'.\nwant:\n%s", want)
 		}
 		out := append(append(append([]byte{}, data[:m[4]]...), want...), data[m[5]:]...)
 		if err := os.WriteFile(path, out, 0o644); err != nil {

@@ -6,7 +6,7 @@ import (
 )
 
 // BenchmarkLoad10k reads a directory of 10,000 service files written by
-// tests/tools/gen-configdir.sh (the README's figure is for `heroctl stop --dry-run` on it).
+// tests/tools/gen-configdir.sh (docs/benchmarks.md's figure is for `heroctl stop --dry-run` on it).
 func BenchmarkLoad10k(b *testing.B) {
 	dir := b.TempDir()
 	if out, err := exec.Command("bash", "../../tests/tools/gen-configdir.sh", "10000", dir).CombinedOutput(); err != nil {

@@ -53,6 +53,8 @@ install -m 0644 packaging/dbus/org.hero.Proc1.service "$root/usr/share/dbus-1/sy
 install -m 0644 packaging/polkit/org.hero.proc1.policy "$root/usr/share/polkit-1/actions/"
 install -m 0644 packaging/examples/*.toml packaging/examples/*.yaml "$doc/examples/"
 install -m 0644 README.md "$doc/"
+install -d "$doc/docs"
+install -m 0644 docs/*.md "$doc/docs/"
 bash packaging/deb/copyright.sh "$root/usr/bin/herod" "$heroctl" >"$doc/copyright"
 bash packaging/deb/changelog.sh "$version" "$maintainer" | gzip -9n >"$doc/changelog.gz"
 install -m 0644 packaging/deb/lintian-overrides -D "$root/usr/share/lintian/overrides/hero-systemd"

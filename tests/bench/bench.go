@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// sizes are the benchmark's rounds and sizes: the full run is the README's source, the short
+// sizes are the benchmark's rounds and sizes: the full run is docs/benchmarks.md's source, the short
 // one keeps CI's run at a few minutes.
 type sizes struct {
 	rounds          int // rounds of every cascade and start figure (11 in the full run: single runs vary by 10-30%, a median of 11 far less)

@@ -47,7 +47,7 @@ func hostMachine(out, mode string) machine {
 	return m
 }
 
-// writeReport merges the figures into results.csv, writes results.md (the README's table) and
+// writeReport merges the figures into results.csv, writes results.md (docs/benchmarks.md's table) and
 // the ratio chart's data and script, and draws the chart with gnuplot.
 func writeReport(out string, rows []Row, m machine, log io.Writer) error {
 	sort.SliceStable(rows, func(i, j int) bool { return sectionRank(rows[i].Section) < sectionRank(rows[j].Section) })

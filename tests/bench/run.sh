@@ -8,7 +8,7 @@
 #   latency, operations on unrelated services during a slow start, a load of concurrent
 #   clients, herod's RSS and idle CPU; then, on the host, the core's go test benchmarks.
 # It prints medians, spread and ratios, and writes into the output directory: results.md (the
-# README's table, with date and machine), results.csv, samples.csv (every sample), ratios.png
+# docs/benchmarks.md's table, with date and machine), results.csv, samples.csv (every sample), ratios.png
 # (gnuplot), herod.log.
 #
 #   bash tests/bench/run.sh [--short] [--out DIR]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # gen-configdir.sh N DIR: writes N hero TOML service files into DIR, for measuring how fast a
-# config directory is read (README, Figures). Service "root" is required by every other one;
+# config directory is read (docs/benchmarks.md). Service "root" is required by every other one;
 # each s<i> is also ordered after s<i-1>, has an environment, a restart policy and limits, so
 # every part of the decoder is exercised. Then:
 #   time heroctl stop --dry-run root --config-dir DIR

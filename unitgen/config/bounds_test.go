@@ -94,7 +94,7 @@ func allocated(f func()) uint64 {
 }
 
 // Every hostile file is accepted or refused, allocating less than maxParseAlloc. (Their times
-// are measured by BenchmarkHostileFiles; the README lists the worst.)
+// are measured by BenchmarkHostileFiles; docs/configs.md lists the worst.)
 func TestHostileFilesAreBounded(t *testing.T) {
 	for name, data := range hostileFiles() {
 		if len(data) > MaxFileSize {

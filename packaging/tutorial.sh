@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# packaging/tutorial.sh [--deb FILE] [--update]: the README's "first service in five minutes",
+# run in a fresh container (packaging/try.sh: the Debian package installed, herod running).
+# Prints each step as "$ command" and its real output, in the README's form; --update also
+# rewrites the README's block between <!-- tutorial:start --> and <!-- tutorial:end -->.
+# Needs root, like systemd-nspawn.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+args=() update=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --deb) args+=(--deb "$2"); shift 2 ;;
+    --update) update=1; shift ;;
+    *) echo "usage: packaging/tutorial.sh [--deb FILE] [--update]" >&2; exit 2 ;;
+  esac
+done
+
+# The steps, run inside the container. run prints the command as typed, then what it printed
+# (stdout and stderr, as a terminal shows them); a step's exit status is not the tutorial's.
+steps=$(cat <<'EOF'
+set -u
+run() { echo "\$ $*"; "$@" 2>&1 || true; }
+cat > /etc/hero/services/hello.toml <<'T'
+description = "Says hello every second"
+exec = ["/bin/sh", "-c", "while true; do echo hello; sleep 1; done"]
+T
+cat > /etc/hero/services/greeter.toml <<'T'
+description = "Needs hello"
+exec = ["/bin/sleep", "infinity"]
+
+[dependencies]
+requires = ["hello"]
+T
+cat > /etc/hero/services/flaky.toml <<'T'
+description = "Fails at once"
+exec = ["/bin/sh", "-c", "echo starting; echo 'fatal: no config file' >&2; exit 3"]
+T
+heroctl daemon-reload >/dev/null
+echo '```'
+run heroctl start greeter
+# Two lines of output before status shows them (the service prints one a second).
+for _ in $(seq 50); do [ "$(journalctl -q -t hello -o cat | wc -l)" -ge 2 ] && break; sleep 0.1; done
+run heroctl status hello -n 4
+run heroctl logs hello -n 2
+echo '```'
+echo
+echo '**A crash and its record.** Every run is a job in the ledger, with its exit status and output,'
+echo 'kept after the service stopped (and after the journal rotated).'
+echo
+echo '```'
+run heroctl start flaky
+for _ in $(seq 100); do heroctl is-failed -q flaky && break; sleep 0.1; done
+run heroctl status flaky -n 0
+run heroctl jobs flaky
+run heroctl logs flaky
+echo '```'
+echo
+echo '**A cascade.** Stopping a service stops, first, everything that requires it. `--dry-run` shows'
+echo 'the plan and touches nothing.'
+echo
+echo '```'
+run heroctl stop --dry-run hello
+run heroctl stop hello
+run heroctl is-active hello greeter flaky
+echo '```'
+EOF
+)
+out=$(bash packaging/try.sh "${args[@]}" -- bash -c "$steps" | tr -d '\r')
+printf '%s\n' "$out"
+if [ "$update" = 1 ]; then
+  python3 - "$out" <<'EOF'
+import re, sys
+path = "README.md"
+text = open(path).read()
+block = "<!-- tutorial:start -->\n" + sys.argv[1].rstrip() + "\n<!-- tutorial:end -->"
+new, n = re.subn(r"<!-- tutorial:start -->.*?<!-- tutorial:end -->", lambda m: block, text, flags=re.S)
+if n != 1:
+    sys.exit("packaging/tutorial.sh: README.md has no tutorial block")
+open(path, "w").write(new)
+EOF
+  echo "packaging/tutorial.sh: README.md updated" >&2
+fi
