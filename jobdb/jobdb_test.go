@@ -139,7 +139,12 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 				if _, err := db.Update(ctx, j.ID, func(j *Job) error { j.Restarts++; return nil }); err != nil {
 					errs <- err
 				}
-				create(t, db, fmt.Sprintf("svc%d", w), PhaseSucceeded)
+				// t.Fatal may not be called from this goroutine: errors go to the channel.
+				svc := fmt.Sprintf("svc%d", w)
+				nj := &Job{ServiceID: svc, Context: "default", Unit: "hero-default-" + svc + ".service", Phase: PhaseSucceeded}
+				if err := db.Create(ctx, nj); err != nil {
+					errs <- err
+				}
 			}
 		}(w)
 	}
