@@ -6,6 +6,8 @@
 #
 # The version is HERO_VERSION if set, else `git describe` turned into a Debian version by
 # cmd/internal/version/describe (v0.3.0-5-gabc1234 -> 0.3.0+5.gabc1234; see packaging/README.md).
+# HERO_DEB_COMPRESSION is dpkg-deb's compressor (xz, the default; gzip, zstd or none: the test
+# tiers build throw-away packages with none, which saves most of a build on a loaded machine).
 set -euo pipefail
 # Go's standard install location, in case PATH lacks it.
 [ -x /usr/local/go/bin/go ] && case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) PATH=$PATH:/usr/local/go/bin ;; esac
@@ -81,5 +83,5 @@ CONTROL
 find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 mkdir -p "$out"
 deb="$out/hero-systemd_${version}_${arch}.deb"
-dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+dpkg-deb --root-owner-group "-Z${HERO_DEB_COMPRESSION:-xz}" --build "$root" "$deb" >/dev/null
 echo "$deb"
