@@ -95,6 +95,9 @@ func (d *Daemon) reload() (int, error) {
 	}
 	set := config.KeepLastGood(next, d.bridge.Config())
 	d.bridge.SetConfig(set)
+	if err := d.bridge.SweepEnvFiles(d.ctx); err != nil {
+		d.log.Warn("removing environment files of units that are gone", "err", err)
+	}
 	d.log.Info("configs reloaded", "services", len(set.Services), "problems", len(probs))
 	for _, p := range probs {
 		d.log.Warn("config problem", "problem", p.String())
@@ -144,11 +147,12 @@ func Run(ctx context.Context, opts Options) error {
 	defer d.systemd.Close()
 	defer d.signals.Close()
 	d.bridge, err = bridge.New(ctx, d.systemd, d.signals, d.ledger, set, bridge.Options{
-		ConfigDir: opts.ConfigDir, ExecHelper: paths.ExecHelper(), User: opts.User, Keep: opts.KeepJobs, Log: d.log})
+		ConfigDir: opts.ConfigDir, ExecHelper: paths.ExecHelper(), EnvDir: paths.EnvDir(opts.User), User: opts.User, Keep: opts.KeepJobs, Log: d.log})
 	if err != nil {
 		return err
 	}
 	defer d.bridge.Close()
+	go d.sweepEnvFiles(ctx)
 	if err := d.serve(); err != nil {
 		return err
 	}
@@ -159,6 +163,24 @@ func Run(ctx context.Context, opts Options) error {
 	d.log.Info("herod stopping")
 	_, _ = d.bus.ReleaseName(api.BusName)
 	return nil
+}
+
+// envSweepInterval is how often herod removes the environment files of units that are gone.
+const envSweepInterval = 5 * time.Minute
+
+// sweepEnvFiles removes the environment files of units systemd no longer has, now and then
+// every envSweepInterval, until ctx ends.
+func (d *Daemon) sweepEnvFiles(ctx context.Context) {
+	for {
+		if err := d.bridge.SweepEnvFiles(ctx); err != nil && ctx.Err() == nil {
+			d.log.Warn("removing environment files of units that are gone", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(envSweepInterval):
+		}
+	}
 }
 
 // ledgerRetry is how often herod tries again to open a ledger it cannot write.
