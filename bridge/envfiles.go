@@ -24,40 +24,18 @@ import (
 // its call timeout to get there.
 const envFileGrace = callTimeout
 
-// envDir is where environment files go; made (0700) when missing, and refused when anyone but
-// herod's own user could read or change it.
-func (b *Bridge) envDir() (string, error) {
-	dir := b.opts.EnvDir
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("environment files: %w", err)
-	}
-	fi, err := os.Lstat(dir)
-	if err != nil {
-		return "", fmt.Errorf("environment files: %w", err)
-	}
-	if !fi.IsDir() {
-		return "", fmt.Errorf("environment files: %s is not a directory", dir)
-	}
-	if uid, ok := ownerOf(fi); !ok || uid != os.Geteuid() {
-		return "", fmt.Errorf("environment files: %s is not owned by herod's user (uid %d)", dir, os.Geteuid())
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		if err := os.Chmod(dir, 0o700); err != nil {
-			return "", fmt.Errorf("environment files: %w", err)
-		}
-	}
-	return dir, nil
-}
+// writeEnvFile writes u's environment file (see WriteEnvFile) into this bridge's directory.
+func (b *Bridge) writeEnvFile(u *unitgen.Unit) error { return WriteEnvFile(u, b.opts.EnvDir) }
 
-// writeEnvFile writes u's environment file, when it has one: to a temporary file in the same
-// directory, then renamed over the name (a unit never reads half a file). A unit of an older
-// definition that systemd still holds keeps its own file until it is unloaded.
-func (b *Bridge) writeEnvFile(u *unitgen.Unit) error {
+// WriteEnvFile writes u's environment file, when it has one, into dir (made 0700 when missing,
+// and refused when anyone but this process's user owns it): to a temporary file (0600) in the
+// same directory, then renamed over the name, so a unit never reads half a file. A unit of an
+// older definition that systemd still holds keeps its own file until it is unloaded.
+func WriteEnvFile(u *unitgen.Unit, dir string) error {
 	if u.EnvFile == "" {
 		return nil
 	}
-	dir, err := b.envDir()
-	if err != nil {
+	if err := privateDir(dir); err != nil {
 		return err
 	}
 	if filepath.Dir(u.EnvFile) != filepath.Clean(dir) {
@@ -77,6 +55,30 @@ func (b *Bridge) writeEnvFile(u *unitgen.Unit) error {
 	if werr != nil {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("writing %s: %w", u.EnvFile, werr)
+	}
+	return nil
+}
+
+// privateDir makes dir (0700) when missing, and makes sure only this process's user may enter
+// it.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("environment files: %w", err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("environment files: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("environment files: %s is not a directory", dir)
+	}
+	if uid, ok := ownerOf(fi); !ok || uid != os.Geteuid() {
+		return fmt.Errorf("environment files: %s is not owned by uid %d", dir, os.Geteuid())
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("environment files: %w", err)
+		}
 	}
 	return nil
 }
