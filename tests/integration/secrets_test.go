@@ -47,7 +47,8 @@ exec = ["/bin/sh", "-c", ` + tomlQuote(script("main", "DB_PASSWORD PRE_TOKEN")+"
 		return err == nil
 	})
 
-	// The values arrive exactly; the pre-action's own variable stays its own.
+	// The values arrive exactly (the top-level env is every action's); the pre-action's own
+	// variable stays its own.
 	read := func(name string) string {
 		data, _ := os.ReadFile(filepath.Join(out, name))
 		return string(data)
@@ -55,7 +56,7 @@ exec = ["/bin/sh", "-c", ` + tomlQuote(script("main", "DB_PASSWORD PRE_TOKEN")+"
 	if got, want := read("main"), "DB_PASSWORD="+mainSecret+"\nPRE_TOKEN=\n"; got != want {
 		t.Errorf("the main process got:\n%q\nwant:\n%q", got, want)
 	}
-	if got, want := read("pre"), "PRE_TOKEN="+preSecret+"\nDB_PASSWORD=\n"; got != want {
+	if got, want := read("pre"), "PRE_TOKEN="+preSecret+"\nDB_PASSWORD="+mainSecret+"\n"; got != want {
 		t.Errorf("the pre-action got:\n%q\nwant:\n%q", got, want)
 	}
 	if strings.Contains(read("main.env")+read("pre.env"), unitgen.PreEnvPrefix) {
