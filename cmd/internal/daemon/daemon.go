@@ -53,6 +53,8 @@ type Daemon struct {
 
 	accessMu sync.Mutex
 	access   map[string]configdir.Access // what it takes to read each file of the last read
+	// untrustedFiles are the files of the last read refused as untrusted.
+	untrustedFiles []string
 }
 
 // ErrInvalidConfig wraps the problems a config directory has: herod serves its valid part.
@@ -81,8 +83,24 @@ func (d *Daemon) read() (*configdir.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.setAccess(r.Access)
+	d.setAccess(r)
 	return r, nil
+}
+
+// logProblems logs every problem; a file refused as untrusted is an error (someone other than
+// root could have written what herod would run as root), the others are warnings.
+func (d *Daemon) logProblems(probs config.Problems) {
+	untrusted := map[string]bool{}
+	for _, f := range d.untrusted() {
+		untrusted[f] = true
+	}
+	for _, p := range probs {
+		if untrusted[p.File] {
+			d.log.Error("service file refused as untrusted: never read, never run", "problem", p.String())
+			continue
+		}
+		d.log.Warn("config problem", "problem", p.String())
+	}
 }
 
 // reload swaps in the configs on disk: every service as its file says, except that a service
@@ -99,9 +117,7 @@ func (d *Daemon) reload() (int, error) {
 		d.log.Warn("removing environment files of units that are gone", "err", err)
 	}
 	d.log.Info("configs reloaded", "services", len(set.Services), "problems", len(probs))
-	for _, p := range probs {
-		d.log.Warn("config problem", "problem", p.String())
-	}
+	d.logProblems(probs)
 	if len(probs) > 0 {
 		return len(set.Services), probs
 	}
@@ -131,11 +147,9 @@ func Run(ctx context.Context, opts Options) error {
 	if err := configdir.CheckDir(opts.StateDir, configdir.DefaultTrust()); err != nil {
 		return fmt.Errorf("state directory %s: %w", opts.StateDir, err)
 	}
-	for _, p := range probs {
-		// Served all the same: each service with a problem is bad-config (or blocked), the
-		// others run.
-		d.log.Warn("config problem", "problem", p.String())
-	}
+	// Served all the same: each service with a problem is bad-config (or blocked), the
+	// others run.
+	d.logProblems(probs)
 	if d.ledger, err = d.waitForLedger(ctx); err != nil {
 		return err
 	}

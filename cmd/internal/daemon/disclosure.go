@@ -15,11 +15,18 @@ import (
 // problem (config.Problem.Withheld). Properties that every user reads (the service objects)
 // quote only files every user may read.
 
-// setAccess remembers what it takes to read each file of the last directory read.
-func (d *Daemon) setAccess(a map[string]configdir.Access) {
+// setAccess remembers what it takes to read each file of the last directory read, and which
+// files were refused as untrusted.
+func (d *Daemon) setAccess(r *configdir.Result) {
 	d.accessMu.Lock()
 	defer d.accessMu.Unlock()
-	d.access = a
+	d.access, d.untrustedFiles = r.Access, r.Untrusted
+}
+
+func (d *Daemon) untrusted() []string {
+	d.accessMu.Lock()
+	defer d.accessMu.Unlock()
+	return d.untrustedFiles
 }
 
 func (d *Daemon) accessOf(file string) configdir.Access {
