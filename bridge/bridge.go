@@ -46,6 +46,7 @@ import (
 type Options struct {
 	ConfigDir  string       // where the service files are (for SourcePath=)
 	ExecHelper string       // hero-exec's path (default unitgen.DefaultExecHelper)
+	EnvDir     string       // where environment files are written (default unitgen.DefaultEnvDir)
 	User       bool         // the units run in a user's manager (journal fields differ)
 	Keep       int          // ended jobs kept per service (default jobdb.DefaultKeep)
 	BootID     string       // this boot's ID (default: read from the kernel)
@@ -88,6 +89,9 @@ func New(ctx context.Context, conn *sddbus.Conn, signals *dbus.Conn, ledger jobd
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.EnvDir == "" {
+		opts.EnvDir = unitgen.DefaultEnvDir
 	}
 	if opts.BootID == "" {
 		opts.BootID = currentBootID()
@@ -247,7 +251,7 @@ func unitOf(s *config.Service) string { return unitgen.UnitName(s.Context, s.Nam
 
 // unitOptions are the facts of this host a unit needs.
 func (b *Bridge) unitOptions() unitgen.Options {
-	return unitgen.Options{ConfigDir: b.opts.ConfigDir, ExecHelper: b.opts.ExecHelper}
+	return unitgen.Options{ConfigDir: b.opts.ConfigDir, ExecHelper: b.opts.ExecHelper, EnvDir: b.opts.EnvDir}
 }
 
 // currentBootID is the kernel's boot ID in the journal's form (hex, no dashes).

@@ -145,6 +145,9 @@ func (b *Bridge) startOnce(ctx context.Context, set *config.Set, names []string,
 		if err != nil {
 			return reply, fmt.Errorf("start %s: %w", m, err)
 		}
+		if err := b.writeEnvFile(u); err != nil {
+			return reply, fmt.Errorf("start %s: %w", m, err)
+		}
 		todo = append(todo, u)
 	}
 	jobs := make([]*jobdb.Job, len(todo))

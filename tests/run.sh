@@ -8,7 +8,8 @@
 #   3. package: the Debian package is built and checked by lintian (errors and warnings fail;
 #      the overrides kept are explained in packaging/README.md)
 #   4. integration tier, as root: the README's try command (packaging/try.sh) on that package,
-#      then real systemd in a systemd-nspawn container (tests/testbed)
+#      then real systemd in a systemd-nspawn container (tests/testbed): the whole tier on Debian
+#      12 (systemd 252), then a smoke subset (TRIXIE_SMOKE) on Debian 13 (systemd 257)
 #   5. the benchmark, short (tests/bench/run.sh --short): fails on errors, never on a figure
 # Tests are printed as they end (a failure with its whole output). The last line counts the test
 # functions (TestX; subtests are part of their test) of tiers 1 and 4: "N passed, N failed,
@@ -110,6 +111,14 @@ else
   failed=1
 fi
 gotest -count=1 -tags integration ./tests/integration/
+
+# The second systemd version: a representative subset (units and their properties, values
+# byte for byte across a daemon-reload, cascade stop, runs as jobs, herod killed mid-operation,
+# herod --user, every heroctl verb, and the trust, disclosure and secrets checks).
+TRIXIE_SMOKE='^(TestCascadeStopChain|TestHeroctlVerbs|TestExampleStack|TestSystemdAcceptsGeneratedProperties|TestValuesReachTheProgramLiterally|TestValuesAcrossDaemonReload|TestKilledMidStartAndMidCascade|TestEveryRunIsAJob|TestUserMode|TestUntrustedFilesAreNeverRun|TestProblemsDiscloseNoUnreadableFile|TestEnvironmentValuesStaySecret)$'
+step "integration smoke on Debian 13 (trixie, systemd 257): $TRIXIE_SMOKE"
+HERO_TESTBED_SUITE=trixie bash tests/testbed/testbed.sh ensure >/dev/null
+HERO_TESTBED_SUITE=trixie gotest -count=1 -tags integration -run "$TRIXIE_SMOKE" ./tests/integration/
 
 step "benchmark, short: tests/bench/run.sh --short (figures are reported, never asserted)"
 if ! bash tests/bench/run.sh --short; then

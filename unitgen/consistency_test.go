@@ -42,6 +42,16 @@ func textOf(t *testing.T, name string, sig string, v any) (section, key string, 
 	case "Environment":
 		want("as")
 		return "Service", name, []string{"ENV:" + strings.Join(v.([]string), "\x00")}
+	case "EnvironmentFiles":
+		want("a(sb)")
+		var out []string
+		for _, f := range v.([]unitgen.EnvFileEntryForTest) {
+			if f.Optional {
+				t.Errorf("%s: the environment file %s is optional: a missing file would run the service without its variables", name, f.Path)
+			}
+			out = append(out, specifier(f.Path))
+		}
+		return "Service", "EnvironmentFile", out
 	case "RestartUSec", "TimeoutStopUSec", "RuntimeMaxUSec", "TimeoutStartUSec", "LogRateLimitIntervalUSec":
 		want("t")
 		return "Service", strings.TrimSuffix(name, "USec") + "Sec", []string{"USEC:" + strconv.FormatUint(v.(uint64), 10)}

@@ -3,6 +3,9 @@ package unitgen
 // A test-only view of the Exec* property struct, so the consistency test can read them.
 type ExecCommandForTest = execCommand
 
+// EnvFileEntryForTest is the EnvironmentFiles property struct.
+type EnvFileEntryForTest = envFileEntry
+
 // ForTest returns v unchanged; it exists so tests read property values through one door.
 func ForTest(v any) any { return v }
 

@@ -27,6 +27,9 @@ import (
 //	## assert-key-is SECTION KEY VALUE...   the rendered unit has KEY=VALUE in SECTION (each
 //	                                        VALUE one line of a repeated key)
 //	## assert-key-missing SECTION KEY       the rendered unit has no KEY in SECTION
+//	## assert-env NAME "VALUE"              the service's commands get NAME=VALUE (a Go-quoted
+//	                                        string) from Environment= and the environment file,
+//	                                        read as systemd reads them
 //	## assert-unit-name NAME                the generated unit is called NAME
 //	## assert-stop-plan W1 | W2 | ...       cascade stop waves of this service (space-separated names)
 //	## assert-start-plan W1 | W2 | ...      start waves of this service
@@ -52,7 +55,7 @@ type assertion struct {
 }
 
 // fixedWords is how many space-separated words each verb takes before its verbatim remainder.
-var fixedWords = map[string]int{"assert-key-is": 2, "assert-key-contains": 2, "assert-key-missing": 2, "assert-exec-spec": 2}
+var fixedWords = map[string]int{"assert-env": 1, "assert-key-is": 2, "assert-key-contains": 2, "assert-key-missing": 2, "assert-exec-spec": 2}
 
 func runFixture(t *testing.T, dir string) {
 	set, probs, err := configdir.Load((dir))
@@ -84,6 +87,18 @@ func runFixture(t *testing.T, dir string) {
 		case "assert-problem-count":
 			if itoa(len(probs)) != a.args[0] {
 				t.Errorf("%s: want %s problems, got %d:\n%s", where, a.args[0], len(probs), probs.Error())
+			}
+		case "assert-env":
+			u := generate(t, set, stem, dir)
+			if u == nil {
+				continue
+			}
+			want, err := strconv.Unquote(strings.Join(a.args[1:], " "))
+			if err != nil {
+				t.Fatalf("%s: %v", where, err)
+			}
+			if got, ok := unitEnv(t, u)[a.args[0]]; !ok || got != want {
+				t.Errorf("%s: want %s=%q, got %q (set: %v)\nenvironment file:\n%s", where, a.args[0], want, got, ok, u.EnvContent)
 			}
 		case "assert-exec-spec":
 			u := generate(t, set, stem, dir)

@@ -95,6 +95,13 @@ func whatRuns(t *testing.T, argv []string, env map[string]string) (prog []string
 		}
 		return expandLikeSystemd(argv, env), out
 	}
+	carried := map[string]string{}
+	for k, v := range out {
+		if strings.HasPrefix(k, execspec.PreEnvPrefix) {
+			carried[k] = v
+			delete(out, k) // as hero-exec does, whatever it runs
+		}
+	}
 	switch argv[1] {
 	case "exec":
 		var s execspec.Spec
@@ -106,6 +113,15 @@ func whatRuns(t *testing.T, argv []string, env map[string]string) (prog []string
 		}
 		for k, v := range s.Env {
 			out[k] = v
+		}
+		if s.EnvFrom != "" {
+			own := map[string]string{}
+			if err := execspec.Decode(carried[s.EnvFrom], &own); err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range own {
+				out[k] = v
+			}
 		}
 		return s.Argv, out
 	case "health":
@@ -119,7 +135,10 @@ func whatRuns(t *testing.T, argv []string, env map[string]string) (prog []string
 	return nil, nil
 }
 
-func unitEnv(u *unitgen.Unit) map[string]string {
+// unitEnv is the environment systemd gives the unit's commands: Environment=, then the
+// environment file (which wins), read as systemd reads it.
+func unitEnv(t *testing.T, u *unitgen.Unit) map[string]string {
+	t.Helper()
 	env := map[string]string{}
 	for _, p := range u.Properties {
 		if p.Name == "Environment" {
@@ -129,7 +148,48 @@ func unitEnv(u *unitgen.Unit) map[string]string {
 			}
 		}
 	}
+	for k, v := range readEnvFileLikeSystemd(t, string(u.EnvContent)) {
+		env[k] = v
+	}
 	return env
+}
+
+// readEnvFileLikeSystemd is systemd's parse_env_file_internal() (src/basic/env-file.c) for
+// the lines hero writes, NAME="VALUE": inside double quotes a backslash escapes '"', '\',
+// '`' and '$' (and a backslash-newline is dropped; any other backslash is kept), and every
+// other byte, line breaks included, is the value's.
+func readEnvFileLikeSystemd(t *testing.T, content string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for len(content) > 0 {
+		k, rest, ok := strings.Cut(content, "=")
+		if !ok || strings.ContainsAny(k, "\n\r \t") || !strings.HasPrefix(rest, `"`) {
+			t.Fatalf("environment file line does not start NAME=\"...: %q", content)
+		}
+		var v strings.Builder
+		i := 1
+		for ; i < len(rest) && rest[i] != '"'; i++ {
+			if rest[i] == '\\' && i+1 < len(rest) {
+				i++
+				switch {
+				case strings.IndexByte("\"\\`$", rest[i]) >= 0:
+					v.WriteByte(rest[i])
+				case rest[i] == '\n':
+				default:
+					v.WriteByte('\\')
+					v.WriteByte(rest[i])
+				}
+				continue
+			}
+			v.WriteByte(rest[i])
+		}
+		if i >= len(rest) || !strings.HasPrefix(rest[i+1:], "\n") {
+			t.Fatalf("unterminated value in the environment file: %q", rest)
+		}
+		out[k] = v.String()
+		content = rest[i+2:]
+	}
+	return out
 }
 
 func execArgv(t *testing.T, u *unitgen.Unit, name string) [][]string {
@@ -176,7 +236,7 @@ health = %s
 				t.Fatal(err)
 			}
 			checkPropertiesMatchText(t, u)
-			env := unitEnv(u)
+			env := unitEnv(t, u)
 			if env["V"] != v {
 				t.Errorf("Environment V=%q, want %q", env["V"], v)
 			}

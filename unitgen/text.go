@@ -13,9 +13,10 @@ import (
 
 // builder collects directives; each method sets the D-Bus property with systemd's exact type.
 type builder struct {
-	ds    []directive
-	extra []sddbus.Property // properties with no line of their own in the text
-	err   error             // the first value that has no exact unit-file form
+	ds         []directive
+	envContent []byte            // the environment file (see envfile.go)
+	extra      []sddbus.Property // properties with no line of their own in the text
+	err        error             // the first value that has no exact unit-file form
 }
 
 func (b *builder) add(section, key, text, prop string, value any) {

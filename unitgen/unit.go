@@ -70,6 +70,8 @@ type Options struct {
 	// ExecHelper is hero-exec's absolute path (default DefaultExecHelper): the commands that
 	// cannot be Exec*= lines of their own run through it (see commands).
 	ExecHelper string
+	// EnvDir is where herod writes environment files (default DefaultEnvDir; see envfile.go).
+	EnvDir string
 }
 
 // Unit is a generated transient unit.
@@ -78,6 +80,11 @@ type Unit struct {
 	Service    string            // the hero service name
 	Definition string            // a digest of everything the unit says: see DefinitionVar
 	Properties []sddbus.Property // for StartTransientUnit, in directive order
+	// EnvFile is the environment file the unit reads its service's variables from, and
+	// EnvContent what it must hold: written (root-only) before the unit is created. EnvFile is
+	// "" when the service sets no variable of its own.
+	EnvFile    string
+	EnvContent []byte
 	directives []directive
 	source     string
 }
@@ -106,6 +113,9 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	if opts.ExecHelper == "" {
 		opts.ExecHelper = DefaultExecHelper
 	}
+	if opts.EnvDir == "" {
+		opts.EnvDir = DefaultEnvDir
+	}
 	unitOf := func(dep string) (string, error) {
 		d := set.Service(dep)
 		if d == nil {
@@ -123,14 +133,17 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	}
 	source := path.Join(opts.ConfigDir, svc.File)
 	main := svc.Main()
-	b := builder{}
+	pre, preEnv := preActions(svc, main, opts.ExecHelper)
+	vars := fileEnv(main.Env, preEnv)
+	b := builder{envContent: envFile(vars)}
 	b.str("Unit", "Description", svc.Description)
 	b.str("Unit", "SourcePath", source)
 	b.units("Unit", "Requires", requires)
 	b.units("Unit", "After", after)
 	b.serviceType(main)
 	b.str("Service", "Slice", SliceName(svc.Context))
-	b.env(serviceEnv(svc, main.Env))
+	b.env(serviceEnv(svc))
+	b.envDirective(vars)
 	for _, s := range stringSettings {
 		if v := s.value(svc); v != "" {
 			b.str("Service", s.key, v)
@@ -140,7 +153,7 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	// (/run/hero/NAME, or under $XDG_RUNTIME_DIR for a user manager), exports it as
 	// $RUNTIME_DIRECTORY to every command (health checks included) and removes it on stop.
 	b.add("Service", "RuntimeDirectory", "hero/"+svc.Name, "RuntimeDirectory", []string{"hero/" + svc.Name})
-	b.commands(svc, main, opts.ExecHelper)
+	b.commands(svc, main, pre, len(preEnv) > 0, opts.ExecHelper)
 	if main.Restart != "" && main.Restart != config.RestartNo {
 		b.str("Service", "Restart", string(main.Restart))
 	}
@@ -164,6 +177,9 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	}
 	u := &Unit{Name: UnitName(svc.Context, svc.Name), Service: svc.Name, source: source}
 	u.Definition = b.stampDefinition()
+	if len(b.envContent) > 0 {
+		u.EnvFile, u.EnvContent = b.setEnvFile(opts.EnvDir, u.Name, u.Definition), b.envContent
+	}
 	u.directives = b.ds
 	for _, d := range b.ds {
 		if d.prop.Name != "" {
@@ -181,9 +197,11 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 // silently.
 const DefinitionVar = "HERO_DEFINITION"
 
-// stampDefinition computes the digest of every property so far and adds it to Environment=.
+// stampDefinition computes the digest of every property so far and of the environment file's
+// content, and adds it to Environment=.
 func (b *builder) stampDefinition() string {
 	h := sha256.New()
+	fmt.Fprintf(h, "EnvironmentFile\x00%s\x00", b.envContent)
 	for _, d := range b.ds {
 		if d.prop.Name != "" {
 			fmt.Fprintf(h, "%s\x00%s\x00%#v\x00", d.prop.Name, d.prop.Value.Signature(), d.prop.Value.Value())
@@ -254,20 +272,36 @@ func (b *builder) serviceType(main *config.Action) {
 // gets the command as one base64url argument, which systemd keeps as it is, and execs it
 // exactly. Commands with neither character, by far the most, are plain Exec*= lines. A
 // pre-action with its own environment or directory, and every health check, always go through
-// hero-exec.
-func (b *builder) commands(svc *config.Service, main *config.Action, helper string) {
-	var pre []command
-	for _, a := range svc.Actions[:len(svc.Actions)-1] {
-		pre = append(pre, preAction(a, main, helper))
-	}
+// hero-exec; so does the main process when a pre-action has variables of its own (hero-exec
+// removes their carriers, PreEnvPrefix, from its environment).
+func (b *builder) commands(svc *config.Service, main *config.Action, pre []command, preEnv bool, helper string) {
 	b.exec("ExecStartPre", pre)
-	b.exec("ExecStart", []command{direct(main.Exec, helper)})
+	mainCmd := direct(main.Exec, helper)
+	if preEnv && mainCmd.runs == nil {
+		mainCmd = command{argv: []string{helper, "exec", execspec.Encode(execspec.Spec{Argv: main.Exec})}, runs: main.Exec}
+	}
+	b.exec("ExecStart", []command{mainCmd})
 	if len(main.Health) > 0 {
 		h := execspec.Health{Argv: main.Health, Interval: main.HealthInterval, Timeout: main.HealthTimeout,
 			Identifier: HealthIdentifier(svc.Name)}
 		b.exec("ExecStartPost", []command{{argv: []string{helper, "health", execspec.Encode(h)}, runs: main.Health, health: true}})
 		b.usec("TimeoutStartUSec", "TimeoutStartSec", healthTimeout(main))
 	}
+}
+
+// preActions is the command of every pre-action, and the variables that carry the pre-actions'
+// own environments (PreEnvPrefix) in the environment file.
+func preActions(svc *config.Service, main *config.Action, helper string) ([]command, map[string]string) {
+	var pre []command
+	env := map[string]string{}
+	for i, a := range svc.Actions[:len(svc.Actions)-1] {
+		c, own := preAction(a, main, helper, preEnvVar(i))
+		if own != nil {
+			env[preEnvVar(i)] = execspec.Encode(own)
+		}
+		pre = append(pre, c)
+	}
+	return pre, env
 }
 
 // command is one Exec*= command: its argv as systemd gets it, and, when that is hero-exec, what
@@ -332,11 +366,11 @@ func mapUnits(names []string, unitOf func(string) (string, error)) ([]string, er
 	return out, nil
 }
 
-// serviceEnv is the unit's Environment=: hero's own variables, then the main action's, sorted.
-// A run is identified by systemd's own $INVOCATION_ID (a new one for every start and restart).
-func serviceEnv(svc *config.Service, env map[string]string) []string {
-	out := []string{"HERO_SERVICE=" + svc.Name, "HERO_CONTEXT=" + svc.Context}
-	return append(out, sortedEnv(env)...)
+// serviceEnv is the unit's Environment=: hero's own variables only (the service's own are in
+// its environment file: see envfile.go). A run is identified by systemd's own $INVOCATION_ID
+// (a new one for every start and restart).
+func serviceEnv(svc *config.Service) []string {
+	return []string{"HERO_SERVICE=" + svc.Name, "HERO_CONTEXT=" + svc.Context}
 }
 
 func sortedEnv(env map[string]string) []string {
@@ -354,8 +388,10 @@ func sortedEnv(env map[string]string) []string {
 
 // preAction is a pre-action's command. systemd gives every ExecStartPre= the unit's environment
 // and directory, which are the main action's; a pre-action with its own runs through hero-exec,
-// which sets them (variables the main action has and this one does not are removed).
-func preAction(a config.Action, main *config.Action, helper string) command {
+// which sets them (variables the main action has and this one does not are removed). Its own
+// variables are returned, to be carried by envVar in the environment file (never in the unit:
+// see envfile.go); hero-exec reads them from there.
+func preAction(a config.Action, main *config.Action, helper, envVar string) (command, map[string]string) {
 	spec := execspec.Spec{Argv: a.Exec}
 	if a.Dir != "" && a.Dir != main.Dir {
 		spec.Dir = a.Dir
@@ -366,18 +402,22 @@ func preAction(a config.Action, main *config.Action, helper string) command {
 		}
 	}
 	sort.Strings(spec.Unset)
+	var own map[string]string
 	for k, v := range a.Env {
 		if mv, ok := main.Env[k]; !ok || mv != v {
-			if spec.Env == nil {
-				spec.Env = map[string]string{}
+			if own == nil {
+				own = map[string]string{}
 			}
-			spec.Env[k] = v
+			own[k] = v
 		}
 	}
-	if spec.Dir == "" && len(spec.Unset) == 0 && len(spec.Env) == 0 {
-		return direct(a.Exec, helper)
+	if own != nil {
+		spec.EnvFrom = envVar
 	}
-	return command{argv: []string{helper, "exec", execspec.Encode(spec)}, runs: a.Exec}
+	if spec.Dir == "" && len(spec.Unset) == 0 && own == nil {
+		return direct(a.Exec, helper), nil
+	}
+	return command{argv: []string{helper, "exec", execspec.Encode(spec)}, runs: a.Exec}, own
 }
 
 // HealthIdentifier is the journal identifier (SYSLOG_IDENTIFIER=) of a service's health check

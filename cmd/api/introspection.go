@@ -173,7 +173,9 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
     </method>
     <!-- Validate(): check the config directory on disk now: every problem as (file, line, key,
          message); line 0 when unknown; none when clean. The configs in force are not changed
-         (see Reload). -->
+         (see Reload). A message quotes its file only to a caller who could read that file (by
+         its mode and owner, root always); others get the key as far as it is hero's own
+         (other parts "…") and the kind of problem, with every value from the file left out. -->
     <method name="Validate">
       <arg name="problems" type="a(siss)" direction="out"/>
     </method>
@@ -297,7 +299,8 @@ const ServiceXML = `  <interface name="org.hero.Proc1.Service">
     <property name="Stale" type="b" access="read"/>
     <!-- Problems: while bad-config, why (its file's problems, or the dependency that is
          bad-config or undefined); else its new file's problems while its last good definition
-         runs. -->
+         runs. Every user reads it: it quotes a file only when every user may read that file
+         (else as Validate tells those who may not). -->
     <property name="Problems" type="as" access="read"/>
     <!-- WaitingFor: while blocked, the undefined services it must start after. -->
     <property name="WaitingFor" type="as" access="read"/>

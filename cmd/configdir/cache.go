@@ -18,8 +18,7 @@ type Cache struct {
 	dir    string
 	mu     sync.Mutex
 	stamp  []fileStamp
-	set    *config.Set
-	probs  config.Problems
+	result *Result
 	loaded bool
 	parses int // how many times the directory was parsed (for tests)
 }
@@ -54,24 +53,33 @@ func CacheFor(dir string) *Cache {
 // file was added, removed or changed (or the directory itself) since the last call. The Set is
 // shared between callers: it must not be changed.
 func (c *Cache) Load() (*config.Set, config.Problems, error) {
+	r, err := c.Read()
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.Set, r.Problems, nil
+}
+
+// Read is Load's whole Result (shared between callers: it must not be changed).
+func (c *Cache) Read() (*Result, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	stamp, err := stampDir(c.dir)
 	if err != nil {
 		c.loaded = false
-		return nil, nil, err
+		return nil, err
 	}
 	if c.loaded && slices.Equal(stamp, c.stamp) {
-		return c.set, c.probs, nil
+		return c.result, nil
 	}
-	set, probs, err := Load(c.dir)
+	r, err := Read(c.dir, DefaultTrust())
 	c.parses++
 	if err != nil {
 		c.loaded = false
-		return nil, nil, err
+		return nil, err
 	}
-	c.stamp, c.set, c.probs, c.loaded = stamp, set, probs, true
-	return set, probs, nil
+	c.stamp, c.result, c.loaded = stamp, r, true
+	return r, nil
 }
 
 // stampDir stamps the directory itself and each of its service files (followed through

@@ -3,6 +3,7 @@
 package configdir
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -13,26 +14,53 @@ import (
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
+// Result is a directory as read: its Set, every problem, and what it takes to read each
+// service file (for deciding whom a problem may quote the file to).
+type Result struct {
+	Set      *config.Set
+	Problems config.Problems
+	Access   map[string]Access // by file name; absent for a file that could not be opened
+	// Untrusted names the files refused because someone other than root (or the reader) could
+	// have written them or a directory on their way: never read, their services bad-config.
+	Untrusted []string
+}
+
 // Load reads every service file of dir (*.toml, *.yaml, *.yml at its top; hidden files and
-// folders skipped) and builds the Set. Files are read and parsed in parallel. The error is for
-// a directory that cannot be listed at all; problems with the files (unreadable, too large,
-// not regular files) are in Problems, as are the files' own problems.
+// folders skipped) and builds the Set, trusting root's and this process's user's files
+// (DefaultTrust). Files are read and parsed in parallel. The error is for a directory that
+// cannot be listed at all, or that an untrusted user could change (ErrUntrusted); problems
+// with the files (unreadable, untrusted, too large, not regular files) are in Problems, as are
+// the files' own problems.
 func Load(dir string) (*config.Set, config.Problems, error) {
-	d, err := openDir(dir)
+	r, err := Read(dir, DefaultTrust())
 	if err != nil {
 		return nil, nil, err
+	}
+	return r.Set, r.Problems, nil
+}
+
+// Read is Load with the trust to apply, and what it takes to read each file.
+func Read(dir string, trust Trust) (*Result, error) {
+	d, err := openDir(dir, trust)
+	if err != nil {
+		return nil, err
 	}
 	defer d.close()
-	names, probs, err := serviceFiles(dir)
+	names, probs, err := serviceFiles(d.path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	parsed := make([]config.Parsed, len(names))
+	access := make([]Access, len(names))
+	untrusted := make([]bool, len(names))
 	parallel(len(names), func(i int) {
 		name := names[i]
-		data, err := d.readFile(name)
+		data, acc, err := d.readFile(name)
+		access[i] = acc
+		untrusted[i] = errors.Is(err, ErrUntrusted)
 		if err != nil {
-			parsed[i] = config.Parsed{File: name, Problems: config.Problems{{File: name, Message: err.Error()}}}
+			// The message holds no byte of the file: anyone may see it.
+			parsed[i] = config.Parsed{File: name, Problems: config.Problems{{File: name, Message: err.Error(), Kind: err.Error()}}}
 			return
 		}
 		s, ps := config.Parse(name, data)
@@ -41,7 +69,16 @@ func Load(dir string) (*config.Set, config.Problems, error) {
 	set, bprobs := config.Assemble(parsed)
 	probs = append(probs, bprobs...)
 	probs.Sort()
-	return set, probs, nil
+	r := &Result{Set: set, Problems: probs, Access: make(map[string]Access, len(names))}
+	for i, name := range names {
+		if access[i] != nil {
+			r.Access[name] = access[i]
+		}
+		if untrusted[i] {
+			r.Untrusted = append(r.Untrusted, name)
+		}
+	}
+	return r, nil
 }
 
 // serviceFiles lists the names of dir's service files, sorted, at most config.MaxServices.

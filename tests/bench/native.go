@@ -9,6 +9,7 @@ import (
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
+	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/cmd/configdir"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
@@ -165,6 +166,9 @@ func (b *box) heroUnitProps(prefix string, svcs []service) (map[string][]sddbus.
 		u, err := unitgen.Generate(set, svc, unitgen.Options{ConfigDir: b.configDir, ExecHelper: unitgen.DefaultExecHelper})
 		if err != nil {
 			return nil, fmt.Errorf("generate %s: %w", s.name, err)
+		}
+		if err := bridge.WriteEnvFile(u, unitgen.DefaultEnvDir); err != nil { // as herod does
+			return nil, err
 		}
 		props := make([]sddbus.Property, len(u.Properties))
 		for i, p := range u.Properties {

@@ -135,8 +135,21 @@ func (h *herod) launch(t *testing.T, extra ...string) *herod {
 		logf.Close()
 		exec.Command("systemctl", "stop", "hero-*.service").Run()
 		exec.Command("systemctl", "reset-failed", "hero-*.service").Run()
+		waitHeroUnitsGone()
 	})
 	return h
+}
+
+// waitHeroUnitsGone waits (up to 30 s) until systemd has unloaded every hero unit: systemd 257
+// collects stopped units a moment later than 252 does, and the next test's units of the same
+// names can only be created once the old ones are gone.
+func waitHeroUnitsGone() {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		out, err := exec.Command("systemctl", "list-units", "--all", "--plain", "--no-legend", "hero-*.service").Output()
+		if err == nil && strings.TrimSpace(string(out)) == "" {
+			return
+		}
+	}
 }
 
 // heroctl runs the CLI as root (or as the unprivileged user with asUser).

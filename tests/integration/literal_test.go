@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/cmd/configdir"
 	"github.com/hero-systemd/hero-systemd/tests/testbed"
 	"github.com/hero-systemd/hero-systemd/unitgen"
@@ -169,6 +170,9 @@ func TestValuesReachTheProgramLiterally(t *testing.T) {
 	if err := os.WriteFile(file, []byte(u.Text()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := bridge.WriteEnvFile(u, unitgen.DefaultEnvDir); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		testbed.Run(t, "systemctl", "stop", u.Name)
 		os.Remove(file)
@@ -246,6 +250,9 @@ func writeUnit(t *testing.T, dir string, set *config.Set, svc *config.Service, c
 	}
 	path := filepath.Join(dir, u.Name)
 	if err := os.WriteFile(path, []byte(u.Text()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := bridge.WriteEnvFile(u, unitgen.DefaultEnvDir); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -5,6 +5,7 @@
 package integration
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 
+	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/cmd/configdir"
 	"github.com/hero-systemd/hero-systemd/tests/testbed"
 	"github.com/hero-systemd/hero-systemd/unitgen"
@@ -41,6 +43,9 @@ func startUnit(t *testing.T, conn *sddbus.Conn, set *config.Set, name string, op
 	t.Helper()
 	u, err := unitgen.Generate(set, set.Service(name), opts)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bridge.WriteEnvFile(u, cmp.Or(opts.EnvDir, unitgen.DefaultEnvDir)); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -240,6 +245,9 @@ func TestSystemdAcceptsGeneratedProperties(t *testing.T) {
 		for _, svc := range set.Services {
 			u, err := unitgen.Generate(set, svc, unitgen.Options{ExecHelper: testbed.ExecHelper})
 			if err != nil {
+				t.Fatal(err)
+			}
+			if err := bridge.WriteEnvFile(u, unitgen.DefaultEnvDir); err != nil {
 				t.Fatal(err)
 			}
 			var props []sddbus.Property

@@ -12,7 +12,54 @@ type Problem struct {
 	Line    int    // 1-based; 0 when unknown
 	Key     string // dotted key, e.g. "dependencies.requires"; empty for the whole file
 	Message string // what is wrong
+	// Kind is Message with every byte taken from the file left out ("…"): what a caller who
+	// may not read the file is told (see Withheld). Empty when no such form is known.
+	Kind string
 }
+
+// Withheld is the problem as told to someone who may not read its file: file, line, the key
+// as far as it is hero's own vocabulary, and the kind of problem, never a byte of the file.
+func (p Problem) Withheld() Problem {
+	msg := p.Kind
+	if msg == "" {
+		msg = WithheldMessage
+	}
+	return Problem{File: p.File, Line: p.Line, Key: withheldKey(p.Key), Message: msg, Kind: msg}
+}
+
+// WithheldMessage stands for a problem whose every form would quote the file.
+const WithheldMessage = "a problem whose details quote the file, which you may not read (ask root, or read it as its owner)"
+
+// withheldKey keeps the parts of a dotted key that are hero's own key names (with their
+// [index]); any other part (an unknown key, an env variable's name) came from the file.
+func withheldKey(key string) string {
+	if key == "" {
+		return ""
+	}
+	parts := strings.Split(key, ".")
+	for i, part := range parts {
+		name, index, _ := strings.Cut(part, "[")
+		if !knownKeyName(name) || (index != "" && strings.Trim(index, "0123456789]") != "") {
+			parts[i] = "…"
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+var knownNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, keys := range [][]Key{HeroKeys, ZinitKeys} {
+		for _, k := range keys {
+			m[k.Name] = true
+			if k.Section != "" {
+				m[k.Section] = true
+			}
+		}
+	}
+	return m
+}()
+
+func knownKeyName(name string) bool { return knownNames[name] }
 
 // String renders "web.toml:7: dependencies.requires: unknown service \"dbx\"".
 func (p Problem) String() string {

@@ -68,8 +68,11 @@ func (t *table) replace(k string, v value) bool {
 	return false
 }
 
+// word is a word of hero's own, never a byte of a service file: it stays in a Problem's Kind.
+type word string
+
 // typeName describes a value's type as a user reads it in an error.
-func typeName(v any) string {
+func typeName(v any) word {
 	switch v.(type) {
 	case string:
 		return "a string"
@@ -88,7 +91,7 @@ func typeName(v any) string {
 	case nil:
 		return "null"
 	}
-	return fmt.Sprintf("%T", v)
+	return word(fmt.Sprintf("%T", v))
 }
 
 // reader walks a table, recording problems against the file and reporting unknown keys.
@@ -125,7 +128,23 @@ func writtenScalar(v value) (string, bool) {
 }
 
 func (r reader) add(line int, key, format string, args ...any) {
-	*r.probs = append(*r.probs, Problem{File: r.file, Line: line, Key: key, Message: fmt.Sprintf(format, args...)})
+	*r.probs = append(*r.probs, Problem{File: r.file, Line: line, Key: key, Message: fmt.Sprintf(format, args...),
+		Kind: fmt.Sprintf(format, withheldArgs(args)...)})
+}
+
+// withheldArgs replaces every argument that may hold bytes of the file by "…": numbers and
+// hero's own words stay.
+func withheldArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch a.(type) {
+		case word, int, int64, uint64, int32, uint32:
+			out[i] = a
+		default:
+			out[i] = word("…")
+		}
+	}
+	return out
 }
 
 // unknown reports every key of t not in allowed, naming the closest allowed key as a hint.
@@ -141,7 +160,7 @@ func (r reader) unknown(t *table, prefix string, allowed []string) {
 		if hint := closest(k, allowed); hint != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", hint)
 		}
-		r.add(t.val(k).line, join(prefix, k), "%s", msg)
+		r.add(t.val(k).line, join(prefix, k), "%s", word(msg)) // only hero's words
 	}
 }
 

@@ -25,7 +25,16 @@ type Spec struct {
 	Env   map[string]string `json:"env,omitempty"`   // variables to set (over the unit's)
 	Unset []string          `json:"unset,omitempty"` // variables to remove
 	Dir   string            `json:"dir,omitempty"`   // working directory, when not the unit's
+	// EnvFrom names the variable that carries more variables to set, base64url JSON as Encode
+	// writes a map: a pre-action's own environment, which stays out of the unit (whose
+	// properties every user may read) in herod's root-only environment file.
+	EnvFrom string `json:"env_from,omitempty"`
 }
+
+// PreEnvPrefix starts the names of the variables that carry pre-actions' environments
+// (Spec.EnvFrom). hero-exec removes every one of them before it runs any command, so no
+// command sees another's variables.
+const PreEnvPrefix = "HERO_PRE_ENV_"
 
 // Health is a health check as hero-exec runs it: Argv again and again until it succeeds.
 type Health struct {

@@ -20,7 +20,10 @@ func newValidateCmd(g *globals) *cobra.Command {
 unknown keys, types, names, values systemd would refuse, unknown and self dependencies, cycles,
 and conflicts with a requires closure. Every problem is printed as FILE[:LINE]: KEY: PROBLEM.
 Exit status 0 when clean, 1 when anything is wrong. DIR is the directory to read, as with
---config-dir DIR; without either, herod's config directory is checked.`,
+--config-dir DIR; without either, herod's config directory is checked. A file that someone
+other than root (or you, for your own directory) could have written is refused as untrusted,
+as herod refuses it. herod quotes a file's contents in a problem only to callers who may read
+that file; others get the file, line, key and kind of problem.`,
 		Args: cobra.MaximumNArgs(1),
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return nil, cobra.ShellCompDirectiveFilterDirs

@@ -9,6 +9,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 
 // caller is who is calling, as the bus daemon knows it (not as the caller claims).
@@ -106,24 +107,30 @@ func (m *manager) mayReadOutput(msg dbus.Message) bool {
 	return err == nil && c.readsJournal()
 }
 
-// redactEnvironment replaces the values of a unit text's Environment= assignments with "…"
-// (names stay): what callers who may not read services' output see of `heroctl cat`.
+// redactEnvironment replaces the values of a unit text's Environment= assignments, and of the
+// variables its environment file sets (listed in a comment), with "…" (names stay): what
+// callers who may not read services' output see of `heroctl cat`.
 func redactEnvironment(text string) string {
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
-		rest, ok := strings.CutPrefix(l, "Environment=")
-		if !ok {
-			continue
-		}
-		words := splitQuoted(rest)
-		for j, w := range words {
-			if k, _, ok := strings.Cut(w, "="); ok {
-				words[j] = `"` + k + `=…"`
+		for _, prefix := range []string{"Environment=", "# " + unitgen.EnvCommentPrefix} {
+			if rest, ok := strings.CutPrefix(l, prefix); ok {
+				lines[i] = prefix + maskValues(rest)
 			}
 		}
-		lines[i] = "Environment=" + strings.Join(words, " ")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// maskValues masks the values of Environment=-style quoted NAME=VALUE words.
+func maskValues(s string) string {
+	words := splitQuoted(s)
+	for j, w := range words {
+		if k, _, ok := strings.Cut(w, "="); ok {
+			words[j] = `"` + k + `=…"`
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // splitQuoted splits an Environment= value into its words, unquoted (double quotes, C escapes).

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,6 +50,11 @@ type Daemon struct {
 	bridge  *bridge.Bridge
 	objs    *objects
 	ops     atomic.Uint64
+
+	accessMu sync.Mutex
+	access   map[string]configdir.Access // what it takes to read each file of the last read
+	// untrustedFiles are the files of the last read refused as untrusted.
+	untrustedFiles []string
 }
 
 // ErrInvalidConfig wraps the problems a config directory has: herod serves its valid part.
@@ -59,12 +65,42 @@ var ErrInvalidConfig = errors.New("service configs with problems")
 // read-only methods that load it (Validate) are open to every local user, who must not be able
 // to keep herod parsing.
 func (d *Daemon) load() (*config.Set, config.Problems, error) {
-	set, probs, err := configdir.CacheFor(d.opts.ConfigDir).Load()
-	if errors.Is(err, fs.ErrNotExist) {
-		set, probs = config.Build(nil)
-		return set, probs, nil
+	r, err := d.read()
+	if err != nil {
+		return nil, nil, err
 	}
-	return set, probs, err
+	return r.Set, r.Problems, nil
+}
+
+// read is load's whole result, with what it takes to read each file (remembered, for telling
+// callers only what they may read).
+func (d *Daemon) read() (*configdir.Result, error) {
+	r, err := configdir.CacheFor(d.opts.ConfigDir).Read()
+	if errors.Is(err, fs.ErrNotExist) {
+		set, probs := config.Build(nil)
+		r, err = &configdir.Result{Set: set, Problems: probs}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.setAccess(r)
+	return r, nil
+}
+
+// logProblems logs every problem; a file refused as untrusted is an error (someone other than
+// root could have written what herod would run as root), the others are warnings.
+func (d *Daemon) logProblems(probs config.Problems) {
+	untrusted := map[string]bool{}
+	for _, f := range d.untrusted() {
+		untrusted[f] = true
+	}
+	for _, p := range probs {
+		if untrusted[p.File] {
+			d.log.Error("service file refused as untrusted: never read, never run", "problem", p.String())
+			continue
+		}
+		d.log.Warn("config problem", "problem", p.String())
+	}
 }
 
 // reload swaps in the configs on disk: every service as its file says, except that a service
@@ -77,10 +113,11 @@ func (d *Daemon) reload() (int, error) {
 	}
 	set := config.KeepLastGood(next, d.bridge.Config())
 	d.bridge.SetConfig(set)
-	d.log.Info("configs reloaded", "services", len(set.Services), "problems", len(probs))
-	for _, p := range probs {
-		d.log.Warn("config problem", "problem", p.String())
+	if err := d.bridge.SweepEnvFiles(d.ctx); err != nil {
+		d.log.Warn("removing environment files of units that are gone", "err", err)
 	}
+	d.log.Info("configs reloaded", "services", len(set.Services), "problems", len(probs))
+	d.logProblems(probs)
 	if len(probs) > 0 {
 		return len(set.Services), probs
 	}
@@ -107,11 +144,12 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", opts.ConfigDir, err)
 	}
-	for _, p := range probs {
-		// Served all the same: each service with a problem is bad-config (or blocked), the
-		// others run.
-		d.log.Warn("config problem", "problem", p.String())
+	if err := configdir.CheckDir(opts.StateDir, configdir.DefaultTrust()); err != nil {
+		return fmt.Errorf("state directory %s: %w", opts.StateDir, err)
 	}
+	// Served all the same: each service with a problem is bad-config (or blocked), the
+	// others run.
+	d.logProblems(probs)
 	if d.ledger, err = d.waitForLedger(ctx); err != nil {
 		return err
 	}
@@ -123,11 +161,12 @@ func Run(ctx context.Context, opts Options) error {
 	defer d.systemd.Close()
 	defer d.signals.Close()
 	d.bridge, err = bridge.New(ctx, d.systemd, d.signals, d.ledger, set, bridge.Options{
-		ConfigDir: opts.ConfigDir, ExecHelper: paths.ExecHelper(), User: opts.User, Keep: opts.KeepJobs, Log: d.log})
+		ConfigDir: opts.ConfigDir, ExecHelper: paths.ExecHelper(), EnvDir: paths.EnvDir(opts.User), User: opts.User, Keep: opts.KeepJobs, Log: d.log})
 	if err != nil {
 		return err
 	}
 	defer d.bridge.Close()
+	go d.sweepEnvFiles(ctx)
 	if err := d.serve(); err != nil {
 		return err
 	}
@@ -138,6 +177,24 @@ func Run(ctx context.Context, opts Options) error {
 	d.log.Info("herod stopping")
 	_, _ = d.bus.ReleaseName(api.BusName)
 	return nil
+}
+
+// envSweepInterval is how often herod removes the environment files of units that are gone.
+const envSweepInterval = 5 * time.Minute
+
+// sweepEnvFiles removes the environment files of units systemd no longer has, now and then
+// every envSweepInterval, until ctx ends.
+func (d *Daemon) sweepEnvFiles(ctx context.Context) {
+	for {
+		if err := d.bridge.SweepEnvFiles(ctx); err != nil && ctx.Err() == nil {
+			d.log.Warn("removing environment files of units that are gone", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(envSweepInterval):
+		}
+	}
 }
 
 // ledgerRetry is how often herod tries again to open a ledger it cannot write.
@@ -191,25 +248,35 @@ func (d *Daemon) waitForLedger(ctx context.Context) (*jobdb.DB, error) {
 }
 
 // Check reads the config directory and opens nothing else: herod --check, which herod.service
-// runs before herod, so herod's journal (journalctl -u herod) names every broken file. It prints each problem
-// and fails only when herod could not start at all (the directory cannot be read): a file with
-// problems makes its service bad-config, and herod serves the others.
+// runs before herod, so herod's journal (journalctl -u herod) names every broken file. It prints
+// each problem and fails when herod could not start at all (the directory cannot be read, or it
+// or the state directory could be changed by someone other than root) or when a file is refused
+// as untrusted (ErrUntrusted); any other problem makes its service bad-config, and herod serves
+// the others.
 func Check(opts Options, out io.Writer) error {
 	d := &Daemon{opts: opts}
-	set, probs, err := d.load()
+	r, err := d.read()
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", opts.ConfigDir, err)
 	}
-	for _, p := range probs {
+	for _, p := range r.Problems {
 		fmt.Fprintln(out, p.String())
 	}
-	bad := set.BadConfigServices()
+	bad := r.Set.BadConfigServices()
 	switch {
-	case len(probs) > 0:
+	case len(r.Problems) > 0:
 		fmt.Fprintf(out, "%s: %d service(s), %d problem(s); herod serves the rest, and leaves out (bad-config): %s\n",
-			opts.ConfigDir, len(set.Services), len(probs), strings.Join(bad, " "))
+			opts.ConfigDir, len(r.Set.Services), len(r.Problems), strings.Join(bad, " "))
 	default:
-		fmt.Fprintf(out, "%s: %d service(s), no problems\n", opts.ConfigDir, len(set.Services))
+		fmt.Fprintf(out, "%s: %d service(s), no problems\n", opts.ConfigDir, len(r.Set.Services))
+	}
+	if opts.StateDir != "" {
+		if err := configdir.CheckDir(opts.StateDir, configdir.DefaultTrust()); err != nil {
+			return fmt.Errorf("state directory %s: %w", opts.StateDir, err)
+		}
+	}
+	if len(r.Untrusted) > 0 {
+		return fmt.Errorf("%w: %d service file(s) refused (never read, never run): %s", configdir.ErrUntrusted, len(r.Untrusted), strings.Join(r.Untrusted, " "))
 	}
 	return nil
 }

@@ -209,6 +209,7 @@ func (m *manager) Reload(msg dbus.Message) (uint32, *dbus.Error) {
 	if err != nil {
 		var probs config.Problems
 		if errors.As(err, &probs) {
+			probs = m.shown(msg, probs)
 			return uint32(n), dbusErr(api.ErrInvalidConfig, "%s has %d problem(s); the rest is loaded (%d services), and a service whose file has a problem keeps its last good definition, or is left out as bad-config if it never had one:\n%s",
 				m.d.opts.ConfigDir, len(probs), n, probs.Error())
 		}
@@ -218,7 +219,30 @@ func (m *manager) Reload(msg dbus.Message) (uint32, *dbus.Error) {
 	return uint32(n), nil
 }
 
-func (m *manager) Status(name string) (map[string]dbus.Variant, *dbus.Error) {
+// shown is probs as the caller of msg may see them (anyone's view when the caller is unknown).
+func (m *manager) shown(msg dbus.Message, probs config.Problems) config.Problems {
+	c, err := m.d.callerOf(senderOf(msg))
+	cp := &c
+	if err != nil {
+		cp = nil
+	}
+	out := make(config.Problems, len(probs))
+	for i, p := range probs {
+		out[i] = shownTo(p, m.d.accessOf(p.File), cp)
+	}
+	return out
+}
+
+// callerOrAnyone is the caller of msg, or nil (anyone) when the bus cannot tell.
+func (m *manager) callerOrAnyone(msg dbus.Message) *caller {
+	c, err := m.d.callerOf(senderOf(msg))
+	if err != nil {
+		return nil
+	}
+	return &c
+}
+
+func (m *manager) Status(msg dbus.Message, name string) (map[string]dbus.Variant, *dbus.Error) {
 	if e := checkName(name); e != nil {
 		return nil, e
 	}
@@ -232,10 +256,11 @@ func (m *manager) Status(name string) (map[string]dbus.Variant, *dbus.Error) {
 	if err != nil {
 		return nil, toDBus("status", name, err)
 	}
+	st.Problems = m.d.serviceProblems(name, m.callerOrAnyone(msg))
 	return withEnablement(statusDict(st), en[name]), nil
 }
 
-func (m *manager) ListServices() ([]map[string]dbus.Variant, *dbus.Error) {
+func (m *manager) ListServices(msg dbus.Message) ([]map[string]dbus.Variant, *dbus.Error) {
 	ctx, cancel := m.ctx()
 	defer cancel()
 	list, err := m.d.bridge.List(ctx)
@@ -247,7 +272,11 @@ func (m *manager) ListServices() ([]map[string]dbus.Variant, *dbus.Error) {
 		return nil, toDBus("list", "services", err)
 	}
 	out := make([]map[string]dbus.Variant, len(list))
+	c := m.callerOrAnyone(msg)
 	for i, st := range list {
+		if len(st.Problems) > 0 {
+			st.Problems = m.d.serviceProblems(st.Service, c)
+		}
 		out[i] = withEnablement(statusDict(st), en[st.Service])
 	}
 	return out, nil
@@ -422,13 +451,19 @@ type problem struct {
 	Message string
 }
 
-func (m *manager) Validate() ([]problem, *dbus.Error) {
-	_, probs, err := m.d.load()
+// Validate reads the directory on disk; each problem quotes its file only to a caller who
+// could read that file (see disclosure.go).
+func (m *manager) Validate(msg dbus.Message) ([]problem, *dbus.Error) {
+	r, err := m.d.read()
 	if err != nil {
 		return nil, dbusErr(api.ErrFailed, "validate: %v", err)
 	}
+	c, err := m.d.callerOf(senderOf(msg))
+	if err != nil {
+		return nil, dbusErr(api.ErrAccessDenied, "validate: cannot tell who is calling: %v", err)
+	}
 	out := []problem{}
-	for _, p := range probs {
+	for _, p := range problemsFor(r, &c) {
 		out = append(out, problem{p.File, int32(p.Line), p.Key, p.Message})
 	}
 	return out, nil

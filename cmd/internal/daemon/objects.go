@@ -207,6 +207,9 @@ func (o *objects) populate(ctx context.Context) error {
 			o.mark(everything, st.Service)
 			continue
 		}
+		if len(st.Problems) > 0 {
+			st.Problems = o.d.serviceProblems(st.Service, nil) // every user reads properties
+		}
 		v := &serviceView{status: st, en: en[st.Service], jobs: make([]int64, len(rows))}
 		jobs := make([]jobView, len(rows))
 		for i := range rows {
@@ -338,6 +341,9 @@ func (o *objects) refreshService(ctx context.Context, name string, c change, st 
 	v.jobs = make([]int64, len(jobs))
 	for i, j := range jobs {
 		v.jobs[i] = j.id
+	}
+	if len(v.status.Problems) > 0 {
+		v.status.Problems = o.d.serviceProblems(name, nil) // every user reads properties
 	}
 	v.props = serviceProps(v.status, v.en, v.jobs)
 	o.apply(name, &v, jobs, announce)

@@ -37,8 +37,14 @@ or the packaged herod.service) is a working setup. With --user it serves the ses
 services in the user's own systemd manager and uses $XDG_CONFIG_HOME/hero/services and
 $XDG_STATE_HOME/hero. A directory with problems is served in part: a service whose file has a
 problem (or that requires such a service) is bad-config, one that must start after an undefined
-service is blocked, the others run; each problem is logged, and herod --check prints them. Logs go
-to stderr (journald keeps them when systemd runs herod).`,
+service is blocked, the others run; each problem is logged, and herod --check prints them.
+herod reads only files that no one but root (with --user: root or its own user) could have
+written: a service file owned by another user, writable by its group or others, or reached
+through such a directory (symlinks included) is refused, never read and never run (bad-config,
+logged as an error); a config or state directory like that keeps herod from starting. Service
+variables (env) reach the services through root-only environment files under
+/run/hero-systemd/env, never through unit properties. Logs go to stderr (journald keeps them
+when systemd runs herod).`,
 		Version: version.String(),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
@@ -89,6 +95,6 @@ to stderr (journald keeps them when systemd runs herod).`,
 	f.StringVar(&opts.BusAddress, "bus-address", "", "serve the API on this D-Bus address instead of the system/session bus")
 	f.IntVar(&opts.KeepJobs, "keep-jobs", 100, "ended jobs (runs) kept per service; older ones are deleted first")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
-	f.BoolVar(&check, "check", false, "check the config directory, print every problem, and exit (herod.service runs it first)")
+	f.BoolVar(&check, "check", false, "check the config directory, print every problem, and exit; fails when herod could not start or a file is refused as untrusted (herod.service runs it first)")
 	return cmd
 }

@@ -25,6 +25,7 @@ const (
 // Run runs mode with the encoded spec and returns the exit status (exec mode returns only when
 // the command could not be executed).
 func Run(mode, spec string, stdout, stderr io.Writer) int {
+	carried := takeCarriedEnv()
 	switch mode {
 	case "exec":
 		var s execspec.Spec
@@ -35,6 +36,19 @@ func Run(mode, spec string, stdout, stderr io.Writer) int {
 		if err := s.Validate(); err != nil {
 			fmt.Fprintf(stderr, "hero-exec: %v\n", err)
 			return ExitBadSpec
+		}
+		if s.EnvFrom != "" {
+			own := map[string]string{}
+			if err := execspec.Decode(carried[s.EnvFrom], &own); err != nil {
+				fmt.Fprintf(stderr, "hero-exec: the environment in %s: %v\n", s.EnvFrom, err)
+				return ExitBadSpec
+			}
+			if s.Env == nil {
+				s.Env = map[string]string{}
+			}
+			for k, v := range own {
+				s.Env[k] = v
+			}
 		}
 		return execSpec(s, stderr)
 	case "health":
@@ -47,6 +61,21 @@ func Run(mode, spec string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "hero-exec: unknown mode %q\n", mode)
 	return ExitUsage
+}
+
+// takeCarriedEnv removes every variable that carries a pre-action's environment
+// (execspec.PreEnvPrefix) from this process's environment, and returns them: no command sees
+// them, whichever hero-exec runs it.
+func takeCarriedEnv() map[string]string {
+	out := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, execspec.PreEnvPrefix) {
+			out[k] = v
+			os.Unsetenv(k)
+		}
+	}
+	return out
 }
 
 // execSpec replaces hero-exec with the command (same PID: systemd's MainPID stays right).

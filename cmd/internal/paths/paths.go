@@ -6,6 +6,7 @@ package paths
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
@@ -44,6 +45,19 @@ func StateDir(user bool) string {
 		return SystemStateDir
 	}
 	return filepath.Join(xdg("XDG_STATE_HOME", filepath.Join(".local", "state")), "hero")
+}
+
+// EnvDir is where herod writes services' environment files (root-only, 0700): /run/hero-systemd/env,
+// or for the user's herod $XDG_RUNTIME_DIR/hero-systemd/env (default /run/user/UID/...).
+func EnvDir(user bool) string {
+	if !user {
+		return "/run/hero-systemd/env"
+	}
+	rt := os.Getenv("XDG_RUNTIME_DIR")
+	if !filepath.IsAbs(rt) {
+		rt = filepath.Join("/run/user", strconv.Itoa(os.Getuid()))
+	}
+	return filepath.Join(rt, "hero-systemd", "env")
 }
 
 // xdg is an XDG base directory: the variable if it holds an absolute path (the specification

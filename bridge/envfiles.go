@@ -1,0 +1,138 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hero-systemd/hero-systemd/unitgen"
+)
+
+// Environment files (see unitgen/envfile.go) hold services' variables, secrets among them:
+// herod writes each, 0600 in a 0700 directory of its own user (root), atomically, before the
+// unit that reads it is created, and removes the files no loaded unit reads any more
+// (SweepEnvFiles).
+
+// envFileGrace is how old a file of a unit systemd has not loaded must be before a sweep
+// removes it: a start writes its units' files before it creates the units, and may take up to
+// its call timeout to get there.
+const envFileGrace = callTimeout
+
+// writeEnvFile writes u's environment file (see WriteEnvFile) into this bridge's directory.
+func (b *Bridge) writeEnvFile(u *unitgen.Unit) error { return WriteEnvFile(u, b.opts.EnvDir) }
+
+// WriteEnvFile writes u's environment file, when it has one, into dir (made 0700 when missing,
+// and refused when anyone but this process's user owns it): to a temporary file (0600) in the
+// same directory, then renamed over the name, so a unit never reads half a file. A unit of an
+// older definition that systemd still holds keeps its own file until it is unloaded.
+func WriteEnvFile(u *unitgen.Unit, dir string) error {
+	if u.EnvFile == "" {
+		return nil
+	}
+	if err := privateDir(dir); err != nil {
+		return err
+	}
+	if filepath.Dir(u.EnvFile) != filepath.Clean(dir) {
+		return fmt.Errorf("environment file %s is not in %s", u.EnvFile, dir)
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-*") // 0600
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", u.EnvFile, err)
+	}
+	_, werr := tmp.Write(u.EnvContent)
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), u.EnvFile)
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", u.EnvFile, werr)
+	}
+	return nil
+}
+
+// privateDir makes dir (0700) when missing, and makes sure only this process's user may enter
+// it.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("environment files: %w", err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("environment files: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("environment files: %s is not a directory", dir)
+	}
+	if uid, ok := ownerOf(fi); !ok || uid != os.Geteuid() {
+		return fmt.Errorf("environment files: %s is not owned by uid %d", dir, os.Geteuid())
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("environment files: %w", err)
+		}
+	}
+	return nil
+}
+
+// SweepEnvFiles removes the environment files of units systemd no longer has loaded (a unit
+// that ended cleanly is unloaded at once), once they are older than envFileGrace: herod runs
+// it when it starts, at every reload and every few minutes.
+func (b *Bridge) SweepEnvFiles(ctx context.Context) error {
+	units, err := b.heroUnits(ctx)
+	if err != nil {
+		return err
+	}
+	loaded := make(map[string]bool, len(units))
+	for _, u := range units {
+		loaded[u.Name] = true
+	}
+	dir := b.opts.EnvDir
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	b.removeEnvFiles(dir, time.Now().Add(-envFileGrace), func(unit string) bool { return !loaded[unit] })
+	return nil
+}
+
+// removeEnvFiles removes the files of dir last written before cutoff that obsolete says are,
+// and leftover temporary files.
+func (b *Bridge) removeEnvFiles(dir string, cutoff time.Time, obsolete func(unit string) bool) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		b.log.Warn("listing environment files", "dir", dir, "err", err)
+		return
+	}
+	for _, e := range entries {
+		unit, _ := unitgen.EnvFileUnit(e.Name())
+		if unit == "" && !strings.HasPrefix(e.Name(), ".tmp-") {
+			continue
+		}
+		if unit != "" && !obsolete(unit) {
+			continue
+		}
+		if fi, err := e.Info(); err != nil || !fi.ModTime().Before(cutoff) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			b.log.Warn("removing an environment file", "file", e.Name(), "err", err)
+		}
+	}
+}
+
+// ownerOf is a file's owner.
+func ownerOf(fi fs.FileInfo) (int, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return int(st.Uid), true
+}
