@@ -190,8 +190,8 @@ func reset(t *testing.T, withExamples bool) {
 	t.Cleanup(func() {
 		if t.Failed() {
 			for _, h := range env.hosts {
-				out, _ := h.execIn(nil, "journalctl", "--no-pager", "-n", "40", "-u", "herod", "-u", "hero-default-*")
-				t.Logf("%s: the journal of herod and the hero units:\n%s", h.name, out)
+				out, _ := h.execIn(nil, "sh", "-c", "journalctl -b --no-pager -o short-precise | grep -E 'hero-default|herod|cgroup|[Ff]ailed' | tail -40")
+				t.Logf("%s: the journal of herod and the hero units, last lines:\n%s", h.name, out)
 			}
 		}
 	})

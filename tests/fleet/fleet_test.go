@@ -243,3 +243,48 @@ func TestFleetTiming(t *testing.T) {
 			forks, len(env.hosts), runs, median(deploy), minOf(deploy), maxOf(deploy), median(noop), minOf(noop), maxOf(noop))
 	}
 }
+
+// A restart stops the service with its cascade and starts it again with the dependents that
+// ran (reported); in check mode the service keeps its process.
+func TestRestartBringsDependentsBack(t *testing.T) {
+	reset(t, true)
+	onAll(func(h host) { inside(t, h, "heroctl -q start web worker") })
+	wantStates(t, "active", "db", "api", "worker", "web")
+	pids := map[string]string{}
+	for _, h := range env.hosts {
+		if pids[h.name] = mainPID(t, h, "api"); pids[h.name] == "" {
+			t.Fatalf("%s: api runs without a main PID", h.name)
+		}
+	}
+	task := "    - hero.systemd.service: {name: api, state: restarted}\n"
+	dry := tasks(t, task, "--check")
+	dry.wantExit(t, 0)
+	for _, h := range env.hosts {
+		r := dry.result(t, 0, h)
+		if !r.bool("changed") || !same(sorted(r.list("would_stop")), []string{"api", "web", "worker"}) {
+			t.Errorf("%s: check mode restart: %v", h.name, r)
+		}
+		if pid := mainPID(t, h, "api"); pid != pids[h.name] {
+			t.Errorf("%s: check mode restarted api (main PID %s, was %s)", h.name, pid, pids[h.name])
+		}
+	}
+	real := tasks(t, task)
+	real.wantExit(t, 0)
+	for _, h := range env.hosts {
+		r := real.result(t, 0, h)
+		if !r.bool("changed") || !same(sorted(r.list("restarted_dependents")), []string{"web", "worker"}) {
+			t.Errorf("%s: restart: %v", h.name, r)
+		}
+		if pid := mainPID(t, h, "api"); pid == "" || pid == pids[h.name] {
+			t.Errorf("%s: api kept its main PID %s across the restart", h.name, pid)
+		}
+	}
+	wantStates(t, "active", "db", "api", "worker", "web")
+}
+
+// mainPID is the main PID herod reports for a service on h.
+func mainPID(t *testing.T, h host, name string) string {
+	t.Helper()
+	out := inside(t, h, "heroctl status "+name+" -o json | sed -n 's/^ *\"main_pid\": \\([0-9]*\\),*$/\\1/p'")
+	return strings.TrimSpace(out)
+}
