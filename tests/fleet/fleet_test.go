@@ -33,11 +33,13 @@ func TestDeployStackFromInventory(t *testing.T) {
 		}
 	}
 	wantStates(t, "active", "db", "api", "worker", "web")
-	again := playbook(t, filepath.Join(env.examples, "deploy-stack.yml"))
-	again.wantExit(t, 0)
-	for _, h := range env.hosts {
-		if n := again.Stats[h.name]["changed"]; n != 0 {
-			t.Errorf("%s: the second run changed %d tasks, want 0:\n%s", h.name, n, again.output)
+	for _, args := range [][]string{nil, {"--check", "--diff"}} {
+		again := playbook(t, filepath.Join(env.examples, "deploy-stack.yml"), args...)
+		again.wantExit(t, 0)
+		for _, h := range env.hosts {
+			if n := again.Stats[h.name]["changed"]; n != 0 {
+				t.Errorf("%s: the run again %v changed %d tasks, want 0:\n%s", h.name, args, n, again.output)
+			}
 		}
 	}
 }
