@@ -10,12 +10,15 @@
 #   4. integration tier, as root: the README's try command (packaging/try.sh) on that package,
 #      then real systemd in a systemd-nspawn container (tests/testbed): the whole tier on Debian
 #      12 (systemd 252), then a smoke subset (TRIXIE_SMOKE) on Debian 13 (systemd 257)
-#   5. the benchmark, short (tests/bench/run.sh --short): fails on errors, never on a figure
+#   5. fleet tier, as root: real Ansible (ansible-core from Debian) with the hero.systemd
+#      collection (packaging/ansible) against three containers at once (tests/fleet)
+#   6. the benchmark, short (tests/bench/run.sh --short): fails on errors, never on a figure
 # Tests are printed as they end (a failure with its whole output). The last line counts the test
-# functions (TestX; subtests are part of their test) of tiers 1 and 4: "N passed, N failed,
+# functions (TestX; subtests are part of their test) of tiers 1, 4 and 5: "N passed, N failed,
 # N skipped". As root it installs what it needs with apt (systemd-container, debootstrap,
-# lintian, and zsh, fish, bash-completion, man-db for the completion and manual tests; the rootfs
-# is built once and cached) and leaves no container behind.
+# lintian, zsh, fish, bash-completion, man-db for the completion and manual tests, ansible-core
+# and socat for the fleet tier; the rootfs is built once and cached) and leaves no container
+# behind.
 set -euo pipefail
 # Go's standard install location, in case PATH lacks it.
 [ -x /usr/local/go/bin/go ] && case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) PATH=$PATH:/usr/local/go/bin ;; esac
@@ -47,7 +50,7 @@ gotest() {
 
 if [ "$(id -u)" = 0 ]; then
   missing=()
-  for tool in lintian:lintian zsh:zsh fish:fish man:man-db; do
+  for tool in lintian:lintian zsh:zsh fish:fish man:man-db ansible-playbook:ansible-core socat:socat; do
     command -v "${tool%%:*}" >/dev/null || missing+=("${tool##*:}")
   done
   [ -f /usr/share/bash-completion/bash_completion ] || missing+=(bash-completion)
@@ -61,6 +64,7 @@ fi
 step "pure tier: go vet ./... && go test ./..."
 go vet ./...
 go vet -tags integration ./tests/...
+go vet -tags fleet ./tests/fleet/
 gotest -count=1 ./...
 
 step "pure tier with the race detector: go test -race ./... (cgo for this run only)"
@@ -119,6 +123,10 @@ TRIXIE_SMOKE='^(TestCascadeStopChain|TestHeroctlVerbs|TestExampleStack|TestSyste
 step "integration smoke on Debian 13 (trixie, systemd 257): $TRIXIE_SMOKE"
 HERO_TESTBED_SUITE=trixie bash tests/testbed/testbed.sh ensure >/dev/null
 HERO_TESTBED_SUITE=trixie gotest -count=1 -tags integration -run "$TRIXIE_SMOKE" ./tests/integration/
+step "fleet tier: Ansible (hero.systemd collection) against three containers at once"
+# The same package as above; the collection is built and installed from its tarball.
+# TestFleetTiming is the README's measurement (HERO_FLEET_TIMING=N), not a check.
+HERO_FLEET_DEB=$deb gotest -count=1 -timeout 20m -tags fleet -skip TestFleetTiming ./tests/fleet/
 
 step "benchmark, short: tests/bench/run.sh --short (figures are reported, never asserted)"
 if ! bash tests/bench/run.sh --short; then

@@ -141,6 +141,32 @@ ensure_flavour() {
   echo "$target"
 }
 
+# own_cgroups makes a cgroup for the machine in the hierarchies systemd tracks processes in
+# (name=systemd and the unified one, on a cgroup v1 host) and prints their paths. Without a systemd
+# on the host, nspawn --keep-unit puts the container under the cgroup it was started in: every
+# container started from the same one shared /payload, and two containers running units of the
+# same name removed each other's unit cgroups (starts failing with status 219/CGROUP, "Failed to
+# attach to cgroup ... No such file or directory"). Other controllers are left as they are.
+own_cgroups() {
+  local h
+  for h in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified; do
+    [ -f "$h/cgroup.procs" ] || continue
+    mkdir -p "$h/hero-testbed/$1" && echo "$h/hero-testbed/$1"
+  done
+  # A cgroup2 root (a unified-only host) is left alone: there nspawn's own cgroup handling applies.
+  return 0
+}
+
+# remove_cgroups removes a halted machine's cgroups, deepest first (they are empty by then).
+remove_cgroups() {
+  local cg
+  [ -f "$1" ] || return 0
+  for cg in $(cat "$1"); do
+    [ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+  done
+  return 0
+}
+
 # The container's PID 1 is the nspawn process's child; none yet early in the boot.
 leader_of() { { ps -o pid= --ppid "$1" 2>/dev/null || true; } | head -1 | tr -d ' '; }
 
@@ -165,7 +191,10 @@ cmd_up() {
   dir="$STATE/$machine"
   mkdir -p "$dir"
   started=$(date +%s%N)
-  setsid systemd-nspawn -q -D "$rootfs" -M "$machine" --register=no --keep-unit \
+  own_cgroups "$machine" >"$dir/cgroups"
+  # The shell moves itself into the container's cgroups, then becomes systemd-nspawn (same PID).
+  setsid sh -c 'for cg in $(cat "$1"); do echo $$ >"$cg/cgroup.procs"; done; shift; exec "$@"' sh "$dir/cgroups" \
+    systemd-nspawn -q -D "$rootfs" -M "$machine" --register=no --keep-unit \
     --volatile=overlay --private-network "${binds[@]}" -b </dev/null >"$dir/console.log" 2>&1 &
   nspawn_pid=$!
   echo "$nspawn_pid" >"$dir/nspawn.pid"
@@ -224,6 +253,7 @@ cmd_down() {
     for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
     if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; fi
   fi
+  remove_cgroups "$dir/cgroups"
   rm -rf "$dir"
 }
 
