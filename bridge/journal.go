@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 
@@ -30,41 +31,12 @@ type Journal interface {
 }
 
 // Entry is one journal entry.
-type Entry struct {
-	Cursor string
-	Time   time.Time
-	Fields map[string]string
-}
+type Entry = recording.Entry
 
-// systemd's journal message IDs for a unit's run (src/systemd/sd-messages.h).
-const (
-	msgUnitStarting   = "7d4958e842da4a758f6c1cdc7b36dcc5"
-	msgUnitStarted    = "39f53479d3a045ac8e11786248231fbf"
-	msgUnitFailedJob  = "be02cf6855d2428ba40df7e9d022f03d" // "Failed to start": the start job failed
-	msgProcessExited  = "98e322203f7a4ed290d09fe03c09fe15" // main (or control) process exited
-	msgUnitFailed     = "d9b373ed55a64feb8242e02dbe79a49c" // "Failed with result ..."
-	msgUnitSucceeded  = "7ad2d189f7e94e70a38c781354912448" // "Deactivated successfully"
-	msgUnitStopping   = "de5b426a63be47a7b6ac3eaac82e2f6f" // a stop job began
-	msgUnitStopped    = "9d1aaa27d60140bd96365438aad20286"
-	msgRestartPlanned = "5eb03494b6584870a536b337290809b3" // "Scheduled restart job"
-)
+// journalFields names the fields that carry a unit and its invocation.
+type journalFields = recording.Fields
 
-var recordIDs = []string{msgUnitStarting, msgUnitStarted, msgUnitFailedJob, msgProcessExited,
-	msgUnitFailed, msgUnitSucceeded, msgUnitStopping, msgUnitStopped, msgRestartPlanned}
-
-// journalFields names the fields that carry a unit and its invocation: the system manager's, or
-// a user manager's.
-type journalFields struct {
-	unit, invocation       string // in the manager's own messages
-	ownUnit, ownInvocation string // in lines the unit's processes wrote
-}
-
-func fieldsFor(user bool) journalFields {
-	if user {
-		return journalFields{"USER_UNIT", "USER_INVOCATION_ID", "_SYSTEMD_USER_UNIT", "_SYSTEMD_INVOCATION_ID"}
-	}
-	return journalFields{"UNIT", "INVOCATION_ID", "_SYSTEMD_UNIT", "_SYSTEMD_INVOCATION_ID"}
-}
+func fieldsFor(user bool) journalFields { return recording.FieldsFor(user) }
 
 // journalctl reads the journal with journalctl(1): the binaries stay static, and journalctl is
 // wherever systemd is.
@@ -89,7 +61,7 @@ func (j journalctl) Records(ctx context.Context, cursor string, since time.Time)
 	if !j.user {
 		args = append(args, "_PID=1")
 	}
-	for _, id := range recordIDs {
+	for _, id := range recording.RecordIDs {
 		args = append(args, "MESSAGE_ID="+id)
 	}
 	entries, err := runJournalctl(ctx, args)
@@ -103,7 +75,7 @@ func (j journalctl) Records(ctx context.Context, cursor string, since time.Time)
 	f := fieldsFor(j.user)
 	out := entries[:0]
 	for _, e := range entries {
-		if _, _, ok := unitgen.ParseUnitName(e.Fields[f.unit]); ok {
+		if _, _, ok := unitgen.ParseUnitName(e.Fields[f.Unit]); ok {
 			out = append(out, e)
 		}
 	}

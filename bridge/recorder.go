@@ -522,7 +522,7 @@ func (r *recorder) notStarted(unit string, jobID int64, result string) {
 		v.pending = 0
 		now := time.Now().UTC()
 		r.changeJob(jobID, func(j *jobdb.Job) {
-			runEnd{result: result, at: now}.apply(j)
+			runEnd{Result: result, At: now}.Apply(j)
 			j.OutputSaved = true
 		})
 		r.events = append(r.events, pendingEvent{Event: Event{Kind: "job-finished", Service: v.service, JobID: jobID, State: string(jobdb.PhaseFailed)}})

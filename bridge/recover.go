@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
@@ -114,7 +115,7 @@ func (rc *recovery) change(j *jobdb.Job, fn func(*jobdb.Job)) {
 
 func (rc *recovery) end(j *jobdb.Job, e runEnd) {
 	rc.change(j, func(j *jobdb.Job) {
-		if e.apply(j) {
+		if e.Apply(j) {
 			rc.ended = append(rc.ended, j)
 		}
 	})
@@ -149,13 +150,13 @@ func (rc *recovery) replay(cursor string, open []jobdb.Job) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for _, run := range runsFromRecords(entries, rc.r.fields) {
+	for _, run := range recording.RunsFromRecords(entries, rc.r.fields) {
 		j := rc.jobFor(run)
 		if j == nil || j.Phase.Ended() {
 			continue
 		}
-		if run.ended {
-			rc.end(j, run.end)
+		if run.Ended {
+			rc.end(j, run.End)
 		}
 	}
 	return last, nil
@@ -163,30 +164,30 @@ func (rc *recovery) replay(cursor string, open []jobdb.Job) (string, error) {
 
 // jobFor finds or makes the job of a run from the journal: the one that has its invocation,
 // else the oldest start's job of its unit still waiting for a run, else a new one.
-func (rc *recovery) jobFor(run *journalRun) *jobdb.Job {
-	if j := rc.byInv[run.invocation]; j != nil {
+func (rc *recovery) jobFor(run *recording.JournalRun) *jobdb.Job {
+	if j := rc.byInv[run.Invocation]; j != nil {
 		return j
 	}
-	existing, err := rc.r.b.ledger.ByInvocation(rc.ctx, run.invocation)
+	existing, err := rc.r.b.ledger.ByInvocation(rc.ctx, run.Invocation)
 	if err == nil {
 		return existing
 	}
 	if !errors.Is(err, jobdb.ErrNotFound) {
 		return nil
 	}
-	if forgotten, err := rc.r.b.ledger.Forgotten(rc.ctx, run.invocation); err != nil || forgotten {
+	if forgotten, err := rc.r.b.ledger.Forgotten(rc.ctx, run.Invocation); err != nil || forgotten {
 		return nil // recorded, then deleted (pruned, trimmed, removed): stays deleted
 	}
-	if p := rc.pendingOf(run.unit, run.started); p != nil {
+	if p := rc.pendingOf(run.Unit, run.Started); p != nil {
 		rc.change(p, func(j *jobdb.Job) {
-			j.InvocationID, j.BootID, j.Phase, j.StartedAt = run.invocation, run.boot, jobdb.PhaseRunning, run.started
+			j.InvocationID, j.BootID, j.Phase, j.StartedAt = run.Invocation, run.Boot, jobdb.PhaseRunning, run.Started
 		})
-		rc.byInv[run.invocation] = p
+		rc.byInv[run.Invocation] = p
 		return p
 	}
-	ctxName, name, _ := unitgen.ParseUnitName(run.unit)
-	j := &jobdb.Job{ServiceID: name, Context: ctxName, Unit: run.unit, InvocationID: run.invocation, BootID: run.boot,
-		Phase: jobdb.PhaseRunning, StartedAt: run.started}
+	ctxName, name, _ := unitgen.ParseUnitName(run.Unit)
+	j := &jobdb.Job{ServiceID: name, Context: ctxName, Unit: run.Unit, InvocationID: run.Invocation, BootID: run.Boot,
+		Phase: jobdb.PhaseRunning, StartedAt: run.Started}
 	rc.create(j)
 	rc.open[j] = true
 	return j
@@ -218,7 +219,7 @@ func (rc *recovery) settleOpen(snaps map[string]unitSnapshot) {
 		snap := snaps[j.Unit]
 		switch {
 		case j.BootID != "" && boot != "" && j.BootID != boot:
-			rc.end(j, runEnd{result: resultBootEnded, at: now})
+			rc.end(j, runEnd{Result: resultBootEnded, At: now})
 		case j.Phase == jobdb.PhasePending:
 			if snap.invocation != "" && up(snap.active) && rc.byInv[snap.invocation] == nil &&
 				!usecTime(snap.execStart).Before(j.StartedAt.Add(-time.Second)) {
@@ -230,15 +231,15 @@ func (rc *recovery) settleOpen(snaps map[string]unitSnapshot) {
 				continue
 			}
 			rc.change(j, func(j *jobdb.Job) { j.OutputSaved = true })
-			rc.end(j, runEnd{result: resultNotStarted, stopRequested: true, at: now})
+			rc.end(j, runEnd{Result: resultNotStarted, StopRequested: true, At: now})
 		case j.InvocationID == snap.invocation && snap.loaded:
 			if unitOver(snap) {
-				e := runEnd{result: snap.result, code: codeName(snap.execCode), status: int(snap.execStatus), at: usecTime(snap.execExit)}
-				rc.end(j, e)
+				rc.end(j, recording.FromUnit(recording.UnitEnd{Loaded: true, Result: snap.result, ExecCode: snap.execCode,
+					ExecStatus: snap.execStatus, ExecFresh: true, ExitAt: usecTime(snap.execExit), Now: now}))
 			}
 		default:
 			// The run is over, and neither the journal nor the unit says how.
-			rc.end(j, runEnd{result: resultUnknown, at: now})
+			rc.end(j, runEnd{Result: resultUnknown, At: now})
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
@@ -112,20 +113,11 @@ func (r *recorder) execFresh(v *unitView) bool {
 	return !start.IsZero() && !start.Before(v.runSeen.Add(-2*time.Second))
 }
 
+// endFromSnapshot describes the run's end as the unit's properties tell it.
 func (r *recorder) endFromSnapshot(v *unitView) runEnd {
 	s := v.snap
-	e := runEnd{result: s.result, stopRequested: v.stopping || v.sawStopAlive, at: time.Now()}
-	if r.execFresh(v) {
-		e.code, e.status = codeName(s.execCode), int(s.execStatus)
-		if t := usecTime(s.execExit); !t.IsZero() {
-			e.at = t
-		}
-	}
-	if !s.loaded && e.result == "" {
-		// Unloaded at once: systemd unloads a transient unit that ended well.
-		e.result = "success"
-	}
-	return e
+	return recording.FromUnit(recording.UnitEnd{Loaded: s.loaded, Result: s.result, ExecCode: s.execCode, ExecStatus: s.execStatus,
+		ExecFresh: r.execFresh(v), ExitAt: usecTime(s.execExit), StopRequested: v.stopping || v.sawStopAlive, Now: time.Now()})
 }
 
 // beginRun records the snapshot's invocation as a new run: the job a start created for it, or a
@@ -179,8 +171,8 @@ func (r *recorder) endRun(v *unitView, e runEnd) {
 	if v.snap.sub == "auto-restart" {
 		v.restartPlanned = true
 	}
-	phase := e.phase()
-	r.change(v, func(j *jobdb.Job) { e.apply(j) })
+	phase := e.Phase()
+	r.change(v, func(j *jobdb.Job) { e.Apply(j) })
 	r.ended = append(r.ended, v.jobRef())
 	r.event("job-finished", v, string(phase))
 	r.event("state-changed", v, stateAfter(phase))

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
@@ -108,23 +109,12 @@ func (t *tailCopier) settleFromJournal(ctx context.Context, s settleReq) {
 	if err != nil {
 		t.b.log.Warn("reading a run's end from the journal failed", "service", j.ServiceID, "err", err)
 	}
-	var mine []Entry
-	for _, e := range entries {
-		if e.Fields[t.fields.invocation] == s.invocation {
-			mine = append(mine, e)
-		}
-	}
-	end := runEnd{result: resultUnknown}
-	for _, r := range runsFromRecords(mine, t.fields) {
-		if r.invocation == s.invocation {
-			end = r.end
-		}
-	}
-	if _, err := t.b.ledger.Update(ctx, s.id, func(j *jobdb.Job) error { end.apply(j); return nil }); err != nil {
+	end := recording.EndOf(entries, t.fields, s.invocation)
+	if _, err := t.b.ledger.Update(ctx, s.id, func(j *jobdb.Job) error { end.Apply(j); return nil }); err != nil {
 		t.b.log.Warn("recording a run's end failed", "service", j.ServiceID, "err", err)
 		return
 	}
-	t.b.emit(Event{Kind: "job-finished", Service: j.ServiceID, JobID: j.ID, State: string(end.phase())})
+	t.b.emit(Event{Kind: "job-finished", Service: j.ServiceID, JobID: j.ID, State: string(end.Phase())})
 }
 
 // copy saves the tails of jobs: one journal read for runs that began recently (a burst of ends
@@ -218,10 +208,10 @@ func runLines(entries []Entry, j *jobdb.Job, f journalFields) []Entry {
 	since, until := window(j)
 	var out []Entry
 	for _, e := range entries {
-		own, mgr := e.Fields[f.ownInvocation], e.Fields[f.invocation]
+		own, mgr := e.Fields[f.OwnInvocation], e.Fields[f.Invocation]
 		switch {
 		case own == j.InvocationID || mgr == j.InvocationID:
-		case own == "" && mgr == "" && e.Fields[f.ownUnit] == j.Unit && !e.Time.Before(since) && !e.Time.After(until):
+		case own == "" && mgr == "" && e.Fields[f.OwnUnit] == j.Unit && !e.Time.Before(since) && !e.Time.After(until):
 		default:
 			continue
 		}
