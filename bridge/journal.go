@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,6 +29,17 @@ type Journal interface {
 	Lines(ctx context.Context, units []string, since, until time.Time, limit int) ([]Entry, error)
 	// Cursor returns the cursor of the newest entry written before t ("" if none).
 	Cursor(ctx context.Context, t time.Time) (string, error)
+	// Read calls each with the entries q selects, oldest first (newest first with q.Newest),
+	// until each returns false, holding one entry at a time: a run's output may be any size.
+	Read(ctx context.Context, q Query, each func(Entry) bool) error
+}
+
+// Query selects the entries of units for Journal.Read.
+type Query struct {
+	Units        []string
+	Since, Until time.Time // zero: open
+	Newest       bool      // newest first
+	Fields       []string  // the fields wanted besides the journal's own (__CURSOR, ...); nil: all
 }
 
 // Entry is one journal entry.
@@ -82,25 +94,43 @@ func (j journalctl) Records(ctx context.Context, cursor string, since time.Time)
 	return out, last, nil
 }
 
-func (j journalctl) Lines(ctx context.Context, units []string, since, until time.Time, limit int) ([]Entry, error) {
+func (j journalctl) Read(ctx context.Context, q Query, each func(Entry) bool) error {
 	args := j.base()
-	for _, unit := range units {
+	for _, unit := range q.Units {
 		if j.user {
 			args = append(args, "--user-unit="+unit)
 		} else {
 			args = append(args, "--unit="+unit)
 		}
 	}
-	if !since.IsZero() {
-		args = append(args, "--since="+epoch(since))
+	if !q.Since.IsZero() {
+		args = append(args, "--since="+epoch(q.Since))
 	}
-	if !until.IsZero() {
-		args = append(args, "--until="+epoch(until))
+	if !q.Until.IsZero() {
+		args = append(args, "--until="+epoch(q.Until))
 	}
+	if q.Newest {
+		// Newest first from --until back to --since: journalctl's -n with --since would give
+		// the oldest lines after --since instead.
+		args = append(args, "--reverse")
+	}
+	if len(q.Fields) > 0 {
+		args = append(args, "--output-fields="+strings.Join(q.Fields, ","))
+	}
+	return streamJournalctl(ctx, args, each)
+}
+
+// Lines is the newest limit entries (0: all) as Read gives them, oldest first.
+func (j journalctl) Lines(ctx context.Context, units []string, since, until time.Time, limit int) ([]Entry, error) {
+	var out []Entry
+	err := j.Read(ctx, Query{Units: units, Since: since, Until: until, Newest: limit > 0}, func(e Entry) bool {
+		out = append(out, e)
+		return limit <= 0 || len(out) < limit
+	})
 	if limit > 0 {
-		args = append(args, "-n", strconv.Itoa(limit))
+		slices.Reverse(out)
 	}
-	return runJournalctl(ctx, args)
+	return out, err
 }
 
 func (j journalctl) Cursor(ctx context.Context, t time.Time) (string, error) {
@@ -121,6 +151,14 @@ func epoch(t time.Time) string {
 const journalTimeout = 30 * time.Second
 
 func runJournalctl(ctx context.Context, args []string) ([]Entry, error) {
+	var out []Entry
+	err := streamJournalctl(ctx, args, func(e Entry) bool { out = append(out, e); return true })
+	return out, err
+}
+
+// streamJournalctl runs journalctl and hands each entry to each as it comes, until each
+// returns false (journalctl is then killed).
+func streamJournalctl(ctx context.Context, args []string, each func(Entry) bool) error {
 	ctx, cancel := context.WithTimeout(ctx, journalTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "journalctl", args...)
@@ -128,43 +166,47 @@ func runJournalctl(ctx context.Context, args []string) ([]Entry, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, fmt.Errorf("journalctl: %w", err)
+		return fmt.Errorf("journalctl: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("journalctl: %w", err)
+		return fmt.Errorf("journalctl: %w", err)
 	}
 	// Reading the journal is herod's background work: it yields the CPU to the services and to
 	// systemd (niceness 10, as for a batch job).
 	_ = syscall.Setpriority(syscall.PRIO_PROCESS, cmd.Process.Pid, 10)
-	entries, perr := parseEntries(out)
+	n, stopped, perr := parseEntries(out, each)
+	if stopped {
+		_ = cmd.Process.Kill()
+	}
 	_, _ = io.Copy(io.Discard, out)
 	werr := cmd.Wait()
-	if werr != nil {
+	if werr != nil && !stopped {
 		// journalctl exits 1 with "No journal files were found" or "-- No entries --": no
 		// entries is an answer, not a failure.
 		var ee *exec.ExitError
-		if !errors.As(werr, &ee) || len(entries) > 0 || !noEntries(stderr.String()) {
-			return nil, fmt.Errorf("journalctl %s: %v: %s", strings.Join(args, " "), werr, strings.TrimSpace(stderr.String()))
+		if !errors.As(werr, &ee) || n > 0 || !noEntries(stderr.String()) {
+			return fmt.Errorf("journalctl %s: %v: %s", strings.Join(args, " "), werr, strings.TrimSpace(stderr.String()))
 		}
 	}
-	return entries, perr
+	return perr
 }
 
 func noEntries(stderr string) bool {
 	return stderr == "" || strings.Contains(stderr, "No journal files") || strings.Contains(stderr, "No entries")
 }
 
-// parseEntries reads journalctl's JSON lines. A field journald stored as binary (not UTF-8, or
-// with control characters) comes as an array of bytes; a field given more than once, as an
-// array of such values: the last one is kept.
-func parseEntries(r io.Reader) ([]Entry, error) {
-	var out []Entry
+// parseEntries reads journalctl's JSON lines, handing each entry to each until it returns
+// false; it returns how many it handed and whether each stopped it. A field journald stored as
+// binary (not UTF-8, or with control characters) comes as an array of bytes; a field given more
+// than once, as an array of such values: the last one is kept.
+func parseEntries(r io.Reader, each func(Entry) bool) (int, bool, error) {
+	n := 0
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for sc.Scan() {
 		var raw map[string]any
 		if err := json.Unmarshal(sc.Bytes(), &raw); err != nil {
-			return out, fmt.Errorf("journalctl -o json: %w", err)
+			return n, false, fmt.Errorf("journalctl -o json: %w", err)
 		}
 		e := Entry{Fields: make(map[string]string, len(raw))}
 		for k, v := range raw {
@@ -176,9 +218,12 @@ func parseEntries(r io.Reader) ([]Entry, error) {
 		if us, err := strconv.ParseInt(e.Fields["__REALTIME_TIMESTAMP"], 10, 64); err == nil {
 			e.Time = time.UnixMicro(us).UTC()
 		}
-		out = append(out, e)
+		n++
+		if !each(e) {
+			return n, true, nil
+		}
 	}
-	return out, sc.Err()
+	return n, false, sc.Err()
 }
 
 func fieldString(v any) (string, bool) {

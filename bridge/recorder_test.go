@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -14,14 +15,44 @@ import (
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
-// fakeJournal answers Records with fixed entries, and nothing else.
-type fakeJournal struct{ records []Entry }
+// fakeJournal answers Records with fixed manager records, and Read and Lines with fixed lines.
+type fakeJournal struct {
+	records []Entry
+	lines   []Entry // oldest first
+	read    int     // how many lines Read handed out
+}
 
 func (f *fakeJournal) Records(ctx context.Context, cursor string, since time.Time) ([]Entry, string, error) {
 	return f.records, "c-end", nil
 }
 func (f *fakeJournal) Lines(ctx context.Context, units []string, since, until time.Time, limit int) ([]Entry, error) {
-	return nil, nil
+	var out []Entry
+	err := f.Read(ctx, Query{Units: units, Since: since, Until: until, Newest: limit > 0}, func(e Entry) bool {
+		out = append(out, e)
+		return limit <= 0 || len(out) < limit
+	})
+	if limit > 0 {
+		slices.Reverse(out)
+	}
+	return out, err
+}
+
+func (f *fakeJournal) Read(ctx context.Context, q Query, each func(Entry) bool) error {
+	lines := slices.Clone(f.lines)
+	if q.Newest {
+		slices.Reverse(lines)
+	}
+	for _, e := range lines {
+		if !slices.Contains(q.Units, e.Fields["_SYSTEMD_UNIT"]) && !slices.Contains(q.Units, e.Fields["UNIT"]) ||
+			!q.Since.IsZero() && e.Time.Before(q.Since) || !q.Until.IsZero() && e.Time.After(q.Until) {
+			continue
+		}
+		f.read++
+		if !each(e) {
+			return nil
+		}
+	}
+	return nil
 }
 func (f *fakeJournal) Cursor(ctx context.Context, t time.Time) (string, error) { return "", nil }
 
@@ -234,4 +265,60 @@ func TestBootEndedAgrees(t *testing.T) {
 	if record(live) != record(replayed) || live.Result != resultBootEnded {
 		t.Errorf("live %s, replayed %s, want cancelled/boot-ended", record(live), record(replayed))
 	}
+}
+
+// An ended run's tail is copied into its job as exactly the last 64 KiB of what it wrote,
+// whether it began recently (one read for a burst, oldest first) or long ago (newest first,
+// stopping at 64 KiB); the journal's tail before the copy is the same.
+func TestTailCopiedExactly(t *testing.T) {
+	ctx := context.Background()
+	for _, age := range []time.Duration{time.Minute, time.Hour} {
+		base := time.Now().Add(-age)
+		var lines []Entry
+		var all []byte
+		for i := 1; i <= 30000; i++ {
+			at := base.Add(time.Duration(i) * time.Microsecond)
+			lines = append(lines, Entry{Time: at, Fields: map[string]string{"MESSAGE": fmt.Sprint(i), "_SYSTEMD_INVOCATION_ID": "aa01",
+				"_SYSTEMD_UNIT": testUnit, "SYSLOG_IDENTIFIER": "web", "__REALTIME_TIMESTAMP": fmt.Sprint(at.UnixMicro())}})
+			all = fmt.Appendf(all, "%d\n", i)
+		}
+		want := string(all[len(all)-jobdb.MaxOutput:])
+		jrnl := &fakeJournal{lines: lines}
+		r := testRecorder(t, jrnl, "b1")
+		ended := base.Add(time.Second)
+		j := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit, InvocationID: "aa01", Phase: jobdb.PhaseFailed, StartedAt: base, EndedAt: &ended}
+		if err := r.b.ledger.Create(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		before, err := readTail(ctx, jrnl, r.fields, j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := joined(before); got != want {
+			t.Errorf("age %s: the journal's tail is %d bytes, want %d", age, len(got), len(want))
+		}
+		if jrnl.read > len(lines)/2 {
+			t.Errorf("age %s: reading the tail read %d of %d lines", age, jrnl.read, len(lines))
+		}
+		r.tails.copy(ctx, []int64{j.ID})
+		saved, err := r.b.ledger.Get(ctx, j.ID)
+		if err != nil || !saved.OutputSaved {
+			t.Fatalf("age %s: not saved: %v", age, err)
+		}
+		var got string
+		for _, l := range recording.DecodeTail(saved.Output) {
+			got += l.Message + "\n"
+		}
+		if got != want {
+			t.Errorf("age %s: kept %d bytes ending %q, want %d", age, len(got), got[max(0, len(got)-12):], len(want))
+		}
+	}
+}
+
+func joined(entries []Entry) string {
+	var s string
+	for _, e := range entries {
+		s += e.Fields["MESSAGE"] + "\n"
+	}
+	return s
 }

@@ -1,9 +1,7 @@
 package bridge
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"sort"
 	"sync"
 	"time"
@@ -99,13 +97,14 @@ func (t *tailCopier) run() {
 }
 
 // settleFromJournal records the end of a run that began and ended between two of systemd's
-// snapshots, from systemd's own records of that invocation.
+// snapshots, from systemd's own records of that invocation (the manager's records only: not the
+// run's output, which may be any size).
 func (t *tailCopier) settleFromJournal(ctx context.Context, s settleReq) {
 	j, err := t.b.ledger.Get(ctx, s.id)
 	if err != nil || j.Phase.Ended() {
 		return
 	}
-	entries, err := t.b.jrnl.Lines(ctx, []string{j.Unit}, j.StartedAt.Add(-time.Second), time.Time{}, 0)
+	entries, _, err := t.b.jrnl.Records(ctx, "", j.StartedAt.Add(-time.Second))
 	if err != nil {
 		t.b.log.Warn("reading a run's end from the journal failed", "service", j.ServiceID, "err", err)
 	}
@@ -141,7 +140,11 @@ func (t *tailCopier) copy(ctx context.Context, ids []int64) {
 		t.save(ctx, recent, t.readMany(ctx, recent))
 	}
 	for _, j := range old {
-		t.save(ctx, []*jobdb.Job{j}, t.readOne(ctx, j))
+		lines, err := readTail(ctx, t.b.jrnl, t.fields, j)
+		if err != nil {
+			t.b.log.Warn("reading a run's output from the journal failed", "service", j.ServiceID, "err", err)
+		}
+		t.save(ctx, []*jobdb.Job{j}, [][]Entry{lines})
 	}
 }
 
@@ -153,23 +156,42 @@ func window(j *jobdb.Job) (time.Time, time.Time) {
 	return j.StartedAt.Add(-time.Second), end.Add(time.Second)
 }
 
-func (t *tailCopier) readOne(ctx context.Context, j *jobdb.Job) []Entry {
+// runOf is what tells j's lines from others (see recording.Fields.Belongs).
+func runOf(j *jobdb.Job) recording.Run {
 	since, until := window(j)
-	entries, err := t.b.jrnl.Lines(ctx, []string{j.Unit}, since, until, tailLines)
-	if err != nil {
-		t.b.log.Warn("reading a run's output from the journal failed", "service", j.ServiceID, "err", err)
+	if !j.Phase.Ended() {
+		until = time.Time{}
 	}
-	return entries
+	return recording.Run{Unit: j.Unit, Invocation: j.InvocationID, Since: since, Until: until}
 }
 
-// readMany reads the lines of several runs' units in one journalctl run, from the earliest start.
-func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) []Entry {
+// readTail reads the last jobdb.MaxOutput bytes of j's output (exactly), newest first from its
+// end, and stops there.
+func readTail(ctx context.Context, jrnl Journal, f journalFields, j *jobdb.Job) ([]Entry, error) {
+	run := runOf(j)
+	var tail recording.Tail
+	err := jrnl.Read(ctx, Query{Units: []string{j.Unit}, Since: run.Since, Until: run.Until, Newest: true, Fields: f.ReadFields()},
+		func(e Entry) bool {
+			if !f.Belongs(e, run) {
+				return true
+			}
+			return tail.AddOlder(e)
+		})
+	return tail.Lines(true), err
+}
+
+// readMany reads the tails of several runs in one journalctl run, from the earliest start,
+// keeping only each run's last jobdb.MaxOutput bytes as it goes.
+func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) [][]Entry {
 	units := map[string]bool{}
 	since, _ := window(jobs[0])
-	for _, j := range jobs {
+	runs := make([]recording.Run, len(jobs))
+	tails := make([]recording.Tail, len(jobs))
+	for i, j := range jobs {
 		units[j.Unit] = true
-		if s, _ := window(j); s.Before(since) {
-			since = s
+		runs[i] = runOf(j)
+		if runs[i].Since.Before(since) {
+			since = runs[i].Since
 		}
 	}
 	names := make([]string, 0, len(units))
@@ -177,20 +199,31 @@ func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) []Entry {
 		names = append(names, u)
 	}
 	sort.Strings(names)
-	entries, err := t.b.jrnl.Lines(ctx, names, since, time.Time{}, 0)
+	err := t.b.jrnl.Read(ctx, Query{Units: names, Since: since, Fields: t.fields.ReadFields()}, func(e Entry) bool {
+		for i := range runs {
+			if t.fields.Belongs(e, runs[i]) {
+				tails[i].AddNewer(e)
+			}
+		}
+		return true
+	})
 	if err != nil {
 		t.b.log.Warn("reading runs' output from the journal failed", "units", names, "err", err)
 	}
-	return entries
+	out := make([][]Entry, len(jobs))
+	for i := range tails {
+		out[i] = tails[i].Lines(false)
+	}
+	return out
 }
 
-// tailLines bounds one read: a tail of 64 KiB is rarely more lines than this.
+// tailLines bounds the reads of a run's last lines for a failed start's explanation.
 const tailLines = 4000
 
-func (t *tailCopier) save(ctx context.Context, jobs []*jobdb.Job, entries []Entry) {
+func (t *tailCopier) save(ctx context.Context, jobs []*jobdb.Job, lines [][]Entry) {
 	changes := map[int64]func(*jobdb.Job) error{}
-	for _, j := range jobs {
-		tail := encodeTail(runLines(entries, j, t.fields))
+	for i, j := range jobs {
+		tail := recording.EncodeTail(lines[i])
 		changes[j.ID] = func(j *jobdb.Job) error {
 			j.Output, j.OutputSaved = tail, true
 			return nil
@@ -201,55 +234,19 @@ func (t *tailCopier) save(ctx context.Context, jobs []*jobdb.Job, entries []Entr
 	}
 }
 
-// runLines picks a run's entries out of its unit's: those journald tagged with the run's
-// invocation, and untagged ones of the unit within the run's time (journald cannot tag the last
-// lines of a process that exits at once: it reads the writer's cgroup too late).
+// runLines picks a run's entries out of its unit's (see recording.Fields.Belongs).
 func runLines(entries []Entry, j *jobdb.Job, f journalFields) []Entry {
 	since, until := window(j)
+	run := recording.Run{Unit: j.Unit, Invocation: j.InvocationID, Since: since, Until: until}
 	var out []Entry
 	for _, e := range entries {
-		own, mgr := e.Fields[f.OwnInvocation], e.Fields[f.Invocation]
-		switch {
-		case own == j.InvocationID || mgr == j.InvocationID:
-		case own == "" && mgr == "" && e.Fields[f.OwnUnit] == j.Unit && !e.Time.Before(since) && !e.Time.After(until):
-		default:
-			continue
+		if f.Belongs(e, run) {
+			out = append(out, e)
 		}
-		out = append(out, e)
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Time.Before(out[b].Time) })
 	return out
 }
 
 // TailFields are the journal fields a job's kept output holds per line.
-var TailFields = []string{"__REALTIME_TIMESTAMP", "PRIORITY", "SYSLOG_IDENTIFIER", "_PID", "_COMM", "MESSAGE"}
-
-// encodeTail writes entries as JSON lines with TailFields, keeping the newest that fit in
-// jobdb.MaxOutput bytes.
-func encodeTail(entries []Entry) []byte {
-	var lines [][]byte
-	size := 0
-	for i := len(entries) - 1; i >= 0; i-- {
-		m := map[string]string{}
-		for _, k := range TailFields {
-			if v, ok := entries[i].Fields[k]; ok {
-				m[k] = v
-			}
-		}
-		line, err := json.Marshal(m)
-		if err != nil {
-			continue
-		}
-		if size+len(line)+1 > jobdb.MaxOutput {
-			break
-		}
-		size += len(line) + 1
-		lines = append(lines, line)
-	}
-	var b bytes.Buffer
-	for i := len(lines) - 1; i >= 0; i-- {
-		b.Write(lines[i])
-		b.WriteByte('\n')
-	}
-	return b.Bytes()
-}
+var TailFields = recording.TailFields

@@ -45,8 +45,13 @@ func (p Phase) Ended() bool {
 	return p == PhaseSucceeded || p == PhaseFailed || p == PhaseCancelled
 }
 
-// MaxOutput is how much of a run's output (its tail) a job keeps.
+// MaxOutput is how much of a run's output (its tail: each line's message and newline) a job
+// keeps.
 const MaxOutput = 64 << 10
+
+// MaxStoredOutput bounds a job's Output column: the tail with each line's time, priority and
+// writer (see bridge/recording), which takes more room than the messages alone.
+const MaxStoredOutput = 1 << 20
 
 // DefaultKeep is how many ended jobs a service keeps by default.
 const DefaultKeep = 100
@@ -68,7 +73,7 @@ type Job struct {
 	EndedAt      *time.Time `gorm:"column:ended_at" json:"ended_at,omitempty"`           // when the run ended
 	Restarts     int        `gorm:"column:restarts;not null" json:"restarts"`            // systemd's NRestarts when this run began: 0 for a start, n for the n-th automatic restart
 	OutputSaved  bool       `gorm:"column:output_saved;not null" json:"-"`               // the run's tail was copied from the journal
-	Output       []byte     `gorm:"column:output" json:"-"`                              // the output's tail (JSON lines, see bridge), at most MaxOutput bytes
+	Output       []byte     `gorm:"column:output" json:"-"`                              // the output's tail (JSON lines, see bridge/recording), at most MaxStoredOutput bytes
 }
 
 // ErrNotFound is returned for a job id the ledger does not hold.
@@ -303,7 +308,7 @@ func (db *DB) Unsaved(ctx context.Context, limit int) ([]Job, error) {
 }
 
 // Update reads job id and applies change to it in one IMMEDIATE transaction, so concurrent
-// updates never lose each other's writes. The output is trimmed to its last MaxOutput bytes.
+// updates never lose each other's writes. The output is trimmed to its last MaxStoredOutput bytes.
 func (db *DB) Update(ctx context.Context, id int64, change func(*Job) error) (*Job, error) {
 	var j *Job
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -317,7 +322,7 @@ func (db *DB) Update(ctx context.Context, id int64, change func(*Job) error) (*J
 	return j, nil
 }
 
-// applyChange reads job id in tx, applies change, trims the output to MaxOutput and saves it.
+// applyChange reads job id in tx, applies change, trims the output to MaxStoredOutput and saves it.
 func applyChange(tx *gorm.DB, id int64, change func(*Job) error) (*Job, error) {
 	var j Job
 	if err := tx.First(&j, id).Error; err != nil {
@@ -330,8 +335,8 @@ func applyChange(tx *gorm.DB, id int64, change func(*Job) error) (*Job, error) {
 		return nil, err
 	}
 	j.ID = id
-	if len(j.Output) > MaxOutput {
-		j.Output = j.Output[len(j.Output)-MaxOutput:]
+	if len(j.Output) > MaxStoredOutput {
+		j.Output = j.Output[len(j.Output)-MaxStoredOutput:]
 	}
 	return &j, tx.Save(&j).Error
 }
