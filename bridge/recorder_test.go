@@ -6,9 +6,11 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
 	"github.com/hero-systemd/hero-systemd/bridge/recording"
@@ -56,21 +58,69 @@ func (f *fakeJournal) Read(ctx context.Context, q Query, each func(Entry) bool) 
 }
 func (f *fakeJournal) Cursor(ctx context.Context, t time.Time) (string, error) { return "", nil }
 
-// testRecorder is a recorder over a real ledger in a temporary directory and a fake journal,
-// without systemd: signals are fed to it by hand, and its batch is flushed by hand.
-func testRecorder(t *testing.T, jrnl Journal, boot string) *recorder {
+// fakeUnits is systemd's view of hero's units for the recorder: snapshots by unit.
+type fakeUnits struct{ snaps map[string]unitSnapshot }
+
+func (f *fakeUnits) snapshot(ctx context.Context, unit string) (unitSnapshot, error) {
+	return f.snaps[unit], nil
+}
+
+func (f *fakeUnits) states(ctx context.Context, units []string) (map[string]sddbus.UnitStatus, error) {
+	out := map[string]sddbus.UnitStatus{}
+	for _, u := range units {
+		s, ok := f.snaps[u]
+		if !ok || !s.loaded {
+			out[u] = notLoaded(u)
+			continue
+		}
+		out[u] = sddbus.UnitStatus{Name: u, LoadState: "loaded", ActiveState: s.active, SubState: s.sub}
+	}
+	return out, nil
+}
+
+func (f *fakeUnits) heroUnits(ctx context.Context) ([]sddbus.UnitStatus, error) {
+	var names []string
+	for u, s := range f.snaps {
+		if s.loaded {
+			names = append(names, u)
+		}
+	}
+	states, _ := f.states(ctx, names)
+	var out []sddbus.UnitStatus
+	for _, u := range names {
+		out = append(out, states[u])
+	}
+	return out, nil
+}
+
+// testWorld is a world over a real ledger in a temporary directory, a fake journal and fake
+// units, collecting the events.
+type testWorld struct {
+	world
+	units  *fakeUnits
+	mu     sync.Mutex
+	events []Event
+}
+
+func newTestWorld(t *testing.T, jrnl Journal, boot string) *testWorld {
 	t.Helper()
 	db, err := jobdb.Open(context.Background(), filepath.Join(t.TempDir(), "jobs.db"), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	b := &Bridge{ledger: db, log: slog.New(slog.DiscardHandler), opts: Options{BootID: boot}, jrnl: jrnl, locks: newLocks()}
-	r := &recorder{b: b, in: make(chan *dbus.Signal, 16), cmds: make(chan func(), 64), quit: make(chan struct{}), done: make(chan struct{}),
-		fields: fieldsFor(false), views: map[string]*unitView{}, batch: &jobdb.Batch{}, pub: map[string]runInfo{}}
-	r.tails = newTailCopier(b, r.fields)
-	b.rec = r
-	return r
+	tw := &testWorld{units: &fakeUnits{snaps: map[string]unitSnapshot{}}}
+	tw.world = world{ledger: db, jrnl: jrnl, units: tw.units, log: slog.New(slog.DiscardHandler), bootID: boot,
+		emit:     func(e Event) { tw.mu.Lock(); tw.events = append(tw.events, e); tw.mu.Unlock() },
+		limitHit: func(ctx context.Context, unit string, since time.Time) bool { return false }}
+	return tw
+}
+
+// testRecorder is a recorder without systemd: signals are fed to it by hand, and its batch is
+// flushed by hand (its loop does not run).
+func testRecorder(t *testing.T, jrnl Journal, boot string) *recorder {
+	t.Helper()
+	return newRecorder(&newTestWorld(t, jrnl, boot).world)
 }
 
 const testUnit = "hero-default-web.service"
@@ -201,7 +251,7 @@ func TestLiveAndReplayedRecordsAgree(t *testing.T) {
 			if !v.ended || v.jobID == 0 {
 				t.Fatalf("live: the run is not recorded as ended (view %+v)", v)
 			}
-			live, err := r.b.ledger.Get(ctx, v.jobID)
+			live, err := r.w.ledger.Get(ctx, v.jobID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -212,10 +262,10 @@ func TestLiveAndReplayedRecordsAgree(t *testing.T) {
 			if _, err := rc.replay("c-start", nil); err != nil {
 				t.Fatal(err)
 			}
-			if err := rp.b.ledger.Apply(ctx, rc.batch); err != nil {
+			if err := rp.w.ledger.Apply(ctx, rc.batch); err != nil {
 				t.Fatal(err)
 			}
-			replayed, err := rp.b.ledger.ByInvocation(ctx, inv)
+			replayed, err := rp.w.ledger.ByInvocation(ctx, inv)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -238,15 +288,15 @@ func TestBootEndedAgrees(t *testing.T) {
 	ctx := context.Background()
 	r := testRecorder(t, &fakeJournal{}, "b2")
 	j := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit, InvocationID: "aa01", BootID: "b1", Phase: jobdb.PhaseRunning, StartedAt: time.Now().Add(-time.Hour)}
-	if err := r.b.ledger.Create(ctx, j); err != nil {
+	if err := r.w.ledger.Create(ctx, j); err != nil {
 		t.Fatal(err)
 	}
 	rc := &recovery{r: r, ctx: ctx, batch: &jobdb.Batch{}, byInv: map[string]*jobdb.Job{}, open: map[*jobdb.Job]bool{j: true}}
 	rc.settleOpen(map[string]unitSnapshot{})
-	if err := r.b.ledger.Apply(ctx, rc.batch); err != nil {
+	if err := r.w.ledger.Apply(ctx, rc.batch); err != nil {
 		t.Fatal(err)
 	}
-	live, _ := r.b.ledger.Get(ctx, j.ID)
+	live, _ := r.w.ledger.Get(ctx, j.ID)
 
 	next := Entry{Time: time.Now(), Fields: map[string]string{"UNIT": testUnit, "INVOCATION_ID": "aa02", "MESSAGE_ID": recording.MsgUnitStarted, "_BOOT_ID": "b2"}}
 	first := Entry{Time: time.Now().Add(-time.Hour), Fields: map[string]string{"UNIT": testUnit, "INVOCATION_ID": "aa01", "MESSAGE_ID": recording.MsgUnitStarted, "_BOOT_ID": "b1"}}
@@ -255,10 +305,10 @@ func TestBootEndedAgrees(t *testing.T) {
 	if _, err := rc2.replay("c-start", nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := rp.b.ledger.Apply(ctx, rc2.batch); err != nil {
+	if err := rp.w.ledger.Apply(ctx, rc2.batch); err != nil {
 		t.Fatal(err)
 	}
-	replayed, err := rp.b.ledger.ByInvocation(ctx, "aa01")
+	replayed, err := rp.w.ledger.ByInvocation(ctx, "aa01")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +337,7 @@ func TestTailCopiedExactly(t *testing.T) {
 		r := testRecorder(t, jrnl, "b1")
 		ended := base.Add(time.Second)
 		j := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit, InvocationID: "aa01", Phase: jobdb.PhaseFailed, StartedAt: base, EndedAt: &ended}
-		if err := r.b.ledger.Create(ctx, j); err != nil {
+		if err := r.w.ledger.Create(ctx, j); err != nil {
 			t.Fatal(err)
 		}
 		before, err := readTail(ctx, jrnl, r.fields, j)
@@ -301,7 +351,7 @@ func TestTailCopiedExactly(t *testing.T) {
 			t.Errorf("age %s: reading the tail read %d of %d lines", age, jrnl.read, len(lines))
 		}
 		r.tails.copy(ctx, []int64{j.ID})
-		saved, err := r.b.ledger.Get(ctx, j.ID)
+		saved, err := r.w.ledger.Get(ctx, j.ID)
 		if err != nil || !saved.OutputSaved {
 			t.Fatalf("age %s: not saved: %v", age, err)
 		}

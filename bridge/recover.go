@@ -20,14 +20,14 @@ import (
 //     ends with its boot, a start's job whose run never began is closed as not started;
 //   - running hero units the ledger does not know are adopted, one job each.
 func (r *recorder) recover(ctx context.Context) error {
-	led := r.b.ledger
-	units, err := r.b.heroUnits(ctx)
+	led := r.w.ledger
+	units, err := r.w.units.heroUnits(ctx)
 	if err != nil {
 		return fmt.Errorf("recovering runs: %w", err)
 	}
 	snaps := map[string]unitSnapshot{}
 	for _, u := range units {
-		s, err := r.b.snapshot(ctx, u.Name)
+		s, err := r.w.units.snapshot(ctx, u.Name)
 		if err != nil {
 			return fmt.Errorf("recovering runs: %w", err)
 		}
@@ -53,7 +53,7 @@ func (r *recorder) recover(ctx context.Context) error {
 	if err != nil {
 		// The journal is a source, not a precondition: without it, open runs are still
 		// settled from the units' state below.
-		r.b.log.Warn("reading systemd's records from the journal failed", "err", err)
+		r.w.log.Warn("reading systemd's records from the journal failed", "err", err)
 	}
 	rc.settleOpen(snaps)
 	rc.adopt(snaps)
@@ -61,7 +61,7 @@ func (r *recorder) recover(ctx context.Context) error {
 	case last != "":
 		rc.setState(stateCursor, last)
 	case cursor == "":
-		if c, err := r.b.jrnl.Cursor(ctx, time.Now()); err == nil && c != "" {
+		if c, err := r.w.jrnl.Cursor(ctx, time.Now()); err == nil && c != "" {
 			rc.setState(stateCursor, c)
 		}
 	}
@@ -74,7 +74,7 @@ func (r *recorder) recover(ctx context.Context) error {
 		r.tails.queue(j)
 	}
 	if n := len(rc.batch.Create) + len(rc.batch.Change); n > 0 {
-		r.b.log.Info("recorded runs that changed while herod was not running", "new", len(rc.batch.Create), "changed", len(rc.batch.Change))
+		r.w.log.Info("recorded runs that changed while herod was not running", "new", len(rc.batch.Create), "changed", len(rc.batch.Change))
 	}
 	return nil
 }
@@ -146,7 +146,7 @@ func (rc *recovery) replay(cursor string, open []jobdb.Job) (string, error) {
 		}
 		since = since.Add(-time.Minute)
 	}
-	entries, last, err := rc.r.b.jrnl.Records(rc.ctx, cursor, since)
+	entries, last, err := rc.r.w.jrnl.Records(rc.ctx, cursor, since)
 	if err != nil {
 		return "", err
 	}
@@ -168,14 +168,14 @@ func (rc *recovery) jobFor(run *recording.JournalRun) *jobdb.Job {
 	if j := rc.byInv[run.Invocation]; j != nil {
 		return j
 	}
-	existing, err := rc.r.b.ledger.ByInvocation(rc.ctx, run.Invocation)
+	existing, err := rc.r.w.ledger.ByInvocation(rc.ctx, run.Invocation)
 	if err == nil {
 		return existing
 	}
 	if !errors.Is(err, jobdb.ErrNotFound) {
 		return nil
 	}
-	if forgotten, err := rc.r.b.ledger.Forgotten(rc.ctx, run.Invocation); err != nil || forgotten {
+	if forgotten, err := rc.r.w.ledger.Forgotten(rc.ctx, run.Invocation); err != nil || forgotten {
 		return nil // recorded, then deleted (pruned, trimmed, removed): stays deleted
 	}
 	if p := rc.pendingOf(run.Unit, run.Started); p != nil {
@@ -208,7 +208,7 @@ func (rc *recovery) pendingOf(unit string, started time.Time) *jobdb.Job {
 
 // settleOpen decides every job still open against the unit as it is now.
 func (rc *recovery) settleOpen(snaps map[string]unitSnapshot) {
-	boot := rc.r.b.opts.BootID
+	boot := rc.r.w.bootID
 	var jobs []*jobdb.Job
 	for j := range rc.open {
 		jobs = append(jobs, j)
@@ -250,7 +250,7 @@ func (rc *recovery) adopt(snaps map[string]unitSnapshot) {
 		if snap.invocation == "" || !up(snap.active) || rc.byInv[snap.invocation] != nil {
 			continue
 		}
-		if _, err := rc.r.b.ledger.ByInvocation(rc.ctx, snap.invocation); err == nil {
+		if _, err := rc.r.w.ledger.ByInvocation(rc.ctx, snap.invocation); err == nil {
 			continue
 		}
 		ctxName, name, _ := unitgen.ParseUnitName(unit)
@@ -258,10 +258,10 @@ func (rc *recovery) adopt(snaps map[string]unitSnapshot) {
 		if started.IsZero() {
 			started = time.Now().UTC()
 		}
-		j := &jobdb.Job{ServiceID: name, Context: ctxName, Unit: unit, InvocationID: snap.invocation, BootID: rc.r.b.opts.BootID,
+		j := &jobdb.Job{ServiceID: name, Context: ctxName, Unit: unit, InvocationID: snap.invocation, BootID: rc.r.w.bootID,
 			Phase: jobdb.PhaseRunning, StartedAt: started, Restarts: int(snap.restarts), MainPID: int(snap.mainPID)}
 		rc.create(j)
-		rc.r.b.log.Info("adopted a running unit", "service", name, "unit", unit)
+		rc.r.w.log.Info("adopted a running unit", "service", name, "unit", unit)
 	}
 }
 
@@ -274,7 +274,7 @@ func (rc *recovery) initViews(snaps map[string]unitSnapshot) {
 		v.runSeen = usecTime(snap.execStart)
 		if j := rc.byInv[snap.invocation]; j != nil {
 			v.jobID, v.ended = j.ID, j.Phase.Ended()
-		} else if j, err := rc.r.b.ledger.ByInvocation(rc.ctx, snap.invocation); err == nil {
+		} else if j, err := rc.r.w.ledger.ByInvocation(rc.ctx, snap.invocation); err == nil {
 			v.jobID, v.ended = j.ID, j.Phase.Ended()
 		} else {
 			v.ended = true // no job to end: a run of before the ledger, already over

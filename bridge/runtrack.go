@@ -65,7 +65,7 @@ func (r *recorder) checkLimit(v *unitView) {
 	go func() {
 		hit := false
 		for i := 0; i < 10 && !hit; i++ { // journald may write the record a moment later
-			hit = r.b.limitHit(context.Background(), unit, since)
+			hit = r.w.limitHit(context.Background(), unit, since)
 			if !hit {
 				time.Sleep(100 * time.Millisecond)
 			}
@@ -137,17 +137,17 @@ func (r *recorder) beginRun(v *unitView) {
 	// is new: systemd made its invocation ID after that start's job was created.
 	if v.pending == 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		existing, err := r.b.ledger.ByInvocation(ctx, s.invocation)
+		existing, err := r.w.ledger.ByInvocation(ctx, s.invocation)
 		cancel()
 		if err == nil {
 			v.jobID, v.ended = existing.ID, existing.Phase.Ended()
 			return
 		}
 		if !errors.Is(err, jobdb.ErrNotFound) {
-			r.b.log.Warn("looking up a run in the ledger failed", "unit", v.unit, "err", err)
+			r.w.log.Warn("looking up a run in the ledger failed", "unit", v.unit, "err", err)
 		}
 	}
-	restarts, inv, boot, pid := int(s.restarts), s.invocation, r.b.opts.BootID, int(s.mainPID)
+	restarts, inv, boot, pid := int(s.restarts), s.invocation, r.w.bootID, int(s.mainPID)
 	if v.pending != 0 {
 		v.jobID, v.pending = v.pending, 0
 		r.changeJob(v.jobID, func(j *jobdb.Job) {

@@ -15,7 +15,7 @@ import (
 // rotation and vacuuming cannot take it). It also settles runs whose end no signal described,
 // from systemd's records in the journal.
 type tailCopier struct {
-	b      *Bridge
+	w      *world
 	fields journalFields
 	mu     sync.Mutex
 	ids    []int64
@@ -30,8 +30,8 @@ type settleReq struct {
 	invocation string
 }
 
-func newTailCopier(b *Bridge, f journalFields) *tailCopier {
-	return &tailCopier{b: b, fields: f, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+func newTailCopier(w *world, f journalFields) *tailCopier {
+	return &tailCopier{w: w, fields: f, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 }
 
 func (t *tailCopier) queue(ids ...int64) {
@@ -68,7 +68,7 @@ const copyDelay = time.Second
 func (t *tailCopier) run() {
 	defer close(t.done)
 	ctx := context.Background()
-	if jobs, err := t.b.ledger.Unsaved(ctx, 1000); err == nil {
+	if jobs, err := t.w.ledger.Unsaved(ctx, 1000); err == nil {
 		for _, j := range jobs {
 			t.queue(j.ID)
 		}
@@ -100,20 +100,20 @@ func (t *tailCopier) run() {
 // snapshots, from systemd's own records of that invocation (the manager's records only: not the
 // run's output, which may be any size).
 func (t *tailCopier) settleFromJournal(ctx context.Context, s settleReq) {
-	j, err := t.b.ledger.Get(ctx, s.id)
+	j, err := t.w.ledger.Get(ctx, s.id)
 	if err != nil || j.Phase.Ended() {
 		return
 	}
-	entries, _, err := t.b.jrnl.Records(ctx, "", j.StartedAt.Add(-time.Second))
+	entries, _, err := t.w.jrnl.Records(ctx, "", j.StartedAt.Add(-time.Second))
 	if err != nil {
-		t.b.log.Warn("reading a run's end from the journal failed", "service", j.ServiceID, "err", err)
+		t.w.log.Warn("reading a run's end from the journal failed", "service", j.ServiceID, "err", err)
 	}
 	end := recording.EndOf(entries, t.fields, s.invocation)
-	if _, err := t.b.ledger.Update(ctx, s.id, func(j *jobdb.Job) error { end.Apply(j); return nil }); err != nil {
-		t.b.log.Warn("recording a run's end failed", "service", j.ServiceID, "err", err)
+	if _, err := t.w.ledger.Update(ctx, s.id, func(j *jobdb.Job) error { end.Apply(j); return nil }); err != nil {
+		t.w.log.Warn("recording a run's end failed", "service", j.ServiceID, "err", err)
 		return
 	}
-	t.b.emit(Event{Kind: "job-finished", Service: j.ServiceID, JobID: j.ID, State: string(end.Phase())})
+	t.w.emit(Event{Kind: "job-finished", Service: j.ServiceID, JobID: j.ID, State: string(end.Phase())})
 }
 
 // copy saves the tails of jobs: one journal read for runs that began recently (a burst of ends
@@ -126,7 +126,7 @@ func (t *tailCopier) copy(ctx context.Context, ids []int64) {
 			continue
 		}
 		seen[id] = true
-		j, err := t.b.ledger.Get(ctx, id)
+		j, err := t.w.ledger.Get(ctx, id)
 		if err != nil || j.OutputSaved || !j.Phase.Ended() {
 			continue
 		}
@@ -140,9 +140,9 @@ func (t *tailCopier) copy(ctx context.Context, ids []int64) {
 		t.save(ctx, recent, t.readMany(ctx, recent))
 	}
 	for _, j := range old {
-		lines, err := readTail(ctx, t.b.jrnl, t.fields, j)
+		lines, err := readTail(ctx, t.w.jrnl, t.fields, j)
 		if err != nil {
-			t.b.log.Warn("reading a run's output from the journal failed", "service", j.ServiceID, "err", err)
+			t.w.log.Warn("reading a run's output from the journal failed", "service", j.ServiceID, "err", err)
 		}
 		t.save(ctx, []*jobdb.Job{j}, [][]Entry{lines})
 	}
@@ -199,7 +199,7 @@ func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) [][]Entry 
 		names = append(names, u)
 	}
 	sort.Strings(names)
-	err := t.b.jrnl.Read(ctx, Query{Units: names, Since: since, Fields: t.fields.ReadFields()}, func(e Entry) bool {
+	err := t.w.jrnl.Read(ctx, Query{Units: names, Since: since, Fields: t.fields.ReadFields()}, func(e Entry) bool {
 		for i := range runs {
 			if t.fields.Belongs(e, runs[i]) {
 				tails[i].AddNewer(e)
@@ -208,7 +208,7 @@ func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) [][]Entry 
 		return true
 	})
 	if err != nil {
-		t.b.log.Warn("reading runs' output from the journal failed", "units", names, "err", err)
+		t.w.log.Warn("reading runs' output from the journal failed", "units", names, "err", err)
 	}
 	out := make([][]Entry, len(jobs))
 	for i := range tails {
@@ -229,8 +229,8 @@ func (t *tailCopier) save(ctx context.Context, jobs []*jobdb.Job, lines [][]Entr
 			return nil
 		}
 	}
-	if err := t.b.ledger.UpdateAll(ctx, changes); err != nil {
-		t.b.log.Warn("saving runs' output in the ledger failed; it stays in the journal", "err", err)
+	if err := t.w.ledger.UpdateAll(ctx, changes); err != nil {
+		t.w.log.Warn("saving runs' output in the ledger failed; it stays in the journal", "err", err)
 	}
 }
 
