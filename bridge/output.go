@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
@@ -10,6 +11,9 @@ import (
 
 // LogLine is one line of a run's output, as the journal recorded it.
 type LogLine = recording.LogLine
+
+// outputSyncWait bounds how long a read of an ended run's output waits for journald.
+const outputSyncWait = 10 * time.Second
 
 // Output returns the last lines (at most limit; 0: all that are kept) of a job of name (its
 // latest when id is 0): from the journal while the run goes on or until its tail is copied,
@@ -38,7 +42,16 @@ func (b *Bridge) Output(ctx context.Context, name string, id int64, limit int) (
 	if j.OutputSaved {
 		lines = recording.DecodeTail(j.Output)
 	} else if j.InvocationID != "" {
-		// The same tail the ledger will keep: the last jobdb.MaxOutput bytes.
+		// The same tail the ledger will keep: the last jobdb.MaxOutput bytes, once journald
+		// wrote what the run sent it.
+		if j.Phase.Ended() {
+			sctx, cancel := context.WithTimeout(ctx, outputSyncWait)
+			err := b.jrnl.Sync(sctx, endTimes([]*jobdb.Job{j}))
+			cancel()
+			if err != nil {
+				b.log.Warn("waiting for journald to write a run's last output failed", "service", name, "err", err)
+			}
+		}
 		entries, err := readTail(ctx, b.jrnl, b.rec.fields, j)
 		if err != nil {
 			return nil, nil, fmt.Errorf("output of %s: %w", name, err)

@@ -136,6 +136,15 @@ func (t *tailCopier) copy(ctx context.Context, ids []int64) {
 			old = append(old, j)
 		}
 	}
+	if len(recent) == 0 && len(old) == 0 {
+		return
+	}
+	sctx, cancel := context.WithTimeout(ctx, journalTimeout)
+	err := t.w.jrnl.Sync(sctx, endTimes(append(append([]*jobdb.Job{}, recent...), old...)))
+	cancel()
+	if err != nil {
+		t.w.log.Warn("waiting for journald to write the runs' last output failed", "err", err)
+	}
 	if len(recent) > 0 {
 		t.save(ctx, recent, t.readMany(ctx, recent))
 	}
@@ -146,6 +155,17 @@ func (t *tailCopier) copy(ctx context.Context, ids []int64) {
 		}
 		t.save(ctx, []*jobdb.Job{j}, [][]Entry{lines})
 	}
+}
+
+// endTimes is when each unit's run of jobs ended (its latest).
+func endTimes(jobs []*jobdb.Job) map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, j := range jobs {
+		if j.EndedAt != nil && j.EndedAt.After(out[j.Unit]) {
+			out[j.Unit] = *j.EndedAt
+		}
+	}
+	return out
 }
 
 func window(j *jobdb.Job) (time.Time, time.Time) {
@@ -166,19 +186,27 @@ func runOf(j *jobdb.Job) recording.Run {
 }
 
 // readTail reads the last jobdb.MaxOutput bytes of j's output (exactly), newest first from its
-// end, and stops there.
+// end, and stops there. journald stamps a line when it reads it, which for a flood is seconds
+// after the service wrote it and ended: lines are read up to now for a run that ended lately,
+// and up to a minute after the end for an older one.
 func readTail(ctx context.Context, jrnl Journal, f journalFields, j *jobdb.Job) ([]Entry, error) {
 	run := runOf(j)
+	q := Query{Units: []string{j.Unit}, Since: run.Since, Newest: true, Fields: f.ReadFields()}
+	if !run.Until.IsZero() && time.Since(run.Until) > recentEnd {
+		q.Until = run.Until.Add(time.Minute)
+	}
 	var tail recording.Tail
-	err := jrnl.Read(ctx, Query{Units: []string{j.Unit}, Since: run.Since, Until: run.Until, Newest: true, Fields: f.ReadFields()},
-		func(e Entry) bool {
-			if !f.Belongs(e, run) {
-				return true
-			}
-			return tail.AddOlder(e)
-		})
+	err := jrnl.Read(ctx, q, func(e Entry) bool {
+		if !f.Belongs(e, run) {
+			return true
+		}
+		return tail.AddOlder(e)
+	})
 	return tail.Lines(true), err
 }
+
+// recentEnd is how long after its end a run's late lines are read up to now.
+const recentEnd = 10 * time.Minute
 
 // readMany reads the tails of several runs in one journalctl run, from the earliest start,
 // keeping only each run's last jobdb.MaxOutput bytes as it goes.

@@ -58,8 +58,21 @@ type Tail struct {
 
 func size(e Entry) int { return len(e.Fields["MESSAGE"]) + 1 }
 
+// compact keeps of e what a tail keeps (TailFields): a line read with the journal's own fields
+// (cursor, boot, ...) takes several times the memory.
+func compact(e Entry) Entry {
+	f := make(map[string]string, len(TailFields))
+	for _, k := range TailFields {
+		if v, ok := e.Fields[k]; ok {
+			f[k] = v
+		}
+	}
+	return Entry{Time: e.Time, Fields: f}
+}
+
 // AddNewer adds a line after those added, dropping the oldest that are not needed any more.
 func (t *Tail) AddNewer(e Entry) {
+	e = compact(e)
 	t.lines = append(t.lines, e)
 	t.bytes += size(e)
 	for t.head < len(t.lines)-1 && t.bytes-size(t.lines[t.head]) >= jobdb.MaxOutput {
@@ -79,6 +92,7 @@ func (t *Tail) AddOlder(e Entry) bool {
 	if t.bytes >= jobdb.MaxOutput {
 		return false
 	}
+	e = compact(e)
 	t.lines = append(t.lines, e)
 	t.bytes += size(e)
 	return t.bytes < jobdb.MaxOutput
@@ -94,7 +108,7 @@ func (t *Tail) Lines(newestFirst bool) []Entry {
 		}
 	}
 	if over := t.bytes - jobdb.MaxOutput; over > 0 && len(out) > 0 {
-		first := Entry{Cursor: out[0].Cursor, Time: out[0].Time, Fields: map[string]string{}}
+		first := Entry{Time: out[0].Time, Fields: map[string]string{}}
 		for k, v := range out[0].Fields {
 			first.Fields[k] = v
 		}
