@@ -109,11 +109,11 @@ func New(ctx context.Context, conn *sddbus.Conn, signals *dbus.Conn, ledger jobd
 		return nil, err
 	}
 	b.sig, b.jobs = signals, jobs
-	rec, err := newRecorder(ctx, b, signals)
-	if err != nil {
+	b.rec = newRecorder(&world{ledger: ledger, jrnl: opts.Journal, units: b, emit: b.emit, log: opts.Log,
+		bootID: opts.BootID, user: opts.User, limitHit: b.limitHit})
+	if err := b.rec.start(ctx, signals); err != nil {
 		return nil, err
 	}
-	b.rec = rec
 	return b, nil
 }
 

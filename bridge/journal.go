@@ -8,12 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 
@@ -27,44 +31,32 @@ type Journal interface {
 	Lines(ctx context.Context, units []string, since, until time.Time, limit int) ([]Entry, error)
 	// Cursor returns the cursor of the newest entry written before t ("" if none).
 	Cursor(ctx context.Context, t time.Time) (string, error)
+	// Read calls each with the entries q selects, oldest first (newest first with q.Newest),
+	// until each returns false, holding one entry at a time: a run's output may be any size.
+	Read(ctx context.Context, q Query, each func(Entry) bool) error
+	// Sync waits until journald has read to their end the output streams of the units in ended
+	// that were opened before the unit's time there (a run's end: a later run's streams do not
+	// count), and written what it was sent: journald reads a service's output from its socket
+	// after the service may have ended (a flood of 100,000 lines ended 0.3 s after it began;
+	// journald had written 11,437 of them then).
+	Sync(ctx context.Context, ended map[string]time.Time) error
+}
+
+// Query selects the entries of units for Journal.Read.
+type Query struct {
+	Units        []string
+	Since, Until time.Time // zero: open
+	Newest       bool      // newest first
+	Fields       []string  // the fields wanted besides the journal's own (__CURSOR, ...); nil: all
 }
 
 // Entry is one journal entry.
-type Entry struct {
-	Cursor string
-	Time   time.Time
-	Fields map[string]string
-}
+type Entry = recording.Entry
 
-// systemd's journal message IDs for a unit's run (src/systemd/sd-messages.h).
-const (
-	msgUnitStarting   = "7d4958e842da4a758f6c1cdc7b36dcc5"
-	msgUnitStarted    = "39f53479d3a045ac8e11786248231fbf"
-	msgUnitFailedJob  = "be02cf6855d2428ba40df7e9d022f03d" // "Failed to start": the start job failed
-	msgProcessExited  = "98e322203f7a4ed290d09fe03c09fe15" // main (or control) process exited
-	msgUnitFailed     = "d9b373ed55a64feb8242e02dbe79a49c" // "Failed with result ..."
-	msgUnitSucceeded  = "7ad2d189f7e94e70a38c781354912448" // "Deactivated successfully"
-	msgUnitStopping   = "de5b426a63be47a7b6ac3eaac82e2f6f" // a stop job began
-	msgUnitStopped    = "9d1aaa27d60140bd96365438aad20286"
-	msgRestartPlanned = "5eb03494b6584870a536b337290809b3" // "Scheduled restart job"
-)
+// journalFields names the fields that carry a unit and its invocation.
+type journalFields = recording.Fields
 
-var recordIDs = []string{msgUnitStarting, msgUnitStarted, msgUnitFailedJob, msgProcessExited,
-	msgUnitFailed, msgUnitSucceeded, msgUnitStopping, msgUnitStopped, msgRestartPlanned}
-
-// journalFields names the fields that carry a unit and its invocation: the system manager's, or
-// a user manager's.
-type journalFields struct {
-	unit, invocation       string // in the manager's own messages
-	ownUnit, ownInvocation string // in lines the unit's processes wrote
-}
-
-func fieldsFor(user bool) journalFields {
-	if user {
-		return journalFields{"USER_UNIT", "USER_INVOCATION_ID", "_SYSTEMD_USER_UNIT", "_SYSTEMD_INVOCATION_ID"}
-	}
-	return journalFields{"UNIT", "INVOCATION_ID", "_SYSTEMD_UNIT", "_SYSTEMD_INVOCATION_ID"}
-}
+func fieldsFor(user bool) journalFields { return recording.FieldsFor(user) }
 
 // journalctl reads the journal with journalctl(1): the binaries stay static, and journalctl is
 // wherever systemd is.
@@ -89,7 +81,7 @@ func (j journalctl) Records(ctx context.Context, cursor string, since time.Time)
 	if !j.user {
 		args = append(args, "_PID=1")
 	}
-	for _, id := range recordIDs {
+	for _, id := range recording.RecordIDs {
 		args = append(args, "MESSAGE_ID="+id)
 	}
 	entries, err := runJournalctl(ctx, args)
@@ -103,32 +95,105 @@ func (j journalctl) Records(ctx context.Context, cursor string, since time.Time)
 	f := fieldsFor(j.user)
 	out := entries[:0]
 	for _, e := range entries {
-		if _, _, ok := unitgen.ParseUnitName(e.Fields[f.unit]); ok {
+		if _, _, ok := unitgen.ParseUnitName(e.Fields[f.Unit]); ok {
 			out = append(out, e)
 		}
 	}
 	return out, last, nil
 }
 
-func (j journalctl) Lines(ctx context.Context, units []string, since, until time.Time, limit int) ([]Entry, error) {
+func (j journalctl) Read(ctx context.Context, q Query, each func(Entry) bool) error {
 	args := j.base()
-	for _, unit := range units {
+	for _, unit := range q.Units {
 		if j.user {
 			args = append(args, "--user-unit="+unit)
 		} else {
 			args = append(args, "--unit="+unit)
 		}
 	}
-	if !since.IsZero() {
-		args = append(args, "--since="+epoch(since))
+	if !q.Since.IsZero() {
+		args = append(args, "--since="+epoch(q.Since))
 	}
-	if !until.IsZero() {
-		args = append(args, "--until="+epoch(until))
+	if !q.Until.IsZero() {
+		args = append(args, "--until="+epoch(q.Until))
 	}
+	if q.Newest {
+		// Newest first from --until back to --since: journalctl's -n with --since would give
+		// the oldest lines after --since instead.
+		args = append(args, "--reverse")
+	}
+	if len(q.Fields) > 0 {
+		args = append(args, "--output-fields="+strings.Join(q.Fields, ","))
+	}
+	return streamJournalctl(ctx, args, each)
+}
+
+// streamsDir is where journald keeps a file for each open output stream (its unit on a line
+// UNIT=...), removed when it has read the stream to its end.
+const streamsDir = "/run/systemd/journal/streams"
+
+// streamPoll is how often Sync looks at journald's open streams.
+const streamPoll = 50 * time.Millisecond
+
+// Sync waits (until ctx ends) while journald has such an output stream open, then runs
+// journalctl --sync, which returns once journald wrote what it read. A user's manager's units
+// are left alone: their streams are not told apart, and only root may ask for a sync.
+func (j journalctl) Sync(ctx context.Context, ended map[string]time.Time) error {
+	if j.user {
+		return nil
+	}
+	for openStreams(ended) {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("journald still reads the output of %d unit(s): %w", len(ended), ctx.Err())
+		case <-time.After(streamPoll):
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, journalTimeout)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "journalctl", "--sync").CombinedOutput(); err != nil {
+		return fmt.Errorf("journalctl --sync: %w: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// openStreams reports whether journald has an output stream of a unit of ended open that it
+// opened before the unit's time there (journald writes a stream's file once, when it opens it).
+func openStreams(ended map[string]time.Time) bool {
+	files, err := os.ReadDir(streamsDir)
+	if err != nil {
+		return false
+	}
+	for _, f := range files {
+		path := filepath.Join(streamsDir, f.Name())
+		info, err := os.Stat(path)
+		if err != nil {
+			continue // closed meanwhile
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		for u, at := range ended {
+			if info.ModTime().Before(at) && bytes.Contains(data, []byte("\nUNIT="+u+"\n")) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Lines is the newest limit entries (0: all) as Read gives them, oldest first.
+func (j journalctl) Lines(ctx context.Context, units []string, since, until time.Time, limit int) ([]Entry, error) {
+	var out []Entry
+	err := j.Read(ctx, Query{Units: units, Since: since, Until: until, Newest: limit > 0}, func(e Entry) bool {
+		out = append(out, e)
+		return limit <= 0 || len(out) < limit
+	})
 	if limit > 0 {
-		args = append(args, "-n", strconv.Itoa(limit))
+		slices.Reverse(out)
 	}
-	return runJournalctl(ctx, args)
+	return out, err
 }
 
 func (j journalctl) Cursor(ctx context.Context, t time.Time) (string, error) {
@@ -149,6 +214,14 @@ func epoch(t time.Time) string {
 const journalTimeout = 30 * time.Second
 
 func runJournalctl(ctx context.Context, args []string) ([]Entry, error) {
+	var out []Entry
+	err := streamJournalctl(ctx, args, func(e Entry) bool { out = append(out, e); return true })
+	return out, err
+}
+
+// streamJournalctl runs journalctl and hands each entry to each as it comes, until each
+// returns false (journalctl is then killed).
+func streamJournalctl(ctx context.Context, args []string, each func(Entry) bool) error {
 	ctx, cancel := context.WithTimeout(ctx, journalTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "journalctl", args...)
@@ -156,43 +229,47 @@ func runJournalctl(ctx context.Context, args []string) ([]Entry, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, fmt.Errorf("journalctl: %w", err)
+		return fmt.Errorf("journalctl: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("journalctl: %w", err)
+		return fmt.Errorf("journalctl: %w", err)
 	}
 	// Reading the journal is herod's background work: it yields the CPU to the services and to
 	// systemd (niceness 10, as for a batch job).
 	_ = syscall.Setpriority(syscall.PRIO_PROCESS, cmd.Process.Pid, 10)
-	entries, perr := parseEntries(out)
+	n, stopped, perr := parseEntries(out, each)
+	if stopped {
+		_ = cmd.Process.Kill()
+	}
 	_, _ = io.Copy(io.Discard, out)
 	werr := cmd.Wait()
-	if werr != nil {
+	if werr != nil && !stopped {
 		// journalctl exits 1 with "No journal files were found" or "-- No entries --": no
 		// entries is an answer, not a failure.
 		var ee *exec.ExitError
-		if !errors.As(werr, &ee) || len(entries) > 0 || !noEntries(stderr.String()) {
-			return nil, fmt.Errorf("journalctl %s: %v: %s", strings.Join(args, " "), werr, strings.TrimSpace(stderr.String()))
+		if !errors.As(werr, &ee) || n > 0 || !noEntries(stderr.String()) {
+			return fmt.Errorf("journalctl %s: %v: %s", strings.Join(args, " "), werr, strings.TrimSpace(stderr.String()))
 		}
 	}
-	return entries, perr
+	return perr
 }
 
 func noEntries(stderr string) bool {
 	return stderr == "" || strings.Contains(stderr, "No journal files") || strings.Contains(stderr, "No entries")
 }
 
-// parseEntries reads journalctl's JSON lines. A field journald stored as binary (not UTF-8, or
-// with control characters) comes as an array of bytes; a field given more than once, as an
-// array of such values: the last one is kept.
-func parseEntries(r io.Reader) ([]Entry, error) {
-	var out []Entry
+// parseEntries reads journalctl's JSON lines, handing each entry to each until it returns
+// false; it returns how many it handed and whether each stopped it. A field journald stored as
+// binary (not UTF-8, or with control characters) comes as an array of bytes; a field given more
+// than once, as an array of such values: the last one is kept.
+func parseEntries(r io.Reader, each func(Entry) bool) (int, bool, error) {
+	n := 0
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for sc.Scan() {
 		var raw map[string]any
 		if err := json.Unmarshal(sc.Bytes(), &raw); err != nil {
-			return out, fmt.Errorf("journalctl -o json: %w", err)
+			return n, false, fmt.Errorf("journalctl -o json: %w", err)
 		}
 		e := Entry{Fields: make(map[string]string, len(raw))}
 		for k, v := range raw {
@@ -204,9 +281,12 @@ func parseEntries(r io.Reader) ([]Entry, error) {
 		if us, err := strconv.ParseInt(e.Fields["__REALTIME_TIMESTAMP"], 10, 64); err == nil {
 			e.Time = time.UnixMicro(us).UTC()
 		}
-		out = append(out, e)
+		n++
+		if !each(e) {
+			return n, true, nil
+		}
 	}
-	return out, sc.Err()
+	return n, false, sc.Err()
 }
 
 func fieldString(v any) (string, bool) {

@@ -1,25 +1,19 @@
 package bridge
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
 // LogLine is one line of a run's output, as the journal recorded it.
-type LogLine struct {
-	Time       time.Time `json:"time"`
-	Priority   int       `json:"priority"`   // syslog priority: 3 error, 4 warning, 6 info, 7 debug
-	Identifier string    `json:"identifier"` // SYSLOG_IDENTIFIER: the service, NAME-health, or systemd
-	PID        int       `json:"pid,omitempty"`
-	Message    string    `json:"message"`
-}
+type LogLine = recording.LogLine
+
+// outputSyncWait bounds how long a read of an ended run's output waits for journald.
+const outputSyncWait = 10 * time.Second
 
 // Output returns the last lines (at most limit; 0: all that are kept) of a job of name (its
 // latest when id is 0): from the journal while the run goes on or until its tail is copied,
@@ -46,18 +40,24 @@ func (b *Bridge) Output(ctx context.Context, name string, id int64, limit int) (
 	}
 	var lines []LogLine
 	if j.OutputSaved {
-		lines = decodeTail(j.Output)
+		lines = recording.DecodeTail(j.Output)
 	} else if j.InvocationID != "" {
-		since, until := window(j)
-		if !j.Phase.Ended() {
-			until = time.Time{}
+		// The same tail the ledger will keep: the last jobdb.MaxOutput bytes, once journald
+		// wrote what the run sent it.
+		if j.Phase.Ended() {
+			sctx, cancel := context.WithTimeout(ctx, outputSyncWait)
+			err := b.jrnl.Sync(sctx, endTimes([]*jobdb.Job{j}))
+			cancel()
+			if err != nil {
+				b.log.Warn("waiting for journald to write a run's last output failed", "service", name, "err", err)
+			}
 		}
-		entries, err := b.jrnl.Lines(ctx, []string{j.Unit}, since, until, tailLines)
+		entries, err := readTail(ctx, b.jrnl, b.rec.fields, j)
 		if err != nil {
 			return nil, nil, fmt.Errorf("output of %s: %w", name, err)
 		}
-		for _, e := range runLines(entries, j, b.rec.fields) {
-			lines = append(lines, lineOf(e.Fields))
+		for _, e := range entries {
+			lines = append(lines, recording.LineOf(e.Fields))
 		}
 	}
 	if limit > 0 && len(lines) > limit {
@@ -65,36 +65,4 @@ func (b *Bridge) Output(ctx context.Context, name string, id int64, limit int) (
 	}
 	j.Output = nil
 	return j, lines, nil
-}
-
-func lineOf(f map[string]string) LogLine {
-	l := LogLine{Identifier: f["SYSLOG_IDENTIFIER"], Message: f["MESSAGE"], Priority: 6}
-	if us, err := strconv.ParseInt(f["__REALTIME_TIMESTAMP"], 10, 64); err == nil {
-		l.Time = time.UnixMicro(us).UTC()
-	}
-	if p, err := strconv.Atoi(f["PRIORITY"]); err == nil {
-		l.Priority = p
-	}
-	l.PID, _ = strconv.Atoi(f["_PID"])
-	if l.Identifier == "" {
-		l.Identifier = f["_COMM"]
-	}
-	return l
-}
-
-// decodeTail reads a job's kept output (JSON lines of TailFields; see encodeTail). A ledger of
-// schema 1 kept raw output: each of its lines becomes a message.
-func decodeTail(data []byte) []LogLine {
-	var out []LogLine
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		var f map[string]string
-		if err := json.Unmarshal(sc.Bytes(), &f); err != nil {
-			out = append(out, LogLine{Message: sc.Text(), Priority: 6})
-			continue
-		}
-		out = append(out, lineOf(f))
-	}
-	return out
 }

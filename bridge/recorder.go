@@ -3,11 +3,13 @@ package bridge
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
 	"github.com/hero-systemd/hero-systemd/jobdb"
@@ -19,7 +21,7 @@ import (
 // owns its state on one goroutine, and other goroutines reach it with commands. Changes are
 // written in one transaction per burst of signals.
 type recorder struct {
-	b      *Bridge
+	w      *world
 	sig    *dbus.Conn
 	in     chan *dbus.Signal
 	cmds   chan func()
@@ -78,17 +80,45 @@ const (
 	ifaceService    = "org.freedesktop.systemd1.Service"
 )
 
-func newRecorder(ctx context.Context, b *Bridge, sig *dbus.Conn) (*recorder, error) {
-	r := &recorder{b: b, sig: sig, in: make(chan *dbus.Signal, 4096), cmds: make(chan func(), 64),
-		quit: make(chan struct{}), done: make(chan struct{}), fields: fieldsFor(b.opts.User),
+// world is all the recorder needs of the world: the ledger, systemd's journal and units, and
+// where its events go. It does not know the Bridge that uses it.
+type world struct {
+	ledger   jobdb.Ledger
+	jrnl     Journal
+	units    unitReader
+	emit     func(Event)
+	log      *slog.Logger
+	bootID   string // this boot's ID
+	user     bool   // the units run in a user's manager (journal fields differ)
+	limitHit func(ctx context.Context, unit string, since time.Time) bool
+}
+
+// unitReader reads hero's units from systemd.
+type unitReader interface {
+	snapshot(ctx context.Context, unit string) (unitSnapshot, error)
+	states(ctx context.Context, units []string) (map[string]sddbus.UnitStatus, error)
+	heroUnits(ctx context.Context) ([]sddbus.UnitStatus, error)
+}
+
+// newRecorder makes a recorder that is not running yet (see start).
+func newRecorder(w *world) *recorder {
+	r := &recorder{w: w, in: make(chan *dbus.Signal, 4096), cmds: make(chan func(), 64),
+		quit: make(chan struct{}), done: make(chan struct{}), fields: fieldsFor(w.user),
 		views: map[string]*unitView{}, batch: &jobdb.Batch{}, pub: map[string]runInfo{}}
-	r.tails = newTailCopier(b, r.fields)
+	r.tails = newTailCopier(w, r.fields)
+	return r
+}
+
+// start subscribes to systemd's unit signals on sig, records what happened while no recorder
+// ran, and starts recording.
+func (r *recorder) start(ctx context.Context, sig *dbus.Conn) error {
+	r.sig = sig
 	for _, iface := range []string{ifaceUnit, ifaceService} {
 		err := sig.AddMatchSignal(dbus.WithMatchInterface("org.freedesktop.DBus.Properties"),
 			dbus.WithMatchMember("PropertiesChanged"), dbus.WithMatchPathNamespace(dbus.ObjectPath(strings.TrimSuffix(signalMatchPath, "/"))),
 			dbus.WithMatchArg(0, iface))
 		if err != nil {
-			return nil, fmt.Errorf("subscribing to systemd's unit signals: %w", err)
+			return fmt.Errorf("subscribing to systemd's unit signals: %w", err)
 		}
 	}
 	sig.Signal(r.in)
@@ -96,15 +126,15 @@ func newRecorder(ctx context.Context, b *Bridge, sig *dbus.Conn) (*recorder, err
 	call := sig.Object("org.freedesktop.systemd1", "/org/freedesktop/systemd1").
 		CallWithContext(ctx, "org.freedesktop.systemd1.Manager.Subscribe", 0)
 	if call.Err != nil {
-		return nil, fmt.Errorf("subscribing to systemd: %w", call.Err)
+		return fmt.Errorf("subscribing to systemd: %w", call.Err)
 	}
 	if err := r.recover(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	go r.loop()
 	go r.tails.run()
 	go r.housekeeping()
-	return r, nil
+	return nil
 }
 
 func (r *recorder) close() {
@@ -129,7 +159,7 @@ func (r *recorder) loop() {
 			return
 		case s := <-r.in:
 			if s == nil {
-				r.b.log.Error("the connection for systemd's signals closed: runs are no longer recorded live")
+				r.w.log.Error("the connection for systemd's signals closed: runs are no longer recorded live")
 				<-r.quit
 				return
 			}
@@ -264,10 +294,10 @@ func (r *recorder) flush() {
 	if !r.batch.Empty() {
 		r.clean.Store(false)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err := r.b.ledger.Apply(ctx, r.batch)
+		err := r.w.ledger.Apply(ctx, r.batch)
 		cancel()
 		if err != nil {
-			r.b.log.Error("recording runs in the ledger failed; trying again", "err", err)
+			r.w.log.Error("recording runs in the ledger failed; trying again", "err", err)
 			if r.retry == nil {
 				r.retry = time.After(time.Second)
 			}
@@ -299,7 +329,7 @@ func (r *recorder) flush() {
 		if e.JobID == 0 {
 			e.JobID = pe.ref.ID()
 		}
-		r.b.emit(e)
+		r.w.emit(e)
 	}
 	r.wake()
 }
@@ -398,9 +428,9 @@ func (r *recorder) waitUntil(ctx context.Context, timeout time.Duration, units [
 // a signal is late or was never sent.
 func (r *recorder) sync(ctx context.Context, units []string) {
 	for _, u := range units {
-		snap, err := r.b.snapshot(ctx, u)
+		snap, err := r.w.units.snapshot(ctx, u)
 		if err != nil {
-			r.b.log.Warn("reading a unit's properties failed", "unit", u, "err", err)
+			r.w.log.Warn("reading a unit's properties failed", "unit", u, "err", err)
 			continue
 		}
 		r.do(func() {
@@ -444,17 +474,17 @@ func (r *recorder) saveCursor(ctx context.Context) {
 		return
 	}
 	at := time.Now().Add(-cursorLag)
-	cursor, err := r.b.jrnl.Cursor(ctx, at)
+	cursor, err := r.w.jrnl.Cursor(ctx, at)
 	if err != nil || cursor == "" {
 		return
 	}
-	if err := r.b.ledger.SetState(ctx, stateCursor, cursor); err != nil {
-		r.b.log.Warn("saving the journal cursor failed", "err", err)
+	if err := r.w.ledger.SetState(ctx, stateCursor, cursor); err != nil {
+		r.w.log.Warn("saving the journal cursor failed", "err", err)
 		return
 	}
 	// A job deleted before the cursor's time ended before it: no replay reads its run again.
-	if err := r.b.ledger.ForgetBefore(ctx, at.Add(-time.Minute)); err != nil {
-		r.b.log.Warn("dropping forgotten runs failed", "err", err)
+	if err := r.w.ledger.ForgetBefore(ctx, at.Add(-time.Minute)); err != nil {
+		r.w.log.Warn("dropping forgotten runs failed", "err", err)
 	}
 }
 
@@ -473,7 +503,7 @@ func (r *recorder) check(ctx context.Context) {
 	if len(units) == 0 {
 		return
 	}
-	states, err := r.b.states(ctx, units)
+	states, err := r.w.units.states(ctx, units)
 	if err != nil {
 		return
 	}
@@ -488,7 +518,7 @@ func (r *recorder) check(ctx context.Context) {
 		}
 	})
 	if len(stale) > 0 {
-		r.b.log.Info("units whose signals were missed", "units", stale)
+		r.w.log.Info("units whose signals were missed", "units", stale)
 		r.sync(ctx, stale)
 	}
 }
@@ -522,7 +552,7 @@ func (r *recorder) notStarted(unit string, jobID int64, result string) {
 		v.pending = 0
 		now := time.Now().UTC()
 		r.changeJob(jobID, func(j *jobdb.Job) {
-			runEnd{result: result, at: now}.apply(j)
+			runEnd{Result: result, At: now}.Apply(j)
 			j.OutputSaved = true
 		})
 		r.events = append(r.events, pendingEvent{Event: Event{Kind: "job-finished", Service: v.service, JobID: jobID, State: string(jobdb.PhaseFailed)}})

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
@@ -19,14 +20,14 @@ import (
 //     ends with its boot, a start's job whose run never began is closed as not started;
 //   - running hero units the ledger does not know are adopted, one job each.
 func (r *recorder) recover(ctx context.Context) error {
-	led := r.b.ledger
-	units, err := r.b.heroUnits(ctx)
+	led := r.w.ledger
+	units, err := r.w.units.heroUnits(ctx)
 	if err != nil {
 		return fmt.Errorf("recovering runs: %w", err)
 	}
 	snaps := map[string]unitSnapshot{}
 	for _, u := range units {
-		s, err := r.b.snapshot(ctx, u.Name)
+		s, err := r.w.units.snapshot(ctx, u.Name)
 		if err != nil {
 			return fmt.Errorf("recovering runs: %w", err)
 		}
@@ -52,7 +53,7 @@ func (r *recorder) recover(ctx context.Context) error {
 	if err != nil {
 		// The journal is a source, not a precondition: without it, open runs are still
 		// settled from the units' state below.
-		r.b.log.Warn("reading systemd's records from the journal failed", "err", err)
+		r.w.log.Warn("reading systemd's records from the journal failed", "err", err)
 	}
 	rc.settleOpen(snaps)
 	rc.adopt(snaps)
@@ -60,7 +61,7 @@ func (r *recorder) recover(ctx context.Context) error {
 	case last != "":
 		rc.setState(stateCursor, last)
 	case cursor == "":
-		if c, err := r.b.jrnl.Cursor(ctx, time.Now()); err == nil && c != "" {
+		if c, err := r.w.jrnl.Cursor(ctx, time.Now()); err == nil && c != "" {
 			rc.setState(stateCursor, c)
 		}
 	}
@@ -73,7 +74,7 @@ func (r *recorder) recover(ctx context.Context) error {
 		r.tails.queue(j)
 	}
 	if n := len(rc.batch.Create) + len(rc.batch.Change); n > 0 {
-		r.b.log.Info("recorded runs that changed while herod was not running", "new", len(rc.batch.Create), "changed", len(rc.batch.Change))
+		r.w.log.Info("recorded runs that changed while herod was not running", "new", len(rc.batch.Create), "changed", len(rc.batch.Change))
 	}
 	return nil
 }
@@ -114,7 +115,7 @@ func (rc *recovery) change(j *jobdb.Job, fn func(*jobdb.Job)) {
 
 func (rc *recovery) end(j *jobdb.Job, e runEnd) {
 	rc.change(j, func(j *jobdb.Job) {
-		if e.apply(j) {
+		if e.Apply(j) {
 			rc.ended = append(rc.ended, j)
 		}
 	})
@@ -145,17 +146,17 @@ func (rc *recovery) replay(cursor string, open []jobdb.Job) (string, error) {
 		}
 		since = since.Add(-time.Minute)
 	}
-	entries, last, err := rc.r.b.jrnl.Records(rc.ctx, cursor, since)
+	entries, last, err := rc.r.w.jrnl.Records(rc.ctx, cursor, since)
 	if err != nil {
 		return "", err
 	}
-	for _, run := range runsFromRecords(entries, rc.r.fields) {
+	for _, run := range recording.RunsFromRecords(entries, rc.r.fields) {
 		j := rc.jobFor(run)
 		if j == nil || j.Phase.Ended() {
 			continue
 		}
-		if run.ended {
-			rc.end(j, run.end)
+		if run.Ended {
+			rc.end(j, run.End)
 		}
 	}
 	return last, nil
@@ -163,30 +164,30 @@ func (rc *recovery) replay(cursor string, open []jobdb.Job) (string, error) {
 
 // jobFor finds or makes the job of a run from the journal: the one that has its invocation,
 // else the oldest start's job of its unit still waiting for a run, else a new one.
-func (rc *recovery) jobFor(run *journalRun) *jobdb.Job {
-	if j := rc.byInv[run.invocation]; j != nil {
+func (rc *recovery) jobFor(run *recording.JournalRun) *jobdb.Job {
+	if j := rc.byInv[run.Invocation]; j != nil {
 		return j
 	}
-	existing, err := rc.r.b.ledger.ByInvocation(rc.ctx, run.invocation)
+	existing, err := rc.r.w.ledger.ByInvocation(rc.ctx, run.Invocation)
 	if err == nil {
 		return existing
 	}
 	if !errors.Is(err, jobdb.ErrNotFound) {
 		return nil
 	}
-	if forgotten, err := rc.r.b.ledger.Forgotten(rc.ctx, run.invocation); err != nil || forgotten {
+	if forgotten, err := rc.r.w.ledger.Forgotten(rc.ctx, run.Invocation); err != nil || forgotten {
 		return nil // recorded, then deleted (pruned, trimmed, removed): stays deleted
 	}
-	if p := rc.pendingOf(run.unit, run.started); p != nil {
+	if p := rc.pendingOf(run.Unit, run.Started); p != nil {
 		rc.change(p, func(j *jobdb.Job) {
-			j.InvocationID, j.BootID, j.Phase, j.StartedAt = run.invocation, run.boot, jobdb.PhaseRunning, run.started
+			j.InvocationID, j.BootID, j.Phase, j.StartedAt = run.Invocation, run.Boot, jobdb.PhaseRunning, run.Started
 		})
-		rc.byInv[run.invocation] = p
+		rc.byInv[run.Invocation] = p
 		return p
 	}
-	ctxName, name, _ := unitgen.ParseUnitName(run.unit)
-	j := &jobdb.Job{ServiceID: name, Context: ctxName, Unit: run.unit, InvocationID: run.invocation, BootID: run.boot,
-		Phase: jobdb.PhaseRunning, StartedAt: run.started}
+	ctxName, name, _ := unitgen.ParseUnitName(run.Unit)
+	j := &jobdb.Job{ServiceID: name, Context: ctxName, Unit: run.Unit, InvocationID: run.Invocation, BootID: run.Boot,
+		Phase: jobdb.PhaseRunning, StartedAt: run.Started}
 	rc.create(j)
 	rc.open[j] = true
 	return j
@@ -207,7 +208,7 @@ func (rc *recovery) pendingOf(unit string, started time.Time) *jobdb.Job {
 
 // settleOpen decides every job still open against the unit as it is now.
 func (rc *recovery) settleOpen(snaps map[string]unitSnapshot) {
-	boot := rc.r.b.opts.BootID
+	boot := rc.r.w.bootID
 	var jobs []*jobdb.Job
 	for j := range rc.open {
 		jobs = append(jobs, j)
@@ -218,7 +219,7 @@ func (rc *recovery) settleOpen(snaps map[string]unitSnapshot) {
 		snap := snaps[j.Unit]
 		switch {
 		case j.BootID != "" && boot != "" && j.BootID != boot:
-			rc.end(j, runEnd{result: resultBootEnded, at: now})
+			rc.end(j, runEnd{Result: resultBootEnded, At: now})
 		case j.Phase == jobdb.PhasePending:
 			if snap.invocation != "" && up(snap.active) && rc.byInv[snap.invocation] == nil &&
 				!usecTime(snap.execStart).Before(j.StartedAt.Add(-time.Second)) {
@@ -230,15 +231,15 @@ func (rc *recovery) settleOpen(snaps map[string]unitSnapshot) {
 				continue
 			}
 			rc.change(j, func(j *jobdb.Job) { j.OutputSaved = true })
-			rc.end(j, runEnd{result: resultNotStarted, stopRequested: true, at: now})
+			rc.end(j, runEnd{Result: resultNotStarted, StopRequested: true, At: now})
 		case j.InvocationID == snap.invocation && snap.loaded:
 			if unitOver(snap) {
-				e := runEnd{result: snap.result, code: codeName(snap.execCode), status: int(snap.execStatus), at: usecTime(snap.execExit)}
-				rc.end(j, e)
+				rc.end(j, recording.FromUnit(recording.UnitEnd{Loaded: true, Result: snap.result, ExecCode: snap.execCode,
+					ExecStatus: snap.execStatus, ExecFresh: true, ExitAt: usecTime(snap.execExit), Now: now}))
 			}
 		default:
 			// The run is over, and neither the journal nor the unit says how.
-			rc.end(j, runEnd{result: resultUnknown, at: now})
+			rc.end(j, runEnd{Result: resultUnknown, At: now})
 		}
 	}
 }
@@ -249,7 +250,7 @@ func (rc *recovery) adopt(snaps map[string]unitSnapshot) {
 		if snap.invocation == "" || !up(snap.active) || rc.byInv[snap.invocation] != nil {
 			continue
 		}
-		if _, err := rc.r.b.ledger.ByInvocation(rc.ctx, snap.invocation); err == nil {
+		if _, err := rc.r.w.ledger.ByInvocation(rc.ctx, snap.invocation); err == nil {
 			continue
 		}
 		ctxName, name, _ := unitgen.ParseUnitName(unit)
@@ -257,10 +258,10 @@ func (rc *recovery) adopt(snaps map[string]unitSnapshot) {
 		if started.IsZero() {
 			started = time.Now().UTC()
 		}
-		j := &jobdb.Job{ServiceID: name, Context: ctxName, Unit: unit, InvocationID: snap.invocation, BootID: rc.r.b.opts.BootID,
+		j := &jobdb.Job{ServiceID: name, Context: ctxName, Unit: unit, InvocationID: snap.invocation, BootID: rc.r.w.bootID,
 			Phase: jobdb.PhaseRunning, StartedAt: started, Restarts: int(snap.restarts), MainPID: int(snap.mainPID)}
 		rc.create(j)
-		rc.r.b.log.Info("adopted a running unit", "service", name, "unit", unit)
+		rc.r.w.log.Info("adopted a running unit", "service", name, "unit", unit)
 	}
 }
 
@@ -273,7 +274,7 @@ func (rc *recovery) initViews(snaps map[string]unitSnapshot) {
 		v.runSeen = usecTime(snap.execStart)
 		if j := rc.byInv[snap.invocation]; j != nil {
 			v.jobID, v.ended = j.ID, j.Phase.Ended()
-		} else if j, err := rc.r.b.ledger.ByInvocation(rc.ctx, snap.invocation); err == nil {
+		} else if j, err := rc.r.w.ledger.ByInvocation(rc.ctx, snap.invocation); err == nil {
 			v.jobID, v.ended = j.ID, j.Phase.Ended()
 		} else {
 			v.ended = true // no job to end: a run of before the ledger, already over

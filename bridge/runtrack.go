@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
@@ -64,7 +65,7 @@ func (r *recorder) checkLimit(v *unitView) {
 	go func() {
 		hit := false
 		for i := 0; i < 10 && !hit; i++ { // journald may write the record a moment later
-			hit = r.b.limitHit(context.Background(), unit, since)
+			hit = r.w.limitHit(context.Background(), unit, since)
 			if !hit {
 				time.Sleep(100 * time.Millisecond)
 			}
@@ -112,20 +113,11 @@ func (r *recorder) execFresh(v *unitView) bool {
 	return !start.IsZero() && !start.Before(v.runSeen.Add(-2*time.Second))
 }
 
+// endFromSnapshot describes the run's end as the unit's properties tell it.
 func (r *recorder) endFromSnapshot(v *unitView) runEnd {
 	s := v.snap
-	e := runEnd{result: s.result, stopRequested: v.stopping || v.sawStopAlive, at: time.Now()}
-	if r.execFresh(v) {
-		e.code, e.status = codeName(s.execCode), int(s.execStatus)
-		if t := usecTime(s.execExit); !t.IsZero() {
-			e.at = t
-		}
-	}
-	if !s.loaded && e.result == "" {
-		// Unloaded at once: systemd unloads a transient unit that ended well.
-		e.result = "success"
-	}
-	return e
+	return recording.FromUnit(recording.UnitEnd{Loaded: s.loaded, Result: s.result, ExecCode: s.execCode, ExecStatus: s.execStatus,
+		ExecFresh: r.execFresh(v), ExitAt: usecTime(s.execExit), StopRequested: v.stopping || v.sawStopAlive, Now: time.Now()})
 }
 
 // beginRun records the snapshot's invocation as a new run: the job a start created for it, or a
@@ -145,17 +137,17 @@ func (r *recorder) beginRun(v *unitView) {
 	// is new: systemd made its invocation ID after that start's job was created.
 	if v.pending == 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		existing, err := r.b.ledger.ByInvocation(ctx, s.invocation)
+		existing, err := r.w.ledger.ByInvocation(ctx, s.invocation)
 		cancel()
 		if err == nil {
 			v.jobID, v.ended = existing.ID, existing.Phase.Ended()
 			return
 		}
 		if !errors.Is(err, jobdb.ErrNotFound) {
-			r.b.log.Warn("looking up a run in the ledger failed", "unit", v.unit, "err", err)
+			r.w.log.Warn("looking up a run in the ledger failed", "unit", v.unit, "err", err)
 		}
 	}
-	restarts, inv, boot, pid := int(s.restarts), s.invocation, r.b.opts.BootID, int(s.mainPID)
+	restarts, inv, boot, pid := int(s.restarts), s.invocation, r.w.bootID, int(s.mainPID)
 	if v.pending != 0 {
 		v.jobID, v.pending = v.pending, 0
 		r.changeJob(v.jobID, func(j *jobdb.Job) {
@@ -179,8 +171,8 @@ func (r *recorder) endRun(v *unitView, e runEnd) {
 	if v.snap.sub == "auto-restart" {
 		v.restartPlanned = true
 	}
-	phase := e.phase()
-	r.change(v, func(j *jobdb.Job) { e.apply(j) })
+	phase := e.Phase()
+	r.change(v, func(j *jobdb.Job) { e.Apply(j) })
 	r.ended = append(r.ended, v.jobRef())
 	r.event("job-finished", v, string(phase))
 	r.event("state-changed", v, stateAfter(phase))

@@ -1,13 +1,12 @@
 package bridge
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
@@ -16,7 +15,7 @@ import (
 // rotation and vacuuming cannot take it). It also settles runs whose end no signal described,
 // from systemd's records in the journal.
 type tailCopier struct {
-	b      *Bridge
+	w      *world
 	fields journalFields
 	mu     sync.Mutex
 	ids    []int64
@@ -31,8 +30,8 @@ type settleReq struct {
 	invocation string
 }
 
-func newTailCopier(b *Bridge, f journalFields) *tailCopier {
-	return &tailCopier{b: b, fields: f, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+func newTailCopier(w *world, f journalFields) *tailCopier {
+	return &tailCopier{w: w, fields: f, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 }
 
 func (t *tailCopier) queue(ids ...int64) {
@@ -69,7 +68,7 @@ const copyDelay = time.Second
 func (t *tailCopier) run() {
 	defer close(t.done)
 	ctx := context.Background()
-	if jobs, err := t.b.ledger.Unsaved(ctx, 1000); err == nil {
+	if jobs, err := t.w.ledger.Unsaved(ctx, 1000); err == nil {
 		for _, j := range jobs {
 			t.queue(j.ID)
 		}
@@ -98,33 +97,23 @@ func (t *tailCopier) run() {
 }
 
 // settleFromJournal records the end of a run that began and ended between two of systemd's
-// snapshots, from systemd's own records of that invocation.
+// snapshots, from systemd's own records of that invocation (the manager's records only: not the
+// run's output, which may be any size).
 func (t *tailCopier) settleFromJournal(ctx context.Context, s settleReq) {
-	j, err := t.b.ledger.Get(ctx, s.id)
+	j, err := t.w.ledger.Get(ctx, s.id)
 	if err != nil || j.Phase.Ended() {
 		return
 	}
-	entries, err := t.b.jrnl.Lines(ctx, []string{j.Unit}, j.StartedAt.Add(-time.Second), time.Time{}, 0)
+	entries, _, err := t.w.jrnl.Records(ctx, "", j.StartedAt.Add(-time.Second))
 	if err != nil {
-		t.b.log.Warn("reading a run's end from the journal failed", "service", j.ServiceID, "err", err)
+		t.w.log.Warn("reading a run's end from the journal failed", "service", j.ServiceID, "err", err)
 	}
-	var mine []Entry
-	for _, e := range entries {
-		if e.Fields[t.fields.invocation] == s.invocation {
-			mine = append(mine, e)
-		}
-	}
-	end := runEnd{result: resultUnknown}
-	for _, r := range runsFromRecords(mine, t.fields) {
-		if r.invocation == s.invocation {
-			end = r.end
-		}
-	}
-	if _, err := t.b.ledger.Update(ctx, s.id, func(j *jobdb.Job) error { end.apply(j); return nil }); err != nil {
-		t.b.log.Warn("recording a run's end failed", "service", j.ServiceID, "err", err)
+	end := recording.EndOf(entries, t.fields, s.invocation)
+	if _, err := t.w.ledger.Update(ctx, s.id, func(j *jobdb.Job) error { end.Apply(j); return nil }); err != nil {
+		t.w.log.Warn("recording a run's end failed", "service", j.ServiceID, "err", err)
 		return
 	}
-	t.b.emit(Event{Kind: "job-finished", Service: j.ServiceID, JobID: j.ID, State: string(end.phase())})
+	t.w.emit(Event{Kind: "job-finished", Service: j.ServiceID, JobID: j.ID, State: string(end.Phase())})
 }
 
 // copy saves the tails of jobs: one journal read for runs that began recently (a burst of ends
@@ -137,7 +126,7 @@ func (t *tailCopier) copy(ctx context.Context, ids []int64) {
 			continue
 		}
 		seen[id] = true
-		j, err := t.b.ledger.Get(ctx, id)
+		j, err := t.w.ledger.Get(ctx, id)
 		if err != nil || j.OutputSaved || !j.Phase.Ended() {
 			continue
 		}
@@ -147,12 +136,36 @@ func (t *tailCopier) copy(ctx context.Context, ids []int64) {
 			old = append(old, j)
 		}
 	}
+	if len(recent) == 0 && len(old) == 0 {
+		return
+	}
+	sctx, cancel := context.WithTimeout(ctx, journalTimeout)
+	err := t.w.jrnl.Sync(sctx, endTimes(append(append([]*jobdb.Job{}, recent...), old...)))
+	cancel()
+	if err != nil {
+		t.w.log.Warn("waiting for journald to write the runs' last output failed", "err", err)
+	}
 	if len(recent) > 0 {
 		t.save(ctx, recent, t.readMany(ctx, recent))
 	}
 	for _, j := range old {
-		t.save(ctx, []*jobdb.Job{j}, t.readOne(ctx, j))
+		lines, err := readTail(ctx, t.w.jrnl, t.fields, j)
+		if err != nil {
+			t.w.log.Warn("reading a run's output from the journal failed", "service", j.ServiceID, "err", err)
+		}
+		t.save(ctx, []*jobdb.Job{j}, [][]Entry{lines})
 	}
+}
+
+// endTimes is when each unit's run of jobs ended (its latest).
+func endTimes(jobs []*jobdb.Job) map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, j := range jobs {
+		if j.EndedAt != nil && j.EndedAt.After(out[j.Unit]) {
+			out[j.Unit] = *j.EndedAt
+		}
+	}
+	return out
 }
 
 func window(j *jobdb.Job) (time.Time, time.Time) {
@@ -163,23 +176,50 @@ func window(j *jobdb.Job) (time.Time, time.Time) {
 	return j.StartedAt.Add(-time.Second), end.Add(time.Second)
 }
 
-func (t *tailCopier) readOne(ctx context.Context, j *jobdb.Job) []Entry {
+// runOf is what tells j's lines from others (see recording.Fields.Belongs).
+func runOf(j *jobdb.Job) recording.Run {
 	since, until := window(j)
-	entries, err := t.b.jrnl.Lines(ctx, []string{j.Unit}, since, until, tailLines)
-	if err != nil {
-		t.b.log.Warn("reading a run's output from the journal failed", "service", j.ServiceID, "err", err)
+	if !j.Phase.Ended() {
+		until = time.Time{}
 	}
-	return entries
+	return recording.Run{Unit: j.Unit, Invocation: j.InvocationID, Since: since, Until: until}
 }
 
-// readMany reads the lines of several runs' units in one journalctl run, from the earliest start.
-func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) []Entry {
+// readTail reads the last jobdb.MaxOutput bytes of j's output (exactly), newest first from its
+// end, and stops there. journald stamps a line when it reads it, which for a flood is seconds
+// after the service wrote it and ended: lines are read up to now for a run that ended lately,
+// and up to a minute after the end for an older one.
+func readTail(ctx context.Context, jrnl Journal, f journalFields, j *jobdb.Job) ([]Entry, error) {
+	run := runOf(j)
+	q := Query{Units: []string{j.Unit}, Since: run.Since, Newest: true, Fields: f.ReadFields()}
+	if !run.Until.IsZero() && time.Since(run.Until) > recentEnd {
+		q.Until = run.Until.Add(time.Minute)
+	}
+	var tail recording.Tail
+	err := jrnl.Read(ctx, q, func(e Entry) bool {
+		if !f.Belongs(e, run) {
+			return true
+		}
+		return tail.AddOlder(e)
+	})
+	return tail.Lines(true), err
+}
+
+// recentEnd is how long after its end a run's late lines are read up to now.
+const recentEnd = 10 * time.Minute
+
+// readMany reads the tails of several runs in one journalctl run, from the earliest start,
+// keeping only each run's last jobdb.MaxOutput bytes as it goes.
+func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) [][]Entry {
 	units := map[string]bool{}
 	since, _ := window(jobs[0])
-	for _, j := range jobs {
+	runs := make([]recording.Run, len(jobs))
+	tails := make([]recording.Tail, len(jobs))
+	for i, j := range jobs {
 		units[j.Unit] = true
-		if s, _ := window(j); s.Before(since) {
-			since = s
+		runs[i] = runOf(j)
+		if runs[i].Since.Before(since) {
+			since = runs[i].Since
 		}
 	}
 	names := make([]string, 0, len(units))
@@ -187,79 +227,54 @@ func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) []Entry {
 		names = append(names, u)
 	}
 	sort.Strings(names)
-	entries, err := t.b.jrnl.Lines(ctx, names, since, time.Time{}, 0)
+	err := t.w.jrnl.Read(ctx, Query{Units: names, Since: since, Fields: t.fields.ReadFields()}, func(e Entry) bool {
+		for i := range runs {
+			if t.fields.Belongs(e, runs[i]) {
+				tails[i].AddNewer(e)
+			}
+		}
+		return true
+	})
 	if err != nil {
-		t.b.log.Warn("reading runs' output from the journal failed", "units", names, "err", err)
+		t.w.log.Warn("reading runs' output from the journal failed", "units", names, "err", err)
 	}
-	return entries
+	out := make([][]Entry, len(jobs))
+	for i := range tails {
+		out[i] = tails[i].Lines(false)
+	}
+	return out
 }
 
-// tailLines bounds one read: a tail of 64 KiB is rarely more lines than this.
+// tailLines bounds the reads of a run's last lines for a failed start's explanation.
 const tailLines = 4000
 
-func (t *tailCopier) save(ctx context.Context, jobs []*jobdb.Job, entries []Entry) {
+func (t *tailCopier) save(ctx context.Context, jobs []*jobdb.Job, lines [][]Entry) {
 	changes := map[int64]func(*jobdb.Job) error{}
-	for _, j := range jobs {
-		tail := encodeTail(runLines(entries, j, t.fields))
+	for i, j := range jobs {
+		tail := recording.EncodeTail(lines[i])
 		changes[j.ID] = func(j *jobdb.Job) error {
 			j.Output, j.OutputSaved = tail, true
 			return nil
 		}
 	}
-	if err := t.b.ledger.UpdateAll(ctx, changes); err != nil {
-		t.b.log.Warn("saving runs' output in the ledger failed; it stays in the journal", "err", err)
+	if err := t.w.ledger.UpdateAll(ctx, changes); err != nil {
+		t.w.log.Warn("saving runs' output in the ledger failed; it stays in the journal", "err", err)
 	}
 }
 
-// runLines picks a run's entries out of its unit's: those journald tagged with the run's
-// invocation, and untagged ones of the unit within the run's time (journald cannot tag the last
-// lines of a process that exits at once: it reads the writer's cgroup too late).
+// runLines picks a run's entries out of its unit's (see recording.Fields.Belongs).
 func runLines(entries []Entry, j *jobdb.Job, f journalFields) []Entry {
 	since, until := window(j)
+	run := recording.Run{Unit: j.Unit, Invocation: j.InvocationID, Since: since, Until: until}
 	var out []Entry
 	for _, e := range entries {
-		own, mgr := e.Fields[f.ownInvocation], e.Fields[f.invocation]
-		switch {
-		case own == j.InvocationID || mgr == j.InvocationID:
-		case own == "" && mgr == "" && e.Fields[f.ownUnit] == j.Unit && !e.Time.Before(since) && !e.Time.After(until):
-		default:
-			continue
+		if f.Belongs(e, run) {
+			out = append(out, e)
 		}
-		out = append(out, e)
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Time.Before(out[b].Time) })
 	return out
 }
 
 // TailFields are the journal fields a job's kept output holds per line.
-var TailFields = []string{"__REALTIME_TIMESTAMP", "PRIORITY", "SYSLOG_IDENTIFIER", "_PID", "_COMM", "MESSAGE"}
-
-// encodeTail writes entries as JSON lines with TailFields, keeping the newest that fit in
-// jobdb.MaxOutput bytes.
-func encodeTail(entries []Entry) []byte {
-	var lines [][]byte
-	size := 0
-	for i := len(entries) - 1; i >= 0; i-- {
-		m := map[string]string{}
-		for _, k := range TailFields {
-			if v, ok := entries[i].Fields[k]; ok {
-				m[k] = v
-			}
-		}
-		line, err := json.Marshal(m)
-		if err != nil {
-			continue
-		}
-		if size+len(line)+1 > jobdb.MaxOutput {
-			break
-		}
-		size += len(line) + 1
-		lines = append(lines, line)
-	}
-	var b bytes.Buffer
-	for i := len(lines) - 1; i >= 0; i-- {
-		b.Write(lines[i])
-		b.WriteByte('\n')
-	}
-	return b.Bytes()
-}
+var TailFields = recording.TailFields

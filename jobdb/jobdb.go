@@ -45,8 +45,13 @@ func (p Phase) Ended() bool {
 	return p == PhaseSucceeded || p == PhaseFailed || p == PhaseCancelled
 }
 
-// MaxOutput is how much of a run's output (its tail) a job keeps.
+// MaxOutput is how much of a run's output (its tail: each line's message and newline) a job
+// keeps.
 const MaxOutput = 64 << 10
+
+// MaxStoredOutput bounds a job's Output column: the tail with each line's time, priority and
+// writer (see bridge/recording), which takes more room than the messages alone.
+const MaxStoredOutput = 1 << 20
 
 // DefaultKeep is how many ended jobs a service keeps by default.
 const DefaultKeep = 100
@@ -68,7 +73,7 @@ type Job struct {
 	EndedAt      *time.Time `gorm:"column:ended_at" json:"ended_at,omitempty"`           // when the run ended
 	Restarts     int        `gorm:"column:restarts;not null" json:"restarts"`            // systemd's NRestarts when this run began: 0 for a start, n for the n-th automatic restart
 	OutputSaved  bool       `gorm:"column:output_saved;not null" json:"-"`               // the run's tail was copied from the journal
-	Output       []byte     `gorm:"column:output" json:"-"`                              // the output's tail (JSON lines, see bridge), at most MaxOutput bytes
+	Output       []byte     `gorm:"column:output" json:"-"`                              // the output's tail (JSON lines, see bridge/recording), at most MaxStoredOutput bytes
 }
 
 // ErrNotFound is returned for a job id the ledger does not hold.
@@ -104,6 +109,9 @@ type DB struct {
 	// Keep is how many ended jobs each service keeps (oldest go first); running jobs are never
 	// counted or deleted. Set it before use; default DefaultKeep.
 	Keep int
+
+	path string
+	file *fileWatch // the file db.gorm has open: noticed when deleted or replaced
 }
 
 var _ Ledger = (*DB)(nil)
@@ -124,15 +132,11 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 	if err := private(path); err != nil {
 		return nil, fmt.Errorf("open job ledger %s: %w", path, err)
 	}
-	g, err := gorm.Open(sqlite.Open(DSN(path)), &gorm.Config{
-		Logger:         logger.Discard,
-		TranslateError: true,
-		NowFunc:        func() time.Time { return time.Now().UTC() },
-	})
+	g, err := openGorm(path)
 	if err != nil {
 		return nil, fmt.Errorf("open job ledger %s: %w", path, damaged(err))
 	}
-	db := &DB{gorm: g, log: log, Keep: DefaultKeep}
+	db := &DB{gorm: g, log: log, Keep: DefaultKeep, path: path, file: watchFile(path)}
 	err = db.quickCheck(ctx)
 	if err == nil {
 		err = db.migrate(ctx)
@@ -142,6 +146,14 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 		return nil, fmt.Errorf("open job ledger %s: %w", path, damaged(err))
 	}
 	return db, nil
+}
+
+func openGorm(path string) (*gorm.DB, error) {
+	return gorm.Open(sqlite.Open(DSN(path)), &gorm.Config{
+		Logger:         logger.Discard,
+		TranslateError: true,
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+	})
 }
 
 // ErrDamaged says the ledger's file is not a sound SQLite database (SQLite's NOTADB or CORRUPT,
@@ -199,8 +211,11 @@ func private(path string) error {
 	return nil
 }
 
-// Close closes the database.
+// Close closes the database, restoring its file first if it was deleted or replaced.
 func (db *DB) Close() error {
+	db.checkFile(context.Background())
+	db.file.mu.Lock()
+	defer db.file.mu.Unlock()
 	sqlDB, err := db.gorm.DB()
 	if err != nil {
 		return err
@@ -210,6 +225,7 @@ func (db *DB) Close() error {
 
 // Create inserts j and sets its ID. StartedAt defaults to now, Phase to pending.
 func (db *DB) Create(ctx context.Context, j *Job) error {
+	defer db.hold(ctx)()
 	if j.StartedAt.IsZero() {
 		j.StartedAt = time.Now().UTC()
 	}
@@ -224,6 +240,7 @@ func (db *DB) Create(ctx context.Context, j *Job) error {
 
 // Get returns job id, or ErrNotFound.
 func (db *DB) Get(ctx context.Context, id int64) (*Job, error) {
+	defer db.hold(ctx)()
 	var j Job
 	err := db.gorm.WithContext(ctx).First(&j, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -237,6 +254,7 @@ func (db *DB) Get(ctx context.Context, id int64) (*Job, error) {
 
 // Jobs returns the service's jobs, newest first (without their output).
 func (db *DB) Jobs(ctx context.Context, service string) ([]Job, error) {
+	defer db.hold(ctx)()
 	var jobs []Job
 	err := db.gorm.WithContext(ctx).Omit("output").Where("service_id = ?", service).Order("id DESC").Find(&jobs).Error
 	if err != nil {
@@ -247,6 +265,7 @@ func (db *DB) Jobs(ctx context.Context, service string) ([]Job, error) {
 
 // Latest returns the service's newest job without its output (Get reads that), or ErrNotFound.
 func (db *DB) Latest(ctx context.Context, service string) (*Job, error) {
+	defer db.hold(ctx)()
 	var j Job
 	err := db.gorm.WithContext(ctx).Omit("output").Where("service_id = ?", service).Order("id DESC").First(&j).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -269,6 +288,7 @@ func (db *DB) Unfinished(ctx context.Context) ([]Job, error) {
 }
 
 func (db *DB) listPhases(ctx context.Context, what string, phases ...Phase) ([]Job, error) {
+	defer db.hold(ctx)()
 	var jobs []Job
 	err := db.gorm.WithContext(ctx).Omit("output").Where("phase IN ?", phases).Order("id").Find(&jobs).Error
 	if err != nil {
@@ -279,6 +299,7 @@ func (db *DB) listPhases(ctx context.Context, what string, phases ...Phase) ([]J
 
 // ByInvocation returns the job of a systemd invocation, or ErrNotFound.
 func (db *DB) ByInvocation(ctx context.Context, invocationID string) (*Job, error) {
+	defer db.hold(ctx)()
 	var j Job
 	err := db.gorm.WithContext(ctx).Omit("output").Where("invocation_id = ?", invocationID).First(&j).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -292,6 +313,7 @@ func (db *DB) ByInvocation(ctx context.Context, invocationID string) (*Job, erro
 
 // Unsaved returns up to limit ended jobs whose output tail was not copied yet, oldest first.
 func (db *DB) Unsaved(ctx context.Context, limit int) ([]Job, error) {
+	defer db.hold(ctx)()
 	var jobs []Job
 	err := db.gorm.WithContext(ctx).Omit("output").
 		Where("output_saved = 0 AND phase IN ?", []Phase{PhaseSucceeded, PhaseFailed, PhaseCancelled}).
@@ -303,8 +325,9 @@ func (db *DB) Unsaved(ctx context.Context, limit int) ([]Job, error) {
 }
 
 // Update reads job id and applies change to it in one IMMEDIATE transaction, so concurrent
-// updates never lose each other's writes. The output is trimmed to its last MaxOutput bytes.
+// updates never lose each other's writes. The output is trimmed to its last MaxStoredOutput bytes.
 func (db *DB) Update(ctx context.Context, id int64, change func(*Job) error) (*Job, error) {
+	defer db.hold(ctx)()
 	var j *Job
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
@@ -317,7 +340,7 @@ func (db *DB) Update(ctx context.Context, id int64, change func(*Job) error) (*J
 	return j, nil
 }
 
-// applyChange reads job id in tx, applies change, trims the output to MaxOutput and saves it.
+// applyChange reads job id in tx, applies change, trims the output to MaxStoredOutput and saves it.
 func applyChange(tx *gorm.DB, id int64, change func(*Job) error) (*Job, error) {
 	var j Job
 	if err := tx.First(&j, id).Error; err != nil {
@@ -330,8 +353,8 @@ func applyChange(tx *gorm.DB, id int64, change func(*Job) error) (*Job, error) {
 		return nil, err
 	}
 	j.ID = id
-	if len(j.Output) > MaxOutput {
-		j.Output = j.Output[len(j.Output)-MaxOutput:]
+	if len(j.Output) > MaxStoredOutput {
+		j.Output = j.Output[len(j.Output)-MaxStoredOutput:]
 	}
 	return &j, tx.Save(&j).Error
 }
@@ -339,6 +362,7 @@ func applyChange(tx *gorm.DB, id int64, change func(*Job) error) (*Job, error) {
 // UpdateAll applies every change in one IMMEDIATE transaction: a cascade's jobs are recorded
 // all together or not at all. Jobs that no longer exist are skipped.
 func (db *DB) UpdateAll(ctx context.Context, changes map[int64]func(*Job) error) error {
+	defer db.hold(ctx)()
 	if len(changes) == 0 {
 		return nil
 	}
@@ -374,6 +398,7 @@ func (b *Batch) Empty() bool {
 // an invocation the ledger already holds fails the batch (the unique index is the guarantee that
 // a run is recorded exactly once); callers check ByInvocation first.
 func (db *DB) Apply(ctx context.Context, b *Batch) error {
+	defer db.hold(ctx)()
 	if b.Empty() {
 		return nil
 	}
@@ -444,6 +469,7 @@ func forget(tx *gorm.DB, where string, args ...any) (int64, error) {
 // Forgotten reports whether a deleted job held this invocation (and the journal cursor has
 // not passed it yet: see ForgetBefore).
 func (db *DB) Forgotten(ctx context.Context, invocation string) (bool, error) {
+	defer db.hold(ctx)()
 	var n int64
 	if err := db.gorm.WithContext(ctx).Raw(`SELECT COUNT(*) FROM forgotten_runs WHERE invocation_id = ?`, invocation).Scan(&n).Error; err != nil {
 		return false, fmt.Errorf("read forgotten run %s: %w", invocation, err)
@@ -454,6 +480,7 @@ func (db *DB) Forgotten(ctx context.Context, invocation string) (bool, error) {
 // ForgetBefore drops the memory of runs deleted before t: once the journal cursor is past
 // t, no replay reads their records again.
 func (db *DB) ForgetBefore(ctx context.Context, t time.Time) error {
+	defer db.hold(ctx)()
 	if err := db.gorm.WithContext(ctx).Exec(`DELETE FROM forgotten_runs WHERE forgotten_at < ?`, t.UTC()).Error; err != nil {
 		return fmt.Errorf("drop forgotten runs: %w", explain(err))
 	}
@@ -464,6 +491,7 @@ var endedPhases = []Phase{PhaseSucceeded, PhaseFailed, PhaseCancelled}
 
 // State returns a value of the daemon's own state ("" when unset).
 func (db *DB) State(ctx context.Context, key string) (string, error) {
+	defer db.hold(ctx)()
 	var v []string
 	if err := db.gorm.WithContext(ctx).Raw(`SELECT value FROM state WHERE key = ?`, key).Scan(&v).Error; err != nil {
 		return "", fmt.Errorf("read state %s: %w", key, err)
@@ -476,6 +504,7 @@ func (db *DB) State(ctx context.Context, key string) (string, error) {
 
 // SetState writes a value of the daemon's own state.
 func (db *DB) SetState(ctx context.Context, key, value string) error {
+	defer db.hold(ctx)()
 	if err := setState(db.gorm.WithContext(ctx), key, value); err != nil {
 		return fmt.Errorf("write state %s: %w", key, explain(err))
 	}
@@ -501,6 +530,7 @@ func explain(err error) error {
 // PruneInactive deletes the service's jobs in every phase but running/retrying, as starting a
 // service does; other services' jobs and running jobs are never touched.
 func (db *DB) PruneInactive(ctx context.Context, service string) (int64, error) {
+	defer db.hold(ctx)()
 	var n int64
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
@@ -516,6 +546,7 @@ func (db *DB) PruneInactive(ctx context.Context, service string) (int64, error) 
 // PruneAndCreate prunes each job's service's inactive jobs and creates the jobs, all in one
 // transaction: what starting services does to the ledger. It returns how many jobs were pruned.
 func (db *DB) PruneAndCreate(ctx context.Context, jobs ...*Job) (int64, error) {
+	defer db.hold(ctx)()
 	now := time.Now().UTC()
 	for _, j := range jobs {
 		if j.StartedAt.IsZero() {
@@ -552,6 +583,7 @@ func (db *DB) DeleteService(ctx context.Context, service string) (int64, error) 
 
 // IntegrityCheck runs SQLite's PRAGMA integrity_check: nil when the database is sound.
 func (db *DB) IntegrityCheck(ctx context.Context) error {
+	defer db.hold(ctx)()
 	var rows []string
 	if err := db.gorm.WithContext(ctx).Raw("PRAGMA integrity_check").Scan(&rows).Error; err != nil {
 		return fmt.Errorf("integrity check: %w", err)
@@ -564,6 +596,7 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 
 // States returns every value of the daemon's own state whose key starts with prefix, by key.
 func (db *DB) States(ctx context.Context, prefix string) (map[string]string, error) {
+	defer db.hold(ctx)()
 	var rows []struct{ Key, Value string }
 	err := db.gorm.WithContext(ctx).Raw(`SELECT key, value FROM state WHERE substr(key, 1, ?) = ?`, len(prefix), prefix).Scan(&rows).Error
 	if err != nil {
@@ -578,6 +611,7 @@ func (db *DB) States(ctx context.Context, prefix string) (map[string]string, err
 
 // DeleteState removes a value of the daemon's own state.
 func (db *DB) DeleteState(ctx context.Context, key string) error {
+	defer db.hold(ctx)()
 	if err := db.gorm.WithContext(ctx).Exec(`DELETE FROM state WHERE key = ?`, key).Error; err != nil {
 		return fmt.Errorf("delete state %s: %w", key, explain(err))
 	}

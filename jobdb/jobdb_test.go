@@ -80,7 +80,7 @@ func TestUpdateRecordsEndAndTrimsOutput(t *testing.T) {
 	db, _ := open(t)
 	ctx := context.Background()
 	j := create(t, db, "crash", PhaseRunning)
-	big := bytes.Repeat([]byte("x"), MaxOutput+100)
+	big := bytes.Repeat([]byte("x"), MaxStoredOutput+100)
 	copy(big[len(big)-4:], "TAIL")
 	ended := time.Now().UTC().Truncate(time.Second)
 	code := 3
@@ -98,8 +98,8 @@ func TestUpdateRecordsEndAndTrimsOutput(t *testing.T) {
 	if got.Phase != PhaseFailed || got.Result != "exit-code" || got.ExitCode == nil || *got.ExitCode != 3 || !got.EndedAt.Equal(ended) {
 		t.Errorf("job after update: %+v", got)
 	}
-	if len(got.Output) != MaxOutput || !bytes.HasSuffix(got.Output, []byte("TAIL")) {
-		t.Errorf("output kept %d bytes, suffix %q; want the last %d", len(got.Output), got.Output[len(got.Output)-4:], MaxOutput)
+	if len(got.Output) != MaxStoredOutput || !bytes.HasSuffix(got.Output, []byte("TAIL")) {
+		t.Errorf("output kept %d bytes, suffix %q; want the last %d", len(got.Output), got.Output[len(got.Output)-4:], MaxStoredOutput)
 	}
 	latest, _ := db.Latest(ctx, "crash")
 	if latest.ID != j.ID {

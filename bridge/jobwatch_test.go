@@ -1,0 +1,98 @@
+package bridge
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+func jobRemovedSignal(path dbus.ObjectPath, result string) *dbus.Signal {
+	return &dbus.Signal{Name: jobRemoved, Body: []any{uint32(1), path, "u.service", result}}
+}
+
+// A job's result reaches whoever waits for it, also when the job ended (inside a window) before
+// its path was known; results nobody waits for are not kept outside a window.
+func TestJobWatch(t *testing.T) {
+	w := &jobWatch{in: make(chan *dbus.Signal, 8), ended: map[dbus.ObjectPath]string{}, waiting: map[dbus.ObjectPath]chan<- string{}}
+	go w.run()
+	defer close(w.in)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+
+	ch := w.result("/job/1")
+	w.in <- &dbus.Signal{Name: "other"}
+	w.in <- jobRemovedSignal("/job/1", "done")
+	if r, err := waitJob(ctx, ch); err != nil || r != "done" {
+		t.Errorf("awaited job: %q %v", r, err)
+	}
+
+	closeWindow := w.open()
+	w.in <- jobRemovedSignal("/job/2", "failed")
+	var got string
+	testEventually(t, "the early result kept", func() bool {
+		select {
+		case got = <-w.result("/job/2"):
+			return true
+		default:
+			w.forget("/job/2")
+			return false
+		}
+	})
+	if got != "failed" {
+		t.Errorf("early result %q", got)
+	}
+	closeWindow()
+	ch4 := w.result("/job/4")
+	w.in <- jobRemovedSignal("/job/3", "done") // nobody waits, no window: dropped
+	w.in <- jobRemovedSignal("/job/4", "done")
+	if r, err := waitJob(ctx, ch4); err != nil || r != "done" {
+		t.Fatalf("job 4: %q %v", r, err)
+	}
+	w.mu.Lock()
+	n := len(w.ended)
+	w.mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d results kept outside a window", n)
+	}
+}
+
+// Operations on overlapping services wait for each other; disjoint ones do not; a wait ends
+// with its context.
+func TestLocks(t *testing.T) {
+	l := newLocks()
+	ctx := context.Background()
+	release, err := l.acquire(ctx, []string{"a", "b"})
+	if err != nil || !l.busy("b") || l.busy("c") {
+		t.Fatalf("acquire: %v busy b %v c %v", err, l.busy("b"), l.busy("c"))
+	}
+	other, err := l.acquire(ctx, []string{"c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other()
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if _, err := l.acquire(short, []string{"b"}); err == nil {
+		t.Fatal("b taken twice")
+	}
+	got := make(chan error, 1)
+	go func() {
+		r, err := l.acquire(ctx, []string{"b", "b"})
+		if err == nil {
+			r()
+		}
+		got <- err
+	}()
+	release()
+	release() // a second release does nothing
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Error(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting operation never got b")
+	}
+}

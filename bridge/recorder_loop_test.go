@@ -1,0 +1,166 @@
+package bridge
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hero-systemd/hero-systemd/jobdb"
+)
+
+// startTestRecorder runs a recorder's loop and tail copier (without systemd's signals: they are
+// sent on r.in by the test).
+func startTestRecorder(t *testing.T, tw *testWorld) *recorder {
+	t.Helper()
+	r := newRecorder(&tw.world)
+	go r.loop()
+	go r.tails.run()
+	t.Cleanup(r.close)
+	return r
+}
+
+func (tw *testWorld) kinds() []string {
+	tw.mu.Lock()
+	defer tw.mu.Unlock()
+	var out []string
+	for _, e := range tw.events {
+		out = append(out, e.Kind+":"+e.State)
+	}
+	return out
+}
+
+// A start's job gets its run, a stop cancels it, and its tail is copied: through the running
+// recorder, its waits and its events, as Start and Stop use them.
+func TestRecorderStartStopAndTail(t *testing.T) {
+	ctx := context.Background()
+	base := time.Now().Add(time.Minute) // see TestLiveAndReplayedRecordsAgree
+	jrnl := &fakeJournal{lines: []Entry{{Time: base.Add(time.Millisecond), Fields: map[string]string{"MESSAGE": "hello",
+		"_SYSTEMD_INVOCATION_ID": "aa07", "_SYSTEMD_UNIT": testUnit, "SYSLOG_IDENTIFIER": "web", "__REALTIME_TIMESTAMP": "1"}}}}
+	tw := newTestWorld(t, jrnl, "b1")
+	r := startTestRecorder(t, tw)
+	job := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit}
+	if _, err := tw.ledger.PruneAndCreate(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	r.expect(testUnit, job.ID)
+	r.in <- props(ifaceService, map[string]any{"ExecMainStartTimestamp": usec(base), "MainPID": uint32(100), "ExecMainCode": int32(0), "ExecMainExitTimestamp": uint64(0)})
+	r.in <- props(ifaceUnit, map[string]any{"InvocationID": []byte{0xaa, 7}, "ActiveState": "active", "SubState": "running"})
+	if !r.waitUntil(ctx, 5*time.Second, []string{testUnit}, attached) {
+		t.Fatal("the run was not attached to the start's job")
+	}
+	if info := r.info(testUnit); info.JobID != job.ID || info.Invocation != "aa07" {
+		t.Errorf("info %+v, want job %d run aa07", info, job.ID)
+	}
+	r.stopping([]string{testUnit})
+	r.in <- props(ifaceUnit, map[string]any{"ActiveState": "deactivating", "SubState": "stop-sigterm"})
+	r.in <- props(ifaceService, mainEnded(2, 15, "success", base.Add(time.Second)))
+	r.in <- props(ifaceUnit, map[string]any{"ActiveState": "inactive", "SubState": "dead"})
+	if !r.waitUntil(ctx, 5*time.Second, []string{testUnit}, func(v *unitView) bool { return v.ended }) {
+		t.Fatal("the stop was not recorded")
+	}
+	testEventually(t, "the tail copied", func() bool {
+		j, err := tw.ledger.Get(ctx, job.ID)
+		return err == nil && j.OutputSaved && strings.Contains(string(j.Output), "hello")
+	})
+	j, _ := tw.ledger.Get(ctx, job.ID)
+	if j.Phase != jobdb.PhaseCancelled || j.Result != "success" || j.MainPID != 100 {
+		t.Errorf("job %+v, want cancelled/success with its main PID", j)
+	}
+	if got := strings.Join(tw.kinds(), " "); got != "job-started:running job-finished:cancelled state-changed:stopped" {
+		t.Errorf("events %s", got)
+	}
+	// A wait that cannot be met ends at its timeout.
+	if r.waitUntil(ctx, 10*time.Millisecond, []string{testUnit}, func(v *unitView) bool { return false }) {
+		t.Error("an impossible wait was met")
+	}
+}
+
+// A start whose run never began is closed as such; sync and check read the units when a signal
+// was missed.
+func TestRecorderNotStartedAndMissedSignals(t *testing.T) {
+	ctx := context.Background()
+	tw := newTestWorld(t, &fakeJournal{}, "b1")
+	r := startTestRecorder(t, tw)
+	job := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit}
+	tw.ledger.PruneAndCreate(ctx, job)
+	r.expect(testUnit, job.ID)
+	r.notStarted(testUnit, job.ID, "dependency")
+	r.waitUntil(ctx, time.Second, []string{testUnit}, func(v *unitView) bool { return v.pending == 0 })
+	testEventually(t, "the job closed", func() bool {
+		j, err := tw.ledger.Get(ctx, job.ID)
+		return err == nil && j.Phase == jobdb.PhaseFailed && j.Result == "dependency"
+	})
+
+	// A run whose signals never came: sync reads the unit (running), then check finds it over.
+	now := time.Now().Add(time.Minute) // see TestLiveAndReplayedRecordsAgree
+	tw.units.snaps[testUnit] = unitSnapshot{loaded: true, invocation: "aa09", active: "active", sub: "running", execStart: usec(now), mainPID: 9}
+	r.sync(ctx, []string{testUnit})
+	testEventually(t, "the run adopted by sync", func() bool {
+		j, err := tw.ledger.ByInvocation(ctx, "aa09")
+		return err == nil && j.Phase == jobdb.PhaseRunning
+	})
+	tw.units.snaps[testUnit] = unitSnapshot{loaded: true, invocation: "aa09", active: "failed", sub: "failed", result: "exit-code",
+		execStart: usec(now), execExit: usec(now.Add(time.Second)), execCode: 1, execStatus: 4}
+	r.check(ctx)
+	testEventually(t, "the end found by check", func() bool {
+		j, err := tw.ledger.ByInvocation(ctx, "aa09")
+		return err == nil && j.Phase == jobdb.PhaseFailed && j.ExitCode != nil && *j.ExitCode == 4
+	})
+}
+
+func testEventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// herod starting: the journal's runs are recorded, open jobs settled against the units, running
+// units the ledger does not know adopted, and the cursor saved.
+func TestRecoverAtStart(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	other := "hero-default-api.service"
+	fresh := "hero-default-db.service"
+	jrnl := &fakeJournal{records: []Entry{
+		{Cursor: "c1", Time: now.Add(-time.Minute), Fields: map[string]string{"UNIT": other, "INVOCATION_ID": "bb01", "MESSAGE_ID": "39f53479d3a045ac8e11786248231fbf", "_BOOT_ID": "b1"}},
+		{Cursor: "c2", Time: now.Add(-50 * time.Second), Fields: map[string]string{"UNIT": other, "INVOCATION_ID": "bb01", "MESSAGE_ID": "d9b373ed55a64feb8242e02dbe79a49c", "UNIT_RESULT": "exit-code", "_BOOT_ID": "b1"}},
+	}}
+	tw := newTestWorld(t, jrnl, "b1")
+	pending := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit, StartedAt: now.Add(-time.Minute)}
+	running := &jobdb.Job{ServiceID: "api", Context: "default", Unit: other, InvocationID: "bb01", BootID: "b1", Phase: jobdb.PhaseRunning, StartedAt: now.Add(-time.Minute)}
+	tw.ledger.PruneAndCreate(ctx, pending, running)
+	tw.ledger.SetState(ctx, stateCursor, "c0")
+	tw.units.snaps[fresh] = unitSnapshot{loaded: true, invocation: "cc01", active: "active", sub: "running", execStart: usec(now), mainPID: 5}
+	tw.units.snaps[testUnit] = unitSnapshot{loaded: true, active: "inactive", sub: "dead"}
+	r := newRecorder(&tw.world)
+	if err := r.recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		what string
+		get  func() (*jobdb.Job, error)
+		want string
+	}{
+		{"a run that failed while herod was down", func() (*jobdb.Job, error) { return tw.ledger.Get(ctx, running.ID) }, "failed/exit-code"},
+		{"a start whose run never began", func() (*jobdb.Job, error) { return tw.ledger.Get(ctx, pending.ID) }, "failed/not-started"},
+		{"a running unit the ledger did not know", func() (*jobdb.Job, error) { return tw.ledger.ByInvocation(ctx, "cc01") }, "running/"},
+	}
+	for _, c := range checks {
+		j, err := c.get()
+		if err != nil || string(j.Phase)+"/"+j.Result != c.want {
+			t.Errorf("%s: %+v %v, want %s", c.what, j, err, c.want)
+		}
+	}
+	if cur, _ := tw.ledger.State(ctx, stateCursor); cur != "c-end" {
+		t.Errorf("cursor %q, want c-end", cur)
+	}
+	if v := r.view(fresh); v.jobID == 0 || v.ended || !v.seenUp {
+		t.Errorf("view of the adopted unit: %+v", v)
+	}
+}

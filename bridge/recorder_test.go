@@ -1,0 +1,379 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
+	"github.com/godbus/dbus/v5"
+
+	"github.com/hero-systemd/hero-systemd/bridge/recording"
+	"github.com/hero-systemd/hero-systemd/jobdb"
+)
+
+// fakeJournal answers Records with fixed manager records, and Read and Lines with fixed lines.
+type fakeJournal struct {
+	records []Entry
+	lines   []Entry // oldest first
+	read    int     // how many lines Read handed out
+}
+
+func (f *fakeJournal) Records(ctx context.Context, cursor string, since time.Time) ([]Entry, string, error) {
+	return f.records, "c-end", nil
+}
+func (f *fakeJournal) Lines(ctx context.Context, units []string, since, until time.Time, limit int) ([]Entry, error) {
+	var out []Entry
+	err := f.Read(ctx, Query{Units: units, Since: since, Until: until, Newest: limit > 0}, func(e Entry) bool {
+		out = append(out, e)
+		return limit <= 0 || len(out) < limit
+	})
+	if limit > 0 {
+		slices.Reverse(out)
+	}
+	return out, err
+}
+
+func (f *fakeJournal) Read(ctx context.Context, q Query, each func(Entry) bool) error {
+	lines := slices.Clone(f.lines)
+	if q.Newest {
+		slices.Reverse(lines)
+	}
+	for _, e := range lines {
+		if !slices.Contains(q.Units, e.Fields["_SYSTEMD_UNIT"]) && !slices.Contains(q.Units, e.Fields["UNIT"]) ||
+			!q.Since.IsZero() && e.Time.Before(q.Since) || !q.Until.IsZero() && e.Time.After(q.Until) {
+			continue
+		}
+		f.read++
+		if !each(e) {
+			return nil
+		}
+	}
+	return nil
+}
+func (f *fakeJournal) Cursor(ctx context.Context, t time.Time) (string, error) { return "", nil }
+
+func (f *fakeJournal) Sync(ctx context.Context, ended map[string]time.Time) error { return nil }
+
+// fakeUnits is systemd's view of hero's units for the recorder: snapshots by unit.
+type fakeUnits struct{ snaps map[string]unitSnapshot }
+
+func (f *fakeUnits) snapshot(ctx context.Context, unit string) (unitSnapshot, error) {
+	return f.snaps[unit], nil
+}
+
+func (f *fakeUnits) states(ctx context.Context, units []string) (map[string]sddbus.UnitStatus, error) {
+	out := map[string]sddbus.UnitStatus{}
+	for _, u := range units {
+		s, ok := f.snaps[u]
+		if !ok || !s.loaded {
+			out[u] = notLoaded(u)
+			continue
+		}
+		out[u] = sddbus.UnitStatus{Name: u, LoadState: "loaded", ActiveState: s.active, SubState: s.sub}
+	}
+	return out, nil
+}
+
+func (f *fakeUnits) heroUnits(ctx context.Context) ([]sddbus.UnitStatus, error) {
+	var names []string
+	for u, s := range f.snaps {
+		if s.loaded {
+			names = append(names, u)
+		}
+	}
+	states, _ := f.states(ctx, names)
+	var out []sddbus.UnitStatus
+	for _, u := range names {
+		out = append(out, states[u])
+	}
+	return out, nil
+}
+
+// testWorld is a world over a real ledger in a temporary directory, a fake journal and fake
+// units, collecting the events.
+type testWorld struct {
+	world
+	units  *fakeUnits
+	mu     sync.Mutex
+	events []Event
+}
+
+func newTestWorld(t *testing.T, jrnl Journal, boot string) *testWorld {
+	t.Helper()
+	db, err := jobdb.Open(context.Background(), filepath.Join(t.TempDir(), "jobs.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	tw := &testWorld{units: &fakeUnits{snaps: map[string]unitSnapshot{}}}
+	tw.world = world{ledger: db, jrnl: jrnl, units: tw.units, log: slog.New(slog.DiscardHandler), bootID: boot,
+		emit:     func(e Event) { tw.mu.Lock(); tw.events = append(tw.events, e); tw.mu.Unlock() },
+		limitHit: func(ctx context.Context, unit string, since time.Time) bool { return false }}
+	return tw
+}
+
+// testRecorder is a recorder without systemd: signals are fed to it by hand, and its batch is
+// flushed by hand (its loop does not run).
+func testRecorder(t *testing.T, jrnl Journal, boot string) *recorder {
+	t.Helper()
+	return newRecorder(&newTestWorld(t, jrnl, boot).world)
+}
+
+const testUnit = "hero-default-web.service"
+
+// props is one PropertiesChanged signal of testUnit.
+func props(iface string, kv map[string]any) *dbus.Signal {
+	changed := map[string]dbus.Variant{}
+	for k, v := range kv {
+		changed[k] = dbus.MakeVariant(v)
+	}
+	return &dbus.Signal{Name: "org.freedesktop.DBus.Properties.PropertiesChanged",
+		Path: "/org/freedesktop/systemd1/unit/hero_2ddefault_2dweb_2eservice", Body: []any{iface, changed, []string{}}}
+}
+
+// step is one change systemd announces: the Service interface's properties, then the Unit's.
+type step struct {
+	service map[string]any
+	active  string
+	sub     string
+}
+
+// liveKind is one kind of end as systemd's signals tell it, and as its journal records it.
+type liveKind struct {
+	name     string
+	heroStop bool   // hero's stop (or a cascade) marks the run stopping first
+	first    string // the first ActiveState (activating while a health check runs)
+	steps    []step
+	journal  []string // message IDs with their fields, see journalOf
+	exit     []string
+	result   string
+}
+
+func usec(t time.Time) uint64 { return uint64(t.UnixMicro()) }
+
+func mainEnded(code, status int32, result string, at time.Time) map[string]any {
+	return map[string]any{"ExecMainCode": code, "ExecMainStatus": status, "ExecMainExitTimestamp": usec(at), "MainPID": uint32(0), "Result": result}
+}
+
+// feed plays a run: its start, then the steps of its end.
+func feed(r *recorder, inv byte, k liveKind, base time.Time) {
+	first := k.first
+	if first == "" {
+		first = "active"
+	}
+	r.onSignal(props(ifaceService, map[string]any{"ExecMainStartTimestamp": usec(base), "ExecMainPID": uint32(100), "MainPID": uint32(100),
+		"ExecMainCode": int32(0), "ExecMainStatus": int32(0), "ExecMainExitTimestamp": uint64(0), "Result": "success", "NRestarts": uint32(0)}))
+	r.onSignal(props(ifaceUnit, map[string]any{"InvocationID": []byte{0xaa, inv}, "ActiveState": first, "SubState": "running"}))
+	r.flush()
+	if k.heroStop {
+		r.view(testUnit).stopping = true
+	}
+	for _, s := range k.steps {
+		if s.service != nil {
+			r.onSignal(props(ifaceService, s.service))
+		}
+		r.onSignal(props(ifaceUnit, map[string]any{"ActiveState": s.active, "SubState": s.sub}))
+	}
+	r.flush()
+}
+
+// liveKinds are the kinds of end of recording's table, as the signals of systemd 252 say them.
+func liveKinds(base time.Time) []liveKind {
+	end := base.Add(time.Second)
+	deactivating := step{active: "deactivating", sub: "stop-sigterm"}
+	return []liveKind{
+		{name: "exit 3", steps: []step{{mainEnded(1, 3, "exit-code", end), "failed", "failed"}},
+			journal: []string{recording.MsgUnitStarted, recording.MsgProcessExited, recording.MsgUnitFailed}, exit: []string{"exited", "3"}, result: "exit-code"},
+		{name: "systemctl kill -s TERM", steps: []step{{mainEnded(2, 15, "success", end), "deactivating", "stop-sigterm"}, {nil, "inactive", "dead"}},
+			journal: []string{recording.MsgUnitStarted, recording.MsgUnitSucceeded}, result: "success"},
+		{name: "systemctl kill -s KILL", steps: []step{{mainEnded(2, 9, "signal", end), "failed", "failed"}},
+			journal: []string{recording.MsgUnitStarted, recording.MsgProcessExited, recording.MsgUnitFailed}, exit: []string{"killed", "9"}, result: "signal"},
+		{name: "heroctl stop or a cascade", heroStop: true, steps: []step{deactivating, {mainEnded(2, 15, "success", end), "inactive", "dead"}},
+			journal: []string{recording.MsgUnitStarted, recording.MsgUnitStopping, recording.MsgUnitSucceeded, recording.MsgUnitStopped}, result: "success"},
+		{name: "systemctl stop", steps: []step{deactivating, {mainEnded(2, 15, "success", end), "inactive", "dead"}},
+			journal: []string{recording.MsgUnitStarted, recording.MsgUnitStopping, recording.MsgUnitSucceeded, recording.MsgUnitStopped}, result: "success"},
+		{name: "health check timeout", first: "activating", steps: []step{deactivating, {mainEnded(2, 15, "timeout", end), "failed", "failed"}},
+			journal: []string{recording.MsgUnitStarting, recording.MsgUnitFailed, recording.MsgUnitFailedJob}, result: "timeout"},
+		{name: "crash, restart refused by the start limit", steps: []step{{mainEnded(1, 3, "exit-code", end), "failed", "failed"},
+			{nil, "activating", "auto-restart"}, {map[string]any{"Result": "start-limit-hit"}, "failed", "failed"}},
+			journal: []string{recording.MsgUnitStarted, recording.MsgProcessExited, recording.MsgUnitFailed, recording.MsgRestartPlanned, recording.MsgUnitStopped, recording.MsgUnitFailed},
+			exit:    []string{"exited", "3"}, result: "exit-code"},
+		{name: "OOM kill", steps: []step{{mainEnded(2, 9, "oom-kill", end), "failed", "failed"}},
+			journal: []string{recording.MsgUnitStarted, recording.MsgProcessExited, recording.MsgUnitFailed}, exit: []string{"killed", "9"}, result: "oom-kill"},
+		{name: "missing program (203)", first: "activating", steps: []step{{mainEnded(1, 203, "exit-code", end), "failed", "failed"}},
+			journal: []string{recording.MsgUnitStarting, recording.MsgProcessExited, recording.MsgUnitFailed, recording.MsgUnitFailedJob}, exit: []string{"exited", "203"}, result: "exit-code"},
+	}
+}
+
+// journalOf writes a kind's journal records of run inv.
+func journalOf(k liveKind, inv string, base time.Time) []Entry {
+	var out []Entry
+	for i, id := range k.journal {
+		f := map[string]string{"UNIT": testUnit, "INVOCATION_ID": inv, "MESSAGE_ID": id, "_BOOT_ID": "b1"}
+		switch id {
+		case recording.MsgProcessExited:
+			f["MESSAGE"] = testUnit + ": Main process exited, code=" + k.exit[0]
+			f["EXIT_CODE"], f["EXIT_STATUS"] = k.exit[0], k.exit[1]
+		case recording.MsgUnitFailed:
+			f["UNIT_RESULT"] = k.result
+			if i == len(k.journal)-1 && k.name == "crash, restart refused by the start limit" {
+				f["UNIT_RESULT"] = "start-limit-hit"
+			}
+		}
+		out = append(out, Entry{Cursor: fmt.Sprint("c", i), Time: base.Add(time.Duration(i) * time.Millisecond), Fields: f})
+	}
+	return out
+}
+
+// record is the part of a job both paths must agree on.
+func record(j *jobdb.Job) string {
+	exit := "-"
+	if j.ExitCode != nil {
+		exit = fmt.Sprint(*j.ExitCode)
+	}
+	return fmt.Sprintf("%s/%s/exit %s/signal %q", j.Phase, j.Result, exit, j.Signal)
+}
+
+// Every kind of end, fed to the recorder as systemd's signals (herod up) and replayed from the
+// journal (herod was down), gives the same job.
+func TestLiveAndReplayedRecordsAgree(t *testing.T) {
+	// systemd's signal of a run's start comes as it starts: the recorder takes ExecMain* as the
+	// run's when they are no older than the run it saw (less 2 s). A start a minute ahead keeps
+	// that true on a machine however slow.
+	base := time.Now().Add(time.Minute)
+	for i, k := range liveKinds(base) {
+		t.Run(k.name, func(t *testing.T) {
+			ctx := context.Background()
+			r := testRecorder(t, &fakeJournal{}, "b1")
+			feed(r, byte(i), k, base)
+			v := r.view(testUnit)
+			if !v.ended || v.jobID == 0 {
+				t.Fatalf("live: the run is not recorded as ended (view %+v)", v)
+			}
+			live, err := r.w.ledger.Get(ctx, v.jobID)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			inv := fmt.Sprintf("aa%02x", i)
+			rp := testRecorder(t, &fakeJournal{records: journalOf(k, inv, base)}, "b1")
+			rc := &recovery{r: rp, ctx: ctx, batch: &jobdb.Batch{}, byInv: map[string]*jobdb.Job{}, open: map[*jobdb.Job]bool{}}
+			if _, err := rc.replay("c-start", nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := rp.w.ledger.Apply(ctx, rc.batch); err != nil {
+				t.Fatal(err)
+			}
+			replayed, err := rp.w.ledger.ByInvocation(ctx, inv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if live.InvocationID != inv {
+				t.Errorf("live invocation %q, want %q", live.InvocationID, inv)
+			}
+			if record(live) != record(replayed) {
+				t.Errorf("live %s, replayed %s", record(live), record(replayed))
+			}
+			if live.Result != k.result || live.EndedAt == nil {
+				t.Errorf("live %s (ended %v), want result %s", record(live), live.EndedAt, k.result)
+			}
+		})
+	}
+}
+
+// A run open in the ledger from an earlier boot ends with that boot, as the journal's records
+// of the next boot say too.
+func TestBootEndedAgrees(t *testing.T) {
+	ctx := context.Background()
+	r := testRecorder(t, &fakeJournal{}, "b2")
+	j := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit, InvocationID: "aa01", BootID: "b1", Phase: jobdb.PhaseRunning, StartedAt: time.Now().Add(-time.Hour)}
+	if err := r.w.ledger.Create(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	rc := &recovery{r: r, ctx: ctx, batch: &jobdb.Batch{}, byInv: map[string]*jobdb.Job{}, open: map[*jobdb.Job]bool{j: true}}
+	rc.settleOpen(map[string]unitSnapshot{})
+	if err := r.w.ledger.Apply(ctx, rc.batch); err != nil {
+		t.Fatal(err)
+	}
+	live, _ := r.w.ledger.Get(ctx, j.ID)
+
+	next := Entry{Time: time.Now(), Fields: map[string]string{"UNIT": testUnit, "INVOCATION_ID": "aa02", "MESSAGE_ID": recording.MsgUnitStarted, "_BOOT_ID": "b2"}}
+	first := Entry{Time: time.Now().Add(-time.Hour), Fields: map[string]string{"UNIT": testUnit, "INVOCATION_ID": "aa01", "MESSAGE_ID": recording.MsgUnitStarted, "_BOOT_ID": "b1"}}
+	rp := testRecorder(t, &fakeJournal{records: []Entry{first, next}}, "b2")
+	rc2 := &recovery{r: rp, ctx: ctx, batch: &jobdb.Batch{}, byInv: map[string]*jobdb.Job{}, open: map[*jobdb.Job]bool{}}
+	if _, err := rc2.replay("c-start", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := rp.w.ledger.Apply(ctx, rc2.batch); err != nil {
+		t.Fatal(err)
+	}
+	replayed, err := rp.w.ledger.ByInvocation(ctx, "aa01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if record(live) != record(replayed) || live.Result != resultBootEnded {
+		t.Errorf("live %s, replayed %s, want cancelled/boot-ended", record(live), record(replayed))
+	}
+}
+
+// An ended run's tail is copied into its job as exactly the last 64 KiB of what it wrote,
+// whether it began recently (one read for a burst, oldest first) or long ago (newest first,
+// stopping at 64 KiB); the journal's tail before the copy is the same.
+func TestTailCopiedExactly(t *testing.T) {
+	ctx := context.Background()
+	for _, age := range []time.Duration{time.Minute, time.Hour} {
+		base := time.Now().Add(-age)
+		var lines []Entry
+		var all []byte
+		for i := 1; i <= 30000; i++ {
+			at := base.Add(time.Duration(i) * time.Microsecond)
+			lines = append(lines, Entry{Time: at, Fields: map[string]string{"MESSAGE": fmt.Sprint(i), "_SYSTEMD_INVOCATION_ID": "aa01",
+				"_SYSTEMD_UNIT": testUnit, "SYSLOG_IDENTIFIER": "web", "__REALTIME_TIMESTAMP": fmt.Sprint(at.UnixMicro())}})
+			all = fmt.Appendf(all, "%d\n", i)
+		}
+		want := string(all[len(all)-jobdb.MaxOutput:])
+		jrnl := &fakeJournal{lines: lines}
+		r := testRecorder(t, jrnl, "b1")
+		ended := base.Add(time.Second)
+		j := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit, InvocationID: "aa01", Phase: jobdb.PhaseFailed, StartedAt: base, EndedAt: &ended}
+		if err := r.w.ledger.Create(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		before, err := readTail(ctx, jrnl, r.fields, j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := joined(before); got != want {
+			t.Errorf("age %s: the journal's tail is %d bytes, want %d", age, len(got), len(want))
+		}
+		if jrnl.read > len(lines)/2 {
+			t.Errorf("age %s: reading the tail read %d of %d lines", age, jrnl.read, len(lines))
+		}
+		r.tails.copy(ctx, []int64{j.ID})
+		saved, err := r.w.ledger.Get(ctx, j.ID)
+		if err != nil || !saved.OutputSaved {
+			t.Fatalf("age %s: not saved: %v", age, err)
+		}
+		var got string
+		for _, l := range recording.DecodeTail(saved.Output) {
+			got += l.Message + "\n"
+		}
+		if got != want {
+			t.Errorf("age %s: kept %d bytes ending %q, want %d", age, len(got), got[max(0, len(got)-12):], len(want))
+		}
+	}
+}
+
+func joined(entries []Entry) string {
+	var s string
+	for _, e := range entries {
+		s += e.Fields["MESSAGE"] + "\n"
+	}
+	return s
+}

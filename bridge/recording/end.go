@@ -1,0 +1,168 @@
+// Package recording holds the pure parts of hero's run recording: the one decision of how a run
+// ended, systemd's journal records read as runs, and a run's kept output (its tail). Both ways
+// herod learns of a run's end, systemd's unit signals while it runs and the journal when it
+// replays what happened while it was down, describe the end as the same Facts, and Decide turns
+// Facts into the job's record; so a run has one record whichever way it was learnt.
+package recording
+
+import (
+	"strings"
+	"time"
+
+	"github.com/hero-systemd/hero-systemd/jobdb"
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
+)
+
+// Results hero records besides systemd's own (Result= of a service: success, exit-code, signal,
+// core-dump, timeout, watchdog, start-limit-hit, oom-kill, resources, ...).
+const (
+	ResultBootEnded  = "boot-ended"  // the run was still up when its boot ended (reboot, power loss)
+	ResultNotStarted = "not-started" // hero created the job, but systemd never started the run
+	ResultUnknown    = "unknown"     // systemd's records of the run are gone (journal rotated away)
+)
+
+// Facts is what is known of how one run ended, from systemd's signals or from its journal.
+type Facts struct {
+	Result        string    // systemd's Result, UNIT_RESULT in the journal ("" unknown)
+	Code          string    // how the main process ended: exited, killed, dumped ("" unknown)
+	Status        int       // its exit status, or the signal's number
+	StopRequested bool      // a stop job ended the run (hero's, a cascade's, or anyone's)
+	At            time.Time // when it ended (zero: now)
+}
+
+// Record is a run's end as its job keeps it.
+type Record struct {
+	Phase    jobdb.Phase
+	Result   string
+	ExitCode *int   // the main process's exit status, when it failed by exiting
+	Signal   string // the signal that killed it (SIGKILL), when that was a failure
+	At       time.Time
+}
+
+// Decide is the one decision of how a run ended.
+//
+// The phase: a failure Result is a failure, even during a stop; a run that ended well because it
+// was stopped was cancelled; one that ended well by itself succeeded; a run whose boot ended
+// was cancelled with it; with no Result known, a requested stop cancelled it, else it failed.
+//
+// The exit status and signal: only an end systemd counts as a failure is kept. systemd counts
+// exit 0 and a daemon's death by SIGHUP, SIGINT, SIGTERM or SIGPIPE as clean and writes which one
+// it was at debug level only, so the journal never has it: a record that kept it would depend on
+// whether herod was up when the run ended (`systemctl kill -s TERM` was cancelled/SIGTERM live,
+// succeeded/no signal replayed). A oneshot's SIGTERM is a failure (Result signal) and is kept.
+func Decide(f Facts) Record {
+	r := Record{Phase: phase(f), Result: f.Result, At: f.At}
+	if r.Result == "" {
+		r.Result = ResultUnknown
+	}
+	if !cleanExit(f.Code, f.Status) || f.Result == "signal" && f.Code == "killed" {
+		switch f.Code {
+		case "exited":
+			n := f.Status
+			r.ExitCode = &n
+		case "killed", "dumped":
+			r.Signal = SignalName(f.Status)
+		}
+	}
+	return r
+}
+
+func phase(f Facts) jobdb.Phase {
+	switch {
+	case f.Result == ResultBootEnded:
+		return jobdb.PhaseCancelled
+	case f.Result == "" || f.Result == ResultUnknown:
+		if f.StopRequested {
+			return jobdb.PhaseCancelled
+		}
+		return jobdb.PhaseFailed
+	case f.Result != "success":
+		return jobdb.PhaseFailed
+	case f.StopRequested:
+		return jobdb.PhaseCancelled
+	}
+	return jobdb.PhaseSucceeded
+}
+
+// cleanExit reports whether systemd counts a daemon's main process ending so as clean
+// (is_clean_exit with EXIT_CLEAN_DAEMON and hero's units' default SuccessExitStatus=).
+func cleanExit(code string, status int) bool {
+	switch code {
+	case "exited":
+		return status == 0
+	case "killed":
+		return status == 1 || status == 2 || status == 13 || status == 15 // HUP INT PIPE TERM
+	}
+	return code == ""
+}
+
+// Apply records the end in j, unless j has ended already (a run is recorded once).
+func (r Record) Apply(j *jobdb.Job) bool {
+	if j.Phase.Ended() {
+		return false
+	}
+	j.Phase, j.Result, j.ExitCode, j.Signal = r.Phase, r.Result, r.ExitCode, r.Signal
+	at := r.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	at = at.UTC()
+	j.EndedAt = &at
+	return true
+}
+
+// Apply decides f and records it in j (see Record.Apply).
+func (f Facts) Apply(j *jobdb.Job) bool { return Decide(f).Apply(j) }
+
+// Phase is the phase Decide gives f.
+func (f Facts) Phase() jobdb.Phase { return phase(f) }
+
+// SignalName is a signal's name as jobs keep it: SIGKILL.
+func SignalName(n int) string {
+	name := config.SignalName(n)
+	if !strings.HasPrefix(name, "SIG") {
+		name = "SIG" + name
+	}
+	return name
+}
+
+// CodeName is systemd's ExecMainCode (a CLD_* code of waitid(2)) as the journal writes it.
+func CodeName(code int32) string {
+	switch code {
+	case 1:
+		return "exited"
+	case 2:
+		return "killed"
+	case 3:
+		return "dumped"
+	}
+	return ""
+}
+
+// UnitEnd is what a unit's properties (from its signals, or read) say of a run that is over.
+type UnitEnd struct {
+	Loaded        bool      // the unit is loaded (systemd unloads a transient unit that ended well at once)
+	Result        string    // Result
+	ExecCode      int32     // ExecMainCode
+	ExecStatus    int32     // ExecMainStatus
+	ExecFresh     bool      // the ExecMain* fields are this run's (systemd keeps the last run's until a new main process)
+	ExitAt        time.Time // ExecMainExitTimestamp (zero: unknown)
+	StopRequested bool      // hero asked for the stop, or the unit was deactivating while its main process ran
+	Now           time.Time // when the end was seen
+}
+
+// FromUnit describes a unit's ended run as Facts.
+func FromUnit(u UnitEnd) Facts {
+	f := Facts{Result: u.Result, StopRequested: u.StopRequested, At: u.Now}
+	if u.ExecFresh {
+		f.Code, f.Status = CodeName(u.ExecCode), int(u.ExecStatus)
+		if !u.ExitAt.IsZero() {
+			f.At = u.ExitAt
+		}
+	}
+	if !u.Loaded && f.Result == "" {
+		// Unloaded at once: systemd unloads a transient unit that ended well.
+		f.Result = "success"
+	}
+	return f
+}
