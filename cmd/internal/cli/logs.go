@@ -263,4 +263,3 @@ func hostName(g *globals) string {
 	}
 	return target
 }
-
