@@ -220,6 +220,7 @@ type linePrinter struct {
 	escape bool
 	filter logFilter
 	host   string
+	width  int // -o short lines are cut to this many characters (0: whole), as on a terminal
 }
 
 // print writes l (which the caller let through p.filter).
@@ -247,7 +248,7 @@ func (p *linePrinter) print(l client.LogLine) {
 		if l.PID != 0 {
 			ident += "[" + strconv.Itoa(int(l.PID)) + "]"
 		}
-		fmt.Fprintf(Stdout, "%s %s %s: %s\n", l.Time.Local().Format(time.Stamp), p.host, ident, msg)
+		fmt.Fprintln(Stdout, ellipsize(fmt.Sprintf("%s %s %s: %s", l.Time.Local().Format(time.Stamp), p.host, ident, msg), p.width))
 	}
 }
 
