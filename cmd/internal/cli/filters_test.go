@@ -187,3 +187,39 @@ func TestEllipsize(t *testing.T) {
 		}
 	}
 }
+
+// The new flags' values complete through cobra's __complete, as every shell's script asks.
+func TestNewFlagsComplete(t *testing.T) {
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"__complete", "list-units", "--state", "fa"}, []string{"failed"}},
+		{[]string{"__complete", "list-units", "--state", "failed,ex"}, []string{"failed,exited"}},
+		{[]string{"__complete", "logs", "x", "-p", ""}, []string{"emerg", "err", "debug"}},
+		{[]string{"__complete", "logs", "x", "--since", ""}, []string{"today", "yesterday", "1 min ago"}},
+		{[]string{"__complete", "jobs", "--until", ""}, []string{"now", "-5m"}},
+		{[]string{"__complete", "logs", "x", "-o", ""}, []string{"short", "cat", "json"}},
+		{[]string{"__complete", "status", "-"}, []string{"--full", "--lines"}},
+		{[]string{"__complete", "edit", "--"}, []string{"--full", "--force"}},
+		{[]string{"__complete", "jobs", "--"}, []string{"--failed", "--since", "--until"}},
+		{[]string{"__complete", "logs", "x", "--"}, []string{"--grep", "--priority", "--reverse", "--until"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args[1:], " "), func(t *testing.T) {
+			out, _, code := heroctl(t, append([]string{"__complete", "--bus-address", noHerod}, tt.args[1:]...)...)
+			lines := strings.Split(out, "\n")
+			for _, w := range tt.want {
+				found := false
+				for _, l := range lines {
+					if l == w || strings.HasPrefix(l, w+"\t") {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("exit %d; %q not completed:\n%s", code, w, out)
+				}
+			}
+		})
+	}
+}
