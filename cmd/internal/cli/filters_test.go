@@ -92,7 +92,7 @@ func TestStopMessage(t *testing.T) {
 		{[]string{"db"}, nil, nil, "db was not running."},
 		{[]string{"db"}, []string{"db"}, nil, ""},
 		{[]string{"db"}, []string{"web", "api", "db"}, []string{"web", "api"}, "Stopped db and 2 dependent(s): web, api."},
-		{[]string{"web", "worker"}, []string{"web"}, nil, "Stopped web. Not running: worker."},
+		{[]string{"web", "worker"}, []string{"web"}, nil, "Not running: worker."},
 		{[]string{"web", "worker"}, nil, nil, "None of web, worker was running."},
 		{[]string{"db", "cleanup"}, []string{"api", "db", "cleanup"}, []string{"api"}, "Stopped db, cleanup and 1 dependent(s): api."},
 	}

@@ -126,20 +126,17 @@ func printOverview(g *globals, list []client.Status, width int) error {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	if !g.noLegend {
-		fmt.Fprintln(tw, "  SERVICE\tSTATE\tUNIT\tMAIN PID\tLAST JOB\tDESCRIPTION")
+		fmt.Fprintln(tw, "  SERVICE\tSTATE\tUNIT\tLAST JOB\tDESCRIPTION")
 	}
 	for _, st := range list {
-		pid, last := "-", "-"
-		if st.MainPID > 0 && !exitedOneshot(st) {
-			pid = fmt.Sprint(st.MainPID)
-		}
+		last := "-"
 		if j := st.LastJob; j != nil {
 			last = fmt.Sprintf("%d %s", j.ID, j.Phase)
 			if exitedOneshot(st) {
 				last = fmt.Sprintf("%d exited", j.ID)
 			}
 		}
-		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\t%s\n", dot(st), st.Service, st.State, st.Unit, pid, last, st.Description)
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\n", dot(st), st.Service, st.State, st.Unit, last, st.Description)
 	}
 	tw.Flush()
 	for _, line := range strings.SplitAfter(b.String(), "\n") {

@@ -115,8 +115,6 @@ func stopMessage(names, running, dependents []string) string {
 		parts = append(parts, fmt.Sprintf("Stopped %s and %d dependent(s): %s.", strings.Join(stopped, ", "), len(dependents), strings.Join(dependents, ", ")))
 	case len(dependents) > 0:
 		parts = append(parts, fmt.Sprintf("Stopped %d dependent(s): %s.", len(dependents), strings.Join(dependents, ", ")))
-	case len(names) > 1:
-		parts = append(parts, fmt.Sprintf("Stopped %s.", strings.Join(stopped, ", ")))
 	}
 	if len(idle) > 0 && len(names) > 1 {
 		parts = append(parts, fmt.Sprintf("Not running: %s.", strings.Join(idle, ", ")))
