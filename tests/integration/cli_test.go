@@ -73,6 +73,14 @@ func TestHeroctlSystemctlForms(t *testing.T) {
 	wantNotIn(t, "status cleanup", r.Stdout, ", running")
 	wantIn(t, "status cleanup", r.Stdout, "exited")
 
+	// Several names on the other verbs: each is tried, the first problem sets the exit status.
+	r = heroctl(t, "kill", "-s", "CONT", "mailer", "db")
+	wantExit(t, r, 3, "kill mailer (not running) db")
+	wantExit(t, heroctl(t, "is-active", "db"), 0, "db after kill -s CONT")
+	if r := heroctl(t, "show", "-p", "State", "--value", "web", "mailer"); r.Stdout != "running\n\nfailed\n" {
+		t.Errorf("show web mailer: %q", r.Stdout)
+	}
+
 	// stop --dry-run counts what runs, as the stop then reports.
 	r = heroctl(t, "stop", "--dry-run", "db")
 	wantIn(t, "stop --dry-run db", r.Stdout, "Stopping db stops 4 running service(s)", "Not running, left as they are: mailer.")

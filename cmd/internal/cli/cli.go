@@ -177,9 +177,9 @@ func Run(ctx context.Context, args []string) int {
 	if errors.As(err, &ee) {
 		if ee.err != nil && !g.quiet {
 			fmt.Fprintf(Stderr, "heroctl: %v\n", ee.err)
-			if ee.code == ExitNoSuchService && cmd != nil {
-				didYouMean(cmd, g)
-			}
+		}
+		if ee.code == ExitNoSuchService && cmd != nil && !g.quiet {
+			didYouMean(cmd, g)
 		}
 		return ee.code
 	}

@@ -20,7 +20,7 @@ func TestUsageOnArgumentErrors(t *testing.T) {
 		want []string // lines of stderr, in order
 	}{
 		{[]string{"stop"}, []string{"heroctl: stop: missing NAME", "Usage: heroctl stop [--dry-run] [--remove-jobs] NAME... [flags]"}},
-		{[]string{"show", "db", "web"}, []string{"heroctl: show: unexpected argument(s): web", "Usage: heroctl show "}},
+		{[]string{"list-dependencies", "db", "web"}, []string{"heroctl: list-dependencies: unexpected argument(s): web", "Usage: heroctl list-dependencies "}},
 		{[]string{"logs"}, []string{"heroctl: logs: missing NAME", "Usage: heroctl logs NAME [--job ID]"}},
 		{[]string{"restart"}, []string{"heroctl: restart: missing NAME", "Usage: heroctl restart NAME..."}},
 		{[]string{"list-units", "x", "y"}, []string{"heroctl: list-units: unexpected argument(s): x y", "Usage: heroctl list-units"}},
