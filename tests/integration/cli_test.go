@@ -156,6 +156,12 @@ func TestHeroctlSystemctlForms(t *testing.T) {
 
 	wantExit(t, heroctl(t, "reset-failed", "mailer", "cleanup"), 0, "reset-failed mailer cleanup")
 	wantExit(t, heroctl(t, "is-failed", "mailer"), 1, "is-failed mailer after reset-failed")
+	// Stopped through hero, every unit goes: systemd forgets a transient unit that stopped
+	// cleanly (and the tests after this one start from nothing).
+	wantExit(t, heroctl(t, "stop", "db", "cleanup"), 0, "stop db cleanup")
+	testbed.Eventually(t, 30*time.Second, "no hero unit left loaded", func() bool {
+		return strings.TrimSpace(testbed.Run(t, "systemctl", "list-units", "hero-*.service", "--all", "--no-legend").Stdout) == ""
+	})
 }
 
 // editor writes a shell script that edits the file it is given with sed expression expr (or
