@@ -65,7 +65,13 @@ up=$(bash tests/testbed/testbed.sh up --bind-ro "$stage:/opt/hero" --bind-ro "$P
 machine=$(sed -n 's/^MACHINE=//p' <<<"$up")
 echo "Container $machine is up in $(sed -n 's/^BOOT_MS=//p' <<<"$up") ms."
 inside() { bash tests/testbed/testbed.sh exec "$machine" -- "$@"; }
-show() { printf '$ %s\n' "$*"; inside env PATH=/opt/hero/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@" || exited $?; }
+# typed prints a command line as typed: words with spaces quoted.
+typed() {
+  local line="$" w
+  for w in "$@"; do case $w in *" "*) line+=" '$w'" ;; *) line+=" $w" ;; esac; done
+  printf '%s\n' "$line"
+}
+show() { typed "$@"; inside env PATH=/opt/hero/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@" || exited $?; }
 
 say "5. Install the D-Bus policy and let systemd run herod"
 inside cp /opt/hero-src/packaging/dbus/org.hero.Proc1.conf /etc/dbus-1/system.d/

@@ -74,6 +74,10 @@ func findTarget(g *globals, name string, force bool) (editTarget, error) {
 	}
 	if s := set.Service(name); s != nil {
 		t := editTarget{name: s.File, path: filepath.Join(g.configDir, s.File), exists: true}
+		// A symlinked file is replaced where it lives; the link stays.
+		if real, err := filepath.EvalSymlinks(t.path); err == nil {
+			t.path = real
+		}
 		info, err := os.Stat(t.path)
 		if err != nil {
 			return t, exitWith(ExitFailure, fmt.Errorf("edit %s: %w", name, err))
@@ -291,15 +295,18 @@ func replaceFile(t editTarget, data []byte) error {
 // reloadAfterEdit makes herod load the edited file (daemon-reload), as systemctl edit does;
 // a herod that is not running reads it when it starts.
 func reloadAfterEdit(cmd *cobra.Command, g *globals) error {
-	c, err := dial(cmd, g)
+	c, err := reach(cmd, g)
 	if err != nil {
-		var ee *exitError
-		if errors.As(err, &ee) && !g.quiet {
-			fmt.Fprintln(Stderr, "heroctl: the file was written; herod did not load it (it reads it when it starts):")
+		if notReachable(err) {
+			if !g.quiet {
+				fmt.Fprintln(Stderr, "herod is not running: it reads the file when it starts.")
+			}
+			return nil
 		}
-		return err
+		return adviseFor(g, err)
 	}
 	defer c.Close()
+	g.openAgent() // the reload is privileged: polkit may ask for a password
 	n, err := c.Reload(cmd.Context())
 	if err != nil {
 		if !g.quiet {
