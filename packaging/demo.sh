@@ -92,9 +92,9 @@ say "8. The cascade-stop plan of db, then the cascade stop itself"
 show heroctl stop --dry-run db
 show heroctl stop db -o json
 show heroctl list-units --no-legend
-echo "LOAD after a stop: a transient unit that stopped cleanly is forgotten by systemd (not-found),"
-echo "while a failed one (mailer) stays loaded until 'heroctl reset-failed'; hero still knows every"
-echo "service, and STATE says how each last ran."
+echo "LOAD is systemd's: it unloads a stopped transient unit (not-found) once no loaded unit refers"
+echo "to it. A failed unit (mailer) stays loaded until 'heroctl reset-failed', and so do the units it"
+echo "refers to. hero knows every service either way: STATE says how each last ran."
 
 say "9. What the ledger kept: jobs are never deleted on stop"
 show heroctl jobs api
@@ -104,13 +104,15 @@ show heroctl status worker
 say "10. herod is killed (SIGKILL) while worker ends: the next herod records the run from systemd's journal"
 show heroctl start worker
 show systemctl kill --signal=KILL herod
+gone() { case $(inside systemctl show -p ActiveState --value "$1") in inactive|failed) return 0 ;; esac; return 1; }
+for _ in $(seq 1 100); do gone herod && break; sleep 0.1; done
 show systemctl kill --signal=TERM hero-default-worker.service
-sleep 0.5
-echo "worker ended on SIGTERM while no herod ran. systemd counts SIGTERM as a clean end of a service"
-echo "(it is what a stop sends), so its run is succeeded, result success:"
+for _ in $(seq 1 100); do gone hero-default-worker.service && break; sleep 0.1; done
 inside systemctl reset-failed herod
 show systemd-run --unit herod /opt/hero/bin/herod --config-dir /opt/hero-src/packaging/examples
 for _ in $(seq 1 100); do inside busctl status org.hero.Proc1 >/dev/null 2>&1 && break; sleep 0.05; done
+echo "worker ended on SIGTERM while no herod ran. systemd counts SIGTERM as a clean end of a service"
+echo "(it is what a stop sends), so its run is succeeded, result success:"
 show heroctl jobs worker
 
 say "11. The overview, and the forms systemctl and journalctl users type"
