@@ -103,10 +103,10 @@ show heroctl status worker
 
 say "10. herod is killed (SIGKILL) while worker ends: the next herod records the run from systemd's journal"
 show heroctl start worker
-show systemctl kill --signal=KILL herod
+show systemctl kill --kill-whom=main --signal=KILL herod
 gone() { case $(inside systemctl show -p ActiveState --value "$1") in inactive|failed) return 0 ;; esac; return 1; }
 for _ in $(seq 1 100); do gone herod && break; sleep 0.1; done
-show systemctl kill --signal=TERM hero-default-worker.service
+show systemctl kill --kill-whom=main --signal=TERM hero-default-worker.service
 for _ in $(seq 1 100); do gone hero-default-worker.service && break; sleep 0.1; done
 inside systemctl reset-failed herod
 show systemd-run --unit herod /opt/hero/bin/herod --config-dir /opt/hero-src/packaging/examples
