@@ -25,7 +25,16 @@ trap cleanup EXIT
 chmod 755 "$stage"
 go build -o "$stage/bin/" ./cmd/herod ./cmd/heroctl ./cmd/hero-exec
 
-offline() { printf '$ heroctl %s\n' "$*"; "$stage/bin/heroctl" --config-dir "$EXAMPLES" "$@" || echo "(exit status $?)"; }
+# exited explains a non-zero exit status as heroctl (like systemctl) means it.
+exited() {
+  case $1 in
+    1) echo "(exit status 1: failure)" ;;
+    3) echo "(exit status 3: not active, as systemctl says of a unit that does not run)" ;;
+    4) echo "(exit status 4: no such service)" ;;
+    *) echo "(exit status $1)" ;;
+  esac
+}
+offline() { printf '$ heroctl %s\n' "$*"; "$stage/bin/heroctl" --config-dir "$EXAMPLES" "$@" || exited $?; }
 
 say "1. Validate the example configs ($EXAMPLES): 6 services, one of them a zinit file"
 offline validate
@@ -39,20 +48,30 @@ mkdir "$stage/broken"
 cp "$EXAMPLES"/* "$stage/broken/"
 printf 'exec = "/bin/true"\nrestrat = "always"\n[dependencies]\nrequires = ["dbx"]\n' >"$stage/broken/typo.toml"
 printf '$ heroctl validate --config-dir %s\n' "$stage/broken"
-"$stage/bin/heroctl" validate --config-dir "$stage/broken" || echo "(exit status $?)"
+"$stage/bin/heroctl" validate --config-dir "$stage/broken" || exited $?
 
 say "4. A real systemd"
 if [ "$(id -u)" != 0 ]; then
   echo "Booting systemd in a container needs root: run 'sudo bash packaging/demo.sh' for the rest."
   exit 0
 fi
-echo "The host's PID 1 is $(ps -p 1 -o comm=), not systemd: booting one in a systemd-nspawn container."
+if [ -d /run/systemd/system ]; then
+  echo "This host runs systemd, but the demo leaves it alone: it boots a systemd of its own in a systemd-nspawn container."
+else
+  echo "This host does not run systemd (as containers and CI machines often do not): the demo boots one in a systemd-nspawn container."
+fi
 bash tests/testbed/testbed.sh ensure >/dev/null
 up=$(bash tests/testbed/testbed.sh up --bind-ro "$stage:/opt/hero" --bind-ro "$PWD:/opt/hero-src")
 machine=$(sed -n 's/^MACHINE=//p' <<<"$up")
 echo "Container $machine is up in $(sed -n 's/^BOOT_MS=//p' <<<"$up") ms."
 inside() { bash tests/testbed/testbed.sh exec "$machine" -- "$@"; }
-show() { printf '$ %s\n' "$*"; inside env PATH=/opt/hero/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@" || echo "(exit status $?)"; }
+# typed prints a command line as typed: words with spaces quoted.
+typed() {
+  local line="$" w
+  for w in "$@"; do case $w in *" "*) line+=" '$w'" ;; *) line+=" $w" ;; esac; done
+  printf '%s\n' "$line"
+}
+show() { typed "$@"; inside env PATH=/opt/hero/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@" || exited $?; }
 
 say "5. Install the D-Bus policy and let systemd run herod"
 inside cp /opt/hero-src/packaging/dbus/org.hero.Proc1.conf /etc/dbus-1/system.d/
@@ -73,6 +92,9 @@ say "8. The cascade-stop plan of db, then the cascade stop itself"
 show heroctl stop --dry-run db
 show heroctl stop db -o json
 show heroctl list-units --no-legend
+echo "LOAD is systemd's: it unloads a stopped transient unit (not-found) once no loaded unit refers"
+echo "to it. A failed unit (mailer) stays loaded until 'heroctl reset-failed', and so do the units it"
+echo "refers to. hero knows every service either way: STATE says how each last ran."
 
 say "9. What the ledger kept: jobs are never deleted on stop"
 show heroctl jobs api
@@ -81,15 +103,27 @@ show heroctl status worker
 
 say "10. herod is killed (SIGKILL) while worker ends: the next herod records the run from systemd's journal"
 show heroctl start worker
-inside systemctl kill --signal=KILL herod
-show systemctl kill --signal=TERM hero-default-worker.service
-sleep 0.5
+show systemctl kill --kill-whom=main --signal=KILL herod
+gone() { case $(inside systemctl show -p ActiveState --value "$1") in inactive|failed) return 0 ;; esac; return 1; }
+for _ in $(seq 1 100); do gone herod && break; sleep 0.1; done
+show systemctl kill --kill-whom=main --signal=TERM hero-default-worker.service
+for _ in $(seq 1 100); do gone hero-default-worker.service && break; sleep 0.1; done
 inside systemctl reset-failed herod
-show systemd-run --unit herod /opt/hero/bin/herod --config-dir /opt/hero-src/packaging/examples
+# A unit of its own: the killed herod's unit may still be winding down.
+show systemd-run --unit herod-again /opt/hero/bin/herod --config-dir /opt/hero-src/packaging/examples
 for _ in $(seq 1 100); do inside busctl status org.hero.Proc1 >/dev/null 2>&1 && break; sleep 0.05; done
+echo "worker ended on SIGTERM while no herod ran. systemd counts SIGTERM as a clean end of a service"
+echo "(it is what a stop sends), so its run is succeeded, result success:"
 show heroctl jobs worker
 
-say "11. The same API from a client nobody here wrote"
+say "11. The overview, and the forms systemctl and journalctl users type"
+show heroctl status
+show heroctl list-units --failed
+show heroctl jobs --failed
+show heroctl logs mailer --since "10 min ago" -p info -g fatal
+show heroctl start wrker
+
+say "12. The same API from a client nobody here wrote"
 show busctl call org.hero.Proc1 /org/hero/Proc1 org.hero.Proc1.Manager Start sb worker true
 show gdbus call --system -d org.hero.Proc1 -o /org/hero/Proc1 -m org.hero.Proc1.Manager.Stop db false
 

@@ -114,6 +114,18 @@ else
   echo "$tried" >&2
   failed=1
 fi
+# try.sh --config-dir DIR: your own directory mounted instead of the examples (one service here).
+own=$(mktemp -d)
+cp packaging/examples/db.toml "$own/"
+tried=$(bash packaging/try.sh --deb "$deb" --config-dir "$own" -- sh -c 'heroctl list-units --no-legend | wc -l; heroctl start db >/dev/null 2>&1 && heroctl is-active db' 2>&1) || true
+rm -rf "$own"
+if [ "$tried" = "$(printf '1\nactive')" ]; then
+  echo "packaging/try.sh --config-dir: your directory loaded, its service started"
+else
+  echo "tests/run.sh: packaging/try.sh --config-dir did not load the directory given:" >&2
+  echo "$tried" >&2
+  failed=1
+fi
 gotest -count=1 -tags integration ./tests/integration/
 
 # The second systemd version: a representative subset (units and their properties, values

@@ -36,6 +36,7 @@ const (
 	MethodStart        = "Start"
 	MethodStartMany    = "StartMany"
 	MethodStop         = "Stop"
+	MethodStopMany     = "StopMany"
 	MethodRestart      = "Restart"
 	MethodKill         = "Kill"
 	MethodResetFailed  = "ResetFailed"
@@ -116,7 +117,7 @@ const InteractiveAuthTimeout = 2 * time.Minute
 // and anyone polkit authorizes for PolkitAction. herod itself decides; the D-Bus policy lets
 // every caller send them.
 var Mutating = map[string]bool{
-	MethodStart: true, MethodStartMany: true, MethodStop: true, MethodRestart: true,
+	MethodStart: true, MethodStartMany: true, MethodStop: true, MethodStopMany: true, MethodRestart: true,
 	MethodKill: true, MethodResetFailed: true, MethodReload: true, MethodEnable: true, MethodDisable: true,
 }
 

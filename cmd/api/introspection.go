@@ -67,6 +67,16 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
       <arg name="operation" type="t" direction="out"/>
       <arg name="services" type="as" direction="out"/>
     </method>
+    <!-- StopMany(names, remove_jobs): privileged. Stop several services as one operation:
+         each with its cascade, as Stop does, one after the other in the order given (a name
+         an earlier cascade took down has nothing left to stop). Returns its id and the
+         services that run and will be stopped. -->
+    <method name="StopMany">
+      <arg name="names" type="as" direction="in"/>
+      <arg name="remove_jobs" type="b" direction="in"/>
+      <arg name="operation" type="t" direction="out"/>
+      <arg name="services" type="as" direction="out"/>
+    </method>
     <!-- Restart(name): privileged. Cascade stop, then start the service and the dependents that
          were running, as one operation. Returns its id and the services it stops. -->
     <method name="Restart">
@@ -208,7 +218,7 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
       <arg name="service" type="s"/>
       <arg name="state" type="s"/>
     </signal>
-    <!-- OperationProgress: a step of operation (a Start, StartMany, Stop or Restart): event is
+    <!-- OperationProgress: a step of operation (a Start, StartMany, Stop, StopMany or Restart): event is
          started, stopped, failed or skipped for the service; detail says why it failed. -->
     <signal name="OperationProgress">
       <arg name="operation" type="t"/>

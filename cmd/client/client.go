@@ -199,6 +199,13 @@ func (c *Client) Stop(ctx context.Context, name string, removeJobs bool) (Queued
 	return q, err
 }
 
+// StopMany stops several services, each with its cascade, as one operation.
+func (c *Client) StopMany(ctx context.Context, names []string, removeJobs bool) (Queued, error) {
+	var q Queued
+	err := c.call(ctx, api.MethodStopMany, []any{&q.Operation, &q.Services}, names, removeJobs)
+	return q, err
+}
+
 // Restart restarts name and the dependents that ran.
 func (c *Client) Restart(ctx context.Context, name string) (Queued, error) {
 	var q Queued

@@ -376,44 +376,59 @@ func (r reader) env(t *table, prefix, k string) map[string]string {
 	return out
 }
 
-// closest returns the allowed key within edit distance 2 of k, for "did you mean" hints.
+// Closest is closest for other "did you mean" hints (heroctl's, for service names).
+func Closest(word string, candidates []string) string { return closest(word, candidates) }
+
+// closest returns the allowed key nearest to k, for "did you mean" hints: the nearest within
+// edit distance 2 ("restart_dealy" -> "restart_delay"), else, for a key of 5 or more letters,
+// one it is a truncation or an extension of ("environ" -> "environment").
 func closest(k string, allowed []string) string {
 	best, bestD := "", 3
 	sorted := append([]string(nil), allowed...)
 	sort.Strings(sorted)
 	lk := strings.ToLower(k)
 	for _, a := range sorted {
-		if len(lk) >= 5 && (strings.HasPrefix(a, lk[:len(lk)-1]) || strings.HasPrefix(lk, a)) {
-			return a
-		}
-	}
-	for _, a := range sorted {
 		if d := editDistance(lk, a); d < bestD {
 			best, bestD = a, d
 		}
 	}
-	return best
+	if best != "" {
+		return best
+	}
+	for _, a := range sorted {
+		if len(lk) >= 5 && (strings.HasPrefix(a, lk[:len(lk)-1]) || strings.HasPrefix(lk, a)) {
+			return a
+		}
+	}
+	return ""
 }
 
+// editDistance is the optimal string alignment distance of a and b: insertions, deletions,
+// substitutions and transpositions of neighbours cost 1 each ("wbe" is 1 from "web", 2 from
+// "db"), as typing mistakes go.
 func editDistance(a, b string) int {
 	if len(a) > 64 || len(b) > 64 {
 		return 99
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }

@@ -168,7 +168,7 @@ func Run(ctx context.Context, args []string) int {
 	root.SetArgs(args)
 	root.SetOut(Stdout)
 	root.SetErr(Stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	g.closeAgent()
 	if err == nil {
 		return ExitOK
@@ -177,6 +177,9 @@ func Run(ctx context.Context, args []string) int {
 	if errors.As(err, &ee) {
 		if ee.err != nil && !g.quiet {
 			fmt.Fprintf(Stderr, "heroctl: %v\n", ee.err)
+		}
+		if ee.code == ExitNoSuchService && cmd != nil && !g.quiet {
+			didYouMean(cmd, g)
 		}
 		return ee.code
 	}

@@ -19,9 +19,10 @@ func TestUsageOnArgumentErrors(t *testing.T) {
 		args []string
 		want []string // lines of stderr, in order
 	}{
-		{[]string{"stop"}, []string{"heroctl: stop: missing NAME", "Usage: heroctl stop [--dry-run] [--remove-jobs] NAME [flags]"}},
-		{[]string{"stop", "db", "web"}, []string{"heroctl: stop: unexpected argument(s): web", "Usage: heroctl stop "}},
-		{[]string{"status"}, []string{"heroctl: status: missing NAME", "Usage: heroctl status NAME..."}},
+		{[]string{"stop"}, []string{"heroctl: stop: missing NAME", "Usage: heroctl stop [--dry-run] [--remove-jobs] NAME... [flags]"}},
+		{[]string{"list-dependencies", "db", "web"}, []string{"heroctl: list-dependencies: unexpected argument(s): web", "Usage: heroctl list-dependencies "}},
+		{[]string{"logs"}, []string{"heroctl: logs: missing NAME", "Usage: heroctl logs NAME [--job ID]"}},
+		{[]string{"restart"}, []string{"heroctl: restart: missing NAME", "Usage: heroctl restart NAME..."}},
 		{[]string{"list-units", "x", "y"}, []string{"heroctl: list-units: unexpected argument(s): x y", "Usage: heroctl list-units"}},
 		{[]string{"validate", "a", "b"}, []string{"heroctl: validate: unexpected argument(s): b", "Usage: heroctl validate [DIR]"}},
 		{[]string{"kill", "--frob", "db"}, []string{"heroctl: kill: unknown flag: --frob", "Usage: heroctl kill [-s SIGNAL] NAME..."}},

@@ -76,12 +76,7 @@ func setEnabled(cmd *cobra.Command, g *globals, names []string, enable, now bool
 	case enable:
 		return startOnline(cmd, g, of, names, true)
 	}
-	for _, n := range names {
-		if err := stopOnline(cmd, g, stopArgs{op: of}, n); err != nil {
-			return err
-		}
-	}
-	return nil
+	return stopOnline(cmd, g, stopArgs{op: of}, names)
 }
 
 func newIsEnabledCmd(g *globals) *cobra.Command {

@@ -20,7 +20,8 @@ func newKillCmd(g *globals) *cobra.Command {
 		Short: "Send a signal to every process of services",
 		Long: `kill sends SIGNAL (default SIGTERM; a name like SIGHUP, HUP or a number) to every process
 of each service, like 'systemctl kill'. What follows (a restart policy bringing it back, or its
-end) is recorded in its job.`,
+end) is recorded in its job. Every name is tried; a problem with one (not running: exit status
+3, no such service: 4) is reported and the first one sets the exit status.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, num, err := config.ParseSignal(signal)
@@ -28,12 +29,7 @@ end) is recorded in its job.`,
 				return exitWith(ExitFailure, fmt.Errorf("--signal: %v", err))
 			}
 			return online(cmd, g, func(ctx context.Context, c *client.Client) error {
-				for _, name := range args {
-					if err := c.Kill(ctx, name, int32(num)); err != nil {
-						return advise(err)
-					}
-				}
-				return nil
+				return eachName(g, args, func(name string) error { return c.Kill(ctx, name, int32(num)) })
 			})
 		},
 	}

@@ -163,3 +163,29 @@ func withDaemon(cmd *cobra.Command, g *globals, fn func(context.Context, *client
 	}
 	return adviseFor(g, err)
 }
+
+// eachName runs fn for every name, as systemctl acts on every unit it is given: each failure
+// is reported as it happens (with advice), and the first one's exit status is returned.
+func eachName(g *globals, names []string, fn func(name string) error) error {
+	code := ExitOK
+	for _, name := range names {
+		err := adviseFor(g, fn(name))
+		if err == nil {
+			continue
+		}
+		var ee *exitError
+		if !errors.As(err, &ee) {
+			ee = &exitError{code: ExitFailure, err: err}
+		}
+		if ee.err != nil && !g.quiet {
+			fmt.Fprintf(Stderr, "heroctl: %v\n", ee.err)
+		}
+		if code == ExitOK {
+			code = ee.code
+		}
+	}
+	if code != ExitOK {
+		return exitWith(code, nil)
+	}
+	return nil
+}

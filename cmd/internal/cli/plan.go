@@ -11,11 +11,6 @@ import (
 	"github.com/hero-systemd/hero-systemd/graphs"
 )
 
-// printStopPlan shows a cascade stop plan: JSON as the bridge's plan object, or one wave a line.
-func printStopPlan(g *globals, p graphs.StopPlan) error {
-	return printPlan(g, p, "Stopping %s stops", p.Service, p.Order, p.Waves)
-}
-
 // printStartPlan shows a start plan the same way.
 func printStartPlan(g *globals, p graphs.StartPlan) error {
 	return printPlan(g, p, "Starting %s starts", p.Service, p.Order, p.Waves)
@@ -29,9 +24,7 @@ func printPlan(g *globals, plan any, head, service string, order []string, waves
 		return nil
 	}
 	fmt.Fprintf(Stdout, head+" %d service(s) in %d wave(s):\n", service, len(order), len(waves))
-	for i, w := range waves {
-		fmt.Fprintf(Stdout, "  wave %d: %s\n", i+1, strings.Join(w, " "))
-	}
+	printWaves(waves)
 	return nil
 }
 

@@ -15,16 +15,12 @@ func newResetFailedCmd(g *globals) *cobra.Command {
 		Use:   "reset-failed NAME...",
 		Short: "Forget services' failed state and ended jobs",
 		Long: `reset-failed resets systemd's failed state and start rate limit of each service's unit and
-deletes its ended jobs (with their output), like 'systemctl reset-failed'. Running jobs stay.`,
+deletes its ended jobs (with their output), like 'systemctl reset-failed'. Running jobs stay.
+Every name is tried; the first problem sets the exit status.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return online(cmd, g, func(ctx context.Context, c *client.Client) error {
-				for _, name := range args {
-					if err := c.ResetFailed(ctx, name); err != nil {
-						return advise(err)
-					}
-				}
-				return nil
+				return eachName(g, args, func(name string) error { return c.ResetFailed(ctx, name) })
 			})
 		},
 	}

@@ -13,43 +13,64 @@ import (
 
 func init() { verbs = append(verbs, newRestartCmd) }
 
+// restartReply is what 'heroctl restart -o json' prints for one service.
+type restartReply struct {
+	Service   string   `json:"service"`
+	Started   []string `json:"started"`
+	Restarted []string `json:"restarted_dependents"`
+}
+
 func newRestartCmd(g *globals) *cobra.Command {
 	var of opFlags
 	cmd := &cobra.Command{
-		Use:   "restart NAME",
-		Short: "Stop a service with its cascade, then start it and the dependents that ran",
+		Use:   "restart NAME...",
+		Short: "Stop services with their cascade, then start them and the dependents that ran",
 		Long: `restart stops NAME and every service that requires it (as stop does), then starts NAME and
 the dependents that were running before (systemd's try-restart for dependents: those that were
-stopped stay stopped), as one operation. A stopped service is simply started. Old jobs are
-pruned by the start. --no-block and --timeout work as for start. With -o json:
-{"service","started","restarted_dependents"}.`,
-		Args: cobra.ExactArgs(1),
+stopped stay stopped), as one operation. A stopped service is simply started. Several names are
+restarted one after the other, each as its own operation (a dependent of an earlier name is
+restarted with it, and again when named). Old jobs are pruned by the start. --no-block and
+--timeout work as for start. With -o json: {"service","started","restarted_dependents"} (an
+array for several names).`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := dial(cmd, g)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			_, out, err := operation(cmd, g, c, of, args[0], func(ctx context.Context) (client.Queued, error) {
-				return c.Restart(ctx, args[0])
-			})
-			if err != nil {
-				return err
+			var replies []restartReply
+			for _, name := range args {
+				r, err := restartOne(cmd, g, c, of, name)
+				if err != nil {
+					return err
+				}
+				replies = append(replies, r)
 			}
-			started, again := out.Strings(api.SummaryStarted), out.Strings(api.SummaryRestarted)
-			if g.json() {
-				return printJSON(struct {
-					Service   string   `json:"service"`
-					Started   []string `json:"started"`
-					Restarted []string `json:"restarted_dependents"`
-				}{args[0], started, again})
+			if !g.json() {
+				return nil
 			}
-			if !g.quiet && len(again) > 0 {
-				fmt.Fprintf(Stderr, "Restarted %s; started its dependents again: %s.\n", args[0], strings.Join(again, ", "))
+			if len(replies) == 1 {
+				return printJSON(replies[0])
 			}
-			return nil
+			return printJSON(replies)
 		},
 	}
 	of.add(cmd)
 	return cmd
+}
+
+// restartOne restarts name as one operation and says which dependents came back.
+func restartOne(cmd *cobra.Command, g *globals, c *client.Client, of opFlags, name string) (restartReply, error) {
+	_, out, err := operation(cmd, g, c, of, name, func(ctx context.Context) (client.Queued, error) {
+		return c.Restart(ctx, name)
+	})
+	if err != nil {
+		return restartReply{}, err
+	}
+	r := restartReply{Service: name, Started: out.Strings(api.SummaryStarted), Restarted: out.Strings(api.SummaryRestarted)}
+	if !g.quiet && !g.json() && len(r.Restarted) > 0 {
+		fmt.Fprintf(Stderr, "Restarted %s; started its dependents again: %s.\n", name, strings.Join(r.Restarted, ", "))
+	}
+	return r, nil
 }

@@ -16,20 +16,32 @@ func init() { verbs = append(verbs, newStatusCmd, newIsActiveCmd, newIsFailedCmd
 
 func newStatusCmd(g *globals) *cobra.Command {
 	var lines int
+	var full bool
 	cmd := &cobra.Command{
-		Use:   "status NAME...",
-		Short: "Show services' state, last job and latest output",
+		Use:   "status [NAME...]",
+		Short: "Show services' state, last job and latest output; without a name, an overview",
 		Long: `status shows each service's state (running, activating, success, failed, stopped,
-inactive, blocked), its unit in systemd, its dependencies, its last job and the last lines of
-that job's output, like 'systemctl status'. Exit status 0 if all are running, 3 if any is not,
-4 if a service does not exist. With -o json: the status object (an array for several names).
+inactive, blocked, bad-config), its unit in systemd, its dependencies, its last job and the
+last lines of that job's output, like 'systemctl status'. Exit status 0 if all are running, 3
+if any is not, 4 if a service does not exist. With -o json: the status object (an array for
+several names).
 
-When herod cannot be reached, the services it started keep running under systemd: status then
-shows systemd's view of each service's unit (its states and main PID; the config directory's
-services that systemd holds no unit of are inactive), says on stderr what it leaves out (jobs,
-restarts, output) and exits as above. is-active and is-failed do the same.`,
-		Args: cobra.MinimumNArgs(1),
+Without a name, status prints an overview, as 'systemctl status' does for the system: whether
+all is well (running) or some service failed or has a bad config (degraded), how many services
+are in each state, and one line per service, failed and bad-config ones first (-o json: the
+array of every status). Its exit status is 0.
+
+On a terminal, lines wider than it are cut with "…"; -l (--full) prints them whole, as
+systemctl does. When herod cannot be reached, the services it started keep running under
+systemd: status then shows systemd's view of each service's unit (its states and main PID; the
+config directory's services that systemd holds no unit of are inactive), says on stderr what
+it leaves out (jobs, restarts, output) and exits as above. is-active and is-failed do the same.`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			width := outputWidth(Stdout, full)
+			if len(args) == 0 {
+				return statusOverview(cmd, g, width)
+			}
 			return withSystemdView(cmd, g, func(ctx context.Context, c *client.Client) error {
 				all := make([]client.Status, 0, len(args))
 				for _, name := range args {
@@ -41,7 +53,7 @@ restarts, output) and exits as above. is-active and is-failed do the same.`,
 				}
 				return showStatuses(g, all, func(st client.Status) {
 					if lines > 0 && st.LastJob != nil {
-						printStatusLines(ctx, c, hostName(g), st.Service, lines)
+						printStatusLines(ctx, c, g, st.Service, lines, width)
 					}
 				})
 			}, func(v *systemdView) error {
@@ -58,6 +70,7 @@ restarts, output) and exits as above. is-active and is-failed do the same.`,
 		},
 	}
 	cmd.Flags().IntVarP(&lines, "lines", "n", 10, "how many lines of the last job's output to show")
+	cmd.Flags().BoolVarP(&full, "full", "l", false, "do not cut lines to the terminal's width")
 	return cmd
 }
 
@@ -103,6 +116,12 @@ func dot(st client.Status) string {
 	return "○"
 }
 
+// exitedOneshot reports a oneshot whose process ended while systemd keeps its unit active
+// (RemainAfterExit=yes, SubState exited): its run is over though its job is not.
+func exitedOneshot(st client.Status) bool {
+	return st.SubState == "exited" && st.LastJob != nil && st.LastJob.Phase == "running"
+}
+
 func printStatus(st client.Status) {
 	fmt.Fprintf(Stdout, "%s %s - %s\n", dot(st), st.Service, st.Description)
 	fmt.Fprintf(Stdout, "       Unit: %s (context %s; systemd: %s, %s/%s)\n", st.Unit, st.Context, st.LoadState, st.ActiveState, st.SubState)
@@ -135,6 +154,10 @@ func printStatus(st client.Status) {
 	}
 	if j := st.LastJob; j != nil {
 		desc := fmt.Sprintf("%d, %s", j.ID, j.Phase)
+		if exitedOneshot(st) {
+			// The ledger ends a run when its unit goes down; a oneshot's stays active (exited).
+			desc = fmt.Sprintf("%d, exited (a oneshot: its process ended; systemd keeps its unit active until it is stopped)", j.ID)
+		}
 		if j.Result != "" {
 			desc += ", " + j.Result
 		}
@@ -150,7 +173,10 @@ func printStatus(st client.Status) {
 			fmt.Fprintf(Stdout, "      Ended: %s (ran %s)\n", j.EndedAt.Local().Format(time.RFC1123), j.EndedAt.Sub(j.StartedAt).Round(time.Millisecond))
 		}
 	}
-	if st.MainPID > 0 {
+	switch {
+	case st.MainPID > 0 && exitedOneshot(st):
+		fmt.Fprintf(Stdout, "   Main PID: %d (exited)\n", st.MainPID)
+	case st.MainPID > 0:
 		fmt.Fprintf(Stdout, "   Main PID: %d\n", st.MainPID)
 	}
 	for _, dep := range []struct {
@@ -164,19 +190,21 @@ func printStatus(st client.Status) {
 }
 
 // printStatusLines prints the last lines of the service's latest run, as systemctl status does
-// (host names their host: -H's, or this one for ""); a caller who may not read services' output
-// is told so instead.
-func printStatusLines(ctx context.Context, c *client.Client, host, name string, n int) {
+// (the host named: -H's, or this one), each cut to width (0: whole). A caller who may not read
+// services' output gets systemctl's kind of hint instead.
+func printStatusLines(ctx context.Context, c *client.Client, g *globals, name string, n, width int) {
 	_, lines, err := c.JobLog(ctx, name, 0, uint32(n))
-	if e, ok := client.AsError(err); ok && e.Name == api.ErrAccessDenied {
-		fmt.Fprintln(Stdout, "\nHint: its output is shown to root and members of the groups adm and systemd-journal only.")
+	if e, ok := client.AsError(err); ok && (e.Name == api.ErrAccessDenied || e.Name == "org.freedesktop.DBus.Error.AccessDenied") {
+		fmt.Fprintf(Stdout, "\nHint: Some lines were not shown: a service's output is shown to root and members of\n"+
+			"      the groups %s only ('%s', or 'sudo usermod -aG adm $USER').\n",
+			strings.Join(api.JournalGroups, " and "), "sudo "+g.suggest("status "+shellQuote(name)))
 		return
 	}
 	if err != nil || len(lines) == 0 {
 		return
 	}
 	fmt.Fprintln(Stdout)
-	p := linePrinter{format: "short", escape: isTerminal(Stdout), host: host}
+	p := linePrinter{format: "short", escape: isTerminal(Stdout), host: hostName(g), width: width}
 	for _, l := range lines {
 		p.print(l)
 	}

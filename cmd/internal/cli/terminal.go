@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"unicode/utf8"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // outputLine returns a line of a service's output as it may be written to w. A service writes
@@ -83,4 +86,30 @@ func writeEscaped(b *strings.Builder, char string) {
 	for i := 0; i < len(char); i++ {
 		fmt.Fprintf(b, `\x%02x`, char[i])
 	}
+}
+
+// outputWidth is the width lines written to w are cut to, as systemctl cuts them: the
+// terminal's ($COLUMNS if set) when w is one and full is not asked for, else 0 (whole lines).
+func outputWidth(w io.Writer, full bool) int {
+	if full || !isTerminal(w) {
+		return 0
+	}
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	f := w.(*os.File)
+	ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+	if err != nil || ws.Col == 0 {
+		return 0
+	}
+	return int(ws.Col)
+}
+
+// ellipsize cuts s to width characters, its last one "…" (width 0: s whole).
+func ellipsize(s string, width int) string {
+	if width <= 0 || utf8.RuneCountInString(s) <= width {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:width-1]) + "…"
 }

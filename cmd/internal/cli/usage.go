@@ -33,15 +33,21 @@ func usageError(cmd *cobra.Command, problem string) error {
 	return exitWith(ExitFailure, fmt.Errorf("%s\nUsage: %s", problem, cmd.UseLine()))
 }
 
-// placeholder is the positional argument a Use line ends with ("NAME", from "stop [--dry-run]
-// NAME"), or "an argument" when it names none.
+// placeholder is the first positional argument a Use line names ("NAME", from "stop [--dry-run]
+// NAME", and from "logs [--job ID] NAME": ID is --job's value, not an argument), or "an
+// argument" when it names none.
 func placeholder(use string) string {
 	words := strings.Fields(use)
-	for i := len(words) - 1; i > 0; i-- {
+	for i := 1; i < len(words); i++ {
 		w := strings.Trim(words[i], "[].")
-		if w != "" && !strings.HasPrefix(w, "-") && strings.ToUpper(w) == w {
-			return w
+		if w == "" || strings.HasPrefix(w, "-") || strings.ToUpper(w) != w {
+			continue
 		}
+		prev := words[i-1]
+		if strings.HasPrefix(strings.TrimLeft(prev, "["), "-") && !strings.HasSuffix(prev, "]") {
+			continue // a flag's value: "[--job ID]", "-s SIGNAL"
+		}
+		return w
 	}
 	return "an argument"
 }

@@ -129,6 +129,60 @@ func (m *manager) Stop(msg dbus.Message, name string, removeJobs bool) (uint64, 
 	return op, running, nil
 }
 
+// StopMany stops names one after the other, each with its cascade, as one operation; its
+// summary adds up the stops' (stopped_dependents: the services stopped that were not named).
+func (m *manager) StopMany(msg dbus.Message, names []string, removeJobs bool) (uint64, []string, *dbus.Error) {
+	if len(names) == 0 || len(names) > config.MaxServices {
+		return 0, nil, dbusErr(api.ErrInvalidArgument, "give between 1 and %d services", config.MaxServices)
+	}
+	if e := m.check(msg, api.MethodStopMany, names...); e != nil {
+		return 0, nil, e
+	}
+	ctx, cancel := m.ctx()
+	defer cancel()
+	running := []string{}
+	seen := map[string]bool{}
+	for _, name := range names {
+		up, err := m.d.bridge.PrecheckStop(ctx, name)
+		if err != nil {
+			return 0, nil, toDBus("stop", name, err)
+		}
+		for _, s := range up {
+			if !seen[s] {
+				seen[s] = true
+				running = append(running, s)
+			}
+		}
+	}
+	op := m.d.launch(names, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+		return stopEach(ctx, m.d.bridge, names, removeJobs, obs)
+	})
+	return op, running, nil
+}
+
+// stopEach stops names in turn and sums up their replies; the first error ends it.
+func stopEach(ctx context.Context, b *bridge.Bridge, names []string, removeJobs bool, obs bridge.Observer) (map[string]dbus.Variant, error) {
+	named := map[string]bool{}
+	for _, n := range names {
+		named[n] = true
+	}
+	var total bridge.StopReply
+	for _, name := range names {
+		r, err := b.Stop(ctx, name, removeJobs, obs)
+		total.Cancelled += r.Cancelled
+		total.RemovedJobs += r.RemovedJobs
+		for _, d := range r.StoppedDependents {
+			if !named[d] {
+				total.StoppedDependents = append(total.StoppedDependents, d)
+			}
+		}
+		if err != nil {
+			return stopSummary(total), err
+		}
+	}
+	return stopSummary(total), nil
+}
+
 func (m *manager) Restart(msg dbus.Message, name string) (uint64, []string, *dbus.Error) {
 	if e := m.check(msg, api.MethodRestart, name); e != nil {
 		return 0, nil, e
