@@ -9,12 +9,16 @@
 #      the overrides kept are explained in packaging/README.md)
 #   4. integration tier, as root: the README's try command (packaging/try.sh) on that package,
 #      then real systemd in a systemd-nspawn container (tests/testbed)
-#   5. the benchmark, short (tests/bench/run.sh --short): fails on errors, never on a figure
+#   5. browser tier, as root: the Cockpit page (packaging/cockpit) in Debian's chromium, headless,
+#      driven by chromedp against cockpit-ws in a Cockpit flavour of the testbed with the package
+#      installed (tests/browser, build tag browser); screenshots in HERO_BROWSER_ARTIFACTS
+#      (default /tmp/hero-browser-artifacts)
+#   6. the benchmark, short (tests/bench/run.sh --short): fails on errors, never on a figure
 # Tests are printed as they end (a failure with its whole output). The last line counts the test
-# functions (TestX; subtests are part of their test) of tiers 1 and 4: "N passed, N failed,
+# functions (TestX; subtests are part of their test) of tiers 1, 4 and 5: "N passed, N failed,
 # N skipped". As root it installs what it needs with apt (systemd-container, debootstrap,
-# lintian, and zsh, fish, bash-completion, man-db for the completion and manual tests; the rootfs
-# is built once and cached) and leaves no container behind.
+# lintian, chromium, and zsh, fish, bash-completion, man-db for the completion and manual tests;
+# the rootfs and its Cockpit flavour are built once and cached) and leaves no container behind.
 set -euo pipefail
 # Go's standard install location, in case PATH lacks it.
 [ -x /usr/local/go/bin/go ] && case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) PATH=$PATH:/usr/local/go/bin ;; esac
@@ -46,7 +50,7 @@ gotest() {
 
 if [ "$(id -u)" = 0 ]; then
   missing=()
-  for tool in lintian:lintian zsh:zsh fish:fish man:man-db; do
+  for tool in lintian:lintian zsh:zsh fish:fish man:man-db chromium:chromium; do
     command -v "${tool%%:*}" >/dev/null || missing+=("${tool##*:}")
   done
   [ -f /usr/share/bash-completion/bash_completion ] || missing+=(bash-completion)
@@ -60,6 +64,7 @@ fi
 step "pure tier: go vet ./... && go test ./..."
 go vet ./...
 go vet -tags integration ./tests/...
+go vet -tags browser ./tests/browser/
 gotest -count=1 ./...
 
 step "pure tier with the race detector: go test -race ./... (cgo for this run only)"
@@ -110,6 +115,16 @@ else
   failed=1
 fi
 gotest -count=1 -tags integration ./tests/integration/
+
+step "browser tier: the Cockpit page in chromium (tests/browser)"
+artifacts=${HERO_BROWSER_ARTIFACTS:-}
+if [ -z "$artifacts" ]; then
+  # The default folder holds only the last run's screenshots.
+  artifacts=${TMPDIR:-/tmp}/hero-browser-artifacts
+  rm -rf "$artifacts"
+fi
+HERO_BROWSER_ARTIFACTS=$artifacts gotest -count=1 -tags browser ./tests/browser/
+echo "screenshots of the Cockpit page: $artifacts"
 
 step "benchmark, short: tests/bench/run.sh --short (figures are reported, never asserted)"
 if ! bash tests/bench/run.sh --short; then

@@ -25,6 +25,10 @@
     let services = null; // proxies of org.hero.Proc1.Service, keyed by object path
     let jobs = null; // proxies of org.hero.Proc1.Job
     let admin = null; // cockpit.permission({ admin: true })
+    // Services herod lists (ListServices) but publishes no object for: a service whose file has
+    // problems and that never had a good definition. Read again whenever the set of objects
+    // changes or herod announces a state.
+    let objectless = [];
     let renderQueued = false;
     let shownUnitFor = null;
     // Operation signals arrive before the method's reply may: kept by id until someone asks.
@@ -61,7 +65,20 @@
 
     function serviceList() {
         if (!services) return [];
-        return Object.values(services).filter(p => p.valid && p.Service);
+        const list = Object.values(services).filter(p => p.valid && p.Service);
+        const named = new Set(list.map(p => p.Service));
+        return list.concat(objectless.filter(st => !named.has(st.Service)));
+    }
+
+    function readObjectless() {
+        client.call(MANAGER_PATH, MANAGER, "ListServices", [])
+                .then(([all]) => {
+                    const plain = all.map(st => Object.fromEntries(Object.entries(st).map(([k, v]) => [k, v.v])));
+                    const named = new Set(Object.values(services || {}).map(p => p.Service));
+                    objectless = plain.filter(st => !named.has(st.Service));
+                    queueRender();
+                })
+                .catch(ex => console.warn("ListServices:", explain(ex)));
     }
 
     function byName(name) {
@@ -404,6 +421,13 @@
         confirm.hidden = false;
         $("dialog-cancel").textContent = "Cancel";
         $("dialog-backdrop").hidden = false;
+        const p = byName(name);
+        if (p && p.State === "bad-config" && verb !== "stop") {
+            // herod refuses to start it (InvalidConfig) and has no plan for it (StartPlan says
+            // NoSuchService): say why here, from herod's own account of the problems.
+            fail(`${name} is bad-config: fix its file, then reload (heroctl daemon-reload). ` + (p.Problems || []).join("; "));
+            return;
+        }
         client.call(MANAGER_PATH, MANAGER, v.plan, [name])
                 .then(plan => {
                     const t = planText(verb, name, plan);
@@ -437,11 +461,10 @@
 
     function act(name, verb) {
         const v = VERBS[verb];
-        const p = byName(name);
         $("dialog-confirm").disabled = true;
         $("dialog").setAttribute("data-phase", "acting");
         $("dialog-cancel").textContent = "Close";
-        client.call(p.path, SERVICE, v.method, v.args)
+        client.call(MANAGER_PATH, MANAGER, v.method, [name, ...v.args])
                 .then(reply => {
                     const op = reply[0];
                     const list = reply[1] || [];
@@ -516,12 +539,15 @@
         for (const collection of [services, jobs]) {
             for (const event of ["added", "changed", "removed"]) collection.addEventListener(event, queueRender);
         }
+        services.addEventListener("added", readObjectless);
+        services.addEventListener("removed", readObjectless);
+        client.subscribe({ interface: MANAGER, path: MANAGER_PATH, member: "ServiceStateChanged" }, readObjectless);
         client.subscribe({ interface: MANAGER, path: MANAGER_PATH, member: "OperationProgress" },
                          (path, iface, signal, args) => operationSignal("progress", args));
         client.subscribe({ interface: MANAGER, path: MANAGER_PATH, member: "OperationFinished" },
                          (path, iface, signal, args) => operationSignal("finished", args));
         Promise.all([services.wait(), jobs.wait()])
-                .then(() => { showBanner(""); queueRender() })
+                .then(() => { showBanner(""); readObjectless(); queueRender() })
                 .catch(ex => showBanner("herod (org.hero.Proc1) does not answer: " + explain(ex)));
         // Until the first answer: say so rather than show an empty list.
         client.call(MANAGER_PATH, "org.freedesktop.DBus.Peer", "Ping", [])

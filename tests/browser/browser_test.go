@@ -49,18 +49,25 @@ func openBrowser(t *testing.T, user, hash string) context.Context {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium (%s): %v", chromiumPath(), err)
 	}
-	navigate(t, ctx, base+pagePath+hash)
+	navigate(t, ctx, base+pagePath+hash, "")
 	return ctx
 }
 
-func navigate(t *testing.T, ctx context.Context, url string) {
+// pageShown holds once the page shows herod's services (the overview) or a service.
+const pageShown = `document.body.dataset.ready === "yes" && (document.querySelectorAll("#services tbody tr").length > 0 || location.hash.startsWith("#/service/") && document.getElementById("service-name") !== null)`
+
+// navigate opens url and waits until ready holds (pageShown when empty).
+func navigate(t *testing.T, ctx context.Context, url, ready string) {
 	t.Helper()
 	nctx, cancel := context.WithTimeout(ctx, waitLimit)
 	defer cancel()
 	if err := chromedp.Do(nctx, chromedp.Navigate(url)); err != nil {
 		t.Fatalf("open %s: %v", url, err)
 	}
-	waitFor(t, ctx, "herod's services listed", `document.body.dataset.ready === "yes" && document.querySelectorAll("#services tbody tr").length > 0 || location.hash.startsWith("#/service/") && document.getElementById("service-name") !== null`)
+	if ready == "" {
+		ready = pageShown
+	}
+	waitFor(t, ctx, "the page at "+url, ready)
 }
 
 // eval evaluates js in the page and decodes its value into T.
@@ -284,4 +291,54 @@ func indexOf(list []string, s string) int {
 		}
 	}
 	return -1
+}
+
+// TestCockpitMenu: Cockpit's own shell lists the page as "Hero services" (from manifest.json)
+// and shows it in its frame.
+func TestCockpitMenu(t *testing.T) {
+	ctx := openBrowser(t, "root", "")
+	base := eval[string](t, ctx, `location.origin`)
+	navigate(t, ctx, base+"/hero", `[...document.querySelectorAll("nav a, nav li")].some(e => e.textContent.trim() === "Hero services")`)
+	waitFor(t, ctx, "the page in Cockpit's frame", `[...document.querySelectorAll("iframe")].some(f => {
+		try { return f.contentDocument && f.contentDocument.querySelectorAll("#services tbody tr").length === 6 } catch (e) { return false }
+	})`)
+	screenshot(t, ctx, "cockpit-shell")
+}
+
+// TestBadConfigFirstAndRefused: a service whose file has problems is listed first with them,
+// and starting it is refused with the reason before anything happens.
+func TestBadConfigFirstAndRefused(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := inside(ctx, "sh", "-c", `printf 'exec = ["/bin/true"]\nrestart = "sometimes"\n' >/etc/hero/services/broken.toml`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		_, _ = inside(ctx, "rm", "-f", "/etc/hero/services/broken.toml")
+		_, _ = inside(ctx, "heroctl", "-q", "daemon-reload")
+	})
+	// A reload with a broken file says so (non-zero) and loads the rest.
+	_, _ = inside(ctx, "heroctl", "-q", "daemon-reload")
+	page := openBrowser(t, "root", "")
+	waitFor(t, page, "broken listed first as bad-config",
+		`document.querySelector("#services tbody tr").dataset.service === "broken" && document.querySelector("#services tbody tr").dataset.state === "bad-config"`)
+	problems := eval[string](t, page, `document.querySelector('#services tr[data-service="broken"] .problems').textContent`)
+	if !strings.Contains(problems, "restart") {
+		t.Errorf("broken's problems do not name the bad key: %q", problems)
+	}
+	screenshot(t, page, "overview-bad-config")
+	navigate(t, page, eval[string](t, page, `location.href.split("#")[0]`)+"#/service/broken", "")
+	waitFor(t, page, "broken's page", `document.getElementById("action-start") && !document.getElementById("action-start").disabled`)
+	eval[bool](t, page, `document.getElementById("action-start").click(), true`)
+	waitFor(t, page, "the refusal", `document.getElementById("dialog").dataset.phase === "refused"`)
+	refusal := eval[string](t, page, `document.getElementById("dialog-error").textContent`)
+	if !strings.Contains(refusal, "bad-config") {
+		t.Errorf("the refusal does not say the config is bad: %q", refusal)
+	}
+	screenshot(t, page, "start-refused-bad-config")
+	if isActive(t, "broken") {
+		t.Errorf("broken runs after a refused start")
+	}
 }
