@@ -240,6 +240,36 @@ func TestStopShowsCascadeFirst(t *testing.T) {
 	}
 }
 
+// TestStartShowsClosureFirst: the start dialog shows what a start pulls in (herod's StartPlan),
+// and the start follows when confirmed.
+func TestStartShowsClosureFirst(t *testing.T) {
+	heroctl(t, "stop", "db")
+	ctx := openBrowser(t, "root", "#/service/web")
+	waitFor(t, ctx, "web's page with Start enabled", `document.getElementById("action-start") && !document.getElementById("action-start").disabled`)
+	eval[bool](t, ctx, `document.getElementById("action-start").click(), true`)
+	waitFor(t, ctx, "the start plan", `document.getElementById("dialog").dataset.phase === "planned"`)
+	order := eval[[]string](t, ctx, `[...document.querySelectorAll("#plan-order li")].map(li => li.dataset.service)`)
+	if strings.Join(order, " ") != "db api web" {
+		t.Errorf("the start plan of web is %v, want db api web (its requires closure, dependencies first)", order)
+	}
+	lead := eval[string](t, ctx, `document.getElementById("plan-lead").textContent`)
+	if !strings.Contains(lead, "db, api") {
+		t.Errorf("the plan's summary does not name what the start pulls in: %q", lead)
+	}
+	screenshot(t, ctx, "start-plan")
+	if isActive(t, "db") {
+		t.Fatalf("showing the plan started something: it must only show it")
+	}
+	eval[bool](t, ctx, `document.getElementById("dialog-confirm").click(), true`)
+	waitFor(t, ctx, "the start finished", `document.getElementById("dialog").dataset.phase === "done"`)
+	for _, s := range []string{"db", "api", "web"} {
+		if !isActive(t, s) {
+			t.Errorf("%s does not run after the confirmed start", s)
+		}
+	}
+	waitFor(t, ctx, "web running on its page", `document.querySelector("#service-head .state").dataset.state === "running"`)
+}
+
 // TestCrashOutput: a crashed run's output is shown to an administrator and refused, with the
 // reason, to a plain user, whose page offers no action.
 func TestCrashOutput(t *testing.T) {

@@ -24,9 +24,11 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -70,6 +72,14 @@ func run(m *testing.M) int {
 	defer cancel()
 	cleanup, err := setUp(ctx)
 	defer cleanup()
+	// Ctrl-C or a kill still halts the container.
+	interrupted := make(chan os.Signal, 1)
+	signal.Notify(interrupted, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-interrupted
+		cleanup()
+		os.Exit(130)
+	}()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "browser:", err)
 		return 1
