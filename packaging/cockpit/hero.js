@@ -70,7 +70,12 @@
         return list.concat(objectless.filter(st => !named.has(st.Service)));
     }
 
+    // One ListServices at a time: a burst of changes while one is out makes one more, not many.
+    let listing = false;
+    let listAgain = false;
     function readObjectless() {
+        if (listing) { listAgain = true; return }
+        listing = true;
         client.call(MANAGER_PATH, MANAGER, "ListServices", [])
                 .then(([all]) => {
                     const plain = all.map(st => Object.fromEntries(Object.entries(st).map(([k, v]) => [k, v.v])));
@@ -78,7 +83,11 @@
                     objectless = plain.filter(st => !named.has(st.Service));
                     queueRender();
                 })
-                .catch(ex => console.warn("ListServices:", explain(ex)));
+                .catch(ex => console.warn("ListServices:", explain(ex)))
+                .finally(() => {
+                    listing = false;
+                    if (listAgain) { listAgain = false; readObjectless() }
+                });
     }
 
     function byName(name) {
