@@ -12,13 +12,17 @@
 #      12 (systemd 252), then a smoke subset (TRIXIE_SMOKE) on Debian 13 (systemd 257)
 #   5. fleet tier, as root: real Ansible (ansible-core from Debian) with the hero.systemd
 #      collection (packaging/ansible) against three containers at once (tests/fleet)
-#   6. the benchmark, short (tests/bench/run.sh --short): fails on errors, never on a figure
+#   6. browser tier, as root: the Cockpit page (packaging/cockpit) in Debian's chromium, headless,
+#      driven by chromedp against cockpit-ws in a Cockpit flavour of the testbed with the package
+#      installed (tests/browser, build tag browser); screenshots in HERO_BROWSER_ARTIFACTS
+#      (default /tmp/hero-browser-artifacts)
+#   7. the benchmark, short (tests/bench/run.sh --short): fails on errors, never on a figure
 # Tests are printed as they end (a failure with its whole output). The last line counts the test
-# functions (TestX; subtests are part of their test) of tiers 1, 4 and 5: "N passed, N failed,
+# functions (TestX; subtests are part of their test) of tiers 1, 4, 5 and 6: "N passed, N failed,
 # N skipped". As root it installs what it needs with apt (systemd-container, debootstrap,
 # lintian, zsh, fish, bash-completion, man-db for the completion and manual tests, ansible-core
-# and socat for the fleet tier; the rootfs is built once and cached) and leaves no container
-# behind.
+# and socat for the fleet tier, chromium for the browser tier; the rootfs and its flavours are
+# built once and cached) and leaves no container behind.
 set -euo pipefail
 # Go's standard install location, in case PATH lacks it.
 [ -x /usr/local/go/bin/go ] && case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) PATH=$PATH:/usr/local/go/bin ;; esac
@@ -50,7 +54,7 @@ gotest() {
 
 if [ "$(id -u)" = 0 ]; then
   missing=()
-  for tool in lintian:lintian zsh:zsh fish:fish man:man-db ansible-playbook:ansible-core socat:socat; do
+  for tool in lintian:lintian zsh:zsh fish:fish man:man-db ansible-playbook:ansible-core socat:socat chromium:chromium; do
     command -v "${tool%%:*}" >/dev/null || missing+=("${tool##*:}")
   done
   [ -f /usr/share/bash-completion/bash_completion ] || missing+=(bash-completion)
@@ -65,6 +69,7 @@ step "pure tier: go vet ./... && go test ./..."
 go vet ./...
 go vet -tags integration ./tests/...
 go vet -tags fleet ./tests/fleet/
+go vet -tags browser ./tests/browser/
 gotest -count=1 ./...
 
 step "pure tier with the race detector: go test -race ./... (cgo for this run only)"
@@ -139,6 +144,15 @@ step "fleet tier: Ansible (hero.systemd collection) against three containers at 
 # The same package as above; the collection is built and installed from its tarball.
 # TestFleetTiming is the README's measurement (HERO_FLEET_TIMING=N), not a check.
 HERO_FLEET_DEB=$deb gotest -count=1 -timeout 20m -tags fleet -skip TestFleetTiming ./tests/fleet/
+step "browser tier: the Cockpit page in chromium (tests/browser)"
+artifacts=${HERO_BROWSER_ARTIFACTS:-}
+if [ -z "$artifacts" ]; then
+  # The default folder holds only the last run's screenshots.
+  artifacts=${TMPDIR:-/tmp}/hero-browser-artifacts
+  rm -rf "$artifacts"
+fi
+HERO_BROWSER_ARTIFACTS=$artifacts gotest -count=1 -tags browser ./tests/browser/
+echo "screenshots of the Cockpit page: $artifacts"
 
 step "benchmark, short: tests/bench/run.sh --short (figures are reported, never asserted)"
 if ! bash tests/bench/run.sh --short; then

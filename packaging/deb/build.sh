@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # packaging/deb/build.sh [OUTDIR]: build the hero-systemd Debian package: static herod and
 # heroctl stamped with the version, their manual pages, bash/zsh/fish completion, herod.service,
-# the D-Bus policy and activation file, the polkit action, the examples, copyright and
-# changelog. Prints the path of the .deb. Needs Go, git and dpkg-deb.
+# the D-Bus policy and activation file, the polkit action, the examples, the Cockpit page
+# (packaging/cockpit: plain files, no build step), copyright and changelog. Prints the path of the .deb. Needs Go, git and dpkg-deb.
 #
 # The version is HERO_VERSION if set, else `git describe` turned into a Debian version by
 # cmd/internal/version/describe (v0.3.0-5-gabc1234 -> 0.3.0+5.gabc1234; see packaging/README.md).
@@ -28,7 +28,7 @@ doc=$root/usr/share/doc/hero-systemd
 install -d "$root/DEBIAN" "$root/usr/bin" "$root/lib/systemd/system" "$root/usr/share/dbus-1/system.d" \
   "$root/usr/share/dbus-1/system-services" "$root/usr/share/polkit-1/actions" "$root/usr/share/bash-completion/completions" \
   "$root/usr/share/zsh/vendor-completions" "$root/usr/share/fish/vendor_completions.d" \
-  "$doc/examples" "$root/etc/hero/services"
+  "$doc/examples" "$root/etc/hero/services" "$root/usr/share/cockpit/hero"
 
 go build -trimpath -ldflags "$ldflags" -o "$root/usr/bin/" ./cmd/herod ./cmd/heroctl
 # hero-exec runs the commands systemd 252 cannot keep intact (see unitgen/execspec).
@@ -57,6 +57,9 @@ install -m 0644 packaging/examples/*.toml packaging/examples/*.yaml "$doc/exampl
 install -m 0644 README.md "$doc/"
 install -d "$doc/docs"
 install -m 0644 docs/*.md "$doc/docs/"
+# The "Hero services" page for Cockpit: its files as they are in the repository.
+install -m 0644 packaging/cockpit/manifest.json packaging/cockpit/index.html packaging/cockpit/hero.js \
+  packaging/cockpit/hero.css "$root/usr/share/cockpit/hero/"
 bash packaging/deb/copyright.sh "$root/usr/bin/herod" "$heroctl" >"$doc/copyright"
 bash packaging/deb/changelog.sh "$version" "$maintainer" | gzip -9n >"$doc/changelog.gz"
 install -m 0644 packaging/deb/lintian-overrides -D "$root/usr/share/lintian/overrides/hero-systemd"
@@ -68,7 +71,7 @@ Version: $version
 Architecture: $arch
 Maintainer: $maintainer
 Depends: systemd, dbus
-Suggests: polkitd
+Suggests: polkitd, cockpit-bridge (>= 266)
 Section: admin
 Priority: optional
 Homepage: https://github.com/hero-systemd/hero-systemd
@@ -77,6 +80,7 @@ Description: run hero/zinit service configs on systemd
  herod runs services described as hero service configs (hero TOML, zinit YAML)
  as transient systemd units over D-Bus, with dependency cascades and a job
  ledger that keeps why a service died. heroctl is its systemctl-like command.
+ With Cockpit installed, its "Hero services" page shows and drives the services.
 CONTROL
 (cd "$root" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | LC_ALL=C sort -z | xargs -0 md5sum) >"$root/DEBIAN/md5sums"
 # Owner root, modes from the umask-independent installs above, dates from the commit.
