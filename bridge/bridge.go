@@ -174,16 +174,32 @@ type StartError struct {
 	Service   string
 	JobResult string     // systemd's job result: failed, timeout, dependency, ...
 	Job       *jobdb.Job // the run, when systemd started one
-	Health    []string   // the health check's last words, when it gave up
+	Health    []string   // the health check's last words, when it gave up or the service ended
 	Lines     []string   // the service's own last lines
 	Started   []string   // what this call did start
+	// HealthTimeout is set when the health check gave up at health_timeout (systemd then stopped
+	// the service: its SIGTERM is not why the start failed).
+	HealthTimeout bool
+	// Reason is systemd's own word on a run it could not begin (Failed to locate executable ...).
+	Reason string
 }
+
+// exitExec is systemd's exit status for a program it could not execute (EXIT_EXEC, 203).
+const exitExec = 203
 
 func (e *StartError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "start %s: systemd job %s", e.Service, e.JobResult)
 	if j := e.Job; j != nil {
 		switch {
+		case e.HealthTimeout:
+			b.WriteString(" (timeout: the health check did not pass within health_timeout; systemd then stopped the service)")
+		case j.ExitCode != nil && *j.ExitCode == exitExec:
+			b.WriteString(" (exit status 203/EXEC: the service's program could not be executed")
+			if e.Reason != "" {
+				b.WriteString("; systemd: " + e.Reason)
+			}
+			b.WriteString(")")
 		case j.Result == "start-limit-hit":
 			b.WriteString(" (start-limit-hit: systemd's start limit; 'heroctl reset-failed " + e.Service + "' clears it)")
 		case j.ExitCode != nil:

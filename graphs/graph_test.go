@@ -291,7 +291,7 @@ func TestStoreThroughLibrary(t *testing.T) {
 	}{
 		{"edge to a missing vertex", lib.AddEdge("a", "nope", kindOption[requires]), graph.ErrVertexNotFound},
 		{"edge without a kind", lib.AddEdge("a", "c"), nil},
-		{"edge of an unknown kind", lib.AddEdge("a", "c", graph.EdgeAttribute("kind", "wants")), nil},
+		{"edge of an unknown kind", lib.AddEdge("a", "c", graph.EdgeAttribute("kind", "upholds")), nil},
 		{"missing edge", lib.UpdateEdge("a", "c", kindOption[after]), graph.ErrEdgeNotFound},
 		{"vertex removal", lib.RemoveVertex("c"), errReadOnly},
 	}

@@ -27,7 +27,7 @@ func textOf(t *testing.T, name string, sig string, v any) (section, key string, 
 	case "Description", "SourcePath":
 		want("s")
 		return "Unit", name, []string{specifier(v.(string))}
-	case "Requires", "After":
+	case "Requires", "BindsTo", "Wants", "After":
 		want("as")
 		return "Unit", name, []string{strings.Join(v.([]string), " ")}
 	case "Type", "Slice", "WorkingDirectory", "User", "Group", "Restart", "StandardOutput", "SyslogIdentifier":

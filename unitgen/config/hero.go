@@ -24,6 +24,8 @@ func decodeHero(r reader, t *table, s *Service) {
 			var lines []int
 			s.Requires, lines = r.strList(dt, keyDependencies, keyRequires, MaxDependencies)
 			s.setDepLines(keyRequires, s.Requires, lines)
+			s.Wants, lines = r.strList(dt, keyDependencies, keyWants, MaxDependencies)
+			s.setDepLines(keyWants, s.Wants, lines)
 			s.After, lines = r.strList(dt, keyDependencies, keyAfter, MaxDependencies)
 			s.setDepLines(keyAfter, s.After, lines)
 			s.Conflicts, lines = r.strList(dt, keyDependencies, keyConflicts, MaxDependencies)

@@ -48,6 +48,7 @@ const (
 	keyHealthTimeout  = "health_timeout"
 	keyDependencies   = "dependencies"
 	keyRequires       = "requires"
+	keyWants          = "wants"
 	keyAfter          = "after"
 	keyConflicts      = "conflicts"
 	keyLimits         = "limits"
@@ -99,8 +100,10 @@ var HeroKeys = []Key{
 		Doc: "The pause between health attempts."},
 	{Name: keyHealthTimeout, Scope: ScopeMain, Type: "duration", Default: "90s", Directive: "TimeoutStartSec= (plus 10s)",
 		Doc: "How long the service may take to become healthy; then the start fails."},
-	{Name: keyRequires, Section: keyDependencies, Scope: ScopeSection, Type: "array of service names", Directive: "Requires=, After=",
-		Doc: "Services started first, and waited for; stopping one of them stops this service too (systemd's own cascade)."},
+	{Name: keyRequires, Section: keyDependencies, Scope: ScopeSection, Type: "array of service names", Directive: "Requires=, BindsTo=, After=",
+		Doc: "Services started first, and waited for. This service cannot run without them: when one stops, crashes, is killed or enters an automatic restart, systemd stops this service too (and what requires it), and herod starts it again once the requirement is back (after systemd's own restart of it, or a heroctl start). For a dependency whose failures should not touch this service, use wants."},
+	{Name: keyWants, Section: keyDependencies, Scope: ScopeSection, Type: "array of service names", Directive: "Wants=, After=",
+		Doc: "Soft dependencies: started first and waited for, but their failure, stop or restarts never stop or restart this service, and a start of this service does not fail when one of them fails. A name no file defines leaves this service blocked, as after does."},
 	{Name: keyAfter, Section: keyDependencies, Scope: ScopeSection, Type: "array of service names", Directive: "After=",
 		Doc: "Ordering only: when both start or stop together, this one starts after them and stops before them. It never starts or stops anything by itself."},
 	{Name: keyConflicts, Section: keyDependencies, Scope: ScopeSection, Type: "array of service names",

@@ -49,6 +49,7 @@ type Service struct {
 	Context     string      // the group it belongs to; maps to the slice hero-CONTEXT.slice
 	Status      WantedState // wanted state at daemon start
 	Requires    []string    // hard dependencies: started first; stopping one stops this service
+	Wants       []string    // soft dependencies: started first; their failures and restarts never touch this service
 	After       []string    // ordering only
 	Conflicts   []string    // may not run at the same time; starting is blocked, nothing is stopped
 	Actions     []Action    // run in order; all but the last run to completion; the last is the main process

@@ -105,7 +105,7 @@ func (m *manager) startOp(names []string, replace bool) (uint64, []string, *dbus
 	if pre.AlreadyRunning {
 		return 0, []string{}, nil
 	}
-	op := m.d.launch(names, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+	op := m.d.launch("start", names, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		r, err := m.d.bridge.Start(ctx, names, replace, obs)
 		return startSummary(r), err
 	})
@@ -122,7 +122,7 @@ func (m *manager) Stop(msg dbus.Message, name string, removeJobs bool) (uint64, 
 	if err != nil {
 		return 0, nil, toDBus("stop", name, err)
 	}
-	op := m.d.launch([]string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+	op := m.d.launch("stop", []string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		r, err := m.d.bridge.Stop(ctx, name, removeJobs, obs)
 		return stopSummary(r), err
 	})
@@ -139,7 +139,7 @@ func (m *manager) Restart(msg dbus.Message, name string) (uint64, []string, *dbu
 	if err != nil {
 		return 0, nil, toDBus("restart", name, err)
 	}
-	op := m.d.launch([]string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+	op := m.d.launch("restart", []string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		r, err := m.d.bridge.Restart(ctx, name, obs)
 		sum := stopSummary(r.Stop)
 		for k, v := range startSummary(r.Start) {
