@@ -65,6 +65,7 @@ type Bridge struct {
 	jrnl   Journal
 	sig    *dbus.Conn // systemd's signals, and the pipelined calls of a start (see queueStarts)
 	jobs   *jobWatch  // the results of those calls' jobs
+	rebind *rebinder  // brings back what a requirement going down stopped
 
 	eventsMu sync.RWMutex
 	events   func(Event)
@@ -100,6 +101,7 @@ func New(ctx context.Context, conn *sddbus.Conn, signals *dbus.Conn, ledger jobd
 	}
 	b := &Bridge{conn: conn, ledger: ledger, log: opts.Log, opts: opts, locks: newLocks(), jrnl: opts.Journal}
 	b.set.Store(set)
+	b.rebind = newRebinder(ctx, b)
 	jobs, err := newJobWatch(signals)
 	if err != nil {
 		return nil, err
@@ -127,6 +129,9 @@ func (b *Bridge) emit(e Event) {
 	b.eventsMu.RLock()
 	fn := b.events
 	b.eventsMu.RUnlock()
+	if b.rebind != nil {
+		b.rebind.observe(e)
+	}
 	if fn != nil {
 		fn(e)
 	}

@@ -41,6 +41,7 @@ func (b *Bridge) Stop(ctx context.Context, name string, removeJobs bool, obs Obs
 		return StopReply{Service: name, StoppedDependents: []string{}}, fmt.Errorf("stop %s: waiting for other operations on these services: %w", name, err)
 	}
 	defer release()
+	b.rebind.intend(plan.Order...) // stopped on purpose: nothing brings them back
 	return b.stop(ctx, set, name, plan, removeJobs, obs)
 }
 
@@ -80,6 +81,7 @@ func (b *Bridge) stop(ctx context.Context, set *config.Set, name string, plan gr
 		}
 	}
 	if len(wasUp) > 0 {
+		b.rebind.intend(wasUp...)
 		b.rec.stopping(upUnits)
 		runs := b.currentRuns(upUnits)
 		t.lap("states")

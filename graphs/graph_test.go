@@ -57,6 +57,12 @@ func TestPlans(t *testing.T) {
 			"b | c | a", "a", []string{"b", "c"}},
 		{"requires and after the same service", []Node{n("a", nil), n("b", []string{"a"}, "a")}, "a",
 			"b | a", "a", []string{"b"}},
+		{"wants does not cascade a stop", []Node{n("a", nil), {Name: "b", Wants: []string{"a"}}}, "a",
+			"a", "a", []string{}},
+		{"wants is pulled in by a start", []Node{n("a", nil), {Name: "b", Wants: []string{"a"}}}, "b",
+			"b", "a | b", []string{}},
+		{"wants and requires the same service is requires", []Node{n("a", nil), {Name: "b", Requires: []string{"a"}, Wants: []string{"a"}}}, "a",
+			"b | a", "a", []string{"b"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

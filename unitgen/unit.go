@@ -8,8 +8,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -153,6 +155,13 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	b.commands(svc, main, opts.ExecHelper)
 	if main.Restart != "" && main.Restart != config.RestartNo {
 		b.str("Service", "Restart", string(main.Restart))
+	}
+	if main.MaxRestarts > 0 {
+		// systemd counts every start against StartLimitBurst= within the interval: the first
+		// start and N restarts are N+1; an infinite interval never forgets them, and hero's own
+		// start resets the count (ResetFailedUnit).
+		b.add("Unit", "StartLimitBurst", strconv.Itoa(main.MaxRestarts+1), "StartLimitBurst", uint32(main.MaxRestarts+1))
+		b.add("Unit", "StartLimitIntervalSec", "infinity", "StartLimitIntervalUSec", uint64(math.MaxUint64))
 	}
 	if main.StopSignal != "" {
 		b.add("Service", "KillSignal", main.StopSignal, "KillSignal", int32(config.SignalNumber(main.StopSignal)))

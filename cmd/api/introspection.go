@@ -107,7 +107,9 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
          (systemd's NRestarts), StartLimitHit (systemd refused to restart it), Stale (systemd holds
          a unit of an older definition: the config changed since), Problems (bad-config: why; else
          its new file's problems while its last good definition runs), WaitingFor (blocked: the
-         undefined services it must start after), Enabled (enabled:
+         undefined services it must start after), Wants, RequirementsDown (while it is down:
+         the services it requires that are down too), ComesBack (herod starts it again when they
+         are back), Enabled (enabled:
          herod starts it when it starts; disabled), EnabledBy (heroctl, or config: its status
          key), and of its last
          job: JobId, JobPhase, ExitCode (-1 if none), Signal, Result, StartedAt, EndedAt
@@ -301,6 +303,14 @@ const ServiceXML = `  <interface name="org.hero.Proc1.Service">
     <property name="Problems" type="as" access="read"/>
     <!-- WaitingFor: while blocked, the undefined services it must start after. -->
     <property name="WaitingFor" type="as" access="read"/>
+    <!-- Wants: its soft dependencies (started first; their ends never touch it). -->
+    <property name="Wants" type="as" access="read"/>
+    <!-- RequirementsDown: while it is not running, the services it requires that are down too
+         (failed, stopped, or waiting for systemd's restart): why it cannot run. -->
+    <property name="RequirementsDown" type="as" access="read"/>
+    <!-- ComesBack: systemd stopped it because a requirement went down; herod starts it again as
+         soon as that requirement is back. -->
+    <property name="ComesBack" type="b" access="read"/>
     <!-- Enabled: enabled (herod starts it whenever herod starts) or disabled. -->
     <property name="Enabled" type="s" access="read"/>
     <!-- EnabledBy: who decided Enabled: heroctl (Enable, Disable) or config (its status key). -->

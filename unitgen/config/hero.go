@@ -299,6 +299,14 @@ func decodeProcess(r reader, t *table, prefix string, top *table, isMain bool, p
 			}
 		}
 	}
+	if tt, pre := lookup(keyMaxRestarts); tt != nil {
+		if n, ok := r.integer(tt, pre, keyMaxRestarts, 1, MaxRestartsLimit); ok {
+			p.MaxRestarts = int(n)
+			if p.Restart == RestartNo {
+				r.add(tt.val(keyMaxRestarts).line, join(pre, keyMaxRestarts), "caps automatic restarts, but restart is \"no\": set restart = \"on-failure\" or \"always\"")
+			}
+		}
+	}
 	durations := []struct {
 		key string
 		dst *time.Duration

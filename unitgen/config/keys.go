@@ -40,6 +40,7 @@ const (
 	keyOneshot        = "oneshot"
 	keyRestart        = "restart"
 	keyRestartDelay   = "restart_delay"
+	keyMaxRestarts    = "max_restarts"
 	keyStopSignal     = "stop_signal"
 	keyStopTimeout    = "stop_timeout"
 	keyTimeout        = "timeout"
@@ -88,6 +89,8 @@ var HeroKeys = []Key{
 		Doc: "When systemd restarts the main process after it ended. A oneshot service cannot restart always."},
 	{Name: keyRestartDelay, Scope: ScopeMain, Type: "duration", Default: "100ms (systemd's)", Directive: "RestartSec=",
 		Doc: "How long systemd waits before a restart."},
+	{Name: keyMaxRestarts, Scope: ScopeMain, Type: "integer", Default: "none: systemd's start limit (5 starts in 10s) only", Directive: "StartLimitBurst= (N+1), StartLimitIntervalSec=infinity",
+		Doc: "At most this many automatic restarts (1..10000) from one start: then systemd refuses the next restart (start-limit-hit) and the service stays failed until it is started again (a start resets the count). Needs restart on-failure or always. systemd 252 has no growing restart delays (RestartSteps=, 254+); hero offers none."},
 	{Name: keyStopSignal, Scope: ScopeMain, Type: "signal", Default: "SIGTERM", Directive: "KillSignal=",
 		Doc: "The signal that asks the service to stop: a name (SIGINT, INT) or a number 1..64."},
 	{Name: keyStopTimeout, Scope: ScopeMain, Type: "duration", Default: "90s (systemd's)", Directive: "TimeoutStopSec=",

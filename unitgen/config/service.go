@@ -100,6 +100,7 @@ type Process struct {
 	Oneshot        bool              // runs to completion; the service counts as up once it exited 0
 	Restart        RestartPolicy     // main action only
 	RestartDelay   time.Duration     // main action only; 0 = systemd's default (100ms)
+	MaxRestarts    int               // main action only; at most this many automatic restarts; 0 = systemd's start limit only
 	StopSignal     string            // e.g. "SIGTERM"; main action only
 	StopTimeout    time.Duration     // 0 = systemd's default
 	Timeout        time.Duration     // maximum runtime; 0 = unlimited
@@ -121,4 +122,5 @@ const (
 	DefaultContext        = "default"
 	DefaultHealthInterval = time.Second
 	DefaultHealthTimeout  = 90 * time.Second
+	MaxRestartsLimit      = 10000 // the largest max_restarts
 )

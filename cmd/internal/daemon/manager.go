@@ -455,6 +455,9 @@ func statusDict(st bridge.Status) map[string]dbus.Variant {
 	d["Stale"] = dbus.MakeVariant(st.Stale)
 	d["Problems"] = dbus.MakeVariant(nonNil(st.Problems))
 	d["WaitingFor"] = dbus.MakeVariant(nonNil(st.WaitingFor))
+	d["Wants"] = dbus.MakeVariant(nonNil(st.Wants))
+	d["RequirementsDown"] = dbus.MakeVariant(nonNil(st.RequirementsDown))
+	d["ComesBack"] = dbus.MakeVariant(st.ComesBack)
 	d["StartLimitHit"] = dbus.MakeVariant(st.LimitHit)
 	if j := st.LastJob; j != nil {
 		d["JobId"] = dbus.MakeVariant(j.ID)
