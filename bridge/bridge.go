@@ -66,6 +66,10 @@ type Bridge struct {
 	sig    *dbus.Conn // systemd's signals, and the pipelined calls of a start (see queueStarts)
 	jobs   *jobWatch  // the results of those calls' jobs
 	rebind *rebinder  // brings back what a requirement going down stopped
+	texts  unitTexts  // the text of each unit the bridge created (apply's diffs)
+
+	applyMu sync.Mutex
+	pending map[string]bool // services the last apply could not start again
 
 	eventsMu sync.RWMutex
 	events   func(Event)

@@ -167,6 +167,7 @@ func (b *Bridge) startOnce(ctx context.Context, set *config.Set, names []string,
 	t.lap("jobs created")
 	for i, u := range todo {
 		reply.Jobs[u.Service] = jobs[i].ID
+		b.texts.remember(u)
 		b.rec.expect(u.Name, jobs[i].ID)
 		if states[u.Name].LoadState == "loaded" {
 			// systemd keeps an earlier run's unit (failed, or referenced by a loaded dependent).

@@ -95,6 +95,25 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
     <method name="Disable">
       <arg name="names" type="as" direction="in"/>
     </method>
+    <!-- Apply(): privileged. Make what runs match the loaded configs (run Reload first): services
+         no file defines any more are stopped; every running service whose definition differs
+         from the unit systemd runs is stopped with the running services that require it, and all
+         of them start again on their new definitions, dependencies first; unchanged services are
+         not touched. A service whose new definition fails to start fails only what requires it,
+         and the next Apply starts it again. Returns at once: the operation's id (0 when there is
+         nothing to do) and the plan as JSON (ApplyPlan's shape); the operation reports its steps
+         with OperationProgress and its end with OperationFinished (summary: started, failed). -->
+    <method name="Apply">
+      <arg name="operation" type="t" direction="out"/>
+      <arg name="plan" type="s" direction="out"/>
+    </method>
+    <!-- ApplyPlan(): what Apply would do, as JSON: {"dry_run", "changed": [{"service", "unit",
+         "diff", "dependents"}], "restart", "stop", "unchanged", "started", "failed"}. diff is a
+         unified diff of the unit text from what runs to the config, environment values masked.
+         Changes nothing. -->
+    <method name="ApplyPlan">
+      <arg name="plan" type="s" direction="out"/>
+    </method>
     <!-- Reload(): privileged. Read the config directory again. If any file has a problem, the
          old configs stay in force and InvalidConfig lists every problem. Returns the number of
          services now loaded. Running services keep running; new configs apply at next start. -->
