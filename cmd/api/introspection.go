@@ -314,7 +314,7 @@ const ServiceXML = `  <interface name="org.hero.Proc1.Service">
          clears it). -->
     <property name="StartLimitHit" type="b" access="read"/>
     <!-- Stale: systemd holds a unit of an older definition (the config changed since it was
-         created); Start refuses it, Restart applies the new one. -->
+         created); Start, Restart and Apply replace it with the new one. -->
     <property name="Stale" type="b" access="read"/>
     <!-- Problems: while bad-config, why (its file's problems, or the dependency that is
          bad-config or undefined); else its new file's problems while its last good definition

@@ -206,3 +206,86 @@ func TestMaxRestartsCapsAutomaticRestarts(t *testing.T) {
 		t.Errorf("StartLimitBurst=%s, want 3", got)
 	}
 }
+
+// apply: a changed service restarts with its running dependents on the new definition, a removed
+// one stops, an unrelated one is untouched; --dry-run -o json shows exactly that and changes
+// nothing; a broken new definition stops only what requires it, and apply after a fix completes.
+func TestApplyMakesWhatRunsMatchTheConfigs(t *testing.T) {
+	write := func(h *herod, name, text string) {
+		if err := os.WriteFile(filepath.Join(h.configDir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := startHerodWith(t, map[string]string{
+		"apdb.toml":    "exec = [\"/bin/sleep\", \"1001\"]\nenv = { TOKEN = \"s3cret-one\" }\n",
+		"apapi.toml":   "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"apdb\"]\n",
+		"apweb.toml":   "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"apapi\"]\n",
+		"apother.toml": `exec = ["/bin/sleep", "1000"]`,
+		"apgone.toml":  `exec = ["/bin/sleep", "1000"]`,
+	})
+	wantExit(t, heroctl(t, "start", "apweb", "apother", "apgone"), 0, "start")
+	dbPID, otherPID := mainPID(t, "apdb"), mainPID(t, "apother")
+	write(h, "apdb.toml", "exec = [\"/bin/sleep\", \"1002\"]\nenv = { TOKEN = \"s3cret-two\" }\n")
+	os.Remove(filepath.Join(h.configDir, "apgone.toml"))
+	wantExit(t, heroctl(t, "daemon-reload"), 0, "daemon-reload")
+
+	r := heroctl(t, "apply", "--dry-run", "-o", "json")
+	wantExit(t, r, 0, "apply --dry-run -o json")
+	var plan struct {
+		DryRun  bool `json:"dry_run"`
+		Changed []struct {
+			Service, Diff string
+			Dependents    []string
+		}
+		Restart, Stop []string
+		Unchanged     int
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &plan); err != nil {
+		t.Fatalf("apply --dry-run -o json: %v\n%s", err, r.Stdout)
+	}
+	if !plan.DryRun || len(plan.Changed) != 1 || plan.Changed[0].Service != "apdb" ||
+		strings.Join(plan.Restart, " ") != "apdb apapi apweb" || strings.Join(plan.Stop, " ") != "apgone" ||
+		strings.Join(plan.Changed[0].Dependents, " ") != "apapi apweb" {
+		t.Errorf("apply plan: %+v", plan)
+	}
+	if d := plan.Changed[0].Diff; len(plan.Changed) == 1 && (!strings.Contains(d, "-ExecStart=/bin/sleep 1001") || !strings.Contains(d, "+ExecStart=/bin/sleep 1002") || strings.Contains(d, "s3cret")) {
+		t.Errorf("apply diff (env values must be masked):\n%s", d)
+	}
+	if mainPID(t, "apdb") != dbPID || heroctl(t, "is-active", "apgone").Code != 0 {
+		t.Errorf("apply --dry-run changed something")
+	}
+
+	r = heroctl(t, "apply")
+	wantExit(t, r, 0, "apply")
+	if args := testbed.MustRun(t, "ps", "-o", "args=", "-p", mainPID(t, "apdb")); !strings.Contains(args, "1002") {
+		t.Errorf("apdb runs %q after apply, want the new definition", args)
+	}
+	for _, s := range []string{"apapi", "apweb"} {
+		wantExit(t, heroctl(t, "is-active", s), 0, s+" back after apply")
+	}
+	if mainPID(t, "apother") != otherPID {
+		t.Errorf("apply touched an unrelated service")
+	}
+	if testbed.Run(t, "systemctl", "is-active", "hero-default-apgone.service").Code == 0 {
+		t.Errorf("a removed service still runs after apply")
+	}
+
+	// A broken definition: what requires it is not started, the rest keeps running.
+	write(h, "apdb.toml", `exec = ["/opt/nowhere/apdb"]`)
+	wantExit(t, heroctl(t, "daemon-reload"), 0, "daemon-reload")
+	wantExit(t, heroctl(t, "apply"), 1, "apply of a broken definition")
+	for _, s := range []string{"apdb", "apapi", "apweb"} {
+		if heroctl(t, "is-active", s).Code == 0 {
+			t.Errorf("%s runs after a failed apply", s)
+		}
+	}
+	if mainPID(t, "apother") != otherPID {
+		t.Errorf("a failed apply touched an unrelated service")
+	}
+	write(h, "apdb.toml", `exec = ["/bin/sleep", "1003"]`)
+	wantExit(t, heroctl(t, "daemon-reload"), 0, "daemon-reload")
+	wantExit(t, heroctl(t, "apply"), 0, "apply after the fix")
+	for _, s := range []string{"apdb", "apapi", "apweb"} {
+		wantExit(t, heroctl(t, "is-active", s), 0, s+" runs after apply completed")
+	}
+}
