@@ -5,6 +5,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
 // rebinder brings back the services systemd stopped because a requirement went down.
@@ -93,18 +95,55 @@ func (r *rebinder) finished(name string) {
 	if len(reqs) == 0 {
 		return
 	}
-	down := r.b.downRequirements(r.ctx, name)
+	// The binding stops a chain from the top: when the dependent's end is seen, its direct
+	// requirement may still be active, waiting for its own stop job; what went down is further
+	// down the chain. Any requirement of the closure down, or just ended, is the cause.
+	closure := requiresClosure(set, name)
+	down := r.b.downServices(r.ctx, closure)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, q := range reqs {
-		if down[q] || time.Since(r.ended[q]) < boundWindow {
-			if r.waiting[q] == nil {
-				r.waiting[q] = map[string]bool{}
-			}
-			r.waiting[q][name] = true
-			r.b.log.Info("stopped because a requirement went down; it comes back with it", "service", name, "requirement", q)
+	cause, anyDown := "", false
+	for _, q := range closure {
+		anyDown = anyDown || down[q]
+		if cause == "" && (down[q] || time.Since(r.ended[q]) < boundWindow) {
+			cause = q
 		}
 	}
+	if cause == "" {
+		return
+	}
+	if !anyDown {
+		// Its requirement went down and is back already (a quick restart): start it now.
+		r.b.log.Info("stopped by a requirement that is back already: starting it", "service", name, "requirement", cause)
+		go r.restart(cause, []string{name})
+		return
+	}
+	for _, q := range reqs {
+		if r.waiting[q] == nil {
+			r.waiting[q] = map[string]bool{}
+		}
+		r.waiting[q][name] = true
+	}
+	r.b.log.Info("stopped because a requirement went down; it comes back with it", "service", name, "requirement", cause)
+}
+
+// requiresClosure lists every service name requires, directly or through others.
+func requiresClosure(set *config.Set, name string) []string {
+	seen := map[string]bool{name: true}
+	var out []string
+	queue := []string{name}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, q := range set.Graph.Requires(n) {
+			if !seen[q] {
+				seen[q] = true
+				out = append(out, q)
+				queue = append(queue, q)
+			}
+		}
+	}
+	return out
 }
 
 // started starts again what waited for name, now that a run of it began, and forgets name's own
@@ -126,11 +165,14 @@ func (r *rebinder) started(name string) {
 	}
 	sort.Strings(again)
 	r.b.log.Info("a requirement is back: starting what it stopped", "requirement", name, "services", again)
-	go func() {
-		if _, err := r.b.Start(r.ctx, again, true, nil); err != nil {
-			r.b.log.Warn("starting again what a requirement stopped failed", "requirement", name, "services", again, "err", err)
-		}
-	}()
+	go r.restart(name, again)
+}
+
+// restart starts services that requirement's going down stopped.
+func (r *rebinder) restart(requirement string, services []string) {
+	if _, err := r.b.Start(r.ctx, services, true, nil); err != nil {
+		r.b.log.Warn("starting again what a requirement stopped failed", "requirement", requirement, "services", services, "err", err)
+	}
 }
 
 // waits reports whether name waits for a requirement to be back.
@@ -158,11 +200,10 @@ func (r *rebinder) intend(names ...string) {
 	}
 }
 
-// downRequirements returns name's direct requirements whose units are not active (failed,
-// stopped, or on their way back), as a set.
-func (b *Bridge) downRequirements(ctx context.Context, name string) map[string]bool {
+// downServices returns the services of reqs whose units are not active (failed, stopped, or
+// on their way back), as a set.
+func (b *Bridge) downServices(ctx context.Context, reqs []string) map[string]bool {
 	set := b.Config()
-	reqs := set.Graph.Requires(name)
 	units := make([]string, 0, len(reqs))
 	for _, q := range reqs {
 		if s := set.Service(q); s != nil {
