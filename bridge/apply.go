@@ -115,6 +115,9 @@ func (b *Bridge) PlanApply(ctx context.Context) (ApplyPlan, error) {
 		}
 	}
 	plan.Restart, err = startOrder(set, restart)
+	for i := range plan.Changed {
+		plan.Changed[i].Dependents = inOrderOf(plan.Changed[i].Dependents, plan.Restart)
+	}
 	plan.Unchanged = 0
 	for n := range running {
 		if !restart[n] {
@@ -122,6 +125,21 @@ func (b *Bridge) PlanApply(ctx context.Context) (ApplyPlan, error) {
 		}
 	}
 	return plan, err
+}
+
+// inOrderOf returns names in the order they have in order.
+func inOrderOf(names, order []string) []string {
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	out := []string{}
+	for _, n := range order {
+		if want[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // startOrder returns names in the order a start of all of them takes (dependencies first).

@@ -251,7 +251,7 @@ func TestApplyMakesWhatRunsMatchTheConfigs(t *testing.T) {
 	if d := plan.Changed[0].Diff; len(plan.Changed) == 1 && (!strings.Contains(d, "-ExecStart=/bin/sleep 1001") || !strings.Contains(d, "+ExecStart=/bin/sleep 1002") || strings.Contains(d, "s3cret")) {
 		t.Errorf("apply diff (env values must be masked):\n%s", d)
 	}
-	if mainPID(t, "apdb") != dbPID || heroctl(t, "is-active", "apgone").Code != 0 {
+	if mainPID(t, "apdb") != dbPID || testbed.Run(t, "systemctl", "is-active", "hero-default-apgone.service").Code != 0 {
 		t.Errorf("apply --dry-run changed something")
 	}
 
