@@ -20,7 +20,7 @@ import (
 // StartReply says what a start did.
 type StartReply struct {
 	Service        string           `json:"service"`         // the first service asked for
-	AlreadyRunning bool             `json:"already_running"` // all asked for were running: nothing was started
+	AlreadyRunning bool             `json:"already_running"` // all asked for and what they require were running: nothing was started
 	Started        []string         `json:"started"`         // what this call started, dependencies first
 	Failed         []string         `json:"failed"`          // what it could not start (and dependents it skipped)
 	Jobs           map[string]int64 `json:"jobs"`            // the new job of each service it tried to start

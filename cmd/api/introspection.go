@@ -33,8 +33,8 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
     <!-- Start(name, replace_existing_jobs): privileged. Queue the start of the service after
          the not yet running services of its requires closure, all at once, dependencies first
          (systemd's After= ordering does the waiting), and return at once: the operation's id,
-         the services it will start (start order) and whether the service already runs (then
-         nothing is queued and the id is 0). Its progress and result come as
+         the services it will start (start order) and whether the service and everything it
+         requires already run (then nothing is queued and the id is 0). Its progress and result come as
          OperationProgress and OperationFinished signals carrying that id. Refused with
          ConflictBlocked, nothing started, if a service it would start conflicts with a running
          one; NoSuchService, InvalidConfig as named. Prunes each started service's inactive
