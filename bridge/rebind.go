@@ -25,7 +25,7 @@ type rebinder struct {
 	mu       sync.Mutex
 	queue    []Event
 	wake     chan struct{}
-	ended    map[string]time.Time       // when each service's last run ended
+	ended    map[string]time.Time       // when each service's last run ended by itself (no stop of hero's)
 	waiting  map[string]map[string]bool // requirement -> the services waiting for it to be back
 	intended map[string]bool            // services hero is stopping (or stopped) on purpose
 }
@@ -49,9 +49,10 @@ func (r *rebinder) observe(e Event) {
 	r.mu.Lock()
 	r.queue = append(r.queue, e)
 	if e.Kind == "job-finished" {
-		r.ended[e.Service] = time.Now()
 		if r.b.locks.busy(e.Service) {
 			r.intended[e.Service] = true // an operation of hero's ended it
+		} else if !r.intended[e.Service] {
+			r.ended[e.Service] = time.Now() // it went down by itself: a cause for its dependents
 		}
 	}
 	r.mu.Unlock()
