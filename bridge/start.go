@@ -557,6 +557,12 @@ func (b *Bridge) collectStarts(ctx context.Context, todo []*unitgen.Unit, jobs [
 			reply.vanished = append(reply.vanished, u.Service)
 			continue
 		}
+		if err == nil && r.result == "canceled" && b.requirementWentDown(ctx, u, job) {
+			// A requirement died meanwhile (a kill takes no lock) and BindsTo= replaced this
+			// start with a stop: start it once more, with that requirement.
+			reply.vanished = append(reply.vanished, u.Service)
+			continue
+		}
 		reply.Failed = append(reply.Failed, u.Service)
 		if err == nil {
 			err = b.startFailure(ctx, u, job, r.result)
@@ -583,6 +589,20 @@ func (b *Bridge) collectStarts(ctx context.Context, todo []*unitgen.Unit, jobs [
 		return reply, firstErr
 	}
 	return reply, nil
+}
+
+// requirementWentDown reports whether a start job systemd cancelled was cancelled because a
+// requirement of the service is down; if so its job is settled (a run that never began is
+// closed as not started; one that began is recorded by its own end).
+func (b *Bridge) requirementWentDown(ctx context.Context, u *unitgen.Unit, job *jobdb.Job) bool {
+	set := b.Config()
+	if len(b.downServices(ctx, requiresClosure(set, u.Service))) == 0 {
+		return false
+	}
+	if !b.rec.waitUntil(ctx, time.Second, []string{u.Name}, func(v *unitView) bool { return v.pending != job.ID }) {
+		b.rec.notStarted(u.Name, job.ID, "dependency")
+	}
+	return true
 }
 
 func isDependency(err error) bool {
