@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -113,7 +112,7 @@ func printApplyPlan(g *globals, text string, out *client.Outcome) error {
 	}
 	w := Stdout
 	if !p.DryRun {
-		w = os.Stderr
+		w = Stderr // the plan of a real apply is progress, as start's lines are
 	}
 	for _, c := range p.Changed {
 		fmt.Fprintf(w, "%s changed", c.Service)
