@@ -148,7 +148,7 @@ func (b *Bridge) statusesFrom(ctx context.Context, names []string, states func(c
 				}
 			}
 		}
-		if !up(u.ActiveState) {
+		if !up(u.ActiveState) && st.LastJob != nil { // it ran: say why it does not now
 			for _, q := range st.Requires {
 				if r := unitStates[unitOf(set.Service(q))]; r.ActiveState != "active" || r.SubState == "auto-restart" {
 					st.RequirementsDown = append(st.RequirementsDown, q)
