@@ -66,6 +66,11 @@ type Bridge struct {
 	jrnl   Journal
 	sig    *dbus.Conn // systemd's signals, and the pipelined calls of a start (see queueStarts)
 	jobs   *jobWatch  // the results of those calls' jobs
+	rebind *rebinder  // brings back what a requirement going down stopped
+	texts  unitTexts  // the text of each unit the bridge created (apply's diffs)
+
+	applyMu sync.Mutex
+	pending map[string]bool // services the last apply could not start again
 
 	eventsMu sync.RWMutex
 	events   func(Event)
@@ -104,6 +109,7 @@ func New(ctx context.Context, conn *sddbus.Conn, signals *dbus.Conn, ledger jobd
 	}
 	b := &Bridge{conn: conn, ledger: ledger, log: opts.Log, opts: opts, locks: newLocks(), jrnl: opts.Journal}
 	b.set.Store(set)
+	b.rebind = newRebinder(ctx, b)
 	jobs, err := newJobWatch(signals)
 	if err != nil {
 		return nil, err
@@ -131,6 +137,9 @@ func (b *Bridge) emit(e Event) {
 	b.eventsMu.RLock()
 	fn := b.events
 	b.eventsMu.RUnlock()
+	if b.rebind != nil {
+		b.rebind.observe(e)
+	}
 	if fn != nil {
 		fn(e)
 	}
@@ -178,16 +187,32 @@ type StartError struct {
 	Service   string
 	JobResult string     // systemd's job result: failed, timeout, dependency, ...
 	Job       *jobdb.Job // the run, when systemd started one
-	Health    []string   // the health check's last words, when it gave up
+	Health    []string   // the health check's last words, when it gave up or the service ended
 	Lines     []string   // the service's own last lines
 	Started   []string   // what this call did start
+	// HealthTimeout is set when the health check gave up at health_timeout (systemd then stopped
+	// the service: its SIGTERM is not why the start failed).
+	HealthTimeout bool
+	// Reason is systemd's own word on a run it could not begin (Failed to locate executable ...).
+	Reason string
 }
+
+// exitExec is systemd's exit status for a program it could not execute (EXIT_EXEC, 203).
+const exitExec = 203
 
 func (e *StartError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "start %s: systemd job %s", e.Service, e.JobResult)
 	if j := e.Job; j != nil {
 		switch {
+		case e.HealthTimeout:
+			b.WriteString(" (timeout: the health check did not pass within health_timeout; systemd then stopped the service)")
+		case j.ExitCode != nil && *j.ExitCode == exitExec:
+			b.WriteString(" (exit status 203/EXEC: the service's program could not be executed")
+			if e.Reason != "" {
+				b.WriteString("; systemd: " + e.Reason)
+			}
+			b.WriteString(")")
 		case j.Result == "start-limit-hit":
 			b.WriteString(" (start-limit-hit: systemd's start limit; 'heroctl reset-failed " + e.Service + "' clears it)")
 		case j.ExitCode != nil:

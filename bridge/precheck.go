@@ -25,8 +25,8 @@ func (b *Bridge) PrecheckStart(ctx context.Context, names []string) (StartCheck,
 		return StartCheck{}, err
 	}
 	check := StartCheck{AlreadyRunning: true, Starting: []string{}}
-	for _, n := range names {
-		check.AlreadyRunning = check.AlreadyRunning && running(n)
+	for _, m := range plan.Order {
+		check.AlreadyRunning = check.AlreadyRunning && running(m)
 	}
 	if check.AlreadyRunning {
 		return check, nil

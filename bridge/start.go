@@ -14,12 +14,13 @@ import (
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
+	"github.com/hero-systemd/hero-systemd/unitgen/execspec"
 )
 
 // StartReply says what a start did.
 type StartReply struct {
 	Service        string           `json:"service"`         // the first service asked for
-	AlreadyRunning bool             `json:"already_running"` // all asked for were running: nothing was started
+	AlreadyRunning bool             `json:"already_running"` // all asked for and what they require were running: nothing was started
 	Started        []string         `json:"started"`         // what this call started, dependencies first
 	Failed         []string         `json:"failed"`          // what it could not start (and dependents it skipped)
 	Jobs           map[string]int64 `json:"jobs"`            // the new job of each service it tried to start
@@ -54,8 +55,13 @@ func (b *Bridge) Start(ctx context.Context, names []string, replace bool, obs Ob
 	if err != nil {
 		return reply, fmt.Errorf("start %s: waiting for other operations on these services: %w", strings.Join(names, " "), err)
 	}
-	defer release()
-	return b.start(ctx, set, names, plan, replace, obs, reply)
+	reply, err = b.start(ctx, set, names, plan, replace, obs, reply)
+	release()
+	if stale := heldByRunning(err); stale != nil {
+		// Running services hold an older unit of one to start: restart them with it.
+		return b.restartHolders(ctx, names, stale, obs, reply)
+	}
+	return reply, err
 }
 
 func (b *Bridge) startPlan(set *config.Set, names []string) (graphs.StartPlan, error) {
@@ -124,9 +130,11 @@ func (b *Bridge) startOnce(ctx context.Context, set *config.Set, names []string,
 	if err != nil {
 		return reply, err
 	}
+	// Up only when the whole closure is: a service whose requirement died is not "running"
+	// for a start, which brings the requirement back.
 	allUp := true
-	for _, name := range names {
-		allUp = allUp && running(name)
+	for _, m := range plan.Order {
+		allUp = allUp && running(m)
 	}
 	if allUp {
 		reply.AlreadyRunning = true
@@ -162,6 +170,7 @@ func (b *Bridge) startOnce(ctx context.Context, set *config.Set, names []string,
 	t.lap("jobs created")
 	for i, u := range todo {
 		reply.Jobs[u.Service] = jobs[i].ID
+		b.texts.remember(u)
 		b.rec.expect(u.Name, jobs[i].ID)
 		if states[u.Name].LoadState == "loaded" {
 			// systemd keeps an earlier run's unit (failed, or referenced by a loaded dependent).
@@ -440,11 +449,13 @@ func (b *Bridge) startUnit(ctx context.Context, u *unitgen.Unit, mode string, ch
 		case s.LoadState == "loaded" && s.ActiveState != "deactivating":
 			if def := b.loadedDefinition(ctx, u.Name); def != u.Definition {
 				// systemd holds an older definition of the unit. Once it is unloaded (as soon
-				// as no loaded unit refers to it) the new one can be created.
-				if b.waitUnloaded(ctx, u.Name) {
+				// as no loaded unit refers to it) the new one can be created: stopped holders
+				// are reset; running ones must be restarted (restartHolders).
+				held, heldUnits := b.releaseHolders(ctx, u.Name)
+				if len(held) == 0 && b.waitUnloaded(ctx, u.Name) {
 					continue
 				}
-				return &StaleError{Service: u.Service, Unit: u.Name}
+				return &StaleError{Service: u.Service, Unit: u.Name, HeldBy: held, heldUnits: heldUnits}
 			}
 			// StartUnit joins a start already queued, and is done at once for an active unit.
 			cctx, cancel := context.WithTimeout(ctx, callTimeout)
@@ -458,18 +469,6 @@ func (b *Bridge) startUnit(ctx context.Context, u *unitgen.Unit, mode string, ch
 			return fmt.Errorf("unit %s exists in state %s/%s: %w", u.Name, s.ActiveState, s.SubState, err)
 		}
 	}
-}
-
-// StaleError says a service's unit could not be started with its current definition: systemd
-// keeps the unit of an earlier definition loaded while a loaded unit refers to it, and hero
-// never runs an old definition silently.
-type StaleError struct {
-	Service, Unit string
-}
-
-func (e *StaleError) Error() string {
-	return fmt.Sprintf("%s's config changed since systemd loaded %s, and a loaded service that requires it keeps that older unit: "+
-		"'heroctl restart %s' stops what requires it and applies the new definition", e.Service, e.Unit, e.Service)
 }
 
 // loadedDefinition reads the definition digest of a loaded unit ("" if it has none).
@@ -561,6 +560,12 @@ func (b *Bridge) collectStarts(ctx context.Context, todo []*unitgen.Unit, jobs [
 			reply.vanished = append(reply.vanished, u.Service)
 			continue
 		}
+		if err == nil && r.result == "canceled" && b.requirementWentDown(ctx, u, job) {
+			// A requirement died meanwhile (a kill takes no lock) and BindsTo= replaced this
+			// start with a stop: start it once more, with that requirement.
+			reply.vanished = append(reply.vanished, u.Service)
+			continue
+		}
 		reply.Failed = append(reply.Failed, u.Service)
 		if err == nil {
 			err = b.startFailure(ctx, u, job, r.result)
@@ -587,6 +592,20 @@ func (b *Bridge) collectStarts(ctx context.Context, todo []*unitgen.Unit, jobs [
 		return reply, firstErr
 	}
 	return reply, nil
+}
+
+// requirementWentDown reports whether a start job systemd cancelled was cancelled because a
+// requirement of the service is down; if so its job is settled (a run that never began is
+// closed as not started; one that began is recorded by its own end).
+func (b *Bridge) requirementWentDown(ctx context.Context, u *unitgen.Unit, job *jobdb.Job) bool {
+	set := b.Config()
+	if len(b.downServices(ctx, requiresClosure(set, u.Service))) == 0 {
+		return false
+	}
+	if !b.rec.waitUntil(ctx, time.Second, []string{u.Name}, func(v *unitView) bool { return v.pending != job.ID }) {
+		b.rec.notStarted(u.Name, job.ID, "dependency")
+	}
+	return true
 }
 
 func isDependency(err error) bool {
@@ -629,7 +648,10 @@ func (b *Bridge) startFailure(ctx context.Context, u *unitgen.Unit, job *jobdb.J
 		j.Output = nil
 		se.Job = j
 		if j.InvocationID != "" {
-			se.Health, se.Lines = b.lastWords(ctx, j)
+			se.Health, se.Lines, se.HealthTimeout = b.lastWords(ctx, j)
+		}
+		if j.ExitCode != nil && *j.ExitCode == exitExec {
+			se.Reason = b.execFailure(ctx, u.Name, job.StartedAt)
 		}
 	}
 	return se
@@ -652,19 +674,20 @@ func (b *Bridge) limitHit(ctx context.Context, unit string, since time.Time) boo
 
 // lastWords returns a failed run's health check lines (when it gave up) and the service's own
 // last lines, from the journal.
-func (b *Bridge) lastWords(ctx context.Context, j *jobdb.Job) (health, own []string) {
+func (b *Bridge) lastWords(ctx context.Context, j *jobdb.Job) (health, own []string, timedOut bool) {
 	entries, err := b.jrnl.Lines(ctx, []string{j.Unit}, j.StartedAt.Add(-time.Second), time.Time{}, tailLines)
 	if err != nil {
-		return nil, nil
+		return nil, nil, false
 	}
 	healthID := unitgen.HealthIdentifier(j.ServiceID)
 	gaveUp := false
 	for _, e := range runLines(entries, j, b.rec.fields) {
-		switch e.Fields["SYSLOG_IDENTIFIER"] {
+		switch msg := e.Fields["MESSAGE"]; e.Fields["SYSLOG_IDENTIFIER"] {
 		case healthID:
-			gaveUp = gaveUp || strings.HasPrefix(e.Fields["MESSAGE"], unitgen.HealthGaveUp)
+			timedOut = timedOut || strings.HasPrefix(msg, unitgen.HealthGaveUp)
+			gaveUp = gaveUp || timedOut || strings.HasPrefix(msg, execspec.HealthMainExited)
 			if gaveUp {
-				health = append(health, e.Fields["MESSAGE"])
+				health = append(health, msg)
 			}
 		case j.ServiceID:
 			own = append(own, e.Fields["MESSAGE"])
@@ -673,5 +696,21 @@ func (b *Bridge) lastWords(ctx context.Context, j *jobdb.Job) (health, own []str
 	if len(own) > 10 {
 		own = own[len(own)-10:]
 	}
-	return health, own
+	return health, own, timedOut
+}
+
+// execFailure returns systemd's own words on why it could not execute the unit's program
+// (Failed to locate executable ..., Failed at step EXEC ...), read from its log since then.
+func (b *Bridge) execFailure(ctx context.Context, unit string, since time.Time) string {
+	entries, err := b.jrnl.Lines(ctx, []string{unit}, since.Add(-time.Second), time.Time{}, 50)
+	if err != nil {
+		return ""
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		msg := entries[i].Fields["MESSAGE"]
+		if strings.Contains(msg, "executable") || strings.Contains(msg, "step EXEC") {
+			return strings.TrimPrefix(msg, unit+": ")
+		}
+	}
+	return ""
 }

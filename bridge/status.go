@@ -25,25 +25,32 @@ const (
 
 // Status is a service's state and what it is made of.
 type Status struct {
-	Service     string     `json:"service"`
-	Context     string     `json:"context"`
-	Unit        string     `json:"unit"`
-	Description string     `json:"description"`
-	State       string     `json:"state"`        // see the State constants
-	LoadState   string     `json:"load_state"`   // systemd's LoadState of the unit
-	ActiveState string     `json:"active_state"` // systemd's ActiveState
-	SubState    string     `json:"sub_state"`    // systemd's SubState
-	Requires    []string   `json:"requires"`
-	After       []string   `json:"after"`
-	Conflicts   []string   `json:"conflicts"`
-	BlockedBy   string     `json:"blocked_by,omitempty"`      // the running conflicting service, when blocked
-	MainPID     int        `json:"main_pid,omitempty"`        // the running main process, read from systemd
-	Restarts    int        `json:"restarts"`                  // systemd's NRestarts: automatic restarts since hero started it
-	LimitHit    bool       `json:"start_limit_hit,omitempty"` // systemd refused to restart it: its start limit was hit
-	Stale       bool       `json:"stale,omitempty"`           // systemd holds a unit of an older definition (the config changed since)
-	Problems    []string   `json:"problems,omitempty"`        // bad-config: why; else its new file's problems while it keeps its last good definition
-	WaitingFor  []string   `json:"waiting_for,omitempty"`     // blocked: the undefined services it must start after
-	LastJob     *jobdb.Job `json:"last_job,omitempty"`
+	Service     string   `json:"service"`
+	Context     string   `json:"context"`
+	Unit        string   `json:"unit"`
+	Description string   `json:"description"`
+	State       string   `json:"state"`        // see the State constants
+	LoadState   string   `json:"load_state"`   // systemd's LoadState of the unit
+	ActiveState string   `json:"active_state"` // systemd's ActiveState
+	SubState    string   `json:"sub_state"`    // systemd's SubState
+	Requires    []string `json:"requires"`
+	After       []string `json:"after"`
+	Conflicts   []string `json:"conflicts"`
+	BlockedBy   string   `json:"blocked_by,omitempty"`      // the running conflicting service, when blocked
+	MainPID     int      `json:"main_pid,omitempty"`        // the running main process, read from systemd
+	Restarts    int      `json:"restarts"`                  // systemd's NRestarts: automatic restarts since hero started it
+	LimitHit    bool     `json:"start_limit_hit,omitempty"` // systemd refused to restart it: its start limit was hit
+	Stale       bool     `json:"stale,omitempty"`           // systemd holds a unit of an older definition (the config changed since)
+	Problems    []string `json:"problems,omitempty"`        // bad-config: why; else its new file's problems while it keeps its last good definition
+	WaitingFor  []string `json:"waiting_for,omitempty"`     // blocked: the undefined services it must start after
+	Wants       []string `json:"wants"`                     // its soft dependencies
+	// RequirementsDown are, while it is not running, the services it requires that are down too
+	// (failed, stopped, or waiting for systemd's restart): why it cannot run.
+	RequirementsDown []string `json:"requirements_down,omitempty"`
+	// ComesBack says systemd stopped it because a requirement went down, and herod starts it
+	// again as soon as that requirement is back.
+	ComesBack bool       `json:"comes_back,omitempty"`
+	LastJob   *jobdb.Job `json:"last_job,omitempty"`
 }
 
 // Up reports whether the service counts as up (its unit is active or starting).
@@ -87,6 +94,9 @@ func (b *Bridge) statusesFrom(ctx context.Context, names []string, states func(c
 		for _, c := range set.Graph.Conflicts(n) {
 			units = append(units, unitOf(set.Service(c)))
 		}
+		for _, q := range set.Graph.Requires(n) {
+			units = append(units, unitOf(set.Service(q)))
+		}
 	}
 	unitStates, err := states(ctx, units)
 	if err != nil {
@@ -98,7 +108,8 @@ func (b *Bridge) statusesFrom(ctx context.Context, names []string, states func(c
 		u := unitStates[unitOf(s)]
 		st := Status{Service: n, Context: s.Context, Unit: u.Name, Description: s.Description,
 			LoadState: u.LoadState, ActiveState: u.ActiveState, SubState: u.SubState,
-			Requires: nonNil(set.Graph.Requires(n)), After: nonNil(set.Graph.After(n)), Conflicts: nonNil(set.Graph.Conflicts(n))}
+			Requires: nonNil(set.Graph.Requires(n)), After: nonNil(set.Graph.After(n)), Conflicts: nonNil(set.Graph.Conflicts(n)),
+			Wants: nonNil(set.Graph.Wants(n))}
 		if j, err := b.ledger.Latest(ctx, n); err == nil {
 			j.Output = nil
 			st.LastJob = j
@@ -136,6 +147,14 @@ func (b *Bridge) statusesFrom(ctx context.Context, names []string, states func(c
 					break
 				}
 			}
+		}
+		if !up(u.ActiveState) && st.LastJob != nil { // it ran: say why it does not now
+			for _, q := range st.Requires {
+				if r := unitStates[unitOf(set.Service(q))]; r.ActiveState != "active" || r.SubState == "auto-restart" {
+					st.RequirementsDown = append(st.RequirementsDown, q)
+				}
+			}
+			st.ComesBack = b.rebind != nil && b.rebind.waits(n)
 		}
 		out = append(out, st)
 	}

@@ -41,6 +41,7 @@ func (b *Bridge) Stop(ctx context.Context, name string, removeJobs bool, obs Obs
 		return StopReply{Service: name, StoppedDependents: []string{}}, fmt.Errorf("stop %s: waiting for other operations on these services: %w", name, err)
 	}
 	defer release()
+	b.rebind.intend(plan.Order...) // stopped on purpose: nothing brings them back
 	return b.stop(ctx, set, name, plan, removeJobs, obs)
 }
 
@@ -80,6 +81,7 @@ func (b *Bridge) stop(ctx context.Context, set *config.Set, name string, plan gr
 		}
 	}
 	if len(wasUp) > 0 {
+		b.rebind.intend(wasUp...)
 		b.rec.stopping(upUnits)
 		runs := b.currentRuns(upUnits)
 		t.lap("states")
@@ -229,27 +231,47 @@ func (b *Bridge) Restart(ctx context.Context, name string, obs Observer) (Restar
 	if err != nil {
 		return reply, fmt.Errorf("restart %s: waiting for other operations on these services: %w", name, err)
 	}
-	defer release()
+	reply, again, err := b.restart(ctx, set, name, stopPlan, obs)
+	release()
+	if stale := heldByRunning(err); stale != nil {
+		// Running services outside the cascade hold an older unit: restart them with it.
+		reply.Start, err = b.restartHolders(ctx, again, stale, obs, reply.Start)
+		reply.Restarted = restarted(reply.Start.Started, reply.Stop.StoppedDependents)
+	}
+	return reply, err
+}
+
+// restart stops name with its cascade and starts name and the dependents that ran again (under
+// the caller's locks); it returns what it started again.
+func (b *Bridge) restart(ctx context.Context, set *config.Set, name string, stopPlan graphs.StopPlan, obs Observer) (RestartReply, []string, error) {
+	var reply RestartReply
 	sr, err := b.stop(ctx, set, name, stopPlan, false, obs)
 	reply.Stop = sr
-	if err != nil {
-		return reply, err
-	}
 	again := append([]string{name}, sr.StoppedDependents...)
+	if err != nil {
+		return reply, again, err
+	}
 	startPlan, err := set.Graph.StartAll(again)
 	if err != nil {
-		return reply, err
+		return reply, again, err
 	}
 	st, err := b.start(ctx, set, again, startPlan, true, obs, StartReply{Service: name, Started: []string{}, Failed: []string{}, Jobs: map[string]int64{}})
 	reply.Start = st
-	for _, s := range st.Started {
-		for _, d := range sr.StoppedDependents {
+	reply.Restarted = restarted(st.Started, sr.StoppedDependents)
+	return reply, again, err
+}
+
+// restarted are the dependents (of a cascade stop) that were started again, in start order.
+func restarted(started, dependents []string) []string {
+	var out []string
+	for _, s := range started {
+		for _, d := range dependents {
 			if s == d {
-				reply.Restarted = append(reply.Restarted, d)
+				out = append(out, d)
 			}
 		}
 	}
-	return reply, err
+	return out
 }
 
 // Kill sends signal to every process of name's unit (systemctl kill). What happens next is the

@@ -25,12 +25,14 @@ const (
 	KindRequires  = "requires"  // hard dependency; also orders (Requires= plus After=)
 	KindAfter     = "after"     // ordering only
 	KindConflicts = "conflicts" // may not run at the same time
+	KindWants     = "wants"     // soft dependency: started first; its ends never touch the dependent
 )
 
 // Node is one service as the graph sees it.
 type Node struct {
 	Name      string
 	Requires  []string
+	Wants     []string
 	After     []string
 	Conflicts []string
 }
@@ -98,7 +100,10 @@ func (g *Graph) addEdge(from, to string, declared kinds) []Problem {
 	} else {
 		edge := declared
 		if edge&requires != 0 {
-			edge &^= after // requires already orders
+			edge &^= after | wants // requires already orders and pulls in
+		}
+		if edge&wants != 0 {
+			edge &^= after // wants already orders
 		}
 		err := g.lib.AddEdge(from, to, kindOption[edge])
 		if err == nil {
@@ -111,7 +116,7 @@ func (g *Graph) addEdge(from, to string, declared kinds) []Problem {
 		msg = fmt.Sprintf("unknown service %q", to)
 	}
 	var probs []Problem
-	for _, k := range []kinds{requires, after, conflicts} {
+	for _, k := range []kinds{requires, wants, after, conflicts} {
 		if declared&k != 0 {
 			probs = append(probs, Problem{Service: from, Key: kindAttribute[k], Target: to, Message: msg})
 		}
@@ -134,7 +139,7 @@ func (e *edgeSet) collect(n *Node) {
 	for _, list := range []struct {
 		k       kinds
 		entries []string
-	}{{requires, n.Requires}, {after, n.After}, {conflicts, n.Conflicts}} {
+	}{{requires, n.Requires}, {wants, n.Wants}, {after, n.After}, {conflicts, n.Conflicts}} {
 		for _, to := range list.entries {
 			old, seen := e.declared[to]
 			if !seen {

@@ -57,6 +57,12 @@ func TestPlans(t *testing.T) {
 			"b | c | a", "a", []string{"b", "c"}},
 		{"requires and after the same service", []Node{n("a", nil), n("b", []string{"a"}, "a")}, "a",
 			"b | a", "a", []string{"b"}},
+		{"wants does not cascade a stop", []Node{n("a", nil), {Name: "b", Wants: []string{"a"}}}, "a",
+			"a", "a", []string{}},
+		{"wants is pulled in by a start", []Node{n("a", nil), {Name: "b", Wants: []string{"a"}}}, "b",
+			"b", "a | b", []string{}},
+		{"wants and requires the same service is requires", []Node{n("a", nil), {Name: "b", Requires: []string{"a"}, Wants: []string{"a"}}}, "a",
+			"b | a", "a", []string{"b"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -291,7 +297,7 @@ func TestStoreThroughLibrary(t *testing.T) {
 	}{
 		{"edge to a missing vertex", lib.AddEdge("a", "nope", kindOption[requires]), graph.ErrVertexNotFound},
 		{"edge without a kind", lib.AddEdge("a", "c"), nil},
-		{"edge of an unknown kind", lib.AddEdge("a", "c", graph.EdgeAttribute("kind", "wants")), nil},
+		{"edge of an unknown kind", lib.AddEdge("a", "c", graph.EdgeAttribute("kind", "upholds")), nil},
 		{"missing edge", lib.UpdateEdge("a", "c", kindOption[after]), graph.ErrEdgeNotFound},
 		{"vertex removal", lib.RemoveVertex("c"), errReadOnly},
 	}

@@ -63,7 +63,7 @@ func (g *Graph) StartAll(names []string) (StartPlan, error) {
 			return StartPlan{}, err
 		}
 		named[name] = true
-		w.from(x, outgoing, requires, -1)
+		w.from(x, outgoing, pulls, -1)
 	}
 	// Starting v waits for everything v requires or is ordered after.
 	p := StartPlan{Waves: w.waves(outgoing)}

@@ -30,6 +30,12 @@ func (g *Graph) lookup(name string) (int32, error) {
 // Requires returns the services name requires directly, sorted.
 func (g *Graph) Requires(name string) []string { return g.neighbours(name, outgoing, requires) }
 
+// Wants returns the services name wants (soft dependencies) directly, sorted.
+func (g *Graph) Wants(name string) []string { return g.neighbours(name, outgoing, wants) }
+
+// WantedBy returns the services that want name directly, sorted.
+func (g *Graph) WantedBy(name string) []string { return g.neighbours(name, incoming, wants) }
+
 // After returns the services name is ordered after (and does not require), sorted.
 func (g *Graph) After(name string) []string { return g.neighbours(name, outgoing, after) }
 

@@ -13,10 +13,12 @@ import (
 type kinds uint8
 
 const (
-	requires  kinds = 1 << iota // Requires= + After=
-	after                       // After= only; never set together with requires
+	requires  kinds = 1 << iota // Requires= + BindsTo= + After=
+	after                       // After= only; never set together with requires or wants
 	conflicts                   // Conflicts=
-	ordering  = requires | after
+	wants                       // Wants= + After=; never set together with requires
+	ordering  = requires | after | wants
+	pulls     = requires | wants // what a start brings up first
 )
 
 // kindAttribute is the "kind" attribute of an edge for each set of kinds, in the spelling the
@@ -27,6 +29,8 @@ var kindAttribute = map[kinds]string{
 	conflicts:            KindConflicts,
 	requires | conflicts: KindRequires + "+" + KindConflicts,
 	after | conflicts:    KindAfter + "+" + KindConflicts,
+	wants:                KindWants,
+	wants | conflicts:    KindWants + "+" + KindConflicts,
 }
 
 // kindAttributes holds one shared, read-only attribute map per set of kinds, so that listing

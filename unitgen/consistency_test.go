@@ -2,6 +2,7 @@ package unitgen_test
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,7 +28,7 @@ func textOf(t *testing.T, name string, sig string, v any) (section, key string, 
 	case "Description", "SourcePath":
 		want("s")
 		return "Unit", name, []string{specifier(v.(string))}
-	case "Requires", "After":
+	case "Requires", "BindsTo", "Wants", "After":
 		want("as")
 		return "Unit", name, []string{strings.Join(v.([]string), " ")}
 	case "Type", "Slice", "WorkingDirectory", "User", "Group", "Restart", "StandardOutput", "SyslogIdentifier":
@@ -55,6 +56,15 @@ func textOf(t *testing.T, name string, sig string, v any) (section, key string, 
 	case "RestartUSec", "TimeoutStopUSec", "RuntimeMaxUSec", "TimeoutStartUSec", "LogRateLimitIntervalUSec":
 		want("t")
 		return "Service", strings.TrimSuffix(name, "USec") + "Sec", []string{"USEC:" + strconv.FormatUint(v.(uint64), 10)}
+	case "StartLimitBurst":
+		want("u")
+		return "Unit", name, []string{strconv.FormatUint(uint64(v.(uint32)), 10)}
+	case "StartLimitIntervalUSec":
+		want("t")
+		if v.(uint64) == math.MaxUint64 {
+			return "Unit", "StartLimitIntervalSec", []string{"infinity"}
+		}
+		return "Unit", "StartLimitIntervalSec", []string{"USEC:" + strconv.FormatUint(v.(uint64), 10)}
 	case "KillSignal":
 		want("i")
 		return "Service", name, []string{"SIG:" + strconv.Itoa(int(v.(int32)))}

@@ -8,8 +8,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -127,7 +129,11 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	if err != nil {
 		return nil, err
 	}
-	after, err := mapUnits(append(append([]string(nil), svc.Requires...), svc.After...), unitOf)
+	wants, err := mapUnits(svc.Wants, unitOf)
+	if err != nil {
+		return nil, err
+	}
+	after, err := mapUnits(concatNames(svc.Requires, svc.Wants, svc.After), unitOf)
 	if err != nil {
 		return nil, err
 	}
@@ -139,6 +145,12 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	b.str("Unit", "Description", svc.Description)
 	b.str("Unit", "SourcePath", source)
 	b.units("Unit", "Requires", requires)
+	// BindsTo= stops this service whenever a requirement leaves the active state, also when it
+	// crashes or enters an automatic restart (Requires= propagates only requested stops); herod
+	// starts it again when the requirement is back. Requires= stays: it names the hard
+	// dependency for anything that reads only Requires=.
+	b.units("Unit", "BindsTo", requires)
+	b.units("Unit", "Wants", wants)
 	b.units("Unit", "After", after)
 	b.serviceType(main)
 	b.str("Service", "Slice", SliceName(svc.Context))
@@ -156,6 +168,13 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	b.commands(svc, main, pre, len(preEnv) > 0, opts.ExecHelper)
 	if main.Restart != "" && main.Restart != config.RestartNo {
 		b.str("Service", "Restart", string(main.Restart))
+	}
+	if main.MaxRestarts > 0 {
+		// systemd counts every start against StartLimitBurst= within the interval: the first
+		// start and N restarts are N+1; an infinite interval never forgets them, and hero's own
+		// start resets the count (ResetFailedUnit).
+		b.add("Unit", "StartLimitBurst", strconv.Itoa(main.MaxRestarts+1), "StartLimitBurst", uint32(main.MaxRestarts+1))
+		b.add("Unit", "StartLimitIntervalSec", "infinity", "StartLimitIntervalUSec", uint64(math.MaxUint64))
 	}
 	if main.StopSignal != "" {
 		b.add("Service", "KillSignal", main.StopSignal, "KillSignal", int32(config.SignalNumber(main.StopSignal)))
@@ -430,3 +449,12 @@ const HealthGaveUp = execspec.HealthGaveUp
 // healthTimeout is the unit's TimeoutStartSec= with a health check: the loop gives up by itself
 // at the service's health timeout; systemd's own limit is only the safety net behind it.
 func healthTimeout(p *config.Action) time.Duration { return p.HealthTimeout + 10*time.Second }
+
+// concatNames joins lists of names into a new slice.
+func concatNames(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}

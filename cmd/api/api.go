@@ -41,6 +41,8 @@ const (
 	MethodKill         = "Kill"
 	MethodResetFailed  = "ResetFailed"
 	MethodReload       = "Reload"
+	MethodApply        = "Apply"
+	MethodApplyPlan    = "ApplyPlan"
 	MethodStatus       = "Status"
 	MethodListServices = "ListServices"
 	MethodListJobs     = "ListJobs"
@@ -118,7 +120,7 @@ const InteractiveAuthTimeout = 2 * time.Minute
 // every caller send them.
 var Mutating = map[string]bool{
 	MethodStart: true, MethodStartMany: true, MethodStop: true, MethodStopMany: true, MethodRestart: true,
-	MethodKill: true, MethodResetFailed: true, MethodReload: true, MethodEnable: true, MethodDisable: true,
+	MethodKill: true, MethodResetFailed: true, MethodReload: true, MethodApply: true, MethodEnable: true, MethodDisable: true,
 }
 
 // ReadsOutput are the methods that return what services wrote (and UnitText's environment

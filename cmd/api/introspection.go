@@ -33,8 +33,8 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
     <!-- Start(name, replace_existing_jobs): privileged. Queue the start of the service after
          the not yet running services of its requires closure, all at once, dependencies first
          (systemd's After= ordering does the waiting), and return at once: the operation's id,
-         the services it will start (start order) and whether the service already runs (then
-         nothing is queued and the id is 0). Its progress and result come as
+         the services it will start (start order) and whether the service and everything it
+         requires already run (then nothing is queued and the id is 0). Its progress and result come as
          OperationProgress and OperationFinished signals carrying that id. Refused with
          ConflictBlocked, nothing started, if a service it would start conflicts with a running
          one; NoSuchService, InvalidConfig as named. Prunes each started service's inactive
@@ -105,6 +105,25 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
     <method name="Disable">
       <arg name="names" type="as" direction="in"/>
     </method>
+    <!-- Apply(): privileged. Make what runs match the loaded configs (run Reload first): services
+         no file defines any more are stopped; every running service whose definition differs
+         from the unit systemd runs is stopped with the running services that require it, and all
+         of them start again on their new definitions, dependencies first; unchanged services are
+         not touched. A service whose new definition fails to start fails only what requires it,
+         and the next Apply starts it again. Returns at once: the operation's id (0 when there is
+         nothing to do) and the plan as JSON (ApplyPlan's shape); the operation reports its steps
+         with OperationProgress and its end with OperationFinished (summary: started, failed). -->
+    <method name="Apply">
+      <arg name="operation" type="t" direction="out"/>
+      <arg name="plan" type="s" direction="out"/>
+    </method>
+    <!-- ApplyPlan(): what Apply would do, as JSON: {"dry_run", "changed": [{"service", "unit",
+         "diff", "dependents"}], "restart", "stop", "unchanged", "started", "failed"}. diff is a
+         unified diff of the unit text from what runs to the config, environment values masked.
+         Changes nothing. -->
+    <method name="ApplyPlan">
+      <arg name="plan" type="s" direction="out"/>
+    </method>
     <!-- Reload(): privileged. Read the config directory again. If any file has a problem, the
          old configs stay in force and InvalidConfig lists every problem. Returns the number of
          services now loaded. Running services keep running; new configs apply at next start. -->
@@ -117,7 +136,9 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
          (systemd's NRestarts), StartLimitHit (systemd refused to restart it), Stale (systemd holds
          a unit of an older definition: the config changed since), Problems (bad-config: why; else
          its new file's problems while its last good definition runs), WaitingFor (blocked: the
-         undefined services it must start after), Enabled (enabled:
+         undefined services it must start after), Wants, RequirementsDown (while it is down:
+         the services it requires that are down too), ComesBack (herod starts it again when they
+         are back), Enabled (enabled:
          herod starts it when it starts; disabled), EnabledBy (heroctl, or config: its status
          key), and of its last
          job: JobId, JobPhase, ExitCode (-1 if none), Signal, Result, StartedAt, EndedAt
@@ -305,7 +326,7 @@ const ServiceXML = `  <interface name="org.hero.Proc1.Service">
          clears it). -->
     <property name="StartLimitHit" type="b" access="read"/>
     <!-- Stale: systemd holds a unit of an older definition (the config changed since it was
-         created); Start refuses it, Restart applies the new one. -->
+         created); Start, Restart and Apply replace it with the new one. -->
     <property name="Stale" type="b" access="read"/>
     <!-- Problems: while bad-config, why (its file's problems, or the dependency that is
          bad-config or undefined); else its new file's problems while its last good definition
@@ -314,6 +335,14 @@ const ServiceXML = `  <interface name="org.hero.Proc1.Service">
     <property name="Problems" type="as" access="read"/>
     <!-- WaitingFor: while blocked, the undefined services it must start after. -->
     <property name="WaitingFor" type="as" access="read"/>
+    <!-- Wants: its soft dependencies (started first; their ends never touch it). -->
+    <property name="Wants" type="as" access="read"/>
+    <!-- RequirementsDown: while it is not running, the services it requires that are down too
+         (failed, stopped, or waiting for systemd's restart): why it cannot run. -->
+    <property name="RequirementsDown" type="as" access="read"/>
+    <!-- ComesBack: systemd stopped it because a requirement went down; herod starts it again as
+         soon as that requirement is back. -->
+    <property name="ComesBack" type="b" access="read"/>
     <!-- Enabled: enabled (herod starts it whenever herod starts) or disabled. -->
     <property name="Enabled" type="s" access="read"/>
     <!-- EnabledBy: who decided Enabled: heroctl (Enable, Disable) or config (its status key). -->

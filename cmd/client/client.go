@@ -213,6 +213,18 @@ func (c *Client) Restart(ctx context.Context, name string) (Queued, error) {
 	return q, err
 }
 
+// Apply queues an apply (operation 0: nothing to do) and returns its plan as JSON.
+func (c *Client) Apply(ctx context.Context) (q Queued, plan string, err error) {
+	err = c.call(ctx, api.MethodApply, []any{&q.Operation, &plan})
+	return q, plan, err
+}
+
+// ApplyPlan returns what an apply would do, as JSON.
+func (c *Client) ApplyPlan(ctx context.Context) (plan string, err error) {
+	err = c.call(ctx, api.MethodApplyPlan, []any{&plan})
+	return plan, err
+}
+
 // Kill signals name's processes.
 func (c *Client) Kill(ctx context.Context, name string, signal int32) error {
 	return c.call(ctx, api.MethodKill, nil, name, signal)

@@ -8,28 +8,32 @@ import (
 
 // Status is a service's status as herod reports it.
 type Status struct {
-	Service     string                  `json:"service"`
-	Context     string                  `json:"context"`
-	Unit        string                  `json:"unit"`
-	Description string                  `json:"description"`
-	State       string                  `json:"state"`
-	LoadState   string                  `json:"load_state"`
-	ActiveState string                  `json:"active_state"`
-	SubState    string                  `json:"sub_state"`
-	BlockedBy   string                  `json:"blocked_by,omitempty"`
-	Requires    []string                `json:"requires"`
-	After       []string                `json:"after"`
-	Conflicts   []string                `json:"conflicts"`
-	MainPID     uint32                  `json:"main_pid,omitempty"`
-	Restarts    uint32                  `json:"restarts"`
-	LimitHit    bool                    `json:"start_limit_hit,omitempty"`
-	Stale       bool                    `json:"stale,omitempty"`       // systemd holds a unit of an older definition
-	Problems    []string                `json:"problems,omitempty"`    // bad-config: why; else a new file's problems while the last good definition runs
-	WaitingFor  []string                `json:"waiting_for,omitempty"` // blocked: undefined services it must start after
-	Enabled     string                  `json:"enabled"`               // enabled: herod starts it when it starts; disabled
-	EnabledBy   string                  `json:"enabled_by"`            // heroctl (enable/disable), or config (its status key)
-	LastJob     *Job                    `json:"last_job,omitempty"`
-	Raw         map[string]dbus.Variant `json:"-"`
+	Service     string   `json:"service"`
+	Context     string   `json:"context"`
+	Unit        string   `json:"unit"`
+	Description string   `json:"description"`
+	State       string   `json:"state"`
+	LoadState   string   `json:"load_state"`
+	ActiveState string   `json:"active_state"`
+	SubState    string   `json:"sub_state"`
+	BlockedBy   string   `json:"blocked_by,omitempty"`
+	Requires    []string `json:"requires"`
+	After       []string `json:"after"`
+	Conflicts   []string `json:"conflicts"`
+	MainPID     uint32   `json:"main_pid,omitempty"`
+	Restarts    uint32   `json:"restarts"`
+	LimitHit    bool     `json:"start_limit_hit,omitempty"`
+	Stale       bool     `json:"stale,omitempty"`       // systemd holds a unit of an older definition
+	Problems    []string `json:"problems,omitempty"`    // bad-config: why; else a new file's problems while the last good definition runs
+	WaitingFor  []string `json:"waiting_for,omitempty"` // blocked: undefined services it must start after
+	Wants       []string `json:"wants"`                 // soft dependencies
+	// RequirementsDown: while it is down, the services it requires that are down too.
+	RequirementsDown []string                `json:"requirements_down,omitempty"`
+	ComesBack        bool                    `json:"comes_back,omitempty"` // herod starts it again when they are back
+	Enabled          string                  `json:"enabled"`              // enabled: herod starts it when it starts; disabled
+	EnabledBy        string                  `json:"enabled_by"`           // heroctl (enable/disable), or config (its status key)
+	LastJob          *Job                    `json:"last_job,omitempty"`
+	Raw              map[string]dbus.Variant `json:"-"`
 }
 
 // Up reports whether the service's unit is active or starting.
@@ -88,6 +92,9 @@ func statusFrom(d map[string]dbus.Variant) Status {
 	s.Stale, _ = d["Stale"].Value().(bool)
 	s.Problems, _ = d["Problems"].Value().([]string)
 	s.WaitingFor, _ = d["WaitingFor"].Value().([]string)
+	s.Wants, _ = d["Wants"].Value().([]string)
+	s.RequirementsDown, _ = d["RequirementsDown"].Value().([]string)
+	s.ComesBack, _ = d["ComesBack"].Value().(bool)
 	s.Enabled, s.EnabledBy = str(d, "Enabled"), str(d, "EnabledBy")
 	if id, ok := d["JobId"].Value().(int64); ok {
 		j := Job{ID: id, Service: s.Service, Phase: str(d, "JobPhase"), Result: str(d, "Result"), Signal: str(d, "Signal"),

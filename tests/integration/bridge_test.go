@@ -450,8 +450,8 @@ func TestIdempotentStopAndUnknownService(t *testing.T) {
 	}
 }
 
-// A dependency that crashed leaves its unit loaded (its running dependent references it); it
-// must still start again.
+// A dependency that crashed stops what requires it (BindsTo=), leaves its unit loaded (failed);
+// it must still start again, and what it stopped comes back with it.
 func TestDependencyStartsAgainAfterCrash(t *testing.T) {
 	w := newWorld(t, map[string]string{
 		"db.toml":  svc("db", nil, nil),
@@ -461,8 +461,12 @@ func TestDependencyStartsAgainAfterCrash(t *testing.T) {
 	if err := w.b.Kill(w.ctx, "db", 9); err != nil {
 		t.Fatal(err)
 	}
-	testbed.Eventually(t, 5*time.Second, "db failed", func() bool { return w.status("db").State == bridge.StateFailed })
-	w.wantUp("api")
+	testbed.Eventually(t, 5*time.Second, "db failed, api stopped with it", func() bool {
+		return w.status("db").State == bridge.StateFailed && !w.status("api").Up()
+	})
+	if st := w.status("api"); !reflect.DeepEqual(st.RequirementsDown, []string{"db"}) {
+		t.Errorf("api's status does not say db is down: %+v", st)
+	}
 	if j := w.jobs("db")[0]; j.Signal != "SIGKILL" || j.Phase != jobdb.PhaseFailed {
 		t.Errorf("db job after kill -9: %+v", j)
 	}
@@ -470,6 +474,7 @@ func TestDependencyStartsAgainAfterCrash(t *testing.T) {
 	if !reflect.DeepEqual(r.Started, []string{"db"}) {
 		t.Errorf("started %v", r.Started)
 	}
+	testbed.Eventually(t, 10*time.Second, "api back with db", func() bool { return w.status("api").Up() })
 	w.wantUp("db", "api")
 	// And the cascade still holds.
 	sr := w.stop("db", false)

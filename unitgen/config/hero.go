@@ -24,6 +24,8 @@ func decodeHero(r reader, t *table, s *Service) {
 			var lines []int
 			s.Requires, lines = r.strList(dt, keyDependencies, keyRequires, MaxDependencies)
 			s.setDepLines(keyRequires, s.Requires, lines)
+			s.Wants, lines = r.strList(dt, keyDependencies, keyWants, MaxDependencies)
+			s.setDepLines(keyWants, s.Wants, lines)
 			s.After, lines = r.strList(dt, keyDependencies, keyAfter, MaxDependencies)
 			s.setDepLines(keyAfter, s.After, lines)
 			s.Conflicts, lines = r.strList(dt, keyDependencies, keyConflicts, MaxDependencies)
@@ -294,6 +296,14 @@ func decodeProcess(r reader, t *table, prefix string, top *table, isMain bool, p
 			}
 			if p.Oneshot && p.Restart == RestartAlways {
 				r.add(line, join(pre, keyRestart), "a oneshot service cannot restart always (systemd refuses it); use \"on-failure\"")
+			}
+		}
+	}
+	if tt, pre := lookup(keyMaxRestarts); tt != nil {
+		if n, ok := r.integer(tt, pre, keyMaxRestarts, 1, MaxRestartsLimit); ok {
+			p.MaxRestarts = int(n)
+			if p.Restart == RestartNo {
+				r.add(tt.val(keyMaxRestarts).line, join(pre, keyMaxRestarts), "caps automatic restarts, but restart is \"no\": set restart = \"on-failure\" or \"always\"")
 			}
 		}
 	}

@@ -40,6 +40,7 @@ const (
 	keyOneshot        = "oneshot"
 	keyRestart        = "restart"
 	keyRestartDelay   = "restart_delay"
+	keyMaxRestarts    = "max_restarts"
 	keyStopSignal     = "stop_signal"
 	keyStopTimeout    = "stop_timeout"
 	keyTimeout        = "timeout"
@@ -48,6 +49,7 @@ const (
 	keyHealthTimeout  = "health_timeout"
 	keyDependencies   = "dependencies"
 	keyRequires       = "requires"
+	keyWants          = "wants"
 	keyAfter          = "after"
 	keyConflicts      = "conflicts"
 	keyLimits         = "limits"
@@ -87,6 +89,8 @@ var HeroKeys = []Key{
 		Doc: "When systemd restarts the main process after it ended. A oneshot service cannot restart always."},
 	{Name: keyRestartDelay, Scope: ScopeMain, Type: "duration", Default: "100ms (systemd's)", Directive: "RestartSec=",
 		Doc: "How long systemd waits before a restart."},
+	{Name: keyMaxRestarts, Scope: ScopeMain, Type: "integer", Default: "none: systemd's start limit (5 starts in 10s) only", Directive: "StartLimitBurst= (N+1), StartLimitIntervalSec=infinity",
+		Doc: "At most this many automatic restarts (1..10000) from one start: then systemd refuses the next restart (start-limit-hit) and the service stays failed until it is started again (a start resets the count). Needs restart on-failure or always. systemd 252 has no growing restart delays (RestartSteps=, 254+); hero offers none."},
 	{Name: keyStopSignal, Scope: ScopeMain, Type: "signal", Default: "SIGTERM", Directive: "KillSignal=",
 		Doc: "The signal that asks the service to stop: a name (SIGINT, INT) or a number 1..64."},
 	{Name: keyStopTimeout, Scope: ScopeMain, Type: "duration", Default: "90s (systemd's)", Directive: "TimeoutStopSec=",
@@ -99,8 +103,10 @@ var HeroKeys = []Key{
 		Doc: "The pause between health attempts."},
 	{Name: keyHealthTimeout, Scope: ScopeMain, Type: "duration", Default: "90s", Directive: "TimeoutStartSec= (plus 10s)",
 		Doc: "How long the service may take to become healthy; then the start fails."},
-	{Name: keyRequires, Section: keyDependencies, Scope: ScopeSection, Type: "array of service names", Directive: "Requires=, After=",
-		Doc: "Services started first, and waited for; stopping one of them stops this service too (systemd's own cascade)."},
+	{Name: keyRequires, Section: keyDependencies, Scope: ScopeSection, Type: "array of service names", Directive: "Requires=, BindsTo=, After=",
+		Doc: "Services started first, and waited for. This service cannot run without them: when one stops, crashes, is killed or enters an automatic restart, systemd stops this service too (and what requires it), and herod starts it again once the requirement is back (after systemd's own restart of it, or a heroctl start). For a dependency whose failures should not touch this service, use wants."},
+	{Name: keyWants, Section: keyDependencies, Scope: ScopeSection, Type: "array of service names", Directive: "Wants=, After=",
+		Doc: "Soft dependencies: started first and waited for, but their failure, stop or restarts never stop or restart this service, and a start of this service does not fail when one of them fails. A name no file defines leaves this service blocked, as after does."},
 	{Name: keyAfter, Section: keyDependencies, Scope: ScopeSection, Type: "array of service names", Directive: "After=",
 		Doc: "Ordering only: when both start or stop together, this one starts after them and stops before them. It never starts or stops anything by itself."},
 	{Name: keyConflicts, Section: keyDependencies, Scope: ScopeSection, Type: "array of service names",

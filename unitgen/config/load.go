@@ -163,7 +163,7 @@ func Assemble(parsed []Parsed) (*Set, Problems) {
 // bad-config: it is only ordered after it (hero's after), or it is zinit's after, with which
 // zinit keeps the service waiting until such a service appears.
 func waitsFor(s *Service, kind string) bool {
-	return kind == graphs.KindAfter || s.Format == FormatZinit && kind == graphs.KindRequires
+	return kind == graphs.KindAfter || kind == graphs.KindWants || s.Format == FormatZinit && kind == graphs.KindRequires
 }
 
 // placeholder is the service of a file that could not be read (too large, not a regular file):
@@ -195,7 +195,7 @@ func nodesOf(services []*Service, keep func(string) bool) []graphs.Node {
 	nodes := make([]graphs.Node, 0, len(services))
 	for _, s := range services {
 		if keep == nil || keep(s.Name) {
-			nodes = append(nodes, graphs.Node{Name: s.Name, Requires: filter(s.Requires), After: filter(s.After), Conflicts: filter(s.Conflicts)})
+			nodes = append(nodes, graphs.Node{Name: s.Name, Requires: filter(s.Requires), Wants: filter(s.Wants), After: filter(s.After), Conflicts: filter(s.Conflicts)})
 		}
 	}
 	return nodes

@@ -49,6 +49,7 @@ type Service struct {
 	Context     string      // the group it belongs to; maps to the slice hero-CONTEXT.slice
 	Status      WantedState // wanted state at daemon start
 	Requires    []string    // hard dependencies: started first; stopping one stops this service
+	Wants       []string    // soft dependencies: started first; their failures and restarts never touch this service
 	After       []string    // ordering only
 	Conflicts   []string    // may not run at the same time; starting is blocked, nothing is stopped
 	Actions     []Action    // run in order; all but the last run to completion; the last is the main process
@@ -99,6 +100,7 @@ type Process struct {
 	Oneshot        bool              // runs to completion; the service counts as up once it exited 0
 	Restart        RestartPolicy     // main action only
 	RestartDelay   time.Duration     // main action only; 0 = systemd's default (100ms)
+	MaxRestarts    int               // main action only; at most this many automatic restarts; 0 = systemd's start limit only
 	StopSignal     string            // e.g. "SIGTERM"; main action only
 	StopTimeout    time.Duration     // 0 = systemd's default
 	Timeout        time.Duration     // maximum runtime; 0 = unlimited
@@ -120,4 +122,5 @@ const (
 	DefaultContext        = "default"
 	DefaultHealthInterval = time.Second
 	DefaultHealthTimeout  = 90 * time.Second
+	MaxRestartsLimit      = 10000 // the largest max_restarts
 )

@@ -47,6 +47,11 @@ type Health struct {
 // HealthGaveUp starts the line a health check writes when it gives up.
 const HealthGaveUp = "health check did not pass"
 
+// HealthMainExited starts the line a health check writes when the service's main process ended
+// before the check passed: the loop stops at once, and the start fails with the service's own
+// exit status or signal.
+const HealthMainExited = "the service's main process exited before its health check passed"
+
 // Encode writes v as one base64url argument.
 func Encode(v any) string {
 	data, err := json.Marshal(v)

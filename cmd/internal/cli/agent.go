@@ -14,7 +14,7 @@ const pkttyagent = "/usr/bin/pkttyagent"
 // privilegedVerbs change services: herod asks polkit about callers other than root.
 var privilegedVerbs = map[string]bool{
 	"start": true, "stop": true, "restart": true, "kill": true, "reset-failed": true,
-	"daemon-reload": true, "enable": true, "disable": true, "edit": true,
+	"daemon-reload": true, "enable": true, "disable": true, "edit": true, "apply": true,
 }
 
 // interactive reports whether polkit may ask for a password: heroctl runs on a terminal (its

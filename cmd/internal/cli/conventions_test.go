@@ -82,7 +82,7 @@ func TestJSONOnlyWhereSupported(t *testing.T) {
 		t.Run(args[0], func(t *testing.T) {
 			out, errs, code := heroctl(t, append(args, "-o", "json", "--config-dir", examples, "--bus-address", noHerod)...)
 			if code != ExitFailure || out != "" || !strings.HasPrefix(errs, "heroctl: "+args[0]) ||
-				!strings.Contains(errs, " has no JSON output; -o json works with graph, jobs,") {
+				!strings.Contains(errs, " has no JSON output; -o json works with apply, graph, jobs,") {
 				t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
 			}
 		})

@@ -12,7 +12,7 @@ import (
 // jsonVerbs are the verbs with a JSON form (-o json); the others refuse it rather than ignore
 // it, so a script never parses text it took for JSON.
 var jsonVerbs = map[string]bool{
-	"graph": true, "jobs": true, "list-dependencies": true, "list-units": true, "restart": true,
+	"apply": true, "graph": true, "jobs": true, "list-dependencies": true, "list-units": true, "restart": true,
 	"start": true, "status": true, "stop": true, "validate": true,
 }
 

@@ -24,8 +24,11 @@ func newStartCmd(g *globals) *cobra.Command {
 		Long: `start starts each service after the services it requires (its requires closure), like
 'systemctl start': herod queues every start job at once, dependencies first, and systemd's
 ordering makes each wait for what it requires. Several names are started together. A start is
-blocked, with nothing started, when a service it would start conflicts with a running one. Each
-started service's ended jobs are pruned first; running jobs are never touched.
+blocked, with nothing started, when a service it would start conflicts with a running one. Every
+member of the closure that is not running (stopped, failed, stopped by a requirement's death)
+is started, so a service never counts as already running while something it requires is down;
+services it wants are started too. Each started service's ended jobs are pruned first; running
+jobs are never touched.
 heroctl waits until the start is done (a health check may take a while), printing one line per
 service to stderr; --no-block returns once herod queued it, --timeout stops waiting (the start
 goes on in herod either way, as after Ctrl-C). With -o json: {"service","started","failed",

@@ -2,8 +2,10 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -105,7 +107,7 @@ func (m *manager) startOp(names []string, replace bool) (uint64, []string, *dbus
 	if pre.AlreadyRunning {
 		return 0, []string{}, nil
 	}
-	op := m.d.launch(names, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+	op := m.d.launch("start", names, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		r, err := m.d.bridge.Start(ctx, names, replace, obs)
 		return startSummary(r), err
 	})
@@ -122,7 +124,7 @@ func (m *manager) Stop(msg dbus.Message, name string, removeJobs bool) (uint64, 
 	if err != nil {
 		return 0, nil, toDBus("stop", name, err)
 	}
-	op := m.d.launch([]string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+	op := m.d.launch("stop", []string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		r, err := m.d.bridge.Stop(ctx, name, removeJobs, obs)
 		return stopSummary(r), err
 	})
@@ -154,7 +156,7 @@ func (m *manager) StopMany(msg dbus.Message, names []string, removeJobs bool) (u
 			}
 		}
 	}
-	op := m.d.launch(names, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+	op := m.d.launch("stop", names, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		return stopEach(ctx, m.d.bridge, names, removeJobs, obs)
 	})
 	return op, running, nil
@@ -193,7 +195,7 @@ func (m *manager) Restart(msg dbus.Message, name string) (uint64, []string, *dbu
 	if err != nil {
 		return 0, nil, toDBus("restart", name, err)
 	}
-	op := m.d.launch([]string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+	op := m.d.launch("restart", []string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		r, err := m.d.bridge.Restart(ctx, name, obs)
 		sum := stopSummary(r.Stop)
 		for k, v := range startSummary(r.Start) {
@@ -544,6 +546,9 @@ func statusDict(st bridge.Status) map[string]dbus.Variant {
 	d["Stale"] = dbus.MakeVariant(st.Stale)
 	d["Problems"] = dbus.MakeVariant(nonNil(st.Problems))
 	d["WaitingFor"] = dbus.MakeVariant(nonNil(st.WaitingFor))
+	d["Wants"] = dbus.MakeVariant(nonNil(st.Wants))
+	d["RequirementsDown"] = dbus.MakeVariant(nonNil(st.RequirementsDown))
+	d["ComesBack"] = dbus.MakeVariant(st.ComesBack)
 	d["StartLimitHit"] = dbus.MakeVariant(st.LimitHit)
 	if j := st.LastJob; j != nil {
 		d["JobId"] = dbus.MakeVariant(j.ID)
@@ -563,3 +568,77 @@ func statusDict(st bridge.Status) map[string]dbus.Variant {
 }
 
 func jobDict(j *jobdb.Job) map[string]dbus.Variant { return viewOf(j).props() }
+
+// Apply queues an apply: what runs is made to match the loaded configs.
+func (m *manager) Apply(msg dbus.Message) (uint64, string, *dbus.Error) {
+	if e := m.allow(msg, api.MethodApply); e != nil {
+		return 0, "", e
+	}
+	ctx, cancel := m.ctx()
+	defer cancel()
+	plan, err := m.d.bridge.PlanApply(ctx)
+	if err != nil {
+		return 0, "", toDBus("apply", "", err)
+	}
+	plan.DryRun = false
+	text, e := planJSON(plan)
+	if e != nil || len(plan.Restart) == 0 && len(plan.Stop) == 0 {
+		return 0, text, e
+	}
+	names := append(append([]string(nil), plan.Restart...), plan.Stop...)
+	op := m.d.launch("apply", names, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+		r, err := m.d.bridge.Apply(ctx, obs)
+		return map[string]dbus.Variant{
+			api.SummaryStarted: dbus.MakeVariant(nonNil(r.Started)),
+			api.SummaryFailed:  dbus.MakeVariant(nonNil(r.Failed)),
+		}, err
+	})
+	return op, text, nil
+}
+
+// ApplyPlan returns what Apply would do, as JSON, changing nothing.
+func (m *manager) ApplyPlan() (string, *dbus.Error) {
+	ctx, cancel := m.ctx()
+	defer cancel()
+	plan, err := m.d.bridge.PlanApply(ctx)
+	if err != nil {
+		return "", toDBus("apply", "", err)
+	}
+	return planJSON(plan)
+}
+
+// planJSON renders an apply plan, environment values masked in its diffs: a plan is read by
+// anyone, and secrets live in env.
+func planJSON(plan bridge.ApplyPlan) (string, *dbus.Error) {
+	for i := range plan.Changed {
+		plan.Changed[i].Diff = maskDiff(plan.Changed[i].Diff)
+	}
+	data, err := json.Marshal(plan)
+	if err != nil {
+		return "", dbusErr(api.ErrFailed, "apply: %v", err)
+	}
+	return string(data), nil
+}
+
+// maskDiff hides environment values in a unified diff of unit texts: Environment= lines (names
+// stay) and the encoded argument of hero-exec lines (it may carry an action's environment).
+func maskDiff(diff string) string {
+	lines := strings.Split(diff, "\n")
+	for i, l := range lines {
+		if len(l) < 2 || strings.HasPrefix(l, "---") || strings.HasPrefix(l, "+++") || strings.HasPrefix(l, "@@") {
+			continue
+		}
+		mark, rest := l[:1], l[1:]
+		switch {
+		case strings.HasPrefix(rest, "Environment="):
+			lines[i] = mark + redactEnvironment(rest)
+		case strings.HasPrefix(rest, "Exec") && strings.Contains(rest, "hero-exec "):
+			words := strings.Fields(rest)
+			if len(words) >= 3 {
+				words[len(words)-1] = "…"
+			}
+			lines[i] = mark + strings.Join(words, " ")
+		}
+	}
+	return strings.Join(lines, "\n")
+}

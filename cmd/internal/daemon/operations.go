@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"strings"
 
 	"github.com/godbus/dbus/v5"
 
@@ -13,9 +14,9 @@ import (
 // runs jobs: the method that asked for it returns its id at once, and the operation reports its
 // steps (OperationProgress) and its end (OperationFinished) as signals carrying that id. No
 // client waits inside a method call, so no D-Bus call timeout can cut an operation short.
-// The services it was asked for (names) get their objects refreshed once it is over (the bridge's
+// kind (start, stop, restart) and names name it in its error. The services it was asked for (names) get their objects refreshed once it is over (the bridge's
 // events cover the runs it starts and ends).
-func (d *Daemon) launch(names []string, run func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error)) uint64 {
+func (d *Daemon) launch(kind string, names []string, run func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error)) uint64 {
 	op := d.ops.Add(1)
 	go func() {
 		defer d.objs.mark(runsChanged, names...)
@@ -27,7 +28,7 @@ func (d *Daemon) launch(names []string, run func(ctx context.Context, obs bridge
 		summary, err := run(d.ctx, obs)
 		name, msg := "", ""
 		if err != nil {
-			e := toDBus("operation", "", err)
+			e := toDBus(kind, strings.Join(names, " "), err)
 			name = e.Name
 			if len(e.Body) > 0 {
 				msg, _ = e.Body[0].(string)

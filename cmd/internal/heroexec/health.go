@@ -6,25 +6,46 @@ import (
 	"fmt"
 	"io"
 	"net"
-
+	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/hero-systemd/hero-systemd/unitgen/execspec"
 )
 
-// runHealth runs the check until it succeeds (exit 0) or its timeout passes (exit 1). Each
-// attempt's output is kept, never logged, so retries cannot bury the service's own lines; on
-// giving up, the last attempt's output is written under the check's own journal identifier.
+// runHealth runs the check until it succeeds (exit 0), its timeout passes (exit 1) or the
+// service's main process ends (exit 1: systemd then fails the start with the main process's own
+// status, instead of waiting out the timeout). Each attempt's output is kept, never logged, so
+// retries cannot bury the service's own lines; on giving up, the last attempt's output is
+// written under the check's own journal identifier.
 func runHealth(h execspec.Health, stdout io.Writer) int {
 	out := journalWriter(h.Identifier, stdout)
 	fmt.Fprintf(out, "waiting up to %s for the health check: %s\n", h.Timeout, strings.Join(h.Argv, " "))
 	deadline := time.Now().Add(h.Timeout)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	mainGone := watchMain(ctx, os.Getenv("MAINPID"))
 	for attempt := 1; ; attempt++ {
-		last, ok := attemptOnce(h, deadline)
+		actx, acancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-mainGone: // a check that hangs on a dead service ends with it
+				acancel()
+			case <-actx.Done():
+			}
+		}()
+		last, ok := attemptOnce(actx, h)
+		acancel()
 		if ok {
 			return 0
+		}
+		if mainExited(mainGone) {
+			fmt.Fprintf(out, "%s (%d attempts)\n", execspec.HealthMainExited, attempt)
+			return 1
 		}
 		if !time.Now().Add(h.Interval).Before(deadline) {
 			fmt.Fprintf(out, "%s within %s (%d attempts); the last one said:\n", execspec.HealthGaveUp, h.Timeout, attempt)
@@ -32,14 +53,72 @@ func runHealth(h execspec.Health, stdout io.Writer) int {
 			fmt.Fprintln(out)
 			return 1
 		}
-		time.Sleep(h.Interval)
+		select {
+		case <-time.After(h.Interval):
+		case <-mainGone:
+		}
 	}
 }
 
-// attemptOnce runs the check once, bounded by the deadline, and returns its output.
-func attemptOnce(h execspec.Health, deadline time.Time) ([]byte, bool) {
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	defer cancel()
+func mainExited(gone <-chan struct{}) bool {
+	select {
+	case <-gone:
+		return true
+	default:
+		return false
+	}
+}
+
+// watchMain returns a channel closed once the process pid (systemd's $MAINPID, set for
+// ExecStartPost= commands) has exited. It waits on a pidfd, so a reused PID cannot fool it;
+// without a pidfd (an old kernel) it checks the PID every 200 ms. Without a PID it never closes.
+func watchMain(ctx context.Context, pid string) <-chan struct{} {
+	gone := make(chan struct{})
+	n, err := strconv.Atoi(pid)
+	if err != nil || n <= 1 {
+		return gone
+	}
+	fd, err := unix.PidfdOpen(n, 0)
+	if err != nil {
+		if err == unix.ESRCH {
+			close(gone)
+			return gone
+		}
+		go pollPID(ctx, n, gone)
+		return gone
+	}
+	go func() {
+		defer unix.Close(fd)
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		for ctx.Err() == nil {
+			// A pidfd is readable once its process exited; wake up now and then for ctx.
+			if k, err := unix.Poll(fds, 500); err == nil && k > 0 {
+				close(gone)
+				return
+			}
+		}
+	}()
+	return gone
+}
+
+func pollPID(ctx context.Context, pid int, gone chan struct{}) {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if unix.Kill(pid, 0) == unix.ESRCH {
+				close(gone)
+				return
+			}
+		}
+	}
+}
+
+// attemptOnce runs the check once, bounded by ctx (the health deadline), and returns its output.
+func attemptOnce(ctx context.Context, h execspec.Health) ([]byte, bool) {
 	cmd := exec.CommandContext(ctx, h.Argv[0], h.Argv[1:]...)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf

@@ -1,0 +1,108 @@
+package bridge
+
+import (
+	"fmt"
+	"strings"
+)
+
+// UnifiedDiff returns the hunks of a unified diff (diff -u, without the file header) from a to
+// b, line by line, with context lines of context around each change. Unit texts are short (at
+// most a few hundred lines), so a plain longest-common-subsequence table is enough.
+func UnifiedDiff(a, b string, context int) string {
+	x, y := splitLines(a), splitLines(b)
+	ops := diffOps(x, y)
+	var out strings.Builder
+	for start := 0; start < len(ops); {
+		// Find the next change, and the hunk around it (changes closer than 2*context merge).
+		first := start
+		for first < len(ops) && ops[first].kind == ' ' {
+			first++
+		}
+		if first == len(ops) {
+			break
+		}
+		end := first
+		for i := first; i < len(ops); i++ {
+			if ops[i].kind != ' ' {
+				end = i + 1
+			} else if i-end >= 2*context {
+				break
+			}
+		}
+		lo, hi := max(first-context, start), min(end+context, len(ops))
+		writeHunk(&out, ops[lo:hi])
+		start = hi
+	}
+	return out.String()
+}
+
+type diffOp struct {
+	kind       byte // ' ', '-', '+'
+	line       string
+	aPos, bPos int // 1-based line numbers before this op in a and b
+}
+
+func splitLines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+}
+
+func diffOps(x, y []string) []diffOp {
+	n, m := len(x), len(y)
+	lcs := make([][]int, n+1)
+	for i := range lcs {
+		lcs[i] = make([]int, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if x[i] == y[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var ops []diffOp
+	i, j := 0, 0
+	for i < n || j < m {
+		switch {
+		case i < n && j < m && x[i] == y[j]:
+			ops = append(ops, diffOp{' ', x[i], i + 1, j + 1})
+			i, j = i+1, j+1
+		case j < m && (i == n || lcs[i][j+1] > lcs[i+1][j]):
+			ops = append(ops, diffOp{'+', y[j], i + 1, j + 1})
+			j++
+		default:
+			ops = append(ops, diffOp{'-', x[i], i + 1, j + 1})
+			i++
+		}
+	}
+	return ops
+}
+
+func writeHunk(out *strings.Builder, ops []diffOp) {
+	aStart, bStart := ops[0].aPos, ops[0].bPos
+	aLen, bLen := 0, 0
+	for _, o := range ops {
+		if o.kind != '+' {
+			aLen++
+		}
+		if o.kind != '-' {
+			bLen++
+		}
+	}
+	if aLen == 0 {
+		aStart--
+	}
+	if bLen == 0 {
+		bStart--
+	}
+	fmt.Fprintf(out, "@@ -%d,%d +%d,%d @@\n", aStart, aLen, bStart, bLen)
+	for _, o := range ops {
+		out.WriteByte(o.kind)
+		out.WriteString(o.line)
+		out.WriteByte('\n')
+	}
+}

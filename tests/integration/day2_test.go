@@ -1,0 +1,291 @@
+//go:build integration
+
+package integration
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hero-systemd/hero-systemd/cmd/client"
+	"github.com/hero-systemd/hero-systemd/tests/testbed"
+)
+
+// status reads a service's status as JSON.
+func statusOf(t *testing.T, name string) client.Status {
+	t.Helper()
+	var st client.Status
+	r := heroctl(t, "status", name, "-o", "json")
+	if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil {
+		t.Fatalf("status %s -o json: %v (%s %s)", name, err, r.Stdout, r.Stderr)
+	}
+	return st
+}
+
+func mainPID(t *testing.T, name string) string {
+	t.Helper()
+	return strings.TrimSpace(testbed.MustRun(t, "systemctl", "show", "-p", "MainPID", "--value", "hero-default-"+name+".service"))
+}
+
+// The issue's trap: a stack runs, the mailer crashed and stays failed (its unit holds the api's,
+// which holds the db's), the db's file changes; 'heroctl restart' of the db applies the new
+// definition and brings db, api and web back, and every error names its operation. (The
+// example stack under other names: containers booted side by side share cgroup paths, and a
+// unit whose cgroup another container's process sits in is never unloaded.)
+func TestStaleDefinitionHeldByAFailedService(t *testing.T) {
+	h := startHerodWith(t, map[string]string{
+		"trapdb.toml":   "exec = [\"/bin/sh\", \"-c\", \"echo trapdb-v1; exec sleep 1000\"]\nrestart = \"on-failure\"\n",
+		"trapapi.toml":  "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"trapdb\"]\n",
+		"trapweb.toml":  "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"trapapi\"]\n",
+		"trapmail.toml": "exec = [\"/bin/sh\", \"-c\", \"sleep 0.2; exit 3\"]\n[dependencies]\nrequires = [\"trapapi\"]\n",
+	})
+	wantExit(t, heroctl(t, "start", "trapweb"), 0, "start trapweb")
+	heroctl(t, "start", "trapmail")
+	testbed.Eventually(t, 10*time.Second, "trapmail failed", func() bool { return heroctl(t, "is-failed", "trapmail").Code == 0 })
+	os.WriteFile(filepath.Join(h.configDir, "trapdb.toml"), []byte("exec = [\"/bin/sh\", \"-c\", \"echo trapdb-v2; exec sleep 1000\"]\nrestart = \"on-failure\"\n"), 0o644)
+	wantExit(t, heroctl(t, "daemon-reload"), 0, "daemon-reload")
+	r := heroctl(t, "restart", "trapdb")
+	wantExit(t, r, 0, "restart trapdb with a failed trapmail holding its old unit")
+	if strings.Contains(r.Stderr, "operation :") || strings.Contains(r.Stderr, "heroctl restart trapdb'") {
+		t.Errorf("restart trapdb: an unnamed operation or advice pointing at itself: %s", r.Stderr)
+	}
+	for _, s := range []string{"trapdb", "trapapi", "trapweb"} {
+		wantExit(t, heroctl(t, "is-active", s), 0, s+" runs after the restart")
+	}
+	testbed.Eventually(t, 10*time.Second, "trapdb runs its new definition", func() bool {
+		return strings.Contains(heroctl(t, "logs", "trapdb", "-o", "cat").Stdout, "trapdb-v2")
+	})
+	if st := statusOf(t, "trapdb"); st.Stale {
+		t.Errorf("trapdb still stale after restart: %+v", st)
+	}
+}
+
+// A running service that only wants the changed one holds its old unit: start restarts that
+// holder with it, and the new definition runs.
+func TestStaleDefinitionHeldByARunningService(t *testing.T) {
+	h := startHerodWith(t, map[string]string{
+		"base.toml":   `exec = ["/bin/sh", "-c", "echo base-v1; exec sleep 1000"]`,
+		"holder.toml": "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nwants = [\"base\"]\n",
+	})
+	wantExit(t, heroctl(t, "start", "holder"), 0, "start holder (pulls in base)")
+	wantExit(t, heroctl(t, "is-active", "base"), 0, "wants pulled base in")
+	wantExit(t, heroctl(t, "stop", "base"), 0, "stop base")
+	wantExit(t, heroctl(t, "is-active", "holder"), 0, "stopping a wanted service leaves holder running")
+	os.WriteFile(filepath.Join(h.configDir, "base.toml"), []byte(`exec = ["/bin/sh", "-c", "echo base-v2; exec sleep 1000"]`), 0o644)
+	wantExit(t, heroctl(t, "daemon-reload"), 0, "daemon-reload")
+	r := heroctl(t, "start", "base")
+	wantExit(t, r, 0, "start base while a running service holds its old unit")
+	testbed.Eventually(t, 10*time.Second, "base runs its new definition", func() bool {
+		return strings.Contains(heroctl(t, "logs", "base", "-o", "cat").Stdout, "base-v2")
+	})
+	wantExit(t, heroctl(t, "is-active", "holder"), 0, "holder was started again")
+}
+
+// needy requires solo (no restart). solo killed: systemd stops needy with it (BindsTo=), status
+// says why; 'heroctl start needy' is never "already running" and brings both back.
+func TestStartBringsBackADeadRequirement(t *testing.T) {
+	startHerodWith(t, map[string]string{
+		"solo.toml":  `exec = ["/bin/sleep", "1000"]`,
+		"needy.toml": "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"solo\"]\n",
+	})
+	wantExit(t, heroctl(t, "start", "needy"), 0, "start needy")
+	testbed.MustRun(t, "systemctl", "kill", "-s", "KILL", "hero-default-solo.service")
+	testbed.Eventually(t, 10*time.Second, "solo failed and needy stopped", func() bool {
+		return heroctl(t, "is-failed", "solo").Code == 0 && heroctl(t, "is-active", "needy").Code != 0
+	})
+	testbed.Eventually(t, 10*time.Second, "needy's status says its requirement is down", func() bool {
+		st := statusOf(t, "needy")
+		return len(st.RequirementsDown) == 1 && st.RequirementsDown[0] == "solo" && st.ComesBack
+	})
+	if out := heroctl(t, "status", "needy").Stdout; !strings.Contains(out, "it requires solo, which is down") {
+		t.Errorf("status needy does not say why it stopped:\n%s", out)
+	}
+	r := heroctl(t, "start", "needy")
+	wantExit(t, r, 0, "start needy")
+	if strings.Contains(r.Stderr, "already running") {
+		t.Errorf("start needy said already running while solo was down: %s", r.Stderr)
+	}
+	wantExit(t, heroctl(t, "is-active", "solo"), 0, "solo back")
+	wantExit(t, heroctl(t, "is-active", "needy"), 0, "needy back")
+}
+
+// A requirement that crashes stops its dependents (and theirs); systemd's automatic restart of
+// it brings them back. A service that only wants it is never touched.
+func TestCrashStopsDependentsAndRestartReturnsThem(t *testing.T) {
+	startHerodWith(t, map[string]string{
+		"store.toml": "exec = [\"/bin/sleep\", \"1000\"]\nrestart = \"on-failure\"\nrestart_delay = \"2s\"\n",
+		"app.toml":   "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"store\"]\n",
+		"front.toml": "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"app\"]\n",
+		"cache.toml": "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nwants = [\"store\"]\n",
+	})
+	wantExit(t, heroctl(t, "start", "front", "cache"), 0, "start front and cache")
+	appPID, cachePID := mainPID(t, "app"), mainPID(t, "cache")
+	testbed.MustRun(t, "systemctl", "kill", "-s", "KILL", "hero-default-store.service")
+	testbed.Eventually(t, 10*time.Second, "app and front stopped with store", func() bool {
+		return testbed.Run(t, "systemctl", "is-active", "hero-default-app.service").Code != 0 &&
+			testbed.Run(t, "systemctl", "is-active", "hero-default-front.service").Code != 0
+	})
+	testbed.Eventually(t, 30*time.Second, "store restarted by systemd, app and front back", func() bool {
+		return heroctl(t, "is-active", "store").Code == 0 && heroctl(t, "is-active", "app").Code == 0 &&
+			heroctl(t, "is-active", "front").Code == 0
+	})
+	if pid := mainPID(t, "app"); pid == appPID {
+		t.Errorf("app kept its main process %s: it was not stopped", pid)
+	}
+	if pid := mainPID(t, "cache"); pid != cachePID {
+		t.Errorf("cache (wants store) was touched: main PID %s, was %s", pid, cachePID)
+	}
+	// A stop on purpose brings nothing back.
+	wantExit(t, heroctl(t, "stop", "store"), 0, "stop store")
+	if st := statusOf(t, "app"); st.ComesBack || len(st.RequirementsDown) != 1 {
+		t.Errorf("after 'heroctl stop store', app: comes back %v, requirements down %q", st.ComesBack, st.RequirementsDown)
+	}
+}
+
+// A service that exits at once under a 30 s health check: the start fails within seconds with
+// the service's own exit status, not at the health timeout. A health timeout says timeout.
+func TestHealthLoopEndsWithItsService(t *testing.T) {
+	startHerodWith(t, map[string]string{
+		"quick.toml": "exec = [\"/bin/sh\", \"-c\", \"echo quick: giving up; exit 1\"]\nhealth = [\"/bin/false\"]\nhealth_timeout = \"30s\"\n",
+		"slow.toml":  "exec = [\"/bin/sleep\", \"1000\"]\nhealth = [\"/bin/false\"]\nhealth_timeout = \"2s\"\nhealth_interval = \"500ms\"\n",
+	})
+	began := time.Now()
+	r := heroctl(t, "start", "quick")
+	took := time.Since(began)
+	wantExit(t, r, 1, "start quick")
+	if took > 15*time.Second {
+		t.Errorf("start of a service that exits at once took %s (health_timeout 30s)", took)
+	}
+	if !strings.Contains(r.Stderr, "exit status 1") || !strings.Contains(r.Stderr, "main process exited") {
+		t.Errorf("start quick: %s", r.Stderr)
+	}
+	r = heroctl(t, "start", "slow")
+	wantExit(t, r, 1, "start slow")
+	if !strings.Contains(r.Stderr, "timeout") || strings.Contains(r.Stderr, "killed by SIGTERM") {
+		t.Errorf("a health timeout is not reported as one: %s", r.Stderr)
+	}
+}
+
+// A program that does not exist: the start says it could not be executed, with systemd's reason.
+func TestMissingProgramSaysWhy(t *testing.T) {
+	startHerodWith(t, map[string]string{
+		"ghost.toml": `exec = ["/opt/nowhere/ghostd", "--serve"]`,
+	})
+	r := heroctl(t, "start", "ghost")
+	wantExit(t, r, 1, "start ghost")
+	if !strings.Contains(r.Stderr, "203/EXEC") || !strings.Contains(r.Stderr, "could not be executed") || !strings.Contains(r.Stderr, "/opt/nowhere/ghostd") {
+		t.Errorf("start of a missing program: %s", r.Stderr)
+	}
+}
+
+// max_restarts = 2: a service that keeps failing runs three times (its start and two automatic
+// restarts), then stays failed with the start limit hit; a start runs it again.
+func TestMaxRestartsCapsAutomaticRestarts(t *testing.T) {
+	startHerodWith(t, map[string]string{
+		"flaky.toml": "exec = [\"/bin/sh\", \"-c\", \"sleep 0.3; exit 1\"]\nrestart = \"always\"\nrestart_delay = \"300ms\"\nmax_restarts = 2\n",
+	})
+	heroctl(t, "start", "flaky")
+	runs := func() int {
+		var jobs []client.Job
+		json.Unmarshal([]byte(heroctl(t, "jobs", "flaky", "-o", "json").Stdout), &jobs)
+		return len(jobs)
+	}
+	testbed.Eventually(t, 30*time.Second, "flaky failed for good", func() bool {
+		return heroctl(t, "is-failed", "flaky").Code == 0 && statusOf(t, "flaky").LimitHit
+	})
+	if n := runs(); n != 3 {
+		t.Errorf("flaky ran %d times, want 3 (a start and 2 restarts)", n)
+	}
+	if out := heroctl(t, "status", "flaky").Stdout; !strings.Contains(out, "start-limit-hit") {
+		t.Errorf("status flaky does not say systemd gave up:\n%s", out)
+	}
+	if got := strings.TrimSpace(testbed.MustRun(t, "systemctl", "show", "-p", "StartLimitBurst", "--value", "hero-default-flaky.service")); got != "3" {
+		t.Errorf("StartLimitBurst=%s, want 3", got)
+	}
+}
+
+// apply: a changed service restarts with its running dependents on the new definition, a removed
+// one stops, an unrelated one is untouched; --dry-run -o json shows exactly that and changes
+// nothing; a broken new definition stops only what requires it, and apply after a fix completes.
+func TestApplyMakesWhatRunsMatchTheConfigs(t *testing.T) {
+	write := func(h *herod, name, text string) {
+		if err := os.WriteFile(filepath.Join(h.configDir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := startHerodWith(t, map[string]string{
+		"apdb.toml":    "exec = [\"/bin/sleep\", \"1001\"]\nenv = { TOKEN = \"s3cret-one\" }\n",
+		"apapi.toml":   "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"apdb\"]\n",
+		"apweb.toml":   "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"apapi\"]\n",
+		"apother.toml": `exec = ["/bin/sleep", "1000"]`,
+		"apgone.toml":  `exec = ["/bin/sleep", "1000"]`,
+	})
+	wantExit(t, heroctl(t, "start", "apweb", "apother", "apgone"), 0, "start")
+	dbPID, otherPID := mainPID(t, "apdb"), mainPID(t, "apother")
+	write(h, "apdb.toml", "exec = [\"/bin/sleep\", \"1002\"]\nenv = { TOKEN = \"s3cret-two\" }\n")
+	os.Remove(filepath.Join(h.configDir, "apgone.toml"))
+	wantExit(t, heroctl(t, "daemon-reload"), 0, "daemon-reload")
+
+	r := heroctl(t, "apply", "--dry-run", "-o", "json")
+	wantExit(t, r, 0, "apply --dry-run -o json")
+	var plan struct {
+		DryRun  bool `json:"dry_run"`
+		Changed []struct {
+			Service, Diff string
+			Dependents    []string
+		}
+		Restart, Stop []string
+		Unchanged     int
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &plan); err != nil {
+		t.Fatalf("apply --dry-run -o json: %v\n%s", err, r.Stdout)
+	}
+	if !plan.DryRun || len(plan.Changed) != 1 || plan.Changed[0].Service != "apdb" ||
+		strings.Join(plan.Restart, " ") != "apdb apapi apweb" || strings.Join(plan.Stop, " ") != "apgone" ||
+		strings.Join(plan.Changed[0].Dependents, " ") != "apapi apweb" {
+		t.Errorf("apply plan: %+v", plan)
+	}
+	if d := plan.Changed[0].Diff; len(plan.Changed) == 1 && (!strings.Contains(d, "-ExecStart=/bin/sleep 1001") || !strings.Contains(d, "+ExecStart=/bin/sleep 1002") || strings.Contains(d, "s3cret")) {
+		t.Errorf("apply diff (env values must be masked):\n%s", d)
+	}
+	if mainPID(t, "apdb") != dbPID || testbed.Run(t, "systemctl", "is-active", "hero-default-apgone.service").Code != 0 {
+		t.Errorf("apply --dry-run changed something")
+	}
+
+	r = heroctl(t, "apply")
+	wantExit(t, r, 0, "apply")
+	if args := testbed.MustRun(t, "ps", "-o", "args=", "-p", mainPID(t, "apdb")); !strings.Contains(args, "1002") {
+		t.Errorf("apdb runs %q after apply, want the new definition", args)
+	}
+	for _, s := range []string{"apapi", "apweb"} {
+		wantExit(t, heroctl(t, "is-active", s), 0, s+" back after apply")
+	}
+	if mainPID(t, "apother") != otherPID {
+		t.Errorf("apply touched an unrelated service")
+	}
+	if testbed.Run(t, "systemctl", "is-active", "hero-default-apgone.service").Code == 0 {
+		t.Errorf("a removed service still runs after apply")
+	}
+
+	// A broken definition: what requires it is not started, the rest keeps running.
+	write(h, "apdb.toml", `exec = ["/opt/nowhere/apdb"]`)
+	wantExit(t, heroctl(t, "daemon-reload"), 0, "daemon-reload")
+	wantExit(t, heroctl(t, "apply"), 1, "apply of a broken definition")
+	for _, s := range []string{"apdb", "apapi", "apweb"} {
+		if heroctl(t, "is-active", s).Code == 0 {
+			t.Errorf("%s runs after a failed apply", s)
+		}
+	}
+	if mainPID(t, "apother") != otherPID {
+		t.Errorf("a failed apply touched an unrelated service")
+	}
+	write(h, "apdb.toml", `exec = ["/bin/sleep", "1003"]`)
+	wantExit(t, heroctl(t, "daemon-reload"), 0, "daemon-reload")
+	wantExit(t, heroctl(t, "apply"), 0, "apply after the fix")
+	for _, s := range []string{"apdb", "apapi", "apweb"} {
+		wantExit(t, heroctl(t, "is-active", s), 0, s+" runs after apply completed")
+	}
+}
