@@ -49,6 +49,7 @@ type Daemon struct {
 	bridge  *bridge.Bridge
 	objs    *objects
 	ops     atomic.Uint64
+	opLog   operationLog // operations under way and recent outcomes (OperationStatus)
 }
 
 // ErrInvalidConfig wraps the problems a config directory has: herod serves its valid part.

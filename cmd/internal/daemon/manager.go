@@ -224,20 +224,30 @@ func (m *manager) Status(name string) (map[string]dbus.Variant, *dbus.Error) {
 	}
 	ctx, cancel := m.ctx()
 	defer cancel()
+	if m.d.bridge.Config().Service(name) != nil {
+		if d, ok := m.d.objs.status(ctx, name); ok {
+			return d, nil
+		}
+	}
 	st, err := m.d.bridge.Status(ctx, name)
 	if err != nil {
 		return nil, toDBus("status", name, err)
 	}
-	en, err := m.d.enablements(ctx, m.d.bridge.Config())
-	if err != nil {
-		return nil, toDBus("status", name, err)
+	var en enablement
+	if svc := m.d.bridge.Config().Service(name); svc != nil { // nil: removed by a reload meanwhile
+		if en, err = m.d.enablementOf(ctx, svc); err != nil {
+			return nil, toDBus("status", name, err)
+		}
 	}
-	return withEnablement(statusDict(st), en[name]), nil
+	return withEnablement(statusDict(st), en), nil
 }
 
 func (m *manager) ListServices() ([]map[string]dbus.Variant, *dbus.Error) {
 	ctx, cancel := m.ctx()
 	defer cancel()
+	if list, ok := m.d.objs.list(ctx); ok {
+		return list, nil
+	}
 	list, err := m.d.bridge.List(ctx)
 	if err != nil {
 		return nil, toDBus("list", "services", err)
