@@ -258,13 +258,14 @@ func (b *Bridge) queueStarts(ctx context.Context, set *config.Set, todo []*unitg
 
 // startQueue is one start's queue of start jobs (see queueStarts).
 type startQueue struct {
-	b       *Bridge
-	ctx     context.Context
-	set     *config.Set
-	mode    string
-	out     chan startResult // starts that could not be queued
-	refused map[string]bool  // services whose start could not be queued
-	sent    []sentStart      // pipelined calls whose replies are not read yet
+	b         *Bridge
+	ctx       context.Context
+	set       *config.Set
+	mode      string
+	out       chan startResult // starts that could not be queued
+	refused   map[string]bool  // services whose start could not be queued
+	sent      []sentStart      // pipelined calls whose replies are not read yet
+	lastReply time.Time        // when the last reply of a pipelined call came
 
 	waits       []jobWait     // the queued start jobs
 	waitOf      []int         // the index in todo of each of waits
@@ -284,6 +285,7 @@ type sentStart struct {
 	unit   *unitgen.Unit
 	call   *dbus.Call
 	cancel context.CancelFunc
+	sent   time.Time
 }
 
 func (q *startQueue) blocked(u *unitgen.Unit) bool {
@@ -306,10 +308,12 @@ func (q *startQueue) send(i int, u *unitgen.Unit) {
 		q.readReply(q.sent[0])
 		q.sent = q.sent[1:]
 	}
-	cctx, cancel := context.WithTimeout(q.ctx, callTimeout)
+	// No deadline of its own: a reply waits behind those of the calls before it, so its deadline
+	// runs from the last reply (readReply).
+	cctx, cancel := context.WithCancel(q.ctx)
 	call := q.b.sig.Object("org.freedesktop.systemd1", "/org/freedesktop/systemd1").GoWithContext(cctx,
 		"org.freedesktop.systemd1.Manager.StartTransientUnit", 0, nil, u.Name, q.mode, u.Properties, []sddbus.PropertyCollection{})
-	q.sent = append(q.sent, sentStart{index: i, unit: u, call: call, cancel: cancel})
+	q.sent = append(q.sent, sentStart{index: i, unit: u, call: call, cancel: cancel, sent: time.Now()})
 }
 
 // readReplies reads the replies of the pipelined calls, in the order they were sent. A call
@@ -326,9 +330,25 @@ func (q *startQueue) readReplies() {
 // max_replies_per_connection (128 on Debian's system bus) awaiting replies from one connection.
 const pipelineDepth = 64
 
+// readReply reads one pipelined call's reply. systemd answers a connection's calls in order, and
+// with thousands of units starting it may take long to answer the last of 64: the call fails
+// only when no reply at all came for callTimeout (since the previous reply, or since it was sent
+// if later), not when its own wait was long.
 func (q *startQueue) readReply(s sentStart) {
-	<-s.call.Done
+	since := s.sent
+	if q.lastReply.After(since) {
+		since = q.lastReply
+	}
+	deadline := time.NewTimer(time.Until(since.Add(callTimeout)))
+	select {
+	case <-s.call.Done:
+	case <-deadline.C:
+		s.cancel()
+		<-s.call.Done
+	}
+	deadline.Stop()
 	s.cancel()
+	q.lastReply = time.Now()
 	var job dbus.ObjectPath
 	err := s.call.Err
 	if err == nil {

@@ -109,7 +109,7 @@ else
   echo "$tried" >&2
   failed=1
 fi
-gotest -count=1 -tags integration ./tests/integration/
+gotest -count=1 -timeout 60m -tags integration ./tests/integration/
 
 step "benchmark, short: tests/bench/run.sh --short (figures are reported, never asserted)"
 if ! bash tests/bench/run.sh --short; then

@@ -88,12 +88,12 @@ func TestOperationStatus(t *testing.T) {
 		return testbed.MustRun(t, "busctl", "call", api.BusName, api.Path, api.Interface, api.MethodOperationStatus, "t", op)
 	}
 	testbed.Eventually(t, 60*time.Second, "operation "+m[1]+" finished", func() bool {
-		return strings.HasPrefix(status(m[1]), `ssssa{sv} "finished" "" ""`)
+		return strings.HasPrefix(status(m[1]), `sssa{sv} "finished" "" ""`)
 	})
 	if got := status(m[1]); !strings.Contains(got, `"started"`) {
 		t.Errorf("the finished start's summary names no started services: %s", got)
 	}
-	if got := status("1"); !strings.HasPrefix(got, `ssssa{sv} "unknown"`) {
+	if got := status("1"); !strings.HasPrefix(got, `sssa{sv} "unknown"`) {
 		t.Errorf("OperationStatus of an operation never queued: %s, want unknown", got)
 	}
 }
