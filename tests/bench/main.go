@@ -5,7 +5,8 @@
 //	hero-bench system [--short] [--only SECTION] --out DIR
 //	                                         in the testbed container: cascades, starts, reads,
 //	                                         concurrency, load, scale, herod's cost (DIR/system.csv);
-//	                                         --only scale runs that section alone
+//	                                         --only scale runs that section alone; --scale 50,2000
+//	                                         sets its numbers of services
 //	hero-bench core [--short] --out DIR --repo DIR
 //	                                         on the host: the go test benchmarks of the core (DIR/core.csv)
 //	hero-bench report [--short] [--only SECTION] --out DIR
@@ -24,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -46,6 +48,7 @@ func dispatch(ctx context.Context, args []string) error {
 	out := fs.String("out", "", "output directory")
 	repo := fs.String("repo", ".", "the repository (core)")
 	only := fs.String("only", "", "system: run only this section (e.g. scale); report: the core figures may be missing")
+	scaleNs := fs.String("scale", "", "system: the numbers of services of the scale section, comma-separated (default 50,500,2000,5000; --short 50,200)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -54,7 +57,7 @@ func dispatch(ctx context.Context, args []string) error {
 	}
 	switch args[0] {
 	case "system":
-		return system(ctx, *out, *short, *only)
+		return system(ctx, *out, *short, *only, *scaleNs)
 	case "core":
 		rows, err := runCore(ctx, *repo, *short, os.Stdout)
 		if err != nil {
@@ -67,10 +70,20 @@ func dispatch(ctx context.Context, args []string) error {
 	return fmt.Errorf("unknown command %q (system, core, report)", args[0])
 }
 
-func system(ctx context.Context, out string, short bool, only string) error {
+func system(ctx context.Context, out string, short bool, only, scaleNs string) error {
 	sz := fullSizes
 	if short {
 		sz = shortSizes
+	}
+	if scaleNs != "" {
+		sz.scale = nil
+		for _, f := range strings.Split(scaleNs, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return fmt.Errorf("--scale %q: want positive counts separated by commas", scaleNs)
+			}
+			sz.scale = append(sz.scale, n)
+		}
 	}
 	version := strings.SplitN(run(ctx, "systemctl", "--version").stdout, "\n", 2)[0]
 	if err := os.WriteFile(filepath.Join(out, "systemd-version.txt"), []byte(version+"\n"), 0o644); err != nil {

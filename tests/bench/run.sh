@@ -13,9 +13,10 @@
 # README's table, with date and machine), results.csv, samples.csv (every sample), ratios.png
 # and scale.png (gnuplot: ratios; cost against N), herod.log.
 #
-#   bash tests/bench/run.sh [--short] [--only SECTION] [--out DIR]
+#   bash tests/bench/run.sh [--short] [--only SECTION] [--scale N,N...] [--out DIR]
 #     --short         few rounds and small sizes (CI; about 2-3 minutes)
 #     --only SECTION  measure one section of the container's figures (e.g. scale), no core
+#     --scale N,N...  the numbers of services of the scale section
 #     --out DIR       output directory (default tests/bench/out)
 #
 # Goals are reported beside the figures, never asserted: it fails only when something does not
@@ -25,14 +26,15 @@ set -euo pipefail
 
 die() { echo "tests/bench/run.sh: $*" >&2; exit 1; }
 
-mode=() only=() out=""
+mode=() only=() scale=() out=""
 while [ $# -gt 0 ]; do
   case $1 in
     --short) mode=(--short); shift ;;
     --only) [ $# -ge 2 ] || die "--only needs a section"; only=(--only "$2"); shift 2 ;;
+    --scale) [ $# -ge 2 ] || die "--scale needs counts"; scale=(--scale "$2"); shift 2 ;;
     --out) [ $# -ge 2 ] || die "--out needs a directory"; out=$(realpath -m "$2"); shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown argument $1 (--short, --only SECTION, --out DIR)" ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument $1 (--short, --only SECTION, --scale N,N, --out DIR)" ;;
   esac
 done
 [ "$(id -u)" = 0 ] || die "must run as root: it boots systemd in a systemd-nspawn container"
@@ -68,7 +70,7 @@ bash tests/testbed/testbed.sh ensure >/dev/null
 up=$(bash tests/testbed/testbed.sh up --bind-ro "$stage:/opt/hero" --bind-ro "$PWD:/opt/hero-src" --bind "$out:/opt/hero-out")
 machine=$(sed -n 's/^MACHINE=//p' <<<"$up")
 echo "testbed: $machine up in $(sed -n 's/^BOOT_MS=//p' <<<"$up") ms"
-bash tests/testbed/testbed.sh exec "$machine" -- /opt/hero/bin/hero-bench system "${mode[@]}" "${only[@]}" --out /opt/hero-out
+bash tests/testbed/testbed.sh exec "$machine" -- /opt/hero/bin/hero-bench system "${mode[@]}" "${only[@]}" "${scale[@]}" --out /opt/hero-out
 # The core benchmarks run on the host with the container halted, so it takes no CPU from them.
 bash tests/testbed/testbed.sh down "$machine"
 machine=""
