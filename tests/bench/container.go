@@ -51,10 +51,22 @@ func (o outcome) failure(name string, args []string) error {
 	if what == "" {
 		what = strings.TrimSpace(o.stdout)
 	}
+	if len(args) > 8 { // thousands of names (the scale section)
+		args = append(args[:8:8], fmt.Sprintf("... (%d more)", len(args)-8))
+	}
 	if o.timedOut {
 		return fmt.Errorf("%s %s: no answer after %s", name, strings.Join(args, " "), opTimeout)
 	}
-	return fmt.Errorf("%s %s: exit status %d: %s", name, strings.Join(args, " "), o.code, firstLines(what, 5))
+	return fmt.Errorf("%s %s: exit status %d: %s", name, strings.Join(args, " "), o.code, ends(what, 3))
+}
+
+// ends is the first n and the last n lines of s (an error follows thousands of progress lines).
+func ends(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= 2*n {
+		return s
+	}
+	return strings.Join(lines[:n], "\n") + "\n...\n" + strings.Join(lines[len(lines)-n:], "\n")
 }
 
 func firstLines(s string, n int) string {

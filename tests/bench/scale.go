@@ -66,7 +66,7 @@ func (b *bench) scaleStart(ctx context.Context, n int) error {
 	units := heroUnits(svcs)
 	rounds := b.scaleRounds(n)
 	hero := func(int) (time.Duration, error) {
-		took, err := mustHeroctl(ctx, append([]string{"start", "--quiet"}, names(svcs)...)...)
+		took, err := mustHeroctl(ctx, append([]string{"start"}, names(svcs)...)...)
 		if err == nil {
 			err = b.expectActive(ctx, "after heroctl start", units, n)
 		}
@@ -108,7 +108,7 @@ func (b *bench) scaleCascade(ctx context.Context, n int) error {
 	}
 	b.compare("scale", scaleWhat(n, "heroctl stop of the root N services require"), "ms", millis(got[0]),
 		"systemctl stop", millis(got[1]), Goal{Of: "ratio", Max: 1.10}, "systemctl stop of the root of native units of the same shape")
-	if _, err := mustHeroctl(ctx, append([]string{"start", "--quiet"}, names(sh.svcs)...)...); err != nil {
+	if _, err := mustHeroctl(ctx, append([]string{"start"}, names(sh.svcs)...)...); err != nil {
 		return err
 	}
 	if err := b.expectActive(ctx, "after heroctl start", heroUnits(sh.svcs), n+1); err != nil {
@@ -120,7 +120,7 @@ func (b *bench) scaleCascade(ctx context.Context, n int) error {
 	if err := b.scaleMemory(ctx, n); err != nil {
 		return err
 	}
-	_, err = mustHeroctl(ctx, "stop", "--quiet", sh.root)
+	_, err = mustHeroctl(ctx, "stop", sh.root)
 	return err
 }
 
