@@ -150,6 +150,16 @@ func (b *bench) scaleReads(ctx context.Context, n int, mid service) error {
 		b.compare("scale", scaleWhat(n, p.what), "ms", millis(got[0]), p.baseline, millis(got[1]), p.goal,
 			"N+1 services running; systemctl lists every loaded unit of the container")
 	}
+	// heroctl status shows the service's last lines: herod reads them with a journalctl process
+	// (herod is static); that process alone is the floor of a status.
+	jr, err := timedSides(rounds, func(int) (time.Duration, error) {
+		return must(ctx, "journalctl", "--no-pager", "-u", mid.unit(), "-n", "10", "-o", "json")
+	})
+	if err != nil {
+		return err
+	}
+	b.figure("scale", scaleWhat(n, "journalctl -u UNIT -n 10 -o json (the journal read inside heroctl status)"), "ms", millis(jr[0]), Goal{},
+		"the floor of heroctl status: herod runs it for the service's last lines")
 	var took []time.Duration
 	for range rounds {
 		began := time.Now()
