@@ -395,8 +395,9 @@ func (q *startQueue) refuse(i int, u *unitgen.Unit, err error) {
 
 // startUnit queues the start of the transient unit, or, when systemd still holds a unit object
 // of that name (referenced by a loaded dependent, or created by a call whose reply was lost),
-// of that unit. A call cut off by systemd re-executing itself (daemon-reexec) is made again
-// once systemd answers.
+// of that unit. A call cut off by systemd re-executing itself (daemon-reexec), or not answered
+// in time by a systemd busy with thousands of jobs, is made again once systemd answers (a unit
+// the first call created after all is then started as it is).
 func (b *Bridge) startUnit(ctx context.Context, u *unitgen.Unit, mode string, ch chan<- string) (int, error) {
 	for attempt := 0; ; attempt++ {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
@@ -405,7 +406,7 @@ func (b *Bridge) startUnit(ctx context.Context, u *unitgen.Unit, mode string, ch
 		switch {
 		case err == nil:
 			return id, nil
-		case attempt < 3 && systemdGone(err):
+		case attempt < 3 && (systemdGone(err) || errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil):
 			if werr := b.waitForSystemd(ctx); werr != nil {
 				return 0, err
 			}
