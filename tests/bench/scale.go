@@ -43,6 +43,10 @@ func (b *bench) scaleRounds(n int) int {
 	return b.sz.rounds
 }
 
+// heroUnitsFloorMax is the largest N whose start is compared with systemd's floor for hero's
+// units (see scaleStart).
+const heroUnitsFloorMax = 200
+
 func scaleWhat(n int, what string) string { return fmt.Sprintf("N=%d: %s", n, what) }
 
 // scaleN reads the N of a scale row's What (0 if none).
@@ -75,19 +79,29 @@ func (b *bench) scaleStart(ctx context.Context, n int) error {
 		}
 		return took, err
 	}
-	sz := b.sz
-	b.sz.rounds = rounds // heroUnitsSide prepares the properties of this many rounds
-	floor, err := b.heroUnitsSide(ctx, fmt.Sprintf("nat-x%d-", n), svcs, "")
-	b.sz = sz
-	if err != nil {
-		return err
+	// Above heroUnitsFloorMax, systemd failed start jobs of the floor's copies of hero's units on
+	// the 2-core testbed (not hero's own): the floor there is plain units started in parallel.
+	baseline, note := "systemd's floor, hero's units", heroUnitsNote
+	var floor func(int) (time.Duration, error)
+	if n <= heroUnitsFloorMax {
+		sz := b.sz
+		b.sz.rounds = rounds // heroUnitsSide prepares the properties of this many rounds
+		var err error
+		floor, err = b.heroUnitsSide(ctx, fmt.Sprintf("nat-x%d-", n), svcs, "")
+		b.sz = sz
+		if err != nil {
+			return err
+		}
+	} else {
+		baseline, note = "systemd's floor, plain units", "one process starts every plain unit in parallel over D-Bus and waits for all jobs"
+		floor = b.nativeStart(ctx, fmt.Sprintf("nat-x%d-", n), svcs, "", func(prefix string) error { return b.startNativeParallel(ctx, prefix, svcs) })
 	}
 	got, err := timedSides(rounds, hero, floor)
 	if err != nil {
 		return err
 	}
 	b.compare("scale", scaleWhat(n, "heroctl start of N independent services (one call)"), "ms", millis(got[0]),
-		"systemd's floor, hero's units", millis(got[1]), Goal{Of: "ratio", Max: 1.10}, heroUnitsNote)
+		baseline, millis(got[1]), Goal{Of: "ratio", Max: 1.10}, note)
 	return nil
 }
 
