@@ -16,14 +16,14 @@ type jobWatch struct {
 
 	mu      sync.Mutex
 	windows int
-	ended   map[dbus.ObjectPath]string        // results not claimed yet, kept while a window is open
-	waiting map[dbus.ObjectPath]chan<- string // claimed before their job ended
+	ended   map[dbus.ObjectPath]string       // results not claimed yet, kept while a window is open
+	waiting map[dbus.ObjectPath]func(string) // claimed before their job ended: hand the result on (must not block)
 }
 
 const jobRemoved = "org.freedesktop.systemd1.Manager.JobRemoved"
 
 func newJobWatch(sig *dbus.Conn) (*jobWatch, error) {
-	w := &jobWatch{in: make(chan *dbus.Signal, 4096), ended: map[dbus.ObjectPath]string{}, waiting: map[dbus.ObjectPath]chan<- string{}}
+	w := &jobWatch{in: make(chan *dbus.Signal, 4096), ended: map[dbus.ObjectPath]string{}, waiting: map[dbus.ObjectPath]func(string){}}
 	err := sig.AddMatchSignal(dbus.WithMatchSender("org.freedesktop.systemd1"),
 		dbus.WithMatchInterface("org.freedesktop.systemd1.Manager"), dbus.WithMatchMember("JobRemoved"))
 	if err != nil {
@@ -47,9 +47,9 @@ func (w *jobWatch) run() {
 		path, _ := s.Body[1].(dbus.ObjectPath)
 		result, _ := s.Body[3].(string)
 		w.mu.Lock()
-		if ch, ok := w.waiting[path]; ok {
+		if deliver, ok := w.waiting[path]; ok {
 			delete(w.waiting, path)
-			ch <- result // buffered
+			deliver(result)
 		} else if w.windows > 0 {
 			w.ended[path] = result
 		}
@@ -71,24 +71,31 @@ func (w *jobWatch) open() (close func()) {
 	}
 }
 
-// result returns a channel that receives the job's result: at once when it already ended
-// (inside a window), else when it ends.
-func (w *jobWatch) result(job dbus.ObjectPath) <-chan string {
-	ch := make(chan string, 1)
+// claimEnd sends the job's result on ends (which must have room for it) as the end of the job
+// at index of an await (see awaitJobs).
+func (w *jobWatch) claimEnd(job dbus.ObjectPath, index int, ends chan<- jobEnd) {
+	w.claim(job, func(r string) { ends <- jobEnd{index: index, result: r} })
+}
+
+// claim calls deliver with the job's result: at once when it already ended (inside a window),
+// else when it ends. deliver must not block.
+func (w *jobWatch) claim(job dbus.ObjectPath, deliver func(string)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if r, ok := w.ended[job]; ok {
 		delete(w.ended, job)
-		ch <- r
-		return ch
+		deliver(r)
+		return
 	}
-	w.waiting[job] = ch
-	return ch
+	w.waiting[job] = deliver
 }
 
-// forget drops a wait whose caller gave up.
-func (w *jobWatch) forget(job dbus.ObjectPath) {
+// release drops the claims of jobs whose await is over (settled without their signal, or given
+// up): their signal, should it still come, is no longer handed on.
+func (w *jobWatch) release(waits []jobWait) {
 	w.mu.Lock()
-	delete(w.waiting, job)
-	w.mu.Unlock()
+	defer w.mu.Unlock()
+	for _, j := range waits {
+		delete(w.waiting, j.job)
+	}
 }

@@ -15,13 +15,27 @@ func jobRemovedSignal(path dbus.ObjectPath, result string) *dbus.Signal {
 // A job's result reaches whoever waits for it, also when the job ended (inside a window) before
 // its path was known; results nobody waits for are not kept outside a window.
 func TestJobWatch(t *testing.T) {
-	w := &jobWatch{in: make(chan *dbus.Signal, 8), ended: map[dbus.ObjectPath]string{}, waiting: map[dbus.ObjectPath]chan<- string{}}
+	w := &jobWatch{in: make(chan *dbus.Signal, 8), ended: map[dbus.ObjectPath]string{}, waiting: map[dbus.ObjectPath]func(string){}}
 	go w.run()
 	defer close(w.in)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 
-	ch := w.result("/job/1")
+	// result claims a job's result on a channel, as a start's await does.
+	result := func(job dbus.ObjectPath) chan string {
+		ch := make(chan string, 1)
+		w.claim(job, func(r string) { ch <- r })
+		return ch
+	}
+	waitJob := func(ctx context.Context, ch chan string) (string, error) {
+		select {
+		case r := <-ch:
+			return r, nil
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}
+	ch := result("/job/1")
 	w.in <- &dbus.Signal{Name: "other"}
 	w.in <- jobRemovedSignal("/job/1", "done")
 	if r, err := waitJob(ctx, ch); err != nil || r != "done" {
@@ -33,10 +47,10 @@ func TestJobWatch(t *testing.T) {
 	var got string
 	testEventually(t, "the early result kept", func() bool {
 		select {
-		case got = <-w.result("/job/2"):
+		case got = <-result("/job/2"):
 			return true
 		default:
-			w.forget("/job/2")
+			w.release([]jobWait{{job: "/job/2"}})
 			return false
 		}
 	})
@@ -44,7 +58,7 @@ func TestJobWatch(t *testing.T) {
 		t.Errorf("early result %q", got)
 	}
 	closeWindow()
-	ch4 := w.result("/job/4")
+	ch4 := result("/job/4")
 	w.in <- jobRemovedSignal("/job/3", "done") // nobody waits, no window: dropped
 	w.in <- jobRemovedSignal("/job/4", "done")
 	if r, err := waitJob(ctx, ch4); err != nil || r != "done" {

@@ -14,7 +14,7 @@ func (b *Bridge) Statuses(ctx context.Context, names []string) ([]Status, error)
 			return nil, err
 		}
 	}
-	return b.statusesFrom(ctx, names, b.loadedStates, false)
+	return b.statusesFrom(ctx, names, b.states, false) // loaded units only, many in one pattern
 }
 
 // loadedStates is states for loaded units only. systemd matches the patterns with fnmatch

@@ -184,9 +184,9 @@ func (b *Bridge) startOnce(ctx context.Context, set *config.Set, names []string,
 	for _, u := range todo {
 		loaded[u.Name] = states[u.Name].LoadState != "not-found"
 	}
-	results := b.queueStarts(ctx, set, todo, jobModeOf(replace), loaded)
+	q := b.queueStarts(ctx, set, todo, jobModeOf(replace), loaded)
 	t.lap("queued")
-	r, err := b.collectStarts(ctx, todo, jobs, results, obs, reply)
+	r, err := b.collectStarts(ctx, todo, jobs, q, obs, reply)
 	t.lap("collected")
 	return r, err
 }
@@ -243,15 +243,16 @@ type startResult struct {
 }
 
 // queueStarts queues every unit's start job, in order (dependencies first: a unit's Requires=
-// must name loaded units), without waiting for any; results arrive on the returned channel as
-// systemd finishes each job. Units systemd has not loaded (loaded[name] false: every unit of a
+// must name loaded units), without waiting for any: the returned queue holds the starts it
+// could not queue (out) and the jobs to await (waits, whose results come on ends). Units systemd has not loaded (loaded[name] false: every unit of a
 // fresh start) are created by pipelined StartTransientUnit calls: all are sent before any reply
 // is read, as systemd's own clients do, and systemd, which handles one connection's calls in
 // order, sees each unit's dependencies first. A unit systemd still holds is started on its own
 // (startUnit: its definition is checked first), after the replies of the calls before it. A
 // unit whose start could not be queued makes its dependents fail as "dependency".
-func (b *Bridge) queueStarts(ctx context.Context, set *config.Set, todo []*unitgen.Unit, mode string, loaded map[string]bool) <-chan startResult {
-	q := &startQueue{b: b, ctx: ctx, set: set, mode: mode, out: make(chan startResult, len(todo)), refused: map[string]bool{}}
+func (b *Bridge) queueStarts(ctx context.Context, set *config.Set, todo []*unitgen.Unit, mode string, loaded map[string]bool) *startQueue {
+	q := &startQueue{b: b, ctx: ctx, set: set, mode: mode, out: make(chan startResult, len(todo)), refused: map[string]bool{},
+		ends: make(chan jobEnd, len(todo)), stopForward: make(chan struct{})}
 	closeWindow := b.jobs.open()
 	defer closeWindow()
 	for i, u := range todo {
@@ -263,18 +264,32 @@ func (b *Bridge) queueStarts(ctx context.Context, set *config.Set, todo []*unitg
 		q.startOne(i, u)
 	}
 	q.readReplies()
-	return q.out
+	close(q.out)
+	return q
 }
 
 // startQueue is one start's queue of start jobs (see queueStarts).
 type startQueue struct {
-	b       *Bridge
-	ctx     context.Context
-	set     *config.Set
-	mode    string
-	out     chan startResult
-	refused map[string]bool // services whose start could not be queued
-	sent    []sentStart     // pipelined calls whose replies are not read yet
+	b         *Bridge
+	ctx       context.Context
+	set       *config.Set
+	mode      string
+	out       chan startResult // starts that could not be queued
+	refused   map[string]bool  // services whose start could not be queued
+	sent      []sentStart      // pipelined calls whose replies are not read yet
+	lastReply time.Time        // when the last reply of a pipelined call came
+
+	waits       []jobWait     // the queued start jobs
+	waitOf      []int         // the index in todo of each of waits
+	ends        chan jobEnd   // their results, by index in waits
+	stopForward chan struct{} // closed when the await is over: forwarders of results give up
+}
+
+// awaitJob adds the job of todo's unit i to the jobs to await.
+func (q *startQueue) awaitJob(i int, unit string, job dbus.ObjectPath) int {
+	q.waits = append(q.waits, jobWait{unit: unit, job: job, succeeded: up})
+	q.waitOf = append(q.waitOf, i)
+	return len(q.waits) - 1
 }
 
 type sentStart struct {
@@ -282,6 +297,7 @@ type sentStart struct {
 	unit   *unitgen.Unit
 	call   *dbus.Call
 	cancel context.CancelFunc
+	sent   time.Time
 }
 
 func (q *startQueue) blocked(u *unitgen.Unit) bool {
@@ -304,10 +320,12 @@ func (q *startQueue) send(i int, u *unitgen.Unit) {
 		q.readReply(q.sent[0])
 		q.sent = q.sent[1:]
 	}
-	cctx, cancel := context.WithTimeout(q.ctx, callTimeout)
+	// No deadline of its own: a reply waits behind those of the calls before it, so its deadline
+	// runs from the last reply (readReply).
+	cctx, cancel := context.WithCancel(q.ctx)
 	call := q.b.sig.Object("org.freedesktop.systemd1", "/org/freedesktop/systemd1").GoWithContext(cctx,
 		"org.freedesktop.systemd1.Manager.StartTransientUnit", 0, nil, u.Name, q.mode, u.Properties, []sddbus.PropertyCollection{})
-	q.sent = append(q.sent, sentStart{index: i, unit: u, call: call, cancel: cancel})
+	q.sent = append(q.sent, sentStart{index: i, unit: u, call: call, cancel: cancel, sent: time.Now()})
 }
 
 // readReplies reads the replies of the pipelined calls, in the order they were sent. A call
@@ -324,9 +342,25 @@ func (q *startQueue) readReplies() {
 // max_replies_per_connection (128 on Debian's system bus) awaiting replies from one connection.
 const pipelineDepth = 64
 
+// readReply reads one pipelined call's reply. systemd answers a connection's calls in order, and
+// with thousands of units starting it may take long to answer the last of 64: the call fails
+// only when no reply at all came for callTimeout (since the previous reply, or since it was sent
+// if later), not when its own wait was long.
 func (q *startQueue) readReply(s sentStart) {
-	<-s.call.Done
+	since := s.sent
+	if q.lastReply.After(since) {
+		since = q.lastReply
+	}
+	deadline := time.NewTimer(time.Until(since.Add(callTimeout)))
+	select {
+	case <-s.call.Done:
+	case <-deadline.C:
+		s.cancel()
+		<-s.call.Done
+	}
+	deadline.Stop()
 	s.cancel()
+	q.lastReply = time.Now()
 	var job dbus.ObjectPath
 	err := s.call.Err
 	if err == nil {
@@ -335,7 +369,7 @@ func (q *startQueue) readReply(s sentStart) {
 	switch {
 	case err == nil:
 		// Claimed here, inside the window: the job may have ended already.
-		go q.wait(s.index, s.unit.Name, job, q.b.jobs.result(job))
+		q.b.jobs.claimEnd(job, q.awaitJob(s.index, s.unit.Name, job), q.ends)
 	case q.blocked(s.unit):
 		// Its dependency's start failed first: systemd refused this one for it.
 		q.refused[s.unit.Service] = true
@@ -347,54 +381,6 @@ func (q *startQueue) readReply(s sentStart) {
 	}
 }
 
-// wait waits for the job's result. Should its JobRemoved signal never come (the job is gone,
-// and no signal told), the unit's state decides, checked every jobCheck.
-func (q *startQueue) wait(i int, unit string, job dbus.ObjectPath, result <-chan string) {
-	tick := time.NewTicker(jobCheck)
-	defer tick.Stop()
-	for {
-		select {
-		case r := <-result:
-			q.out <- startResult{index: i, result: r}
-			return
-		case <-tick.C:
-			if r, gone := q.b.jobGone(q.ctx, unit, job); gone {
-				q.b.jobs.forget(job)
-				q.b.log.Warn("a start job ended without its signal; its unit's state decides", "unit", unit, "result", r)
-				q.out <- startResult{index: i, result: r}
-				return
-			}
-		case <-q.ctx.Done():
-			q.b.jobs.forget(job)
-			q.out <- startResult{index: i, err: q.ctx.Err()}
-			return
-		}
-	}
-}
-
-// jobCheck is how often a start job still waiting for its result is looked up in systemd.
-const jobCheck = 5 * time.Second
-
-// jobGone reports whether systemd no longer has the job and, if so, the result the unit's state
-// implies: done when it is up, failed otherwise.
-func (b *Bridge) jobGone(ctx context.Context, unit string, job dbus.ObjectPath) (string, bool) {
-	cctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	call := b.sig.Object("org.freedesktop.systemd1", job).CallWithContext(cctx, "org.freedesktop.DBus.Properties.Get", 0,
-		"org.freedesktop.systemd1.Job", "State")
-	if call.Err == nil || !strings.Contains(dbusErrorName(call.Err), "UnknownObject") {
-		return "", false
-	}
-	st, err := b.states(ctx, []string{unit})
-	if err != nil {
-		return "", false
-	}
-	if up(st[unit].ActiveState) {
-		return "done", true
-	}
-	return "failed", true
-}
-
 // startOne queues one unit's start and waits for its reply (startUnit).
 func (q *startQueue) startOne(i int, u *unitgen.Unit) {
 	if q.blocked(u) {
@@ -403,14 +389,12 @@ func (q *startQueue) startOne(i int, u *unitgen.Unit) {
 		return
 	}
 	ch := make(chan string, 1) // buffered: go-systemd sends while holding a lock
-	if err := q.b.startUnit(q.ctx, u, q.mode, ch); err != nil {
+	id, err := q.b.startUnit(q.ctx, u, q.mode, ch)
+	if err != nil {
 		q.refuse(i, u, err)
 		return
 	}
-	go func() {
-		r, err := waitJob(q.ctx, ch)
-		q.out <- startResult{index: i, result: r, err: err}
-	}()
+	go forward(q.awaitJob(i, u.Name, jobPath(id)), ch, q.ends, q.stopForward)
 }
 
 func (q *startQueue) refuse(i int, u *unitgen.Unit, err error) {
@@ -423,27 +407,28 @@ func (q *startQueue) refuse(i int, u *unitgen.Unit, err error) {
 
 // startUnit queues the start of the transient unit, or, when systemd still holds a unit object
 // of that name (referenced by a loaded dependent, or created by a call whose reply was lost),
-// of that unit. A call cut off by systemd re-executing itself (daemon-reexec) is made again
-// once systemd answers.
-func (b *Bridge) startUnit(ctx context.Context, u *unitgen.Unit, mode string, ch chan<- string) error {
+// of that unit. A call cut off by systemd re-executing itself (daemon-reexec), or not answered
+// in time by a systemd busy with thousands of jobs, is made again once systemd answers (a unit
+// the first call created after all is then started as it is).
+func (b *Bridge) startUnit(ctx context.Context, u *unitgen.Unit, mode string, ch chan<- string) (int, error) {
 	for attempt := 0; ; attempt++ {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		_, err := b.conn.StartTransientUnitContext(cctx, u.Name, mode, u.Properties, ch)
+		id, err := b.conn.StartTransientUnitContext(cctx, u.Name, mode, u.Properties, ch)
 		cancel()
 		switch {
 		case err == nil:
-			return nil
-		case attempt < 3 && systemdGone(err):
+			return id, nil
+		case attempt < 3 && (systemdGone(err) || errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil):
 			if werr := b.waitForSystemd(ctx); werr != nil {
-				return err
+				return 0, err
 			}
 			continue
 		case dbusErrorName(err) != errUnitExists:
-			return err
+			return 0, err
 		}
 		st, serr := b.states(ctx, []string{u.Name})
 		if serr != nil {
-			return serr
+			return 0, serr
 		}
 		switch s := st[u.Name]; {
 		case s.LoadState == "loaded" && s.ActiveState != "deactivating":
@@ -455,18 +440,18 @@ func (b *Bridge) startUnit(ctx context.Context, u *unitgen.Unit, mode string, ch
 				if len(held) == 0 && b.waitUnloaded(ctx, u.Name) {
 					continue
 				}
-				return &StaleError{Service: u.Service, Unit: u.Name, HeldBy: held, heldUnits: heldUnits}
+				return 0, &StaleError{Service: u.Service, Unit: u.Name, HeldBy: held, heldUnits: heldUnits}
 			}
 			// StartUnit joins a start already queued, and is done at once for an active unit.
 			cctx, cancel := context.WithTimeout(ctx, callTimeout)
-			_, err := b.conn.StartUnitContext(cctx, u.Name, mode, ch)
+			id, err := b.conn.StartUnitContext(cctx, u.Name, mode, ch)
 			cancel()
-			return err
+			return id, err
 		case attempt < 50 && (s.LoadState == "not-found" || s.ActiveState == "deactivating"):
 			// Being garbage-collected or still stopping: try again shortly.
 			time.Sleep(20 * time.Millisecond)
 		default:
-			return fmt.Errorf("unit %s exists in state %s/%s: %w", u.Name, s.ActiveState, s.SubState, err)
+			return 0, fmt.Errorf("unit %s exists in state %s/%s: %w", u.Name, s.ActiveState, s.SubState, err)
 		}
 	}
 }
@@ -540,56 +525,33 @@ func (b *Bridge) waitForSystemd(ctx context.Context) error {
 // started, before reading the unit itself.
 const attachWait = 3 * time.Second
 
-// collectStarts reports each start job's result as it comes, then waits until the ledger holds
-// every started run.
-func (b *Bridge) collectStarts(ctx context.Context, todo []*unitgen.Unit, jobs []*jobdb.Job, results <-chan startResult, obs Observer, reply StartReply) (StartReply, error) {
-	var firstErr error
-	var startedUnits []string
-	for range todo {
-		r := <-results
-		u, job := todo[r.index], jobs[r.index]
-		if r.err == nil && r.result == "done" {
-			reply.Started = append(reply.Started, u.Service)
-			startedUnits = append(startedUnits, u.Name)
-			obs.report(Progress{Service: u.Service, Event: "started", JobID: job.ID})
-			continue
-		}
-		err := r.err
-		if errors.Is(err, errDependencyGone) {
-			b.rec.notStarted(u.Name, job.ID, "dependency")
-			reply.vanished = append(reply.vanished, u.Service)
-			continue
-		}
-		if err == nil && r.result == "canceled" && b.requirementWentDown(ctx, u, job) {
-			// A requirement died meanwhile (a kill takes no lock) and BindsTo= replaced this
-			// start with a stop: start it once more, with that requirement.
-			reply.vanished = append(reply.vanished, u.Service)
-			continue
-		}
-		reply.Failed = append(reply.Failed, u.Service)
-		if err == nil {
-			err = b.startFailure(ctx, u, job, r.result)
-		} else {
-			b.rec.notStarted(u.Name, job.ID, "refused")
-		}
-		obs.report(Progress{Service: u.Service, Event: "failed", JobID: job.ID, Detail: err.Error()})
-		if firstErr == nil || r.result != "dependency" && isDependency(firstErr) {
-			firstErr = err
+// collectStarts reports each start job's result as it comes (awaitJobs: a job whose signal
+// does not come is settled from its unit's state), then waits until the ledger holds every
+// started run.
+func (b *Bridge) collectStarts(ctx context.Context, todo []*unitgen.Unit, jobs []*jobdb.Job, q *startQueue, obs Observer, reply StartReply) (StartReply, error) {
+	c := &startCollector{b: b, ctx: ctx, todo: todo, jobs: jobs, obs: obs, reply: reply, seen: make([]bool, len(todo))}
+	for r := range q.out {
+		c.take(r)
+	}
+	err := b.awaitJobs(ctx, q.waits, q.ends, func(e jobEnd) { c.take(startResult{index: q.waitOf[e.index], result: e.result}) })
+	close(q.stopForward)
+	b.jobs.release(q.waits)
+	for i, seen := range c.seen {
+		if !seen && err != nil {
+			c.take(startResult{index: i, err: fmt.Errorf("start %s: %w", todo[i].Name, err)})
 		}
 	}
 	b.log.Debug("start jobs done", "units", len(todo))
 	// The reply says the runs are recorded: wait for their signals, or read the units.
-	if !b.rec.waitUntil(ctx, attachWait, startedUnits, attached) {
-		b.rec.sync(ctx, startedUnits)
-		b.rec.waitUntil(ctx, attachWait, startedUnits, attached)
-	}
+	b.awaitRecorded(ctx, attachWait, c.startedUnits, attached)
+	reply = c.reply
 	orderBy(reply.Started, todo)
-	if firstErr != nil {
+	if c.firstErr != nil {
 		var se *StartError
-		if errors.As(firstErr, &se) {
+		if errors.As(c.firstErr, &se) {
 			se.Started = reply.Started
 		}
-		return reply, firstErr
+		return reply, c.firstErr
 	}
 	return reply, nil
 }
@@ -606,6 +568,56 @@ func (b *Bridge) requirementWentDown(ctx context.Context, u *unitgen.Unit, job *
 		b.rec.notStarted(u.Name, job.ID, "dependency")
 	}
 	return true
+}
+
+// startCollector gathers a start's job results into its reply.
+type startCollector struct {
+	b            *Bridge
+	ctx          context.Context
+	todo         []*unitgen.Unit
+	jobs         []*jobdb.Job
+	obs          Observer
+	reply        StartReply
+	seen         []bool
+	startedUnits []string
+	firstErr     error
+}
+
+// take reports one unit's start result, once.
+func (c *startCollector) take(r startResult) {
+	if c.seen[r.index] {
+		return
+	}
+	c.seen[r.index] = true
+	u, job := c.todo[r.index], c.jobs[r.index]
+	if r.err == nil && r.result == "done" {
+		c.reply.Started = append(c.reply.Started, u.Service)
+		c.startedUnits = append(c.startedUnits, u.Name)
+		c.obs.report(Progress{Service: u.Service, Event: "started", JobID: job.ID})
+		return
+	}
+	err := r.err
+	if errors.Is(err, errDependencyGone) {
+		c.b.rec.notStarted(u.Name, job.ID, "dependency")
+		c.reply.vanished = append(c.reply.vanished, u.Service)
+		return
+	}
+	if err == nil && r.result == "canceled" && c.b.requirementWentDown(c.ctx, u, job) {
+		// A requirement died meanwhile (a kill takes no lock) and BindsTo= replaced this
+		// start with a stop: start it once more, with that requirement.
+		c.reply.vanished = append(c.reply.vanished, u.Service)
+		return
+	}
+	c.reply.Failed = append(c.reply.Failed, u.Service)
+	if err == nil {
+		err = c.b.startFailure(c.ctx, u, job, r.result)
+	} else {
+		c.b.rec.notStarted(u.Name, job.ID, "refused")
+	}
+	c.obs.report(Progress{Service: u.Service, Event: "failed", JobID: job.ID, Detail: err.Error()})
+	if c.firstErr == nil || r.result != "dependency" && isDependency(c.firstErr) {
+		c.firstErr = err
+	}
 }
 
 func isDependency(err error) bool {
@@ -633,16 +645,16 @@ func orderBy(names []string, todo []*unitgen.Unit) {
 // how it ended (with the health check's last words and the service's last lines); if not, why.
 func (b *Bridge) startFailure(ctx context.Context, u *unitgen.Unit, job *jobdb.Job, result string) error {
 	se := &StartError{Service: u.Service, JobResult: result}
-	began := b.rec.waitUntil(ctx, time.Second, []string{u.Name}, func(v *unitView) bool { return v.pending != job.ID })
+	// A job that failed for its dependency never began a run: no need to wait for one.
+	began := result != "dependency" && b.rec.waitUntil(ctx, time.Second, []string{u.Name}, func(v *unitView) bool { return v.pending != job.ID })
 	if !began {
 		if v := b.rec.info(u.Name); v.LimitHit || result == "failed" && b.limitHit(ctx, u.Name, job.StartedAt) {
 			result = "start-limit-hit"
 		}
 		b.rec.notStarted(u.Name, job.ID, result)
 		b.rec.waitUntil(ctx, time.Second, []string{u.Name}, func(v *unitView) bool { return true })
-	} else if !b.rec.waitUntil(ctx, attachWait, []string{u.Name}, func(v *unitView) bool { return v.ended }) {
-		b.rec.sync(ctx, []string{u.Name})
-		b.rec.waitUntil(ctx, attachWait, []string{u.Name}, func(v *unitView) bool { return v.ended })
+	} else {
+		b.awaitRecorded(ctx, attachWait, []string{u.Name}, func(v *unitView) bool { return v.ended })
 	}
 	if j, err := b.ledger.Get(ctx, job.ID); err == nil {
 		j.Output = nil

@@ -102,6 +102,10 @@ func (b *Bridge) statusesFrom(ctx context.Context, names []string, states func(c
 	if err != nil {
 		return nil, err
 	}
+	latest, err := b.latestOfAll(ctx, len(names))
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Status, 0, len(names))
 	for _, n := range names {
 		s := set.Service(n)
@@ -110,7 +114,9 @@ func (b *Bridge) statusesFrom(ctx context.Context, names []string, states func(c
 			LoadState: u.LoadState, ActiveState: u.ActiveState, SubState: u.SubState,
 			Requires: nonNil(set.Graph.Requires(n)), After: nonNil(set.Graph.After(n)), Conflicts: nonNil(set.Graph.Conflicts(n)),
 			Wants: nonNil(set.Graph.Wants(n))}
-		if j, err := b.ledger.Latest(ctx, n); err == nil {
+		if latest != nil {
+			st.LastJob = latest[n]
+		} else if j, err := b.ledger.Latest(ctx, n); err == nil {
 			j.Output = nil
 			st.LastJob = j
 		} else if !errors.Is(err, jobdb.ErrNotFound) {
@@ -124,10 +130,8 @@ func (b *Bridge) statusesFrom(ctx context.Context, names []string, states func(c
 				st.MainPID = int(snap.mainPID)
 			}
 		}
-		if u.LoadState == "loaded" && len(names) == 1 {
-			if gen, err := unitgen.Generate(set, s, b.unitOptions()); err == nil {
-				st.Stale = b.loadedDefinition(ctx, u.Name) != gen.Definition
-			}
+		if len(names) == 1 {
+			st.Stale = b.stale(ctx, set, s, u.LoadState)
 		}
 		for _, ps := range []config.Problems{set.Problems(n), set.Pending(n)} {
 			for _, p := range ps {
@@ -159,6 +163,34 @@ func (b *Bridge) statusesFrom(ctx context.Context, names []string, states func(c
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// Stale reports whether systemd holds st's unit loaded with another definition than its
+// config's (one call to systemd, for a loaded unit only: reading an unloaded one would load it).
+func (b *Bridge) Stale(ctx context.Context, st Status) bool {
+	set := b.Config()
+	s := set.Service(st.Service)
+	return s != nil && b.stale(ctx, set, s, st.LoadState)
+}
+
+func (b *Bridge) stale(ctx context.Context, set *config.Set, s *config.Service, loadState string) bool {
+	if loadState != "loaded" {
+		return false
+	}
+	gen, err := unitgen.Generate(set, s, b.unitOptions())
+	return err == nil && b.loadedDefinition(ctx, gen.Name) != gen.Definition
+}
+
+// latestOfAll returns every service's newest job in one query when many statuses are read and
+// the ledger can (nil otherwise: each is read on its own).
+func (b *Bridge) latestOfAll(ctx context.Context, statuses int) (map[string]*jobdb.Job, error) {
+	all, ok := b.ledger.(interface {
+		LatestOfAll(context.Context) (map[string]*jobdb.Job, error)
+	})
+	if statuses <= fewPatterns || !ok {
+		return nil, nil
+	}
+	return all.LatestOfAll(ctx)
 }
 
 // deriveState is hero's state of a service from its unit's states and its last job. heroctl's

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hero-systemd/hero-systemd/graphs"
@@ -94,10 +93,7 @@ func (b *Bridge) stop(ctx context.Context, set *config.Set, name string, plan gr
 		}
 		t.lap("checked")
 		over := func(v *unitView) bool { return v.invocation != runs[v.unit] || v.ended }
-		if !b.rec.waitUntil(ctx, stopWait, upUnits, over) {
-			b.rec.sync(ctx, upUnits)
-			b.rec.waitUntil(ctx, stopWait, upUnits, over)
-		}
+		b.awaitRecorded(ctx, stopWait, upUnits, over)
 		t.lap("recorded")
 		for _, m := range wasUp {
 			if runs[unitOfMember[m]] != "" {
@@ -162,40 +158,39 @@ func (b *Bridge) stopStragglers(ctx context.Context, plan graphs.StopPlan, unitO
 	return nil
 }
 
-// stopUnits stops units in parallel and waits for systemd's jobs. A unit systemd no longer
-// knows is already stopped.
+// stopUnits stops units and waits for systemd's jobs (awaitJobs: a job whose signal does not
+// come is settled from its unit's state). A unit systemd no longer knows is already stopped.
 func (b *Bridge) stopUnits(ctx context.Context, units []string) error {
-	errs := make([]error, len(units))
-	var wg sync.WaitGroup
-	for i, u := range units {
-		wg.Add(1)
-		go func(i int, u string) {
-			defer wg.Done()
-			ch := make(chan string, 1)
-			cctx, cancel := context.WithTimeout(ctx, callTimeout)
-			_, err := b.conn.StopUnitContext(cctx, u, "replace", ch)
-			cancel()
-			if err != nil {
-				if dbusErrorName(err) != errNoSuchUnit {
-					errs[i] = fmt.Errorf("stop %s: %w", u, err)
-				}
-				return
-			}
-			r, err := waitJob(ctx, ch)
-			if err != nil {
-				errs[i] = fmt.Errorf("stop %s: %w", u, err)
-			} else if r != "done" {
-				errs[i] = fmt.Errorf("stop %s: systemd job %s", u, r)
-			}
-		}(i, u)
-	}
-	wg.Wait()
-	for _, err := range errs {
+	ends := make(chan jobEnd, len(units))
+	stop := make(chan struct{})
+	defer close(stop)
+	var waits []jobWait
+	var waitUnit []string
+	for _, u := range units {
+		ch := make(chan string, 1) // buffered: go-systemd sends while holding a lock
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		id, err := b.conn.StopUnitContext(cctx, u, "replace", ch)
+		cancel()
 		if err != nil {
-			return err
+			if dbusErrorName(err) != errNoSuchUnit {
+				return fmt.Errorf("stop %s: %w", u, err)
+			}
+			continue
 		}
+		waits = append(waits, jobWait{unit: u, job: jobPath(id), succeeded: func(active string) bool { return !hasProcesses(active) }})
+		waitUnit = append(waitUnit, u)
+		go forward(len(waits)-1, ch, ends, stop)
 	}
-	return nil
+	var failed error
+	err := b.awaitJobs(ctx, waits, ends, func(e jobEnd) {
+		if e.result != "done" && failed == nil {
+			failed = fmt.Errorf("stop %s: systemd job %s", waitUnit[e.index], e.result)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("stop %s: %w", strings.Join(units, " "), err)
+	}
+	return failed
 }
 
 // RestartReply says what a restart did.

@@ -277,6 +277,21 @@ func (db *DB) Latest(ctx context.Context, service string) (*Job, error) {
 	return &j, nil
 }
 
+// LatestOfAll returns every service's newest job without its output, by service: what Latest
+// returns for each, in one query.
+func (db *DB) LatestOfAll(ctx context.Context) (map[string]*Job, error) {
+	var jobs []Job
+	err := db.gorm.WithContext(ctx).Omit("output").Where("id IN (SELECT MAX(id) FROM jobs GROUP BY service_id)").Find(&jobs).Error
+	if err != nil {
+		return nil, fmt.Errorf("latest jobs: %w", err)
+	}
+	out := make(map[string]*Job, len(jobs))
+	for i := range jobs {
+		out[jobs[i].ServiceID] = &jobs[i]
+	}
+	return out, nil
+}
+
 // Active returns every running or retrying job, for reconciliation with systemd.
 func (db *DB) Active(ctx context.Context) ([]Job, error) {
 	return db.listPhases(ctx, "active", PhaseRunning, PhaseRetrying)

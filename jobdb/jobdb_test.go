@@ -346,3 +346,29 @@ func TestDamagedFileIsErrDamaged(t *testing.T) {
 		}
 	})
 }
+
+// LatestOfAll returns, in one query, what Latest returns for each service.
+func TestLatestOfAllIsLatestOfEach(t *testing.T) {
+	db, _ := open(t)
+	ctx := context.Background()
+	create(t, db, "web", PhaseSucceeded)
+	create(t, db, "db", PhaseFailed)
+	create(t, db, "web", PhaseRunning)
+	create(t, db, "db", PhaseCancelled)
+	all, err := db.LatestOfAll(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 {
+		t.Fatalf("LatestOfAll has %d services, want 2: %v", len(all), all)
+	}
+	for _, svc := range []string{"web", "db"} {
+		want, err := db.Latest(ctx, svc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := all[svc]; got == nil || got.ID != want.ID || got.Phase != want.Phase {
+			t.Errorf("LatestOfAll[%s] = %+v, want job %d (%s)", svc, got, want.ID, want.Phase)
+		}
+	}
+}

@@ -131,7 +131,7 @@ else
   echo "$tried" >&2
   failed=1
 fi
-gotest -count=1 -tags integration ./tests/integration/
+gotest -count=1 -timeout 60m -tags integration ./tests/integration/
 
 # The second systemd version: a representative subset (units and their properties, values
 # byte for byte across a daemon-reload, cascade stop, runs as jobs, herod killed mid-operation,

@@ -223,6 +223,17 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
       <arg name="id" type="x" direction="in"/>
       <arg name="object" type="o" direction="out"/>
     </method>
+    <!-- OperationStatus(operation): whether an operation (the id Start, StartMany, Stop or
+         Restart returned) is running, finished or unknown (never queued by this herod, or one
+         of more than the last 1024 to finish), and, once finished, what OperationFinished said:
+         error, message and summary. A client that missed that signal learns the end here. -->
+    <method name="OperationStatus">
+      <arg name="operation" type="t" direction="in"/>
+      <arg name="state" type="s" direction="out"/>
+      <arg name="error" type="s" direction="out"/>
+      <arg name="message" type="s" direction="out"/>
+      <arg name="summary" type="a{sv}" direction="out"/>
+    </method>
     <!-- JobStarted: a run of the service began (a start's, or a restart systemd did): a job. -->
     <signal name="JobStarted">
       <arg name="service" type="s"/>

@@ -2,7 +2,9 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 
@@ -77,39 +79,100 @@ func (w *Watcher) Close() { w.c.conn.RemoveSignal(w.ch) }
 
 // Wait reports op's steps to progress as they come and returns how it ended; it returns ctx's
 // error when ctx ends first (the operation goes on in herod), and ErrHerodGone if herod leaves
-// the bus meanwhile.
+// the bus meanwhile. Signals can be lost (the bus drops what a slow reader leaves): whenever none
+// of op's came for LivenessCheck, herod is asked how op stands (OperationStatus), so a missed
+// OperationFinished ends the wait, and an operation herod no longer knows is an error
+// (ErrOperationLost) rather than a wait without end.
 func (w *Watcher) Wait(ctx context.Context, op uint64, progress func(Progress)) (Outcome, error) {
+	check := time.NewTimer(LivenessCheck)
+	defer check.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return Outcome{}, ctx.Err()
+		case <-check.C:
+			if o, over, err := w.c.operationOver(ctx, op); over || err != nil {
+				return o, err
+			}
+			check.Reset(LivenessCheck)
 		case s, ok := <-w.ch:
 			if !ok || s == nil {
 				return Outcome{}, &Error{Name: ErrHerodGone, Message: "the connection to the bus closed"}
 			}
-			switch s.Name {
-			case "org.freedesktop.DBus.NameOwnerChanged":
-				if len(s.Body) == 3 && s.Body[0] == api.BusName && s.Body[2] == "" {
-					return Outcome{}, &Error{Name: ErrHerodGone, Message: fmt.Sprintf("herod left the bus while operation %d ran", op)}
-				}
-			case api.Interface + "." + api.SignalOperationProgress:
-				var p Progress
-				var id uint64
-				if dbus.Store(s.Body, &id, &p.Service, &p.Event, &p.JobID, &p.Detail) == nil && id == op && progress != nil {
-					progress(p)
-				}
-			case api.Interface + "." + api.SignalOperationFinished:
-				var id uint64
-				var name, msg string
-				var o Outcome
-				if dbus.Store(s.Body, &id, &name, &msg, &o.Summary) != nil || id != op {
-					continue
-				}
-				if name != "" {
-					o.Err = &Error{Name: name, Message: msg}
-				}
-				return o, nil
+			o, over, err := w.take(s, op, progress)
+			if over || err != nil {
+				return o, err
 			}
+			if !check.Stop() {
+				select {
+				case <-check.C:
+				default:
+				}
+			}
+			check.Reset(LivenessCheck)
 		}
 	}
+}
+
+// take handles one signal: a step of op (reported), op's end, or herod leaving the bus.
+func (w *Watcher) take(s *dbus.Signal, op uint64, progress func(Progress)) (Outcome, bool, error) {
+	switch s.Name {
+	case "org.freedesktop.DBus.NameOwnerChanged":
+		if len(s.Body) == 3 && s.Body[0] == api.BusName && s.Body[2] == "" {
+			return Outcome{}, true, &Error{Name: ErrHerodGone, Message: fmt.Sprintf("herod left the bus while operation %d ran", op)}
+		}
+	case api.Interface + "." + api.SignalOperationProgress:
+		var p Progress
+		var id uint64
+		if dbus.Store(s.Body, &id, &p.Service, &p.Event, &p.JobID, &p.Detail) == nil && id == op && progress != nil {
+			progress(p)
+		}
+	case api.Interface + "." + api.SignalOperationFinished:
+		var id uint64
+		var name, msg string
+		var o Outcome
+		if dbus.Store(s.Body, &id, &name, &msg, &o.Summary) != nil || id != op {
+			return Outcome{}, false, nil
+		}
+		if name != "" {
+			o.Err = &Error{Name: name, Message: msg}
+		}
+		return o, true, nil
+	}
+	return Outcome{}, false, nil
+}
+
+// LivenessCheck is how long Wait waits for a signal of its operation before it asks herod how
+// the operation stands.
+var LivenessCheck = 10 * time.Second
+
+// ErrOperationLost names an operation herod does not know (it restarted, or the operation ended
+// so long ago that its outcome is forgotten) while a client waited for it.
+const ErrOperationLost = "org.hero.Proc1.Client.OperationLost"
+
+// operationOver asks herod how op stands: over (with its outcome) once it finished, an error when
+// herod does not know it, neither while it runs. A herod that does not answer in time, or knows
+// no OperationStatus (an older one), leaves the wait to signals.
+func (c *Client) operationOver(ctx context.Context, op uint64) (Outcome, bool, error) {
+	var state, name, msg string
+	var o Outcome
+	err := c.call(ctx, api.MethodOperationStatus, []any{&state, &name, &msg, &o.Summary}, op)
+	var e *Error
+	switch {
+	case errors.As(err, &e) && (e.Name == "org.freedesktop.DBus.Error.ServiceUnknown" || e.Name == "org.freedesktop.DBus.Error.NameHasNoOwner"):
+		return Outcome{}, true, &Error{Name: ErrHerodGone, Message: fmt.Sprintf("herod left the bus while operation %d ran", op)}
+	case err != nil:
+		return Outcome{}, false, nil
+	}
+	switch state {
+	case "finished":
+		if name != "" {
+			o.Err = &Error{Name: name, Message: msg}
+		}
+		return o, true, nil
+	case "running":
+		return Outcome{}, false, nil
+	}
+	return Outcome{}, true, &Error{Name: ErrOperationLost, Message: fmt.Sprintf(
+		"herod no longer knows operation %d (it restarted, or the operation ended long ago): see 'heroctl status' for what it did", op)}
 }

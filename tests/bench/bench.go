@@ -26,15 +26,16 @@ type sizes struct {
 	idle            time.Duration
 	idleSlices      int // the idle window is cut into this many CPU samples
 	settle          time.Duration
+	scale           []int // the numbers of services the scale section measures at
 }
 
 var fullSizes = sizes{rounds: 11, chain: 50, fanout: 100, graph: 200, many: 50, readRounds: 30,
 	healthSecs: 30, windows: 3, clients: 20, perCli: 50, singleOps: 100, mass: 500, jobs: 10_000,
-	idle: 30 * time.Second, idleSlices: 3, settle: 3 * time.Second}
+	idle: 30 * time.Second, idleSlices: 3, settle: 3 * time.Second, scale: []int{50, 500, 2000, 5000}}
 
 var shortSizes = sizes{rounds: 2, chain: 20, fanout: 30, graph: 50, many: 20, readRounds: 10,
 	healthSecs: 10, windows: 1, clients: 10, perCli: 10, singleOps: 30, mass: 100, jobs: 2_000,
-	idle: 6 * time.Second, idleSlices: 3, settle: 2 * time.Second}
+	idle: 6 * time.Second, idleSlices: 3, settle: 2 * time.Second, scale: []int{50, 200}}
 
 // bench collects rows and raw samples and prints each row as it is made.
 type bench struct {
@@ -93,8 +94,9 @@ func (b *bench) save(dir string) error {
 
 // runSystem measures everything that needs the container's systemd, in an order that keeps
 // each figure's services alone: herod's idle cost first (nothing loaded), then the cascades,
-// starts, reads, concurrency and load, then herod with many services and a big ledger.
-func runSystem(ctx context.Context, sz sizes, out string, log io.Writer) error {
+// starts, reads, concurrency, load and scale, then herod with many services and a big ledger.
+// only, when not empty, names the one section to run (see sectionNames).
+func runSystem(ctx context.Context, sz sizes, only, out string, log io.Writer) error {
 	bx, err := openBox(ctx)
 	if err != nil {
 		return err
@@ -123,10 +125,14 @@ func runSystem(ctx context.Context, sz sizes, out string, log io.Writer) error {
 		{"reads", b.reads},
 		{"concurrency", b.concurrency},
 		{"load", b.loadTest},
+		{"scale", b.scale},
 		{"herod with many services", b.costMass},
 		{"herod with a big ledger", b.costLedger},
 	}
 	for _, s := range steps {
+		if only != "" && s.name != only {
+			continue
+		}
 		fmt.Fprintf(log, "\n== %s\n", s.name)
 		if err := s.run(ctx); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)

@@ -51,10 +51,22 @@ func (o outcome) failure(name string, args []string) error {
 	if what == "" {
 		what = strings.TrimSpace(o.stdout)
 	}
+	if len(args) > 8 { // thousands of names (the scale section)
+		args = append(args[:8:8], fmt.Sprintf("... (%d more)", len(args)-8))
+	}
 	if o.timedOut {
 		return fmt.Errorf("%s %s: no answer after %s", name, strings.Join(args, " "), opTimeout)
 	}
-	return fmt.Errorf("%s %s: exit status %d: %s", name, strings.Join(args, " "), o.code, firstLines(what, 5))
+	return fmt.Errorf("%s %s: exit status %d: %s", name, strings.Join(args, " "), o.code, ends(what, 3))
+}
+
+// ends is the first n and the last n lines of s (an error follows thousands of progress lines).
+func ends(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= 2*n {
+		return s
+	}
+	return strings.Join(lines[:n], "\n") + "\n...\n" + strings.Join(lines[len(lines)-n:], "\n")
 }
 
 func firstLines(s string, n int) string {
@@ -235,16 +247,27 @@ func (b *box) activeCount(ctx context.Context, units []string) (int, error) {
 }
 
 // expectActive checks that exactly want of units are active: a measured operation did its work.
+// It looks again for up to settleActive (untimed): on a loaded machine systemd may report a unit
+// a moment after the job that started or stopped it.
 func (b *box) expectActive(ctx context.Context, what string, units []string, want int) error {
-	got, err := b.activeCount(ctx, units)
-	if err != nil {
-		return err
+	deadline := time.Now().Add(settleActive)
+	for {
+		got, err := b.activeCount(ctx, units)
+		if err != nil {
+			return err
+		}
+		if got == want {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: %d of %d units active after %s, want %d", what, got, len(units), settleActive, want)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	if got != want {
-		return fmt.Errorf("%s: %d of %d units active, want %d", what, got, len(units), want)
-	}
-	return nil
 }
+
+// settleActive bounds how long expectActive waits for the units to be as wanted.
+const settleActive = 20 * time.Second
 
 // activeState is one unit's ActiveState ("inactive" for a unit systemd does not know).
 func (b *box) activeState(ctx context.Context, unit string) string {

@@ -2,11 +2,16 @@
 // it (herod under systemd, heroctl as a process) against native systemd doing the same work,
 // and writes the figures as CSV, Markdown and a chart.
 //
-//	hero-bench system [--short] --out DIR   in the testbed container: cascades, starts, reads,
-//	                                         concurrency, load, herod's cost (DIR/system.csv)
+//	hero-bench system [--short] [--only SECTION] --out DIR
+//	                                         in the testbed container: cascades, starts, reads,
+//	                                         concurrency, load, scale, herod's cost (DIR/system.csv);
+//	                                         --only scale runs that section alone; --scale 50,2000
+//	                                         sets its numbers of services
 //	hero-bench core [--short] --out DIR --repo DIR
 //	                                         on the host: the go test benchmarks of the core (DIR/core.csv)
-//	hero-bench report [--short] --out DIR   merge both, write results.md/.csv and ratios.png
+//	hero-bench report [--short] [--only SECTION] --out DIR
+//	                                         merge both, write results.md/.csv, ratios.png and
+//	                                         scale.png (with --only, core.csv may be missing)
 //
 // Performance goals are reported beside the figures, never asserted: the command fails only
 // when something does not work (a command fails, a unit is not in the state it must be).
@@ -20,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -41,6 +47,8 @@ func dispatch(ctx context.Context, args []string) error {
 	short := fs.Bool("short", false, "few rounds and small sizes (CI)")
 	out := fs.String("out", "", "output directory")
 	repo := fs.String("repo", ".", "the repository (core)")
+	only := fs.String("only", "", "system: run only this section (e.g. scale); report: the core figures may be missing")
+	scaleNs := fs.String("scale", "", "system: the numbers of services of the scale section, comma-separated (default 50,500,2000,5000; --short 50,200)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -49,7 +57,7 @@ func dispatch(ctx context.Context, args []string) error {
 	}
 	switch args[0] {
 	case "system":
-		return system(ctx, *out, *short)
+		return system(ctx, *out, *short, *only, *scaleNs)
 	case "core":
 		rows, err := runCore(ctx, *repo, *short, os.Stdout)
 		if err != nil {
@@ -57,27 +65,40 @@ func dispatch(ctx context.Context, args []string) error {
 		}
 		return writeRows(filepath.Join(*out, "core.csv"), rows)
 	case "report":
-		return report(*out, *short)
+		return report(*out, *short, *only != "")
 	}
 	return fmt.Errorf("unknown command %q (system, core, report)", args[0])
 }
 
-func system(ctx context.Context, out string, short bool) error {
+func system(ctx context.Context, out string, short bool, only, scaleNs string) error {
 	sz := fullSizes
 	if short {
 		sz = shortSizes
+	}
+	if scaleNs != "" {
+		sz.scale = nil
+		for _, f := range strings.Split(scaleNs, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return fmt.Errorf("--scale %q: want positive counts separated by commas", scaleNs)
+			}
+			sz.scale = append(sz.scale, n)
+		}
 	}
 	version := strings.SplitN(run(ctx, "systemctl", "--version").stdout, "\n", 2)[0]
 	if err := os.WriteFile(filepath.Join(out, "systemd-version.txt"), []byte(version+"\n"), 0o644); err != nil {
 		return fmt.Errorf("write systemd-version.txt: %w", err)
 	}
-	return runSystem(ctx, sz, out, os.Stdout)
+	return runSystem(ctx, sz, only, out, os.Stdout)
 }
 
-func report(out string, short bool) error {
+func report(out string, short, partial bool) error {
 	var rows []Row
 	for _, f := range []string{"system.csv", "core.csv"} {
 		r, err := readRows(filepath.Join(out, f))
+		if err != nil && partial && errors.Is(err, os.ErrNotExist) {
+			continue // a run of one section has no core figures
+		}
 		if err != nil {
 			return err
 		}

@@ -62,12 +62,15 @@ func writeReport(out string, rows []Row, m machine, log io.Writer) error {
 	if err := writeChart(out, rows); err != nil {
 		return err
 	}
-	fmt.Fprintf(log, "\nWritten: %s/results.md, results.csv, samples.csv, ratios.png\n", out)
+	if err := writeScaleChart(out, rows); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "\nWritten: %s/results.md, results.csv, samples.csv, ratios.png, scale.png\n", out)
 	return nil
 }
 
 // sections is the report's order: what users wait for first, then cost and the core.
-var sections = []string{"cascade stop", "start", "reads", "concurrency", "load", "herod cost", "core"}
+var sections = []string{"cascade stop", "start", "reads", "concurrency", "load", "scale", "herod cost", "core"}
 
 func sectionRank(s string) int {
 	for i, name := range sections {
@@ -124,7 +127,7 @@ func writeChart(out string, rows []Row) error {
 	var data strings.Builder
 	n := 0
 	for _, r := range rows {
-		if r.Baseline == "" || math.IsNaN(r.Ratio) {
+		if r.Baseline == "" || math.IsNaN(r.Ratio) || r.Section == "scale" { // scale: its own chart
 			continue
 		}
 		goal := "NaN"
@@ -166,6 +169,86 @@ plot 'ratios.dat' using 1:($5 == 0 ? $3 : NaN):xtic(2) with boxes lc rgb "#8040c
 	cmd.Dir = out
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("draw ratios.png with gnuplot: %v\n%s", err, msg)
+	}
+	return nil
+}
+
+// scaleFigure is the short name of a scale row's figure in the chart ("" for none: not a time).
+func scaleFigure(what string) string {
+	switch {
+	case strings.Contains(what, "start of N"):
+		return "start"
+	case strings.Contains(what, "stop of the root"):
+		return "cascade stop"
+	case strings.Contains(what, "list-units"):
+		return "list-units"
+	case strings.Contains(what, "heroctl status"):
+		return "status"
+	case strings.Contains(what, "GetManagedObjects"):
+		return "GetManagedObjects"
+	}
+	return ""
+}
+
+// writeScaleChart draws the scale rows' medians against N, hero's and native systemd's, one
+// line each (log-log), into scale.png; without scale rows it draws nothing.
+func writeScaleChart(out string, rows []Row) error {
+	type series struct {
+		title  string
+		points []string
+	}
+	var order []string
+	all := map[string]*series{}
+	point := func(title string, n int, v float64) {
+		s := all[title]
+		if s == nil {
+			s = &series{title: title}
+			all[title] = s
+			order = append(order, title)
+		}
+		s.points = append(s.points, fmt.Sprintf("%d %.3f", n, v))
+	}
+	for _, r := range rows {
+		n, fig := scaleN(r.What), scaleFigure(r.What)
+		if r.Section != "scale" || n == 0 || fig == "" || r.Unit != "ms" {
+			continue
+		}
+		point(fig+": hero", n, r.Hero.Median)
+		if r.Baseline != "" {
+			point(fig+": "+r.Baseline, n, r.Base.Median)
+		}
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	var data, plot strings.Builder
+	for i, title := range order {
+		fmt.Fprintf(&data, "# %s\n%s\n\n\n", title, strings.Join(all[title].points, "\n"))
+		dash := map[bool]string{true: "dt 2", false: "dt 1"}[!strings.HasSuffix(title, ": hero")]
+		if i > 0 {
+			plot.WriteString(", \\\n     ")
+		}
+		fmt.Fprintf(&plot, "'scale.dat' index %d using 1:2 with linespoints lw 2 %s title \"%s\"", i, dash, strings.ReplaceAll(title, `"`, "'"))
+	}
+	if err := os.WriteFile(filepath.Join(out, "scale.dat"), []byte(data.String()), 0o644); err != nil {
+		return fmt.Errorf("write scale.dat: %w", err)
+	}
+	script := `set terminal pngcairo size 1200,800 font ",10"
+set output 'scale.png'
+set title "Cost against the number of services N: hero (solid) and native systemd (dashed), medians"
+set logscale xy
+set xlabel "N (services)"
+set ylabel "ms (log scale)"
+set grid xtics ytics
+set key outside right top
+plot ` + plot.String() + "\n"
+	if err := os.WriteFile(filepath.Join(out, "scale.gp"), []byte(script), 0o644); err != nil {
+		return fmt.Errorf("write scale.gp: %w", err)
+	}
+	cmd := exec.Command("gnuplot", "scale.gp")
+	cmd.Dir = out
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("draw scale.png with gnuplot: %v\n%s", err, msg)
 	}
 	return nil
 }

@@ -6,14 +6,18 @@
 #   cascade stop (chain, fan-out + diamond, diamond-rich graph), start (a chain's leaf, many
 #   independent services; against a systemd-run loop and systemd's floor), status/list-units
 #   latency, operations on unrelated services during a slow start, a load of concurrent
-#   clients, herod's RSS and idle CPU; then, on the host, the core's go test benchmarks.
+#   clients, scale (start, cascade, reads, GetManagedObjects and herod's RSS at N = 50, 500,
+#   2,000, 5,000 services; --short: 50, 200), herod's RSS and idle CPU; then, on the host, the
+#   core's go test benchmarks.
 # It prints medians, spread and ratios, and writes into the output directory: results.md (the
-# docs/benchmarks.md's table, with date and machine), results.csv, samples.csv (every sample), ratios.png
-# (gnuplot), herod.log.
+# docs/benchmarks.md's table, with date and machine), results.csv, samples.csv (every sample),
+# ratios.png and scale.png (gnuplot: ratios; cost against N), herod.log.
 #
-#   bash tests/bench/run.sh [--short] [--out DIR]
-#     --short    few rounds and small sizes (CI; about 2-3 minutes)
-#     --out DIR  output directory (default tests/bench/out)
+#   bash tests/bench/run.sh [--short] [--only SECTION] [--scale N,N...] [--out DIR]
+#     --short         few rounds and small sizes (CI; about 2-3 minutes)
+#     --only SECTION  measure one section of the container's figures (e.g. scale), no core
+#     --scale N,N...  the numbers of services of the scale section
+#     --out DIR       output directory (default tests/bench/out)
 #
 # Goals are reported beside the figures, never asserted: it fails only when something does not
 # work. Needs root (systemd-nspawn); installs gnuplot-nox with apt if gnuplot is missing.
@@ -22,13 +26,15 @@ set -euo pipefail
 
 die() { echo "tests/bench/run.sh: $*" >&2; exit 1; }
 
-mode=() out=""
+mode=() only=() scale=() out=""
 while [ $# -gt 0 ]; do
   case $1 in
     --short) mode=(--short); shift ;;
+    --only) [ $# -ge 2 ] || die "--only needs a section"; only=(--only "$2"); shift 2 ;;
+    --scale) [ $# -ge 2 ] || die "--scale needs counts"; scale=(--scale "$2"); shift 2 ;;
     --out) [ $# -ge 2 ] || die "--out needs a directory"; out=$(realpath -m "$2"); shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown argument $1 (--short, --out DIR)" ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument $1 (--short, --only SECTION, --scale N,N, --out DIR)" ;;
   esac
 done
 [ "$(id -u)" = 0 ] || die "must run as root: it boots systemd in a systemd-nspawn container"
@@ -45,7 +51,7 @@ if ! command -v gnuplot >/dev/null; then
 fi
 
 mkdir -p "$out"
-rm -f "$out"/{system.csv,core.csv,results.csv,results.md,samples.csv,ratios.dat,ratios.gp,ratios.png,herod.log,systemd-version.txt,loadavg-start.txt}
+rm -f "$out"/{system.csv,core.csv,results.csv,results.md,samples.csv,ratios.dat,ratios.gp,ratios.png,scale.dat,scale.gp,scale.png,herod.log,systemd-version.txt,loadavg-start.txt}
 # How busy the machine was (other work skews timings): the report prints it beside the figures.
 cut -d' ' -f1 /proc/loadavg >"$out/loadavg-start.txt"
 stage=$(mktemp -d)
@@ -64,12 +70,14 @@ bash tests/testbed/testbed.sh ensure >/dev/null
 up=$(bash tests/testbed/testbed.sh up --bind-ro "$stage:/opt/hero" --bind-ro "$PWD:/opt/hero-src" --bind "$out:/opt/hero-out")
 machine=$(sed -n 's/^MACHINE=//p' <<<"$up")
 echo "testbed: $machine up in $(sed -n 's/^BOOT_MS=//p' <<<"$up") ms"
-bash tests/testbed/testbed.sh exec "$machine" -- /opt/hero/bin/hero-bench system "${mode[@]}" --out /opt/hero-out
+bash tests/testbed/testbed.sh exec "$machine" -- /opt/hero/bin/hero-bench system "${mode[@]}" "${only[@]}" "${scale[@]}" --out /opt/hero-out
 # The core benchmarks run on the host with the container halted, so it takes no CPU from them.
 bash tests/testbed/testbed.sh down "$machine"
 machine=""
 
-printf '\n== core (go test benchmarks, on the host)\n'
-"$stage/bin/hero-bench" core "${mode[@]}" --out "$out" --repo "$PWD"
-"$stage/bin/hero-bench" report "${mode[@]}" --out "$out"
+if [ ${#only[@]} -eq 0 ]; then
+  printf '\n== core (go test benchmarks, on the host)\n'
+  "$stage/bin/hero-bench" core "${mode[@]}" --out "$out" --repo "$PWD"
+fi
+"$stage/bin/hero-bench" report "${mode[@]}" "${only[@]}" --out "$out"
 echo "tests/bench/run.sh: done in $(( $(date +%s) - began )) s"

@@ -97,9 +97,15 @@ func runOnHost() int {
 		os.Exit(130)
 	}()
 	fmt.Fprintf(os.Stderr, "testbed: %s up (leader %s) in %s ms\n", machine, info["LEADER"], info["BOOT_MS"])
-	args := append([]string{"exec", machine, "--", "env", inside + "=1",
-		"PATH=" + BinDir + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		Root + "/" + filepath.Base(os.Args[0])}, os.Args[1:]...)
+	args := []string{"exec", machine, "--", "env", inside + "=1",
+		"PATH=" + BinDir + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	// A test's knobs (HERO_TEST_*, e.g. HERO_TEST_SCALE_N) reach it inside the container.
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "HERO_TEST_") {
+			args = append(args, kv)
+		}
+	}
+	args = append(append(args, Root+"/"+filepath.Base(os.Args[0])), os.Args[1:]...)
 	run := exec.Command("bash", append([]string{script}, args...)...)
 	run.Stdout, run.Stderr = os.Stdout, os.Stderr
 	if err := run.Run(); err != nil {

@@ -55,6 +55,7 @@ type Daemon struct {
 	access   map[string]configdir.Access // what it takes to read each file of the last read
 	// untrustedFiles are the files of the last read refused as untrusted.
 	untrustedFiles []string
+	opLog          operationLog // operations under way and recent outcomes (OperationStatus)
 }
 
 // ErrInvalidConfig wraps the problems a config directory has: herod serves its valid part.
@@ -319,7 +320,9 @@ func setAsideLedger(stateDir string) (string, error) {
 // and a connection of its own for the units' signals (delivered in order).
 func (d *Daemon) connectSystemd(ctx context.Context) error {
 	var err error
-	sequential := dbus.WithSignalHandler(dbus.NewSequentialSignalHandler())
+	// In order, and at a constant cost per signal however far a reader is behind (see
+	// bridge.NewSignalHandler): godbus's sequential handler shifts its whole queue per signal.
+	sequential := dbus.WithSignalHandler(bridge.NewSignalHandler())
 	if d.opts.User {
 		d.systemd, err = sddbus.NewUserConnectionContext(ctx)
 		if err == nil {

@@ -304,21 +304,34 @@ func (m *manager) Status(msg dbus.Message, name string) (map[string]dbus.Variant
 	}
 	ctx, cancel := m.ctx()
 	defer cancel()
+	if m.d.bridge.Config().Service(name) != nil {
+		if d, ok := m.d.objs.status(ctx, name); ok {
+			return m.problemsFor(msg, d), nil
+		}
+	}
 	st, err := m.d.bridge.Status(ctx, name)
 	if err != nil {
 		return nil, toDBus("status", name, err)
 	}
-	en, err := m.d.enablements(ctx, m.d.bridge.Config())
-	if err != nil {
-		return nil, toDBus("status", name, err)
+	var en enablement
+	if svc := m.d.bridge.Config().Service(name); svc != nil { // nil: removed by a reload meanwhile
+		if en, err = m.d.enablementOf(ctx, svc); err != nil {
+			return nil, toDBus("status", name, err)
+		}
 	}
 	st.Problems = m.d.serviceProblems(name, m.callerOrAnyone(msg))
-	return withEnablement(statusDict(st), en[name]), nil
+	return withEnablement(statusDict(st), en), nil
 }
 
 func (m *manager) ListServices(msg dbus.Message) ([]map[string]dbus.Variant, *dbus.Error) {
 	ctx, cancel := m.ctx()
 	defer cancel()
+	if list, ok := m.d.objs.list(ctx); ok {
+		for i, d := range list {
+			list[i] = m.problemsFor(msg, d)
+		}
+		return list, nil
+	}
 	list, err := m.d.bridge.List(ctx)
 	if err != nil {
 		return nil, toDBus("list", "services", err)
@@ -336,6 +349,23 @@ func (m *manager) ListServices(msg dbus.Message) ([]map[string]dbus.Variant, *db
 		out[i] = withEnablement(statusDict(st), en[st.Service])
 	}
 	return out, nil
+}
+
+// problemsFor gives a status read from the object tree (whose Problems every user may read, so
+// they quote world-readable files only) the problems as the caller may see them. The tree's
+// dictionary is copied, never changed.
+func (m *manager) problemsFor(msg dbus.Message, d map[string]dbus.Variant) map[string]dbus.Variant {
+	v, ok := d["Problems"]
+	if ps, _ := v.Value().([]string); !ok || len(ps) == 0 {
+		return d
+	}
+	name, _ := d["Service"].Value().(string)
+	out := make(map[string]dbus.Variant, len(d))
+	for k, val := range d {
+		out[k] = val
+	}
+	out["Problems"] = dbus.MakeVariant(nonNil(m.d.serviceProblems(name, m.callerOrAnyone(msg))))
+	return out
 }
 
 func withEnablement(d map[string]dbus.Variant, e enablement) map[string]dbus.Variant {

@@ -73,6 +73,14 @@ const coalesce = 100 * time.Millisecond
 // no run follows (a health check passed) is announced after this.
 const unitSettle = 250 * time.Millisecond
 
+// When more than burstDirty services are dirty, the refresher lets changes gather for
+// burstCoalesce: a start or stop of thousands of services would otherwise read them all from
+// systemd several times a second while systemd works through their jobs.
+const (
+	burstDirty    = 64
+	burstCoalesce = 2 * time.Second
+)
+
 func newObjects(d *Daemon) *objects {
 	return &objects{d: d, ready: make(chan struct{}), wake: make(chan struct{}, 1),
 		services: map[string]*serviceView{}, jobs: map[int64]*jobView{}, dirty: map[string]*pending{}, pids: map[string]uint32{}}
@@ -85,6 +93,11 @@ func (o *objects) mark(c change, names ...string) {
 		due = time.Now().Add(unitSettle)
 	}
 	o.mu.Lock()
+	if len(o.dirty)+len(names) > burstDirty {
+		// Thousands of units changing at once: each refresh is a read of systemd's units while
+		// systemd is busiest. Reads of the objects refresh what they read first anyway.
+		due = time.Now().Add(burstCoalesce)
+	}
 	for _, n := range names {
 		if n == "" {
 			continue

@@ -8,6 +8,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/cmd/api"
 )
 
@@ -103,4 +104,47 @@ func (o *objects) managed(ctx context.Context) (map[dbus.ObjectPath]map[string]m
 		out[dbus.ObjectPath(api.JobPath(id))] = map[string]map[string]dbus.Variant{api.JobInterface: j.props()}
 	}
 	return out, nil
+}
+
+// status is Manager.Status's answer from herod's own view (the service's object, refreshed
+// first when a change of it is pending): the cost of a status does not grow with the number of
+// services. Only whether systemd runs an older definition of the unit is read (one call, for a
+// loaded unit). ok is false when the view has no object for name.
+func (o *objects) status(ctx context.Context, name string) (map[string]dbus.Variant, bool) {
+	if o.fresh(ctx, name) != nil {
+		return nil, false
+	}
+	o.mu.Lock()
+	v := o.services[name]
+	var st bridge.Status
+	var en enablement
+	if v != nil {
+		st, en = v.status, v.en
+	}
+	o.mu.Unlock()
+	if v == nil {
+		return nil, false
+	}
+	st.Stale = o.d.bridge.Stale(ctx, st)
+	return withEnablement(statusDict(st), en), true
+}
+
+// list is Manager.ListServices' answer from herod's own view, in the config's order (by name);
+// ok is false when the view misses a service.
+func (o *objects) list(ctx context.Context) ([]map[string]dbus.Variant, bool) {
+	if o.freshAll(ctx) != nil {
+		return nil, false
+	}
+	set := o.d.bridge.Config()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := make([]map[string]dbus.Variant, 0, len(set.Services))
+	for _, s := range set.Services {
+		v := o.services[s.Name]
+		if v == nil {
+			return nil, false
+		}
+		out = append(out, withEnablement(statusDict(v.status), v.en))
+	}
+	return out, true
 }

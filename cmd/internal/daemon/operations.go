@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"github.com/godbus/dbus/v5"
 
@@ -14,12 +15,13 @@ import (
 // runs jobs: the method that asked for it returns its id at once, and the operation reports its
 // steps (OperationProgress) and its end (OperationFinished) as signals carrying that id. No
 // client waits inside a method call, so no D-Bus call timeout can cut an operation short.
-// kind (start, stop, restart) and names name it in its error. The services it was asked for (names) get their objects refreshed once it is over (the bridge's
-// events cover the runs it starts and ends).
+// kind (start, stop, restart) and names name it in its error. The services it was asked for
+// (names) get their objects refreshed once it is over (the bridge's events cover the runs it
+// starts and ends), before its end is told.
 func (d *Daemon) launch(kind string, names []string, run func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error)) uint64 {
 	op := d.ops.Add(1)
+	d.opLog.began(op)
 	go func() {
-		defer d.objs.mark(runsChanged, names...)
 		obs := func(p bridge.Progress) {
 			if err := d.bus.Emit(api.Path, api.Interface+"."+api.SignalOperationProgress, op, p.Service, p.Event, p.JobID, p.Detail); err != nil {
 				d.log.Warn("emitting a signal failed", "signal", api.SignalOperationProgress, "err", err)
@@ -37,9 +39,85 @@ func (d *Daemon) launch(kind string, names []string, run func(ctx context.Contex
 		if summary == nil {
 			summary = map[string]dbus.Variant{}
 		}
+		// Marked before the end is told, so a read that follows it refreshes them first.
+		d.objs.mark(runsChanged, names...)
+		d.opLog.finished(op, opOutcome{errName: name, message: msg, summary: summary})
 		if err := d.bus.Emit(api.Path, api.Interface+"."+api.SignalOperationFinished, op, name, msg, summary); err != nil {
 			d.log.Warn("emitting a signal failed", "signal", api.SignalOperationFinished, "err", err)
 		}
 	}()
 	return op
+}
+
+// Operation states, as OperationStatus tells them.
+const (
+	opRunning  = "running"
+	opFinished = "finished"
+	opUnknown  = "unknown" // never launched by this herod, or finished too long ago
+)
+
+// keptOutcomes is how many finished operations' outcomes herod keeps for OperationStatus.
+const keptOutcomes = 1024
+
+// opOutcome is how an operation ended, as OperationFinished said.
+type opOutcome struct {
+	errName, message string
+	summary          map[string]dbus.Variant
+}
+
+// operationLog knows the operations under way and the outcomes of the last keptOutcomes, so a
+// client that missed OperationFinished (the bus drops signals a slow reader leaves) still learns
+// how its operation ended. Its zero value is ready.
+type operationLog struct {
+	mu      sync.Mutex
+	running map[uint64]bool
+	done    map[uint64]opOutcome
+	order   []uint64 // finished operations, oldest first
+}
+
+func (l *operationLog) began(op uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.running == nil {
+		l.running = map[uint64]bool{}
+	}
+	l.running[op] = true
+}
+
+func (l *operationLog) finished(op uint64, o opOutcome) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.running, op)
+	if l.done == nil {
+		l.done = map[uint64]opOutcome{}
+	}
+	l.done[op] = o
+	l.order = append(l.order, op)
+	if len(l.order) > keptOutcomes {
+		delete(l.done, l.order[0])
+		l.order = l.order[1:]
+	}
+}
+
+// status returns op's state and, once it finished, its outcome.
+func (l *operationLog) status(op uint64) (string, opOutcome) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.running[op] {
+		return opRunning, opOutcome{}
+	}
+	if o, ok := l.done[op]; ok {
+		return opFinished, o
+	}
+	return opUnknown, opOutcome{}
+}
+
+// OperationStatus tells whether an operation runs, and how it ended: what a client that missed
+// OperationFinished asks.
+func (m *manager) OperationStatus(op uint64) (string, string, string, map[string]dbus.Variant, *dbus.Error) {
+	state, o := m.d.opLog.status(op)
+	if o.summary == nil {
+		o.summary = map[string]dbus.Variant{}
+	}
+	return state, o.errName, o.message, o.summary, nil
 }
