@@ -122,6 +122,9 @@ func TestUntrustedFilesAreNeverRun(t *testing.T) {
 			t.Errorf("%s is not bad-config:\n%s", name, st.Stdout)
 		}
 	}
+	if log, _ := os.ReadFile(h.log); !strings.Contains(string(log), `level=ERROR msg="service file refused as untrusted: never read, never run" problem="open.toml: untrusted: `) {
+		t.Errorf("herod does not log the refusal as an error:\n%s", log)
+	}
 	// herod restarted (status = "start" services start at daemon start) runs none of them.
 	h.stop()
 	h.launch(t).serving(t)

@@ -1,10 +1,12 @@
 package daemon
 
 import (
+	"errors"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/cmd/configdir"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
@@ -57,5 +59,21 @@ func TestProblemsAreShownOnlyToReaders(t *testing.T) {
 		if !strings.HasPrefix(got, "a.toml:2: status: ") {
 			t.Errorf("%s: %q lost its file, line or key", tt.name, got)
 		}
+	}
+}
+
+// OperationFinished is a signal every client may receive: a start refused there for a
+// bad-config service quotes only files every user may read.
+func TestOperationErrorsQuoteOnlyWorldReadableFiles(t *testing.T) {
+	dir := configdir.Perm{UID: 0, GID: 0, Mode: syscall.S_IFDIR | 0o755}
+	d := &Daemon{access: map[string]configdir.Access{"a.toml": {dir, {UID: 0, GID: 0, Mode: syscall.S_IFREG | 0o600}}}}
+	p := config.Problem{File: "a.toml", Line: 2, Key: "status", Message: `must be "start", not "s3cret"`, Kind: `must be "start", not "…"`}
+	err := d.forEveryone(&bridge.ConfigError{Service: "a", Problems: config.Problems{p}})
+	if msg := err.Error(); strings.Contains(msg, "s3cret") || !strings.Contains(msg, `a.toml:2: status: must be "start", not "…"`) {
+		t.Errorf("operation error for everyone: %q", msg)
+	}
+	var cfg *bridge.ConfigError
+	if !errors.As(err, &cfg) {
+		t.Errorf("the error is no longer a ConfigError (its D-Bus name would change): %T", err)
 	}
 }

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 
@@ -9,7 +10,23 @@ import (
 
 	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
+
+// forEveryone is err as every user may read it: OperationFinished is a signal, which any client
+// on the bus can receive, so a bad-config service's problems quote only world-readable files.
+func (d *Daemon) forEveryone(err error) error {
+	var cfg *bridge.ConfigError
+	if !errors.As(err, &cfg) || len(cfg.Problems) == 0 {
+		return err
+	}
+	shown := *cfg
+	shown.Problems = make(config.Problems, len(cfg.Problems))
+	for i, p := range cfg.Problems {
+		shown.Problems[i] = shownTo(p, d.accessOf(p.File), nil)
+	}
+	return &shown
+}
 
 // launch runs a long operation (a start, stop or restart) in the background, the way systemd
 // runs jobs: the method that asked for it returns its id at once, and the operation reports its
@@ -30,7 +47,7 @@ func (d *Daemon) launch(kind string, names []string, run func(ctx context.Contex
 		summary, err := run(d.ctx, obs)
 		name, msg := "", ""
 		if err != nil {
-			e := toDBus(kind, strings.Join(names, " "), err)
+			e := toDBus(kind, strings.Join(names, " "), d.forEveryone(err))
 			name = e.Name
 			if len(e.Body) > 0 {
 				msg, _ = e.Body[0].(string)
