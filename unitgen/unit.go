@@ -109,31 +109,8 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	if len(svc.Actions) == 0 {
 		return nil, fmt.Errorf("generate unit for %q: service has no actions", svc.Name)
 	}
-	if opts.ConfigDir == "" {
-		opts.ConfigDir = DefaultConfigDir
-	}
-	if opts.ExecHelper == "" {
-		opts.ExecHelper = DefaultExecHelper
-	}
-	if opts.EnvDir == "" {
-		opts.EnvDir = DefaultEnvDir
-	}
-	unitOf := func(dep string) (string, error) {
-		d := set.Service(dep)
-		if d == nil {
-			return "", fmt.Errorf("generate unit for %q: unknown dependency %q", svc.Name, dep)
-		}
-		return UnitName(d.Context, d.Name), nil
-	}
-	requires, err := mapUnits(svc.Requires, unitOf)
-	if err != nil {
-		return nil, err
-	}
-	wants, err := mapUnits(svc.Wants, unitOf)
-	if err != nil {
-		return nil, err
-	}
-	after, err := mapUnits(concatNames(svc.Requires, svc.Wants, svc.After), unitOf)
+	opts = opts.withDefaults()
+	deps, err := dependencyUnits(set, svc)
 	if err != nil {
 		return nil, err
 	}
@@ -144,14 +121,7 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	b := builder{envContent: envFile(vars)}
 	b.str("Unit", "Description", svc.Description)
 	b.str("Unit", "SourcePath", source)
-	b.units("Unit", "Requires", requires)
-	// BindsTo= stops this service whenever a requirement leaves the active state, also when it
-	// crashes or enters an automatic restart (Requires= propagates only requested stops); herod
-	// starts it again when the requirement is back. Requires= stays: it names the hard
-	// dependency for anything that reads only Requires=.
-	b.units("Unit", "BindsTo", requires)
-	b.units("Unit", "Wants", wants)
-	b.units("Unit", "After", after)
+	b.dependencies(deps)
 	b.serviceType(main)
 	b.str("Service", "Slice", SliceName(svc.Context))
 	b.env(serviceEnv(svc))
@@ -166,6 +136,71 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	// $RUNTIME_DIRECTORY to every command (health checks included) and removes it on stop.
 	b.add("Service", "RuntimeDirectory", "hero/"+svc.Name, "RuntimeDirectory", []string{"hero/" + svc.Name})
 	b.commands(svc, main, pre, len(preEnv) > 0, opts.ExecHelper)
+	b.mainProcess(main)
+	b.output(svc)
+	b.limits(svc.Limits)
+	b.heroNotes(svc)
+	if b.err != nil {
+		return nil, fmt.Errorf("generate unit for %q: %w", svc.Name, b.err)
+	}
+	return b.unit(svc, source, opts.EnvDir), nil
+}
+
+// withDefaults fills in the options left empty.
+func (o Options) withDefaults() Options {
+	if o.ConfigDir == "" {
+		o.ConfigDir = DefaultConfigDir
+	}
+	if o.ExecHelper == "" {
+		o.ExecHelper = DefaultExecHelper
+	}
+	if o.EnvDir == "" {
+		o.EnvDir = DefaultEnvDir
+	}
+	return o
+}
+
+// depUnits are the units a service's dependencies name, by the directive they go into.
+type depUnits struct {
+	requires, wants, after []string
+}
+
+// dependencyUnits maps svc's dependencies to their units; every one must be in set.
+func dependencyUnits(set *config.Set, svc *config.Service) (depUnits, error) {
+	unitOf := func(dep string) (string, error) {
+		d := set.Service(dep)
+		if d == nil {
+			return "", fmt.Errorf("generate unit for %q: unknown dependency %q", svc.Name, dep)
+		}
+		return UnitName(d.Context, d.Name), nil
+	}
+	var deps depUnits
+	var err error
+	if deps.requires, err = mapUnits(svc.Requires, unitOf); err != nil {
+		return deps, err
+	}
+	if deps.wants, err = mapUnits(svc.Wants, unitOf); err != nil {
+		return deps, err
+	}
+	deps.after, err = mapUnits(concatNames(svc.Requires, svc.Wants, svc.After), unitOf)
+	return deps, err
+}
+
+// dependencies writes the [Unit] dependency directives.
+func (b *builder) dependencies(deps depUnits) {
+	b.units("Unit", "Requires", deps.requires)
+	// BindsTo= stops this service whenever a requirement leaves the active state, also when it
+	// crashes or enters an automatic restart (Requires= propagates only requested stops); herod
+	// starts it again when the requirement is back. Requires= stays: it names the hard
+	// dependency for anything that reads only Requires=.
+	b.units("Unit", "BindsTo", deps.requires)
+	b.units("Unit", "Wants", deps.wants)
+	b.units("Unit", "After", deps.after)
+}
+
+// mainProcess writes what governs the main process: restarts, their cap, the stop signal and
+// the timeouts.
+func (b *builder) mainProcess(main *config.Action) {
 	if main.Restart != "" && main.Restart != config.RestartNo {
 		b.str("Service", "Restart", string(main.Restart))
 	}
@@ -182,22 +217,25 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	for _, d := range durationSettings {
 		b.usec(d.prop, d.key, d.value(main))
 	}
-	b.output(svc)
-	b.limits(svc.Limits)
-	// Hero's own facts, which systemd ignores in an X- section (as quadlet keeps its source keys).
+}
+
+// heroNotes writes hero's own facts, which systemd ignores, in an X- section (as quadlet keeps
+// its source keys).
+func (b *builder) heroNotes(svc *config.Service) {
 	b.note("Service", svc.Name)
 	b.note("Context", svc.Context)
 	b.note("Format", string(svc.Format))
 	if len(svc.Conflicts) > 0 {
 		b.note("Conflicts", strings.Join(svc.Conflicts, " "))
 	}
-	if b.err != nil {
-		return nil, fmt.Errorf("generate unit for %q: %w", svc.Name, b.err)
-	}
+}
+
+// unit assembles the built directives into the unit of svc, stamped with its definition.
+func (b *builder) unit(svc *config.Service, source, envDir string) *Unit {
 	u := &Unit{Name: UnitName(svc.Context, svc.Name), Service: svc.Name, source: source}
 	u.Definition = b.stampDefinition()
 	if len(b.envContent) > 0 {
-		u.EnvFile, u.EnvContent = b.setEnvFile(opts.EnvDir, u.Name, u.Definition), b.envContent
+		u.EnvFile, u.EnvContent = b.setEnvFile(envDir, u.Name, u.Definition), b.envContent
 	}
 	u.directives = b.ds
 	for _, d := range b.ds {
@@ -206,7 +244,7 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 		}
 	}
 	u.Properties = append(u.Properties, b.extra...)
-	return u, nil
+	return u
 }
 
 // DefinitionVar names the environment variable each unit carries its definition's digest in.
