@@ -160,52 +160,60 @@ func decodeActions(r reader, t *table, s *Service) {
 	names := map[string]bool{}
 	ok := true
 	for i, e := range arr {
-		prefix := fmt.Sprintf("actions[%d]", i)
-		at, isTable := e.v.(*table)
-		if !isTable {
-			r.add(e.line, prefix, "must be a table, not %s", typeName(e.v))
-			ok = false
-			continue
+		a, good := decodeAction(r, t, e, i, i == len(arr)-1, names)
+		ok = ok && good
+		if a != nil {
+			s.Actions = append(s.Actions, *a)
 		}
-		last := i == len(arr)-1
-		allowed := concat([]string{keyName}, commandKeys, everyActionKeys)
-		if last {
-			allowed = concat(allowed, mainOnlyKeys)
-		}
-		for _, k := range at.keys {
-			if contains(mainOnlyKeys, k) && !last {
-				r.add(at.val(k).line, join(prefix, k), "only the last action (the main process) can set %s", k)
-				ok = false
-			} else if contains(serviceOnlyKeys, k) {
-				r.add(at.val(k).line, join(prefix, k), "%s applies to the whole service: set it at the top level", k)
-				ok = false
-			}
-		}
-		known := concat(allowed, mainOnlyKeys, serviceOnlyKeys)
-		r.unknown(at, prefix, known)
-		a := Action{}
-		if name, line, has := r.str(at, prefix, keyName); has {
-			if err := CheckName(name); err != nil {
-				r.add(line, join(prefix, keyName), "%v", strings.Replace(err.Error(), "service name", "action name", 1))
-				ok = false
-			} else if names[name] {
-				r.add(line, join(prefix, keyName), "duplicate action name %q", name)
-				ok = false
-			}
-			a.Name = name
-			names[name] = true
-		} else {
-			r.add(e.line, join(prefix, keyName), "missing: every action needs a name")
-			ok = false
-		}
-		if !decodeProcess(r, at, prefix, t, last, &a.Process) {
-			ok = false
-		}
-		s.Actions = append(s.Actions, a)
 	}
 	if !ok {
 		s.Actions = nil
 	}
+}
+
+// decodeAction reads the i-th [[actions]] entry e (the main process when last); names holds
+// the action names seen so far. It returns nil for an entry that is no table.
+func decodeAction(r reader, top *table, e value, i int, last bool, names map[string]bool) (*Action, bool) {
+	prefix := fmt.Sprintf("actions[%d]", i)
+	at, isTable := e.v.(*table)
+	if !isTable {
+		r.add(e.line, prefix, "must be a table, not %s", typeName(e.v))
+		return nil, false
+	}
+	ok := true
+	allowed := concat([]string{keyName}, commandKeys, everyActionKeys)
+	if last {
+		allowed = concat(allowed, mainOnlyKeys)
+	}
+	for _, k := range at.keys {
+		if contains(mainOnlyKeys, k) && !last {
+			r.add(at.val(k).line, join(prefix, k), "only the last action (the main process) can set %s", k)
+			ok = false
+		} else if contains(serviceOnlyKeys, k) {
+			r.add(at.val(k).line, join(prefix, k), "%s applies to the whole service: set it at the top level", k)
+			ok = false
+		}
+	}
+	r.unknown(at, prefix, concat(allowed, mainOnlyKeys, serviceOnlyKeys))
+	a := &Action{}
+	if name, line, has := r.str(at, prefix, keyName); has {
+		if err := CheckName(name); err != nil {
+			r.add(line, join(prefix, keyName), "%v", strings.Replace(err.Error(), "service name", "action name", 1))
+			ok = false
+		} else if names[name] {
+			r.add(line, join(prefix, keyName), "duplicate action name %q", name)
+			ok = false
+		}
+		a.Name = name
+		names[name] = true
+	} else {
+		r.add(e.line, join(prefix, keyName), "missing: every action needs a name")
+		ok = false
+	}
+	if !decodeProcess(r, at, prefix, top, last, &a.Process) {
+		ok = false
+	}
+	return a, ok
 }
 
 func hasAny(t *table, keys []string) bool {
@@ -230,18 +238,47 @@ func contains(list []string, s string) bool {
 // dir, and for the main action the main-only keys), which t's own keys override.
 func decodeProcess(r reader, t *table, prefix string, top *table, isMain bool, p *Process) bool {
 	before := len(*r.probs)
-	lookup := func(k string) (*table, string) {
-		if _, ok := t.get(k); ok {
-			return t, prefix
+	k := procKeys{r: r, t: t, prefix: prefix, top: top, isMain: isMain}
+	k.command(p)
+	k.envAndDir(p)
+	if isMain {
+		if tt, pre := k.lookup(keyOneshot); tt != nil {
+			p.Oneshot, _ = r.boolean(tt, pre, keyOneshot)
 		}
-		if isMain || contains(everyActionKeys, k) {
-			if _, ok := top.get(k); ok {
-				return top, ""
-			}
-		}
-		return nil, ""
+		k.restart(p)
+		k.durations(p)
+		k.stopSignal(p)
+		k.health(p)
 	}
-	// The command.
+	return len(*r.probs) == before
+}
+
+// procKeys reads one action's process keys: its own table t (at prefix), else, for the keys
+// that may be set there, the top level.
+type procKeys struct {
+	r      reader
+	t, top *table
+	prefix string
+	isMain bool
+}
+
+// lookup says where key k is set for this action (the action's own table first), and the
+// prefix its problems are reported under; nil when it is not set.
+func (k procKeys) lookup(key string) (*table, string) {
+	if _, ok := k.t.get(key); ok {
+		return k.t, k.prefix
+	}
+	if k.isMain || contains(everyActionKeys, key) {
+		if _, ok := k.top.get(key); ok {
+			return k.top, ""
+		}
+	}
+	return nil, ""
+}
+
+// command reads exec, or interpreter and script.
+func (k procKeys) command(p *Process) {
+	r, t, prefix := k.r, k.t, k.prefix
 	_, hasExec := t.get(keyExec)
 	_, hasInterp := t.get(keyInterpreter)
 	_, hasScript := t.get(keyScript)
@@ -261,82 +298,94 @@ func decodeProcess(r reader, t *table, prefix string, top *table, isMain bool, p
 	default:
 		r.add(0, join(prefix, keyExec), "missing: set exec, or interpreter and script")
 	}
-	// Environment merges the top-level table with the action's own.
-	if prefix != "" {
-		p.Env = r.env(top, "", keyEnv)
+}
+
+// envAndDir reads env (the top-level table merged with the action's own) and dir.
+func (k procKeys) envAndDir(p *Process) {
+	if k.prefix != "" {
+		p.Env = k.r.env(k.top, "", keyEnv)
 	}
-	for k, v := range r.env(t, prefix, keyEnv) {
+	for name, v := range k.r.env(k.t, k.prefix, keyEnv) {
 		if p.Env == nil {
 			p.Env = map[string]string{}
 		}
-		p.Env[k] = v
+		p.Env[name] = v
 	}
-	if tt, pre := lookup(keyDir); tt != nil {
-		if d, line, ok := r.str(tt, pre, keyDir); ok {
+	if tt, pre := k.lookup(keyDir); tt != nil {
+		if d, line, ok := k.r.str(tt, pre, keyDir); ok {
 			if err := checkAbsPath(d); err != nil {
-				r.add(line, join(pre, keyDir), "%v", err)
+				k.r.add(line, join(pre, keyDir), "%v", err)
 			}
 			p.Dir = d
 		}
 	}
-	if !isMain {
-		return len(*r.probs) == before
-	}
-	if tt, pre := lookup(keyOneshot); tt != nil {
-		p.Oneshot, _ = r.boolean(tt, pre, keyOneshot)
-	}
+}
+
+// restart reads restart and max_restarts (after oneshot, which restrains restart).
+func (k procKeys) restart(p *Process) {
 	p.Restart = RestartNo
-	if tt, pre := lookup(keyRestart); tt != nil {
-		if rs, line, ok := r.str(tt, pre, keyRestart); ok {
+	if tt, pre := k.lookup(keyRestart); tt != nil {
+		if rs, line, ok := k.r.str(tt, pre, keyRestart); ok {
 			switch RestartPolicy(rs) {
 			case RestartNo, RestartOnFailure, RestartAlways:
 				p.Restart = RestartPolicy(rs)
 			default:
-				r.add(line, join(pre, keyRestart), "must be \"no\", \"on-failure\" or \"always\", not %q", truncate(rs))
+				k.r.add(line, join(pre, keyRestart), "must be \"no\", \"on-failure\" or \"always\", not %q", truncate(rs))
 			}
 			if p.Oneshot && p.Restart == RestartAlways {
-				r.add(line, join(pre, keyRestart), "a oneshot service cannot restart always (systemd refuses it); use \"on-failure\"")
+				k.r.add(line, join(pre, keyRestart), "a oneshot service cannot restart always (systemd refuses it); use \"on-failure\"")
 			}
 		}
 	}
-	if tt, pre := lookup(keyMaxRestarts); tt != nil {
-		if n, ok := r.integer(tt, pre, keyMaxRestarts, 1, MaxRestartsLimit); ok {
+	if tt, pre := k.lookup(keyMaxRestarts); tt != nil {
+		if n, ok := k.r.integer(tt, pre, keyMaxRestarts, 1, MaxRestartsLimit); ok {
 			p.MaxRestarts = int(n)
 			if p.Restart == RestartNo {
-				r.add(tt.val(keyMaxRestarts).line, join(pre, keyMaxRestarts), "caps automatic restarts, but restart is \"no\": set restart = \"on-failure\" or \"always\"")
+				k.r.add(tt.val(keyMaxRestarts).line, join(pre, keyMaxRestarts), "caps automatic restarts, but restart is \"no\": set restart = \"on-failure\" or \"always\"")
 			}
 		}
 	}
-	durations := []struct {
+}
+
+// durations reads the main process's duration keys.
+func (k procKeys) durations(p *Process) {
+	for _, d := range []struct {
 		key string
 		dst *time.Duration
 	}{
 		{keyRestartDelay, &p.RestartDelay}, {keyStopTimeout, &p.StopTimeout}, {keyTimeout, &p.Timeout},
 		{keyHealthInterval, &p.HealthInterval}, {keyHealthTimeout, &p.HealthTimeout},
-	}
-	for _, d := range durations {
-		if tt, pre := lookup(d.key); tt != nil {
-			*d.dst, _ = r.duration(tt, pre, d.key)
+	} {
+		if tt, pre := k.lookup(d.key); tt != nil {
+			*d.dst, _ = k.r.duration(tt, pre, d.key)
 		}
 	}
-	if tt, pre := lookup(keyStopSignal); tt != nil {
-		if sig, line, ok := r.str(tt, pre, keyStopSignal); ok {
+}
+
+// stopSignal reads stop_signal.
+func (k procKeys) stopSignal(p *Process) {
+	if tt, pre := k.lookup(keyStopSignal); tt != nil {
+		if sig, line, ok := k.r.str(tt, pre, keyStopSignal); ok {
 			name, _, err := ParseSignal(sig)
 			if err != nil {
-				r.add(line, join(pre, keyStopSignal), "%v", err)
+				k.r.add(line, join(pre, keyStopSignal), "%v", err)
 			}
 			p.StopSignal = name
 		}
 	}
-	if tt, pre := lookup(keyHealth); tt != nil {
-		p.Health, _ = r.argv(tt, pre, keyHealth)
+}
+
+// health reads health (after oneshot and the durations, whose defaults it fills in).
+func (k procKeys) health(p *Process) {
+	if tt, pre := k.lookup(keyHealth); tt != nil {
+		p.Health, _ = k.r.argv(tt, pre, keyHealth)
 		if p.Oneshot {
-			r.add(tt.val(keyHealth).line, join(pre, keyHealth), "a oneshot service is up when it exited 0; a health check does not apply")
+			k.r.add(tt.val(keyHealth).line, join(pre, keyHealth), "a oneshot service is up when it exited 0; a health check does not apply")
 		}
 	} else {
-		for _, k := range []string{keyHealthInterval, keyHealthTimeout} {
-			if tt, pre := lookup(k); tt != nil {
-				r.add(tt.val(k).line, join(pre, k), "has no effect without health")
+		for _, key := range []string{keyHealthInterval, keyHealthTimeout} {
+			if tt, pre := k.lookup(key); tt != nil {
+				k.r.add(tt.val(key).line, join(pre, key), "has no effect without health")
 			}
 		}
 	}
@@ -348,7 +397,6 @@ func decodeProcess(r reader, t *table, prefix string, top *table, isMain bool, p
 			p.HealthTimeout = DefaultHealthTimeout
 		}
 	}
-	return len(*r.probs) == before
 }
 
 // decodeScript turns interpreter + script into an argv: a string interpreter runs
