@@ -602,9 +602,10 @@ func (c *startCollector) take(r startResult) {
 		c.reply.vanished = append(c.reply.vanished, u.Service)
 		return
 	}
-	if err == nil && r.result == "canceled" && c.b.requirementWentDown(c.ctx, u, job) {
-		// A requirement died meanwhile (a kill takes no lock) and BindsTo= replaced this
-		// start with a stop: start it once more, with that requirement.
+	if err == nil && (r.result == "canceled" || r.result == "dependency") && c.b.requirementWentDown(c.ctx, u, job) {
+		// A requirement died meanwhile (a kill takes no lock): BindsTo= replaced this start
+		// with a stop, or systemd failed it as a dependency. Start it once more, with that
+		// requirement.
 		c.reply.vanished = append(c.reply.vanished, u.Service)
 		return
 	}

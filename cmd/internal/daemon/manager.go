@@ -13,6 +13,7 @@ import (
 	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/cmd/api"
 	"github.com/hero-systemd/hero-systemd/jobdb"
+	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
@@ -650,8 +651,8 @@ func planJSON(plan bridge.ApplyPlan) (string, *dbus.Error) {
 	return string(data), nil
 }
 
-// maskDiff hides environment values in a unified diff of unit texts: Environment= lines (names
-// stay) and the encoded argument of hero-exec lines (it may carry an action's environment).
+// maskDiff hides environment values in a unified diff of unit texts: Environment= lines and the
+// comment listing what the environment file sets (names stay), and the encoded argument of hero-exec lines (it may carry an action's environment).
 func maskDiff(diff string) string {
 	lines := strings.Split(diff, "\n")
 	for i, l := range lines {
@@ -660,7 +661,8 @@ func maskDiff(diff string) string {
 		}
 		mark, rest := l[:1], l[1:]
 		switch {
-		case strings.HasPrefix(rest, "Environment="):
+		case strings.HasPrefix(rest, "Environment="), strings.HasPrefix(rest, "# "+unitgen.EnvCommentPrefix):
+			// The comment lists what the environment file sets: values as secret as Environment='s.
 			lines[i] = mark + redactEnvironment(rest)
 		case strings.HasPrefix(rest, "Exec") && strings.Contains(rest, "hero-exec "):
 			words := strings.Fields(rest)
