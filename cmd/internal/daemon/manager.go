@@ -352,20 +352,21 @@ func (m *manager) ListServices(msg dbus.Message) ([]map[string]dbus.Variant, *db
 	return out, nil
 }
 
-// problemsFor gives a status read from the object tree (whose Problems every user may read, so
-// they quote world-readable files only) the problems as the caller may see them. The tree's
-// dictionary is copied, never changed.
+// problemsFor gives a status read from the object tree the problems of the config as it is now
+// (the tree is refreshed after a reload, not by it), as the caller may see them (the tree's
+// Problems, which every user reads, quote world-readable files only). The tree's dictionary is
+// copied, never changed.
 func (m *manager) problemsFor(msg dbus.Message, d map[string]dbus.Variant) map[string]dbus.Variant {
-	v, ok := d["Problems"]
-	if ps, _ := v.Value().([]string); !ok || len(ps) == 0 {
+	name, _ := d["Service"].Value().(string)
+	ps := m.d.serviceProblems(name, m.callerOrAnyone(msg))
+	if old, _ := d["Problems"].Value().([]string); len(ps) == 0 && len(old) == 0 {
 		return d
 	}
-	name, _ := d["Service"].Value().(string)
 	out := make(map[string]dbus.Variant, len(d))
 	for k, val := range d {
 		out[k] = val
 	}
-	out["Problems"] = dbus.MakeVariant(nonNil(m.d.serviceProblems(name, m.callerOrAnyone(msg))))
+	out["Problems"] = dbus.MakeVariant(nonNil(ps))
 	return out
 }
 
