@@ -159,8 +159,13 @@ func TestHeroctlSystemctlForms(t *testing.T) {
 	// Stopped through hero, every unit goes: systemd forgets a transient unit that stopped
 	// cleanly (and the tests after this one start from nothing).
 	wantExit(t, heroctl(t, "stop", "db", "cleanup"), 0, "stop db cleanup")
-	testbed.Eventually(t, 30*time.Second, "no hero unit left loaded", func() bool {
-		return strings.TrimSpace(testbed.Run(t, "systemctl", "list-units", "hero-*.service", "--all", "--no-legend").Stdout) == ""
+	// Only the example stack's units: an earlier test's unit may still be winding down.
+	examples := []string{"list-units", "--all", "--no-legend"}
+	for _, n := range []string{"db", "api", "web", "worker", "mailer", "cleanup"} {
+		examples = append(examples, "hero-default-"+n+".service")
+	}
+	testbed.Eventually(t, 30*time.Second, "no unit of the example stack left loaded", func() bool {
+		return strings.TrimSpace(testbed.Run(t, "systemctl", examples...).Stdout) == ""
 	})
 }
 
