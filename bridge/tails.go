@@ -185,7 +185,7 @@ func runOf(j *jobdb.Job) recording.Run {
 	if !j.Phase.Ended() {
 		until = time.Time{}
 	}
-	return recording.Run{Unit: j.Unit, Invocation: j.InvocationID, Start: j.StartedAt, Since: since, Until: until}
+	return recording.Run{Unit: j.Unit, Invocation: j.InvocationID, Since: since, Until: until}
 }
 
 // readTail reads the last jobdb.MaxOutput bytes of j's output (exactly), newest first from its
@@ -268,7 +268,7 @@ func (t *tailCopier) save(ctx context.Context, jobs []*jobdb.Job, lines [][]Entr
 // runLines picks a run's entries out of its unit's (see recording.Fields.Belongs).
 func runLines(entries []Entry, j *jobdb.Job, f journalFields) []Entry {
 	since, until := window(j)
-	run := recording.Run{Unit: j.Unit, Invocation: j.InvocationID, Start: j.StartedAt, Since: since, Until: until}
+	run := recording.Run{Unit: j.Unit, Invocation: j.InvocationID, Since: since, Until: until}
 	var out []Entry
 	for _, e := range entries {
 		if f.Belongs(e, run) {

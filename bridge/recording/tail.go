@@ -30,21 +30,20 @@ func (f Fields) ReadFields() []string {
 // Run is what tells a run's lines from others in its unit's journal.
 type Run struct {
 	Unit, Invocation string
-	Start            time.Time // when its main process started
 	Since, Until     time.Time // the run's time, widened a little (Until zero: still running)
 }
 
 // Belongs reports whether e is a line of run: journald tagged it with the run's invocation, or
-// it is an untagged line of the unit from the run's start to (a little after) its end
-// (journald cannot tag the last lines of a process that exits at once: it reads the writer's
-// cgroup too late, so an untagged line stamped before a run's start is the last run's).
+// it is an untagged line of the unit within the run's time (journald cannot tag the last lines
+// of a process that exits at once: it reads the writer's cgroup too late). Such a line of the
+// last run, stamped just after this one started, is taken as this run's too.
 func (f Fields) Belongs(e Entry, run Run) bool {
 	own, mgr := e.Fields[f.OwnInvocation], e.Fields[f.Invocation]
 	switch {
 	case own == run.Invocation || mgr == run.Invocation:
 		return true
 	case own == "" && mgr == "" && e.Fields[f.OwnUnit] == run.Unit:
-		return !e.Time.Before(run.Start) && !e.Time.Before(run.Since) && (run.Until.IsZero() || !e.Time.After(run.Until))
+		return !e.Time.Before(run.Since) && (run.Until.IsZero() || !e.Time.After(run.Until))
 	}
 	return false
 }

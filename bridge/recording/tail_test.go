@@ -91,7 +91,7 @@ func TestDecodeOlderTails(t *testing.T) {
 
 func TestBelongs(t *testing.T) {
 	f := FieldsFor(false)
-	run := Run{Unit: "u.service", Invocation: "i1", Start: time.Unix(11, 0), Since: time.Unix(10, 0), Until: time.Unix(20, 0)}
+	run := Run{Unit: "u.service", Invocation: "i1", Since: time.Unix(10, 0), Until: time.Unix(20, 0)}
 	tests := []struct {
 		name   string
 		fields map[string]string
@@ -103,7 +103,7 @@ func TestBelongs(t *testing.T) {
 		{"another run's line", map[string]string{"_SYSTEMD_INVOCATION_ID": "i2", "_SYSTEMD_UNIT": "u.service"}, 15, false},
 		{"an untagged line of the unit in its time", map[string]string{"_SYSTEMD_UNIT": "u.service"}, 15, true},
 		{"an untagged line of the unit after it", map[string]string{"_SYSTEMD_UNIT": "u.service"}, 25, false},
-		{"an untagged line of the unit before its start (the last run's)", map[string]string{"_SYSTEMD_UNIT": "u.service"}, 10, false},
+		{"an untagged line of the unit before its time", map[string]string{"_SYSTEMD_UNIT": "u.service"}, 9, false},
 		{"another unit's untagged line", map[string]string{"_SYSTEMD_UNIT": "v.service"}, 15, false},
 	}
 	for _, tt := range tests {
