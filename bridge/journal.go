@@ -34,12 +34,11 @@ type Journal interface {
 	// Read calls each with the entries q selects, oldest first (newest first with q.Newest),
 	// until each returns false, holding one entry at a time: a run's output may be any size.
 	Read(ctx context.Context, q Query, each func(Entry) bool) error
-	// Sync waits until journald has read to their end the output streams of the units in ended
-	// that were opened before the unit's time there (a run's end: a later run's streams do not
-	// count), and written what it was sent: journald reads a service's output from its socket
-	// after the service may have ended (a flood of 100,000 lines ended 0.3 s after it began;
-	// journald had written 11,437 of them then).
-	Sync(ctx context.Context, ended map[string]time.Time) error
+	// Sync waits until journald has read the output streams of units to their end and written
+	// what it was sent: journald reads a service's output from its socket after the service
+	// may have ended (a flood of 100,000 lines ended 0.3 s after it began; journald had
+	// written 11,437 of them then).
+	Sync(ctx context.Context, units []string) error
 }
 
 // Query selects the entries of units for Journal.Read.
@@ -138,14 +137,14 @@ const streamPoll = 50 * time.Millisecond
 // Sync waits (until ctx ends) while journald has such an output stream open, then runs
 // journalctl --sync, which returns once journald wrote what it read. A user's manager's units
 // are left alone: their streams are not told apart, and only root may ask for a sync.
-func (j journalctl) Sync(ctx context.Context, ended map[string]time.Time) error {
+func (j journalctl) Sync(ctx context.Context, units []string) error {
 	if j.user {
 		return nil
 	}
-	for openStreams(ended) {
+	for openStreams(units) {
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("journald still reads the output of %d unit(s): %w", len(ended), ctx.Err())
+			return fmt.Errorf("journald still reads the output of %s: %w", strings.Join(units, ", "), ctx.Err())
 		case <-time.After(streamPoll):
 		}
 	}
@@ -157,25 +156,19 @@ func (j journalctl) Sync(ctx context.Context, ended map[string]time.Time) error 
 	return nil
 }
 
-// openStreams reports whether journald has an output stream of a unit of ended open that it
-// opened before the unit's time there (journald writes a stream's file once, when it opens it).
-func openStreams(ended map[string]time.Time) bool {
+// openStreams reports whether journald has an output stream of one of units open.
+func openStreams(units []string) bool {
 	files, err := os.ReadDir(streamsDir)
 	if err != nil {
 		return false
 	}
 	for _, f := range files {
-		path := filepath.Join(streamsDir, f.Name())
-		info, err := os.Stat(path)
+		data, err := os.ReadFile(filepath.Join(streamsDir, f.Name()))
 		if err != nil {
 			continue // closed meanwhile
 		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			continue
-		}
-		for u, at := range ended {
-			if info.ModTime().Before(at) && bytes.Contains(data, []byte("\nUNIT="+u+"\n")) {
+		for _, u := range units {
+			if bytes.Contains(data, []byte("\nUNIT="+u+"\n")) {
 				return true
 			}
 		}

@@ -39,7 +39,7 @@ echo '{"__CURSOR":"c9","UNIT":"sshd.service"}'`)
 	if c, err := j.Cursor(ctx, time.Unix(5, 0)); err != nil || c != "c9" {
 		t.Errorf("Cursor: %q %v", c, err)
 	}
-	if err := j.Sync(ctx, map[string]time.Time{testUnit: time.Now()}); err != nil {
+	if err := j.Sync(ctx, []string{testUnit}); err != nil {
 		t.Errorf("Sync: %v", err)
 	}
 	data, _ := os.ReadFile(args)

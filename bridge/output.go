@@ -44,9 +44,9 @@ func (b *Bridge) Output(ctx context.Context, name string, id int64, limit int) (
 	} else if j.InvocationID != "" {
 		// The same tail the ledger will keep: the last jobdb.MaxOutput bytes, once journald
 		// wrote what the run sent it.
-		if j.Phase.Ended() {
+		if j.Phase.Ended() && b.rec.info(j.Unit).Invocation == j.InvocationID {
 			sctx, cancel := context.WithTimeout(ctx, outputSyncWait)
-			err := b.jrnl.Sync(sctx, endTimes([]*jobdb.Job{j}))
+			err := b.jrnl.Sync(sctx, []string{j.Unit})
 			cancel()
 			if err != nil {
 				b.log.Warn("waiting for journald to write a run's last output failed", "service", name, "err", err)

@@ -106,6 +106,7 @@ func newRecorder(w *world) *recorder {
 		quit: make(chan struct{}), done: make(chan struct{}), fields: fieldsFor(w.user),
 		views: map[string]*unitView{}, batch: &jobdb.Batch{}, pub: map[string]runInfo{}}
 	r.tails = newTailCopier(w, r.fields)
+	r.tails.current = func(unit string) string { return r.info(unit).Invocation }
 	return r
 }
 

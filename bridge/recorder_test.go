@@ -58,7 +58,7 @@ func (f *fakeJournal) Read(ctx context.Context, q Query, each func(Entry) bool) 
 }
 func (f *fakeJournal) Cursor(ctx context.Context, t time.Time) (string, error) { return "", nil }
 
-func (f *fakeJournal) Sync(ctx context.Context, ended map[string]time.Time) error { return nil }
+func (f *fakeJournal) Sync(ctx context.Context, units []string) error { return nil }
 
 // fakeUnits is systemd's view of hero's units for the recorder: snapshots by unit.
 type fakeUnits struct{ snaps map[string]unitSnapshot }

@@ -15,14 +15,15 @@ import (
 // rotation and vacuuming cannot take it). It also settles runs whose end no signal described,
 // from systemd's records in the journal.
 type tailCopier struct {
-	w      *world
-	fields journalFields
-	mu     sync.Mutex
-	ids    []int64
-	settle []settleReq
-	kick   chan struct{}
-	quit   chan struct{}
-	done   chan struct{}
+	w       *world
+	current func(unit string) string // the invocation of the unit's current (or last) run
+	fields  journalFields
+	mu      sync.Mutex
+	ids     []int64
+	settle  []settleReq
+	kick    chan struct{}
+	quit    chan struct{}
+	done    chan struct{}
 }
 
 type settleReq struct {
@@ -140,7 +141,7 @@ func (t *tailCopier) copy(ctx context.Context, ids []int64) {
 		return
 	}
 	sctx, cancel := context.WithTimeout(ctx, journalTimeout)
-	err := t.w.jrnl.Sync(sctx, endTimes(append(append([]*jobdb.Job{}, recent...), old...)))
+	err := t.w.jrnl.Sync(sctx, t.lastRunUnits(append(append([]*jobdb.Job{}, recent...), old...)))
 	cancel()
 	if err != nil {
 		t.w.log.Warn("waiting for journald to write the runs' last output failed", "err", err)
@@ -157,12 +158,14 @@ func (t *tailCopier) copy(ctx context.Context, ids []int64) {
 	}
 }
 
-// endTimes is when each unit's run of jobs ended (its latest).
-func endTimes(jobs []*jobdb.Job) map[string]time.Time {
-	out := map[string]time.Time{}
+// lastRunUnits returns the units of jobs whose run is still the unit's last: journald's open
+// output streams of such a unit are that run's (a unit running again has a stream of its new
+// run open, which Sync must not wait for).
+func (t *tailCopier) lastRunUnits(jobs []*jobdb.Job) []string {
+	var out []string
 	for _, j := range jobs {
-		if j.EndedAt != nil && j.EndedAt.After(out[j.Unit]) {
-			out[j.Unit] = *j.EndedAt
+		if t.current == nil || t.current(j.Unit) == j.InvocationID {
+			out = append(out, j.Unit)
 		}
 	}
 	return out

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -17,19 +16,16 @@ import (
 // it goes on writing into the file it has open, which is gone from the directory, and every run
 // recorded from then on is lost when herod stops. So before its operations (at most once per
 // fileCheckEvery) the DB compares the file at its path with the one it has open, by device and
-// inode; when they differ it logs an error, sets aside whatever now lies at the path, writes its
-// open copy (every run, including those written since) there with VACUUM INTO, and goes on with
-// that file.
-
-// fileCheckEvery bounds how often the file is looked at (a stat(2)).
-const fileCheckEvery = time.Second
+// inode (a stat(2) each); when they differ it logs an error, sets aside whatever now lies at the
+// path, writes its open copy (every run, including those written since) there with VACUUM INTO,
+// and goes on with that file. (The file found at the path may also be an empty ledger that a new
+// connection of SQLite's pool made after the deletion: set aside all the same.)
 
 // fileWatch is the identity of the ledger's open file, and the lock that keeps operations out
 // while it is being restored.
 type fileWatch struct {
-	mu        sync.RWMutex // held for reading by each operation, for writing by a restore
-	dev, ino  uint64
-	lastCheck atomic.Int64 // unix nanoseconds
+	mu       sync.RWMutex // held for reading by each operation, for writing by a restore
+	dev, ino uint64
 }
 
 func fileID(path string) (dev, ino uint64, ok bool) {
@@ -43,20 +39,15 @@ func fileID(path string) (dev, ino uint64, ok bool) {
 func watchFile(path string) *fileWatch {
 	w := &fileWatch{}
 	w.dev, w.ino, _ = fileID(path)
-	w.lastCheck.Store(time.Now().UnixNano())
 	return w
 }
 
 // hold is called first by every operation: it checks the file (see above) and keeps a restore
 // from swapping the database under the operation until the returned function is called.
 func (db *DB) hold(ctx context.Context) func() {
-	w := db.file
-	now := time.Now().UnixNano()
-	if last := w.lastCheck.Load(); now-last >= int64(fileCheckEvery) && w.lastCheck.CompareAndSwap(last, now) {
-		db.checkFile(ctx)
-	}
-	w.mu.RLock()
-	return w.mu.RUnlock
+	db.checkFile(ctx)
+	db.file.mu.RLock()
+	return db.file.mu.RUnlock
 }
 
 // checkFile restores the ledger's file when it was deleted or replaced.
@@ -71,18 +62,18 @@ func (db *DB) checkFile(ctx context.Context) {
 	if ok && dev == w.dev && ino == w.ino {
 		return // restored meanwhile
 	}
-	what := "deleted"
+	found := "nothing"
 	if ok {
-		what = "replaced"
+		found = "another file"
 	}
 	aside, err := db.restore(ctx)
 	if err != nil {
-		db.log.Error("the job ledger's file was "+what+" under herod, and restoring it failed: runs recorded from now on are lost when herod stops",
-			"path", db.path, "err", err)
+		db.log.Error("the job ledger's file was deleted or replaced under herod, and restoring it failed: runs recorded from now on are lost when herod stops",
+			"path", db.path, "found", found, "err", err)
 		return
 	}
-	db.log.Error("the job ledger's file was "+what+" under herod; it is restored with every run herod had recorded",
-		"path", db.path, "set_aside", aside)
+	db.log.Error("the job ledger's file was deleted or replaced under herod; it is restored with every run herod had recorded",
+		"path", db.path, "found", found, "set_aside", aside)
 }
 
 // restore sets aside what lies at the ledger's path (a replacement, or a stale WAL file), writes

@@ -35,7 +35,8 @@ type Run struct {
 
 // Belongs reports whether e is a line of run: journald tagged it with the run's invocation, or
 // it is an untagged line of the unit within the run's time (journald cannot tag the last lines
-// of a process that exits at once: it reads the writer's cgroup too late).
+// of a process that exits at once: it reads the writer's cgroup too late). Such a line of the
+// last run, stamped just after this one started, is taken as this run's too.
 func (f Fields) Belongs(e Entry, run Run) bool {
 	own, mgr := e.Fields[f.OwnInvocation], e.Fields[f.Invocation]
 	switch {

@@ -103,6 +103,7 @@ func TestBelongs(t *testing.T) {
 		{"another run's line", map[string]string{"_SYSTEMD_INVOCATION_ID": "i2", "_SYSTEMD_UNIT": "u.service"}, 15, false},
 		{"an untagged line of the unit in its time", map[string]string{"_SYSTEMD_UNIT": "u.service"}, 15, true},
 		{"an untagged line of the unit after it", map[string]string{"_SYSTEMD_UNIT": "u.service"}, 25, false},
+		{"an untagged line of the unit before its time", map[string]string{"_SYSTEMD_UNIT": "u.service"}, 9, false},
 		{"another unit's untagged line", map[string]string{"_SYSTEMD_UNIT": "v.service"}, 15, false},
 	}
 	for _, tt := range tests {

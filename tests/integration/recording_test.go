@@ -174,6 +174,12 @@ func TestFloodKeepsTheExactTailInBoundedMemory(t *testing.T) {
 		return len(jobs) > 0 && jobs[0].EndedAt != nil
 	})
 	t.Logf("the flood of %d lines (%d bytes) took %s", n, wrote.Len(), time.Since(began).Round(time.Millisecond))
+	inv := heroJobs(t, "flood")[0].InvocationID
+	journalLast := func() string {
+		out := testbed.Run(t, "journalctl", "--no-pager", "-o", "cat", "_SYSTEMD_INVOCATION_ID="+inv).Stdout
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		return fmt.Sprintf("%d lines, the last %q", len(lines), lines[len(lines)-1])
+	}
 	check := func(when string) {
 		r := heroctl(t, "logs", "flood", "-o", "json")
 		wantExit(t, r, 0, "logs flood")
@@ -196,6 +202,10 @@ func TestFloodKeepsTheExactTailInBoundedMemory(t *testing.T) {
 		}
 	}
 	check("right after the end (from the journal, or the ledger)")
+	if t.Failed() {
+		t.Logf("the journal holds of the run: %s (now); journald's own words: %s", journalLast(),
+			testbed.Run(t, "journalctl", "--no-pager", "-o", "cat", "-u", "systemd-journald", "-n", "5").Stdout)
+	}
 	hwm := vmHWM(t, h.cmd.Process.Pid)
 	ledger, err := jobdb.Open(context.Background(), filepath.Join(h.stateDir, "ledger", "jobs.db"), slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -242,11 +252,11 @@ func TestDeletedLedgerIsRestored(t *testing.T) {
 	}
 	want("herod running")
 	testbed.Eventually(t, 10*time.Second, "the ledger's file back", func() bool {
-		heroJobs(t, "one") // an operation looks at the file (at most once a second)
+		heroJobs(t, "one") // an operation looks at the file
 		_, err := os.Stat(path)
 		return err == nil
 	})
-	if log, _ := os.ReadFile(h.log); !strings.Contains(string(log), "level=ERROR") || !strings.Contains(string(log), "was deleted under herod") {
+	if log, _ := os.ReadFile(h.log); !strings.Contains(string(log), "level=ERROR") || !strings.Contains(string(log), "was deleted or replaced under herod") {
 		t.Errorf("herod's log does not say at error level that the ledger was deleted:\n%s", log)
 	}
 	h.stop()
