@@ -59,6 +59,9 @@ func textOf(t *testing.T, name string, sig string, v any) (section, key string, 
 	case "StartLimitBurst":
 		want("u")
 		return "Unit", name, []string{strconv.FormatUint(uint64(v.(uint32)), 10)}
+	case "LogRateLimitBurst":
+		want("u")
+		return "Service", name, []string{strconv.FormatUint(uint64(v.(uint32)), 10)}
 	case "StartLimitIntervalUSec":
 		want("t")
 		if v.(uint64) == math.MaxUint64 {

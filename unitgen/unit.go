@@ -379,8 +379,11 @@ func direct(argv []string, helper string) command {
 
 // output sends stdout and stderr to the journal, where systemd itself keeps them by
 // invocation: journalctl -u shows every line, and hero copies a run's tail into its job when
-// it ends. No line may be rate-limited away (a crash's last words are what matter), so
-// journald's per-unit limit is off for hero's units. StandardError= inherits StandardOutput=.
+// it ends. No line may be rate-limited away (a crash's last words are what matter). systemd
+// 252 passes a unit's LogRateLimitIntervalSec= on to journald only when it is not 0, and its
+// LogRateLimitBurst= only when that is not 0, so "off" is a burst no service reaches:
+// journaldBurst lines per interval (journald scales a burst by up to 28/4 with the free disk
+// space, in 32 bits: this one cannot overflow). StandardError= inherits StandardOutput=.
 func (b *builder) output(svc *config.Service) {
 	if svc.Output == config.OutputDiscard {
 		b.str("Service", "StandardOutput", "null")
@@ -389,7 +392,11 @@ func (b *builder) output(svc *config.Service) {
 	b.str("Service", "StandardOutput", "journal")
 	b.str("Service", "SyslogIdentifier", svc.Name)
 	b.add("Service", "LogRateLimitIntervalSec", "0", "LogRateLimitIntervalUSec", uint64(0))
+	b.add("Service", "LogRateLimitBurst", strconv.Itoa(journaldBurst), "LogRateLimitBurst", uint32(journaldBurst))
 }
+
+// journaldBurst is the per-unit burst of lines journald lets through per rate-limit interval.
+const journaldBurst = 100_000_000
 
 func (b *builder) limits(lim config.Limits) {
 	for _, l := range limitSettings {
