@@ -176,6 +176,8 @@ plot 'ratios.dat' using 1:($5 == 0 ? $3 : NaN):xtic(2) with boxes lc rgb "#8040c
 // scaleFigure is the short name of a scale row's figure in the chart ("" for none: not a time).
 func scaleFigure(what string) string {
 	switch {
+	case strings.Contains(what, "journalctl"):
+		return "journalctl (inside status)"
 	case strings.Contains(what, "start of N"):
 		return "start"
 	case strings.Contains(what, "stop of the root"):

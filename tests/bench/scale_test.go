@@ -14,6 +14,7 @@ func TestScaleRowsReadBack(t *testing.T) {
 		{scaleWhat(500, "heroctl status z0250"), 500, "status"},
 		{scaleWhat(5000, "GetManagedObjects"), 5000, "GetManagedObjects"},
 		{scaleWhat(5000, "herod RSS, N+1 running"), 5000, ""},
+		{scaleWhat(500, "journalctl -u UNIT -n 10 -o json (the journal read inside heroctl status)"), 500, "journalctl (inside status)"},
 		{"leaf of a chain of 50: heroctl start c49", 0, "start"},
 	}
 	for _, c := range cases {
