@@ -55,6 +55,16 @@ run heroctl jobs flaky
 run heroctl logs flaky
 echo '```'
 echo
+echo '**A requirement that dies.** When `hello` is killed, systemd stops what requires it; `status`'
+echo 'says why, and a start of `greeter` brings `hello` back first.'
+echo
+echo '```'
+run heroctl kill -s KILL hello
+for _ in $(seq 100); do heroctl is-active -q greeter || break; sleep 0.1; done
+run heroctl status greeter -n 0
+run heroctl start greeter
+echo '```'
+echo
 echo '**A cascade.** Stopping a service stops, first, everything that requires it. `--dry-run` shows'
 echo 'the plan and touches nothing.'
 echo
