@@ -144,6 +144,12 @@ func TestPolkitAsksForAPasswordOnATerminal(t *testing.T) {
 	if !ok || !strings.Contains(seen, api.PolkitAction) {
 		t.Fatalf("no password prompt naming the action: %q", seen)
 	}
+	// The agent prints its prompt before it turns the terminal's echo off, flushing what was
+	// typed meanwhile: type the password once echo is off, as a person reading the prompt does.
+	testbed.Eventually(t, 20*time.Second, "the agent's terminal without echo", func() bool {
+		tty := strings.TrimSpace(testbed.Run(t, "sh", "-c", "readlink /proc/$(pgrep -n -u heroauth pkttyagent)/fd/0").Stdout)
+		return strings.HasPrefix(tty, "/dev/pts/") && strings.Contains(testbed.Run(t, "stty", "-a", "-F", tty).Stdout, "-echo ")
+	})
 	io.WriteString(in, password+"\n")
 	rest, _ := io.ReadAll(out)
 	if err := cmd.Wait(); err != nil {
