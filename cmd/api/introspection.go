@@ -179,14 +179,18 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
       <arg name="id" type="x" direction="out"/>
       <arg name="entries" type="a(tusus)" direction="out"/>
     </method>
-    <!-- StopPlan(name): what Stop would do, touching nothing (the plan of heroctl stop's dry run). -->
+    <!-- StopPlan(name): what Stop would do, touching nothing (the plan of heroctl stop's dry run).
+         NoSuchService for a name no file defines; InvalidConfig, with its problems, for a
+         bad-config service. -->
     <method name="StopPlan">
       <arg name="name" type="s" direction="in"/>
       <arg name="order" type="as" direction="out"/>
       <arg name="waves" type="aas" direction="out"/>
       <arg name="stopped_dependents" type="as" direction="out"/>
     </method>
-    <!-- StartPlan(name): what Start would start, in waves, touching nothing. -->
+    <!-- StartPlan(name): what Start would start, in waves, touching nothing. NoSuchService for
+         a name no file defines; InvalidConfig, with its problems (or what it waits for), for a
+         bad-config or blocked service, as Start answers. -->
     <method name="StartPlan">
       <arg name="name" type="s" direction="in"/>
       <arg name="order" type="as" direction="out"/>

@@ -311,6 +311,12 @@ func TestReloadServesTheValidPart(t *testing.T) {
 	if !strings.Contains(r.Stderr, "typo is bad-config") {
 		t.Errorf("start typo: %q", r.Stderr)
 	}
+	// Its plan is refused the way its start is (a client such as the Cockpit page asks for the
+	// plan first), not as a service that does not exist.
+	r = testbed.Run(t, "busctl", "call", api.BusName, api.Path, api.Interface, "StartPlan", "s", "typo")
+	if r.Code == 0 || !strings.Contains(r.Stderr, "typo is bad-config") || !strings.Contains(r.Stderr, "exce: unknown key") {
+		t.Errorf("StartPlan of a bad-config service: exit %d %q", r.Code, r.Stderr)
+	}
 	if r := heroctl(t, "list-units", "--no-legend"); !strings.Contains(r.Stdout, "bad-config") {
 		t.Errorf("list-units does not list the bad-config service:\n%s", r.Stdout)
 	}

@@ -477,26 +477,42 @@ func (m *manager) jobLines(msg dbus.Message, method, name string, id int64, limi
 	return j.ID, lines, nil
 }
 
-func (m *manager) StopPlan(name string) ([]string, [][]string, []string, *dbus.Error) {
+func (m *manager) StopPlan(msg dbus.Message, name string) ([]string, [][]string, []string, *dbus.Error) {
 	if e := checkName(name); e != nil {
 		return nil, nil, nil, e
 	}
 	p, err := m.d.bridge.Config().Graph.Stop(name)
 	if err != nil {
-		return nil, nil, nil, dbusErr(api.ErrNoSuchService, "no such service %q", name)
+		return nil, nil, nil, m.planRefusal(msg, "stop", name)
 	}
 	return p.Order, p.Waves, p.StoppedDependents, nil
 }
 
-func (m *manager) StartPlan(name string) ([]string, [][]string, *dbus.Error) {
+func (m *manager) StartPlan(msg dbus.Message, name string) ([]string, [][]string, *dbus.Error) {
 	if e := checkName(name); e != nil {
 		return nil, nil, e
 	}
 	p, err := m.d.bridge.Config().Graph.Start(name)
 	if err != nil {
-		return nil, nil, dbusErr(api.ErrNoSuchService, "no such service %q", name)
+		return nil, nil, m.planRefusal(msg, "start", name)
 	}
 	return p.Order, p.Waves, nil
+}
+
+// planRefusal says why a service has no plan: it is not defined (NoSuchService), or it is
+// defined but bad-config or blocked (InvalidConfig, with its problems as the caller may see
+// them, as Start says).
+func (m *manager) planRefusal(msg dbus.Message, verb, name string) *dbus.Error {
+	set := m.d.bridge.Config()
+	switch {
+	case set.BadConfig(name):
+		return dbusErr(api.ErrInvalidConfig, "%s is bad-config: no %s plan until its problems are fixed:\n%s",
+			name, verb, strings.Join(m.d.serviceProblems(name, m.callerOrAnyone(msg)), "\n"))
+	case len(set.Blocked(name)) > 0:
+		return dbusErr(api.ErrInvalidConfig, "%s is blocked: it must start after %s, which no file defines",
+			name, strings.Join(set.Blocked(name), ", "))
+	}
+	return dbusErr(api.ErrNoSuchService, "no such service %q", name)
 }
 
 func (m *manager) UnitText(msg dbus.Message, name string) (string, *dbus.Error) {
