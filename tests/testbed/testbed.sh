@@ -149,6 +149,11 @@ ensure_flavour() {
 # attach to cgroup ... No such file or directory"). Other controllers are left as they are.
 own_cgroups() {
   local h
+  # Not for systemd 257 (trixie): with a cgroup of its own, processes entered with nsenter
+  # (which stay in the caller's cgroup) got EUNATCH from logind ("Protocol driver not
+  # attached") and herod never got its bus name (measured; 252 does not mind). Trixie
+  # containers keep nspawn's default place: the tests run one at a time.
+  [ "$SUITE" = trixie ] && return 0
   for h in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified; do
     [ -f "$h/cgroup.procs" ] || continue
     mkdir -p "$h/hero-testbed/$1" && echo "$h/hero-testbed/$1"
