@@ -33,6 +33,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	tb "github.com/hero-systemd/hero-systemd/tests/testbed"
 )
 
 // The Cockpit flavour of the testbed: Debian 12's rootfs with Cockpit added by apt.
@@ -99,7 +101,7 @@ func chromiumPath() string {
 // opens the forwards. The cleanup it returns halts the container; it is never nil.
 func setUp(ctx context.Context) (func(), error) {
 	noop := func() {}
-	repo, err := moduleRoot()
+	repo, err := tb.ModuleRoot()
 	if err != nil {
 		return noop, err
 	}
@@ -138,14 +140,6 @@ func setUp(ctx context.Context) (func(), error) {
 		removeStage()
 	}
 	return cleanup, installHero(ctx, filepath.Base(deb))
-}
-
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("find the module root (go env GOMOD): %w", err)
-	}
-	return filepath.Dir(strings.TrimSpace(string(out))), nil
 }
 
 func buildPackage(ctx context.Context, stage string) (string, error) {

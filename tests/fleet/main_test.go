@@ -15,7 +15,6 @@
 package fleet
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -30,6 +29,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hero-systemd/hero-systemd/tests/testbed"
 )
 
 // hostCount is how many containers the fleet has.
@@ -61,7 +62,7 @@ func runFleet(m *testing.M) int {
 		return 1
 	}
 	var err error
-	if env.src, err = moduleRoot(); err != nil {
+	if env.src, err = testbed.ModuleRoot(); err != nil {
 		fmt.Fprintln(os.Stderr, "fleet:", err)
 		return 1
 	}
@@ -99,18 +100,6 @@ func checkHost() error {
 		}
 	}
 	return nil
-}
-
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("finding the module root: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("finding the module root: not inside the hero-systemd module")
-	}
-	return filepath.Dir(gomod), nil
 }
 
 // setUp builds what the hosts need, boots them and writes the inventory.
@@ -219,7 +208,7 @@ func boot(h *host, pkg, pubKey string) error {
 	up.Env = append(os.Environ(), "HERO_TESTBED_EXTRA=python3")
 	up.Stderr = os.Stderr
 	out, err := up.Output()
-	kv := parseKV(out)
+	kv := testbed.ParseKV(out)
 	h.machine, h.leader = kv["MACHINE"], kv["LEADER"]
 	if err != nil || h.machine == "" {
 		return fmt.Errorf("%s: booting its container: %v", h.name, err)
@@ -308,15 +297,4 @@ func haltAll() {
 			}
 		}
 	})
-}
-
-func parseKV(out []byte) map[string]string {
-	kv := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			kv[k] = v
-		}
-	}
-	return kv
 }

@@ -56,7 +56,7 @@ func runOnHost() int {
 		fmt.Fprintln(os.Stderr, "testbed: integration tests boot systemd-nspawn and must run as root")
 		return 1
 	}
-	src, err := moduleRoot()
+	src, err := ModuleRoot()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testbed:", err)
 		return 1
@@ -84,7 +84,7 @@ func runOnHost() int {
 		fmt.Fprintf(os.Stderr, "testbed: booting the container: %v\n", err)
 		return 1
 	}
-	info := parseKV(out)
+	info := ParseKV(out)
 	machine := info["MACHINE"]
 	down := func() { _ = exec.Command("bash", script, "down", machine).Run() }
 	defer down()
@@ -167,7 +167,8 @@ func copyFile(from, to string) error {
 	return out.Close()
 }
 
-func moduleRoot() (string, error) {
+// ModuleRoot is the repository's root: the folder of hero-systemd's go.mod.
+func ModuleRoot() (string, error) {
 	out, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
 		return "", fmt.Errorf("finding the module root: %w", err)
@@ -179,7 +180,8 @@ func moduleRoot() (string, error) {
 	return filepath.Dir(gomod), nil
 }
 
-func parseKV(out []byte) map[string]string {
+// ParseKV reads KEY=VALUE lines, as testbed.sh up prints them (MACHINE=, LEADER=, BUS=, ...).
+func ParseKV(out []byte) map[string]string {
 	kv := map[string]string{}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
