@@ -38,18 +38,30 @@ command -v go >/dev/null || { echo "tests/run.sh: Go is required (https://go.dev
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 tally=$work/tally
+failures=$work/failures
 failed=0
 
-# summary prints the closing line; the exit status says whether everything passed.
+# summary prints every failure again (the end of a long log then says what failed) and the
+# closing line; the exit status says whether everything passed.
 summary() {
   local passed=0 tfailed=0 skipped=0
   [ -f "$tally" ] && read -r passed tfailed skipped <"$tally"
+  if [ -s "$failures" ]; then
+    step "what failed (each with the end of its output; the whole of it is above)"
+    cat "$failures"
+  fi
   printf '\n%d passed, %d failed, %d skipped\n' "$passed" "$tfailed" "$skipped"
+}
+
+# fail notes a failure outside go test, for the recap above the closing line.
+fail() {
+  failed=1
+  printf '%s\n' "$@" >>"$failures"
 }
 
 # gotest runs go test with its arguments, printing through tests/testfmt; a failure is noted.
 gotest() {
-  go test -json "$@" 2>&1 | go run ./tests/testfmt -module "$module" -tally "$tally" || failed=1
+  go test -json "$@" 2>&1 | go run ./tests/testfmt -module "$module" -tally "$tally" -failures "$failures" || failed=1
 }
 
 if [ "$(id -u)" = 0 ]; then
@@ -73,7 +85,13 @@ go vet -tags browser ./tests/browser/
 gotest -count=1 ./...
 
 step "pure tier with the race detector: go test -race ./... (cgo for this run only)"
-CGO_ENABLED=1 go test -count=1 -race ./...
+if ! raced=$(CGO_ENABLED=1 go test -count=1 -race ./... 2>&1); then
+  echo "$raced"
+  fail "the pure tier failed under the race detector:" "$(grep -E -A30 -- '^(--- FAIL|WARNING: DATA RACE|panic:)' <<<"$raced" | tail -n 60)"
+else
+  grep -v '^ok ' <<<"$raced" || true
+  echo "every package passed"
+fi
 
 step "fuzz smoke ($FUZZTIME per target)"
 for target in unitgen/config:FuzzParseTOML unitgen/config:FuzzParseYAML unitgen/config:FuzzSplitWords \
@@ -86,7 +104,7 @@ for target in unitgen/config:FuzzParseTOML unitgen/config:FuzzParseYAML unitgen/
   else
     echo "$out"
     echo "tests/run.sh: fuzz target $name failed (a failing input is saved under $pkg/testdata/fuzz/$name)" >&2
-    failed=1
+    fail "fuzz target $name failed:" "$(tail -n 30 <<<"$out")"
   fi
 done
 
@@ -95,10 +113,10 @@ deb=$(bash packaging/deb/build.sh "$work/dist")
 echo "$deb"
 if command -v lintian >/dev/null; then
   # As root lintian says it would rather not be; it reads the package only.
-  lintian --fail-on error,warning "$deb" 2> >(grep -v 'running with root privileges' >&2) || failed=1
+  lintian --fail-on error,warning "$deb" 2> >(grep -v 'running with root privileges' >&2) || fail "lintian failed on $deb (its tags are above)"
 else
   echo "tests/run.sh: lintian is not installed (run as root to install it, or apt-get install lintian)" >&2
-  failed=1
+  fail "lintian is not installed"
 fi
 
 step "integration tier: real systemd in a container"
@@ -117,7 +135,7 @@ if [ "$tried" = "$(printf 'active\n6')" ]; then
 else
   echo "tests/run.sh: packaging/try.sh did not give a running herod with the examples:" >&2
   echo "$tried" >&2
-  failed=1
+  fail "packaging/try.sh did not give a running herod with the examples:" "$(tail -n 30 <<<"$tried")"
 fi
 # try.sh --config-dir DIR: your own directory mounted instead of the examples (one service here).
 own=$(mktemp -d)
@@ -129,7 +147,7 @@ if [ "$tried" = "$(printf '1\nactive')" ]; then
 else
   echo "tests/run.sh: packaging/try.sh --config-dir did not load the directory given:" >&2
   echo "$tried" >&2
-  failed=1
+  fail "packaging/try.sh --config-dir did not load the directory given:" "$(tail -n 30 <<<"$tried")"
 fi
 gotest -count=1 -timeout 60m -tags integration ./tests/integration/
 
@@ -157,13 +175,13 @@ echo "screenshots of the Cockpit page: $artifacts"
 step "benchmark, short: tests/bench/run.sh --short (figures are reported, never asserted)"
 if ! bash tests/bench/run.sh --short; then
   echo "tests/run.sh: the short benchmark failed (an error, not a figure)" >&2
-  failed=1
+  fail "the short benchmark failed (an error, not a figure; its output is above)"
 fi
 # Only containers that were not up before count: other runs on this machine may have theirs.
 left=$(comm -13 <(sort <<<"$before") <(bash tests/testbed/testbed.sh list | sort))
 if [ -n "$left" ]; then
   echo "tests/run.sh: containers left behind: $left" >&2
-  failed=1
+  fail "containers left behind: $left"
 fi
 summary
 exit "$failed"

@@ -4,8 +4,11 @@
 // once. It adds the tests it saw to a tally file, which tests/run.sh turns into its closing
 // "N passed, N failed" line. Counted are test functions (TestX), not subtests; a package that
 // fails outside any test (a build error, a crash in TestMain) counts as one failure.
+// With -failures it also appends every failure (the test's name and the last lines of its
+// output, or a package's last lines outside any test) to a file, which tests/run.sh prints
+// again just above its closing line: the end of a long CI log then says what failed.
 //
-//	go test -json ./... | go run ./tests/testfmt -module MODULE -tally FILE
+//	go test -json ./... | go run ./tests/testfmt -module MODULE -tally FILE -failures FILE
 //
 // The exit status is 1 if anything failed.
 package main
@@ -43,10 +46,38 @@ type printer struct {
 	tally  Tally
 	output map[string][]string // output of running top-level tests, by package and test
 	failed map[string]bool     // packages with a failed test
+	// loose is each package's last lines printed outside any test (a crash in TestMain).
+	loose map[string][]string
+	// recap collects every failure with the end of its output, for -failures.
+	recap strings.Builder
 }
 
+// recapLines is how many of a failure's last lines the recap keeps.
+const recapLines = 60
+
 func newPrinter(out io.Writer, module string) *printer {
-	return &printer{out: out, module: module, output: map[string][]string{}, failed: map[string]bool{}}
+	return &printer{out: out, module: module, output: map[string][]string{}, failed: map[string]bool{},
+		loose: map[string][]string{}}
+}
+
+// addRecap records a failure's header and the last recapLines of its output.
+func (p *printer) addRecap(header string, lines []string) {
+	fmt.Fprintln(&p.recap, header)
+	var kept []string
+	for _, chunk := range lines {
+		for _, l := range strings.SplitAfter(chunk, "\n") {
+			if l != "" && !strings.HasPrefix(l, "=== ") {
+				kept = append(kept, l)
+			}
+		}
+	}
+	if len(kept) > recapLines {
+		fmt.Fprintf(&p.recap, "    [%d earlier lines above in the log]\n", len(kept)-recapLines)
+		kept = kept[len(kept)-recapLines:]
+	}
+	for _, l := range kept {
+		fmt.Fprint(&p.recap, "    "+l)
+	}
 }
 
 // name is a test's name with its package: "cmd/internal/cli.TestExitCodes".
@@ -65,6 +96,11 @@ func (p *printer) event(e event) {
 	case e.Test == "" && e.Action == "output":
 		if !strings.HasPrefix(e.Output, "=== ") && !isResultLine(e.Output) {
 			fmt.Fprint(p.out, e.Output)
+			l := append(p.loose[e.Package], e.Output)
+			if len(l) > recapLines {
+				l = l[1:]
+			}
+			p.loose[e.Package] = l
 		}
 	case e.Test == "" && (e.Action == "pass" || e.Action == "fail" || e.Action == "skip"):
 		p.packageDone(e)
@@ -83,6 +119,7 @@ func (p *printer) event(e event) {
 		p.tally.Failed++
 		p.failed[e.Package] = true
 		fmt.Fprintf(p.out, "--- FAIL %s (%.2fs)\n", p.name(e), e.Elapsed)
+		p.addRecap(fmt.Sprintf("--- FAIL %s (%.2fs)", p.name(e), e.Elapsed), p.output[key])
 		for _, l := range p.output[key] {
 			if !strings.HasPrefix(l, "=== ") {
 				fmt.Fprint(p.out, "    "+l)
@@ -103,6 +140,7 @@ func (p *printer) packageDone(e event) {
 	case "fail":
 		if !p.failed[e.Package] {
 			p.tally.Failed++
+			p.addRecap(fmt.Sprintf("FAIL %s outside any test; its last lines:", e.Package), p.loose[e.Package])
 		}
 		fmt.Fprintf(p.out, "FAIL %s (%.1fs)\n", e.Package, e.Elapsed)
 	}
@@ -158,9 +196,23 @@ func addTally(path string, t Tally) error {
 	return os.WriteFile(path, []byte(fmt.Sprintf("%d %d %d\n", old.Passed, old.Failed, old.Skipped)), 0o644)
 }
 
+// appendFile appends text to the file at path, creating it.
+func appendFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
 func main() {
 	tally := flag.String("tally", "", "add the counts to this file")
 	module := flag.String("module", "", "module path to strip from package names")
+	failures := flag.String("failures", "", "append every failure and the end of its output to this file")
 	flag.Parse()
 	p := newPrinter(os.Stdout, *module)
 	sc := bufio.NewScanner(os.Stdin)
@@ -175,6 +227,12 @@ func main() {
 	}
 	if *tally != "" {
 		if err := addTally(*tally, p.tally); err != nil {
+			fmt.Fprintln(os.Stderr, "testfmt:", err)
+			os.Exit(1)
+		}
+	}
+	if *failures != "" && p.recap.Len() > 0 {
+		if err := appendFile(*failures, p.recap.String()); err != nil {
 			fmt.Fprintln(os.Stderr, "testfmt:", err)
 			os.Exit(1)
 		}

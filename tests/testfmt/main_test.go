@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,6 +47,30 @@ FAIL m/q (0.0s)
 	}
 	if got := p.tally; got != (Tally{Passed: 1, Failed: 2, Skipped: 1}) {
 		t.Errorf("tally %v", got)
+	}
+	wantRecap := `--- FAIL p.TestB (0.20s)
+        b_test.go:9: got 1, want 2
+FAIL m/q outside any test; its last lines:
+    # q
+    q.go:1: syntax error
+`
+	if got := p.recap.String(); got != wantRecap {
+		t.Errorf("recap:\n%s\nwant:\n%s", got, wantRecap)
+	}
+}
+
+// TestRecapKeepsTheEnd: a long failure keeps its last lines, and says how many went before.
+func TestRecapKeepsTheEnd(t *testing.T) {
+	var lines []string
+	for i := 1; i <= recapLines+5; i++ {
+		lines = append(lines, fmt.Sprintf("line %d\n", i))
+	}
+	p := newPrinter(io.Discard, "m")
+	p.addRecap("--- FAIL p.TestLong (1.00s)", lines)
+	got := strings.Split(p.recap.String(), "\n")
+	if got[1] != "    [5 earlier lines above in the log]" || got[2] != "    line 6" ||
+		got[len(got)-2] != fmt.Sprintf("    line %d", recapLines+5) {
+		t.Errorf("recap starts %q, %q and ends %q", got[1], got[2], got[len(got)-2])
 	}
 }
 
