@@ -45,6 +45,7 @@ const (
 	MethodApplyPlan       = "ApplyPlan"
 	MethodStatus          = "Status"
 	MethodListServices    = "ListServices"
+	MethodListUnits       = "ListUnits"
 	MethodListJobs        = "ListJobs"
 	MethodJobOutput       = "JobOutput"
 	MethodJobLog          = "JobLog"
@@ -212,4 +213,12 @@ func UnescapePathLabel(label string) (string, bool) {
 	}
 	name := b.String()
 	return name, EscapePathLabel(name) == label
+}
+
+// UnitRow is one service in ListUnits' answer, a D-Bus struct (sssssssss) in this field order.
+type UnitRow struct {
+	Service, Unit, Description       string
+	LoadState, ActiveState, SubState string // systemd's, as the unit has them
+	State                            string // hero's: running, failed, blocked, ...
+	Enabled, EnabledBy               string // enabled or disabled; by heroctl or config
 }

@@ -273,6 +273,30 @@ func (c *Client) ListServices(ctx context.Context) ([]Status, error) {
 	return out, nil
 }
 
+// ListUnits returns what list-units shows of every service, sorted by name: a Status with
+// only Service, Unit, Description, LoadState, ActiveState, SubState, State, Enabled and
+// EnabledBy set. It is a tenth of ListServices' cost with thousands of services; a herod older
+// than ListUnits is asked ListServices instead.
+func (c *Client) ListUnits(ctx context.Context) ([]Status, error) {
+	var rows []api.UnitRow
+	err := c.call(ctx, api.MethodListUnits, []any{&rows})
+	if e, ok := AsError(err); ok && e.Name == errUnknownMethod {
+		return c.ListServices(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Status, len(rows))
+	for i, r := range rows {
+		out[i] = Status{Service: r.Service, Unit: r.Unit, Description: r.Description, LoadState: r.LoadState,
+			ActiveState: r.ActiveState, SubState: r.SubState, State: r.State, Enabled: r.Enabled, EnabledBy: r.EnabledBy}
+	}
+	return out, nil
+}
+
+// errUnknownMethod is the bus's answer to a method the callee does not have.
+const errUnknownMethod = "org.freedesktop.DBus.Error.UnknownMethod"
+
 // ListJobs returns name's jobs, newest first.
 func (c *Client) ListJobs(ctx context.Context, name string) ([]Job, error) {
 	var ds []map[string]dbus.Variant

@@ -405,6 +405,42 @@ func TestAPIWithBusctlAndGdbus(t *testing.T) {
 	})
 }
 
+// ListUnits is list-units' cheap read: for every service the same fields ListServices gives,
+// as fixed structs, to anyone (busctl as an unprivileged user here).
+func TestListUnitsMatchesListServices(t *testing.T) {
+	startHerod(t)
+	heroctl(t, "start", "api")
+	c, err := client.Dial(context.Background(), false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	units, err := c.ListUnits(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := c.ListServices(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(units) != len(full) || len(units) == 0 {
+		t.Fatalf("ListUnits gave %d services, ListServices %d", len(units), len(full))
+	}
+	for i, u := range units {
+		f := full[i]
+		want := client.Status{Service: f.Service, Unit: f.Unit, Description: f.Description, LoadState: f.LoadState,
+			ActiveState: f.ActiveState, SubState: f.SubState, State: f.State, Enabled: f.Enabled, EnabledBy: f.EnabledBy}
+		if !reflect.DeepEqual(u, want) {
+			t.Errorf("ListUnits row %d: %+v\nListServices: %+v", i, u, want)
+		}
+	}
+	r := testbed.Run(t, "runuser", "-u", unprivileged, "--", "busctl", "call", api.BusName, api.Path, api.Interface, api.MethodListUnits)
+	if r.Code != 0 || !strings.Contains(r.Stdout, `"api" "hero-default-api.service"`) ||
+		!strings.Contains(r.Stdout, `"loaded" "active" "running" "running"`) {
+		t.Errorf("ListUnits as %s: %d %q %q", unprivileged, r.Code, r.Stdout, r.Stderr)
+	}
+}
+
 // Malformed arguments are refused with a named error, and nothing changes.
 func TestMalformedArgumentsChangeNothing(t *testing.T) {
 	h := startHerod(t)

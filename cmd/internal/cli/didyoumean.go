@@ -37,7 +37,7 @@ func knownServices(cmd *cobra.Command, g *globals) []string {
 	if !g.localConfig {
 		if c, err := reach(cmd, g); err == nil {
 			defer c.Close()
-			list, err := c.ListServices(cmd.Context())
+			list, err := c.ListUnits(cmd.Context())
 			if err == nil {
 				names := make([]string, len(list))
 				for i, st := range list {

@@ -65,7 +65,7 @@ jobs started in that time, with journalctl's time words ("1 min ago", "-1h", "to
 // collectJobs returns the jobs of names (every service's without names), newest first.
 func collectJobs(ctx context.Context, c *client.Client, names []string) ([]client.Job, error) {
 	if len(names) == 0 {
-		list, err := c.ListServices(ctx)
+		list, err := c.ListUnits(ctx)
 		if err != nil {
 			return nil, err
 		}

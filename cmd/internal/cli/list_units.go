@@ -50,7 +50,13 @@ stderr.`,
 			}
 			width := outputWidth(Stdout, full)
 			return withSystemdView(cmd, g, func(ctx context.Context, c *client.Client) error {
-				list, err := c.ListServices(ctx)
+				// The table needs a few fields of each service: ListUnits sends only those
+				// (cheap at thousands of services); -o json prints every field.
+				listing := c.ListUnits
+				if g.json() {
+					listing = c.ListServices
+				}
+				list, err := listing(ctx)
 				if err != nil {
 					return advise(err)
 				}

@@ -44,7 +44,7 @@ func stopDryRun(cmd *cobra.Command, g *globals, names []string) error {
 			}
 			plans = append(plans, graphs.StopPlan{Service: p.Service, Order: p.Order, Waves: p.Waves, StoppedDependents: p.StoppedDependents})
 		}
-		list, err := c.ListServices(ctx)
+		list, err := c.ListUnits(ctx)
 		if err != nil {
 			return err
 		}

@@ -352,6 +352,34 @@ func (m *manager) ListServices(msg dbus.Message) ([]map[string]dbus.Variant, *db
 	return out, nil
 }
 
+// ListUnits answers what list-units shows of every service, as fixed structs: a tenth of
+// ListServices' cost to encode and decode at thousands of services.
+func (m *manager) ListUnits() ([]api.UnitRow, *dbus.Error) {
+	ctx, cancel := m.ctx()
+	defer cancel()
+	if rows, ok := m.d.objs.units(ctx); ok {
+		return rows, nil
+	}
+	list, err := m.d.bridge.List(ctx)
+	if err != nil {
+		return nil, toDBus("list", "services", err)
+	}
+	en, err := m.d.enablements(ctx, m.d.bridge.Config())
+	if err != nil {
+		return nil, toDBus("list", "services", err)
+	}
+	rows := make([]api.UnitRow, len(list))
+	for i, st := range list {
+		rows[i] = unitRow(st, en[st.Service])
+	}
+	return rows, nil
+}
+
+func unitRow(st bridge.Status, en enablement) api.UnitRow {
+	return api.UnitRow{Service: st.Service, Unit: st.Unit, Description: st.Description, LoadState: st.LoadState,
+		ActiveState: st.ActiveState, SubState: st.SubState, State: st.State, Enabled: en.State, EnabledBy: en.By}
+}
+
 // problemsFor gives a status read from the object tree the problems of the config as it is now
 // (the tree is refreshed after a reload, not by it), as the caller may see them (the tree's
 // Problems, which every user reads, quote world-readable files only). The tree's dictionary is

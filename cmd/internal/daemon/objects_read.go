@@ -148,3 +148,23 @@ func (o *objects) list(ctx context.Context) ([]map[string]dbus.Variant, bool) {
 	}
 	return out, true
 }
+
+// units is Manager.ListUnits' answer from herod's own view, as list does; ok is false when
+// the view misses a service.
+func (o *objects) units(ctx context.Context) ([]api.UnitRow, bool) {
+	if o.freshAll(ctx) != nil {
+		return nil, false
+	}
+	set := o.d.bridge.Config()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := make([]api.UnitRow, 0, len(set.Services))
+	for _, s := range set.Services {
+		v := o.services[s.Name]
+		if v == nil {
+			return nil, false
+		}
+		out = append(out, unitRow(v.status, v.en))
+	}
+	return out, true
+}
