@@ -207,12 +207,14 @@ func TestValuesAcrossDaemonReload(t *testing.T) {
 
 	// What systemd 252 does to a plain command's "$" and ";" at a daemon-reload.
 	unit := "plain-dollar.service"
+	// Removed before the start: busctl returns once the job is queued, the oneshot may have
+	// written the file by then.
+	os.Remove("/run/plain-dollar")
 	testbed.MustRun(t, "busctl", "call", "--", "org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
 		"StartTransientUnit", "ssa(sv)a(sa(sv))", unit, "fail", "3", "Type", "s", "oneshot", "RemainAfterExit", "b", "true",
 		"ExecStart", "a(sasb)", "1", "/bin/sh", "3", "/bin/sh", "-c", "echo 'a;b$$c' >/run/plain-dollar", "false", "0")
-	os.Remove("/run/plain-dollar")
 	t.Cleanup(func() { exec.Command("systemctl", "stop", unit).Run(); os.Remove("/run/plain-dollar") })
-	testbed.Eventually(t, 5*time.Second, "the plain command ran", func() bool { return readFile("/run/plain-dollar") != "" })
+	testbed.Eventually(t, 30*time.Second, "the plain command ran", func() bool { return readFile("/run/plain-dollar") != "" })
 	before := readFile("/run/plain-dollar")
 	testbed.MustRun(t, "systemctl", "daemon-reload")
 	testbed.MustRun(t, "systemctl", "restart", unit)
