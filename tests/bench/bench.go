@@ -126,11 +126,13 @@ func runSystem(ctx context.Context, sz sizes, only, out string, log io.Writer) e
 		{"concurrency", b.concurrency},
 		{"load", b.loadTest},
 		{"scale", b.scale},
+		{"scale-reads", b.scaleReadsOnly},
 		{"herod with many services", b.costMass},
 		{"herod with a big ledger", b.costLedger},
 	}
 	for _, s := range steps {
-		if only != "" && s.name != only {
+		// scale-reads is a part of scale, run alone only when asked for.
+		if only != "" && s.name != only || only == "" && s.name == "scale-reads" {
 			continue
 		}
 		fmt.Fprintf(log, "\n== %s\n", s.name)

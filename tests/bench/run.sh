@@ -15,7 +15,8 @@
 #
 #   bash tests/bench/run.sh [--short] [--only SECTION] [--scale N,N...] [--out DIR]
 #     --short         few rounds and small sizes (CI; about 2-3 minutes)
-#     --only SECTION  measure one section of the container's figures (e.g. scale), no core
+#     --only SECTION  measure one section of the container's figures (e.g. scale), no core;
+#                     scale-reads: the scale section's reads and memory alone (no timed starts)
 #     --scale N,N...  the numbers of services of the scale section
 #     --out DIR       output directory (default tests/bench/out)
 #
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
     --only) [ $# -ge 2 ] || die "--only needs a section"; only=(--only "$2"); shift 2 ;;
     --scale) [ $# -ge 2 ] || die "--scale needs counts"; scale=(--scale "$2"); shift 2 ;;
     --out) [ $# -ge 2 ] || die "--out needs a directory"; out=$(realpath -m "$2"); shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1 (--short, --only SECTION, --scale N,N, --out DIR)" ;;
   esac
 done

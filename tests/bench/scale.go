@@ -138,6 +138,35 @@ func (b *bench) scaleCascade(ctx context.Context, n int) error {
 	return err
 }
 
+// scaleReadsOnly is the scale section without its timed starts and cascades (--only
+// scale-reads): at each N, the star of N+1 is started in one untimed heroctl call, then the
+// reads and herod's memory are measured as scale does. It reaches N = 5,000 in minutes.
+func (b *bench) scaleReadsOnly(ctx context.Context) error {
+	for _, n := range b.sz.scale {
+		fmt.Fprintf(b.log, "-- N = %d\n", n)
+		svcs := star("z", n+1)
+		if err := b.loadServices(ctx, svcs); err != nil {
+			return err
+		}
+		if _, err := mustHeroctl(ctx, append([]string{"start"}, names(svcs)...)...); err != nil {
+			return fmt.Errorf("N=%d: start: %w", n, err)
+		}
+		if err := b.expectActive(ctx, "after heroctl start", heroUnits(svcs), n+1); err != nil {
+			return fmt.Errorf("N=%d: %w", n, err)
+		}
+		if err := b.scaleReads(ctx, n, svcs[len(svcs)/2]); err != nil {
+			return fmt.Errorf("N=%d: %w", n, err)
+		}
+		if err := b.scaleMemory(ctx, n); err != nil {
+			return fmt.Errorf("N=%d: %w", n, err)
+		}
+		if _, err := mustHeroctl(ctx, "stop", svcs[0].name); err != nil {
+			return fmt.Errorf("N=%d: stop: %w", n, err)
+		}
+	}
+	return nil
+}
+
 // scaleReads times list-units and status against systemctl's, and GetManagedObjects, with n+1
 // services running.
 func (b *bench) scaleReads(ctx context.Context, n int, mid service) error {

@@ -326,7 +326,7 @@ func TestStartPrunesStaleJobsOnly(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		r := w.start("flaky")
 		last = r.Jobs["flaky"]
-		testbed.Eventually(t, 5*time.Second, "flaky failed", func() bool { return w.status("flaky").State == bridge.StateFailed })
+		testbed.Eventually(t, 30*time.Second, "flaky failed", func() bool { return w.status("flaky").State == bridge.StateFailed })
 	}
 	jobs := w.jobs("flaky")
 	if len(jobs) != 1 || jobs[0].ID != last {
@@ -395,7 +395,7 @@ func TestCrashOutputKeptAfterStop(t *testing.T) {
 		"crash.toml": `exec = ["/bin/sh", "-c", "echo starting; echo 'fatal: config missing' >&2; sleep 0.2; exit 3"]`,
 	})
 	w.start("crash")
-	testbed.Eventually(t, 5*time.Second, "crash failed", func() bool { return w.status("crash").State == bridge.StateFailed })
+	testbed.Eventually(t, 30*time.Second, "crash failed", func() bool { return w.status("crash").State == bridge.StateFailed })
 	sr := w.stop("crash", false)
 	if !sr.OK || sr.Cancelled != 0 {
 		t.Errorf("stop of a crashed service: %+v, want ok with cancelled 0", sr)
@@ -408,7 +408,7 @@ func TestCrashOutputKeptAfterStop(t *testing.T) {
 		t.Errorf("output %q", out)
 	}
 	// Once the tail is copied, the ledger keeps it even if the journal loses it.
-	testbed.Eventually(t, 5*time.Second, "the run's tail copied into its job", func() bool {
+	testbed.Eventually(t, 30*time.Second, "the run's tail copied into its job", func() bool {
 		j, err := w.ledger.Get(w.ctx, j.ID)
 		return err == nil && j.OutputSaved && strings.Contains(string(j.Output), "fatal: config missing")
 	})
@@ -461,7 +461,7 @@ func TestDependencyStartsAgainAfterCrash(t *testing.T) {
 	if err := w.b.Kill(w.ctx, "db", 9); err != nil {
 		t.Fatal(err)
 	}
-	testbed.Eventually(t, 5*time.Second, "db failed, api stopped with it", func() bool {
+	testbed.Eventually(t, 30*time.Second, "db failed, api stopped with it", func() bool {
 		return w.status("db").State == bridge.StateFailed && !w.status("api").Up()
 	})
 	if st := w.status("api"); !reflect.DeepEqual(st.RequirementsDown, []string{"db"}) {
@@ -683,7 +683,7 @@ restart_delay = "100ms"
 	}
 	for i, j := range jobs {
 		want := fmt.Sprintf("run-%d", 3-i)
-		testbed.Eventually(t, 5*time.Second, "the output of "+want, func() bool {
+		testbed.Eventually(t, 30*time.Second, "the output of "+want, func() bool {
 			_, out := w.output("bouncy", j.ID)
 			return out == want
 		})

@@ -198,7 +198,7 @@ func TestHeroctlVerbs(t *testing.T) {
 
 	// The crasher: started, crashes, its output and exit status stay readable.
 	wantExit(t, heroctl(t, "start", "mailer"), 0, "start mailer")
-	testbed.Eventually(t, 5*time.Second, "mailer failed", func() bool { return heroctl(t, "is-failed", "mailer").Code == 0 })
+	testbed.Eventually(t, 30*time.Second, "mailer failed", func() bool { return heroctl(t, "is-failed", "mailer").Code == 0 })
 	wantExit(t, heroctl(t, "is-failed", "web"), 1, "is-failed web")
 	r = heroctl(t, "logs", "mailer")
 	if !strings.Contains(r.Stdout, "fatal: no route to SMTP relay") {
@@ -260,7 +260,7 @@ func TestHeroctlVerbs(t *testing.T) {
 	wantExit(t, heroctl(t, "kill", "-s", "HUP", "cleanup"), 3, "kill a stopped service")
 	wantExit(t, heroctl(t, "kill", "-s", "SIGBOGUS", "web"), 1, "kill with a bad signal")
 	wantExit(t, heroctl(t, "kill", "-s", "KILL", "worker"), 0, "kill -9 worker")
-	testbed.Eventually(t, 5*time.Second, "worker failed", func() bool { return heroctl(t, "is-failed", "worker").Code == 0 })
+	testbed.Eventually(t, 30*time.Second, "worker failed", func() bool { return heroctl(t, "is-failed", "worker").Code == 0 })
 	wantExit(t, heroctl(t, "reset-failed", "worker"), 0, "reset-failed worker")
 	if r := heroctl(t, "show", "-p", "State", "--value", "worker"); r.Stdout != "inactive\n" {
 		t.Errorf("state after reset-failed: %q", r.Stdout)
@@ -563,7 +563,7 @@ func TestHerodChecksCallerItself(t *testing.T) {
 	}
 	t.Cleanup(func() { bus.Process.Kill(); bus.Wait() })
 	addr := "unix:path=" + busDir + "/bus"
-	testbed.Eventually(t, 5*time.Second, "private bus", func() bool { _, err := os.Stat(busDir + "/bus"); return err == nil })
+	testbed.Eventually(t, 30*time.Second, "private bus", func() bool { _, err := os.Stat(busDir + "/bus"); return err == nil })
 	os.Chmod(busDir+"/bus", 0o777)
 	startHerodOn(t, addr)
 	r := heroctlAs(t, unprivileged, "--bus-address", addr, "start", "db")

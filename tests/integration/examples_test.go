@@ -52,7 +52,7 @@ func TestExampleStack(t *testing.T) {
 			t.Errorf("%s is %s, want active", name, s)
 		}
 	}
-	testbed.Eventually(t, 5*time.Second, "mailer failed", func() bool { return activeState(t, conn, unitOf["mailer"]) == "failed" })
+	testbed.Eventually(t, 30*time.Second, "mailer failed", func() bool { return activeState(t, conn, unitOf["mailer"]) == "failed" })
 	if got := unitProp(t, conn, unitOf["mailer"], "Service", "ExecMainStatus"); got != int32(3) {
 		t.Errorf("mailer ExecMainStatus %v, want 3", got)
 	}

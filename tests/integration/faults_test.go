@@ -107,7 +107,7 @@ func TestLedgerReadOnlyAtStart(t *testing.T) {
 	t.Cleanup(func() { exec.Command("umount", state).Run() })
 	h := &herod{configDir: filepath.Join(testbed.SrcDir, "packaging/examples"), stateDir: state, log: filepath.Join(t.TempDir(), "herod.log")}
 	h.launch(t)
-	testbed.Eventually(t, 5*time.Second, "herod says why", func() bool {
+	testbed.Eventually(t, 30*time.Second, "herod says why", func() bool {
 		data, _ := os.ReadFile(h.log)
 		return strings.Contains(string(data), "read-only file system")
 	})
@@ -321,7 +321,7 @@ func TestStaleDefinitionNeverRunsSilently(t *testing.T) {
 	})
 	wantExit(t, heroctl(t, "start", "user"), 0, "start user")
 	wantExit(t, heroctl(t, "kill", "-s", "KILL", "base"), 0, "kill -9 base")
-	testbed.Eventually(t, 5*time.Second, "base failed", func() bool { return heroctl(t, "is-failed", "base").Code == 0 })
+	testbed.Eventually(t, 30*time.Second, "base failed", func() bool { return heroctl(t, "is-failed", "base").Code == 0 })
 	os.WriteFile(filepath.Join(h.configDir, "base.toml"), []byte(`exec = ["/bin/sh", "-c", "echo base-v2; exec sleep 1000"]`), 0o644)
 	wantExit(t, heroctl(t, "daemon-reload"), 0, "daemon-reload")
 	var st client.Status
@@ -335,7 +335,7 @@ func TestStaleDefinitionNeverRunsSilently(t *testing.T) {
 		t.Logf("%s", testbed.Run(t, "systemctl", "show", "hero-default-user.service").Stdout)
 		t.Logf("%s", testbed.Run(t, "systemctl", "status", "--no-pager", "hero-default-user.service", "hero-default-base.service").Stdout)
 	}
-	testbed.Eventually(t, 5*time.Second, "the new definition's output", func() bool {
+	testbed.Eventually(t, 30*time.Second, "the new definition's output", func() bool {
 		return strings.Contains(heroctl(t, "logs", "base", "-o", "cat").Stdout, "base-v2")
 	})
 	var after client.Status

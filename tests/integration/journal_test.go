@@ -75,7 +75,7 @@ type runRecord struct {
 func journalExit(t *testing.T, invocation string) runRecord {
 	t.Helper()
 	var rec runRecord
-	testbed.Eventually(t, 5*time.Second, "systemd's exit record in the journal", func() bool {
+	testbed.Eventually(t, 30*time.Second, "systemd's exit record in the journal", func() bool {
 		rec = runRecord{}
 		for _, e := range journalEntries(t, "_PID=1", "INVOCATION_ID="+invocation) {
 			switch e["MESSAGE_ID"] {

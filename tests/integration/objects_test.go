@@ -250,7 +250,7 @@ func TestBusctlMonitorSeesPropertiesChanged(t *testing.T) {
 	mon := execContext(ctx, "busctl", "monitor", "--match", "type='signal',member='PropertiesChanged',path='"+api.ServicePath("db")+"'")
 	time.Sleep(500 * time.Millisecond) // busctl monitor has become a monitor
 	wantExit(t, heroctl(t, "start", "db"), 0, "start db")
-	testbed.Eventually(t, 5*time.Second, "busctl monitor printing db's change", func() bool {
+	testbed.Eventually(t, 30*time.Second, "busctl monitor printing db's change", func() bool {
 		out := mon.String()
 		return strings.Contains(out, "Member=PropertiesChanged") && strings.Contains(out, `STRING "State";`) && strings.Contains(out, `STRING "running";`)
 	})

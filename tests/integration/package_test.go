@@ -73,7 +73,7 @@ func TestDebianPackage(t *testing.T) {
 	// ExecStartPre) names it in herod's journal, herod serves the rest, and status explains it.
 	os.WriteFile("/etc/hero/services/typo.toml", []byte("exce = 1\n"), 0o644)
 	wantExit(t, testbed.Run(t, "systemctl", "restart", "herod"), 0, "systemctl restart herod with a broken file")
-	testbed.Eventually(t, 5*time.Second, "herod --check naming typo.toml in herod's journal", func() bool {
+	testbed.Eventually(t, 30*time.Second, "herod --check naming typo.toml in herod's journal", func() bool {
 		log := testbed.Run(t, "journalctl", "-u", "herod", "-n", "40", "--no-pager").Stdout
 		return strings.Contains(log, "typo.toml:1: exce: unknown key")
 	})
@@ -107,7 +107,7 @@ func TestDebianPackage(t *testing.T) {
 		t.Errorf("remove (not purge) lost the ledger: %v", err)
 	}
 	wantExit(t, testbed.Run(t, "dpkg", "--purge", "hero-systemd"), 0, "dpkg --purge")
-	testbed.Eventually(t, 5*time.Second, "herod stopped", func() bool {
+	testbed.Eventually(t, 30*time.Second, "herod stopped", func() bool {
 		return strings.TrimSpace(testbed.Run(t, "systemctl", "is-active", "herod").Stdout) != "active"
 	})
 	if _, err := os.Stat("/var/lib/hero"); err == nil {

@@ -36,7 +36,7 @@ func TestEveryRunIsAJob(t *testing.T) {
 	unit := w.status("loop").Unit
 	var jobs []jobdb.Job
 	var restarts uint32
-	testbed.Eventually(t, 5*time.Second, "a job for every run, the live one first", func() bool {
+	testbed.Eventually(t, 30*time.Second, "a job for every run, the live one first", func() bool {
 		if unitProp(t, conn, unit, "", "SubState") != "running" {
 			return false
 		}
@@ -61,7 +61,7 @@ func TestEveryRunIsAJob(t *testing.T) {
 		}
 		id := j.ID
 		want := "marker-" + j.InvocationID
-		testbed.Eventually(t, 5*time.Second, "job "+fmt.Sprint(id)+"'s own marker", func() bool {
+		testbed.Eventually(t, 30*time.Second, "job "+fmt.Sprint(id)+"'s own marker", func() bool {
 			_, out := w.output("loop", id)
 			return out == want
 		})
@@ -312,7 +312,7 @@ func TestEnvCannotForgeRecordsOrRunAsRoot(t *testing.T) {
 		t.Errorf("a bad-config service was started")
 	}
 	w.b.Start(w.ctx, []string{"preload"}, true, nil)
-	testbed.Eventually(t, 5*time.Second, "preload's run recorded", func() bool {
+	testbed.Eventually(t, 30*time.Second, "preload's run recorded", func() bool {
 		jobs := w.jobs("preload")
 		return len(jobs) == 1 && jobs[0].Phase.Ended()
 	})

@@ -116,7 +116,7 @@ stop_timeout = "5s"
 		t.Errorf("Description %q", got)
 	}
 	invocation := invocationID(t, conn, u.Name)
-	testbed.Eventually(t, 5*time.Second, "output in the journal", func() bool {
+	testbed.Eventually(t, 30*time.Second, "output in the journal", func() bool {
 		return strings.Join(journalOutput(t, u.Name), "\n") == "started"
 	})
 
@@ -130,7 +130,7 @@ stop_timeout = "5s"
 		t.Fatalf("stop job result %q", r)
 	}
 	// A transient unit that ended cleanly is unloaded: it is gone.
-	testbed.Eventually(t, 5*time.Second, "unit unloaded", func() bool {
+	testbed.Eventually(t, 30*time.Second, "unit unloaded", func() bool {
 		return unitProp(t, conn, u.Name, "", "LoadState") == "not-found"
 	})
 	// systemd itself recorded the stop and how the process ended, by invocation.
@@ -144,7 +144,7 @@ func TestExitStatusIsReadBack(t *testing.T) {
 	conn := testbed.Systemd(t)
 	set := loadSet(t, map[string]string{"crash.toml": `exec = ["/bin/sh", "-c", "echo dying >&2; exit 3"]`})
 	u, _ := startUnit(t, conn, set, "crash", unitgen.Options{ExecHelper: testbed.ExecHelper})
-	testbed.Eventually(t, 5*time.Second, "unit failed", func() bool { return activeState(t, conn, u.Name) == "failed" })
+	testbed.Eventually(t, 30*time.Second, "unit failed", func() bool { return activeState(t, conn, u.Name) == "failed" })
 	// A failed transient unit stays loaded until reset-failed, so its end can be read.
 	if got := unitProp(t, conn, u.Name, "Service", "ExecMainStatus"); got != int32(3) {
 		t.Errorf("ExecMainStatus %v, want 3", got)
@@ -157,7 +157,7 @@ func TestExitStatusIsReadBack(t *testing.T) {
 	if rec.stopping || rec.exitCode != "exited" || rec.exitStatus != "3" || rec.result != "exit-code" {
 		t.Errorf("journal record of the run %+v, want exited 3, exit-code, no stop requested", rec)
 	}
-	testbed.Eventually(t, 5*time.Second, "stderr in the journal", func() bool {
+	testbed.Eventually(t, 30*time.Second, "stderr in the journal", func() bool {
 		return strings.Join(journalOutput(t, u.Name), "\n") == "dying"
 	})
 }
@@ -296,7 +296,7 @@ health_timeout = "2s"
 		t.Errorf("Result %v, want exit-code (the health loop gave up)", r)
 	}
 	var health, own []string
-	testbed.Eventually(t, 5*time.Second, "the health check's last words", func() bool {
+	testbed.Eventually(t, 30*time.Second, "the health check's last words", func() bool {
 		health, own = nil, nil
 		for _, e := range journalEntries(t, "_SYSTEMD_INVOCATION_ID="+invocation) {
 			m, _ := e["MESSAGE"].(string)
