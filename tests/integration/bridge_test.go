@@ -106,15 +106,21 @@ func newBridge(t *testing.T, ledger jobdb.Ledger, set *config.Set) *bridge.Bridg
 // newBridgeWithBoot is newBridge believing it runs in boot (empty: the real one).
 func newBridgeWithBoot(t *testing.T, ledger jobdb.Ledger, set *config.Set, boot string) *bridge.Bridge {
 	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	return newBridgeLogging(t, ledger, set, boot, log)
+}
+
+// newBridgeLogging is newBridgeWithBoot logging to log.
+func newBridgeLogging(t *testing.T, ledger jobdb.Ledger, set *config.Set, boot string, log *slog.Logger) *bridge.Bridge {
+	t.Helper()
 	signals, err := dbus.ConnectSystemBus(dbus.WithSignalHandler(dbus.NewSequentialSignalHandler()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { signals.Close() })
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
 	b, err := bridge.New(context.Background(), testbed.Systemd(t), signals, ledger, set, bridge.Options{ConfigDir: "/etc/hero/services", ExecHelper: testbed.ExecHelper, Log: log, BootID: boot})
 	if err != nil {
 		t.Fatal(err)
@@ -500,10 +506,17 @@ func TestExitsAreNeverLost(t *testing.T) {
 	}
 	dir := t.TempDir()
 	killChildWhen(t, "TestExitsAreNeverLost", dir, "started")
-	time.Sleep(1500 * time.Millisecond) // "ender" exits 7 after 1s
+	testbed.Eventually(t, 30*time.Second, "ender exited (after 1 s) while no bridge ran", func() bool {
+		return strings.TrimSpace(testbed.Run(t, "systemctl", "is-failed", "hero-exits-ender.service").Stdout) == "failed"
+	})
 
 	w := reopenWorld(t, dir)
-	j, output := w.output("ender", 0)
+	var j *jobdb.Job
+	var output string
+	testbed.Eventually(t, 30*time.Second, "ender's end recorded by the new bridge", func() bool {
+		j, output = w.output("ender", 0)
+		return j.Phase.Ended()
+	})
 	if j.Phase != jobdb.PhaseFailed || j.ExitCode == nil || *j.ExitCode != 7 || j.EndedAt == nil {
 		t.Errorf("ender's job after the restart: %+v, want failed with exit 7", j)
 	}

@@ -632,7 +632,9 @@ func TestHerodKilledThenReconciles(t *testing.T) {
 	wantExit(t, heroctl(t, "start", "ender"), 0, "start ender")
 	h.cmd.Process.Kill()
 	h.cmd.Wait()
-	time.Sleep(1500 * time.Millisecond)
+	testbed.Eventually(t, 30*time.Second, "ender exited (after 1 s) while no herod ran", func() bool {
+		return strings.TrimSpace(testbed.Run(t, "systemctl", "is-failed", "hero-default-ender.service").Stdout) == "failed"
+	})
 	h.launch(t).serving(t)
 	testbed.Eventually(t, 10*time.Second, "second herod", func() bool { return heroctl(t, "status", "ender").Code == 3 })
 	r := heroctl(t, "jobs", "ender", "-o", "json")

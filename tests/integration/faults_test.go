@@ -76,7 +76,10 @@ health_interval = "100ms"
 	}
 	startHerodWith(t, files)
 	start := heroctlBackground(t, append([]string{"start"}, names...)...)
-	time.Sleep(100 * time.Millisecond)
+	// systemd re-executes while the start is under way: once its first unit exists.
+	testbed.Eventually(t, 30*time.Second, "the start under way", func() bool {
+		return strings.TrimSpace(testbed.Run(t, "systemctl", "list-units", "--all", "--no-legend", "hero-default-s*").Stdout) != ""
+	})
 	testbed.MustRun(t, "systemctl", "daemon-reexec")
 	testbed.MustRun(t, "systemctl", "daemon-reload")
 	if code := start.wait(t, 60*time.Second); code != 0 {
@@ -236,7 +239,24 @@ func TestLoadOfConcurrentClients(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	time.Sleep(time.Second) // the last runs' ends and tails land
+	// The last runs' ends land in the ledger from systemd's signals, after the operations
+	// answered: wait until it agrees with systemd, showing each disagreement seen meanwhile.
+	seen := ""
+	testbed.Eventually(t, 30*time.Second, "the ledger to agree with systemd", func() bool {
+		problems := strings.Join(ledgerDisagreements(t, names), "\n")
+		if problems != seen {
+			t.Logf("ledger against systemd:\n%s", problems)
+			seen = problems
+		}
+		return problems == ""
+	})
+}
+
+// ledgerDisagreements says where the ledger's jobs of names disagree with systemd: a run
+// recorded twice, a job still pending or ended without an end, running jobs that systemd's
+// unit state does not match.
+func ledgerDisagreements(t *testing.T, names []string) []string {
+	var out []string
 	invocations := map[string]string{}
 	for _, n := range names {
 		var jobs []client.Job
@@ -248,7 +268,7 @@ func TestLoadOfConcurrentClients(t *testing.T) {
 		for _, j := range jobs {
 			if j.InvocationID != "" {
 				if other, dup := invocations[j.InvocationID]; dup {
-					t.Errorf("run %s recorded twice (%s and %s)", j.InvocationID, other, n)
+					out = append(out, fmt.Sprintf("run %s recorded twice (%s and %s)", j.InvocationID, other, n))
 				}
 				invocations[j.InvocationID] = n
 			}
@@ -256,17 +276,18 @@ func TestLoadOfConcurrentClients(t *testing.T) {
 			case "running":
 				running++
 			case "pending":
-				t.Errorf("%s: job %d still pending", n, j.ID)
+				out = append(out, fmt.Sprintf("%s: job %d still pending", n, j.ID))
 			default:
 				if j.EndedAt == nil {
-					t.Errorf("%s: job %d is %s without an end", n, j.ID, j.Phase)
+					out = append(out, fmt.Sprintf("%s: job %d is %s without an end", n, j.ID, j.Phase))
 				}
 			}
 		}
 		if running > 1 || (running == 1) != (active == "active") {
-			t.Errorf("%s: systemd says %s, the ledger has %d running job(s)", n, active, running)
+			out = append(out, fmt.Sprintf("%s: systemd says %s, the ledger has %d running job(s)", n, active, running))
 		}
 	}
+	return out
 }
 
 // randomOperation does one of start, stop, restart, kill, status on a random service and waits

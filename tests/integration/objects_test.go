@@ -245,10 +245,12 @@ func TestObjectSignals(t *testing.T) {
 // busctl monitor shows the properties' changes.
 func TestBusctlMonitorSeesPropertiesChanged(t *testing.T) {
 	startHerod(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	mon := execContext(ctx, "busctl", "monitor", "--match", "type='signal',member='PropertiesChanged',path='"+api.ServicePath("db")+"'")
-	time.Sleep(500 * time.Millisecond) // busctl monitor has become a monitor
+	testbed.Eventually(t, 30*time.Second, "busctl monitor monitoring", func() bool {
+		return strings.Contains(mon.String(), "Monitoring bus message stream")
+	})
 	wantExit(t, heroctl(t, "start", "db"), 0, "start db")
 	testbed.Eventually(t, 30*time.Second, "busctl monitor printing db's change", func() bool {
 		out := mon.String()

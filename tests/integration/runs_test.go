@@ -3,8 +3,10 @@
 package integration
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/jobdb"
@@ -31,9 +37,12 @@ restart_delay = "%s"
 func TestEveryRunIsAJob(t *testing.T) {
 	w := newWorld(t, map[string]string{"loop.toml": fmt.Sprintf(crashLoop, "1", "1500ms")})
 	w.start("loop")
-	time.Sleep(10 * time.Second)
 	conn := testbed.Systemd(t)
 	unit := w.status("loop").Unit
+	testbed.Eventually(t, 60*time.Second, "three restarts by systemd", func() bool {
+		n, _ := unitProp(t, conn, unit, "Service", "NRestarts").(uint32)
+		return n >= 3
+	})
 	var jobs []jobdb.Job
 	var restarts uint32
 	testbed.Eventually(t, 30*time.Second, "a job for every run, the live one first", func() bool {
@@ -45,7 +54,7 @@ func TestEveryRunIsAJob(t *testing.T) {
 		return len(jobs) == int(restarts)+1 && jobs[0].Phase == jobdb.PhaseRunning
 	})
 	if restarts < 3 {
-		t.Fatalf("systemd restarted it %d times in 10 s, want at least 3", restarts)
+		t.Fatalf("systemd restarted it %d times, want at least 3", restarts)
 	}
 	seen := map[string]bool{}
 	for _, j := range jobs {
@@ -81,13 +90,15 @@ func TestStartLimit(t *testing.T) {
 		"steady.toml": svc("steady", nil, nil),
 	})
 	w.start("flappy")
-	deadline := time.Now().Add(10 * time.Second)
-	for s := w.status("flappy"); !(s.LimitHit && s.State == bridge.StateFailed); s = w.status("flappy") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no start-limit-hit: %+v\njobs %+v\n%s", s, w.jobs("flappy"), testbed.MustRun(t, "journalctl", "--no-pager", "-u", s.Unit))
+	seen := ""
+	testbed.Eventually(t, 30*time.Second, "flappy's start limit hit", func() bool {
+		s := w.status("flappy")
+		if now := fmt.Sprintf("%s, limit hit %v", s.State, s.LimitHit); now != seen {
+			t.Logf("flappy: %s", now) // each change, shown if the wait times out
+			seen = now
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return s.LimitHit && s.State == bridge.StateFailed
+	})
 	// A start by hand runs it again (it crashes at once, so the start itself may fail, but
 	// with the run's own result, not the start limit).
 	_, err := w.b.Start(w.ctx, []string{"flappy"}, true, nil)
@@ -118,8 +129,8 @@ func TestRunsWhileDownAreRecordedOnce(t *testing.T) {
 	}
 	dir := t.TempDir()
 	killChildWhen(t, "TestRunsWhileDownAreRecordedOnce", dir, "started")
-	time.Sleep(3300 * time.Millisecond) // about four runs
 	unit := "hero-down-loop.service"
+	testbed.Eventually(t, 60*time.Second, "four runs in the journal", func() bool { return len(journalInvocations(t, unit)) >= 4 })
 	testbed.MustRun(t, "systemctl", "stop", unit)
 	t.Cleanup(func() { exec.Command("systemctl", "reset-failed", unit).Run() })
 	time.Sleep(300 * time.Millisecond) // journald writes the last records
@@ -237,19 +248,33 @@ func TestFullLedgerLosesNoRun(t *testing.T) {
 	}
 	t.Cleanup(func() { exec.Command("umount", dir).Run(); os.RemoveAll(dir) })
 	testbed.MustRun(t, "mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir)
-	w := reopenWorldWith(t, dir, loadSet(t, map[string]string{
+	ledger, err := jobdb.Open(context.Background(), filepath.Join(dir, "jobs.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged := &output{}
+	w := &world{t: t, ledger: ledger, state: dir, ctx: context.Background()}
+	w.b = newBridgeLogging(t, ledger, loadSet(t, map[string]string{
 		"crasher.toml": "context = \"full\"\nexec = [\"/bin/sh\", \"-c\", \"sleep 1; echo out-of-disk-test; exit 4\"]\n",
-	}))
+	}), "", slog.New(slog.NewTextHandler(logged, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	t.Cleanup(func() { w.b.Close(); ledger.Close() })
 	w.start("crasher")
+	// The fault for sure: SQLite's write-ahead log is emptied to no blocks, then the disk is
+	// filled, so the next write of the ledger needs space it cannot get.
+	truncateWAL(t, filepath.Join(dir, "jobs.db"))
 	filler := filepath.Join(dir, "filler")
-	fill := exec.Command("dd", "if=/dev/zero", "of="+filler, "bs=64k")
-	fill.Run()                  // ends with "No space left on device"
-	time.Sleep(2 * time.Second) // the run ends; recording it fails
+	exec.Command("dd", "if=/dev/zero", "of="+filler, "bs=4k").Run() // ends with "No space left on device"
+	testbed.Eventually(t, 30*time.Second, "the crasher's run ended in systemd", func() bool {
+		return strings.TrimSpace(testbed.Run(t, "systemctl", "is-failed", "hero-full-crasher.service").Stdout) == "failed"
+	})
+	testbed.Eventually(t, 30*time.Second, "the ledger's full disk in the log", func() bool {
+		return strings.Contains(logged.String(), "no space left for the ledger")
+	})
 	if j := w.jobs("crasher")[0]; j.Phase.Ended() {
-		t.Logf("the end was recorded before the disk filled up (SQLite's WAL had room): %+v", j)
+		t.Fatalf("the end was recorded on a full disk: %+v", j)
 	}
 	os.Remove(filler)
-	testbed.Eventually(t, 10*time.Second, "the run recorded once there is space", func() bool {
+	testbed.Eventually(t, 30*time.Second, "the run recorded once there is space", func() bool {
 		jobs := w.jobs("crasher")
 		return len(jobs) == 1 && jobs[0].Phase == jobdb.PhaseFailed && jobs[0].ExitCode != nil && *jobs[0].ExitCode == 4
 	})
@@ -345,4 +370,23 @@ func loadSetWithProblems(t *testing.T, files map[string]string) *config.Set {
 	}
 	set, _ := config.Build(fs)
 	return set
+}
+
+// truncateWAL checkpoints the SQLite database at path and truncates its write-ahead log to
+// zero bytes, through a connection of its own.
+func truncateWAL(t *testing.T, path string) {
+	t.Helper()
+	db, err := gorm.Open(sqlite.Open("file:"+path+"?_pragma=busy_timeout(10000)"), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqlDB.Close()
+	var busy, frames, done int
+	if err := sqlDB.QueryRow("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &done); err != nil || busy != 0 {
+		t.Fatalf("wal_checkpoint(TRUNCATE): busy %d, %v", busy, err)
+	}
 }
