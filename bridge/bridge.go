@@ -48,7 +48,6 @@ type Options struct {
 	ExecHelper string       // hero-exec's path (default unitgen.DefaultExecHelper)
 	EnvDir     string       // where environment files are written (default unitgen.DefaultEnvDir)
 	User       bool         // the units run in a user's manager (journal fields differ)
-	Keep       int          // ended jobs kept per service (default jobdb.DefaultKeep)
 	BootID     string       // this boot's ID (default: read from the kernel)
 	Journal    Journal      // where systemd's records are read (default: journalctl)
 	Log        *slog.Logger // default: discard
@@ -103,9 +102,6 @@ func New(ctx context.Context, conn *sddbus.Conn, signals *dbus.Conn, ledger jobd
 	}
 	if opts.Journal == nil {
 		opts.Journal = journalctl{user: opts.User}
-	}
-	if db, ok := ledger.(*jobdb.DB); ok && opts.Keep > 0 {
-		db.Keep = opts.Keep
 	}
 	b := &Bridge{conn: conn, ledger: ledger, log: opts.Log, opts: opts, locks: newLocks(), jrnl: opts.Journal}
 	b.set.Store(set)

@@ -213,34 +213,23 @@ func (r *recorder) onSignal(s *dbus.Signal) {
 	}
 }
 
+// heroUnitLabel starts the object path label of every unit hero owns.
+var heroUnitLabel = unitgen.BusPathLabel(unitgen.Prefix + "-")
+
 // unitFromPath returns the hero unit of a systemd unit object path.
 func unitFromPath(p dbus.ObjectPath) (string, bool) {
 	rest, ok := strings.CutPrefix(string(p), signalMatchPath)
-	if !ok || !strings.HasPrefix(rest, unitgen.Prefix+"_2d") {
+	if !ok || !strings.HasPrefix(rest, heroUnitLabel) {
 		return "", false
 	}
-	unit := unescapeBusPath(rest)
+	unit, ok := unitgen.ParseBusPathLabel(rest)
+	if !ok {
+		return "", false
+	}
 	if _, _, ok := unitgen.ParseUnitName(unit); !ok {
 		return "", false
 	}
 	return unit, true
-}
-
-// unescapeBusPath undoes sd_bus_path_encode: "_xx" is the byte 0xXX.
-func unescapeBusPath(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '_' && i+2 < len(s) {
-			var c byte
-			if _, err := fmt.Sscanf(s[i+1:i+3], "%02x", &c); err == nil {
-				b.WriteByte(c)
-				i += 2
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 func (r *recorder) view(unit string) *unitView {

@@ -1,11 +1,15 @@
 package bridge
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/hero-systemd/hero-systemd/unitgen"
+)
 
 func TestUnescapeBusPath(t *testing.T) {
 	for in, want := range map[string]string{"hero_2ddefault_2dweb_2eservice": "hero-default-web.service", "hero_2ddefault_2dmy_5cx2dsvc_2eservice": `hero-default-my\x2dsvc.service`} {
-		if got := unescapeBusPath(in); got != want {
-			t.Errorf("unescapeBusPath(%q) = %q, want %q", in, got, want)
+		if got, ok := unitgen.ParseBusPathLabel(in); !ok || got != want {
+			t.Errorf("ParseBusPathLabel(%q) = %q, %v, want %q", in, got, ok, want)
 		}
 	}
 	if u, ok := unitFromPath("/org/freedesktop/systemd1/unit/hero_2ddefault_2dweb_2eservice"); !ok || u != "hero-default-web.service" {

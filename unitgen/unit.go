@@ -29,7 +29,6 @@ const Prefix = "hero"
 // Defaults for Options.
 const (
 	DefaultConfigDir  = "/etc/hero/services"
-	DefaultStateDir   = "/var/lib/hero"
 	DefaultExecHelper = "/usr/libexec/hero-systemd/hero-exec"
 )
 

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 
 // Names on the bus.
@@ -138,7 +140,7 @@ var JournalGroups = []string{"adm", "systemd-journal"}
 // ServicePath is the object path of a service: its name escaped as sd_bus_path_encode(3) does
 // (every byte but ASCII letters and digits, and a leading digit, becomes _XX in lower-case hex):
 // "my-db" is /org/hero/Proc1/service/my_2ddb.
-func ServicePath(name string) string { return ServicesPath + "/" + EscapePathLabel(name) }
+func ServicePath(name string) string { return ServicesPath + "/" + unitgen.BusPathLabel(name) }
 
 // ServiceName is the service an object path under ServicesPath names.
 func ServiceName(path string) (string, bool) {
@@ -146,7 +148,7 @@ func ServiceName(path string) (string, bool) {
 	if !ok || label == "" || strings.Contains(label, "/") {
 		return "", false
 	}
-	return UnescapePathLabel(label)
+	return unitgen.ParseBusPathLabel(label)
 }
 
 // JobPath is the object path of a job: its id in decimal.
@@ -163,56 +165,6 @@ func JobID(path string) (int64, bool) {
 		return 0, false
 	}
 	return id, true
-}
-
-const hexDigits = "0123456789abcdef"
-
-// EscapePathLabel escapes s for one element of an object path as sd_bus_path_encode(3) does
-// (and go-systemd's PathBusEscape): systemd's unit objects are named this way too.
-func EscapePathLabel(s string) string {
-	if s == "" {
-		return "_"
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		alpha := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		digit := c >= '0' && c <= '9'
-		if alpha || digit && i > 0 {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('_')
-		b.WriteByte(hexDigits[c>>4])
-		b.WriteByte(hexDigits[c&0xf])
-	}
-	return b.String()
-}
-
-// pathUnescape undoes pathEscape; it refuses labels pathEscape would not have written, so every
-// service has exactly one path.
-func UnescapePathLabel(label string) (string, bool) {
-	if label == "_" {
-		return "", true
-	}
-	var b strings.Builder
-	for i := 0; i < len(label); i++ {
-		if label[i] != '_' {
-			b.WriteByte(label[i])
-			continue
-		}
-		if i+2 >= len(label) {
-			return "", false
-		}
-		hi, lo := strings.IndexByte(hexDigits, label[i+1]), strings.IndexByte(hexDigits, label[i+2])
-		if hi < 0 || lo < 0 {
-			return "", false
-		}
-		b.WriteByte(byte(hi<<4 | lo))
-		i += 2
-	}
-	name := b.String()
-	return name, EscapePathLabel(name) == label
 }
 
 // UnitRow is one service in ListUnits' answer, a D-Bus struct (sssssssss) in this field order.

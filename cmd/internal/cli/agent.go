@@ -5,17 +5,25 @@ import (
 	"os/exec"
 	"syscall"
 	"time"
+
+	"github.com/hero-systemd/hero-systemd/cmd/api"
 )
 
 // pkttyagent is polkit's text authentication agent (Debian: polkitd). heroctl runs it the way
 // systemctl does, so polkit can ask for a password on the terminal heroctl runs in.
 const pkttyagent = "/usr/bin/pkttyagent"
 
-// privilegedVerbs change services: herod asks polkit about callers other than root.
-var privilegedVerbs = map[string]bool{
-	"start": true, "stop": true, "restart": true, "kill": true, "reset-failed": true,
-	"daemon-reload": true, "enable": true, "disable": true, "edit": true, "apply": true,
+// verbMethods are the verbs that call one of herod's methods that change services (edit
+// reloads herod after writing the file), with that method.
+var verbMethods = map[string]string{
+	"start": api.MethodStartMany, "stop": api.MethodStopMany, "restart": api.MethodRestart, "kill": api.MethodKill,
+	"reset-failed": api.MethodResetFailed, "daemon-reload": api.MethodReload, "enable": api.MethodEnable,
+	"disable": api.MethodDisable, "edit": api.MethodReload, "apply": api.MethodApply,
 }
+
+// privileged reports whether verb changes services: herod asks polkit about callers other than
+// root for the methods api.Mutating names.
+func privileged(verb string) bool { return api.Mutating[verbMethods[verb]] }
 
 // interactive reports whether polkit may ask for a password: heroctl runs on a terminal (its
 // input is one) and --no-ask-password was not given.

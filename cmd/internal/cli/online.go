@@ -20,7 +20,7 @@ func dial(cmd *cobra.Command, g *globals) (*client.Client, error) {
 	if err != nil {
 		return nil, adviseFor(g, err)
 	}
-	if privilegedVerbs[cmd.Name()] {
+	if privileged(cmd.Name()) {
 		g.openAgent()
 	}
 	return c, nil

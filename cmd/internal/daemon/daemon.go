@@ -34,7 +34,7 @@ type Options struct {
 	StateDir   string // the ledger and herod's state (default /var/lib/hero)
 	User       bool   // session bus and the user's systemd manager
 	BusAddress string // serve the API on this bus instead (tests, special setups)
-	KeepJobs   int    // ended jobs kept per service (default 100)
+	KeepJobs   int    // ended jobs kept per service (default jobdb.DefaultKeep)
 	Log        *slog.Logger
 }
 
@@ -162,7 +162,7 @@ func Run(ctx context.Context, opts Options) error {
 	defer d.systemd.Close()
 	defer d.signals.Close()
 	d.bridge, err = bridge.New(ctx, d.systemd, d.signals, d.ledger, set, bridge.Options{
-		ConfigDir: opts.ConfigDir, ExecHelper: paths.ExecHelper(), EnvDir: paths.EnvDir(opts.User), User: opts.User, Keep: opts.KeepJobs, Log: d.log})
+		ConfigDir: opts.ConfigDir, ExecHelper: paths.ExecHelper(), EnvDir: paths.EnvDir(opts.User), User: opts.User, Log: d.log})
 	if err != nil {
 		return err
 	}
@@ -285,8 +285,8 @@ func Check(opts Options, out io.Writer) error {
 // openLedger opens the job ledger in its private directory under the state directory, moving a
 // ledger an earlier hero kept directly in the state directory.
 func openLedger(ctx context.Context, stateDir string, log *slog.Logger) (*jobdb.DB, error) {
-	path := filepath.Join(stateDir, "ledger", "jobs.db")
-	old := filepath.Join(stateDir, "jobs.db")
+	path := paths.LedgerFile(stateDir)
+	old := filepath.Join(stateDir, filepath.Base(path)) // where hero kept it before
 	if _, err := os.Stat(old); err == nil {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -306,7 +306,7 @@ func openLedger(ctx context.Context, stateDir string, log *slog.Logger) (*jobdb.
 // setAsideLedger renames a damaged ledger (and its WAL files) to jobs.db.damaged-TIME, so the
 // next open starts a new one.
 func setAsideLedger(stateDir string) (string, error) {
-	path := filepath.Join(stateDir, "ledger", "jobs.db")
+	path := paths.LedgerFile(stateDir)
 	aside := path + ".damaged-" + time.Now().UTC().Format("20060102T150405Z")
 	for _, suffix := range []string{"-wal", "-shm", ""} {
 		if err := os.Rename(path+suffix, aside+suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 
 // Reads of the object tree, for the D-Bus handlers (tree.go): current, as a refresh makes them.
@@ -70,7 +71,7 @@ func (o *objects) children(ctx context.Context, path string) ([]string, string, 
 	case api.ServicesPath:
 		names := o.d.bridge.Config().Graph.Names()
 		for i, n := range names {
-			names[i] = api.EscapePathLabel(n)
+			names[i] = unitgen.BusPathLabel(n)
 		}
 		return names, api.ServicesDoc, true
 	case api.JobsPath:

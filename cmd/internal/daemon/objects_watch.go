@@ -54,7 +54,7 @@ func (o *objects) onSystemdSignal(s *dbus.Signal) {
 		if !ok || !strings.HasPrefix(label, heroUnitLabel) {
 			return
 		}
-		unit, _ = api.UnescapePathLabel(label)
+		unit, _ = unitgen.ParseBusPathLabel(label)
 		props, _ = s.Body[1].(map[string]dbus.Variant)
 		if s.Body[0] == serviceInterface {
 			// systemd sends the service's properties first, then the unit's (which mark it).
@@ -93,7 +93,7 @@ func (o *objects) unloaded(name string) bool {
 }
 
 // heroUnitLabel begins the object path label of every hero unit ("hero-" escaped).
-var heroUnitLabel = api.EscapePathLabel(unitgen.Prefix + "-")
+var heroUnitLabel = unitgen.BusPathLabel(unitgen.Prefix + "-")
 
 // moved reports whether a unit's changed properties move its service's ActiveState or SubState
 // from what was last announced (or from what a refresh already due will read).

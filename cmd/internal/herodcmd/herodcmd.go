@@ -16,6 +16,7 @@ import (
 	"github.com/hero-systemd/hero-systemd/cmd/internal/daemon"
 	"github.com/hero-systemd/hero-systemd/cmd/internal/paths"
 	"github.com/hero-systemd/hero-systemd/cmd/internal/version"
+	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
 // RunFunc runs the daemon with the options the command line resolved.
@@ -93,7 +94,7 @@ when systemd runs herod).`,
 		"herod's state: the job ledger, in ledger/jobs.db (env "+paths.EnvStateDir+"; with --user: $XDG_STATE_HOME/hero)")
 	f.BoolVar(&opts.User, "user", false, "serve on the session bus and drive the user's systemd manager")
 	f.StringVar(&opts.BusAddress, "bus-address", "", "serve the API on this D-Bus address instead of the system/session bus")
-	f.IntVar(&opts.KeepJobs, "keep-jobs", 100, "ended jobs (runs) kept per service; older ones are deleted first")
+	f.IntVar(&opts.KeepJobs, "keep-jobs", jobdb.DefaultKeep, "ended jobs (runs) kept per service; older ones are deleted first")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&check, "check", false, "check the config directory, print every problem, and exit; fails when herod could not start or a file is refused as untrusted (herod.service runs it first)")
 	return cmd

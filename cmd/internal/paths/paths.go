@@ -19,7 +19,7 @@ const (
 
 // System defaults.
 const (
-	SystemConfigDir = "/etc/hero/services"
+	SystemConfigDir = unitgen.DefaultConfigDir
 	SystemStateDir  = "/var/lib/hero"
 )
 
@@ -51,7 +51,7 @@ func StateDir(user bool) string {
 // or for the user's herod $XDG_RUNTIME_DIR/hero-systemd/env (default /run/user/UID/...).
 func EnvDir(user bool) string {
 	if !user {
-		return "/run/hero-systemd/env"
+		return unitgen.DefaultEnvDir
 	}
 	rt := os.Getenv("XDG_RUNTIME_DIR")
 	if !filepath.IsAbs(rt) {
@@ -59,6 +59,9 @@ func EnvDir(user bool) string {
 	}
 	return filepath.Join(rt, "hero-systemd", "env")
 }
+
+// LedgerFile is the job ledger's SQLite file in the state directory stateDir.
+func LedgerFile(stateDir string) string { return filepath.Join(stateDir, "ledger", "jobs.db") }
 
 // xdg is an XDG base directory: the variable if it holds an absolute path (the specification
 // says relative ones are invalid and must be ignored), else $HOME/fallback.
