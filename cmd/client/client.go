@@ -99,6 +99,7 @@ const ErrNoBus = "org.hero.Proc1.Client.NoBus"
 type Error struct {
 	Name    string
 	Message string
+	Method  string // the herod method called, when the error answers a call
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -124,9 +125,9 @@ func wrap(method string, err error) error {
 				msg = s
 			}
 		}
-		return &Error{Name: de.Name, Message: msg}
+		return &Error{Name: de.Name, Message: msg, Method: method}
 	}
-	return &Error{Name: api.ErrFailed, Message: fmt.Sprintf("%s: %v", method, err)}
+	return &Error{Name: api.ErrFailed, Message: fmt.Sprintf("%s: %v", method, err), Method: method}
 }
 
 func (c *Client) call(ctx context.Context, method string, out []any, args ...any) error {
@@ -144,7 +145,7 @@ func (c *Client) callOn(ctx context.Context, obj dbus.BusObject, iface, method s
 	call := obj.CallWithContext(ctx, iface+"."+method, 0, args...)
 	if call.Err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
-			return &Error{Name: ErrNotReached, Message: fmt.Sprintf("%s: herod did not answer within %s", method, timeout)}
+			return &Error{Name: ErrNotReached, Message: fmt.Sprintf("%s: herod did not answer within %s", method, timeout), Method: method}
 		}
 		return wrap(method, call.Err)
 	}

@@ -116,7 +116,7 @@ func adviseFor(g *globals, err error) error {
 	case api.ErrNoSuchService:
 		return exitWith(ExitNoSuchService, e)
 	case api.ErrAccessDenied, "org.freedesktop.DBus.Error.AccessDenied":
-		if readsOutput(e.Message) {
+		if api.ReadsOutput[e.Method] {
 			return exitWith(ExitFailure, fmt.Errorf("access denied: what services write is shown to root and members of the groups %s only, as the journal is: %s, or add yourself to one ('sudo usermod -aG adm $USER')",
 				strings.Join(api.JournalGroups, " and "), g.asRoot()))
 		}
@@ -128,17 +128,6 @@ func adviseFor(g *globals, err error) error {
 		return exitWith(ExitNotActive, e)
 	}
 	return exitWith(ExitFailure, e)
-}
-
-// readsOutput tells, from a denial's message (herod's, or the bus's naming the member), whether
-// it refused reading services' output.
-func readsOutput(msg string) bool {
-	for m := range api.ReadsOutput {
-		if strings.Contains(msg, m) {
-			return true
-		}
-	}
-	return false
 }
 
 // withDaemon runs fn against herod; an offline verb given no --config-dir falls back to
