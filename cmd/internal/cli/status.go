@@ -43,6 +43,14 @@ it leaves out (jobs, restarts, output) and exits as above. is-active and is-fail
 				return statusOverview(cmd, g, width)
 			}
 			return withSystemdView(cmd, g, func(ctx context.Context, c *client.Client) error {
+				// The last lines are asked for at once, beside the statuses: herod reads them
+				// with a journalctl process, which then costs no time of its own.
+				logs := make([]func() ([]client.LogLine, error), len(args))
+				if lines > 0 && !g.json() && !g.quiet {
+					for i, name := range args {
+						logs[i] = fetchLog(ctx, c, name, lines)
+					}
+				}
 				all := make([]client.Status, 0, len(args))
 				for _, name := range args {
 					st, err := c.Status(ctx, name)
@@ -51,10 +59,12 @@ it leaves out (jobs, restarts, output) and exits as above. is-active and is-fail
 					}
 					all = append(all, st)
 				}
+				i := 0
 				return showStatuses(g, all, func(st client.Status) {
-					if lines > 0 && st.LastJob != nil {
-						printStatusLines(ctx, c, g, st.Service, lines, width)
+					if logs[i] != nil && st.LastJob != nil {
+						printStatusLines(g, st.Service, logs[i], width)
 					}
+					i++
 				})
 			}, func(v *systemdView) error {
 				all := make([]client.Status, 0, len(args))
@@ -196,11 +206,11 @@ func printStatus(st client.Status) {
 	}
 }
 
-// printStatusLines prints the last lines of the service's latest run, as systemctl status does
-// (the host named: -H's, or this one), each cut to width (0: whole). A caller who may not read
-// services' output gets systemctl's kind of hint instead.
-func printStatusLines(ctx context.Context, c *client.Client, g *globals, name string, n, width int) {
-	_, lines, err := c.JobLog(ctx, name, 0, uint32(n))
+// printStatusLines prints the last lines of the service's latest run, as fetched (fetchLog), as
+// systemctl status does (the host named: -H's, or this one), each cut to width (0: whole). A
+// caller who may not read services' output gets systemctl's kind of hint instead.
+func printStatusLines(g *globals, name string, fetched func() ([]client.LogLine, error), width int) {
+	lines, err := fetched()
 	if e, ok := client.AsError(err); ok && (e.Name == api.ErrAccessDenied || e.Name == "org.freedesktop.DBus.Error.AccessDenied") {
 		fmt.Fprintf(Stdout, "\nHint: Some lines were not shown: a service's output is shown to root and members of\n"+
 			"      the groups %s only ('%s', or 'sudo usermod -aG adm $USER').\n",
@@ -214,6 +224,24 @@ func printStatusLines(ctx context.Context, c *client.Client, g *globals, name st
 	p := linePrinter{format: "short", escape: isTerminal(Stdout), host: hostName(g), width: width}
 	for _, l := range lines {
 		p.print(l)
+	}
+}
+
+// fetchLog asks herod for the last n lines of name's latest job in the background; the function
+// returned waits for the answer.
+func fetchLog(ctx context.Context, c *client.Client, name string, n int) func() ([]client.LogLine, error) {
+	type answer struct {
+		lines []client.LogLine
+		err   error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		_, lines, err := c.JobLog(ctx, name, 0, uint32(n))
+		ch <- answer{lines, err}
+	}()
+	return func() ([]client.LogLine, error) {
+		a := <-ch
+		return a.lines, a.err
 	}
 }
 
