@@ -1,10 +1,13 @@
 package daemon
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"os/user"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 
@@ -18,15 +21,21 @@ type caller struct {
 	groups []uint32 // the process's groups, when the bus tells them
 }
 
+// busCallTimeout bounds each question herod asks the bus daemon about a caller: the bus
+// answers these itself, at once, unless it is overloaded or gone.
+const busCallTimeout = 10 * time.Second
+
 // callerOf asks the bus for the sender's credentials: org.freedesktop.DBus's
 // GetConnectionCredentials gives its uid and (dbus-daemon 1.12 and later) its groups.
 func (d *Daemon) callerOf(sender string) (caller, error) {
+	ctx, cancel := context.WithTimeout(d.ctx, busCallTimeout)
+	defer cancel()
 	var creds map[string]dbus.Variant
-	err := d.bus.BusObject().Call("org.freedesktop.DBus.GetConnectionCredentials", 0, sender).Store(&creds)
+	err := d.bus.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetConnectionCredentials", 0, sender).Store(&creds)
 	if err != nil {
 		var uid uint32
-		if err := d.bus.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixUser", 0, sender).Store(&uid); err != nil {
-			return caller{}, err
+		if err := d.bus.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetConnectionUnixUser", 0, sender).Store(&uid); err != nil {
+			return caller{}, fmt.Errorf("asking the bus who %s is: %w", sender, err)
 		}
 		return caller{uid: uid}, nil
 	}
