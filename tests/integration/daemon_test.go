@@ -170,9 +170,10 @@ func wantExit(t *testing.T, r testbed.Result, code int, what string) {
 	}
 }
 
-func TestHeroctlVerbs(t *testing.T) {
+// heroctl start prints a progress line per service it starts, and -o json names them in
+// start order; starting what runs already succeeds.
+func TestHeroctlVerbStart(t *testing.T) {
 	startHerod(t)
-
 	r := heroctl(t, "start", "web", "-o", "json")
 	wantExit(t, r, 0, "start web")
 	var started struct {
@@ -188,47 +189,66 @@ func TestHeroctlVerbs(t *testing.T) {
 		}
 	}
 	wantExit(t, heroctl(t, "start", "web"), 0, "start running web")
+}
 
+// is-active and status exit as systemctl's: 0 running, 3 not running, 4 no such service.
+func TestHeroctlVerbExitCodes(t *testing.T) {
+	startHerod(t)
+	heroctl(t, "start", "web")
 	wantExit(t, heroctl(t, "is-active", "web"), 0, "is-active web")
 	wantExit(t, heroctl(t, "is-active", "worker"), 3, "is-active worker")
 	wantExit(t, heroctl(t, "is-active", "nope"), 4, "is-active nope")
 	wantExit(t, heroctl(t, "status", "web"), 0, "status web")
 	wantExit(t, heroctl(t, "status", "worker"), 3, "status worker")
 	wantExit(t, heroctl(t, "status", "nope"), 4, "status nope")
+	wantExit(t, heroctl(t, "jobs", "nope"), 4, "jobs nope")
+}
 
-	// The crasher: started, crashes, its output and exit status stay readable.
+// A service that crashes stays readable: is-failed, its output (logs), its exit status (show).
+func TestHeroctlVerbCrashIsReadable(t *testing.T) {
+	startHerod(t)
+	heroctl(t, "start", "web")
 	wantExit(t, heroctl(t, "start", "mailer"), 0, "start mailer")
 	testbed.Eventually(t, 30*time.Second, "mailer failed", func() bool { return heroctl(t, "is-failed", "mailer").Code == 0 })
 	wantExit(t, heroctl(t, "is-failed", "web"), 1, "is-failed web")
-	r = heroctl(t, "logs", "mailer")
-	if !strings.Contains(r.Stdout, "fatal: no route to SMTP relay") {
+	if r := heroctl(t, "logs", "mailer"); !strings.Contains(r.Stdout, "fatal: no route to SMTP relay") {
 		t.Errorf("logs mailer: %q", r.Stdout)
 	}
-	r = heroctl(t, "show", "-p", "State,ExitCode", "mailer")
-	if r.Stdout != "ExitCode=3\nState=failed\n" {
+	if r := heroctl(t, "show", "-p", "State,ExitCode", "mailer"); r.Stdout != "ExitCode=3\nState=failed\n" {
 		t.Errorf("show: %q", r.Stdout)
 	}
-	r = heroctl(t, "show", "-p", "State", "--value", "web")
-	if r.Stdout != "running\n" {
+	if r := heroctl(t, "show", "-p", "State", "--value", "web"); r.Stdout != "running\n" {
 		t.Errorf("show --value: %q", r.Stdout)
 	}
+}
 
-	r = heroctl(t, "list-units", "-o", "json")
+// list-units prints systemctl's table with its legend (none with --no-legend), or every
+// service's status with -o json.
+func TestHeroctlVerbListUnits(t *testing.T) {
+	startHerod(t)
+	heroctl(t, "start", "web")
+	r := heroctl(t, "list-units", "-o", "json")
 	var units []client.Status
 	if err := json.Unmarshal([]byte(r.Stdout), &units); err != nil || len(units) != 6 {
 		t.Errorf("list-units -o json: %v, %d units", err, len(units))
 	}
 	r = heroctl(t, "list-units")
-	if !strings.HasPrefix(r.Stdout, "UNIT ") || !strings.Contains(r.Stdout, "6 services listed.") {
+	if !strings.HasPrefix(r.Stdout, "UNIT ") || !strings.Contains(r.Stdout, "6 services listed.") ||
+		!regexp.MustCompile(`(?m)^hero-default-web\.service +loaded +active +running +running +`).MatchString(r.Stdout) {
 		t.Errorf("list-units:\n%s", r.Stdout)
 	}
 	r = heroctl(t, "list-units", "--no-legend")
 	if strings.Contains(r.Stdout, "UNIT") || strings.Contains(r.Stdout, "listed") {
 		t.Errorf("list-units --no-legend:\n%s", r.Stdout)
 	}
+}
 
-	// Cascade stop with the bridge's reply as JSON; the dependents' jobs are kept.
-	r = heroctl(t, "stop", "db", "-o", "json")
+// stop takes the dependents down with the service (-o json names them and the jobs it
+// cancelled); a second stop cancels nothing; the stopped runs stay in the ledger.
+func TestHeroctlVerbStopCascades(t *testing.T) {
+	startHerod(t)
+	heroctl(t, "start", "web")
+	r := heroctl(t, "stop", "db", "-o", "json")
 	wantExit(t, r, 0, "stop db")
 	var stop struct {
 		OK                bool     `json:"ok"`
@@ -239,8 +259,7 @@ func TestHeroctlVerbs(t *testing.T) {
 		!reflect.DeepEqual(stop.StoppedDependents, []string{"web", "api"}) {
 		t.Errorf("stop -o json: %q", r.Stdout)
 	}
-	r = heroctl(t, "stop", "db", "-o", "json")
-	if !strings.Contains(r.Stdout, `"cancelled": 0`) {
+	if r := heroctl(t, "stop", "db", "-o", "json"); !strings.Contains(r.Stdout, `"cancelled": 0`) {
 		t.Errorf("second stop: %q", r.Stdout)
 	}
 	r = heroctl(t, "jobs", "web", "-o", "json")
@@ -248,12 +267,14 @@ func TestHeroctlVerbs(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.Stdout), &jobs); err != nil || len(jobs) != 1 || jobs[0].Phase != "cancelled" {
 		t.Errorf("jobs web -o json: %q", r.Stdout)
 	}
-	wantExit(t, heroctl(t, "jobs", "nope"), 4, "jobs nope")
+}
 
-	// Restart brings back the dependents that ran.
+// restart brings back the dependents that ran; kill signals a running service (3 for a stopped
+// one, 1 for a bad signal); reset-failed clears a failed state.
+func TestHeroctlVerbRestartKillResetFailed(t *testing.T) {
+	startHerod(t)
 	heroctl(t, "start", "web", "worker")
-	r = heroctl(t, "restart", "api", "-o", "json")
-	wantExit(t, r, 0, "restart api")
+	wantExit(t, heroctl(t, "restart", "api", "-o", "json"), 0, "restart api")
 	for _, svc := range []string{"api", "web", "worker"} {
 		wantExit(t, heroctl(t, "is-active", svc), 0, "is-active "+svc+" after restart")
 	}
@@ -265,10 +286,13 @@ func TestHeroctlVerbs(t *testing.T) {
 	if r := heroctl(t, "show", "-p", "State", "--value", "worker"); r.Stdout != "inactive\n" {
 		t.Errorf("state after reset-failed: %q", r.Stdout)
 	}
+}
 
-	// The offline verbs ask herod.
-	r = heroctl(t, "stop", "--dry-run", "db", "-o", "json")
-	if !strings.Contains(r.Stdout, `"stopped_dependents": [`) || !strings.Contains(r.Stdout, `"mailer"`) {
+// The verbs that also work without herod (plans, validate, cat, list-dependencies, graph) ask
+// herod when it runs; completion scripts are printed.
+func TestHeroctlVerbOffline(t *testing.T) {
+	startHerod(t)
+	if r := heroctl(t, "stop", "--dry-run", "db", "-o", "json"); !strings.Contains(r.Stdout, `"stopped_dependents": [`) || !strings.Contains(r.Stdout, `"mailer"`) {
 		t.Errorf("stop --dry-run: %q", r.Stdout)
 	}
 	if r := heroctl(t, "start", "--dry-run", "web", "-o", "json"); !strings.Contains(r.Stdout, `"dependencies": [`) || !strings.Contains(r.Stdout, `"db"`) {
@@ -284,7 +308,6 @@ func TestHeroctlVerbs(t *testing.T) {
 	if r := heroctl(t, "graph", "--dot"); !strings.Contains(r.Stdout, `"api" -> "db";`) {
 		t.Errorf("graph --dot: %q", r.Stdout)
 	}
-	// Completion works (cobra).
 	if r := heroctl(t, "completion", "bash"); r.Code != 0 || !strings.Contains(r.Stdout, "heroctl") {
 		t.Errorf("completion bash: exit %d", r.Code)
 	}
