@@ -71,12 +71,6 @@ func (w *jobWatch) open() (close func()) {
 	}
 }
 
-// claimEnd sends the job's result on ends (which must have room for it) as the end of the job
-// at index of an await (see awaitJobs).
-func (w *jobWatch) claimEnd(job dbus.ObjectPath, index int, ends chan<- jobEnd) {
-	w.claim(job, func(r string) { ends <- jobEnd{index: index, result: r} })
-}
-
 // claim calls deliver with the job's result: at once when it already ended (inside a window),
 // else when it ends. deliver must not block.
 func (w *jobWatch) claim(job dbus.ObjectPath, deliver func(string)) {

@@ -252,10 +252,11 @@ type startResult struct {
 // unit whose start could not be queued makes its dependents fail as "dependency".
 func (b *Bridge) queueStarts(ctx context.Context, set *config.Set, todo []*unitgen.Unit, mode string, loaded map[string]bool) *startQueue {
 	q := &startQueue{b: b, ctx: ctx, set: set, mode: mode, out: make(chan startResult, len(todo)), refused: map[string]bool{},
-		ends: make(chan jobEnd, len(todo)), stopForward: make(chan struct{})}
+		ends: make(chan jobEnd, len(todo)), stopForward: make(chan struct{}), slots: make(chan struct{}, queuedJobsMax)}
 	closeWindow := b.jobs.open()
 	defer closeWindow()
 	for i, u := range todo {
+		q.acquire()
 		if !loaded[u.Name] {
 			q.send(i, u)
 			continue
@@ -283,6 +284,54 @@ type startQueue struct {
 	waitOf      []int         // the index in todo of each of waits
 	ends        chan jobEnd   // their results, by index in waits
 	stopForward chan struct{} // closed when the await is over: forwarders of results give up
+	slots       chan struct{} // one per unit whose start is queued and not over (see acquire)
+}
+
+// queuedJobsMax is how many of a start's jobs may be queued in systemd at once. systemd tracks
+// the client of every job it queued from the system bus with a match rule on its own bus
+// connection, and dbus-daemon allows a connection 512 (max_match_rules_per_connection): with
+// more jobs queued at once systemd cannot add the rule, closes its bus connection and comes
+// back, and every signal of that moment is lost. Measured at 5,000 services in one start.
+const queuedJobsMax = 256
+
+// slotWait bounds a wait for a queued job to end before the next is queued: should a job's
+// end signal be lost, the start goes on over the limit rather than wait for it for ever.
+const slotWait = 15 * time.Second
+
+// acquire takes a slot for the next unit's start, once fewer than queuedJobsMax of the start's
+// jobs are queued; the replies of the calls in flight are read first, so their jobs' ends free
+// slots.
+func (q *startQueue) acquire() {
+	select {
+	case q.slots <- struct{}{}:
+		return
+	default:
+	}
+	q.readReplies()
+	t := time.NewTimer(slotWait)
+	defer t.Stop()
+	select {
+	case q.slots <- struct{}{}:
+	case <-t.C:
+		q.b.log.Debug("start: a queued job did not end in time; queueing over the limit", "limit", queuedJobsMax)
+	case <-q.ctx.Done():
+	}
+}
+
+// release gives back a unit's slot: its job ended, or its start was not queued. It never blocks.
+func (q *startQueue) release() {
+	select {
+	case <-q.slots:
+	default:
+	}
+}
+
+// deliverEnd hands a queued job's result to the await and frees its slot.
+func (q *startQueue) deliverEnd(index int) func(string) {
+	return func(result string) {
+		q.ends <- jobEnd{index: index, result: result}
+		q.release()
+	}
 }
 
 // awaitJob adds the job of todo's unit i to the jobs to await.
@@ -314,6 +363,7 @@ func (q *startQueue) send(i int, u *unitgen.Unit) {
 	if q.blocked(u) {
 		q.refused[u.Service] = true
 		q.out <- startResult{index: i, result: "dependency"}
+		q.release()
 		return
 	}
 	if len(q.sent) >= pipelineDepth {
@@ -369,11 +419,12 @@ func (q *startQueue) readReply(s sentStart) {
 	switch {
 	case err == nil:
 		// Claimed here, inside the window: the job may have ended already.
-		q.b.jobs.claimEnd(job, q.awaitJob(s.index, s.unit.Name, job), q.ends)
+		q.b.jobs.claim(job, q.deliverEnd(q.awaitJob(s.index, s.unit.Name, job)))
 	case q.blocked(s.unit):
 		// Its dependency's start failed first: systemd refused this one for it.
 		q.refused[s.unit.Service] = true
 		q.out <- startResult{index: s.index, result: "dependency"}
+		q.release()
 	case dbusErrorName(err) == errUnitExists || systemdGone(err):
 		q.startOne(s.index, s.unit)
 	default:
@@ -386,6 +437,7 @@ func (q *startQueue) startOne(i int, u *unitgen.Unit) {
 	if q.blocked(u) {
 		q.refused[u.Service] = true
 		q.out <- startResult{index: i, result: "dependency"}
+		q.release()
 		return
 	}
 	ch := make(chan string, 1) // buffered: go-systemd sends while holding a lock
@@ -394,10 +446,15 @@ func (q *startQueue) startOne(i int, u *unitgen.Unit) {
 		q.refuse(i, u, err)
 		return
 	}
-	go forward(q.awaitJob(i, u.Name, jobPath(id)), ch, q.ends, q.stopForward)
+	index := q.awaitJob(i, u.Name, jobPath(id))
+	go func() {
+		forward(index, ch, q.ends, q.stopForward)
+		q.release()
+	}()
 }
 
 func (q *startQueue) refuse(i int, u *unitgen.Unit, err error) {
+	q.release()
 	q.refused[u.Service] = true
 	if dbusErrorName(err) == errNoSuchUnit {
 		err = fmt.Errorf("%w: %v", errDependencyGone, err)
