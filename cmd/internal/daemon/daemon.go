@@ -56,6 +56,7 @@ type Daemon struct {
 	// untrustedFiles are the files of the last read refused as untrusted.
 	untrustedFiles []string
 	opLog          operationLog // operations under way and recent outcomes (OperationStatus)
+	memory         memoryTrimmer
 }
 
 // ErrInvalidConfig wraps the problems a config directory has: herod serves its valid part.

@@ -62,6 +62,7 @@ func (d *Daemon) launch(kind string, names []string, run func(ctx context.Contex
 		if err := d.bus.Emit(api.Path, api.Interface+"."+api.SignalOperationFinished, op, name, msg, summary); err != nil {
 			d.log.Warn("emitting a signal failed", "signal", api.SignalOperationFinished, "err", err)
 		}
+		d.memory.after()
 	}()
 	return op
 }
