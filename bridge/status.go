@@ -110,8 +110,9 @@ func (b *Bridge) statusesFrom(ctx context.Context, names []string, states func(c
 	for _, n := range names {
 		s := set.Service(n)
 		u := unitStates[unitOf(s)]
-		st := Status{Service: n, Context: s.Context, Unit: u.Name, Description: s.Description,
-			LoadState: u.LoadState, ActiveState: u.ActiveState, SubState: u.SubState,
+		// Nothing of systemd's reply is kept as decoded (see intern): the unit's name is hero's.
+		st := Status{Service: n, Context: s.Context, Unit: unitOf(s), Description: s.Description,
+			LoadState: intern(u.LoadState), ActiveState: intern(u.ActiveState), SubState: intern(u.SubState),
 			Requires: nonNil(set.Graph.Requires(n)), After: nonNil(set.Graph.After(n)), Conflicts: nonNil(set.Graph.Conflicts(n)),
 			Wants: nonNil(set.Graph.Wants(n))}
 		if latest != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
@@ -34,6 +35,31 @@ func dbusErrorName(err error) string {
 		return dep.Name
 	}
 	return ""
+}
+
+// internedMax bounds the distinct words intern shares; past it, words are copied.
+const internedMax = 1024
+
+var (
+	internMu sync.Mutex
+	interned = map[string]string{}
+)
+
+// intern returns a copy of s, one shared copy per distinct word: systemd's states and results
+// (ActiveState, SubState, LoadState, Result) take a few dozen values. herod keeps them for every
+// unit, and a string godbus decoded keeps the whole 4 KiB block it was decoded into alive:
+// kept as decoded, they held 18 MB with 5,000 services.
+func intern(s string) string {
+	internMu.Lock()
+	defer internMu.Unlock()
+	if c, ok := interned[s]; ok {
+		return c
+	}
+	c := strings.Clone(s)
+	if len(interned) < internedMax && len(s) <= 64 {
+		interned[c] = c
+	}
+	return c
 }
 
 // up reports whether a unit in this ActiveState counts as running.
@@ -183,10 +209,10 @@ func (s *unitSnapshot) setUnit(m map[string]any) {
 		s.invocation = hex.EncodeToString(v)
 	}
 	if v, ok := m["ActiveState"].(string); ok {
-		s.active = v
+		s.active = intern(v)
 	}
 	if v, ok := m["SubState"].(string); ok {
-		s.sub = v
+		s.sub = intern(v)
 	}
 }
 
@@ -205,7 +231,7 @@ func (s *unitSnapshot) setService(m map[string]any) {
 		s.mainPID = v
 	}
 	if v, ok := m["Result"].(string); ok {
-		s.result = v
+		s.result = intern(v)
 	}
 	if v, ok := m["NRestarts"].(uint32); ok {
 		s.restarts = v

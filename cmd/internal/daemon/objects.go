@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/godbus/dbus/v5"
-
 	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/cmd/api"
 )
@@ -47,7 +45,6 @@ type pending struct {
 
 // serviceView is a service object as last announced, and what it was made from.
 type serviceView struct {
-	props  map[string]dbus.Variant
 	status bridge.Status
 	en     enablement
 	jobs   []int64 // its kept jobs, newest first
@@ -228,7 +225,6 @@ func (o *objects) populate(ctx context.Context) error {
 		for i := range rows {
 			jobs[i], v.jobs[i] = viewOf(&rows[i]), rows[i].ID
 		}
-		v.props = serviceProps(v.status, v.en, v.jobs)
 		o.apply(st.Service, v, jobs, false)
 	}
 	return nil
@@ -358,7 +354,6 @@ func (o *objects) refreshService(ctx context.Context, name string, c change, st 
 	if len(v.status.Problems) > 0 {
 		v.status.Problems = o.d.serviceProblems(name, nil) // every user reads properties
 	}
-	v.props = serviceProps(v.status, v.en, v.jobs)
 	o.apply(name, &v, jobs, announce)
 	return nil
 }
@@ -394,9 +389,9 @@ func (o *objects) apply(name string, v *serviceView, jobs []jobView, announce bo
 		}
 	}
 	if old == nil {
-		out = append(out, added(api.ServicePath(name), api.ServiceInterface, v.props))
+		out = append(out, added(api.ServicePath(name), api.ServiceInterface, v.props()))
 	} else {
-		out = append(out, changed(api.ServicePath(name), api.ServiceInterface, old.props, v.props))
+		out = append(out, changed(api.ServicePath(name), api.ServiceInterface, old.props(), v.props()))
 	}
 	o.services[name] = v
 	o.mu.Unlock()

@@ -24,7 +24,7 @@ func (o *objects) at(ctx context.Context, path string) (string, map[string]dbus.
 		o.mu.Lock()
 		defer o.mu.Unlock()
 		if v := o.services[name]; v != nil {
-			return api.ServiceInterface, maps.Clone(v.props), nil
+			return api.ServiceInterface, v.props(), nil
 		}
 		return "", nil, dbusErr(api.ErrFailed, "reading %s failed (herod's log says why)", path)
 	}
@@ -99,7 +99,7 @@ func (o *objects) managed(ctx context.Context) (map[dbus.ObjectPath]map[string]m
 	defer o.mu.Unlock()
 	out := make(map[dbus.ObjectPath]map[string]map[string]dbus.Variant, len(o.services)+len(o.jobs))
 	for name, v := range o.services {
-		out[dbus.ObjectPath(api.ServicePath(name))] = map[string]map[string]dbus.Variant{api.ServiceInterface: v.props}
+		out[dbus.ObjectPath(api.ServicePath(name))] = map[string]map[string]dbus.Variant{api.ServiceInterface: v.props()}
 	}
 	for id, j := range o.jobs {
 		out[dbus.ObjectPath(api.JobPath(id))] = map[string]map[string]dbus.Variant{api.JobInterface: j.props()}

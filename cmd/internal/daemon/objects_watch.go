@@ -104,8 +104,9 @@ func (o *objects) moved(name string, props map[string]dbus.Variant) bool {
 	if p := o.dirty[name]; v == nil || p != nil && p.what&unitChanged != 0 {
 		return v == nil
 	}
-	for _, k := range []string{"ActiveState", "SubState"} {
-		if p, ok := props[k]; ok && p.Value() != v.props[k].Value() {
+	announced := map[string]string{"ActiveState": v.status.ActiveState, "SubState": v.status.SubState}
+	for k, was := range announced {
+		if p, ok := props[k]; ok && p.Value() != was {
 			return true
 		}
 	}
