@@ -225,11 +225,22 @@ func (b *bench) scaleReads(ctx context.Context, n int, mid service) error {
 	return nil
 }
 
-// scaleMemory reads herod's VmRSS and VmHWM with n+1 services running.
+// scaleMemory reads herod's VmRSS with n+1 services running: right after the reads, and after
+// idleSettle without calls (herod gives back what a burst left, every 10 s: its steady state,
+// the figure), and VmHWM (the peak since herod started).
 func (b *bench) scaleMemory(ctx context.Context, n int) error {
 	pid, err := b.herodPID(ctx)
 	if err != nil {
 		return err
+	}
+	busy, err := memoryMB(pid, "VmRSS")
+	if err != nil {
+		return err
+	}
+	select {
+	case <-time.After(idleSettle):
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	rss, err := memoryMB(pid, "VmRSS")
 	if err != nil {
@@ -244,6 +255,9 @@ func (b *bench) scaleMemory(ctx context.Context, n int) error {
 		goal = Goal{Of: "median", Max: 100}
 	}
 	b.figure("scale", scaleWhat(n, "herod RSS, N+1 running"), "MB", []float64{rss}, goal,
-		fmt.Sprintf("VmRSS after the reads; peak since herod started (VmHWM) %.1f MB", hwm))
+		fmt.Sprintf("VmRSS %s after the reads (%.1f MB right after them); peak since herod started (VmHWM) %.1f MB", idleSettle, busy, hwm))
 	return nil
 }
+
+// idleSettle is how long scaleMemory leaves herod idle before its steady-state figure.
+const idleSettle = 15 * time.Second

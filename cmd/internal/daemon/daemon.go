@@ -400,6 +400,7 @@ func (d *Daemon) serve() error {
 		return fmt.Errorf("subscribing to systemd's unit signals: %w", err)
 	}
 	go d.objs.run(d.ctx)
+	go d.memory.watch(d.ctx)
 	d.bridge.OnEvent(d.signal)
 	reply, err := d.bus.RequestName(api.BusName, dbus.NameFlagDoNotQueue)
 	if err != nil {
