@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"strings"
@@ -151,21 +152,23 @@ func printUnits(g *globals, list []client.Status, all bool, width int) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s%s\n", st.Unit, st.LoadState, st.ActiveState, st.SubState, st.State, enabled, st.Description)
 	}
 	tw.Flush()
+	// One write for the whole table: thousands of lines, one write each, cost more than the list.
+	out := bufio.NewWriterSize(Stdout, 64<<10)
 	for _, line := range strings.SplitAfter(b.String(), "\n") {
 		if line != "" {
-			fmt.Fprintln(Stdout, ellipsize(strings.TrimSuffix(line, "\n"), width))
+			fmt.Fprintln(out, ellipsize(strings.TrimSuffix(line, "\n"), width))
 		}
 	}
 	if !g.noLegend {
-		fmt.Fprintln(Stdout)
-		fmt.Fprintln(Stdout, "LOAD   = Reflects whether the unit definition was properly loaded.")
-		fmt.Fprintln(Stdout, "ACTIVE = The high-level unit activation state, i.e. generalization of SUB.")
-		fmt.Fprintln(Stdout, "SUB    = The low-level unit activation state, values depend on unit type.")
-		fmt.Fprintln(Stdout, "STATE  = hero's state: running, activating, success, failed, stopped, inactive, blocked, bad-config.")
+		fmt.Fprintln(out)
+		fmt.Fprintln(out, "LOAD   = Reflects whether the unit definition was properly loaded.")
+		fmt.Fprintln(out, "ACTIVE = The high-level unit activation state, i.e. generalization of SUB.")
+		fmt.Fprintln(out, "SUB    = The low-level unit activation state, values depend on unit type.")
+		fmt.Fprintln(out, "STATE  = hero's state: running, activating, success, failed, stopped, inactive, blocked, bad-config.")
 		if all {
-			fmt.Fprintln(Stdout, "ENABLED = whether herod starts it when it starts (heroctl enable/disable, or the config's status).")
+			fmt.Fprintln(out, "ENABLED = whether herod starts it when it starts (heroctl enable/disable, or the config's status).")
 		}
-		fmt.Fprintf(Stdout, "\n%d services listed.\n", len(list))
+		fmt.Fprintf(out, "\n%d services listed.\n", len(list))
 	}
-	return nil
+	return out.Flush()
 }

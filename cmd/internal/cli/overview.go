@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -139,10 +140,11 @@ func printOverview(g *globals, list []client.Status, width int) error {
 		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\n", dot(st), st.Service, st.State, st.Unit, last, st.Description)
 	}
 	tw.Flush()
+	out := bufio.NewWriterSize(Stdout, 64<<10) // one write, not one per service
 	for _, line := range strings.SplitAfter(b.String(), "\n") {
 		if line != "" {
-			fmt.Fprintln(Stdout, ellipsize(strings.TrimSuffix(line, "\n"), width))
+			fmt.Fprintln(out, ellipsize(strings.TrimSuffix(line, "\n"), width))
 		}
 	}
-	return nil
+	return out.Flush()
 }
