@@ -6,6 +6,7 @@ import (
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 
+	"github.com/hero-systemd/hero-systemd/bridge/state"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
@@ -13,14 +14,14 @@ import (
 
 // A service's state, derived from its unit in systemd and its last job.
 const (
-	StateRunning    = "running"    // its unit is active
-	StateActivating = "activating" // starting, waiting for its health check, or restarting
-	StateSuccess    = "success"    // its last run ended well (a oneshot that finished is also up)
-	StateFailed     = "failed"     // its last run failed
-	StateStopped    = "stopped"    // its last run was stopped
-	StateInactive   = "inactive"   // never run (or its jobs were removed)
-	StateBlocked    = "blocked"    // not running, and a conflicting service runs (BlockedBy), or it must start after a service no file defines (WaitingFor)
-	StateBadConfig  = "bad-config" // its file, or that of a service it requires, has problems: it cannot be started
+	StateRunning    = state.Running
+	StateActivating = state.Activating
+	StateSuccess    = state.Success
+	StateFailed     = state.Failed
+	StateStopped    = state.Stopped
+	StateInactive   = state.Inactive
+	StateBlocked    = state.Blocked   // also: it must start after a service no file defines (WaitingFor)
+	StateBadConfig  = state.BadConfig // see state for the rest
 )
 
 // Status is a service's state and what it is made of.
@@ -197,29 +198,23 @@ func (b *Bridge) latestOfAll(ctx context.Context, statuses int) (map[string]*job
 // deriveState is hero's state of a service from its unit's states and its last job. heroctl's
 // view without herod (stateFromSystemd) follows the same rule for the part systemd tells.
 func deriveState(active, sub string, last *jobdb.Job) string {
-	switch active {
-	case "active", "reloading", "deactivating":
-		if sub == "exited" {
-			return StateSuccess
-		}
-		return StateRunning
-	case "activating":
-		return StateActivating
-	case "failed":
-		return StateFailed
-	}
+	return state.Of(active, sub, lastRun(last))
+}
+
+// lastRun is how the ledger's last job of a service ended, in state's terms.
+func lastRun(last *jobdb.Job) state.LastRun {
 	if last == nil {
-		return StateInactive
+		return state.RunUnknown
 	}
 	switch last.Phase {
 	case jobdb.PhaseSucceeded:
-		return StateSuccess
+		return state.RunSucceeded
 	case jobdb.PhaseFailed:
-		return StateFailed
+		return state.RunFailed
 	case jobdb.PhaseCancelled:
-		return StateStopped
+		return state.RunCancelled
 	}
-	return StateInactive
+	return state.RunUnknown
 }
 
 func nonNil(s []string) []string {

@@ -12,6 +12,7 @@ import (
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
+	"github.com/hero-systemd/hero-systemd/bridge/state"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 
@@ -63,9 +64,7 @@ func intern(s string) string {
 }
 
 // up reports whether a unit in this ActiveState counts as running.
-func up(active string) bool {
-	return active == "active" || active == "activating" || active == "reloading"
-}
+func up(active string) bool { return state.Up(active) }
 
 // hasProcesses reports whether a unit in this ActiveState may still have processes to stop or
 // signal: up, or on its way down.

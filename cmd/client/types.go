@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/hero-systemd/hero-systemd/bridge/state"
 )
 
 // Status is a service's status as herod reports it.
@@ -37,9 +39,7 @@ type Status struct {
 }
 
 // Up reports whether the service's unit is active or starting.
-func (s Status) Up() bool {
-	return s.ActiveState == "active" || s.ActiveState == "activating" || s.ActiveState == "reloading"
-}
+func (s Status) Up() bool { return state.Up(s.ActiveState) }
 
 // Job is one run of a service.
 type Job struct {

@@ -10,6 +10,7 @@ import (
 	"github.com/godbus/dbus/v5"
 	"github.com/spf13/cobra"
 
+	"github.com/hero-systemd/hero-systemd/bridge/state"
 	"github.com/hero-systemd/hero-systemd/cmd/client"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
@@ -114,19 +115,8 @@ func systemdBus(ctx context.Context, g *globals) (*dbus.Conn, error) {
 }
 
 // stateFromSystemd is hero's state of a unit as far as systemd's states tell it: herod's own
-// rule (bridge's deriveState) without the last job, which only herod knows.
-func stateFromSystemd(active, sub string) string {
-	switch active {
-	case "active", "reloading", "deactivating":
-		if sub == "exited" {
-			return "success"
-		}
-		return "running"
-	case "activating", "failed":
-		return active
-	}
-	return "inactive"
-}
+// rule without the last job, which only herod knows.
+func stateFromSystemd(active, sub string) string { return state.Of(active, sub, state.RunUnknown) }
 
 // withSystemdView runs fn with herod; when herod cannot be reached (and no -H was given: the
 // view is of this host), it says so and runs offline with systemd's view instead.
