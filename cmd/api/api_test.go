@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -151,4 +152,27 @@ func code(args []Arg) string {
 		parts[i] = a.Type + " " + a.Name
 	}
 	return "`" + strings.Join(parts, ", ") + "`"
+}
+
+// Every key of the dictionaries is a documented property of its interface, and every property
+// is a key: the wire contract and its documentation are one.
+func TestKeysAreTheDocumentedProperties(t *testing.T) {
+	documented := map[string][]string{}
+	for _, node := range []string{ServiceNode, JobNode} {
+		members, err := Members(node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range members {
+			if m.Kind == "property" {
+				documented[m.Interface] = append(documented[m.Interface], m.Name)
+			}
+		}
+	}
+	for iface, keys := range map[string][]string{ServiceInterface: ServiceKeys, JobInterface: JobKeys} {
+		got, want := slices.Sorted(slices.Values(keys)), slices.Sorted(slices.Values(documented[iface]))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: keys %v, documented properties %v", iface, got, want)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/hero-systemd/hero-systemd/bridge/state"
+	"github.com/hero-systemd/hero-systemd/cmd/api"
 )
 
 // Status is a service's status as herod reports it.
@@ -81,24 +82,24 @@ func fromMicros(v int64) *time.Time {
 
 func statusFrom(d map[string]dbus.Variant) Status {
 	s := Status{
-		Service: str(d, "Service"), Context: str(d, "Context"), Unit: str(d, "Unit"),
-		Description: str(d, "Description"), State: str(d, "State"), LoadState: str(d, "LoadState"),
-		ActiveState: str(d, "ActiveState"), SubState: str(d, "SubState"), BlockedBy: str(d, "BlockedBy"),
-		Requires: strs(d, "Requires"), After: strs(d, "After"), Conflicts: strs(d, "Conflicts"), Raw: d,
+		Service: str(d, api.KeyService), Context: str(d, api.KeyContext), Unit: str(d, api.KeyUnit),
+		Description: str(d, api.KeyDescription), State: str(d, api.KeyState), LoadState: str(d, api.KeyLoadState),
+		ActiveState: str(d, api.KeyActiveState), SubState: str(d, api.KeySubState), BlockedBy: str(d, api.KeyBlockedBy),
+		Requires: strs(d, api.KeyRequires), After: strs(d, api.KeyAfter), Conflicts: strs(d, api.KeyConflicts), Raw: d,
 	}
-	s.MainPID, _ = d["MainPID"].Value().(uint32)
-	s.Restarts, _ = d["Restarts"].Value().(uint32)
-	s.LimitHit, _ = d["StartLimitHit"].Value().(bool)
-	s.Stale, _ = d["Stale"].Value().(bool)
-	s.Problems, _ = d["Problems"].Value().([]string)
-	s.WaitingFor, _ = d["WaitingFor"].Value().([]string)
-	s.Wants, _ = d["Wants"].Value().([]string)
-	s.RequirementsDown, _ = d["RequirementsDown"].Value().([]string)
-	s.ComesBack, _ = d["ComesBack"].Value().(bool)
-	s.Enabled, s.EnabledBy = str(d, "Enabled"), str(d, "EnabledBy")
-	if id, ok := d["JobId"].Value().(int64); ok {
-		j := Job{ID: id, Service: s.Service, Phase: str(d, "JobPhase"), Result: str(d, "Result"), Signal: str(d, "Signal"),
-			InvocationID: str(d, "InvocationID")}
+	s.MainPID, _ = d[api.KeyMainPID].Value().(uint32)
+	s.Restarts, _ = d[api.KeyRestarts].Value().(uint32)
+	s.LimitHit, _ = d[api.KeyStartLimitHit].Value().(bool)
+	s.Stale, _ = d[api.KeyStale].Value().(bool)
+	s.Problems, _ = d[api.KeyProblems].Value().([]string)
+	s.WaitingFor, _ = d[api.KeyWaitingFor].Value().([]string)
+	s.Wants, _ = d[api.KeyWants].Value().([]string)
+	s.RequirementsDown, _ = d[api.KeyRequirementsDown].Value().([]string)
+	s.ComesBack, _ = d[api.KeyComesBack].Value().(bool)
+	s.Enabled, s.EnabledBy = str(d, api.KeyEnabled), str(d, api.KeyEnabledBy)
+	if id, ok := d[api.KeyJobID].Value().(int64); ok {
+		j := Job{ID: id, Service: s.Service, Phase: str(d, api.KeyJobPhase), Result: str(d, api.KeyResult), Signal: str(d, api.KeySignal),
+			InvocationID: str(d, api.KeyInvocationID)}
 		j.endFrom(d)
 		s.LastJob = &j
 	}
@@ -106,26 +107,26 @@ func statusFrom(d map[string]dbus.Variant) Status {
 }
 
 func jobFrom(d map[string]dbus.Variant) Job {
-	j := Job{Service: str(d, "Service"), Context: str(d, "Context"), Unit: str(d, "Unit"),
-		InvocationID: str(d, "InvocationID"), Phase: str(d, "Phase"), Signal: str(d, "Signal"), Result: str(d, "Result")}
-	j.ID, _ = d["Id"].Value().(int64)
-	j.MainPID, _ = d["MainPID"].Value().(uint32)
-	j.Restarts, _ = d["Restarts"].Value().(uint32)
+	j := Job{Service: str(d, api.KeyService), Context: str(d, api.KeyContext), Unit: str(d, api.KeyUnit),
+		InvocationID: str(d, api.KeyInvocationID), Phase: str(d, api.KeyPhase), Signal: str(d, api.KeySignal), Result: str(d, api.KeyResult)}
+	j.ID, _ = d[api.KeyID].Value().(int64)
+	j.MainPID, _ = d[api.KeyMainPID].Value().(uint32)
+	j.Restarts, _ = d[api.KeyRestarts].Value().(uint32)
 	j.endFrom(d)
 	return j
 }
 
 // endFrom reads ExitCode (-1: none), StartedAt and EndedAt (microseconds; 0: none).
 func (j *Job) endFrom(d map[string]dbus.Variant) {
-	if c, ok := d["ExitCode"].Value().(int32); ok && c >= 0 {
+	if c, ok := d[api.KeyExitCode].Value().(int32); ok && c >= 0 {
 		j.ExitCode = &c
 	}
-	if v, ok := d["StartedAt"].Value().(int64); ok {
+	if v, ok := d[api.KeyStartedAt].Value().(int64); ok {
 		if t := fromMicros(v); t != nil {
 			j.StartedAt = *t
 		}
 	}
-	if v, ok := d["EndedAt"].Value().(int64); ok {
+	if v, ok := d[api.KeyEndedAt].Value().(int64); ok {
 		j.EndedAt = fromMicros(v)
 	}
 }

@@ -385,22 +385,22 @@ func unitRow(st bridge.Status, en enablement) api.UnitRow {
 // Problems, which every user reads, quote world-readable files only). The tree's dictionary is
 // copied, never changed.
 func (m *manager) problemsFor(msg dbus.Message, d map[string]dbus.Variant) map[string]dbus.Variant {
-	name, _ := d["Service"].Value().(string)
+	name, _ := d[api.KeyService].Value().(string)
 	ps := m.d.serviceProblems(name, m.callerOrAnyone(msg))
-	if old, _ := d["Problems"].Value().([]string); len(ps) == 0 && len(old) == 0 {
+	if old, _ := d[api.KeyProblems].Value().([]string); len(ps) == 0 && len(old) == 0 {
 		return d
 	}
 	out := make(map[string]dbus.Variant, len(d))
 	for k, val := range d {
 		out[k] = val
 	}
-	out["Problems"] = dbus.MakeVariant(nonNil(ps))
+	out[api.KeyProblems] = dbus.MakeVariant(nonNil(ps))
 	return out
 }
 
 func withEnablement(d map[string]dbus.Variant, e enablement) map[string]dbus.Variant {
-	d["Enabled"] = dbus.MakeVariant(e.State)
-	d["EnabledBy"] = dbus.MakeVariant(e.By)
+	d[api.KeyEnabled] = dbus.MakeVariant(e.State)
+	d[api.KeyEnabledBy] = dbus.MakeVariant(e.By)
 	return d
 }
 
@@ -610,35 +610,35 @@ func micros(t *time.Time) int64 {
 
 func statusDict(st bridge.Status) map[string]dbus.Variant {
 	d := map[string]dbus.Variant{
-		"Service": dbus.MakeVariant(st.Service), "Context": dbus.MakeVariant(st.Context),
-		"Unit": dbus.MakeVariant(st.Unit), "Description": dbus.MakeVariant(st.Description),
-		"State": dbus.MakeVariant(st.State), "LoadState": dbus.MakeVariant(st.LoadState),
-		"ActiveState": dbus.MakeVariant(st.ActiveState), "SubState": dbus.MakeVariant(st.SubState),
-		"BlockedBy": dbus.MakeVariant(st.BlockedBy), "Requires": dbus.MakeVariant(st.Requires),
-		"After": dbus.MakeVariant(st.After), "Conflicts": dbus.MakeVariant(st.Conflicts),
+		api.KeyService: dbus.MakeVariant(st.Service), api.KeyContext: dbus.MakeVariant(st.Context),
+		api.KeyUnit: dbus.MakeVariant(st.Unit), api.KeyDescription: dbus.MakeVariant(st.Description),
+		api.KeyState: dbus.MakeVariant(st.State), api.KeyLoadState: dbus.MakeVariant(st.LoadState),
+		api.KeyActiveState: dbus.MakeVariant(st.ActiveState), api.KeySubState: dbus.MakeVariant(st.SubState),
+		api.KeyBlockedBy: dbus.MakeVariant(st.BlockedBy), api.KeyRequires: dbus.MakeVariant(st.Requires),
+		api.KeyAfter: dbus.MakeVariant(st.After), api.KeyConflicts: dbus.MakeVariant(st.Conflicts),
 	}
-	d["MainPID"] = dbus.MakeVariant(uint32(st.MainPID))
-	d["Restarts"] = dbus.MakeVariant(uint32(st.Restarts))
-	d["Stale"] = dbus.MakeVariant(st.Stale)
-	d["Problems"] = dbus.MakeVariant(nonNil(st.Problems))
-	d["WaitingFor"] = dbus.MakeVariant(nonNil(st.WaitingFor))
-	d["Wants"] = dbus.MakeVariant(nonNil(st.Wants))
-	d["RequirementsDown"] = dbus.MakeVariant(nonNil(st.RequirementsDown))
-	d["ComesBack"] = dbus.MakeVariant(st.ComesBack)
-	d["StartLimitHit"] = dbus.MakeVariant(st.LimitHit)
+	d[api.KeyMainPID] = dbus.MakeVariant(uint32(st.MainPID))
+	d[api.KeyRestarts] = dbus.MakeVariant(uint32(st.Restarts))
+	d[api.KeyStale] = dbus.MakeVariant(st.Stale)
+	d[api.KeyProblems] = dbus.MakeVariant(nonNil(st.Problems))
+	d[api.KeyWaitingFor] = dbus.MakeVariant(nonNil(st.WaitingFor))
+	d[api.KeyWants] = dbus.MakeVariant(nonNil(st.Wants))
+	d[api.KeyRequirementsDown] = dbus.MakeVariant(nonNil(st.RequirementsDown))
+	d[api.KeyComesBack] = dbus.MakeVariant(st.ComesBack)
+	d[api.KeyStartLimitHit] = dbus.MakeVariant(st.LimitHit)
 	if j := st.LastJob; j != nil {
-		d["JobId"] = dbus.MakeVariant(j.ID)
-		d["JobPhase"] = dbus.MakeVariant(string(j.Phase))
-		d["Result"] = dbus.MakeVariant(j.Result)
-		d["Signal"] = dbus.MakeVariant(j.Signal)
+		d[api.KeyJobID] = dbus.MakeVariant(j.ID)
+		d[api.KeyJobPhase] = dbus.MakeVariant(string(j.Phase))
+		d[api.KeyResult] = dbus.MakeVariant(j.Result)
+		d[api.KeySignal] = dbus.MakeVariant(j.Signal)
 		code := int32(-1)
 		if j.ExitCode != nil {
 			code = int32(*j.ExitCode)
 		}
-		d["ExitCode"] = dbus.MakeVariant(code)
-		d["StartedAt"] = dbus.MakeVariant(micros(&j.StartedAt))
-		d["EndedAt"] = dbus.MakeVariant(micros(j.EndedAt))
-		d["InvocationID"] = dbus.MakeVariant(j.InvocationID)
+		d[api.KeyExitCode] = dbus.MakeVariant(code)
+		d[api.KeyStartedAt] = dbus.MakeVariant(micros(&j.StartedAt))
+		d[api.KeyEndedAt] = dbus.MakeVariant(micros(j.EndedAt))
+		d[api.KeyInvocationID] = dbus.MakeVariant(j.InvocationID)
 	}
 	return d
 }

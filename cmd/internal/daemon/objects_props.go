@@ -65,8 +65,8 @@ func (o *objects) announce(out []announcement) {
 // service without a job has JobId 0, ExitCode -1, ...), and the objects of its jobs.
 func serviceProps(st bridge.Status, en enablement, jobs []int64) map[string]dbus.Variant {
 	d := withEnablement(statusDict(st), en)
-	defaults := map[string]any{"JobId": int64(0), "JobPhase": "", "Result": "", "Signal": "", "ExitCode": int32(-1),
-		"StartedAt": int64(0), "EndedAt": int64(0), "InvocationID": ""}
+	defaults := map[string]any{api.KeyJobID: int64(0), api.KeyJobPhase: "", api.KeyResult: "", api.KeySignal: "", api.KeyExitCode: int32(-1),
+		api.KeyStartedAt: int64(0), api.KeyEndedAt: int64(0), api.KeyInvocationID: ""}
 	for k, v := range defaults {
 		if _, ok := d[k]; !ok {
 			d[k] = dbus.MakeVariant(v)
@@ -80,8 +80,8 @@ func serviceProps(st bridge.Status, en enablement, jobs []int64) map[string]dbus
 	for i, id := range jobs {
 		paths[i] = dbus.ObjectPath(api.JobPath(id))
 	}
-	d["JobPath"] = dbus.MakeVariant(last)
-	d["Jobs"] = dbus.MakeVariant(paths)
+	d[api.KeyJobPath] = dbus.MakeVariant(last)
+	d[api.KeyJobs] = dbus.MakeVariant(paths)
 	return d
 }
 
@@ -112,13 +112,13 @@ func viewOf(j *jobdb.Job) jobView {
 // props are a job object's properties, and a job's entry in ListJobs.
 func (j jobView) props() map[string]dbus.Variant {
 	return map[string]dbus.Variant{
-		"Id": dbus.MakeVariant(j.id), "Service": dbus.MakeVariant(j.service),
-		"Context": dbus.MakeVariant(j.context), "Unit": dbus.MakeVariant(j.unit),
-		"InvocationID": dbus.MakeVariant(j.invocationID), "Phase": dbus.MakeVariant(j.phase),
-		"MainPID": dbus.MakeVariant(j.mainPID), "ExitCode": dbus.MakeVariant(j.exitCode),
-		"Signal": dbus.MakeVariant(j.signal), "Result": dbus.MakeVariant(j.result),
-		"StartedAt": dbus.MakeVariant(j.startedAt), "EndedAt": dbus.MakeVariant(j.endedAt),
-		"Restarts":    dbus.MakeVariant(j.restarts),
-		"ServicePath": dbus.MakeVariant(dbus.ObjectPath(api.ServicePath(j.service))),
+		api.KeyID: dbus.MakeVariant(j.id), api.KeyService: dbus.MakeVariant(j.service),
+		api.KeyContext: dbus.MakeVariant(j.context), api.KeyUnit: dbus.MakeVariant(j.unit),
+		api.KeyInvocationID: dbus.MakeVariant(j.invocationID), api.KeyPhase: dbus.MakeVariant(j.phase),
+		api.KeyMainPID: dbus.MakeVariant(j.mainPID), api.KeyExitCode: dbus.MakeVariant(j.exitCode),
+		api.KeySignal: dbus.MakeVariant(j.signal), api.KeyResult: dbus.MakeVariant(j.result),
+		api.KeyStartedAt: dbus.MakeVariant(j.startedAt), api.KeyEndedAt: dbus.MakeVariant(j.endedAt),
+		api.KeyRestarts:    dbus.MakeVariant(j.restarts),
+		api.KeyServicePath: dbus.MakeVariant(dbus.ObjectPath(api.ServicePath(j.service))),
 	}
 }
