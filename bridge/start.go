@@ -289,9 +289,9 @@ type startQueue struct {
 
 // queuedJobsMax is how many of a start's jobs may be queued in systemd at once. systemd tracks
 // the client of every job it queued from the system bus with a match rule on its own bus
-// connection, and dbus-daemon allows a connection 512 (max_match_rules_per_connection): with
-// more jobs queued at once systemd cannot add the rule, closes its bus connection and comes
-// back, and every signal of that moment is lost. Measured at 5,000 services in one start.
+// connection, and dbus-daemon allows a connection 512 (max_match_rules_per_connection). With
+// 5,000 jobs queued by one start, dbus-daemon refused systemd those rules, systemd left the bus
+// and came back, and every signal of that moment was lost.
 const queuedJobsMax = 256
 
 // slotWait bounds a wait for a queued job to end before the next is queued: should a job's
