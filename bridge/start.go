@@ -718,6 +718,13 @@ func (b *Bridge) startFailure(ctx context.Context, u *unitgen.Unit, job *jobdb.J
 		j.Output = nil
 		se.Job = j
 		if j.InvocationID != "" {
+			// The run's last words may still be in journald's stream of the unit: wait (a
+			// little: the unit may be running again) until journald wrote them.
+			sctx, cancel := context.WithTimeout(ctx, lastWordsWait)
+			if err := b.jrnl.Sync(sctx, []string{u.Name}); err != nil {
+				b.log.Debug("the failed run's last words may be incomplete", "unit", u.Name, "err", err)
+			}
+			cancel()
 			se.Health, se.Lines, se.HealthTimeout = b.lastWords(ctx, j)
 		}
 		if j.ExitCode != nil && *j.ExitCode == exitExec {
@@ -741,6 +748,10 @@ func (b *Bridge) limitHit(ctx context.Context, unit string, since time.Time) boo
 	}
 	return false
 }
+
+// lastWordsWait bounds the wait for journald to write a failed run's last output before a
+// start's error quotes it.
+const lastWordsWait = 3 * time.Second
 
 // lastWords returns a failed run's health check lines (when it gave up) and the service's own
 // last lines, from the journal.
