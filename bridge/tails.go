@@ -182,10 +182,14 @@ func window(j *jobdb.Job) (time.Time, time.Time) {
 // runOf is what tells j's lines from others (see recording.Fields.Belongs).
 func runOf(j *jobdb.Job) recording.Run {
 	since, until := window(j)
+	run := recording.Run{Unit: j.Unit, Invocation: j.InvocationID, Since: since, Until: until,
+		MainPID: j.MainPID, Began: j.StartedAt}
 	if !j.Phase.Ended() {
-		until = time.Time{}
+		run.Until = time.Time{}
+	} else if j.EndedAt != nil {
+		run.Ended = *j.EndedAt
 	}
-	return recording.Run{Unit: j.Unit, Invocation: j.InvocationID, Since: since, Until: until}
+	return run
 }
 
 // readTail reads the last jobdb.MaxOutput bytes of j's output (exactly), newest first from its
@@ -267,8 +271,10 @@ func (t *tailCopier) save(ctx context.Context, jobs []*jobdb.Job, lines [][]Entr
 
 // runLines picks a run's entries out of its unit's (see recording.Fields.Belongs).
 func runLines(entries []Entry, j *jobdb.Job, f journalFields) []Entry {
-	since, until := window(j)
-	run := recording.Run{Unit: j.Unit, Invocation: j.InvocationID, Since: since, Until: until}
+	run := runOf(j)
+	if run.Until.IsZero() {
+		_, run.Until = window(j)
+	}
 	var out []Entry
 	for _, e := range entries {
 		if f.Belongs(e, run) {

@@ -31,21 +31,30 @@ func (f Fields) ReadFields() []string {
 type Run struct {
 	Unit, Invocation string
 	Since, Until     time.Time // the run's time, widened a little (Until zero: still running)
+	// MainPID is the run's main process (0: not known); Began and Ended its exact time (Ended
+	// zero: still running), for the lines journald could not tag (see Belongs).
+	MainPID      int
+	Began, Ended time.Time
 }
 
 // Belongs reports whether e is a line of run: journald tagged it with the run's invocation, or
 // it is an untagged line of the unit within the run's time (journald cannot tag the last lines
-// of a process that exits at once: it reads the writer's cgroup too late). Such a line of the
-// last run, stamped just after this one started, is taken as this run's too.
+// of a process that exits at once: it reads the writer's cgroup too late). The time of a line
+// written by the run's main process is widened a little (journald stamps a line when it reads
+// it); a line of another process of the unit must fall within the run's exact time, so a crash
+// loop's runs, each a fraction of a second apart, do not take each other's untagged lines.
 func (f Fields) Belongs(e Entry, run Run) bool {
 	own, mgr := e.Fields[f.OwnInvocation], e.Fields[f.Invocation]
 	switch {
 	case own == run.Invocation || mgr == run.Invocation:
 		return true
-	case own == "" && mgr == "" && e.Fields[f.OwnUnit] == run.Unit:
-		return !e.Time.Before(run.Since) && (run.Until.IsZero() || !e.Time.After(run.Until))
+	case own != "" || mgr != "" || e.Fields[f.OwnUnit] != run.Unit:
+		return false
 	}
-	return false
+	if pid := e.Fields["_PID"]; run.MainPID != 0 && pid != "" && pid != strconv.Itoa(run.MainPID) {
+		return !e.Time.Before(run.Began) && (run.Ended.IsZero() || !e.Time.After(run.Ended))
+	}
+	return !e.Time.Before(run.Since) && (run.Until.IsZero() || !e.Time.After(run.Until))
 }
 
 // Tail keeps a run's last jobdb.MaxOutput bytes of output (each line's message and its newline),

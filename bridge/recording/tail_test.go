@@ -111,6 +111,27 @@ func TestBelongs(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
 	}
+	// A crash loop: the run began at 10 and ended at 20 with main process 42. Untagged lines of
+	// another process count within its exact time only; its main process's within the widened.
+	loop := Run{Unit: "u.service", Invocation: "i1", Since: time.Unix(9, 0), Until: time.Unix(21, 0),
+		MainPID: 42, Began: time.Unix(10, 0), Ended: time.Unix(20, 0)}
+	for _, tt := range []struct {
+		name string
+		pid  string
+		at   int64
+		want bool
+	}{
+		{"its main process, stamped late", "42", 21, true},
+		{"its main process, in its time", "42", 15, true},
+		{"a child, in its time", "43", 15, true},
+		{"the last run's process, stamped in the slack before this one began", "41", 9, false},
+		{"the next run's process, stamped before this one ended", "44", 21, false},
+	} {
+		e := Entry{Time: time.Unix(tt.at, 0), Fields: map[string]string{"_SYSTEMD_UNIT": "u.service", "_PID": tt.pid}}
+		if got := f.Belongs(e, loop); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
 	open := run
 	open.Until = time.Time{}
 	if !f.Belongs(Entry{Time: time.Unix(99, 0), Fields: map[string]string{"_SYSTEMD_UNIT": "u.service"}}, open) {
