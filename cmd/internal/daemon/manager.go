@@ -333,13 +333,9 @@ func (m *manager) ListServices(msg dbus.Message) ([]map[string]dbus.Variant, *db
 		}
 		return list, nil
 	}
-	list, err := m.d.bridge.List(ctx)
-	if err != nil {
-		return nil, toDBus("list", "services", err)
-	}
-	en, err := m.d.enablements(ctx, m.d.bridge.Config())
-	if err != nil {
-		return nil, toDBus("list", "services", err)
+	list, en, e := m.listFromSystemd(ctx)
+	if e != nil {
+		return nil, e
 	}
 	out := make([]map[string]dbus.Variant, len(list))
 	c := m.callerOrAnyone(msg)
@@ -360,19 +356,29 @@ func (m *manager) ListUnits() ([]api.UnitRow, *dbus.Error) {
 	if rows, ok := m.d.objs.units(ctx); ok {
 		return rows, nil
 	}
-	list, err := m.d.bridge.List(ctx)
-	if err != nil {
-		return nil, toDBus("list", "services", err)
-	}
-	en, err := m.d.enablements(ctx, m.d.bridge.Config())
-	if err != nil {
-		return nil, toDBus("list", "services", err)
+	list, en, e := m.listFromSystemd(ctx)
+	if e != nil {
+		return nil, e
 	}
 	rows := make([]api.UnitRow, len(list))
 	for i, st := range list {
 		rows[i] = unitRow(st, en[st.Service])
 	}
 	return rows, nil
+}
+
+// listFromSystemd reads every service's status from systemd and the ledger, and its
+// enablement: the lists' answer when herod's own view misses a service.
+func (m *manager) listFromSystemd(ctx context.Context) ([]bridge.Status, map[string]enablement, *dbus.Error) {
+	list, err := m.d.bridge.List(ctx)
+	if err != nil {
+		return nil, nil, toDBus("list", "services", err)
+	}
+	en, err := m.d.enablements(ctx, m.d.bridge.Config())
+	if err != nil {
+		return nil, nil, toDBus("list", "services", err)
+	}
+	return list, en, nil
 }
 
 func unitRow(st bridge.Status, en enablement) api.UnitRow {
