@@ -782,16 +782,28 @@ func (b *Bridge) lastWords(ctx context.Context, j *jobdb.Job) (health, own []str
 
 // execFailure returns systemd's own words on why it could not execute the unit's program
 // (Failed to locate executable ..., Failed at step EXEC ...), read from its log since then.
+// systemd's forked child logs it just before it exits, and journald may write it after the
+// unit's failure is known: it is looked for until lastWordsWait has passed.
 func (b *Bridge) execFailure(ctx context.Context, unit string, since time.Time) string {
-	entries, err := b.jrnl.Lines(ctx, []string{unit}, since.Add(-time.Second), time.Time{}, 50)
-	if err != nil {
-		return ""
-	}
-	for i := len(entries) - 1; i >= 0; i-- {
-		msg := entries[i].Fields["MESSAGE"]
-		if strings.Contains(msg, "executable") || strings.Contains(msg, "step EXEC") {
-			return strings.TrimPrefix(msg, unit+": ")
+	deadline := time.Now().Add(lastWordsWait)
+	for {
+		entries, err := b.jrnl.Lines(ctx, []string{unit}, since.Add(-time.Second), time.Time{}, 50)
+		if err != nil {
+			return ""
+		}
+		for i := len(entries) - 1; i >= 0; i-- {
+			msg := entries[i].Fields["MESSAGE"]
+			if strings.Contains(msg, "executable") || strings.Contains(msg, "step EXEC") {
+				return strings.TrimPrefix(msg, unit+": ")
+			}
+		}
+		if time.Now().After(deadline) {
+			return ""
+		}
+		select {
+		case <-ctx.Done():
+			return ""
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	return ""
 }
