@@ -87,11 +87,9 @@ func (b *Bridge) statuses(ctx context.Context, names []string) ([]Status, error)
 // reads the main process of those that run too (one more call each).
 func (b *Bridge) statusesFrom(ctx context.Context, names []string, states func(context.Context, []string) (map[string]sddbus.UnitStatus, error), withPID bool) ([]Status, error) {
 	set := b.Config()
-	unitOf := func(s *config.Service) string { return unitgen.UnitName(s.Context, s.Name) }
 	var units []string
 	for _, n := range names {
-		s := set.Service(n)
-		units = append(units, unitOf(s))
+		units = append(units, unitOf(set.Service(n)))
 		for _, c := range set.Graph.Conflicts(n) {
 			units = append(units, unitOf(set.Service(c)))
 		}
@@ -109,62 +107,75 @@ func (b *Bridge) statusesFrom(ctx context.Context, names []string, states func(c
 	}
 	out := make([]Status, 0, len(names))
 	for _, n := range names {
-		s := set.Service(n)
-		u := unitStates[unitOf(s)]
-		// Nothing of systemd's reply is kept as decoded (see intern): the unit's name is hero's.
-		st := Status{Service: n, Context: s.Context, Unit: unitOf(s), Description: s.Description,
-			LoadState: intern(u.LoadState), ActiveState: intern(u.ActiveState), SubState: intern(u.SubState),
-			Requires: nonNil(set.Graph.Requires(n)), After: nonNil(set.Graph.After(n)), Conflicts: nonNil(set.Graph.Conflicts(n)),
-			Wants: nonNil(set.Graph.Wants(n))}
-		if latest != nil {
-			st.LastJob = latest[n]
-		} else if j, err := b.ledger.Latest(ctx, n); err == nil {
-			j.Output = nil
-			st.LastJob = j
-		} else if !errors.Is(err, jobdb.ErrNotFound) {
+		st, err := b.serviceStatus(ctx, set, n, unitStates, latest, withPID, len(names) == 1)
+		if err != nil {
 			return nil, err
-		}
-		st.State = deriveState(u.ActiveState, u.SubState, st.LastJob)
-		info := b.rec.info(u.Name)
-		st.Restarts, st.LimitHit = info.Restarts, info.LimitHit && !up(u.ActiveState)
-		if up(u.ActiveState) && withPID {
-			if snap, err := b.snapshot(ctx, u.Name); err == nil {
-				st.MainPID = int(snap.mainPID)
-			}
-		}
-		if len(names) == 1 {
-			st.Stale = b.stale(ctx, set, s, u.LoadState)
-		}
-		for _, ps := range []config.Problems{set.Problems(n), set.Pending(n)} {
-			for _, p := range ps {
-				st.Problems = append(st.Problems, p.String())
-			}
-		}
-		switch {
-		case set.BadConfig(n):
-			st.State = StateBadConfig
-		case len(set.Blocked(n)) > 0 && !up(u.ActiveState):
-			st.State, st.WaitingFor = StateBlocked, set.Blocked(n)
-		}
-		if !up(u.ActiveState) && st.State != StateBadConfig {
-			for _, c := range st.Conflicts {
-				if up(unitStates[unitOf(set.Service(c))].ActiveState) {
-					st.State, st.BlockedBy = StateBlocked, c
-					break
-				}
-			}
-		}
-		if !up(u.ActiveState) && st.LastJob != nil { // it ran: say why it does not now
-			for _, q := range st.Requires {
-				if r := unitStates[unitOf(set.Service(q))]; r.ActiveState != "active" || r.SubState == "auto-restart" {
-					st.RequirementsDown = append(st.RequirementsDown, q)
-				}
-			}
-			st.ComesBack = b.rebind != nil && b.rebind.waits(n)
 		}
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// serviceStatus builds one service's status from the states of its unit and of the units of
+// its conflicts and requirements (unitStates), and its last job: from latest when the caller
+// read every service's at once, else from the ledger. withPID reads the main process of a
+// unit that runs; single checks whether systemd holds an older definition (one call more).
+func (b *Bridge) serviceStatus(ctx context.Context, set *config.Set, n string, unitStates map[string]sddbus.UnitStatus,
+	latest map[string]*jobdb.Job, withPID, single bool) (Status, error) {
+	s := set.Service(n)
+	u := unitStates[unitOf(s)]
+	// Nothing of systemd's reply is kept as decoded (see intern): the unit's name is hero's.
+	st := Status{Service: n, Context: s.Context, Unit: unitOf(s), Description: s.Description,
+		LoadState: intern(u.LoadState), ActiveState: intern(u.ActiveState), SubState: intern(u.SubState),
+		Requires: nonNil(set.Graph.Requires(n)), After: nonNil(set.Graph.After(n)), Conflicts: nonNil(set.Graph.Conflicts(n)),
+		Wants: nonNil(set.Graph.Wants(n))}
+	if latest != nil {
+		st.LastJob = latest[n]
+	} else if j, err := b.ledger.Latest(ctx, n); err == nil {
+		j.Output = nil
+		st.LastJob = j
+	} else if !errors.Is(err, jobdb.ErrNotFound) {
+		return Status{}, err
+	}
+	st.State = deriveState(u.ActiveState, u.SubState, st.LastJob)
+	info := b.rec.info(u.Name)
+	st.Restarts, st.LimitHit = info.Restarts, info.LimitHit && !up(u.ActiveState)
+	if up(u.ActiveState) && withPID {
+		if snap, err := b.snapshot(ctx, u.Name); err == nil {
+			st.MainPID = int(snap.mainPID)
+		}
+	}
+	if single {
+		st.Stale = b.stale(ctx, set, s, u.LoadState)
+	}
+	for _, ps := range []config.Problems{set.Problems(n), set.Pending(n)} {
+		for _, p := range ps {
+			st.Problems = append(st.Problems, p.String())
+		}
+	}
+	switch {
+	case set.BadConfig(n):
+		st.State = StateBadConfig
+	case len(set.Blocked(n)) > 0 && !up(u.ActiveState):
+		st.State, st.WaitingFor = StateBlocked, set.Blocked(n)
+	}
+	if !up(u.ActiveState) && st.State != StateBadConfig {
+		for _, c := range st.Conflicts {
+			if up(unitStates[unitOf(set.Service(c))].ActiveState) {
+				st.State, st.BlockedBy = StateBlocked, c
+				break
+			}
+		}
+	}
+	if !up(u.ActiveState) && st.LastJob != nil { // it ran: say why it does not now
+		for _, q := range st.Requires {
+			if r := unitStates[unitOf(set.Service(q))]; r.ActiveState != "active" || r.SubState == "auto-restart" {
+				st.RequirementsDown = append(st.RequirementsDown, q)
+			}
+		}
+		st.ComesBack = b.rebind != nil && b.rebind.waits(n)
+	}
+	return st, nil
 }
 
 // Stale reports whether systemd holds st's unit loaded with another definition than its
