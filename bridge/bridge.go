@@ -53,9 +53,27 @@ type Options struct {
 	Log        *slog.Logger // default: discard
 }
 
+// systemdManager is the part of go-systemd's connection to systemd's manager the bridge calls
+// (*sddbus.Conn is one): reading units, and queueing the jobs that start, stop, signal and reset
+// them.
+type systemdManager interface {
+	GetUnitPropertiesContext(ctx context.Context, unit string) (map[string]any, error)
+	GetUnitTypePropertiesContext(ctx context.Context, unit, unitType string) (map[string]any, error)
+	GetUnitTypePropertyContext(ctx context.Context, unit, unitType, propertyName string) (*sddbus.Property, error)
+	ListUnitsByNamesContext(ctx context.Context, units []string) ([]sddbus.UnitStatus, error)
+	ListUnitsByPatternsContext(ctx context.Context, states, patterns []string) ([]sddbus.UnitStatus, error)
+	StartTransientUnitContext(ctx context.Context, name, mode string, properties []sddbus.Property, ch chan<- string) (int, error)
+	StartUnitContext(ctx context.Context, name, mode string, ch chan<- string) (int, error)
+	StopUnitContext(ctx context.Context, name, mode string, ch chan<- string) (int, error)
+	KillUnitWithTarget(ctx context.Context, name string, target sddbus.Who, signal int32) error
+	ResetFailedUnitContext(ctx context.Context, name string) error
+}
+
+var _ systemdManager = (*sddbus.Conn)(nil)
+
 // Bridge runs hero services on one systemd manager.
 type Bridge struct {
-	conn   *sddbus.Conn
+	conn   systemdManager
 	ledger jobdb.Ledger
 	log    *slog.Logger
 	opts   Options
