@@ -59,7 +59,8 @@ type fakeManager struct {
 	cascade   bool // a stop stops the running units that hold the unit by RequiredBy first, as systemd's transaction does
 	nextJob   int
 	nextInv   byte
-	gcOnReset bool // reset-failed unloads an inactive unit no other unit refers to, as systemd's garbage collection does
+	onCall    func(method, unit string) // called (under mu) as each call begins: what happens meanwhile
+	gcOnReset bool                      // reset-failed unloads an inactive unit no other unit refers to, as systemd's garbage collection does
 }
 
 func newFakeManager() *fakeManager {
@@ -110,6 +111,9 @@ func (f *fakeManager) called(prefix string) []string {
 // call records a call and returns the error it was told to fail with.
 func (f *fakeManager) call(method, unit string) error {
 	f.calls = append(f.calls, strings.TrimSpace(method+" "+unit))
+	if f.onCall != nil {
+		f.onCall(method, unit)
+	}
 	if err := f.fail[method+" "+unit]; err != nil {
 		return err
 	}
@@ -449,14 +453,15 @@ func (tb *testBridge) eventsOf(service string) []string {
 	return out
 }
 
-// running loads the units of services as running, each with a run the recorder has recorded.
+// running loads the units of services as running (of their current definitions), each with a
+// run the recorder has recorded.
 func (tb *testBridge) running(t *testing.T, services ...string) {
 	t.Helper()
 	var units []string
 	for _, s := range services {
-		u := tb.sd.add(unit(s), "active", "running")
+		tb.load(t, s, "active", "running")
 		tb.sd.mu.Lock()
-		tb.sd.announce(unit(s), u)
+		tb.sd.announce(unit(s), tb.sd.units[unit(s)])
 		tb.sd.mu.Unlock()
 		units = append(units, unit(s))
 	}
