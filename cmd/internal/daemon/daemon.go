@@ -47,7 +47,9 @@ type Daemon struct {
 	systemd *sddbus.Conn
 	signals *dbus.Conn
 	ledger  *jobdb.DB
-	bridge  *bridge.Bridge
+	bridge  engine
+	// mainPID reads a running unit's main process from systemd (nil: not known, in tests).
+	mainPID func(ctx context.Context, unit string) (uint32, error)
 	objs    *objects
 	ops     atomic.Uint64
 
@@ -141,7 +143,6 @@ func Run(ctx context.Context, opts Options) error {
 		opts.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	d := &Daemon{opts: opts, log: opts.Log, ctx: ctx}
-	d.ops.Store(uint64(time.Now().Unix()) << 20) // ids differ across restarts of herod
 	set, probs, err := d.load()
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", opts.ConfigDir, err)
@@ -162,19 +163,35 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	defer d.systemd.Close()
 	defer d.signals.Close()
-	d.bridge, err = bridge.New(ctx, d.systemd, d.signals, d.ledger, set, bridge.Options{
+	b, err := bridge.New(ctx, d.systemd, d.signals, d.ledger, set, bridge.Options{
 		ConfigDir: opts.ConfigDir, ExecHelper: paths.ExecHelper(), EnvDir: paths.EnvDir(opts.User), User: opts.User, Log: d.log})
 	if err != nil {
 		return err
 	}
-	defer d.bridge.Close()
+	defer b.Close()
+	d.bridge = b
+	d.mainPID = func(ctx context.Context, unit string) (uint32, error) {
+		p, err := d.systemd.GetServicePropertyContext(ctx, unit, "MainPID")
+		if err != nil {
+			return 0, err
+		}
+		pid, _ := p.Value.Value().(uint32)
+		return pid, nil
+	}
+	return d.run(ctx, set)
+}
+
+// run serves the API until ctx ends, once the ledger, systemd and the engine are there: it
+// exports the objects, claims the bus name and brings services to their wanted states.
+func (d *Daemon) run(ctx context.Context, set *config.Set) error {
+	d.ops.Store(uint64(time.Now().Unix()) << 20) // ids differ across restarts of herod
 	go d.sweepEnvFiles(ctx)
 	if err := d.serve(); err != nil {
 		return err
 	}
 	defer d.bus.Close()
 	go d.applyWantedStates(ctx, set)
-	d.log.Info("herod ready", "bus_name", api.BusName, "services", len(set.Services), "config_dir", opts.ConfigDir, "state_dir", opts.StateDir)
+	d.log.Info("herod ready", "bus_name", api.BusName, "services", len(set.Services), "config_dir", d.opts.ConfigDir, "state_dir", d.opts.StateDir)
 	<-ctx.Done()
 	d.log.Info("herod stopping")
 	_, _ = d.bus.ReleaseName(api.BusName)

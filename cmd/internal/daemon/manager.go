@@ -164,7 +164,7 @@ func (m *manager) StopMany(msg dbus.Message, names []string, removeJobs bool) (u
 }
 
 // stopEach stops names in turn and sums up their replies; the first error ends it.
-func stopEach(ctx context.Context, b *bridge.Bridge, names []string, removeJobs bool, obs bridge.Observer) (map[string]dbus.Variant, error) {
+func stopEach(ctx context.Context, b engine, names []string, removeJobs bool, obs bridge.Observer) (map[string]dbus.Variant, error) {
 	named := map[string]bool{}
 	for _, n := range names {
 		named[n] = true

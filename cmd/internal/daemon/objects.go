@@ -202,10 +202,9 @@ func (o *objects) populate(ctx context.Context) error {
 		return err
 	}
 	for _, st := range list {
-		if st.Up() {
+		if st.Up() && o.d.mainPID != nil {
 			// Later changes come with systemd's signals (watchUnits).
-			if p, err := o.d.systemd.GetServicePropertyContext(ctx, st.Unit, "MainPID"); err == nil {
-				pid, _ := p.Value.Value().(uint32)
+			if pid, err := o.d.mainPID(ctx, st.Unit); err == nil {
 				o.mu.Lock()
 				o.pids[st.Unit] = pid
 				o.mu.Unlock()
