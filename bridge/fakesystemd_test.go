@@ -37,8 +37,9 @@ type fakeUnit struct {
 	holders           map[string][]string
 }
 
-// fakeOutcome is how the next start of a unit goes: its job's result (done when empty), and,
-// when exitStatus is set, its main process exits with that status right after it began.
+// fakeOutcome is how the starts of a unit go: its job's result (done when empty; dependency
+// begins no run), and, when exitStatus is set, its main process exits with that status right
+// after it began.
 type fakeOutcome struct {
 	jobResult  string
 	exitStatus int32
@@ -149,8 +150,12 @@ func (f *fakeManager) serviceProps(u *fakeUnit) map[string]any {
 		"NRestarts": uint32(0), "ExecMainStartTimestamp": u.execStart, "ExecMainExitTimestamp": u.execExit}
 }
 
-// run begins a new run of unit and returns its start job's result.
+// run begins a new run of unit and returns its start job's result. A job that fails for its
+// dependency begins none.
 func (f *fakeManager) run(name string, u *fakeUnit) string {
+	if f.outcome[name].jobResult == "dependency" {
+		return "dependency"
+	}
 	f.nextInv++
 	u.invocation, u.active, u.sub, u.result = []byte{0xfa, f.nextInv}, "active", "running", "success"
 	u.execCode, u.execStatus, u.mainPID, u.execStart, u.execExit = 0, 0, 2000+uint32(f.nextInv), usec(time.Now()), 0
