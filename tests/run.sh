@@ -66,7 +66,7 @@ gotest() {
 
 if [ "$(id -u)" = 0 ]; then
   missing=()
-  for tool in lintian:lintian zsh:zsh fish:fish man:man-db ansible-playbook:ansible-core socat:socat chromium:chromium; do
+  for tool in dbus-daemon:dbus-daemon dbus-send:dbus-bin lintian:lintian zsh:zsh fish:fish man:man-db ansible-playbook:ansible-core socat:socat chromium:chromium; do
     command -v "${tool%%:*}" >/dev/null || missing+=("${tool##*:}")
   done
   [ -f /usr/share/bash-completion/bash_completion ] || missing+=(bash-completion)

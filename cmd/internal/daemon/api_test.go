@@ -157,7 +157,9 @@ func TestRefusalsNameTheirError(t *testing.T) {
 func TestAFailedOperationSaysWhy(t *testing.T) {
 	td := startDaemon(t, stack)
 	ctx := testCtx(t)
+	td.eng.mu.Lock()
 	td.eng.failNext = os.ErrDeadlineExceeded
+	td.eng.mu.Unlock()
 	q, err := td.c.Start(ctx, "db", false)
 	if err != nil {
 		t.Fatal(err)
@@ -199,8 +201,8 @@ func TestKillResetFailedAndRestart(t *testing.T) {
 	if err := td.c.Kill(ctx, "db", int32(syscall.SIGKILL)); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(td.eng.signals, []int{9}) {
-		t.Errorf("signals sent: %v", td.eng.signals)
+	if sent := td.eng.sent(); !slices.Equal(sent, []int{9}) {
+		t.Errorf("signals sent: %v", sent)
 	}
 	if st, _ := td.c.Status(ctx, "db"); st.State != "failed" || st.LastJob == nil || st.LastJob.ID != first || st.LastJob.Phase != "failed" {
 		t.Errorf("db after SIGKILL: %+v", st)

@@ -193,3 +193,6 @@ func testCtx(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// queued is an operation id as client.Queued, for wait.
+func queued(op uint64) client.Queued { return client.Queued{Operation: op} }

@@ -231,6 +231,13 @@ func (s *standIn) Kill(ctx context.Context, name string, signal int) error {
 	})
 }
 
+// sent returns the signals Kill sent, in order.
+func (s *standIn) sent() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.signals)
+}
+
 func (s *standIn) ResetFailed(ctx context.Context, name string) error {
 	if _, err := s.service(name); err != nil {
 		return err
