@@ -93,6 +93,20 @@ else
   echo "every package passed"
 fi
 
+step "code health: no function over 80 lines; pure-tier coverage (bridge >= 60%, herod >= 50%)"
+go run ./tests/tools/funclen . || fail "functions over 80 lines (listed above): split them"
+# coverage prints the total statement coverage of packages in the pure tier (-short: no systemd).
+coverage() {
+  go test -short -count=1 -coverprofile="$work/cover.out" "$@" >/dev/null &&
+    go tool cover -func="$work/cover.out" | awk '/^total:/ { sub("%", "", $3); print $3 }'
+}
+for floor in ./bridge/...:60 ./cmd/internal/daemon:50; do
+  pkgs=${floor%%:*} min=${floor##*:}
+  got=$(coverage "$pkgs") || { fail "go test -short -cover $pkgs failed"; continue; }
+  echo "$pkgs: $got% of statements covered without systemd (floor $min%)"
+  awk -v g="$got" -v m="$min" 'BEGIN { exit !(g >= m) }' || fail "$pkgs: coverage without systemd $got% is under its floor $min%"
+done
+
 step "fuzz smoke ($FUZZTIME per target)"
 for target in unitgen/config:FuzzParseTOML unitgen/config:FuzzParseYAML unitgen/config:FuzzSplitWords \
   unitgen/config:FuzzTOMLMatchesDecoder unitgen/config:FuzzParseBounded unitgen/config:FuzzParseSignal \
