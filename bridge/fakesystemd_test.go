@@ -51,17 +51,18 @@ type fakeOutcome struct {
 // channel as go-systemd does. A call can be told to fail (fail, by method name, or by
 // "method unit").
 type fakeManager struct {
-	mu        sync.Mutex
-	units     map[string]*fakeUnit
-	fail      map[string]error
-	outcome   map[string]fakeOutcome
-	calls     []string // "Method unit" of each call that names units, in order
-	signals   chan<- *dbus.Signal
-	cascade   bool // a stop stops the running units that hold the unit by RequiredBy first, as systemd's transaction does
-	nextJob   int
-	nextInv   byte
-	onCall    func(method, unit string) // called (under mu) as each call begins: what happens meanwhile
-	gcOnReset bool                      // reset-failed unloads an inactive unit no other unit refers to, as systemd's garbage collection does
+	mu          sync.Mutex
+	units       map[string]*fakeUnit
+	fail        map[string]error
+	outcome     map[string]fakeOutcome
+	calls       []string // "Method unit" of each call that names units, in order
+	signals     chan<- *dbus.Signal
+	cascade     bool // a stop stops the running units that hold the unit by RequiredBy first, as systemd's transaction does
+	nextJob     int
+	nextInv     byte
+	loseResults bool                      // jobs' results never reach their callers, as when the bus drops the signals
+	onCall      func(method, unit string) // called (under mu) as each call begins: what happens meanwhile
+	gcOnReset   bool                      // reset-failed unloads an inactive unit no other unit refers to, as systemd's garbage collection does
 }
 
 func newFakeManager() *fakeManager {
@@ -186,7 +187,7 @@ func (f *fakeManager) end(name string, u *fakeUnit, sig int32) {
 
 func (f *fakeManager) job(ch chan<- string, result string) int {
 	f.nextJob++
-	if ch != nil {
+	if ch != nil && !f.loseResults {
 		ch <- result
 	}
 	return f.nextJob
