@@ -283,10 +283,19 @@ func (f *fakeManager) StartTransientUnitContext(ctx context.Context, name, mode 
 	}
 	u := &fakeUnit{load: "loaded", holders: map[string][]string{}}
 	for _, p := range properties {
-		if env, ok := p.Value.Value().([]string); ok && p.Name == "Environment" {
-			for _, kv := range env {
+		names, _ := p.Value.Value().([]string)
+		switch p.Name {
+		case "Environment":
+			for _, kv := range names {
 				if v, ok := strings.CutPrefix(kv, unitgen.DefinitionVar+"="); ok {
 					u.definition = v
+				}
+			}
+		case "Requires":
+			// systemd refuses a unit whose requirement it cannot load.
+			for _, r := range names {
+				if f.units[r] == nil {
+					return 0, dbus.Error{Name: errNoSuchUnit, Body: []any{"Unit " + r + " not found."}}
 				}
 			}
 		}
