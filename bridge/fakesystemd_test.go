@@ -65,6 +65,7 @@ type fakeManager struct {
 	gcOnReset   bool                      // reset-failed unloads an inactive unit no other unit refers to, as systemd's garbage collection does
 }
 
+// newFakeManager is a manager with no unit loaded.
 func newFakeManager() *fakeManager {
 	return &fakeManager{units: map[string]*fakeUnit{}, fail: map[string]error{}, outcome: map[string]fakeOutcome{}}
 }
@@ -185,6 +186,8 @@ func (f *fakeManager) end(name string, u *fakeUnit, sig int32) {
 	f.announce(name, u)
 }
 
+// job numbers a new job and hands its result to ch, as go-systemd does once systemd says the
+// job was removed.
 func (f *fakeManager) job(ch chan<- string, result string) int {
 	f.nextJob++
 	if ch != nil && !f.loseResults {
@@ -334,6 +337,7 @@ func (f *fakeManager) StopUnitContext(ctx context.Context, name, mode string, ch
 	return f.job(ch, "done"), nil
 }
 
+// stopWithDependents stops unit, after the running units that require it when cascade is set.
 func (f *fakeManager) stopWithDependents(name string, u *fakeUnit) {
 	if f.cascade {
 		for _, d := range u.holders["RequiredBy"] {
@@ -425,6 +429,8 @@ type testBridge struct {
 // unit is the unit name of service name in the default context.
 func unit(name string) string { return unitgen.UnitName(config.DefaultContext, name) }
 
+// newTestBridge makes a bridge for the services of files (see testBridge); it is closed when the
+// test ends.
 func newTestBridge(t *testing.T, files map[string]string) *testBridge {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
