@@ -614,11 +614,19 @@ func (b *Bridge) collectStarts(ctx context.Context, todo []*unitgen.Unit, jobs [
 }
 
 // requirementWentDown reports whether a start job systemd cancelled was cancelled because a
-// requirement of the service is down; if so its job is settled (a run that never began is
-// closed as not started; one that began is recorded by its own end).
-func (b *Bridge) requirementWentDown(ctx context.Context, u *unitgen.Unit, job *jobdb.Job) bool {
-	set := b.Config()
-	if len(b.downServices(ctx, requiresClosure(set, u.Service))) == 0 {
+// requirement of the service that ran went down meanwhile (a kill, a crash: they take no lock);
+// if so its job is settled (a run that never began is closed as not started; one that began is
+// recorded by its own end). Requirements this start was starting itself (own) do not count: when
+// one of them failed, its dependents failed with it, and starting them again would start it
+// again.
+func (b *Bridge) requirementWentDown(ctx context.Context, u *unitgen.Unit, job *jobdb.Job, own map[string]bool) bool {
+	var ran []string
+	for _, q := range requiresClosure(b.Config(), u.Service) {
+		if !own[q] {
+			ran = append(ran, q)
+		}
+	}
+	if len(ran) == 0 || len(b.downServices(ctx, ran)) == 0 {
 		return false
 	}
 	if !b.rec.waitUntil(ctx, time.Second, []string{u.Name}, func(v *unitView) bool { return v.pending != job.ID }) {
@@ -640,6 +648,15 @@ type startCollector struct {
 	firstErr     error
 }
 
+// own is the set of services this start starts.
+func (c *startCollector) own() map[string]bool {
+	own := make(map[string]bool, len(c.todo))
+	for _, u := range c.todo {
+		own[u.Service] = true
+	}
+	return own
+}
+
 // take reports one unit's start result, once.
 func (c *startCollector) take(r startResult) {
 	if c.seen[r.index] {
@@ -659,7 +676,7 @@ func (c *startCollector) take(r startResult) {
 		c.reply.vanished = append(c.reply.vanished, u.Service)
 		return
 	}
-	if err == nil && (r.result == "canceled" || r.result == "dependency") && c.b.requirementWentDown(c.ctx, u, job) {
+	if err == nil && (r.result == "canceled" || r.result == "dependency") && c.b.requirementWentDown(c.ctx, u, job, c.own()) {
 		// A requirement died meanwhile (a kill takes no lock): BindsTo= replaced this start
 		// with a stop, or systemd failed it as a dependency. Start it once more, with that
 		// requirement.

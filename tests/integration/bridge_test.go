@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -658,6 +659,10 @@ func TestStartManyPartialFailure(t *testing.T) {
 	}
 	if !reflect.DeepEqual(r.Started, []string{"fine"}) {
 		t.Errorf("started %v, want [fine]", r.Started)
+	}
+	// needy failed because broken did in this very start: neither is tried a second time.
+	if failed := append([]string(nil), r.Failed...); len(failed) != 2 || !slices.Contains(failed, "broken") || !slices.Contains(failed, "needy") {
+		t.Errorf("failed %v, want broken and needy once each", r.Failed)
 	}
 	w.wantUp("fine")
 	w.wantDown("needy", "broken")
