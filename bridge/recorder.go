@@ -546,5 +546,8 @@ func (r *recorder) notStarted(unit string, jobID int64, result string) {
 			j.OutputSaved = true
 		})
 		r.events = append(r.events, pendingEvent{Event: Event{Kind: "job-finished", Service: v.service, JobID: jobID, State: string(jobdb.PhaseFailed)}})
+		// Written before the start that gave up on it returns: a read after its reply sees the
+		// job ended, not pending.
+		r.flush()
 	})
 }
