@@ -133,7 +133,7 @@ func TestRunsWhileDownAreRecordedOnce(t *testing.T) {
 	testbed.Eventually(t, 60*time.Second, "four runs in the journal", func() bool { return len(journalInvocations(t, unit)) >= 4 })
 	testbed.MustRun(t, "systemctl", "stop", unit)
 	t.Cleanup(func() { exec.Command("systemctl", "reset-failed", unit).Run() })
-	time.Sleep(300 * time.Millisecond) // journald writes the last records
+	testbed.MustRun(t, "journalctl", "--sync") // journald writes the stop's records before they are read
 	journal := journalInvocations(t, unit)
 	if len(journal) < 3 {
 		t.Fatalf("the journal has %d runs, want at least 3", len(journal))
@@ -214,7 +214,12 @@ func TestKilledMidStartAndMidCascade(t *testing.T) {
 			dir := t.TempDir()
 			t.Setenv("HERO_MID", mid)
 			killChildWhen(t, "TestKilledMidStartAndMidCascade", dir, "midway")
-			time.Sleep(4 * time.Second) // the health check gives up; the slow stop ends
+			// The health check gives up; the slow stop ends: nothing of the stack is under way.
+			testbed.Eventually(t, 60*time.Second, "no job or transition of the stack under way", func() bool {
+				jobs := testbed.MustRun(t, "systemctl", "list-jobs", "--no-legend")
+				moving := testbed.MustRun(t, "systemctl", "list-units", "--all", "--no-legend", "--plain", "--state=activating,deactivating")
+				return !strings.Contains(jobs, "hero-mid-") && !strings.Contains(moving, "hero-mid-")
+			})
 			w := reopenWorldWith(t, dir, loadSet(t, files))
 			for _, name := range []string{"slowdb", "app", "base", "slow"} {
 				s := w.status(name)
@@ -302,7 +307,7 @@ func TestRunsOfAnEarlierBootAreClosed(t *testing.T) {
 	old := w.jobs("svc")[0]
 	w.b.Close()
 	testbed.MustRun(t, "systemctl", "stop", "hero-boot-svc.service")
-	time.Sleep(300 * time.Millisecond)
+	testbed.MustRun(t, "journalctl", "--sync") // the cursor below is past the stop's records
 	cursor := strings.TrimSpace(strings.TrimPrefix(testbed.MustRun(t, "journalctl", "-n", "0", "--show-cursor", "--no-pager"), "-- cursor: "))
 	if err := w.ledger.SetState(w.ctx, "journal-cursor", cursor); err != nil {
 		t.Fatal(err)
