@@ -10,10 +10,11 @@
 //   - Stop lets systemd run the cascade: stopping a unit makes systemd stop, in one transaction
 //     and in reverse After= order, every unit that Requires= it. The bridge checks the result
 //     against the plan from graphs and stops any straggler itself.
-//   - A job is one systemd invocation of a unit (InvocationID). The recorder learns of every
-//     run's start and end from systemd's PropertiesChanged signals (which carry ExecMainCode,
-//     ExecMainStatus, Result, NRestarts, InvocationID, ActiveState), so a restart systemd does by
-//     itself is a job of its own. Units carry no hook of hero's. While herod was down, runs are
+//   - A job is one systemd invocation of a unit (InvocationID). The recorder (package recording,
+//     which knows the bridge only through its World) learns of every run's start and end from
+//     systemd's PropertiesChanged signals (which carry ExecMainCode, ExecMainStatus, Result,
+//     NRestarts, InvocationID, ActiveState), so a restart systemd does by itself is a job of its
+//     own. Units carry no hook of hero's. While herod was down, runs are
 //     recovered from the journal (systemd's records by INVOCATION_ID), from the cursor stored in
 //     the ledger, each exactly once. A run's output stays in the journal; its tail is copied into
 //     its job when it ends.
@@ -37,6 +38,7 @@ import (
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
+	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
@@ -79,7 +81,7 @@ type Bridge struct {
 	opts   Options
 	set    atomic.Pointer[config.Set]
 	locks  *locks
-	rec    *recorder
+	rec    *recording.Recorder
 	jrnl   Journal
 	sig    *dbus.Conn // systemd's signals, and the pipelined calls of a start (see queueStarts)
 	jobs   *jobWatch  // the results of those calls' jobs
@@ -93,13 +95,17 @@ type Bridge struct {
 	events   func(Event)
 }
 
+// Journal reads systemd's journal (see recording.Journal).
+type Journal = recording.Journal
+
+// Query selects the entries of units for Journal.Read.
+type Query = recording.Query
+
+// Entry is one journal entry.
+type Entry = recording.Entry
+
 // Event reports a run's start or end, or a service's change, for the daemon's D-Bus signals.
-type Event struct {
-	Kind    string // "job-started", "job-finished", "state-changed"
-	Service string
-	JobID   int64
-	State   string // the service's state, for state-changed; the job's phase otherwise
-}
+type Event = recording.Event
 
 // New returns a bridge over conn (systemd's manager) and signals (a connection to the same bus,
 // used only for unit signals) and ledger, for the services of set. It subscribes to systemd's
@@ -119,7 +125,7 @@ func New(ctx context.Context, conn *sddbus.Conn, signals *dbus.Conn, ledger jobd
 		opts.BootID = currentBootID()
 	}
 	if opts.Journal == nil {
-		opts.Journal = journalctl{user: opts.User}
+		opts.Journal = recording.Journalctl(opts.User)
 	}
 	b := &Bridge{conn: conn, ledger: ledger, log: opts.Log, opts: opts, locks: newLocks(), jrnl: opts.Journal}
 	b.set.Store(set)
@@ -129,16 +135,16 @@ func New(ctx context.Context, conn *sddbus.Conn, signals *dbus.Conn, ledger jobd
 		return nil, err
 	}
 	b.sig, b.jobs = signals, jobs
-	b.rec = newRecorder(&world{ledger: ledger, jrnl: opts.Journal, units: b, emit: b.emit, log: opts.Log,
-		bootID: opts.BootID, user: opts.User, limitHit: b.limitHit})
-	if err := b.rec.start(ctx, signals); err != nil {
+	b.rec = recording.New(&recording.World{Ledger: ledger, Journal: opts.Journal, Units: unitsOf{b}, Emit: b.emit, Log: opts.Log,
+		BootID: opts.BootID, User: opts.User, LimitHit: b.limitHit})
+	if err := b.rec.Start(ctx, signals); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
 // Close stops the recorder, saving what it learnt and the journal cursor.
-func (b *Bridge) Close() { b.rec.close() }
+func (b *Bridge) Close() { b.rec.Close() }
 
 // OnEvent sets the function called (after the change is recorded) for events.
 func (b *Bridge) OnEvent(fn func(Event)) {

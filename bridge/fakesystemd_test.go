@@ -16,6 +16,7 @@ import (
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
+	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
@@ -135,7 +136,7 @@ func (f *fakeManager) announce(name string, u *fakeUnit) {
 	if f.signals == nil {
 		return
 	}
-	p := dbus.ObjectPath(signalMatchPath + unitgen.BusPathLabel(name))
+	p := dbus.ObjectPath("/org/freedesktop/systemd1/unit/" + unitgen.BusPathLabel(name))
 	sig := func(iface string, props map[string]any) *dbus.Signal {
 		changed := map[string]dbus.Variant{}
 		for k, v := range props {
@@ -143,8 +144,8 @@ func (f *fakeManager) announce(name string, u *fakeUnit) {
 		}
 		return &dbus.Signal{Name: "org.freedesktop.DBus.Properties.PropertiesChanged", Path: p, Body: []any{iface, changed, []string{}}}
 	}
-	f.signals <- sig(ifaceService, f.serviceProps(u))
-	f.signals <- sig(ifaceUnit, map[string]any{"InvocationID": u.invocation, "ActiveState": u.active, "SubState": u.sub})
+	f.signals <- sig("org.freedesktop.systemd1.Service", f.serviceProps(u))
+	f.signals <- sig("org.freedesktop.systemd1.Unit", map[string]any{"InvocationID": u.invocation, "ActiveState": u.active, "SubState": u.sub})
 }
 
 func (f *fakeManager) serviceProps(u *fakeUnit) map[string]any {
@@ -419,7 +420,7 @@ func service(deps string) string {
 type testBridge struct {
 	*Bridge
 	sd   *fakeManager
-	jrnl *fakeJournal
+	jrnl *recording.MemoryJournal
 	ctx  context.Context
 
 	mu     sync.Mutex
@@ -441,17 +442,16 @@ func newTestBridge(t *testing.T, files map[string]string) *testBridge {
 	t.Cleanup(func() { db.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	tb := &testBridge{sd: newFakeManager(), jrnl: &fakeJournal{}, ctx: ctx}
+	tb := &testBridge{sd: newFakeManager(), jrnl: &recording.MemoryJournal{}, ctx: ctx}
 	opts := Options{ConfigDir: "/etc/hero", EnvDir: filepath.Join(t.TempDir(), "env"), BootID: "b1", Journal: tb.jrnl, Log: log}
 	b := &Bridge{conn: tb.sd, ledger: db, log: log, opts: opts, locks: newLocks(), jrnl: tb.jrnl,
 		jobs: &jobWatch{ended: map[dbus.ObjectPath]string{}, waiting: map[dbus.ObjectPath]func(string){}}}
 	b.set.Store(testSet(t, files))
 	b.rebind = newRebinder(ctx, b)
-	b.rec = newRecorder(&world{ledger: db, jrnl: tb.jrnl, units: b, emit: b.emit, log: log, bootID: "b1", limitHit: b.limitHit})
-	tb.sd.signals = b.rec.in
-	go b.rec.loop()
-	go b.rec.tails.run()
-	t.Cleanup(b.rec.close)
+	b.rec = recording.New(&recording.World{Ledger: db, Journal: tb.jrnl, Units: unitsOf{b}, Emit: b.emit, Log: log, BootID: "b1", LimitHit: b.limitHit})
+	tb.sd.signals = b.rec.In()
+	b.rec.Run()
+	t.Cleanup(b.rec.Close)
 	b.OnEvent(func(e Event) {
 		tb.mu.Lock()
 		defer tb.mu.Unlock()
@@ -486,7 +486,7 @@ func (tb *testBridge) running(t *testing.T, services ...string) {
 		tb.sd.mu.Unlock()
 		units = append(units, unit(s))
 	}
-	if !tb.rec.waitUntil(tb.ctx, 10*time.Second, units, func(v *unitView) bool { return v.jobID != 0 && !v.ended }) {
+	if !tb.rec.WaitUntil(tb.ctx, 10*time.Second, units, func(v *recording.View) bool { return v.JobID() != 0 && !v.Ended() }) {
 		t.Fatalf("the runs of %v were not recorded", services)
 	}
 }
@@ -523,4 +523,19 @@ func (tb *testBridge) job(t *testing.T, service string, phase jobdb.Phase) *jobd
 		t.Fatal(err)
 	}
 	return j
+}
+
+// usec is t in systemd's µs timestamps.
+func usec(t time.Time) uint64 { return uint64(t.UnixMicro()) }
+
+// testEventually waits up to 10 s for cond, checking every 10 ms.
+func testEventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -44,7 +44,7 @@ func (b *Bridge) Output(ctx context.Context, name string, id int64, limit int) (
 	} else if j.InvocationID != "" {
 		// The same tail the ledger will keep: the last jobdb.MaxOutput bytes, once journald
 		// wrote what the run sent it.
-		if j.Phase.Ended() && b.rec.info(j.Unit).Invocation == j.InvocationID {
+		if j.Phase.Ended() && b.rec.Info(j.Unit).Invocation == j.InvocationID {
 			sctx, cancel := context.WithTimeout(ctx, outputSyncWait)
 			err := b.jrnl.Sync(sctx, []string{j.Unit})
 			cancel()
@@ -52,7 +52,7 @@ func (b *Bridge) Output(ctx context.Context, name string, id int64, limit int) (
 				b.log.Warn("waiting for journald to write a run's last output failed", "service", name, "err", err)
 			}
 		}
-		entries, err := readTail(ctx, b.jrnl, b.rec.fields, j)
+		entries, err := recording.ReadTail(ctx, b.jrnl, b.rec.Fields(), j)
 		if err != nil {
 			return nil, nil, fmt.Errorf("output of %s: %w", name, err)
 		}

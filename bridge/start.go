@@ -10,6 +10,7 @@ import (
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
+	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/graphs"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
@@ -171,7 +172,7 @@ func (b *Bridge) startOnce(ctx context.Context, set *config.Set, names []string,
 	for i, u := range todo {
 		reply.Jobs[u.Service] = jobs[i].ID
 		b.texts.remember(u)
-		b.rec.expect(u.Name, jobs[i].ID)
+		b.rec.Expect(u.Name, jobs[i].ID)
 		if states[u.Name].LoadState == "loaded" {
 			// systemd keeps an earlier run's unit (failed, or referenced by a loaded dependent).
 			// Resetting it clears its failed state and systemd's start limit, which also counts
@@ -600,7 +601,7 @@ func (b *Bridge) collectStarts(ctx context.Context, todo []*unitgen.Unit, jobs [
 	}
 	b.log.Debug("start jobs done", "units", len(todo))
 	// The reply says the runs are recorded: wait for their signals, or read the units.
-	b.awaitRecorded(ctx, attachWait, c.startedUnits, attached)
+	b.rec.AwaitRecorded(ctx, attachWait, c.startedUnits, recording.Attached)
 	reply = c.reply
 	orderBy(reply.Started, todo)
 	if c.firstErr != nil {
@@ -629,8 +630,8 @@ func (b *Bridge) requirementWentDown(ctx context.Context, u *unitgen.Unit, job *
 	if len(ran) == 0 || len(b.downServices(ctx, ran)) == 0 {
 		return false
 	}
-	if !b.rec.waitUntil(ctx, time.Second, []string{u.Name}, func(v *unitView) bool { return v.pending != job.ID }) {
-		b.rec.notStarted(u.Name, job.ID, "dependency")
+	if !b.rec.WaitUntil(ctx, time.Second, []string{u.Name}, func(v *recording.View) bool { return v.Pending() != job.ID }) {
+		b.rec.NotStarted(u.Name, job.ID, "dependency")
 	}
 	return true
 }
@@ -672,7 +673,7 @@ func (c *startCollector) take(r startResult) {
 	}
 	err := r.err
 	if errors.Is(err, errDependencyGone) {
-		c.b.rec.notStarted(u.Name, job.ID, "dependency")
+		c.b.rec.NotStarted(u.Name, job.ID, "dependency")
 		c.reply.vanished = append(c.reply.vanished, u.Service)
 		return
 	}
@@ -687,7 +688,7 @@ func (c *startCollector) take(r startResult) {
 	if err == nil {
 		err = c.b.startFailure(c.ctx, u, job, r.result)
 	} else {
-		c.b.rec.notStarted(u.Name, job.ID, "refused")
+		c.b.rec.NotStarted(u.Name, job.ID, "refused")
 	}
 	c.obs.report(Progress{Service: u.Service, Event: "failed", JobID: job.ID, Detail: err.Error()})
 	if c.firstErr == nil || r.result != "dependency" && isDependency(c.firstErr) {
@@ -699,9 +700,6 @@ func isDependency(err error) bool {
 	var se *StartError
 	return errors.As(err, &se) && se.JobResult == "dependency"
 }
-
-// attached holds once the unit's run has its job in the ledger (no start waits for one).
-func attached(v *unitView) bool { return v.pending == 0 && v.invocation != "" }
 
 // orderBy sorts names into the order of todo (start order).
 func orderBy(names []string, todo []*unitgen.Unit) {
@@ -721,15 +719,15 @@ func orderBy(names []string, todo []*unitgen.Unit) {
 func (b *Bridge) startFailure(ctx context.Context, u *unitgen.Unit, job *jobdb.Job, result string) error {
 	se := &StartError{Service: u.Service, JobResult: result}
 	// A job that failed for its dependency never began a run: no need to wait for one.
-	began := result != "dependency" && b.rec.waitUntil(ctx, time.Second, []string{u.Name}, func(v *unitView) bool { return v.pending != job.ID })
+	began := result != "dependency" && b.rec.WaitUntil(ctx, time.Second, []string{u.Name}, func(v *recording.View) bool { return v.Pending() != job.ID })
 	if !began {
-		if v := b.rec.info(u.Name); v.LimitHit || result == "failed" && b.limitHit(ctx, u.Name, job.StartedAt) {
+		if v := b.rec.Info(u.Name); v.LimitHit || result == "failed" && b.limitHit(ctx, u.Name, job.StartedAt) {
 			result = "start-limit-hit"
 		}
-		b.rec.notStarted(u.Name, job.ID, result)
-		b.rec.waitUntil(ctx, time.Second, []string{u.Name}, func(v *unitView) bool { return true })
+		b.rec.NotStarted(u.Name, job.ID, result)
+		b.rec.WaitUntil(ctx, time.Second, []string{u.Name}, func(v *recording.View) bool { return true })
 	} else {
-		b.awaitRecorded(ctx, attachWait, []string{u.Name}, func(v *unitView) bool { return v.ended })
+		b.rec.AwaitRecorded(ctx, attachWait, []string{u.Name}, func(v *recording.View) bool { return v.Ended() })
 	}
 	if j, err := b.ledger.Get(ctx, job.ID); err == nil {
 		j.Output = nil
@@ -773,13 +771,13 @@ const lastWordsWait = 3 * time.Second
 // lastWords returns a failed run's health check lines (when it gave up) and the service's own
 // last lines, from the journal.
 func (b *Bridge) lastWords(ctx context.Context, j *jobdb.Job) (health, own []string, timedOut bool) {
-	entries, err := b.jrnl.Lines(ctx, []string{j.Unit}, j.StartedAt.Add(-time.Second), time.Time{}, tailLines)
+	entries, err := b.jrnl.Lines(ctx, []string{j.Unit}, j.StartedAt.Add(-time.Second), time.Time{}, recording.TailLines)
 	if err != nil {
 		return nil, nil, false
 	}
 	healthID := unitgen.HealthIdentifier(j.ServiceID)
 	gaveUp := false
-	for _, e := range runLines(entries, j, b.rec.fields) {
+	for _, e := range recording.RunLines(entries, j, b.rec.Fields()) {
 		switch msg := e.Fields["MESSAGE"]; e.Fields["SYSLOG_IDENTIFIER"] {
 		case healthID:
 			timedOut = timedOut || strings.HasPrefix(msg, unitgen.HealthGaveUp)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
@@ -279,7 +280,7 @@ func TestStartFailureWords(t *testing.T) {
 		}
 		return Entry{Time: now.Add(at), Fields: f}
 	}
-	jrnl := &fakeJournal{lines: []Entry{
+	jrnl := &recording.MemoryJournal{Output: []Entry{
 		line(10*time.Millisecond, "db", "listening"),
 		line(20*time.Millisecond, unitgen.HealthIdentifier("db"), "probe failed"),
 		line(30*time.Millisecond, unitgen.HealthIdentifier("db"), unitgen.HealthGaveUp+" after 5s"),
@@ -288,7 +289,7 @@ func TestStartFailureWords(t *testing.T) {
 		line(60*time.Millisecond, "systemd", "Start request repeated too quickly."),
 	}}
 	tb := newTestBridge(t, startFiles)
-	tb.jrnl.lines = jrnl.lines
+	tb.jrnl.Output = jrnl.Output
 	ended := now.Add(time.Second)
 	j := &jobdb.Job{ServiceID: "db", Unit: u, InvocationID: "aa01", StartedAt: now, EndedAt: &ended, Phase: jobdb.PhaseFailed}
 	health, own, timedOut := tb.lastWords(tb.ctx, j)

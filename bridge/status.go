@@ -6,6 +6,7 @@ import (
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 
+	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/bridge/state"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
@@ -126,7 +127,7 @@ func (b *Bridge) serviceStatus(ctx context.Context, set *config.Set, n string, u
 	u := unitStates[unitOf(s)]
 	// Nothing of systemd's reply is kept as decoded (see intern): the unit's name is hero's.
 	st := Status{Service: n, Context: s.Context, Unit: unitOf(s), Description: s.Description,
-		LoadState: intern(u.LoadState), ActiveState: intern(u.ActiveState), SubState: intern(u.SubState),
+		LoadState: recording.Intern(u.LoadState), ActiveState: recording.Intern(u.ActiveState), SubState: recording.Intern(u.SubState),
 		Requires: nonNil(set.Graph.Requires(n)), After: nonNil(set.Graph.After(n)), Conflicts: nonNil(set.Graph.Conflicts(n)),
 		Wants: nonNil(set.Graph.Wants(n))}
 	if latest != nil {
@@ -138,11 +139,11 @@ func (b *Bridge) serviceStatus(ctx context.Context, set *config.Set, n string, u
 		return Status{}, err
 	}
 	st.State = deriveState(u.ActiveState, u.SubState, st.LastJob)
-	info := b.rec.info(u.Name)
+	info := b.rec.Info(u.Name)
 	st.Restarts, st.LimitHit = info.Restarts, info.LimitHit && !up(u.ActiveState)
 	if up(u.ActiveState) && withPID {
 		if snap, err := b.snapshot(ctx, u.Name); err == nil {
-			st.MainPID = int(snap.mainPID)
+			st.MainPID = int(snap.MainPID())
 		}
 	}
 	if single {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/graphs"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
@@ -81,8 +82,8 @@ func (b *Bridge) stop(ctx context.Context, set *config.Set, name string, plan gr
 	}
 	if len(wasUp) > 0 {
 		b.rebind.intend(wasUp...)
-		b.rec.stopping(upUnits)
-		runs := b.currentRuns(upUnits)
+		b.rec.Stopping(upUnits)
+		runs := b.rec.CurrentRuns(upUnits)
 		t.lap("states")
 		if err := b.stopUnits(ctx, []string{unitOfMember[name]}); err != nil {
 			return reply, fmt.Errorf("stop %s: %w", name, err)
@@ -92,8 +93,8 @@ func (b *Bridge) stop(ctx context.Context, set *config.Set, name string, plan gr
 			return reply, fmt.Errorf("stop %s: %w", name, err)
 		}
 		t.lap("checked")
-		over := func(v *unitView) bool { return v.invocation != runs[v.unit] || v.ended }
-		b.awaitRecorded(ctx, stopWait, upUnits, over)
+		over := func(v *recording.View) bool { return v.Invocation() != runs[v.Unit()] || v.Ended() }
+		b.rec.AwaitRecorded(ctx, stopWait, upUnits, over)
 		t.lap("recorded")
 		for _, m := range wasUp {
 			if runs[unitOfMember[m]] != "" {
@@ -102,7 +103,7 @@ func (b *Bridge) stop(ctx context.Context, set *config.Set, name string, plan gr
 			if m != name {
 				reply.StoppedDependents = append(reply.StoppedDependents, m)
 			}
-			obs.report(Progress{Service: m, Event: "stopped", JobID: b.rec.info(unitOfMember[m]).JobID})
+			obs.report(Progress{Service: m, Event: "stopped", JobID: b.rec.Info(unitOfMember[m]).JobID})
 		}
 	}
 	if removeJobs {
@@ -115,19 +116,6 @@ func (b *Bridge) stop(ctx context.Context, set *config.Set, name string, plan gr
 	reply.OK = true
 	b.log.Info("stopped", "service", name, "dependents", reply.StoppedDependents, "cancelled", reply.Cancelled)
 	return reply, nil
-}
-
-// currentRuns returns the invocation of each unit's current run, as the recorder knows it.
-func (b *Bridge) currentRuns(units []string) map[string]string {
-	out := map[string]string{}
-	b.rec.do(func() {
-		for _, u := range units {
-			if v := b.rec.view(u); !v.ended {
-				out[u] = v.invocation
-			}
-		}
-	})
-	return out
 }
 
 // stopStragglers stops, wave by wave, members systemd's cascade left running (a dependency link
@@ -316,14 +304,11 @@ func (b *Bridge) ResetFailed(ctx context.Context, name string) error {
 	defer release()
 	unit := unitOf(svc)
 	b.resetFailed(ctx, unit)
-	b.rec.do(func() {
-		v := b.rec.view(unit)
-		v.limitHit, v.restartPlanned, b.rec.dirty = false, false, true
-	})
+	b.rec.ResetFailed(unit)
 	if _, err := b.ledger.PruneInactive(ctx, name); err != nil {
 		return err
 	}
-	b.rec.do(func() { b.rec.publish() })
+	b.rec.Publish()
 	b.emit(Event{Kind: "state-changed", Service: name, State: StateInactive})
 	return nil
 }

@@ -2,16 +2,15 @@ package bridge
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
+	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/bridge/state"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
@@ -36,31 +35,6 @@ func dbusErrorName(err error) string {
 		return dep.Name
 	}
 	return ""
-}
-
-// internedMax bounds the distinct words intern shares; past it, words are copied.
-const internedMax = 1024
-
-var (
-	internMu sync.Mutex
-	interned = map[string]string{}
-)
-
-// intern returns a copy of s, one shared copy per distinct word: systemd's states and results
-// (ActiveState, SubState, LoadState, Result) take a few dozen values. herod keeps them for every
-// unit, and a string godbus decoded keeps the whole 4 KiB block it was decoded into alive:
-// kept as decoded, they held 18 MB with 5,000 services.
-func intern(s string) string {
-	internMu.Lock()
-	defer internMu.Unlock()
-	if c, ok := interned[s]; ok {
-		return c
-	}
-	c := strings.Clone(s)
-	if len(interned) < internedMax && len(s) <= 64 {
-		interned[c] = c
-	}
-	return c
 }
 
 // up reports whether a unit in this ActiveState counts as running.
@@ -167,84 +141,44 @@ func (b *Bridge) heroUnits(ctx context.Context) ([]sddbus.UnitStatus, error) {
 
 // snapshot reads a unit's current run from its properties: what the recorder otherwise learns
 // from signals.
-func (b *Bridge) snapshot(ctx context.Context, unit string) (unitSnapshot, error) {
+func (b *Bridge) snapshot(ctx context.Context, unit string) (recording.Snapshot, error) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	var s unitSnapshot
+	var s recording.Snapshot
 	props, err := b.conn.GetUnitPropertiesContext(ctx, unit)
 	if err != nil {
 		return s, fmt.Errorf("properties of %s: %w", unit, err)
 	}
-	s.loaded = props["LoadState"] == "loaded"
-	s.setUnit(props)
-	if !s.loaded {
+	s.SetLoaded(props["LoadState"] == "loaded")
+	s.SetUnit(props)
+	if !s.Loaded() {
 		return s, nil
 	}
 	sp, err := b.conn.GetUnitTypePropertiesContext(ctx, unit, "Service")
 	if err != nil {
 		return s, fmt.Errorf("service properties of %s: %w", unit, err)
 	}
-	s.setService(sp)
+	s.SetService(sp)
 	return s, nil
-}
-
-// unitSnapshot is what systemd says about a unit's current (or last) run.
-type unitSnapshot struct {
-	loaded      bool
-	invocation  string // hex
-	active, sub string
-	execCode    int32 // CLD_EXITED 1, CLD_KILLED 2, CLD_DUMPED 3; 0 while the main process runs
-	execStatus  int32
-	mainPID     uint32
-	result      string
-	restarts    uint32
-	execStart   uint64 // ExecMainStartTimestamp, µs since the epoch
-	execExit    uint64 // ExecMainExitTimestamp; 0 while the main process runs
-}
-
-// setUnit takes the org.freedesktop.systemd1.Unit properties present in m.
-func (s *unitSnapshot) setUnit(m map[string]any) {
-	if v, ok := m["InvocationID"].([]byte); ok {
-		s.invocation = hex.EncodeToString(v)
-	}
-	if v, ok := m["ActiveState"].(string); ok {
-		s.active = intern(v)
-	}
-	if v, ok := m["SubState"].(string); ok {
-		s.sub = intern(v)
-	}
-}
-
-// setService takes the org.freedesktop.systemd1.Service properties present in m.
-func (s *unitSnapshot) setService(m map[string]any) {
-	if v, ok := m["ExecMainCode"].(int32); ok {
-		s.execCode = v
-	}
-	if v, ok := m["ExecMainStatus"].(int32); ok {
-		s.execStatus = v
-	}
-	if v, ok := m["ExecMainPID"].(uint32); ok {
-		s.mainPID = v
-	}
-	if v, ok := m["MainPID"].(uint32); ok && v != 0 {
-		s.mainPID = v
-	}
-	if v, ok := m["Result"].(string); ok {
-		s.result = intern(v)
-	}
-	if v, ok := m["NRestarts"].(uint32); ok {
-		s.restarts = v
-	}
-	if v, ok := m["ExecMainStartTimestamp"].(uint64); ok {
-		s.execStart = v
-	}
-	if v, ok := m["ExecMainExitTimestamp"].(uint64); ok {
-		s.execExit = v
-	}
 }
 
 func (b *Bridge) resetFailed(ctx context.Context, unit string) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	_ = b.conn.ResetFailedUnitContext(ctx, unit) // NoSuchUnit: nothing to reset
+}
+
+// unitsOf is what the recorder reads of systemd, through the bridge's calls.
+type unitsOf struct{ b *Bridge }
+
+func (u unitsOf) Snapshot(ctx context.Context, unit string) (recording.Snapshot, error) {
+	return u.b.snapshot(ctx, unit)
+}
+
+func (u unitsOf) States(ctx context.Context, units []string) (map[string]sddbus.UnitStatus, error) {
+	return u.b.states(ctx, units)
+}
+
+func (u unitsOf) HeroUnits(ctx context.Context) ([]sddbus.UnitStatus, error) {
+	return u.b.heroUnits(ctx)
 }

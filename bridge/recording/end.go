@@ -1,8 +1,15 @@
-// Package recording holds the pure parts of hero's run recording: the one decision of how a run
-// ended, systemd's journal records read as runs, and a run's kept output (its tail). Both ways
-// herod learns of a run's end, systemd's unit signals while it runs and the journal when it
-// replays what happened while it was down, describe the end as the same Facts, and Decide turns
-// Facts into the job's record; so a run has one record whichever way it was learnt.
+// Package recording keeps the job ledger in step with systemd: one job per run of a hero unit.
+//
+// The Recorder learns of runs from systemd's PropertiesChanged signals of units while it runs,
+// and from the journal (systemd's records by INVOCATION_ID, from a saved cursor) for what
+// happened while it did not; it copies each ended run's output tail into its job. It knows the
+// world only through World: the ledger, the Journal, a UnitReader of systemd's units and an
+// Emit function; the bridge, which starts and stops units, gives it those.
+//
+// Its decisions are pure and table-tested: the one decision of how a run ended (Decide, from
+// Facts that both ways of learning of an end describe the same way, so a run has one record
+// whichever way it was learnt), systemd's journal records read as runs, and a run's kept
+// output (its tail).
 package recording
 
 import (

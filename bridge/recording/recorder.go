@@ -1,4 +1,4 @@
-package bridge
+package recording
 
 import (
 	"context"
@@ -20,18 +20,18 @@ import (
 // begun and ended as systemd's signals say. It is the only writer of runs' starts and ends; it
 // owns its state on one goroutine, and other goroutines reach it with commands. Changes are
 // written in one transaction per burst of signals.
-type recorder struct {
-	w      *world
+type Recorder struct {
+	w      *World
 	sig    *dbus.Conn
 	in     chan *dbus.Signal
 	cmds   chan func()
 	quit   chan struct{}
 	done   chan struct{}
 	tails  *tailCopier
-	fields journalFields
+	fields Fields
 
 	// Owned by the recorder goroutine.
-	views   map[string]*unitView
+	views   map[string]*View
 	batch   *jobdb.Batch
 	events  []pendingEvent
 	ended   []jobRef      // jobs whose end this batch records: their tails are copied after it lands
@@ -43,21 +43,21 @@ type recorder struct {
 
 	clean atomic.Bool // nothing is waiting to be written: the journal cursor may advance
 	pubMu sync.RWMutex
-	pub   map[string]runInfo // what Status reads, by unit
+	pub   map[string]RunInfo // what Status reads, by unit
 }
 
-// runInfo is what the recorder knows of a unit's current run, for status.
-type runInfo struct {
+// RunInfo is what the recorder knows of a unit's current run, for status.
+type RunInfo struct {
 	Invocation string
 	JobID      int64
 	Restarts   int
 	LimitHit   bool // systemd refused to start it again: its start limit was hit
 }
 
-// unitView is the recorder's picture of one hero unit.
-type unitView struct {
+// View is the recorder's picture of one hero unit.
+type View struct {
 	unit, service, context string
-	snap                   unitSnapshot
+	snap                   Snapshot
 	runSeen                time.Time // when the recorder first saw the current invocation
 
 	invocation string     // the run the ledger job belongs to
@@ -80,39 +80,42 @@ const (
 	ifaceService    = "org.freedesktop.systemd1.Service"
 )
 
-// world is all the recorder needs of the world: the ledger, systemd's journal and units, and
-// where its events go. It does not know the Bridge that uses it.
-type world struct {
-	ledger   jobdb.Ledger
-	jrnl     Journal
-	units    unitReader
-	emit     func(Event)
-	log      *slog.Logger
-	bootID   string // this boot's ID
-	user     bool   // the units run in a user's manager (journal fields differ)
-	limitHit func(ctx context.Context, unit string, since time.Time) bool
+// World is all a Recorder needs of the world: the ledger, systemd's journal and units, and
+// where its events go. It does not know the bridge that uses it.
+type World struct {
+	Ledger   jobdb.Ledger
+	Journal  Journal
+	Units    UnitReader
+	Emit     func(Event) // called after the change is in the ledger
+	Log      *slog.Logger
+	BootID   string // this boot's ID
+	User     bool   // the units run in a user's manager (journal fields differ)
+	LimitHit func(ctx context.Context, unit string, since time.Time) bool
 }
 
-// unitReader reads hero's units from systemd.
-type unitReader interface {
-	snapshot(ctx context.Context, unit string) (unitSnapshot, error)
-	states(ctx context.Context, units []string) (map[string]sddbus.UnitStatus, error)
-	heroUnits(ctx context.Context) ([]sddbus.UnitStatus, error)
+// UnitReader reads hero's units from systemd.
+type UnitReader interface {
+	// Snapshot reads a unit's current (or last) run from its properties.
+	Snapshot(ctx context.Context, unit string) (Snapshot, error)
+	// States reads the load, active and sub states of units (not loaded: LoadState "not-found").
+	States(ctx context.Context, units []string) (map[string]sddbus.UnitStatus, error)
+	// HeroUnits lists the loaded units whose names hero owns.
+	HeroUnits(ctx context.Context) ([]sddbus.UnitStatus, error)
 }
 
-// newRecorder makes a recorder that is not running yet (see start).
-func newRecorder(w *world) *recorder {
-	r := &recorder{w: w, in: make(chan *dbus.Signal, 4096), cmds: make(chan func(), 64),
-		quit: make(chan struct{}), done: make(chan struct{}), fields: fieldsFor(w.user),
-		views: map[string]*unitView{}, batch: &jobdb.Batch{}, pub: map[string]runInfo{}}
+// New makes a recorder that is not running yet (see Start).
+func New(w *World) *Recorder {
+	r := &Recorder{w: w, in: make(chan *dbus.Signal, 4096), cmds: make(chan func(), 64),
+		quit: make(chan struct{}), done: make(chan struct{}), fields: FieldsFor(w.User),
+		views: map[string]*View{}, batch: &jobdb.Batch{}, pub: map[string]RunInfo{}}
 	r.tails = newTailCopier(w, r.fields)
-	r.tails.current = func(unit string) string { return r.info(unit).Invocation }
+	r.tails.current = func(unit string) string { return r.Info(unit).Invocation }
 	return r
 }
 
-// start subscribes to systemd's unit signals on sig, records what happened while no recorder
+// Start subscribes to systemd's unit signals on sig, records what happened while no recorder
 // ran, and starts recording.
-func (r *recorder) start(ctx context.Context, sig *dbus.Conn) error {
+func (r *Recorder) Start(ctx context.Context, sig *dbus.Conn) error {
 	r.sig = sig
 	for _, iface := range []string{ifaceUnit, ifaceService} {
 		err := sig.AddMatchSignal(dbus.WithMatchInterface("org.freedesktop.DBus.Properties"),
@@ -132,13 +135,24 @@ func (r *recorder) start(ctx context.Context, sig *dbus.Conn) error {
 	if err := r.recover(ctx); err != nil {
 		return err
 	}
-	go r.loop()
-	go r.tails.run()
+	r.Run()
 	go r.housekeeping()
 	return nil
 }
 
-func (r *recorder) close() {
+// Run starts recording the signals sent to In, without subscribing to a bus or reading what
+// happened before (Start does both, then Run): for callers that deliver systemd's signals
+// themselves, such as tests of what uses the recorder. Close stops it.
+func (r *Recorder) Run() {
+	go r.loop()
+	go r.tails.run()
+}
+
+// In is where the recorder takes systemd's PropertiesChanged signals of units.
+func (r *Recorder) In() chan<- *dbus.Signal { return r.in }
+
+// Close stops recording: what it learnt is written and the journal cursor saved.
+func (r *Recorder) Close() {
 	select {
 	case <-r.quit:
 		return
@@ -151,7 +165,7 @@ func (r *recorder) close() {
 }
 
 // loop processes signals and commands in order, writing the batch whenever no more are waiting.
-func (r *recorder) loop() {
+func (r *Recorder) loop() {
 	defer close(r.done)
 	for {
 		select {
@@ -160,7 +174,7 @@ func (r *recorder) loop() {
 			return
 		case s := <-r.in:
 			if s == nil {
-				r.w.log.Error("the connection for systemd's signals closed: runs are no longer recorded live")
+				r.w.Log.Error("the connection for systemd's signals closed: runs are no longer recorded live")
 				<-r.quit
 				return
 			}
@@ -177,7 +191,7 @@ func (r *recorder) loop() {
 }
 
 // do runs fn on the recorder goroutine and waits for it.
-func (r *recorder) do(fn func()) {
+func (r *Recorder) do(fn func()) {
 	done := make(chan struct{})
 	select {
 	case r.cmds <- func() { fn(); close(done) }:
@@ -186,7 +200,7 @@ func (r *recorder) do(fn func()) {
 	}
 }
 
-func (r *recorder) onSignal(s *dbus.Signal) {
+func (r *Recorder) onSignal(s *dbus.Signal) {
 	if s.Name != "org.freedesktop.DBus.Properties.PropertiesChanged" || len(s.Body) < 2 {
 		return
 	}
@@ -203,11 +217,11 @@ func (r *recorder) onSignal(s *dbus.Signal) {
 	v := r.view(unit)
 	switch iface {
 	case ifaceService:
-		v.snap.setService(props)
+		v.snap.SetService(props)
 	case ifaceUnit:
 		// systemd sends the type's interface first and then Unit's, for the same change: once
 		// Unit's arrives, the snapshot is whole.
-		v.snap.setUnit(props)
+		v.snap.SetUnit(props)
 		v.snap.loaded = true
 		r.evaluate(v)
 	}
@@ -232,18 +246,18 @@ func unitFromPath(p dbus.ObjectPath) (string, bool) {
 	return unit, true
 }
 
-func (r *recorder) view(unit string) *unitView {
+func (r *Recorder) view(unit string) *View {
 	v := r.views[unit]
 	if v == nil {
 		ctxName, name, _ := unitgen.ParseUnitName(unit)
-		v = &unitView{unit: unit, service: name, context: ctxName}
+		v = &View{unit: unit, service: name, context: ctxName}
 		r.views[unit] = v
 	}
 	return v
 }
 
 // change queues a change of the job of v's current run.
-func (r *recorder) change(v *unitView, fn func(*jobdb.Job)) {
+func (r *Recorder) change(v *View, fn func(*jobdb.Job)) {
 	if v.newJob != nil {
 		fn(v.newJob)
 		return
@@ -254,7 +268,7 @@ func (r *recorder) change(v *unitView, fn func(*jobdb.Job)) {
 	r.changeJob(v.jobID, fn)
 }
 
-func (r *recorder) changeJob(id int64, fn func(*jobdb.Job)) {
+func (r *Recorder) changeJob(id int64, fn func(*jobdb.Job)) {
 	if r.batch.Change == nil {
 		r.batch.Change = map[int64]func(*jobdb.Job) error{}
 	}
@@ -270,7 +284,7 @@ func (r *recorder) changeJob(id int64, fn func(*jobdb.Job)) {
 	}
 }
 
-func (r *recorder) create(j *jobdb.Job) {
+func (r *Recorder) create(j *jobdb.Job) {
 	r.batch.Create = append(r.batch.Create, j)
 	if r.batch.Trim == nil {
 		r.batch.Trim = map[string]bool{}
@@ -280,14 +294,14 @@ func (r *recorder) create(j *jobdb.Job) {
 
 // flush writes the batch. On failure (a full disk, a read-only ledger) it keeps it and tries
 // again a second later: no run is lost while the ledger cannot be written.
-func (r *recorder) flush() {
+func (r *Recorder) flush() {
 	if !r.batch.Empty() {
 		r.clean.Store(false)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err := r.w.ledger.Apply(ctx, r.batch)
+		err := r.w.Ledger.Apply(ctx, r.batch)
 		cancel()
 		if err != nil {
-			r.w.log.Error("recording runs in the ledger failed; trying again", "err", err)
+			r.w.Log.Error("recording runs in the ledger failed; trying again", "err", err)
 			if r.retry == nil {
 				r.retry = time.After(time.Second)
 			}
@@ -319,7 +333,7 @@ func (r *recorder) flush() {
 		if e.JobID == 0 {
 			e.JobID = pe.ref.ID()
 		}
-		r.w.emit(e)
+		r.w.Emit(e)
 	}
 	r.wake()
 }
@@ -335,20 +349,21 @@ type settleLater struct {
 	invocation string
 }
 
-func (r *recorder) event(kind string, v *unitView, state string) {
+func (r *Recorder) event(kind string, v *View, state string) {
 	r.events = append(r.events, pendingEvent{Event{Kind: kind, Service: v.service, JobID: v.jobID, State: state}, v.jobRef()})
 }
 
 // publish copies what Status reads.
-func (r *recorder) publish() {
+func (r *Recorder) publish() {
 	r.pubMu.Lock()
 	defer r.pubMu.Unlock()
 	for unit, v := range r.views {
-		r.pub[unit] = runInfo{Invocation: v.invocation, JobID: v.jobID, Restarts: int(v.snap.restarts), LimitHit: v.limitHit}
+		r.pub[unit] = RunInfo{Invocation: v.invocation, JobID: v.jobID, Restarts: int(v.snap.restarts), LimitHit: v.limitHit}
 	}
 }
 
-func (r *recorder) info(unit string) runInfo {
+// Info is what the recorder knows of unit's current run, as last written.
+func (r *Recorder) Info(unit string) RunInfo {
 	r.pubMu.RLock()
 	defer r.pubMu.RUnlock()
 	return r.pub[unit]
@@ -357,11 +372,11 @@ func (r *recorder) info(unit string) runInfo {
 // waiter is an operation waiting until cond holds for every unit of units, in the written ledger.
 type waiter struct {
 	units []string
-	cond  func(*unitView) bool
+	cond  func(*View) bool
 	ch    chan struct{}
 }
 
-func (r *recorder) wake() {
+func (r *Recorder) wake() {
 	if !r.batch.Empty() {
 		return
 	}
@@ -380,8 +395,8 @@ func (r *recorder) wake() {
 	r.waiters = kept
 }
 
-// waitUntil waits, at most timeout, until cond holds for each unit as written in the ledger.
-func (r *recorder) waitUntil(ctx context.Context, timeout time.Duration, units []string, cond func(*unitView) bool) bool {
+// WaitUntil waits, at most timeout, until cond holds for each unit as written in the ledger.
+func (r *Recorder) WaitUntil(ctx context.Context, timeout time.Duration, units []string, cond func(*View) bool) bool {
 	if len(units) == 0 {
 		return true
 	}
@@ -414,13 +429,13 @@ func (r *recorder) waitUntil(ctx context.Context, timeout time.Duration, units [
 	}
 }
 
-// sync reads units' properties and takes them as if their signals had come: the safety net when
+// Sync reads units' properties and takes them as if their signals had come: the safety net when
 // a signal is late or was never sent.
-func (r *recorder) sync(ctx context.Context, units []string) {
+func (r *Recorder) Sync(ctx context.Context, units []string) {
 	for _, u := range units {
-		snap, err := r.w.units.snapshot(ctx, u)
+		snap, err := r.w.Units.Snapshot(ctx, u)
 		if err != nil {
-			r.w.log.Warn("reading a unit's properties failed", "unit", u, "err", err)
+			r.w.Log.Warn("reading a unit's properties failed", "unit", u, "err", err)
 			continue
 		}
 		r.do(func() {
@@ -428,7 +443,7 @@ func (r *recorder) sync(ctx context.Context, units []string) {
 			if !snap.loaded {
 				// Unloaded: the run ended well (systemd unloads a transient unit that did) and
 				// its properties are gone.
-				snap = unitSnapshot{invocation: v.snap.invocation, active: "inactive", sub: "dead"}
+				snap = Snapshot{invocation: v.snap.invocation, active: "inactive", sub: "dead"}
 			}
 			v.snap = snap
 			r.evaluate(v)
@@ -438,7 +453,7 @@ func (r *recorder) sync(ctx context.Context, units []string) {
 
 // housekeeping saves the journal cursor and, rarely, checks units whose runs the ledger holds
 // open against systemd (a safety net: signals are the mechanism).
-func (r *recorder) housekeeping() {
+func (r *Recorder) housekeeping() {
 	cursorTick := time.NewTicker(30 * time.Second)
 	checkTick := time.NewTicker(60 * time.Second)
 	defer cursorTick.Stop()
@@ -459,29 +474,29 @@ func (r *recorder) housekeeping() {
 // of the same event has long been processed.
 const cursorLag = 10 * time.Second
 
-func (r *recorder) saveCursor(ctx context.Context) {
+func (r *Recorder) saveCursor(ctx context.Context) {
 	if !r.clean.Load() {
 		return
 	}
 	at := time.Now().Add(-cursorLag)
-	cursor, err := r.w.jrnl.Cursor(ctx, at)
+	cursor, err := r.w.Journal.Cursor(ctx, at)
 	if err != nil || cursor == "" {
 		return
 	}
-	if err := r.w.ledger.SetState(ctx, stateCursor, cursor); err != nil {
-		r.w.log.Warn("saving the journal cursor failed", "err", err)
+	if err := r.w.Ledger.SetState(ctx, stateCursor, cursor); err != nil {
+		r.w.Log.Warn("saving the journal cursor failed", "err", err)
 		return
 	}
 	// A job deleted before the cursor's time ended before it: no replay reads its run again.
-	if err := r.w.ledger.ForgetBefore(ctx, at.Add(-time.Minute)); err != nil {
-		r.w.log.Warn("dropping forgotten runs failed", "err", err)
+	if err := r.w.Ledger.ForgetBefore(ctx, at.Add(-time.Minute)); err != nil {
+		r.w.Log.Warn("dropping forgotten runs failed", "err", err)
 	}
 }
 
 const stateCursor = "journal-cursor"
 
 // check compares the units of open runs with systemd and syncs those that disagree.
-func (r *recorder) check(ctx context.Context) {
+func (r *Recorder) check(ctx context.Context) {
 	var units []string
 	r.do(func() {
 		for u, v := range r.views {
@@ -493,7 +508,7 @@ func (r *recorder) check(ctx context.Context) {
 	if len(units) == 0 {
 		return
 	}
-	states, err := r.w.units.states(ctx, units)
+	states, err := r.w.Units.States(ctx, units)
 	if err != nil {
 		return
 	}
@@ -508,13 +523,13 @@ func (r *recorder) check(ctx context.Context) {
 		}
 	})
 	if len(stale) > 0 {
-		r.w.log.Info("units whose signals were missed", "units", stale)
-		r.sync(ctx, stale)
+		r.w.Log.Info("units whose signals were missed", "units", stale)
+		r.Sync(ctx, stale)
 	}
 }
 
-// expect registers the job a start created for unit: the unit's next run belongs to it.
-func (r *recorder) expect(unit string, jobID int64) {
+// Expect registers the job a start created for unit: the unit's next run belongs to it.
+func (r *Recorder) Expect(unit string, jobID int64) {
 	r.do(func() {
 		v := r.view(unit)
 		v.pending = jobID
@@ -522,8 +537,8 @@ func (r *recorder) expect(unit string, jobID int64) {
 	})
 }
 
-// stopping marks the current runs of units as being stopped on request.
-func (r *recorder) stopping(units []string) {
+// Stopping marks the current runs of units as being stopped on request.
+func (r *Recorder) Stopping(units []string) {
 	r.do(func() {
 		for _, u := range units {
 			r.view(u).stopping = true
@@ -531,9 +546,9 @@ func (r *recorder) stopping(units []string) {
 	})
 }
 
-// notStarted ends a start's job whose run never began (systemd's start job failed before it
+// NotStarted ends a start's job whose run never began (systemd's start job failed before it
 // started the unit: a dependency failed, the start limit, ...).
-func (r *recorder) notStarted(unit string, jobID int64, result string) {
+func (r *Recorder) NotStarted(unit string, jobID int64, result string) {
 	r.do(func() {
 		v := r.view(unit)
 		if v.pending != jobID {
@@ -542,7 +557,7 @@ func (r *recorder) notStarted(unit string, jobID int64, result string) {
 		v.pending = 0
 		now := time.Now().UTC()
 		r.changeJob(jobID, func(j *jobdb.Job) {
-			runEnd{Result: result, At: now}.Apply(j)
+			Facts{Result: result, At: now}.Apply(j)
 			j.OutputSaved = true
 		})
 		r.events = append(r.events, pendingEvent{Event: Event{Kind: "job-finished", Service: v.service, JobID: jobID, State: string(jobdb.PhaseFailed)}})

@@ -1,11 +1,10 @@
-package bridge
+package recording
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -13,66 +12,22 @@ import (
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
-	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
-// fakeJournal answers Records with fixed manager records, and Read and Lines with fixed lines.
-type fakeJournal struct {
-	records []Entry
-	lines   []Entry // oldest first
-	read    int     // how many lines Read handed out
-}
-
-func (f *fakeJournal) Records(ctx context.Context, cursor string, since time.Time) ([]Entry, string, error) {
-	return f.records, "c-end", nil
-}
-func (f *fakeJournal) Lines(ctx context.Context, units []string, since, until time.Time, limit int) ([]Entry, error) {
-	var out []Entry
-	err := f.Read(ctx, Query{Units: units, Since: since, Until: until, Newest: limit > 0}, func(e Entry) bool {
-		out = append(out, e)
-		return limit <= 0 || len(out) < limit
-	})
-	if limit > 0 {
-		slices.Reverse(out)
-	}
-	return out, err
-}
-
-func (f *fakeJournal) Read(ctx context.Context, q Query, each func(Entry) bool) error {
-	lines := slices.Clone(f.lines)
-	if q.Newest {
-		slices.Reverse(lines)
-	}
-	for _, e := range lines {
-		if !slices.Contains(q.Units, e.Fields["_SYSTEMD_UNIT"]) && !slices.Contains(q.Units, e.Fields["UNIT"]) ||
-			!q.Since.IsZero() && e.Time.Before(q.Since) || !q.Until.IsZero() && e.Time.After(q.Until) {
-			continue
-		}
-		f.read++
-		if !each(e) {
-			return nil
-		}
-	}
-	return nil
-}
-func (f *fakeJournal) Cursor(ctx context.Context, t time.Time) (string, error) { return "", nil }
-
-func (f *fakeJournal) Sync(ctx context.Context, units []string) error { return nil }
-
 // fakeUnits is systemd's view of hero's units for the recorder: snapshots by unit.
-type fakeUnits struct{ snaps map[string]unitSnapshot }
+type fakeUnits struct{ snaps map[string]Snapshot }
 
-func (f *fakeUnits) snapshot(ctx context.Context, unit string) (unitSnapshot, error) {
+func (f *fakeUnits) Snapshot(ctx context.Context, unit string) (Snapshot, error) {
 	return f.snaps[unit], nil
 }
 
-func (f *fakeUnits) states(ctx context.Context, units []string) (map[string]sddbus.UnitStatus, error) {
+func (f *fakeUnits) States(ctx context.Context, units []string) (map[string]sddbus.UnitStatus, error) {
 	out := map[string]sddbus.UnitStatus{}
 	for _, u := range units {
 		s, ok := f.snaps[u]
 		if !ok || !s.loaded {
-			out[u] = notLoaded(u)
+			out[u] = sddbus.UnitStatus{Name: u, LoadState: "not-found", ActiveState: "inactive", SubState: "dead"}
 			continue
 		}
 		out[u] = sddbus.UnitStatus{Name: u, LoadState: "loaded", ActiveState: s.active, SubState: s.sub}
@@ -80,14 +35,14 @@ func (f *fakeUnits) states(ctx context.Context, units []string) (map[string]sddb
 	return out, nil
 }
 
-func (f *fakeUnits) heroUnits(ctx context.Context) ([]sddbus.UnitStatus, error) {
+func (f *fakeUnits) HeroUnits(ctx context.Context) ([]sddbus.UnitStatus, error) {
 	var names []string
 	for u, s := range f.snaps {
 		if s.loaded {
 			names = append(names, u)
 		}
 	}
-	states, _ := f.states(ctx, names)
+	states, _ := f.States(ctx, names)
 	var out []sddbus.UnitStatus
 	for _, u := range names {
 		out = append(out, states[u])
@@ -95,10 +50,10 @@ func (f *fakeUnits) heroUnits(ctx context.Context) ([]sddbus.UnitStatus, error) 
 	return out, nil
 }
 
-// testWorld is a world over a real ledger in a temporary directory, a fake journal and fake
+// testWorld is a World over a real ledger in a temporary directory, a fake journal and fake
 // units, collecting the events.
 type testWorld struct {
-	world
+	World
 	units  *fakeUnits
 	mu     sync.Mutex
 	events []Event
@@ -111,18 +66,18 @@ func newTestWorld(t *testing.T, jrnl Journal, boot string) *testWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	tw := &testWorld{units: &fakeUnits{snaps: map[string]unitSnapshot{}}}
-	tw.world = world{ledger: db, jrnl: jrnl, units: tw.units, log: slog.New(slog.DiscardHandler), bootID: boot,
-		emit:     func(e Event) { tw.mu.Lock(); tw.events = append(tw.events, e); tw.mu.Unlock() },
-		limitHit: func(ctx context.Context, unit string, since time.Time) bool { return false }}
+	tw := &testWorld{units: &fakeUnits{snaps: map[string]Snapshot{}}}
+	tw.World = World{Ledger: db, Journal: jrnl, Units: tw.units, Log: slog.New(slog.DiscardHandler), BootID: boot,
+		Emit:     func(e Event) { tw.mu.Lock(); tw.events = append(tw.events, e); tw.mu.Unlock() },
+		LimitHit: func(ctx context.Context, unit string, since time.Time) bool { return false }}
 	return tw
 }
 
 // testRecorder is a recorder without systemd: signals are fed to it by hand, and its batch is
 // flushed by hand (its loop does not run).
-func testRecorder(t *testing.T, jrnl Journal, boot string) *recorder {
+func testRecorder(t *testing.T, jrnl Journal, boot string) *Recorder {
 	t.Helper()
-	return newRecorder(&newTestWorld(t, jrnl, boot).world)
+	return New(&newTestWorld(t, jrnl, boot).World)
 }
 
 const testUnit = "hero-default-web.service"
@@ -162,7 +117,7 @@ func mainEnded(code, status int32, result string, at time.Time) map[string]any {
 }
 
 // feed plays a run: its start, then the steps of its end.
-func feed(r *recorder, inv byte, k liveKind, base time.Time) {
+func feed(r *Recorder, inv byte, k liveKind, base time.Time) {
 	first := k.first
 	if first == "" {
 		first = "active"
@@ -189,25 +144,25 @@ func liveKinds(base time.Time) []liveKind {
 	deactivating := step{active: "deactivating", sub: "stop-sigterm"}
 	return []liveKind{
 		{name: "exit 3", steps: []step{{mainEnded(1, 3, "exit-code", end), "failed", "failed"}},
-			journal: []string{recording.MsgUnitStarted, recording.MsgProcessExited, recording.MsgUnitFailed}, exit: []string{"exited", "3"}, result: "exit-code"},
+			journal: []string{MsgUnitStarted, MsgProcessExited, MsgUnitFailed}, exit: []string{"exited", "3"}, result: "exit-code"},
 		{name: "systemctl kill -s TERM", steps: []step{{mainEnded(2, 15, "success", end), "deactivating", "stop-sigterm"}, {nil, "inactive", "dead"}},
-			journal: []string{recording.MsgUnitStarted, recording.MsgUnitSucceeded}, result: "success"},
+			journal: []string{MsgUnitStarted, MsgUnitSucceeded}, result: "success"},
 		{name: "systemctl kill -s KILL", steps: []step{{mainEnded(2, 9, "signal", end), "failed", "failed"}},
-			journal: []string{recording.MsgUnitStarted, recording.MsgProcessExited, recording.MsgUnitFailed}, exit: []string{"killed", "9"}, result: "signal"},
+			journal: []string{MsgUnitStarted, MsgProcessExited, MsgUnitFailed}, exit: []string{"killed", "9"}, result: "signal"},
 		{name: "heroctl stop or a cascade", heroStop: true, steps: []step{deactivating, {mainEnded(2, 15, "success", end), "inactive", "dead"}},
-			journal: []string{recording.MsgUnitStarted, recording.MsgUnitStopping, recording.MsgUnitSucceeded, recording.MsgUnitStopped}, result: "success"},
+			journal: []string{MsgUnitStarted, MsgUnitStopping, MsgUnitSucceeded, MsgUnitStopped}, result: "success"},
 		{name: "systemctl stop", steps: []step{deactivating, {mainEnded(2, 15, "success", end), "inactive", "dead"}},
-			journal: []string{recording.MsgUnitStarted, recording.MsgUnitStopping, recording.MsgUnitSucceeded, recording.MsgUnitStopped}, result: "success"},
+			journal: []string{MsgUnitStarted, MsgUnitStopping, MsgUnitSucceeded, MsgUnitStopped}, result: "success"},
 		{name: "health check timeout", first: "activating", steps: []step{deactivating, {mainEnded(2, 15, "timeout", end), "failed", "failed"}},
-			journal: []string{recording.MsgUnitStarting, recording.MsgUnitFailed, recording.MsgUnitFailedJob}, result: "timeout"},
+			journal: []string{MsgUnitStarting, MsgUnitFailed, MsgUnitFailedJob}, result: "timeout"},
 		{name: "crash, restart refused by the start limit", steps: []step{{mainEnded(1, 3, "exit-code", end), "failed", "failed"},
 			{nil, "activating", "auto-restart"}, {map[string]any{"Result": "start-limit-hit"}, "failed", "failed"}},
-			journal: []string{recording.MsgUnitStarted, recording.MsgProcessExited, recording.MsgUnitFailed, recording.MsgRestartPlanned, recording.MsgUnitStopped, recording.MsgUnitFailed},
+			journal: []string{MsgUnitStarted, MsgProcessExited, MsgUnitFailed, MsgRestartPlanned, MsgUnitStopped, MsgUnitFailed},
 			exit:    []string{"exited", "3"}, result: "exit-code"},
 		{name: "OOM kill", steps: []step{{mainEnded(2, 9, "oom-kill", end), "failed", "failed"}},
-			journal: []string{recording.MsgUnitStarted, recording.MsgProcessExited, recording.MsgUnitFailed}, exit: []string{"killed", "9"}, result: "oom-kill"},
+			journal: []string{MsgUnitStarted, MsgProcessExited, MsgUnitFailed}, exit: []string{"killed", "9"}, result: "oom-kill"},
 		{name: "missing program (203)", first: "activating", steps: []step{{mainEnded(1, 203, "exit-code", end), "failed", "failed"}},
-			journal: []string{recording.MsgUnitStarting, recording.MsgProcessExited, recording.MsgUnitFailed, recording.MsgUnitFailedJob}, exit: []string{"exited", "203"}, result: "exit-code"},
+			journal: []string{MsgUnitStarting, MsgProcessExited, MsgUnitFailed, MsgUnitFailedJob}, exit: []string{"exited", "203"}, result: "exit-code"},
 	}
 }
 
@@ -217,10 +172,10 @@ func journalOf(k liveKind, inv string, base time.Time) []Entry {
 	for i, id := range k.journal {
 		f := map[string]string{"UNIT": testUnit, "INVOCATION_ID": inv, "MESSAGE_ID": id, "_BOOT_ID": "b1"}
 		switch id {
-		case recording.MsgProcessExited:
+		case MsgProcessExited:
 			f["MESSAGE"] = testUnit + ": Main process exited, code=" + k.exit[0]
 			f["EXIT_CODE"], f["EXIT_STATUS"] = k.exit[0], k.exit[1]
-		case recording.MsgUnitFailed:
+		case MsgUnitFailed:
 			f["UNIT_RESULT"] = k.result
 			if i == len(k.journal)-1 && k.name == "crash, restart refused by the start limit" {
 				f["UNIT_RESULT"] = "start-limit-hit"
@@ -250,27 +205,27 @@ func TestLiveAndReplayedRecordsAgree(t *testing.T) {
 	for i, k := range liveKinds(base) {
 		t.Run(k.name, func(t *testing.T) {
 			ctx := context.Background()
-			r := testRecorder(t, &fakeJournal{}, "b1")
+			r := testRecorder(t, &MemoryJournal{}, "b1")
 			feed(r, byte(i), k, base)
 			v := r.view(testUnit)
 			if !v.ended || v.jobID == 0 {
 				t.Fatalf("live: the run is not recorded as ended (view %+v)", v)
 			}
-			live, err := r.w.ledger.Get(ctx, v.jobID)
+			live, err := r.w.Ledger.Get(ctx, v.jobID)
 			if err != nil {
 				t.Fatal(err)
 			}
 
 			inv := fmt.Sprintf("aa%02x", i)
-			rp := testRecorder(t, &fakeJournal{records: journalOf(k, inv, base)}, "b1")
+			rp := testRecorder(t, &MemoryJournal{Manager: journalOf(k, inv, base)}, "b1")
 			rc := &recovery{r: rp, ctx: ctx, batch: &jobdb.Batch{}, byInv: map[string]*jobdb.Job{}, open: map[*jobdb.Job]bool{}}
 			if _, err := rc.replay("c-start", nil); err != nil {
 				t.Fatal(err)
 			}
-			if err := rp.w.ledger.Apply(ctx, rc.batch); err != nil {
+			if err := rp.w.Ledger.Apply(ctx, rc.batch); err != nil {
 				t.Fatal(err)
 			}
-			replayed, err := rp.w.ledger.ByInvocation(ctx, inv)
+			replayed, err := rp.w.Ledger.ByInvocation(ctx, inv)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -291,33 +246,33 @@ func TestLiveAndReplayedRecordsAgree(t *testing.T) {
 // of the next boot say too.
 func TestBootEndedAgrees(t *testing.T) {
 	ctx := context.Background()
-	r := testRecorder(t, &fakeJournal{}, "b2")
+	r := testRecorder(t, &MemoryJournal{}, "b2")
 	j := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit, InvocationID: "aa01", BootID: "b1", Phase: jobdb.PhaseRunning, StartedAt: time.Now().Add(-time.Hour)}
-	if err := r.w.ledger.Create(ctx, j); err != nil {
+	if err := r.w.Ledger.Create(ctx, j); err != nil {
 		t.Fatal(err)
 	}
 	rc := &recovery{r: r, ctx: ctx, batch: &jobdb.Batch{}, byInv: map[string]*jobdb.Job{}, open: map[*jobdb.Job]bool{j: true}}
-	rc.settleOpen(map[string]unitSnapshot{})
-	if err := r.w.ledger.Apply(ctx, rc.batch); err != nil {
+	rc.settleOpen(map[string]Snapshot{})
+	if err := r.w.Ledger.Apply(ctx, rc.batch); err != nil {
 		t.Fatal(err)
 	}
-	live, _ := r.w.ledger.Get(ctx, j.ID)
+	live, _ := r.w.Ledger.Get(ctx, j.ID)
 
-	next := Entry{Time: time.Now(), Fields: map[string]string{"UNIT": testUnit, "INVOCATION_ID": "aa02", "MESSAGE_ID": recording.MsgUnitStarted, "_BOOT_ID": "b2"}}
-	first := Entry{Time: time.Now().Add(-time.Hour), Fields: map[string]string{"UNIT": testUnit, "INVOCATION_ID": "aa01", "MESSAGE_ID": recording.MsgUnitStarted, "_BOOT_ID": "b1"}}
-	rp := testRecorder(t, &fakeJournal{records: []Entry{first, next}}, "b2")
+	next := Entry{Time: time.Now(), Fields: map[string]string{"UNIT": testUnit, "INVOCATION_ID": "aa02", "MESSAGE_ID": MsgUnitStarted, "_BOOT_ID": "b2"}}
+	first := Entry{Time: time.Now().Add(-time.Hour), Fields: map[string]string{"UNIT": testUnit, "INVOCATION_ID": "aa01", "MESSAGE_ID": MsgUnitStarted, "_BOOT_ID": "b1"}}
+	rp := testRecorder(t, &MemoryJournal{Manager: []Entry{first, next}}, "b2")
 	rc2 := &recovery{r: rp, ctx: ctx, batch: &jobdb.Batch{}, byInv: map[string]*jobdb.Job{}, open: map[*jobdb.Job]bool{}}
 	if _, err := rc2.replay("c-start", nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := rp.w.ledger.Apply(ctx, rc2.batch); err != nil {
+	if err := rp.w.Ledger.Apply(ctx, rc2.batch); err != nil {
 		t.Fatal(err)
 	}
-	replayed, err := rp.w.ledger.ByInvocation(ctx, "aa01")
+	replayed, err := rp.w.Ledger.ByInvocation(ctx, "aa01")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if record(live) != record(replayed) || live.Result != resultBootEnded {
+	if record(live) != record(replayed) || live.Result != ResultBootEnded {
 		t.Errorf("live %s, replayed %s, want cancelled/boot-ended", record(live), record(replayed))
 	}
 }
@@ -338,30 +293,30 @@ func TestTailCopiedExactly(t *testing.T) {
 			all = fmt.Appendf(all, "%d\n", i)
 		}
 		want := string(all[len(all)-jobdb.MaxOutput:])
-		jrnl := &fakeJournal{lines: lines}
+		jrnl := &MemoryJournal{Output: lines}
 		r := testRecorder(t, jrnl, "b1")
 		ended := base.Add(time.Second)
 		j := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit, InvocationID: "aa01", Phase: jobdb.PhaseFailed, StartedAt: base, EndedAt: &ended}
-		if err := r.w.ledger.Create(ctx, j); err != nil {
+		if err := r.w.Ledger.Create(ctx, j); err != nil {
 			t.Fatal(err)
 		}
-		before, err := readTail(ctx, jrnl, r.fields, j)
+		before, err := ReadTail(ctx, jrnl, r.fields, j)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := joined(before); got != want {
 			t.Errorf("age %s: the journal's tail is %d bytes, want %d", age, len(got), len(want))
 		}
-		if jrnl.read > len(lines)/2 {
-			t.Errorf("age %s: reading the tail read %d of %d lines", age, jrnl.read, len(lines))
+		if jrnl.Handed > len(lines)/2 {
+			t.Errorf("age %s: reading the tail read %d of %d lines", age, jrnl.Handed, len(lines))
 		}
 		r.tails.copy(ctx, []int64{j.ID})
-		saved, err := r.w.ledger.Get(ctx, j.ID)
+		saved, err := r.w.Ledger.Get(ctx, j.ID)
 		if err != nil || !saved.OutputSaved {
 			t.Fatalf("age %s: not saved: %v", age, err)
 		}
 		var got string
-		for _, l := range recording.DecodeTail(saved.Output) {
+		for _, l := range DecodeTail(saved.Output) {
 			got += l.Message + "\n"
 		}
 		if got != want {

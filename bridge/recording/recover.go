@@ -1,4 +1,4 @@
-package bridge
+package recording
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
@@ -19,15 +18,15 @@ import (
 //   - jobs still open are checked against the units as they are now: a run of an earlier boot
 //     ends with its boot, a start's job whose run never began is closed as not started;
 //   - running hero units the ledger does not know are adopted, one job each.
-func (r *recorder) recover(ctx context.Context) error {
-	led := r.w.ledger
-	units, err := r.w.units.heroUnits(ctx)
+func (r *Recorder) recover(ctx context.Context) error {
+	led := r.w.Ledger
+	units, err := r.w.Units.HeroUnits(ctx)
 	if err != nil {
 		return fmt.Errorf("recovering runs: %w", err)
 	}
-	snaps := map[string]unitSnapshot{}
+	snaps := map[string]Snapshot{}
 	for _, u := range units {
-		s, err := r.w.units.snapshot(ctx, u.Name)
+		s, err := r.w.Units.Snapshot(ctx, u.Name)
 		if err != nil {
 			return fmt.Errorf("recovering runs: %w", err)
 		}
@@ -53,7 +52,7 @@ func (r *recorder) recover(ctx context.Context) error {
 	if err != nil {
 		// The journal is a source, not a precondition: without it, open runs are still
 		// settled from the units' state below.
-		r.w.log.Warn("reading systemd's records from the journal failed", "err", err)
+		r.w.Log.Warn("reading systemd's records from the journal failed", "err", err)
 	}
 	rc.settleOpen(snaps)
 	rc.adopt(snaps)
@@ -61,7 +60,7 @@ func (r *recorder) recover(ctx context.Context) error {
 	case last != "":
 		rc.setState(stateCursor, last)
 	case cursor == "":
-		if c, err := r.w.jrnl.Cursor(ctx, time.Now()); err == nil && c != "" {
+		if c, err := r.w.Journal.Cursor(ctx, time.Now()); err == nil && c != "" {
 			rc.setState(stateCursor, c)
 		}
 	}
@@ -74,13 +73,13 @@ func (r *recorder) recover(ctx context.Context) error {
 		r.tails.queue(j)
 	}
 	if n := len(rc.batch.Create) + len(rc.batch.Change); n > 0 {
-		r.w.log.Info("recorded runs that changed while herod was not running", "new", len(rc.batch.Create), "changed", len(rc.batch.Change))
+		r.w.Log.Info("recorded runs that changed while herod was not running", "new", len(rc.batch.Create), "changed", len(rc.batch.Change))
 	}
 	return nil
 }
 
 type recovery struct {
-	r     *recorder
+	r     *Recorder
 	ctx   context.Context
 	batch *jobdb.Batch
 	byInv map[string]*jobdb.Job // jobs by invocation: open ones, and those created here
@@ -113,7 +112,7 @@ func (rc *recovery) change(j *jobdb.Job, fn func(*jobdb.Job)) {
 	}
 }
 
-func (rc *recovery) end(j *jobdb.Job, e runEnd) {
+func (rc *recovery) end(j *jobdb.Job, e Facts) {
 	rc.change(j, func(j *jobdb.Job) {
 		if e.Apply(j) {
 			rc.ended = append(rc.ended, j)
@@ -146,11 +145,11 @@ func (rc *recovery) replay(cursor string, open []jobdb.Job) (string, error) {
 		}
 		since = since.Add(-time.Minute)
 	}
-	entries, last, err := rc.r.w.jrnl.Records(rc.ctx, cursor, since)
+	entries, last, err := rc.r.w.Journal.Records(rc.ctx, cursor, since)
 	if err != nil {
 		return "", err
 	}
-	for _, run := range recording.RunsFromRecords(entries, rc.r.fields) {
+	for _, run := range RunsFromRecords(entries, rc.r.fields) {
 		j := rc.jobFor(run)
 		if j == nil || j.Phase.Ended() {
 			continue
@@ -164,18 +163,18 @@ func (rc *recovery) replay(cursor string, open []jobdb.Job) (string, error) {
 
 // jobFor finds or makes the job of a run from the journal: the one that has its invocation,
 // else the oldest start's job of its unit still waiting for a run, else a new one.
-func (rc *recovery) jobFor(run *recording.JournalRun) *jobdb.Job {
+func (rc *recovery) jobFor(run *JournalRun) *jobdb.Job {
 	if j := rc.byInv[run.Invocation]; j != nil {
 		return j
 	}
-	existing, err := rc.r.w.ledger.ByInvocation(rc.ctx, run.Invocation)
+	existing, err := rc.r.w.Ledger.ByInvocation(rc.ctx, run.Invocation)
 	if err == nil {
 		return existing
 	}
 	if !errors.Is(err, jobdb.ErrNotFound) {
 		return nil
 	}
-	if forgotten, err := rc.r.w.ledger.Forgotten(rc.ctx, run.Invocation); err != nil || forgotten {
+	if forgotten, err := rc.r.w.Ledger.Forgotten(rc.ctx, run.Invocation); err != nil || forgotten {
 		return nil // recorded, then deleted (pruned, trimmed, removed): stays deleted
 	}
 	if p := rc.pendingOf(run.Unit, run.Started); p != nil {
@@ -207,8 +206,8 @@ func (rc *recovery) pendingOf(unit string, started time.Time) *jobdb.Job {
 }
 
 // settleOpen decides every job still open against the unit as it is now.
-func (rc *recovery) settleOpen(snaps map[string]unitSnapshot) {
-	boot := rc.r.w.bootID
+func (rc *recovery) settleOpen(snaps map[string]Snapshot) {
+	boot := rc.r.w.BootID
 	var jobs []*jobdb.Job
 	for j := range rc.open {
 		jobs = append(jobs, j)
@@ -219,7 +218,7 @@ func (rc *recovery) settleOpen(snaps map[string]unitSnapshot) {
 		snap := snaps[j.Unit]
 		switch {
 		case j.BootID != "" && boot != "" && j.BootID != boot:
-			rc.end(j, runEnd{Result: resultBootEnded, At: now})
+			rc.end(j, Facts{Result: ResultBootEnded, At: now})
 		case j.Phase == jobdb.PhasePending:
 			if snap.invocation != "" && up(snap.active) && rc.byInv[snap.invocation] == nil &&
 				!usecTime(snap.execStart).Before(j.StartedAt.Add(-time.Second)) {
@@ -231,26 +230,26 @@ func (rc *recovery) settleOpen(snaps map[string]unitSnapshot) {
 				continue
 			}
 			rc.change(j, func(j *jobdb.Job) { j.OutputSaved = true })
-			rc.end(j, runEnd{Result: resultNotStarted, StopRequested: true, At: now})
+			rc.end(j, Facts{Result: ResultNotStarted, StopRequested: true, At: now})
 		case j.InvocationID == snap.invocation && snap.loaded:
 			if unitOver(snap) {
-				rc.end(j, recording.FromUnit(recording.UnitEnd{Loaded: true, Result: snap.result, ExecCode: snap.execCode,
+				rc.end(j, FromUnit(UnitEnd{Loaded: true, Result: snap.result, ExecCode: snap.execCode,
 					ExecStatus: snap.execStatus, ExecFresh: true, ExitAt: usecTime(snap.execExit), Now: now}))
 			}
 		default:
 			// The run is over, and neither the journal nor the unit says how.
-			rc.end(j, runEnd{Result: resultUnknown, At: now})
+			rc.end(j, Facts{Result: ResultUnknown, At: now})
 		}
 	}
 }
 
 // adopt gives a job to every running hero unit whose run the ledger does not know.
-func (rc *recovery) adopt(snaps map[string]unitSnapshot) {
+func (rc *recovery) adopt(snaps map[string]Snapshot) {
 	for unit, snap := range snaps {
 		if snap.invocation == "" || !up(snap.active) || rc.byInv[snap.invocation] != nil {
 			continue
 		}
-		if _, err := rc.r.w.ledger.ByInvocation(rc.ctx, snap.invocation); err == nil {
+		if _, err := rc.r.w.Ledger.ByInvocation(rc.ctx, snap.invocation); err == nil {
 			continue
 		}
 		ctxName, name, _ := unitgen.ParseUnitName(unit)
@@ -258,15 +257,15 @@ func (rc *recovery) adopt(snaps map[string]unitSnapshot) {
 		if started.IsZero() {
 			started = time.Now().UTC()
 		}
-		j := &jobdb.Job{ServiceID: name, Context: ctxName, Unit: unit, InvocationID: snap.invocation, BootID: rc.r.w.bootID,
+		j := &jobdb.Job{ServiceID: name, Context: ctxName, Unit: unit, InvocationID: snap.invocation, BootID: rc.r.w.BootID,
 			Phase: jobdb.PhaseRunning, StartedAt: started, Restarts: int(snap.restarts), MainPID: int(snap.mainPID)}
 		rc.create(j)
-		rc.r.w.log.Info("adopted a running unit", "service", name, "unit", unit)
+		rc.r.w.Log.Info("adopted a running unit", "service", name, "unit", unit)
 	}
 }
 
 // initViews gives the recorder its picture of every loaded hero unit and its job.
-func (rc *recovery) initViews(snaps map[string]unitSnapshot) {
+func (rc *recovery) initViews(snaps map[string]Snapshot) {
 	for unit, snap := range snaps {
 		v := rc.r.view(unit)
 		v.snap = snap
@@ -274,7 +273,7 @@ func (rc *recovery) initViews(snaps map[string]unitSnapshot) {
 		v.runSeen = usecTime(snap.execStart)
 		if j := rc.byInv[snap.invocation]; j != nil {
 			v.jobID, v.ended = j.ID, j.Phase.Ended()
-		} else if j, err := rc.r.w.ledger.ByInvocation(rc.ctx, snap.invocation); err == nil {
+		} else if j, err := rc.r.w.Ledger.ByInvocation(rc.ctx, snap.invocation); err == nil {
 			v.jobID, v.ended = j.ID, j.Phase.Ended()
 		} else {
 			v.ended = true // no job to end: a run of before the ledger, already over

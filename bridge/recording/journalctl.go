@@ -1,4 +1,4 @@
-package bridge
+package recording
 
 import (
 	"bufio"
@@ -17,7 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 
@@ -49,17 +48,13 @@ type Query struct {
 	Fields       []string  // the fields wanted besides the journal's own (__CURSOR, ...); nil: all
 }
 
-// Entry is one journal entry.
-type Entry = recording.Entry
-
-// journalFields names the fields that carry a unit and its invocation.
-type journalFields = recording.Fields
-
-func fieldsFor(user bool) journalFields { return recording.FieldsFor(user) }
-
 // journalctl reads the journal with journalctl(1): the binaries stay static, and journalctl is
 // wherever systemd is.
 type journalctl struct{ user bool }
+
+// Journalctl is the Journal of the system's manager, or with user of the user's, read with
+// journalctl(1).
+func Journalctl(user bool) Journal { return journalctl{user: user} }
 
 func (j journalctl) base() []string {
 	args := []string{"--no-pager", "-o", "json"}
@@ -80,7 +75,7 @@ func (j journalctl) Records(ctx context.Context, cursor string, since time.Time)
 	if !j.user {
 		args = append(args, "_PID=1")
 	}
-	for _, id := range recording.RecordIDs {
+	for _, id := range RecordIDs {
 		args = append(args, "MESSAGE_ID="+id)
 	}
 	entries, err := runJournalctl(ctx, args)
@@ -91,7 +86,7 @@ func (j journalctl) Records(ctx context.Context, cursor string, since time.Time)
 	if len(entries) > 0 {
 		last = entries[len(entries)-1].Cursor
 	}
-	f := fieldsFor(j.user)
+	f := FieldsFor(j.user)
 	out := entries[:0]
 	for _, e := range entries {
 		if _, _, ok := unitgen.ParseUnitName(e.Fields[f.Unit]); ok {

@@ -1,18 +1,19 @@
-package bridge
+package recording
 
 import (
 	"context"
 	"errors"
 	"time"
 
-	"github.com/hero-systemd/hero-systemd/bridge/recording"
+	"github.com/hero-systemd/hero-systemd/bridge/state"
+
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
 // evaluate turns a unit's new snapshot into the ledger's changes: a new invocation is a new run
 // (a job of its own, or the job a start created for it), and a run is over once the unit is
 // inactive, failed, or waiting to be restarted.
-func (r *recorder) evaluate(v *unitView) {
+func (r *Recorder) evaluate(v *View) {
 	s := v.snap
 	if s.invocation != "" && s.invocation != v.invocation {
 		if v.invocation != "" && !v.ended {
@@ -56,7 +57,7 @@ func (r *recorder) evaluate(v *unitView) {
 
 // checkLimit asks the journal, off the recorder's goroutine, whether systemd refused the
 // unit's restart for its start limit, and records it.
-func (r *recorder) checkLimit(v *unitView) {
+func (r *Recorder) checkLimit(v *View) {
 	if v.limitHit || v.checkingLimit {
 		return
 	}
@@ -65,7 +66,7 @@ func (r *recorder) checkLimit(v *unitView) {
 	go func() {
 		hit := false
 		for i := 0; i < 10 && !hit; i++ { // journald may write the record a moment later
-			hit = r.w.limitHit(context.Background(), unit, since)
+			hit = r.w.LimitHit(context.Background(), unit, since)
 			if !hit {
 				time.Sleep(100 * time.Millisecond)
 			}
@@ -75,7 +76,7 @@ func (r *recorder) checkLimit(v *unitView) {
 			v.checkingLimit = false
 			if hit && !v.limitHit {
 				v.limitHit, r.dirty = true, true
-				r.event("state-changed", v, StateFailed)
+				r.event("state-changed", v, state.Failed)
 			}
 		})
 	}()
@@ -85,7 +86,7 @@ func (r *recorder) checkLimit(v *unitView) {
 // new invocation while the unit still says inactive (the signal was queued when the transient
 // unit was loaded): "inactive" ends a run only once it was seen up, or its main process exited,
 // or a stop was asked for.
-func (r *recorder) runOver(v *unitView) bool {
+func (r *Recorder) runOver(v *View) bool {
 	s := v.snap
 	switch {
 	case s.active == "failed" || s.sub == "auto-restart":
@@ -97,32 +98,32 @@ func (r *recorder) runOver(v *unitView) bool {
 }
 
 // unitOver reports whether a unit's snapshot says no run is going on (for a unit first seen now).
-func unitOver(s unitSnapshot) bool {
+func unitOver(s Snapshot) bool {
 	return s.active == "inactive" || s.active == "failed" || s.sub == "auto-restart"
 }
 
 // mainAlive reports whether the current run's main process runs (its exit is not recorded).
-func (r *recorder) mainAlive(v *unitView) bool {
+func (r *Recorder) mainAlive(v *View) bool {
 	return r.execFresh(v) && v.snap.execExit == 0
 }
 
 // execFresh reports whether the snapshot's ExecMain* fields are the current run's: systemd
 // resets them when it starts a main process, and keeps the last run's until then.
-func (r *recorder) execFresh(v *unitView) bool {
+func (r *Recorder) execFresh(v *View) bool {
 	start := usecTime(v.snap.execStart)
 	return !start.IsZero() && !start.Before(v.runSeen.Add(-2*time.Second))
 }
 
 // endFromSnapshot describes the run's end as the unit's properties tell it.
-func (r *recorder) endFromSnapshot(v *unitView) runEnd {
+func (r *Recorder) endFromSnapshot(v *View) Facts {
 	s := v.snap
-	return recording.FromUnit(recording.UnitEnd{Loaded: s.loaded, Result: s.result, ExecCode: s.execCode, ExecStatus: s.execStatus,
+	return FromUnit(UnitEnd{Loaded: s.loaded, Result: s.result, ExecCode: s.execCode, ExecStatus: s.execStatus,
 		ExecFresh: r.execFresh(v), ExitAt: usecTime(s.execExit), StopRequested: v.stopping || v.sawStopAlive, Now: time.Now()})
 }
 
 // beginRun records the snapshot's invocation as a new run: the job a start created for it, or a
 // job of its own (a restart systemd did, or a start by someone else).
-func (r *recorder) beginRun(v *unitView) {
+func (r *Recorder) beginRun(v *View) {
 	s := v.snap
 	now := time.Now()
 	v.invocation, v.ended, v.jobID, v.newJob = s.invocation, false, 0, nil
@@ -137,17 +138,17 @@ func (r *recorder) beginRun(v *unitView) {
 	// is new: systemd made its invocation ID after that start's job was created.
 	if v.pending == 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		existing, err := r.w.ledger.ByInvocation(ctx, s.invocation)
+		existing, err := r.w.Ledger.ByInvocation(ctx, s.invocation)
 		cancel()
 		if err == nil {
 			v.jobID, v.ended = existing.ID, existing.Phase.Ended()
 			return
 		}
 		if !errors.Is(err, jobdb.ErrNotFound) {
-			r.w.log.Warn("looking up a run in the ledger failed", "unit", v.unit, "err", err)
+			r.w.Log.Warn("looking up a run in the ledger failed", "unit", v.unit, "err", err)
 		}
 	}
-	restarts, inv, boot, pid := int(s.restarts), s.invocation, r.w.bootID, int(s.mainPID)
+	restarts, inv, boot, pid := int(s.restarts), s.invocation, r.w.BootID, int(s.mainPID)
 	if v.pending != 0 {
 		v.jobID, v.pending = v.pending, 0
 		r.changeJob(v.jobID, func(j *jobdb.Job) {
@@ -166,7 +167,7 @@ func (r *recorder) beginRun(v *unitView) {
 }
 
 // endRun records how v's current run ended.
-func (r *recorder) endRun(v *unitView, e runEnd) {
+func (r *Recorder) endRun(v *View, e Facts) {
 	v.ended = true
 	if v.snap.sub == "auto-restart" {
 		v.restartPlanned = true
@@ -179,7 +180,7 @@ func (r *recorder) endRun(v *unitView, e runEnd) {
 }
 
 // jobRef names v's current job, written or not.
-func (v *unitView) jobRef() jobRef { return jobRef{id: v.jobID, job: v.newJob} }
+func (v *View) jobRef() jobRef { return jobRef{id: v.jobID, job: v.newJob} }
 
 // jobRef is a job by ID, or one still in the recorder's unwritten batch.
 type jobRef struct {
@@ -197,9 +198,9 @@ func (j jobRef) ID() int64 {
 func stateAfter(p jobdb.Phase) string {
 	switch p {
 	case jobdb.PhaseSucceeded:
-		return StateSuccess
+		return state.Success
 	case jobdb.PhaseCancelled:
-		return StateStopped
+		return state.Stopped
 	}
-	return StateFailed
+	return state.Failed
 }

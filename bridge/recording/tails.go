@@ -1,4 +1,4 @@
-package bridge
+package recording
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
@@ -15,9 +14,9 @@ import (
 // rotation and vacuuming cannot take it). It also settles runs whose end no signal described,
 // from systemd's records in the journal.
 type tailCopier struct {
-	w       *world
+	w       *World
 	current func(unit string) string // the invocation of the unit's current (or last) run
-	fields  journalFields
+	fields  Fields
 	mu      sync.Mutex
 	ids     []int64
 	settle  []settleReq
@@ -31,7 +30,7 @@ type settleReq struct {
 	invocation string
 }
 
-func newTailCopier(w *world, f journalFields) *tailCopier {
+func newTailCopier(w *World, f Fields) *tailCopier {
 	return &tailCopier{w: w, fields: f, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -69,7 +68,7 @@ const copyDelay = time.Second
 func (t *tailCopier) run() {
 	defer close(t.done)
 	ctx := context.Background()
-	if jobs, err := t.w.ledger.Unsaved(ctx, 1000); err == nil {
+	if jobs, err := t.w.Ledger.Unsaved(ctx, 1000); err == nil {
 		for _, j := range jobs {
 			t.queue(j.ID)
 		}
@@ -101,20 +100,20 @@ func (t *tailCopier) run() {
 // snapshots, from systemd's own records of that invocation (the manager's records only: not the
 // run's output, which may be any size).
 func (t *tailCopier) settleFromJournal(ctx context.Context, s settleReq) {
-	j, err := t.w.ledger.Get(ctx, s.id)
+	j, err := t.w.Ledger.Get(ctx, s.id)
 	if err != nil || j.Phase.Ended() {
 		return
 	}
-	entries, _, err := t.w.jrnl.Records(ctx, "", j.StartedAt.Add(-time.Second))
+	entries, _, err := t.w.Journal.Records(ctx, "", j.StartedAt.Add(-time.Second))
 	if err != nil {
-		t.w.log.Warn("reading a run's end from the journal failed", "service", j.ServiceID, "err", err)
+		t.w.Log.Warn("reading a run's end from the journal failed", "service", j.ServiceID, "err", err)
 	}
-	end := recording.EndOf(entries, t.fields, s.invocation)
-	if _, err := t.w.ledger.Update(ctx, s.id, func(j *jobdb.Job) error { end.Apply(j); return nil }); err != nil {
-		t.w.log.Warn("recording a run's end failed", "service", j.ServiceID, "err", err)
+	end := EndOf(entries, t.fields, s.invocation)
+	if _, err := t.w.Ledger.Update(ctx, s.id, func(j *jobdb.Job) error { end.Apply(j); return nil }); err != nil {
+		t.w.Log.Warn("recording a run's end failed", "service", j.ServiceID, "err", err)
 		return
 	}
-	t.w.emit(Event{Kind: "job-finished", Service: j.ServiceID, JobID: j.ID, State: string(end.Phase())})
+	t.w.Emit(Event{Kind: "job-finished", Service: j.ServiceID, JobID: j.ID, State: string(end.Phase())})
 }
 
 // copy saves the tails of jobs: one journal read for runs that began recently (a burst of ends
@@ -127,7 +126,7 @@ func (t *tailCopier) copy(ctx context.Context, ids []int64) {
 			continue
 		}
 		seen[id] = true
-		j, err := t.w.ledger.Get(ctx, id)
+		j, err := t.w.Ledger.Get(ctx, id)
 		if err != nil || j.OutputSaved || !j.Phase.Ended() {
 			continue
 		}
@@ -141,18 +140,18 @@ func (t *tailCopier) copy(ctx context.Context, ids []int64) {
 		return
 	}
 	sctx, cancel := context.WithTimeout(ctx, journalTimeout)
-	err := t.w.jrnl.Sync(sctx, t.lastRunUnits(append(append([]*jobdb.Job{}, recent...), old...)))
+	err := t.w.Journal.Sync(sctx, t.lastRunUnits(append(append([]*jobdb.Job{}, recent...), old...)))
 	cancel()
 	if err != nil {
-		t.w.log.Warn("waiting for journald to write the runs' last output failed", "err", err)
+		t.w.Log.Warn("waiting for journald to write the runs' last output failed", "err", err)
 	}
 	if len(recent) > 0 {
 		t.save(ctx, recent, t.readMany(ctx, recent))
 	}
 	for _, j := range old {
-		lines, err := readTail(ctx, t.w.jrnl, t.fields, j)
+		lines, err := ReadTail(ctx, t.w.Journal, t.fields, j)
 		if err != nil {
-			t.w.log.Warn("reading a run's output from the journal failed", "service", j.ServiceID, "err", err)
+			t.w.Log.Warn("reading a run's output from the journal failed", "service", j.ServiceID, "err", err)
 		}
 		t.save(ctx, []*jobdb.Job{j}, [][]Entry{lines})
 	}
@@ -179,10 +178,10 @@ func window(j *jobdb.Job) (time.Time, time.Time) {
 	return j.StartedAt.Add(-time.Second), end.Add(time.Second)
 }
 
-// runOf is what tells j's lines from others (see recording.Fields.Belongs).
-func runOf(j *jobdb.Job) recording.Run {
+// runOf is what tells j's lines from others (see Fields.Belongs).
+func runOf(j *jobdb.Job) Run {
 	since, until := window(j)
-	run := recording.Run{Unit: j.Unit, Invocation: j.InvocationID, Since: since, Until: until,
+	run := Run{Unit: j.Unit, Invocation: j.InvocationID, Since: since, Until: until,
 		MainPID: j.MainPID, Began: j.StartedAt}
 	if !j.Phase.Ended() {
 		run.Until = time.Time{}
@@ -192,17 +191,17 @@ func runOf(j *jobdb.Job) recording.Run {
 	return run
 }
 
-// readTail reads the last jobdb.MaxOutput bytes of j's output (exactly), newest first from its
+// ReadTail reads the last jobdb.MaxOutput bytes of j's output (exactly), newest first from its
 // end, and stops there. journald stamps a line when it reads it, which for a flood is seconds
 // after the service wrote it and ended: lines are read up to now for a run that ended lately,
 // and up to a minute after the end for an older one.
-func readTail(ctx context.Context, jrnl Journal, f journalFields, j *jobdb.Job) ([]Entry, error) {
+func ReadTail(ctx context.Context, jrnl Journal, f Fields, j *jobdb.Job) ([]Entry, error) {
 	run := runOf(j)
 	q := Query{Units: []string{j.Unit}, Since: run.Since, Newest: true, Fields: f.ReadFields()}
 	if !run.Until.IsZero() && time.Since(run.Until) > recentEnd {
 		q.Until = run.Until.Add(time.Minute)
 	}
-	var tail recording.Tail
+	var tail Tail
 	err := jrnl.Read(ctx, q, func(e Entry) bool {
 		if !f.Belongs(e, run) {
 			return true
@@ -220,8 +219,8 @@ const recentEnd = 10 * time.Minute
 func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) [][]Entry {
 	units := map[string]bool{}
 	since, _ := window(jobs[0])
-	runs := make([]recording.Run, len(jobs))
-	tails := make([]recording.Tail, len(jobs))
+	runs := make([]Run, len(jobs))
+	tails := make([]Tail, len(jobs))
 	for i, j := range jobs {
 		units[j.Unit] = true
 		runs[i] = runOf(j)
@@ -234,7 +233,7 @@ func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) [][]Entry 
 		names = append(names, u)
 	}
 	sort.Strings(names)
-	err := t.w.jrnl.Read(ctx, Query{Units: names, Since: since, Fields: t.fields.ReadFields()}, func(e Entry) bool {
+	err := t.w.Journal.Read(ctx, Query{Units: names, Since: since, Fields: t.fields.ReadFields()}, func(e Entry) bool {
 		for i := range runs {
 			if t.fields.Belongs(e, runs[i]) {
 				tails[i].AddNewer(e)
@@ -243,7 +242,7 @@ func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) [][]Entry 
 		return true
 	})
 	if err != nil {
-		t.w.log.Warn("reading runs' output from the journal failed", "units", names, "err", err)
+		t.w.Log.Warn("reading runs' output from the journal failed", "units", names, "err", err)
 	}
 	out := make([][]Entry, len(jobs))
 	for i := range tails {
@@ -252,25 +251,25 @@ func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) [][]Entry 
 	return out
 }
 
-// tailLines bounds the reads of a run's last lines for a failed start's explanation.
-const tailLines = 4000
+// TailLines bounds the reads of a run's last lines for a failed start's explanation.
+const TailLines = 4000
 
 func (t *tailCopier) save(ctx context.Context, jobs []*jobdb.Job, lines [][]Entry) {
 	changes := map[int64]func(*jobdb.Job) error{}
 	for i, j := range jobs {
-		tail := recording.EncodeTail(lines[i])
+		tail := EncodeTail(lines[i])
 		changes[j.ID] = func(j *jobdb.Job) error {
 			j.Output, j.OutputSaved = tail, true
 			return nil
 		}
 	}
-	if err := t.w.ledger.UpdateAll(ctx, changes); err != nil {
-		t.w.log.Warn("saving runs' output in the ledger failed; it stays in the journal", "err", err)
+	if err := t.w.Ledger.UpdateAll(ctx, changes); err != nil {
+		t.w.Log.Warn("saving runs' output in the ledger failed; it stays in the journal", "err", err)
 	}
 }
 
-// runLines picks a run's entries out of its unit's (see recording.Fields.Belongs).
-func runLines(entries []Entry, j *jobdb.Job, f journalFields) []Entry {
+// RunLines picks a run's entries out of its unit's (see Fields.Belongs).
+func RunLines(entries []Entry, j *jobdb.Job, f Fields) []Entry {
 	run := runOf(j)
 	if run.Until.IsZero() {
 		_, run.Until = window(j)
@@ -284,6 +283,3 @@ func runLines(entries []Entry, j *jobdb.Job, f journalFields) []Entry {
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Time.Before(out[b].Time) })
 	return out
 }
-
-// TailFields are the journal fields a job's kept output holds per line.
-var TailFields = recording.TailFields

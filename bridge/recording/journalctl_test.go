@@ -1,15 +1,12 @@
-package bridge
+package recording
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
-	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
 // journalctl -o json writes binary fields as arrays of bytes and repeated fields as arrays;
@@ -49,17 +46,17 @@ func TestParseEntries(t *testing.T) {
 // A run whose end no snapshot described is settled from the manager's records of it.
 func TestSettleFromJournal(t *testing.T) {
 	ctx := context.Background()
-	jrnl := &fakeJournal{records: []Entry{
-		{Time: time.Now(), Fields: map[string]string{"UNIT": testUnit, "INVOCATION_ID": "aa03", "MESSAGE_ID": recording.MsgProcessExited,
+	jrnl := &MemoryJournal{Manager: []Entry{
+		{Time: time.Now(), Fields: map[string]string{"UNIT": testUnit, "INVOCATION_ID": "aa03", "MESSAGE_ID": MsgProcessExited,
 			"MESSAGE": testUnit + ": Main process exited, code=exited", "EXIT_CODE": "exited", "EXIT_STATUS": "5"}},
-		{Time: time.Now(), Fields: map[string]string{"UNIT": testUnit, "INVOCATION_ID": "aa03", "MESSAGE_ID": recording.MsgUnitFailed, "UNIT_RESULT": "exit-code"}},
+		{Time: time.Now(), Fields: map[string]string{"UNIT": testUnit, "INVOCATION_ID": "aa03", "MESSAGE_ID": MsgUnitFailed, "UNIT_RESULT": "exit-code"}},
 	}}
 	tw := newTestWorld(t, jrnl, "b1")
-	r := newRecorder(&tw.world)
+	r := New(&tw.World)
 	j := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit, InvocationID: "aa03", Phase: jobdb.PhaseRunning, StartedAt: time.Now()}
-	tw.ledger.Create(ctx, j)
+	tw.Ledger.Create(ctx, j)
 	r.tails.settleFromJournal(ctx, settleReq{j.ID, "aa03"})
-	got, _ := tw.ledger.Get(ctx, j.ID)
+	got, _ := tw.Ledger.Get(ctx, j.ID)
 	if got.Phase != jobdb.PhaseFailed || got.ExitCode == nil || *got.ExitCode != 5 {
 		t.Errorf("settled %+v", got)
 	}
@@ -68,50 +65,4 @@ func TestSettleFromJournal(t *testing.T) {
 	}
 	r.clean.Store(true)
 	r.saveCursor(ctx) // the fake journal has no cursor: nothing saved, nothing fails
-}
-
-// A job's output: from the journal (the same tail) until it is copied, from the ledger after.
-func TestOutputBeforeAndAfterTheCopy(t *testing.T) {
-	ctx := context.Background()
-	base := time.Now().Add(-time.Minute)
-	var lines []Entry
-	for _, m := range []string{"one", "two", "three"} {
-		base = base.Add(time.Millisecond)
-		lines = append(lines, Entry{Time: base, Fields: map[string]string{"MESSAGE": m, "_SYSTEMD_INVOCATION_ID": "aa04",
-			"_SYSTEMD_UNIT": testUnit, "SYSLOG_IDENTIFIER": "web", "__REALTIME_TIMESTAMP": "1"}})
-	}
-	jrnl := &fakeJournal{lines: lines}
-	tw := newTestWorld(t, jrnl, "b1")
-	set, probs := config.Build([]config.File{{Name: "web.toml", Data: []byte("exec = [\"/bin/true\"]\n")}})
-	if len(probs) > 0 {
-		t.Fatal(probs)
-	}
-	b := &Bridge{ledger: tw.ledger, jrnl: jrnl, log: slog.New(slog.DiscardHandler)}
-	b.set.Store(set)
-	b.rec = newRecorder(&tw.world)
-	ended := base.Add(time.Second)
-	j := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit, InvocationID: "aa04", Phase: jobdb.PhaseFailed, StartedAt: base.Add(-time.Second), EndedAt: &ended}
-	tw.ledger.Create(ctx, j)
-	text := func(id int64, limit int) string {
-		_, ls, err := b.Output(ctx, "web", id, limit)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var s []string
-		for _, l := range ls {
-			s = append(s, l.Message)
-		}
-		return strings.Join(s, " ")
-	}
-	if got := text(0, 0); got != "one two three" {
-		t.Errorf("from the journal: %q", got)
-	}
-	b.rec.tails.copy(ctx, []int64{j.ID})
-	jrnl.lines = nil
-	if got := text(j.ID, 2); got != "two three" {
-		t.Errorf("from the ledger, last 2: %q", got)
-	}
-	if _, _, err := b.Output(ctx, "nosuch", 0, 0); err == nil {
-		t.Error("output of an unknown service")
-	}
 }

@@ -1,4 +1,4 @@
-package bridge
+package recording
 
 import (
 	"context"
@@ -11,12 +11,12 @@ import (
 
 // startTestRecorder runs a recorder's loop and tail copier (without systemd's signals: they are
 // sent on r.in by the test).
-func startTestRecorder(t *testing.T, tw *testWorld) *recorder {
+func startTestRecorder(t *testing.T, tw *testWorld) *Recorder {
 	t.Helper()
-	r := newRecorder(&tw.world)
+	r := New(&tw.World)
 	go r.loop()
 	go r.tails.run()
-	t.Cleanup(r.close)
+	t.Cleanup(r.Close)
 	return r
 }
 
@@ -35,35 +35,35 @@ func (tw *testWorld) kinds() []string {
 func TestRecorderStartStopAndTail(t *testing.T) {
 	ctx := context.Background()
 	base := time.Now().Add(time.Minute) // see TestLiveAndReplayedRecordsAgree
-	jrnl := &fakeJournal{lines: []Entry{{Time: base.Add(time.Millisecond), Fields: map[string]string{"MESSAGE": "hello",
+	jrnl := &MemoryJournal{Output: []Entry{{Time: base.Add(time.Millisecond), Fields: map[string]string{"MESSAGE": "hello",
 		"_SYSTEMD_INVOCATION_ID": "aa07", "_SYSTEMD_UNIT": testUnit, "SYSLOG_IDENTIFIER": "web", "__REALTIME_TIMESTAMP": "1"}}}}
 	tw := newTestWorld(t, jrnl, "b1")
 	r := startTestRecorder(t, tw)
 	job := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit}
-	if _, err := tw.ledger.PruneAndCreate(ctx, job); err != nil {
+	if _, err := tw.Ledger.PruneAndCreate(ctx, job); err != nil {
 		t.Fatal(err)
 	}
-	r.expect(testUnit, job.ID)
+	r.Expect(testUnit, job.ID)
 	r.in <- props(ifaceService, map[string]any{"ExecMainStartTimestamp": usec(base), "MainPID": uint32(100), "ExecMainCode": int32(0), "ExecMainExitTimestamp": uint64(0)})
 	r.in <- props(ifaceUnit, map[string]any{"InvocationID": []byte{0xaa, 7}, "ActiveState": "active", "SubState": "running"})
-	if !r.waitUntil(ctx, 5*time.Second, []string{testUnit}, attached) {
-		t.Fatal("the run was not attached to the start's job")
+	if !r.WaitUntil(ctx, 5*time.Second, []string{testUnit}, Attached) {
+		t.Fatal("the run was not Attached to the start's job")
 	}
-	if info := r.info(testUnit); info.JobID != job.ID || info.Invocation != "aa07" {
+	if info := r.Info(testUnit); info.JobID != job.ID || info.Invocation != "aa07" {
 		t.Errorf("info %+v, want job %d run aa07", info, job.ID)
 	}
-	r.stopping([]string{testUnit})
+	r.Stopping([]string{testUnit})
 	r.in <- props(ifaceUnit, map[string]any{"ActiveState": "deactivating", "SubState": "stop-sigterm"})
 	r.in <- props(ifaceService, mainEnded(2, 15, "success", base.Add(time.Second)))
 	r.in <- props(ifaceUnit, map[string]any{"ActiveState": "inactive", "SubState": "dead"})
-	if !r.waitUntil(ctx, 5*time.Second, []string{testUnit}, func(v *unitView) bool { return v.ended }) {
+	if !r.WaitUntil(ctx, 5*time.Second, []string{testUnit}, func(v *View) bool { return v.ended }) {
 		t.Fatal("the stop was not recorded")
 	}
 	testEventually(t, "the tail copied", func() bool {
-		j, err := tw.ledger.Get(ctx, job.ID)
+		j, err := tw.Ledger.Get(ctx, job.ID)
 		return err == nil && j.OutputSaved && strings.Contains(string(j.Output), "hello")
 	})
-	j, _ := tw.ledger.Get(ctx, job.ID)
+	j, _ := tw.Ledger.Get(ctx, job.ID)
 	if j.Phase != jobdb.PhaseCancelled || j.Result != "success" || j.MainPID != 100 {
 		t.Errorf("job %+v, want cancelled/success with its main PID", j)
 	}
@@ -71,7 +71,7 @@ func TestRecorderStartStopAndTail(t *testing.T) {
 		t.Errorf("events %s", got)
 	}
 	// A wait that cannot be met ends at its timeout.
-	if r.waitUntil(ctx, 10*time.Millisecond, []string{testUnit}, func(v *unitView) bool { return false }) {
+	if r.WaitUntil(ctx, 10*time.Millisecond, []string{testUnit}, func(v *View) bool { return false }) {
 		t.Error("an impossible wait was met")
 	}
 }
@@ -80,31 +80,31 @@ func TestRecorderStartStopAndTail(t *testing.T) {
 // was missed.
 func TestRecorderNotStartedAndMissedSignals(t *testing.T) {
 	ctx := context.Background()
-	tw := newTestWorld(t, &fakeJournal{}, "b1")
+	tw := newTestWorld(t, &MemoryJournal{}, "b1")
 	r := startTestRecorder(t, tw)
 	job := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit}
-	tw.ledger.PruneAndCreate(ctx, job)
-	r.expect(testUnit, job.ID)
-	r.notStarted(testUnit, job.ID, "dependency")
-	r.waitUntil(ctx, time.Second, []string{testUnit}, func(v *unitView) bool { return v.pending == 0 })
+	tw.Ledger.PruneAndCreate(ctx, job)
+	r.Expect(testUnit, job.ID)
+	r.NotStarted(testUnit, job.ID, "dependency")
+	r.WaitUntil(ctx, time.Second, []string{testUnit}, func(v *View) bool { return v.pending == 0 })
 	testEventually(t, "the job closed", func() bool {
-		j, err := tw.ledger.Get(ctx, job.ID)
+		j, err := tw.Ledger.Get(ctx, job.ID)
 		return err == nil && j.Phase == jobdb.PhaseFailed && j.Result == "dependency"
 	})
 
 	// A run whose signals never came: sync reads the unit (running), then check finds it over.
 	now := time.Now().Add(time.Minute) // see TestLiveAndReplayedRecordsAgree
-	tw.units.snaps[testUnit] = unitSnapshot{loaded: true, invocation: "aa09", active: "active", sub: "running", execStart: usec(now), mainPID: 9}
-	r.sync(ctx, []string{testUnit})
+	tw.units.snaps[testUnit] = Snapshot{loaded: true, invocation: "aa09", active: "active", sub: "running", execStart: usec(now), mainPID: 9}
+	r.Sync(ctx, []string{testUnit})
 	testEventually(t, "the run adopted by sync", func() bool {
-		j, err := tw.ledger.ByInvocation(ctx, "aa09")
+		j, err := tw.Ledger.ByInvocation(ctx, "aa09")
 		return err == nil && j.Phase == jobdb.PhaseRunning
 	})
-	tw.units.snaps[testUnit] = unitSnapshot{loaded: true, invocation: "aa09", active: "failed", sub: "failed", result: "exit-code",
+	tw.units.snaps[testUnit] = Snapshot{loaded: true, invocation: "aa09", active: "failed", sub: "failed", result: "exit-code",
 		execStart: usec(now), execExit: usec(now.Add(time.Second)), execCode: 1, execStatus: 4}
 	r.check(ctx)
 	testEventually(t, "the end found by check", func() bool {
-		j, err := tw.ledger.ByInvocation(ctx, "aa09")
+		j, err := tw.Ledger.ByInvocation(ctx, "aa09")
 		return err == nil && j.Phase == jobdb.PhaseFailed && j.ExitCode != nil && *j.ExitCode == 4
 	})
 }
@@ -127,18 +127,18 @@ func TestRecoverAtStart(t *testing.T) {
 	now := time.Now()
 	other := "hero-default-api.service"
 	fresh := "hero-default-db.service"
-	jrnl := &fakeJournal{records: []Entry{
+	jrnl := &MemoryJournal{Manager: []Entry{
 		{Cursor: "c1", Time: now.Add(-time.Minute), Fields: map[string]string{"UNIT": other, "INVOCATION_ID": "bb01", "MESSAGE_ID": "39f53479d3a045ac8e11786248231fbf", "_BOOT_ID": "b1"}},
 		{Cursor: "c2", Time: now.Add(-50 * time.Second), Fields: map[string]string{"UNIT": other, "INVOCATION_ID": "bb01", "MESSAGE_ID": "d9b373ed55a64feb8242e02dbe79a49c", "UNIT_RESULT": "exit-code", "_BOOT_ID": "b1"}},
 	}}
 	tw := newTestWorld(t, jrnl, "b1")
 	pending := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit, StartedAt: now.Add(-time.Minute)}
 	running := &jobdb.Job{ServiceID: "api", Context: "default", Unit: other, InvocationID: "bb01", BootID: "b1", Phase: jobdb.PhaseRunning, StartedAt: now.Add(-time.Minute)}
-	tw.ledger.PruneAndCreate(ctx, pending, running)
-	tw.ledger.SetState(ctx, stateCursor, "c0")
-	tw.units.snaps[fresh] = unitSnapshot{loaded: true, invocation: "cc01", active: "active", sub: "running", execStart: usec(now), mainPID: 5}
-	tw.units.snaps[testUnit] = unitSnapshot{loaded: true, active: "inactive", sub: "dead"}
-	r := newRecorder(&tw.world)
+	tw.Ledger.PruneAndCreate(ctx, pending, running)
+	tw.Ledger.SetState(ctx, stateCursor, "c0")
+	tw.units.snaps[fresh] = Snapshot{loaded: true, invocation: "cc01", active: "active", sub: "running", execStart: usec(now), mainPID: 5}
+	tw.units.snaps[testUnit] = Snapshot{loaded: true, active: "inactive", sub: "dead"}
+	r := New(&tw.World)
 	if err := r.recover(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -147,9 +147,9 @@ func TestRecoverAtStart(t *testing.T) {
 		get  func() (*jobdb.Job, error)
 		want string
 	}{
-		{"a run that failed while herod was down", func() (*jobdb.Job, error) { return tw.ledger.Get(ctx, running.ID) }, "failed/exit-code"},
-		{"a start whose run never began", func() (*jobdb.Job, error) { return tw.ledger.Get(ctx, pending.ID) }, "failed/not-started"},
-		{"a running unit the ledger did not know", func() (*jobdb.Job, error) { return tw.ledger.ByInvocation(ctx, "cc01") }, "running/"},
+		{"a run that failed while herod was down", func() (*jobdb.Job, error) { return tw.Ledger.Get(ctx, running.ID) }, "failed/exit-code"},
+		{"a start whose run never began", func() (*jobdb.Job, error) { return tw.Ledger.Get(ctx, pending.ID) }, "failed/not-started"},
+		{"a running unit the ledger did not know", func() (*jobdb.Job, error) { return tw.Ledger.ByInvocation(ctx, "cc01") }, "running/"},
 	}
 	for _, c := range checks {
 		j, err := c.get()
@@ -157,7 +157,7 @@ func TestRecoverAtStart(t *testing.T) {
 			t.Errorf("%s: %+v %v, want %s", c.what, j, err, c.want)
 		}
 	}
-	if cur, _ := tw.ledger.State(ctx, stateCursor); cur != "c-end" {
+	if cur, _ := tw.Ledger.State(ctx, stateCursor); cur != "c-end" {
 		t.Errorf("cursor %q, want c-end", cur)
 	}
 	if v := r.view(fresh); v.jobID == 0 || v.ended || !v.seenUp {
