@@ -80,6 +80,16 @@ customise_rootfs() {
   mkdir -p "$root/opt/hero"
 }
 
+# build_lock takes an exclusive lock on building target (on fd 9, released when the caller's
+# process ends or closes it): the containers of one tier ask for the same rootfs at once, and
+# only one may build it; the others wait, then use what it built. Without it each built its own
+# and moved it over the others', removing a rootfs under a container already running on it.
+build_lock() {
+  mkdir -p "$CACHE"
+  exec 9>"$1.lock"
+  flock 9
+}
+
 ensure_rootfs() {
   need_root
   install_host_tools
@@ -87,7 +97,8 @@ ensure_rootfs() {
   local target tmp started
   target=$(base_path)
   if [ -f "$target/.hero-testbed-complete" ]; then echo "$target"; return 0; fi
-  mkdir -p "$CACHE"
+  build_lock "$target"
+  if [ -f "$target/.hero-testbed-complete" ]; then exec 9>&-; echo "$target"; return 0; fi
   tmp=$(mktemp -d "$CACHE/.building-XXXXXX")
   started=$(date +%s)
   log "building $SUITE rootfs ($PACKAGES) into $target (once; about a minute)"
@@ -103,6 +114,7 @@ ensure_rootfs() {
   rm -rf "$target"
   mv "$tmp" "$target"
   log "rootfs built in $(( $(date +%s) - started ))s"
+  exec 9>&-
   echo "$target"
 }
 
@@ -114,6 +126,8 @@ ensure_flavour() {
   target=$(rootfs_path)
   if [ -f "$target/.hero-testbed-complete" ]; then echo "$target"; return 0; fi
   base=$(EXTRA= ensure_rootfs)
+  build_lock "$target"
+  if [ -f "$target/.hero-testbed-complete" ]; then exec 9>&-; echo "$target"; return 0; fi
   tmp=$(mktemp -d "$CACHE/.building-XXXXXX")
   started=$(date +%s)
   log "building $SUITE rootfs with $EXTRA into $target (once)"
@@ -138,6 +152,7 @@ ensure_flavour() {
   rm -rf "$target"
   mv "$tmp" "$target"
   log "rootfs with $EXTRA built in $(( $(date +%s) - started ))s"
+  exec 9>&-
   echo "$target"
 }
 
