@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -112,7 +113,11 @@ func (b *Bridge) start(ctx context.Context, set *config.Set, names []string, pla
 		return reply, perr
 	}
 	r2, err2 := b.startOnce(ctx, set, again, plan2, replace, obs, StartReply{Service: reply.Service, Started: []string{}, Failed: []string{}, Jobs: map[string]int64{}})
-	reply.Started = append(reply.Started, r2.Started...)
+	for _, s := range r2.Started { // a requirement that died and was started again is named once
+		if !slices.Contains(reply.Started, s) {
+			reply.Started = append(reply.Started, s)
+		}
+	}
 	reply.Failed = append(reply.Failed, r2.Failed...)
 	reply.Failed = append(reply.Failed, r2.vanished...)
 	for k, v := range r2.Jobs {
@@ -599,6 +604,7 @@ func (b *Bridge) collectStarts(ctx context.Context, todo []*unitgen.Unit, jobs [
 			c.take(startResult{index: i, err: fmt.Errorf("start %s: %w", todo[i].Name, err)})
 		}
 	}
+	c.settleDoubtful()
 	b.log.Debug("start jobs done", "units", len(todo))
 	// The reply says the runs are recorded: wait for their signals, or read the units.
 	b.rec.AwaitRecorded(ctx, attachWait, c.startedUnits, recording.Attached)
@@ -615,19 +621,10 @@ func (b *Bridge) collectStarts(ctx context.Context, todo []*unitgen.Unit, jobs [
 }
 
 // requirementWentDown reports whether a start job systemd cancelled was cancelled because a
-// requirement of the service that ran went down meanwhile (a kill, a crash: they take no lock);
-// if so its job is settled (a run that never began is closed as not started; one that began is
-// recorded by its own end). Requirements this start was starting itself (own) do not count: when
-// one of them failed, its dependents failed with it, and starting them again would start it
-// again.
-func (b *Bridge) requirementWentDown(ctx context.Context, u *unitgen.Unit, job *jobdb.Job, own map[string]bool) bool {
-	var ran []string
-	for _, q := range requiresClosure(b.Config(), u.Service) {
-		if !own[q] {
-			ran = append(ran, q)
-		}
-	}
-	if len(ran) == 0 || len(b.downServices(ctx, ran)) == 0 {
+// requirement of the service is down; if so its job is settled (a run that never began is
+// closed as not started; one that began is recorded by its own end).
+func (b *Bridge) requirementWentDown(ctx context.Context, u *unitgen.Unit, job *jobdb.Job) bool {
+	if len(b.downServices(ctx, requiresClosure(b.Config(), u.Service))) == 0 {
 		return false
 	}
 	if !b.rec.WaitUntil(ctx, time.Second, []string{u.Name}, func(v *recording.View) bool { return v.Pending() != job.ID }) {
@@ -646,16 +643,8 @@ type startCollector struct {
 	reply        StartReply
 	seen         []bool
 	startedUnits []string
+	doubtful     []startResult // canceled, or failed for a dependency: see settleDoubtful
 	firstErr     error
-}
-
-// own is the set of services this start starts.
-func (c *startCollector) own() map[string]bool {
-	own := make(map[string]bool, len(c.todo))
-	for _, u := range c.todo {
-		own[u.Service] = true
-	}
-	return own
 }
 
 // take reports one unit's start result, once.
@@ -677,13 +666,37 @@ func (c *startCollector) take(r startResult) {
 		c.reply.vanished = append(c.reply.vanished, u.Service)
 		return
 	}
-	if err == nil && (r.result == "canceled" || r.result == "dependency") && c.b.requirementWentDown(c.ctx, u, job, c.own()) {
-		// A requirement died meanwhile (a kill takes no lock): BindsTo= replaced this start
-		// with a stop, or systemd failed it as a dependency. Start it once more, with that
-		// requirement.
-		c.reply.vanished = append(c.reply.vanished, u.Service)
+	if err == nil && (r.result == "canceled" || r.result == "dependency") {
+		c.doubtful = append(c.doubtful, r) // decided once every result is in (settleDoubtful)
 		return
 	}
+	c.fail(r)
+}
+
+// settleDoubtful decides the starts systemd cancelled or failed for a dependency, once every
+// result of the start is in (they come in any order). When a requirement this start was starting
+// failed to start, they failed with it. When a requirement went down meanwhile (a kill or a
+// crash takes no lock: BindsTo= replaced the start with a stop, or systemd failed it as a
+// dependency), the service is started once more, with that requirement.
+func (c *startCollector) settleDoubtful() {
+	failed := map[string]bool{}
+	for _, s := range c.reply.Failed {
+		failed[s] = true
+	}
+	for _, r := range c.doubtful {
+		u, job := c.todo[r.index], c.jobs[r.index]
+		ownFailure := slices.ContainsFunc(requiresClosure(c.b.Config(), u.Service), func(q string) bool { return failed[q] })
+		if !ownFailure && c.b.requirementWentDown(c.ctx, u, job) {
+			c.reply.vanished = append(c.reply.vanished, u.Service)
+			continue
+		}
+		c.fail(r)
+	}
+}
+
+// fail reports a unit whose start did not succeed.
+func (c *startCollector) fail(r startResult) {
+	u, job, err := c.todo[r.index], c.jobs[r.index], r.err
 	c.reply.Failed = append(c.reply.Failed, u.Service)
 	if err == nil {
 		err = c.b.startFailure(c.ctx, u, job, r.result)

@@ -176,6 +176,41 @@ func TestStartFailure(t *testing.T) {
 	}
 }
 
+// A requirement this start started that dies before its dependent starts (a kill takes no lock)
+// makes the start try once more, with the requirement: both end up running, the dependent is not
+// reported failed, and each was started twice.
+func TestStartAgainWhenARequirementDiesMeanwhile(t *testing.T) {
+	tb := newTestBridge(t, startFiles)
+	tb.load(t, "db", "inactive", "dead")
+	tb.load(t, "web", "inactive", "dead")
+	killed := false
+	tb.sd.onCall = func(method, u string) {
+		if method != "StartUnit" || u != unit("web") {
+			return
+		}
+		if killed {
+			delete(tb.sd.outcome, unit("web"))
+			return
+		}
+		killed = true // db was started by this start and is killed now: web fails for it
+		db := tb.sd.units[unit("db")]
+		tb.sd.end(unit("db"), db, 9)
+		tb.sd.outcome[unit("web")] = fakeOutcome{jobResult: "dependency"}
+	}
+	reply, err := tb.Start(tb.ctx, []string{"web"}, true, nil)
+	if err != nil || len(reply.Failed) != 0 || !slices.Equal(reply.Started, []string{"db", "web"}) {
+		t.Fatalf("Start = %+v, %v; want db and web started, nothing failed", reply, err)
+	}
+	for _, s := range []string{"db", "web"} {
+		if calls := tb.sd.called("StartUnit " + unit(s)); len(calls) != 2 {
+			t.Errorf("%s was started %d times, want 2 (once more after db died)", s, len(calls))
+		}
+		if st := tb.sd.state(unit(s)); st != "active" {
+			t.Errorf("%s is %s after the start", s, st)
+		}
+	}
+}
+
 // A start systemd refuses to queue fails, with what requires it, and closes its job as refused;
 // a refused StartTransientUnit names the unit.
 func TestStartRefusedBySystemd(t *testing.T) {
