@@ -35,6 +35,10 @@ step() { printf '\n==> %s\n' "$*"; }
 
 command -v go >/dev/null || { echo "tests/run.sh: Go is required (https://go.dev/doc/install)" >&2; exit 1; }
 
+# This run's containers carry this label (testbed.sh): its check for containers left behind
+# looks at its own only, whatever else runs on the machine.
+export HERO_TESTBED_RUN="tests-run-$$-$(date +%s)"
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 tally=$work/tally
@@ -191,7 +195,8 @@ if ! bash tests/bench/run.sh --short; then
   echo "tests/run.sh: the short benchmark failed (an error, not a figure)" >&2
   fail "the short benchmark failed (an error, not a figure; its output is above)"
 fi
-# Only containers that were not up before count: other runs on this machine may have theirs.
+# Only this run's containers that were not up before count: other runs on this machine may have
+# theirs.
 left=$(comm -13 <(sort <<<"$before") <(bash tests/testbed/testbed.sh list | sort))
 if [ -n "$left" ]; then
   echo "tests/run.sh: containers left behind: $left" >&2

@@ -19,7 +19,9 @@
 # HERO_TESTBED_STATE (run state, default /run/hero-testbed), HERO_TESTBED_SUITE (the Debian
 # release booted: bookworm = systemd 252, the default; trixie = systemd 257), HERO_TESTBED_EXTRA
 # (comma-separated Debian packages added to that release's rootfs with apt in a chroot, for
-# flavours such as Cockpit or Ansible targets; each flavour is a cache entry of its own).
+# flavours such as Cockpit or Ansible targets; each flavour is a cache entry of its own),
+# HERO_TESTBED_RUN (a label: the containers started while it is set carry it, and `list` while it
+# is set lists only those, so a test run tells its own containers from another run's).
 set -euo pipefail
 
 SUITE=${HERO_TESTBED_SUITE:-bookworm}
@@ -210,6 +212,7 @@ cmd_up() {
   machine="hero-tb-$$-$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   dir="$STATE/$machine"
   mkdir -p "$dir"
+  printf '%s\n' "${HERO_TESTBED_RUN:-}" >"$dir/run"
   started=$(date +%s%N)
   own_cgroups "$machine" >"$dir/cgroups"
   # The shell moves itself into the container's cgroups, then becomes systemd-nspawn (same PID).
@@ -298,6 +301,9 @@ cmd_list() {
   [ -d "$STATE" ] || return 0
   for d in "$STATE"/*/; do
     [ -f "$d/nspawn.pid" ] || continue
+    if [ -n "${HERO_TESTBED_RUN:-}" ] && [ "$(cat "$d/run" 2>/dev/null)" != "$HERO_TESTBED_RUN" ]; then
+      continue
+    fi
     kill -0 "$(cat "$d/nspawn.pid")" 2>/dev/null && basename "$d"
   done
   return 0
