@@ -778,8 +778,13 @@ func (b *Bridge) limitHit(ctx context.Context, unit string, since time.Time) boo
 }
 
 // lastWordsWait bounds the wait for journald to write a failed run's last output before a
-// start's error quotes it.
+// start's error quotes it (short: the unit may be running again, its stream open).
 const lastWordsWait = 3 * time.Second
+
+// execReasonWait bounds the wait for systemd's reason of a 203/EXEC to be in the journal: it is
+// always written, and the wait ends as soon as it is; on a loaded 2-core machine journald wrote
+// it more than 3 s after the failure was known.
+const execReasonWait = 10 * time.Second
 
 // lastWords returns a failed run's health check lines (when it gave up) and the service's own
 // last lines, from the journal.
@@ -811,9 +816,9 @@ func (b *Bridge) lastWords(ctx context.Context, j *jobdb.Job) (health, own []str
 // execFailure returns systemd's own words on why it could not execute the unit's program
 // (Failed to locate executable ..., Failed at step EXEC ...), read from its log since then.
 // systemd's forked child logs it just before it exits, and journald may write it after the
-// unit's failure is known: it is looked for until lastWordsWait has passed.
+// unit's failure is known: it is looked for until execReasonWait has passed.
 func (b *Bridge) execFailure(ctx context.Context, unit string, since time.Time) string {
-	deadline := time.Now().Add(lastWordsWait)
+	deadline := time.Now().Add(execReasonWait)
 	for {
 		entries, err := b.jrnl.Lines(ctx, []string{unit}, since.Add(-time.Second), time.Time{}, 50)
 		if err != nil {
