@@ -164,3 +164,40 @@ func TestRecoverAtStart(t *testing.T) {
 		t.Errorf("view of the adopted unit: %+v", v)
 	}
 }
+
+// A fresh ledger records only runs that began after it did: its first cursor is the newest entry
+// journald had written, which can be older than runs that ended just before; a later replay
+// from it records the runs begun after the ledger's origin and leaves those begun before.
+func TestAFreshLedgerRecordsOnlyItsOwnRuns(t *testing.T) {
+	ctx := context.Background()
+	jrnl := &MemoryJournal{}
+	tw := newTestWorld(t, jrnl, "b1")
+	if err := New(&tw.World).recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	origin, err := tw.Ledger.State(ctx, stateOrigin)
+	if err != nil || origin == "" {
+		t.Fatalf("a fresh ledger's origin: %q, %v", origin, err)
+	}
+	began, _ := time.Parse(time.RFC3339Nano, origin)
+	run := func(inv string, at time.Time) []Entry {
+		f := func(id string) map[string]string {
+			return map[string]string{"UNIT": testUnit, "INVOCATION_ID": inv, "MESSAGE_ID": id, "_BOOT_ID": "b1", "UNIT_RESULT": "exit-code"}
+		}
+		return []Entry{{Cursor: inv + "-1", Time: at, Fields: f(MsgUnitStarting)}, {Cursor: inv + "-2", Time: at.Add(time.Millisecond), Fields: f(MsgUnitFailed)}}
+	}
+	jrnl.Manager = append(run("aa01", began.Add(-2*time.Second)), run("aa02", began.Add(time.Second))...)
+	tw.Ledger.SetState(ctx, stateCursor, "c-old")
+	if err := New(&tw.World).recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if j, err := tw.Ledger.ByInvocation(ctx, "aa01"); err == nil {
+		t.Errorf("a run that began before the ledger was recorded: %+v", j)
+	}
+	if j, err := tw.Ledger.ByInvocation(ctx, "aa02"); err != nil || j.Phase != jobdb.PhaseFailed {
+		t.Errorf("a run that began after the ledger, while herod was down: %+v, %v", j, err)
+	}
+	if again, _ := tw.Ledger.State(ctx, stateOrigin); again != origin {
+		t.Errorf("the origin moved from %s to %s", origin, again)
+	}
+}

@@ -48,6 +48,9 @@ func (r *Recorder) recover(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("recovering runs: %w", err)
 	}
+	if err := rc.readOrigin(cursor == "" && len(open) == 0); err != nil {
+		return fmt.Errorf("recovering runs: %w", err)
+	}
 	last, err := rc.replay(cursor, open)
 	if err != nil {
 		// The journal is a source, not a precondition: without it, open runs are still
@@ -79,12 +82,37 @@ func (r *Recorder) recover(ctx context.Context) error {
 }
 
 type recovery struct {
-	r     *Recorder
-	ctx   context.Context
-	batch *jobdb.Batch
-	byInv map[string]*jobdb.Job // jobs by invocation: open ones, and those created here
-	open  map[*jobdb.Job]bool   // jobs not ended (as changed here), including those created here
-	ended []*jobdb.Job
+	r      *Recorder
+	ctx    context.Context
+	batch  *jobdb.Batch
+	byInv  map[string]*jobdb.Job // jobs by invocation: open ones, and those created here
+	open   map[*jobdb.Job]bool   // jobs not ended (as changed here), including those created here
+	ended  []*jobdb.Job
+	origin time.Time // when this ledger began recording: runs that began before are not its own
+}
+
+// stateOrigin is when the ledger began recording (RFC 3339, UTC).
+const stateOrigin = "recording-origin"
+
+// readOrigin reads when the ledger began recording; fresh (no cursor, no open job: nothing of
+// the journal is replayed) makes it now. The journal cursor a fresh ledger starts from is the
+// newest entry journald had written, which on a loaded machine can be seconds behind: without
+// the origin, the next replay from it recorded runs of the same units that ended before this
+// ledger existed.
+func (rc *recovery) readOrigin(fresh bool) error {
+	v, err := rc.r.w.Ledger.State(rc.ctx, stateOrigin)
+	if err != nil {
+		return err
+	}
+	if v == "" && fresh {
+		rc.origin = time.Now().UTC()
+		rc.setState(stateOrigin, rc.origin.Format(time.RFC3339Nano))
+		return nil
+	}
+	if v != "" {
+		rc.origin, _ = time.Parse(time.RFC3339Nano, v)
+	}
+	return nil
 }
 
 func (rc *recovery) setState(k, v string) {
@@ -183,6 +211,9 @@ func (rc *recovery) jobFor(run *JournalRun) *jobdb.Job {
 		})
 		rc.byInv[run.Invocation] = p
 		return p
+	}
+	if !run.Started.IsZero() && run.Started.Before(rc.origin) {
+		return nil // it began before this ledger recorded anything: not its run
 	}
 	ctxName, name, _ := unitgen.ParseUnitName(run.Unit)
 	j := &jobdb.Job{ServiceID: name, Context: ctxName, Unit: run.Unit, InvocationID: run.Invocation, BootID: run.Boot,
