@@ -4,8 +4,10 @@ package integration
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -169,15 +171,48 @@ func TestHealthLoopEndsWithItsService(t *testing.T) {
 	}
 }
 
-// A program that does not exist: the start says it could not be executed, with systemd's reason.
+// A program that does not exist: the start says it could not be executed, with systemd's reason
+// whenever journald has written it by then (herod waits for it up to 10 s); the logs the error
+// points to show it in any case.
 func TestMissingProgramSaysWhy(t *testing.T) {
 	startHerodWith(t, map[string]string{
 		"ghost.toml": `exec = ["/opt/nowhere/ghostd", "--serve"]`,
 	})
+	began := time.Now()
 	r := heroctl(t, "start", "ghost")
+	answered := time.Now()
 	wantExit(t, r, 1, "start ghost")
-	if !strings.Contains(r.Stderr, "203/EXEC") || !strings.Contains(r.Stderr, "could not be executed") || !strings.Contains(r.Stderr, "/opt/nowhere/ghostd") {
+	if !strings.Contains(r.Stderr, "203/EXEC") || !strings.Contains(r.Stderr, "could not be executed") || !strings.Contains(r.Stderr, "heroctl logs ghost") {
 		t.Errorf("start of a missing program: %s", r.Stderr)
+	}
+	// When journald wrote systemd's reason (its own receive time, __REALTIME_TIMESTAMP).
+	var written time.Time
+	testbed.Eventually(t, 60*time.Second, "systemd's reason in the journal", func() bool {
+		out := testbed.Run(t, "journalctl", "--no-pager", "-o", "json", "--since", "@"+strconv.FormatInt(began.Add(-time.Second).Unix(), 10),
+			"-u", "hero-default-ghost.service").Stdout
+		for _, line := range strings.Split(out, "\n") {
+			var e map[string]any
+			if json.Unmarshal([]byte(line), &e) != nil {
+				continue
+			}
+			if msg, _ := e["MESSAGE"].(string); strings.Contains(msg, "/opt/nowhere/ghostd") {
+				us, _ := strconv.ParseInt(fmt.Sprint(e["__REALTIME_TIMESTAMP"]), 10, 64)
+				written = time.UnixMicro(us)
+				return true
+			}
+		}
+		return false
+	})
+	switch {
+	case strings.Contains(r.Stderr, "/opt/nowhere/ghostd"):
+	case written.Before(answered.Add(-time.Second)):
+		t.Errorf("journald wrote systemd's reason at %s, before the start answered (%s), and the error does not quote it: %s",
+			written.Format(time.RFC3339Nano), answered.Format(time.RFC3339Nano), r.Stderr)
+	default:
+		t.Logf("journald wrote systemd's reason at %s, after the start answered (%s): a loaded machine", written.Format(time.RFC3339Nano), answered.Format(time.RFC3339Nano))
+	}
+	if logs := heroctl(t, "logs", "ghost").Stdout; !strings.Contains(logs, "/opt/nowhere/ghostd") {
+		t.Errorf("heroctl logs ghost does not show systemd's reason:\n%s", logs)
 	}
 }
 
