@@ -173,7 +173,9 @@ func TestHealthLoopEndsWithItsService(t *testing.T) {
 
 // A program that does not exist: the start says it could not be executed, with systemd's reason
 // whenever journald has written it by then (herod waits for it up to 10 s); the logs the error
-// points to show it in any case.
+// points to show it once written. (On a loaded machine the message can be lost: systemd's
+// logging gives up on journald's socket after a send timeout, 10 ms in PID 1 and 10 s in other
+// processes, and drops what it could not send.)
 func TestMissingProgramSaysWhy(t *testing.T) {
 	startHerodWith(t, map[string]string{
 		"ghost.toml": `exec = ["/opt/nowhere/ghostd", "--serve"]`,
@@ -185,25 +187,10 @@ func TestMissingProgramSaysWhy(t *testing.T) {
 	if !strings.Contains(r.Stderr, "203/EXEC") || !strings.Contains(r.Stderr, "could not be executed") || !strings.Contains(r.Stderr, "heroctl logs ghost") {
 		t.Errorf("start of a missing program: %s", r.Stderr)
 	}
-	// When journald wrote systemd's reason (its own receive time, __REALTIME_TIMESTAMP).
-	var written time.Time
-	testbed.Eventually(t, 60*time.Second, "systemd's reason in the journal", func() bool {
-		out := testbed.Run(t, "journalctl", "--no-pager", "-o", "json", "--since", "@"+strconv.FormatInt(began.Add(-time.Second).Unix(), 10),
-			"-u", "hero-default-ghost.service").Stdout
-		for _, line := range strings.Split(out, "\n") {
-			var e map[string]any
-			if json.Unmarshal([]byte(line), &e) != nil {
-				continue
-			}
-			if msg, _ := e["MESSAGE"].(string); strings.Contains(msg, "/opt/nowhere/ghostd") {
-				us, _ := strconv.ParseInt(fmt.Sprint(e["__REALTIME_TIMESTAMP"]), 10, 64)
-				written = time.UnixMicro(us)
-				return true
-			}
-		}
-		return false
-	})
+	written, ok := reasonWritten(t, "hero-default-ghost.service", "/opt/nowhere/ghostd", began.Add(-time.Second), 60*time.Second)
 	switch {
+	case !ok:
+		t.Logf("systemd's reason never reached the journal (dropped on a loaded machine): nothing to quote; the error: %s", r.Stderr)
 	case strings.Contains(r.Stderr, "/opt/nowhere/ghostd"):
 	case written.Before(answered.Add(-time.Second)):
 		t.Errorf("journald wrote systemd's reason at %s, before the start answered (%s), and the error does not quote it: %s",
@@ -211,8 +198,30 @@ func TestMissingProgramSaysWhy(t *testing.T) {
 	default:
 		t.Logf("journald wrote systemd's reason at %s, after the start answered (%s): a loaded machine", written.Format(time.RFC3339Nano), answered.Format(time.RFC3339Nano))
 	}
-	if logs := heroctl(t, "logs", "ghost").Stdout; !strings.Contains(logs, "/opt/nowhere/ghostd") {
-		t.Errorf("heroctl logs ghost does not show systemd's reason:\n%s", logs)
+	if logs := heroctl(t, "logs", "ghost").Stdout; ok && !strings.Contains(logs, "/opt/nowhere/ghostd") {
+		t.Errorf("heroctl logs ghost does not show systemd's reason, which the journal holds:\n%s", logs)
+	}
+}
+
+// reasonWritten waits up to wait for a line of unit containing text since then, and returns
+// when journald wrote it (its receive time, __REALTIME_TIMESTAMP).
+func reasonWritten(t *testing.T, unit, text string, since time.Time, wait time.Duration) (time.Time, bool) {
+	t.Helper()
+	for deadline := time.Now().Add(wait); ; time.Sleep(200 * time.Millisecond) {
+		out := testbed.Run(t, "journalctl", "--no-pager", "-o", "json", "--since", "@"+strconv.FormatInt(since.Unix(), 10), "-u", unit).Stdout
+		for _, line := range strings.Split(out, "\n") {
+			var e map[string]any
+			if json.Unmarshal([]byte(line), &e) != nil {
+				continue
+			}
+			if msg, _ := e["MESSAGE"].(string); strings.Contains(msg, text) {
+				us, _ := strconv.ParseInt(fmt.Sprint(e["__REALTIME_TIMESTAMP"]), 10, 64)
+				return time.UnixMicro(us), true
+			}
+		}
+		if time.Now().After(deadline) {
+			return time.Time{}, false
+		}
 	}
 }
 
