@@ -473,8 +473,9 @@ func TestDependencyStartsAgainAfterCrash(t *testing.T) {
 	if err := w.b.Kill(w.ctx, "db", 9); err != nil {
 		t.Fatal(err)
 	}
-	testbed.Eventually(t, 30*time.Second, "db failed, api stopped with it", func() bool {
-		return w.status("db").State == bridge.StateFailed && !w.status("api").Up()
+	testbed.Eventually(t, 30*time.Second, "db failed and its run's end recorded, api stopped with it", func() bool {
+		db := w.status("db")
+		return db.State == bridge.StateFailed && db.LastJob != nil && db.LastJob.Phase.Ended() && !w.status("api").Up()
 	})
 	if st := w.status("api"); !reflect.DeepEqual(st.RequirementsDown, []string{"db"}) {
 		t.Errorf("api's status does not say db is down: %+v", st)
@@ -682,7 +683,7 @@ func TestStartManyPartialFailure(t *testing.T) {
 func TestRestartsAreJobsOfTheirOwn(t *testing.T) {
 	counter := filepath.Join(t.TempDir(), "runs")
 	w := newWorld(t, map[string]string{"bouncy.toml": fmt.Sprintf(`
-exec = ["/bin/sh", "-c", "n=$(cat %[1]s 2>/dev/null || echo 0); n=$((n+1)); echo $n > %[1]s; echo run-$n; [ $n -ge 3 ] && exec sleep 1000; exit 1"]
+exec = ["/bin/sh", "-c", "n=$(cat %[1]s 2>/dev/null || echo 0); n=$((n+1)); echo $n > %[1]s; echo run-$n; [ $n -ge 3 ] && exec sleep 1000; sleep 0.3; exit 1"]
 restart = "on-failure"
 restart_delay = "100ms"
 `, counter)})
