@@ -31,15 +31,60 @@ func textOf(t *testing.T, name string, sig string, v any) (section, key string, 
 	case "Requires", "BindsTo", "Wants", "After":
 		want("as")
 		return "Unit", name, []string{strings.Join(v.([]string), " ")}
-	case "Type", "Slice", "WorkingDirectory", "User", "Group", "Restart", "StandardOutput", "SyslogIdentifier":
+	case "Type", "Slice", "WorkingDirectory", "User", "Group", "Restart", "StandardOutput", "SyslogIdentifier",
+		"NotifyAccess", "KillMode", "ProtectSystem", "ProtectHome", "ProtectProc":
 		want("s")
 		return "Service", name, []string{specifier(v.(string))}
-	case "RemainAfterExit":
+	case "RemainAfterExit", "PrivateTmp", "PrivateDevices", "NoNewPrivileges", "ProtectKernelTunables",
+		"ProtectKernelModules", "ProtectKernelLogs", "ProtectControlGroups", "ProtectClock", "ProtectHostname",
+		"RestrictRealtime", "RestrictSUIDSGID", "LockPersonality", "MemoryDenyWriteExecute", "RemoveIPC", "PrivateUsers":
 		want("b")
 		return "Service", name, []string{map[bool]string{true: "yes", false: "no"}[v.(bool)]}
-	case "RuntimeDirectory":
+	case "RuntimeDirectory", "StateDirectory", "CacheDirectory", "LogsDirectory", "SupplementaryGroups",
+		"SystemCallArchitectures", "ReadWritePaths":
 		want("as")
-		return "Service", name, []string{strings.Join(v.([]string), " ")}
+		return "Service", name, []string{"WORDS:" + strings.Join(v.([]string), "\x00")}
+	case "UMask":
+		want("u")
+		return "Service", name, []string{fmt.Sprintf("%04o", v.(uint32))}
+	case "AmbientCapabilities", "CapabilityBoundingSet":
+		want("t")
+		var caps []string
+		for i, c := range config.Capabilities {
+			if v.(uint64)&(1<<uint(i)) != 0 {
+				caps = append(caps, c)
+			}
+		}
+		return "Service", name, []string{"WORDS:" + strings.Join(caps, "\x00")}
+	case "RestrictNamespaces":
+		want("t")
+		if v.(uint64) != 0 {
+			t.Errorf("RestrictNamespaces=%#x: hero allows no namespace kind", v)
+		}
+		return "Service", name, []string{"yes"}
+	case "RestrictAddressFamilies", "SystemCallFilter":
+		want("(bas)")
+		l := v.(unitgen.AllowListForTest)
+		prefix := "WORDS:"
+		if !l.Allow {
+			prefix = "WORDS:~"
+		}
+		return "Service", name, []string{prefix + strings.Join(l.Names, "\x00")}
+	case "SystemCallErrorNumber":
+		want("i")
+		names := map[int32]string{1: "EPERM"}
+		return "Service", name, []string{names[v.(int32)]}
+	case "SuccessExitStatus":
+		want("(aiai)")
+		se := v.(unitgen.SuccessExitForTest)
+		var words []string
+		for _, n := range se.Statuses {
+			words = append(words, strconv.Itoa(int(n)))
+		}
+		for _, n := range se.Signals {
+			words = append(words, "SIG:"+strconv.Itoa(int(n)))
+		}
+		return "Service", name, []string{"WORDS:" + strings.Join(words, "\x00")}
 	case "Environment":
 		want("as")
 		return "Service", name, []string{"ENV:" + strings.Join(v.([]string), "\x00")}
@@ -53,7 +98,7 @@ func textOf(t *testing.T, name string, sig string, v any) (section, key string, 
 			out = append(out, specifier(f.Path))
 		}
 		return "Service", "EnvironmentFile", out
-	case "RestartUSec", "TimeoutStopUSec", "RuntimeMaxUSec", "TimeoutStartUSec", "LogRateLimitIntervalUSec":
+	case "RestartUSec", "TimeoutStopUSec", "RuntimeMaxUSec", "TimeoutStartUSec", "LogRateLimitIntervalUSec", "WatchdogUSec":
 		want("t")
 		return "Service", strings.TrimSuffix(name, "USec") + "Sec", []string{"USEC:" + strconv.FormatUint(v.(uint64), 10)}
 	case "StartLimitBurst":
@@ -71,7 +116,7 @@ func textOf(t *testing.T, name string, sig string, v any) (section, key string, 
 	case "KillSignal":
 		want("i")
 		return "Service", name, []string{"SIG:" + strconv.Itoa(int(v.(int32)))}
-	case "ExecStartPre", "ExecStart", "ExecStartPost":
+	case "ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload":
 		want("a(sasb)")
 		var out []string
 		for _, c := range v.([]unitgen.ExecCommandForTest) {
@@ -100,6 +145,21 @@ func normalize(t *testing.T, section, key, val string) string {
 	switch {
 	case key == "Environment":
 		return "ENV:" + strings.Join(systemdWords(t, val), "\x00")
+	case wordKeys[key]:
+		return "WORDS:" + strings.Join(systemdWords(t, val), "\x00")
+	case key == "SuccessExitStatus":
+		var words []string
+		for _, w := range strings.Fields(val) {
+			if _, err := strconv.Atoi(w); err != nil {
+				_, n, err := config.ParseSignal(w)
+				if err != nil {
+					t.Errorf("SuccessExitStatus=%s: %v", val, err)
+				}
+				w = "SIG:" + strconv.Itoa(n)
+			}
+			words = append(words, w)
+		}
+		return "WORDS:" + strings.Join(words, "\x00")
 	case strings.HasSuffix(key, "Sec") && section == "Service":
 		d, err := time.ParseDuration(val)
 		if err != nil {
@@ -121,6 +181,12 @@ func normalize(t *testing.T, section, key, val string) string {
 	}
 	return val
 }
+
+// wordKeys are the settings whose value is a list of words (systemd's extract_first_word with
+// quotes), compared word by word.
+var wordKeys = map[string]bool{"RuntimeDirectory": true, "StateDirectory": true, "CacheDirectory": true,
+	"LogsDirectory": true, "SupplementaryGroups": true, "SystemCallArchitectures": true, "ReadWritePaths": true,
+	"AmbientCapabilities": true, "CapabilityBoundingSet": true, "RestrictAddressFamilies": true, "SystemCallFilter": true}
 
 // systemdWords splits an Exec/Environment value the way systemd reads it: words separated by
 // spaces, double quotes with C escapes, "%%" for a literal "%", "\;" for a literal ";".
@@ -181,20 +247,26 @@ func checkPropertiesMatchText(t *testing.T, u *unitgen.Unit) {
 		k := o.Section + "." + o.Name
 		got[k] = append(got[k], normalize(t, o.Section, o.Name, o.Value))
 	}
-	seen := map[string]bool{}
+	// A setting given twice (SystemCallFilter=: an allow list, then what it denies) is two
+	// properties of one name, in order, and two lines of the text.
+	want := map[string][]string{}
+	byProp := map[string]string{}
 	for _, p := range u.Properties {
-		section, key, want := textOf(t, p.Name, p.Value.Signature().String(), unitgen.ForTest(p.Value.Value()))
+		section, key, lines := textOf(t, p.Name, p.Value.Signature().String(), unitgen.ForTest(p.Value.Value()))
 		if key == "" {
 			continue
 		}
 		k := section + "." + key
-		seen[k] = true
-		if fmt.Sprint(got[k]) != fmt.Sprint(want) {
-			t.Errorf("%s: property %s says %q, text %s says %q", u.Name, p.Name, want, k, got[k])
+		want[k] = append(want[k], lines...)
+		byProp[k] = p.Name
+	}
+	for k, w := range want {
+		if fmt.Sprint(got[k]) != fmt.Sprint(w) {
+			t.Errorf("%s: property %s says %q, text %s says %q", u.Name, byProp[k], w, k, got[k])
 		}
 	}
 	for k := range got {
-		if !seen[k] {
+		if _, ok := want[k]; !ok {
 			t.Errorf("%s: text has %s, but no property sets it", u.Name, k)
 		}
 	}

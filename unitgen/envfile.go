@@ -88,32 +88,50 @@ func envFile(vars []string) []byte {
 // masks the values for callers who may not read them.
 const EnvCommentPrefix = "environment file sets: "
 
-// envDirective adds the EnvironmentFile= line; its path, which names the definition, is set by
-// stampDefinition once the definition is known.
-func (b *builder) envDirective(vars []string) {
-	if len(vars) == 0 {
+// envDirective adds the EnvironmentFile= directive: the service's own env_file (userFile,
+// read as systemd parses it), and hero's file of its env values, whose path names the
+// definition and is set by setEnvFile once the definition is known. hero's file comes first:
+// systemd reads the files in order, a later one overriding an earlier one, so a name set in
+// both takes env_file's value, as EnvironmentFile= overrides Environment= in a unit.
+func (b *builder) envDirective(vars []string, userFile string) {
+	if len(vars) == 0 && userFile == "" {
 		return
 	}
-	words := make([]string, len(vars))
-	for i, kv := range vars {
-		words[i] = quoteWord(kv, true)
+	d := directive{section: "Service", key: "EnvironmentFile"}
+	if len(vars) > 0 {
+		words := make([]string, len(vars))
+		for i, kv := range vars {
+			words[i] = quoteWord(kv, true)
+		}
+		d.comments = []string{EnvCommentPrefix + shellLine(strings.Join(words, " "))}
 	}
-	b.ds = append(b.ds, directive{section: "Service", key: "EnvironmentFile",
-		comments: []string{EnvCommentPrefix + shellLine(strings.Join(words, " "))}})
+	if userFile != "" {
+		d.text = b.line("EnvironmentFile", userFile)
+		d.prop = sddbus.Property{Name: "EnvironmentFiles", Value: dbus.MakeVariant([]envFileEntry{{Path: userFile}})}
+	}
+	b.userEnvFile = userFile
+	b.ds = append(b.ds, d)
 }
 
 // shellLine keeps a comment on one line.
 func shellLine(s string) string { return strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(s) }
 
-// setEnvFile points the EnvironmentFile= directive at the file of this definition.
+// setEnvFile points the EnvironmentFile= directive at hero's file of this definition, before
+// the service's own env_file.
 func (b *builder) setEnvFile(dir, unitName, digest string) string {
 	for i, d := range b.ds {
 		if d.key != "EnvironmentFile" {
 			continue
 		}
 		file := path.Join(dir, EnvFileName(unitName, digest))
-		b.ds[i].text = b.line("EnvironmentFile", file)
-		b.ds[i].prop = sddbus.Property{Name: "EnvironmentFiles", Value: dbus.MakeVariant([]envFileEntry{{Path: file}})}
+		entries := []envFileEntry{{Path: file}}
+		lines := []string{b.line("EnvironmentFile", file)}
+		if b.userEnvFile != "" {
+			entries = append(entries, envFileEntry{Path: b.userEnvFile})
+			lines = append(lines, b.line("EnvironmentFile", b.userEnvFile))
+		}
+		b.ds[i].text = strings.Join(lines, "\n")
+		b.ds[i].prop = sddbus.Property{Name: "EnvironmentFiles", Value: dbus.MakeVariant(entries)}
 		return file
 	}
 	return ""

@@ -16,3 +16,9 @@ func ExecLineForTest(argv []string) string {
 	b.exec("ExecStart", []command{direct(argv, DefaultExecHelper)})
 	return b.ds[0].text
 }
+
+// AllowListForTest is the (bas) struct of RestrictAddressFamilies and SystemCallFilter.
+type AllowListForTest = allowList
+
+// SuccessExitForTest is the (aiai) struct of SuccessExitStatus.
+type SuccessExitForTest = successExit

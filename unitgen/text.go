@@ -13,10 +13,11 @@ import (
 
 // builder collects directives; each method sets the D-Bus property with systemd's exact type.
 type builder struct {
-	ds         []directive
-	envContent []byte            // the environment file (see envfile.go)
-	extra      []sddbus.Property // properties with no line of their own in the text
-	err        error             // the first value that has no exact unit-file form
+	ds          []directive
+	envContent  []byte            // the environment file (see envfile.go)
+	userEnvFile string            // the service's own env_file, read after hero's
+	extra       []sddbus.Property // properties with no line of their own in the text
+	err         error             // the first value that has no exact unit-file form
 }
 
 func (b *builder) add(section, key, text, prop string, value any) {
@@ -107,6 +108,9 @@ func (b *builder) exec(key string, cmds []command) {
 		}
 		lines[i] = strings.Join(words, " ")
 		plain[i] = execCommand{Path: c.argv[0], Argv: c.argv}
+		if c.note != "" {
+			comments = append(comments, c.note)
+		}
 		if c.runs != nil {
 			what := "runs"
 			if c.health {

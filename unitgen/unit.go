@@ -124,7 +124,7 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	b.serviceType(main)
 	b.str("Service", "Slice", SliceName(svc.Context))
 	b.env(serviceEnv(svc))
-	b.envDirective(vars)
+	b.envDirective(vars, svc.Daemon.EnvFile)
 	for _, s := range stringSettings {
 		if v := s.value(svc); v != "" {
 			b.str("Service", s.key, v)
@@ -134,8 +134,10 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	// (/run/hero/NAME, or under $XDG_RUNTIME_DIR for a user manager), exports it as
 	// $RUNTIME_DIRECTORY to every command (health checks included) and removes it on stop.
 	b.add("Service", "RuntimeDirectory", "hero/"+svc.Name, "RuntimeDirectory", []string{"hero/" + svc.Name})
+	b.daemon(svc.Daemon)
 	b.commands(svc, main, pre, len(preEnv) > 0, opts.ExecHelper)
 	b.mainProcess(main)
+	b.daemonProcess(main)
 	b.output(svc)
 	b.limits(svc.Limits)
 	b.heroNotes(svc)
@@ -309,14 +311,24 @@ var limitSettings = []struct {
 }
 
 // serviceType: a oneshot main process counts as up once it exited 0 and stays up for its
-// dependents (RemainAfterExit=); any other is up once systemd executed it (Type=exec).
+// dependents (RemainAfterExit=); a notify one once it sent READY=1 (from the main process or
+// any other of the service's: a daemon may notify from a helper it runs, or hero-exec's child);
+// any other once systemd executed it (Type=exec).
 func (b *builder) serviceType(main *config.Action) {
-	if main.Oneshot {
+	switch {
+	case main.Oneshot:
 		b.str("Service", "Type", "oneshot")
 		b.boolean("Service", "RemainAfterExit", true)
-		return
+	case main.Notify:
+		b.str("Service", "Type", "notify")
+		access := "all"
+		if main.NotifyMainOnly {
+			access = "main"
+		}
+		b.str("Service", "NotifyAccess", access)
+	default:
+		b.str("Service", "Type", "exec")
 	}
-	b.str("Service", "Type", "exec")
 }
 
 // commands sets what the unit runs: the pre-actions, the main process and its health check.
@@ -343,6 +355,12 @@ func (b *builder) commands(svc *config.Service, main *config.Action, pre []comma
 		b.exec("ExecStartPost", []command{{argv: []string{helper, "health", execspec.Encode(h)}, runs: main.Health, health: true}})
 		b.usec("TimeoutStartUSec", "TimeoutStartSec", healthTimeout(main))
 	}
+	reload := reloadCommand(main, helper)
+	if preEnv && main.Reload != nil && reload[0].runs == nil {
+		// Through hero-exec, which removes the pre-actions' carriers, as for the main process.
+		reload = []command{{argv: []string{helper, "exec", execspec.Encode(execspec.Spec{Argv: main.Reload})}, runs: main.Reload}}
+	}
+	b.exec("ExecReload", reload)
 }
 
 // preActions is the command of every pre-action, and the variables that carry the pre-actions'
@@ -366,6 +384,7 @@ type command struct {
 	argv   []string
 	runs   []string // the command hero-exec runs; nil for a plain command
 	health bool     // hero-exec runs it as a health check
+	note   string   // what hero-exec does, for a command that runs nothing of the service's
 }
 
 // direct is argv as a plain command when systemd keeps it intact, else through hero-exec.

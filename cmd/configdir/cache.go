@@ -15,12 +15,13 @@ import (
 // local user) cost a listing and a stat per file instead of a parse. One load runs at a time:
 // concurrent callers wait for it and then share its result.
 type Cache struct {
-	dir    string
-	mu     sync.Mutex
-	stamp  []fileStamp
-	result *Result
-	loaded bool
-	parses int // how many times the directory was parsed (for tests)
+	dir      string
+	mu       sync.Mutex
+	stamp    []fileStamp
+	envStamp []fileStamp // the env_file of each service, as of the last parse
+	result   *Result
+	loaded   bool
+	parses   int // how many times the directory was parsed (for tests)
 }
 
 // fileStamp is what tells that a file changed: its name, identity (device, inode), size and
@@ -69,7 +70,7 @@ func (c *Cache) Read() (*Result, error) {
 		c.loaded = false
 		return nil, err
 	}
-	if c.loaded && slices.Equal(stamp, c.stamp) {
+	if c.loaded && slices.Equal(stamp, c.stamp) && slices.Equal(stampEnvFiles(c.result), c.envStamp) {
 		return c.result, nil
 	}
 	r, err := Read(c.dir, DefaultTrust())
@@ -79,7 +80,23 @@ func (c *Cache) Read() (*Result, error) {
 		return nil, err
 	}
 	c.stamp, c.result, c.loaded = stamp, r, true
+	c.envStamp = stampEnvFiles(r)
 	return r, nil
+}
+
+// stampEnvFiles stamps the services' env_file files (their trust is decided when the directory
+// is read: a file made writable by others since, or replaced, makes it read again).
+func stampEnvFiles(r *Result) []fileStamp {
+	if r == nil || r.Set == nil {
+		return nil
+	}
+	var out []fileStamp
+	for _, s := range r.Set.Services {
+		if f := s.Daemon.EnvFile; f != "" {
+			out = append(out, stampFile("/", f))
+		}
+	}
+	return out
 }
 
 // stampDir stamps the directory itself and each of its service files (followed through

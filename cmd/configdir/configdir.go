@@ -64,6 +64,9 @@ func Read(dir string, trust Trust) (*Result, error) {
 			return
 		}
 		s, ps := config.Parse(name, data)
+		if p := envFileProblem(s, trust); p != nil {
+			ps = append(ps, *p)
+		}
 		parsed[i] = config.Parsed{File: name, Service: s, Problems: ps}
 	})
 	set, bprobs := config.Assemble(parsed)

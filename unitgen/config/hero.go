@@ -18,6 +18,7 @@ func concat(lists ...[]string) []string {
 func decodeHero(r reader, t *table, s *Service) {
 	r.unknown(t, "", topLevelKeys)
 	decodeCommon(r, t, s)
+	decodeDaemon(r, t, s)
 	if d, ok := t.get(keyDependencies); ok {
 		if dt, isTable := d.v.(*table); isTable {
 			r.unknown(dt, keyDependencies, dependencyKeys)
@@ -245,9 +246,13 @@ func decodeProcess(r reader, t *table, prefix string, top *table, isMain bool, p
 		if tt, pre := k.lookup(keyOneshot); tt != nil {
 			p.Oneshot, _ = r.boolean(tt, pre, keyOneshot)
 		}
+		k.notify(p)
 		k.restart(p)
 		k.durations(p)
 		k.stopSignal(p)
+		k.killMode(p)
+		k.successExit(p)
+		k.reload(p)
 		k.health(p)
 	}
 	return len(*r.probs) == before
@@ -327,10 +332,10 @@ func (k procKeys) restart(p *Process) {
 	if tt, pre := k.lookup(keyRestart); tt != nil {
 		if rs, line, ok := k.r.str(tt, pre, keyRestart); ok {
 			switch RestartPolicy(rs) {
-			case RestartNo, RestartOnFailure, RestartAlways:
+			case RestartNo, RestartOnFailure, RestartOnAbnormal, RestartAlways:
 				p.Restart = RestartPolicy(rs)
 			default:
-				k.r.add(line, join(pre, keyRestart), "must be \"no\", \"on-failure\" or \"always\", not %q", truncate(rs))
+				k.r.add(line, join(pre, keyRestart), "must be \"no\", \"on-failure\", \"on-abnormal\" or \"always\", not %q", truncate(rs))
 			}
 			if p.Oneshot && p.Restart == RestartAlways {
 				k.r.add(line, join(pre, keyRestart), "a oneshot service cannot restart always (systemd refuses it); use \"on-failure\"")
@@ -341,7 +346,7 @@ func (k procKeys) restart(p *Process) {
 		if n, ok := k.r.integer(tt, pre, keyMaxRestarts, 1, MaxRestartsLimit); ok {
 			p.MaxRestarts = int(n)
 			if p.Restart == RestartNo {
-				k.r.add(tt.val(keyMaxRestarts).line, join(pre, keyMaxRestarts), "caps automatic restarts, but restart is \"no\": set restart = \"on-failure\" or \"always\"")
+				k.r.add(tt.val(keyMaxRestarts).line, join(pre, keyMaxRestarts), "caps automatic restarts, but restart is \"no\": set restart = \"on-failure\", \"on-abnormal\" or \"always\"")
 			}
 		}
 	}

@@ -27,38 +27,54 @@ const (
 
 // Hero TOML keys.
 const (
-	keyDescription    = "description"
-	keyContext        = "context"
-	keyStatus         = "status"
-	keyUser           = "user"
-	keyGroup          = "group"
-	keyExec           = "exec"
-	keyInterpreter    = "interpreter"
-	keyScript         = "script"
-	keyEnv            = "env"
-	keyDir            = "dir"
-	keyOneshot        = "oneshot"
-	keyRestart        = "restart"
-	keyRestartDelay   = "restart_delay"
-	keyMaxRestarts    = "max_restarts"
-	keyStopSignal     = "stop_signal"
-	keyStopTimeout    = "stop_timeout"
-	keyTimeout        = "timeout"
-	keyHealth         = "health"
-	keyHealthInterval = "health_interval"
-	keyHealthTimeout  = "health_timeout"
-	keyDependencies   = "dependencies"
-	keyRequires       = "requires"
-	keyWants          = "wants"
-	keyAfter          = "after"
-	keyConflicts      = "conflicts"
-	keyLimits         = "limits"
-	keyMemory         = "memory"
-	keyCPU            = "cpu"
-	keyTasks          = "tasks"
-	keyNoFile         = "nofile"
-	keyActions        = "actions"
-	keyName           = "name"
+	keyDescription = "description"
+	keyContext     = "context"
+	keyStatus      = "status"
+	keyUser        = "user"
+	keyGroup       = "group"
+	// Keys of a daemon run the way its own packaged unit runs it (daemon.go).
+	keyGroups            = "groups"
+	keyUMask             = "umask"
+	keyCapabilities      = "capabilities"
+	keyStateDir          = "state_dir"
+	keyCacheDir          = "cache_dir"
+	keyLogsDir           = "logs_dir"
+	keyEnvFile           = "env_file"
+	keySandbox           = "sandbox"
+	keyWritable          = "writable"
+	keyNotify            = "notify"
+	keyWatchdog          = "watchdog"
+	keyReload            = "reload"
+	keyReloadSignal      = "reload_signal"
+	keyKillMode          = "kill_mode"
+	keySuccessExitStatus = "success_exit_status"
+	keyExec              = "exec"
+	keyInterpreter       = "interpreter"
+	keyScript            = "script"
+	keyEnv               = "env"
+	keyDir               = "dir"
+	keyOneshot           = "oneshot"
+	keyRestart           = "restart"
+	keyRestartDelay      = "restart_delay"
+	keyMaxRestarts       = "max_restarts"
+	keyStopSignal        = "stop_signal"
+	keyStopTimeout       = "stop_timeout"
+	keyTimeout           = "timeout"
+	keyHealth            = "health"
+	keyHealthInterval    = "health_interval"
+	keyHealthTimeout     = "health_timeout"
+	keyDependencies      = "dependencies"
+	keyRequires          = "requires"
+	keyWants             = "wants"
+	keyAfter             = "after"
+	keyConflicts         = "conflicts"
+	keyLimits            = "limits"
+	keyMemory            = "memory"
+	keyCPU               = "cpu"
+	keyTasks             = "tasks"
+	keyNoFile            = "nofile"
+	keyActions           = "actions"
+	keyName              = "name"
 )
 
 // HeroKeys are the keys of a hero TOML file (NAME.toml), in the manual's order.
@@ -73,6 +89,24 @@ var HeroKeys = []Key{
 		Doc: "The user every command of the service runs as (health checks and pre-actions included): a name systemd accepts in strict mode, or a numeric id."},
 	{Name: keyGroup, Scope: ScopeService, Type: "string", Default: "the user's group", Directive: "Group=",
 		Doc: "The group every command of the service runs as."},
+	{Name: keyGroups, Scope: ScopeService, Type: "array of strings", Directive: "SupplementaryGroups=",
+		Doc: "Supplementary groups every command of the service runs with, beside its group: names systemd accepts in strict mode, or numeric ids."},
+	{Name: keyUMask, Scope: ScopeService, Type: "octal string", Default: "0022 (systemd's)", Directive: "UMask=",
+		Doc: "The file mode creation mask of every command, as an octal string of up to four digits: \"0027\" makes new files unreadable to others."},
+	{Name: keyCapabilities, Scope: ScopeService, Type: "array of capability names", Directive: "AmbientCapabilities=, CapabilityBoundingSet=",
+		Doc: "Linux capabilities the service's processes get without being root, as CAP_NET_BIND_SERVICE (bind a port below 1024): systemd raises them as ambient capabilities for the service's user, and they are the whole bounding set, so no process of the service (root's included) can ever hold another. Names are the kernel's (capabilities(7)), CAP_CHOWN to CAP_CHECKPOINT_RESTORE."},
+	{Name: keyStateDir, Scope: ScopeService, Type: "relative path", Directive: "StateDirectory=",
+		Doc: "A directory under /var/lib (under herod --user: ~/.local/state) that systemd creates before the service starts, owned by its user and group, and keeps when it stops; its path is $STATE_DIRECTORY. A relative path of names made of letters, digits, '_', '.', '-' and '@' (no '.' or '..' as a name), as \"redis\" or \"myapp/data\". Writable under sandbox."},
+	{Name: keyCacheDir, Scope: ScopeService, Type: "relative path", Directive: "CacheDirectory=",
+		Doc: "As state_dir, under /var/cache (~/.cache): $CACHE_DIRECTORY."},
+	{Name: keyLogsDir, Scope: ScopeService, Type: "relative path", Directive: "LogsDirectory=",
+		Doc: "As state_dir, under /var/log (~/.local/state/log): $LOGS_DIRECTORY."},
+	{Name: keyEnvFile, Scope: ScopeService, Type: "absolute path", Directive: "EnvironmentFile=",
+		Doc: "A file of NAME=VALUE lines that systemd (as root) reads each time a command of the service starts, so secrets can stay in a root-only file instead of the config. It must exist, and, like a service file, neither it nor a directory on its way may be writable by anyone but root (or herod --user's own user): herod checks it when it reads the configs. Its values reach the program as systemd parses that file (systemd.exec(5), EnvironmentFile=: quotes, backslash escapes and line continuations are systemd's), not byte for byte as env does, and hero neither reads nor checks the names it sets. A name set both here and in env takes this file's value, as EnvironmentFile= overrides Environment= in systemd. A change of the file applies at the service's next start; apply does not see it."},
+	{Name: keySandbox, Scope: ScopeService, Type: "strict", Directive: "ProtectSystem=strict, ProtectHome=, PrivateTmp=, PrivateDevices=, PrivateUsers=, NoNewPrivileges=, SystemCallFilter=@system-service, ...",
+		Doc: "A named preset of systemd's sandboxing settings, set together: those of Debian's own redis-server.service. \"strict\" (the only preset): the whole file system read-only (ProtectSystem=strict) but for the service's own runtime, state, cache and logs directories and the writable paths; /home, /root and /run/user inaccessible (ProtectHome=yes); a private /tmp (PrivateTmp=yes) and /dev without devices (PrivateDevices=yes); a user namespace of its own, where other users are nobody (PrivateUsers=yes; not with capabilities, which would then not reach the host's network); no privilege gained through setuid files (NoNewPrivileges=yes); kernel tunables, modules, logs, the clock, the hostname and control groups protected (ProtectKernelTunables=, ProtectKernelModules=, ProtectKernelLogs=, ProtectClock=, ProtectHostname=, ProtectControlGroups=); other users' processes invisible (ProtectProc=invisible); no realtime scheduling, setuid files or namespaces (RestrictRealtime=, RestrictSUIDSGID=, RestrictNamespaces=); sockets of the families AF_UNIX, AF_INET and AF_INET6 only (RestrictAddressFamilies=); no personality changes (LockPersonality=yes); no memory both writable and executable (MemoryDenyWriteExecute=yes: this breaks just-in-time compilers, as node, the JVM, PyPy or LuaJIT use, so such a service cannot take this preset); System V IPC objects removed at stop (RemoveIPC=yes); native system calls of systemd's @system-service set only, less @privileged and @resources, a refused call failing with EPERM (SystemCallArchitectures=native, SystemCallFilter=, SystemCallErrorNumber=EPERM); and no capability but those of capabilities (CapabilityBoundingSet=). Programs still run as the service's user. An unknown preset name is an error."},
+	{Name: keyWritable, Scope: ScopeService, Type: "array of absolute paths", Directive: "ReadWritePaths=",
+		Doc: "With sandbox: paths the service may write besides its own directories. Each must exist when the service starts (else the start fails with 226/NAMESPACE), and cannot open a path under /home, /root or /run/user."},
 	{Name: keyExec, Scope: ScopeCommand, Type: "array of strings, or string", Directive: "ExecStart=",
 		Doc: "The command: an array is the argv as it is; a string is split into words as a POSIX shell splits them (quotes and backslashes), but no shell runs. The program is an absolute path or a bare name systemd looks up in its search path. Every argument reaches the program exactly as written: hero escapes '$' and '%' so that systemd expands neither."},
 	{Name: keyInterpreter, Scope: ScopeCommand, Type: "string, or array of strings",
@@ -85,14 +119,26 @@ var HeroKeys = []Key{
 		Doc: "The working directory, normalized, without leading or trailing spaces and not ending in a backslash."},
 	{Name: keyOneshot, Scope: ScopeMain, Type: "boolean", Default: "false", Directive: "Type=oneshot, RemainAfterExit=yes",
 		Doc: "The main process runs to completion; the service counts as up once it exited 0, and stays up (for its dependents) until stopped."},
-	{Name: keyRestart, Scope: ScopeMain, Type: "no | on-failure | always", Default: `"no"`, Directive: "Restart=",
-		Doc: "When systemd restarts the main process after it ended. A oneshot service cannot restart always."},
+	{Name: keyNotify, Scope: ScopeMain, Type: "boolean, or \"main\"", Default: "false", Directive: "Type=notify, NotifyAccess=all (main)",
+		Doc: "The service tells systemd itself when it is ready, by sending READY=1 over sd_notify(3) (PostgreSQL and Redis do): until then it is activating, what requires it waits, and heroctl start does not return. With true, the main process or any other process of the service may send it (a script's systemd-notify, a helper the daemon runs); with \"main\", only the main process, as Debian's own units have it (systemd-analyze security counts a service whose every process may change its state as more exposed). The start fails when no READY=1 comes within systemd's start timeout (90s). Not with oneshot."},
+	{Name: keyWatchdog, Scope: ScopeMain, Type: "duration", Directive: "WatchdogSec=",
+		Doc: "With notify: the service must send WATCHDOG=1 at least this often once ready; when a ping is late, systemd kills it with SIGABRT and the run ends failed, with result watchdog (restart decides what follows)."},
+	{Name: keyRestart, Scope: ScopeMain, Type: "no | on-failure | on-abnormal | always", Default: `"no"`, Directive: "Restart=",
+		Doc: "When systemd restarts the main process after it ended: on-failure after an unclean exit status, a signal, a timeout or a missed watchdog; on-abnormal after a signal, a timeout or a missed watchdog, but not after an exit status (a daemon that exits 1 on a bad config is not restarted in a loop). A oneshot service cannot restart always."},
 	{Name: keyRestartDelay, Scope: ScopeMain, Type: "duration", Default: "100ms (systemd's)", Directive: "RestartSec=",
 		Doc: "How long systemd waits before a restart."},
 	{Name: keyMaxRestarts, Scope: ScopeMain, Type: "integer", Default: "none: systemd's start limit (5 starts in 10s) only", Directive: "StartLimitBurst= (N+1), StartLimitIntervalSec=infinity",
 		Doc: "At most this many automatic restarts (1..10000) from one start: then systemd refuses the next restart (start-limit-hit) and the service stays failed until it is started again (a start resets the count). Needs restart on-failure or always. systemd 252 has no growing restart delays (RestartSteps=, 254+); hero offers none."},
 	{Name: keyStopSignal, Scope: ScopeMain, Type: "signal", Default: "SIGTERM", Directive: "KillSignal=",
 		Doc: "The signal that asks the service to stop: a name (SIGINT, INT) or a number 1..64."},
+	{Name: keyKillMode, Scope: ScopeMain, Type: "control-group | mixed | process", Default: `"control-group"`, Directive: "KillMode=",
+		Doc: "Which processes a stop signals: control-group, every process of the service at once; mixed, the main process only with stop_signal (it stops its children itself, as PostgreSQL recommends), then SIGKILL to whatever is left at stop_timeout; process, the main process only, leaving the others running (rarely right)."},
+	{Name: keySuccessExitStatus, Scope: ScopeMain, Type: "array of exit statuses (0..255) and signal names", Directive: "SuccessExitStatus=",
+		Doc: "Exit statuses and signals that count as a clean end of the main process besides exit 0 and SIGHUP, SIGINT, SIGTERM, SIGPIPE: a Java service's 143 (\"killed\" by SIGTERM through its own handler), say. Such an end is recorded as success, and restart = \"on-failure\" does not restart it."},
+	{Name: keyReload, Scope: ScopeMain, Type: "array of strings, or string", Directive: "ExecReload=",
+		Doc: "The command heroctl reload runs to make the service read its configuration again without a restart, as [\"/usr/sbin/nginx\", \"-s\", \"reload\"]. It runs as the service's user, with its environment, and must end before the reload counts as done; its arguments reach it exactly as written, as exec's do ($MAINPID is not expanded: use reload_signal to signal the main process). Not with reload_signal."},
+	{Name: keyReloadSignal, Scope: ScopeMain, Type: "signal", Directive: "ExecReload= (hero-exec signal)",
+		Doc: "The signal heroctl reload sends to the main process (only to it), as SIGHUP for PostgreSQL. systemd 252 has no ReloadSignal= (it came in 253, for Type=notify-reload only), so hero's helper hero-exec sends it as the reload command: to systemd's $MAINPID, through a pidfd, so a PID reused meanwhile is never signalled. Not with reload, nor oneshot."},
 	{Name: keyStopTimeout, Scope: ScopeMain, Type: "duration", Default: "90s (systemd's)", Directive: "TimeoutStopSec=",
 		Doc: "How long a stop waits before systemd sends SIGKILL."},
 	{Name: keyTimeout, Scope: ScopeMain, Type: "duration", Default: "unlimited", Directive: "RuntimeMaxSec=",

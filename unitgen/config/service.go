@@ -27,9 +27,10 @@ const (
 type RestartPolicy string
 
 const (
-	RestartNo        RestartPolicy = "no"
-	RestartOnFailure RestartPolicy = "on-failure"
-	RestartAlways    RestartPolicy = "always"
+	RestartNo         RestartPolicy = "no"
+	RestartOnFailure  RestartPolicy = "on-failure"
+	RestartOnAbnormal RestartPolicy = "on-abnormal"
+	RestartAlways     RestartPolicy = "always"
 )
 
 // OutputMode says where a run's stdout and stderr go.
@@ -57,6 +58,7 @@ type Service struct {
 	Group       string      // the unit's Group=
 	Output      OutputMode  // where stdout/stderr go
 	Limits      Limits      // resource limits
+	Daemon      Daemon      // how the daemon's own packaged unit would run it (daemon.go)
 
 	depLines []depLine // the line of each dependency entry, for graph problems
 }
@@ -107,6 +109,22 @@ type Process struct {
 	Health         []string          // argv re-run until it succeeds before the service counts as up
 	HealthInterval time.Duration     // between health attempts
 	HealthTimeout  time.Duration     // how long the service may take to become healthy
+
+	Notify bool // main action only; Type=notify: up once the service sent READY=1
+	// NotifyMainOnly: only the main process may send it (NotifyAccess=main), else any
+	// process of the service (NotifyAccess=all).
+	NotifyMainOnly bool
+	Watchdog       time.Duration // main action only; WatchdogSec=; 0 = none
+	Reload         []string      // main action only; ExecReload= argv
+	ReloadSignal   string        // main action only; sent to the main process by heroctl reload ("SIGHUP")
+	KillMode       string        // main action only; control-group, mixed or process ("" = systemd's control-group)
+	SuccessExit    SuccessExit   // main action only; SuccessExitStatus=
+}
+
+// SuccessExit is SuccessExitStatus=: exit statuses and signals that count as a clean end.
+type SuccessExit struct {
+	Statuses []int    // 0..255
+	Signals  []string // canonical names, "SIGUSR1"
 }
 
 // Limits are the resource limits systemd enforces on the service's cgroup and processes.
