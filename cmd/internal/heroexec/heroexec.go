@@ -51,6 +51,8 @@ func Run(mode, spec string, stdout, stderr io.Writer) int {
 			}
 		}
 		return execSpec(s, stderr)
+	case "signal":
+		return runSignal(spec, os.Getenv("MAINPID"), stderr)
 	case "health":
 		var h execspec.Health
 		if err := execspec.Decode(spec, &h); err != nil || len(h.Argv) == 0 {

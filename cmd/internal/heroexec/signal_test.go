@@ -1,0 +1,48 @@
+package heroexec
+
+import (
+	"bytes"
+	"errors"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// The reload signal reaches the main process, and only a process that exists; a bad name or no
+// main process fails with a message.
+func TestRunSignal(t *testing.T) {
+	child := exec.Command("sleep", "60")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := strconv.Itoa(child.Process.Pid)
+	var stderr bytes.Buffer
+	if code := runSignal("HUP", pid, &stderr); code != 0 {
+		t.Fatalf("runSignal HUP: exit %d: %s", code, stderr.String())
+	}
+	err := child.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGHUP {
+		t.Errorf("the main process ended with %v, want SIGHUP", err)
+	}
+	// The process is gone now: its PID is not signalled again.
+	if code := runSignal("SIGHUP", pid, &stderr); code != ExitSignal {
+		t.Errorf("signal to an ended process: exit %d, want %d", code, ExitSignal)
+	}
+	for _, c := range []struct {
+		name, pid string
+		code      int
+		says      string
+	}{
+		{"SIGNOPE", pid, ExitBadSpec, "unknown signal"},
+		{"SIGHUP", "", ExitSignal, "no main process"},
+		{"SIGHUP", "1", ExitSignal, "no main process"},
+	} {
+		stderr.Reset()
+		if code := runSignal(c.name, c.pid, &stderr); code != c.code || !strings.Contains(stderr.String(), c.says) {
+			t.Errorf("runSignal(%q, %q): exit %d %q, want %d saying %q", c.name, c.pid, code, stderr.String(), c.code, c.says)
+		}
+	}
+}
