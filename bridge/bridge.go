@@ -53,11 +53,15 @@ type Options struct {
 	BootID     string       // this boot's ID (default: read from the kernel)
 	Journal    Journal      // where systemd's records are read (default: journalctl)
 	Log        *slog.Logger // default: discard
+	// EnvFileCheck checks a service's env_file before each start the bridge makes (systemd
+	// reads the file then, as root): herod gives the config files' trust rule, so a file made
+	// writable by others since the configs were read is refused. nil checks nothing.
+	EnvFileCheck func(*config.Service) *config.Problem
 }
 
 // systemdManager is the part of go-systemd's connection to systemd's manager the bridge calls
-// (*sddbus.Conn is one): reading units, and queueing the jobs that start, stop, signal and reset
-// them.
+// (*sddbus.Conn is one): reading units, and queueing the jobs that start, stop, reload, signal
+// and reset them.
 type systemdManager interface {
 	GetUnitPropertiesContext(ctx context.Context, unit string) (map[string]any, error)
 	GetUnitTypePropertiesContext(ctx context.Context, unit, unitType string) (map[string]any, error)
@@ -67,6 +71,7 @@ type systemdManager interface {
 	StartTransientUnitContext(ctx context.Context, name, mode string, properties []sddbus.Property, ch chan<- string) (int, error)
 	StartUnitContext(ctx context.Context, name, mode string, ch chan<- string) (int, error)
 	StopUnitContext(ctx context.Context, name, mode string, ch chan<- string) (int, error)
+	ReloadUnitContext(ctx context.Context, name, mode string, ch chan<- string) (int, error)
 	KillUnitWithTarget(ctx context.Context, name string, target sddbus.Who, signal int32) error
 	ResetFailedUnitContext(ctx context.Context, name string) error
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hero-systemd/hero-systemd/unitgen"
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
 // Environment files (see unitgen/envfile.go) hold services' variables, secrets among them:
@@ -135,4 +136,16 @@ func ownerOf(fi fs.FileInfo) (int, bool) {
 		return 0, false
 	}
 	return int(st.Uid), true
+}
+
+// checkEnvFile refuses to start a service whose env_file fails Options.EnvFileCheck: a start
+// of it is refused as for a bad-config service, before anything is started.
+func (b *Bridge) checkEnvFile(s *config.Service) error {
+	if b.opts.EnvFileCheck == nil || s.Daemon.EnvFile == "" {
+		return nil
+	}
+	if p := b.opts.EnvFileCheck(s); p != nil {
+		return &ConfigError{Service: s.Name, Problems: config.Problems{*p}}
+	}
+	return nil
 }

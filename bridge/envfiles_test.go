@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hero-systemd/hero-systemd/unitgen"
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
 // WriteEnvFile writes a unit's environment file, 0600, into a directory only this process's
@@ -151,5 +152,31 @@ func TestStartWritesEnvFile(t *testing.T) {
 	data, _ := os.ReadFile(filepath.Join(tb.opts.EnvDir, names[0]))
 	if !strings.Contains(string(data), "s3cret") {
 		t.Errorf("file %s: %q", names[0], data)
+	}
+}
+
+// A start checks each service's env_file first (Options.EnvFileCheck, herod's trust rule):
+// one refused fails the start as a bad-config service does, with nothing started.
+func TestStartChecksEnvFile(t *testing.T) {
+	files := map[string]string{
+		"db.toml":  "env_file = \"/etc/hero/db.env\"\n" + service(""),
+		"api.toml": service(`requires = ["db"]`),
+	}
+	tb := newTestBridge(t, files)
+	var checked []string
+	tb.opts.EnvFileCheck = func(s *config.Service) *config.Problem {
+		checked = append(checked, s.Name+" "+s.Daemon.EnvFile)
+		return &config.Problem{File: s.File, Line: 1, Key: "env_file", Message: "untrusted: writable by every user"}
+	}
+	_, err := tb.Start(tb.ctx, []string{"api"}, true, nil)
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Service != "db" || !strings.Contains(err.Error(), "db.toml:1: env_file: untrusted") {
+		t.Errorf("start: %v, want db refused for its env_file", err)
+	}
+	if len(checked) != 1 || checked[0] != "db /etc/hero/db.env" {
+		t.Errorf("checked %v", checked)
+	}
+	if calls := tb.sd.called("StartTransientUnit"); len(calls) != 0 {
+		t.Errorf("started %v", calls)
 	}
 }

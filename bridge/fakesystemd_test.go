@@ -35,6 +35,8 @@ type fakeUnit struct {
 	execStart         uint64
 	execExit          uint64
 	definition        string
+	canReload         bool // created with an ExecReload= (systemd's CanReload)
+	reloads           int  // reload jobs run
 	holders           map[string][]string
 }
 
@@ -42,8 +44,9 @@ type fakeUnit struct {
 // begins no run), and, when exitStatus is set, its main process exits with that status right
 // after it began.
 type fakeOutcome struct {
-	jobResult  string
-	exitStatus int32
+	jobResult    string
+	exitStatus   int32
+	reloadResult string // a reload job's result (done when empty)
 }
 
 // fakeManager is an in-memory systemd manager: units by name, changed by the job calls as
@@ -239,7 +242,7 @@ func (f *fakeManager) GetUnitPropertiesContext(ctx context.Context, unit string)
 	if u == nil {
 		return map[string]any{"LoadState": "not-found", "ActiveState": "inactive", "SubState": "dead", "InvocationID": []byte{}}, nil
 	}
-	props := map[string]any{"LoadState": u.load, "ActiveState": u.active, "SubState": u.sub, "InvocationID": u.invocation}
+	props := map[string]any{"LoadState": u.load, "ActiveState": u.active, "SubState": u.sub, "InvocationID": u.invocation, "CanReload": u.canReload}
 	for k, v := range u.holders {
 		props[k] = v
 	}
@@ -295,6 +298,8 @@ func (f *fakeManager) StartTransientUnitContext(ctx context.Context, name, mode 
 					u.definition = v
 				}
 			}
+		case "ExecReload":
+			u.canReload = true
 		case "Requires":
 			// systemd refuses a unit whose requirement it cannot load.
 			for _, r := range names {
@@ -336,6 +341,29 @@ func (f *fakeManager) StopUnitContext(ctx context.Context, name, mode string, ch
 	}
 	f.stopWithDependents(name, u)
 	return f.job(ch, "done"), nil
+}
+
+// ReloadUnitContext runs a reload job of a running unit that has an ExecReload=, as systemd does
+// (its result is the outcome's reloadResult, done by default).
+func (f *fakeManager) ReloadUnitContext(ctx context.Context, name, mode string, ch chan<- string) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.call("ReloadUnit", name); err != nil {
+		return 0, err
+	}
+	u := f.units[name]
+	switch {
+	case u == nil:
+		return 0, noSuchUnit(name)
+	case !u.canReload:
+		return 0, dbus.Error{Name: "org.freedesktop.systemd1.JobTypeNotApplicable", Body: []any{"Job type reload is not applicable for unit " + name + "."}}
+	}
+	u.reloads++
+	result := f.outcome[name].reloadResult
+	if result == "" {
+		result = "done"
+	}
+	return f.job(ch, result), nil
 }
 
 // stopWithDependents stops unit, after the running units that require it when cascade is set.

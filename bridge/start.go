@@ -155,6 +155,9 @@ func (b *Bridge) startOnce(ctx context.Context, set *config.Set, names []string,
 		if running(m) {
 			continue
 		}
+		if err := b.checkEnvFile(set.Service(m)); err != nil {
+			return reply, err
+		}
 		u, err := unitgen.Generate(set, set.Service(m), b.unitOptions())
 		if err != nil {
 			return reply, fmt.Errorf("start %s: %w", m, err)

@@ -52,7 +52,8 @@ type Record struct {
 // was stopped was cancelled; one that ended well by itself succeeded; a run whose boot ended
 // was cancelled with it; with no Result known, a requested stop cancelled it, else it failed.
 //
-// The exit status and signal: only an end systemd counts as a failure is kept. systemd counts
+// The exit status and signal: only an end systemd counts as a failure is kept (a missed
+// watchdog is failed/watchdog with the signal systemd killed the service with, SIGABRT). systemd counts
 // exit 0 and a daemon's death by SIGHUP, SIGINT, SIGTERM or SIGPIPE as clean and writes which one
 // it was at debug level only, so the journal never has it: a record that kept it would depend on
 // whether herod was up when the run ended (`systemctl kill -s TERM` was cancelled/SIGTERM live,
@@ -62,7 +63,9 @@ func Decide(f Facts) Record {
 	if r.Result == "" {
 		r.Result = ResultUnknown
 	}
-	if !cleanExit(f.Code, f.Status) || f.Result == "signal" && f.Code == "killed" {
+	// A run systemd counted as a success (Result success) keeps no exit status: an end its
+	// SuccessExitStatus= made clean (success_exit_status) is written at debug level only.
+	if f.Result != "success" && (!cleanExit(f.Code, f.Status) || f.Result == "signal" && f.Code == "killed") {
 		switch f.Code {
 		case "exited":
 			n := f.Status

@@ -164,7 +164,8 @@ func Run(ctx context.Context, opts Options) error {
 	defer d.systemd.Close()
 	defer d.signals.Close()
 	b, err := bridge.New(ctx, d.systemd, d.signals, d.ledger, set, bridge.Options{
-		ConfigDir: opts.ConfigDir, ExecHelper: paths.ExecHelper(), EnvDir: paths.EnvDir(opts.User), User: opts.User, Log: d.log})
+		ConfigDir: opts.ConfigDir, ExecHelper: paths.ExecHelper(), EnvDir: paths.EnvDir(opts.User), User: opts.User, Log: d.log,
+		EnvFileCheck: checkEnvFile})
 	if err != nil {
 		return err
 	}
@@ -447,4 +448,13 @@ func (d *Daemon) signal(e bridge.Event) {
 	if err != nil {
 		d.log.Warn("emitting a signal failed", "event", e.Kind, "err", err)
 	}
+}
+
+// checkEnvFile applies the config files' trust rule to a service's env_file before each start
+// (see configdir.CheckEnvFile): systemd reads it then, as root.
+func checkEnvFile(s *config.Service) *config.Problem {
+	if err := configdir.CheckEnvFile(s.Daemon.EnvFile, configdir.DefaultTrust()); err != nil {
+		return configdir.EnvFileProblem(s, err)
+	}
+	return nil
 }
