@@ -69,7 +69,7 @@ func (b *Bridge) unitProps(ctx context.Context, unit string) (map[string]any, er
 // ExecReload= (the reload command, or hero-exec sending the reload signal to the main process)
 // and the job is done once that command ended well; the service keeps its run, main process and
 // job. Reload holds name's lock, so no start, stop or restart of it runs meanwhile; it reports
-// "reloaded" (or "failed") to obs.
+// "reloaded" to obs (a failure is its error).
 func (b *Bridge) Reload(ctx context.Context, name string, obs Observer) error {
 	release, err := b.locks.acquire(ctx, []string{name})
 	if err != nil {
@@ -77,7 +77,6 @@ func (b *Bridge) Reload(ctx context.Context, name string, obs Observer) error {
 	}
 	defer release()
 	if err := b.PrecheckReload(ctx, name); err != nil {
-		obs.report(Progress{Service: name, Event: "failed", Detail: err.Error()})
 		return err
 	}
 	svc, _ := b.service(name)
@@ -90,9 +89,7 @@ func (b *Bridge) Reload(ctx context.Context, name string, obs Observer) error {
 		if dbusErrorName(err) == errNoSuchUnit {
 			err = fmt.Errorf("%w (it ended meanwhile)", ErrNotRunning)
 		}
-		err = fmt.Errorf("reload %s: %w", name, err)
-		obs.report(Progress{Service: name, Event: "failed", Detail: err.Error()})
-		return err
+		return fmt.Errorf("reload %s: %w", name, err)
 	}
 	result, err := b.awaitReload(ctx, unit, id, ch)
 	if err != nil {
@@ -103,9 +100,7 @@ func (b *Bridge) Reload(ctx context.Context, name string, obs Observer) error {
 		jobID = j.ID
 	}
 	if result != "done" {
-		rerr := &ReloadError{Service: name, JobResult: result}
-		obs.report(Progress{Service: name, Event: "failed", JobID: jobID, Detail: rerr.Error()})
-		return rerr
+		return &ReloadError{Service: name, JobResult: result}
 	}
 	obs.report(Progress{Service: name, Event: "reloaded", JobID: jobID})
 	return nil

@@ -33,13 +33,14 @@ const (
 )
 
 // Methods (members of Interface; Start, Stop, Restart, Kill and ResetFailed are members of
-// ServiceInterface too).
+// ServiceInterface too, and ReloadService is its Reload).
 const (
 	MethodStart           = "Start"
 	MethodStartMany       = "StartMany"
 	MethodStop            = "Stop"
 	MethodStopMany        = "StopMany"
 	MethodRestart         = "Restart"
+	MethodReloadService   = "ReloadService" // a service's own reload (the Service interface's Reload); Reload reads the configs again
 	MethodKill            = "Kill"
 	MethodResetFailed     = "ResetFailed"
 	MethodReload          = "Reload"
@@ -87,6 +88,7 @@ const (
 	SummaryRemovedJobs       = "removed_jobs"         // x: job records remove_jobs deleted
 	SummaryRestarted         = "restarted_dependents" // as: dependents a restart started again
 	SummaryJobs              = "jobs"                 // a{sx}: the new job of each service started
+	SummaryReloaded          = "reloaded"             // as: the services a reload reloaded
 )
 
 // Errors: D-Bus error names with messages a person can act on.
@@ -97,6 +99,7 @@ const (
 	ErrConflictBlocked = "org.hero.Proc1.Error.ConflictBlocked"
 	ErrStartFailed     = "org.hero.Proc1.Error.StartFailed"
 	ErrNotRunning      = "org.hero.Proc1.Error.NotRunning"
+	ErrNotReloadable   = "org.hero.Proc1.Error.NotReloadable"
 	ErrAccessDenied    = "org.hero.Proc1.Error.AccessDenied"
 	ErrInvalidArgument = "org.hero.Proc1.Error.InvalidArgument"
 	ErrFailed          = "org.hero.Proc1.Error.Failed"
@@ -124,7 +127,7 @@ const InteractiveAuthTimeout = 2 * time.Minute
 // every caller send them.
 var Mutating = map[string]bool{
 	MethodStart: true, MethodStartMany: true, MethodStop: true, MethodStopMany: true, MethodRestart: true,
-	MethodKill: true, MethodResetFailed: true, MethodReload: true, MethodApply: true, MethodEnable: true, MethodDisable: true,
+	MethodKill: true, MethodResetFailed: true, MethodReload: true, MethodReloadService: true, MethodApply: true, MethodEnable: true, MethodDisable: true,
 }
 
 // ReadsOutput are the methods that return what services wrote (and UnitText's environment

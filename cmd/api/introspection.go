@@ -25,7 +25,7 @@ const managerDoc = `
   or org.freedesktop.DBus.Error.InteractiveAuthorizationRequired when polkit would ask them
   to authenticate.
   Errors: org.hero.Proc1.Error.{NoSuchService, NoSuchJob, InvalidConfig, ConflictBlocked,
-  StartFailed, NotRunning, AccessDenied, InvalidArgument, Failed}.
+  StartFailed, NotRunning, NotReloadable, AccessDenied, InvalidArgument, Failed}.
 `
 
 // ManagerXML is org.hero.Proc1.Manager, at Path.
@@ -83,6 +83,19 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
       <arg name="name" type="s" direction="in"/>
       <arg name="operation" type="t" direction="out"/>
       <arg name="services" type="as" direction="out"/>
+    </method>
+    <!-- ReloadService(name): privileged. Ask systemd to reload the running service (its
+         ReloadUnit: the config's reload command, or its reload_signal sent to the main process
+         only) without a restart: the run, its main process and its job stay. Returns at once
+         with the operation's id; OperationProgress says reloaded (or failed) and
+         OperationFinished ends it (summary: reloaded), the job being systemd's. Refused, nothing
+         done: NoSuchService; NotReloadable when the config sets neither reload nor
+         reload_signal, or the unit systemd runs was created before it did (restart it);
+         NotRunning when it does not run (or is still starting). The Service interface's
+         Reload. (Reload, without a name, reads the config directory again.) -->
+    <method name="ReloadService">
+      <arg name="name" type="s" direction="in"/>
+      <arg name="operation" type="t" direction="out"/>
     </method>
     <!-- Kill(name, signal): privileged. Send a signal (1..64) to every process of the service. -->
     <method name="Kill">
@@ -235,9 +248,10 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
       <arg name="id" type="x" direction="in"/>
       <arg name="object" type="o" direction="out"/>
     </method>
-    <!-- OperationStatus(operation): whether an operation (the id Start, StartMany, Stop or
-         Restart returned) is running, finished or unknown (never queued by this herod, or one
-         of more than the last 1024 to finish), and, once finished, what OperationFinished said:
+    <!-- OperationStatus(operation): whether an operation (the id Start, StartMany, Stop,
+         StopMany, Restart, ReloadService or Apply returned) is running, finished or unknown
+         (never queued by this herod, or one of more than the last 1024 to finish), and, once
+         finished, what OperationFinished said:
          error, message and summary. A client that missed that signal learns the end here. -->
     <method name="OperationStatus">
       <arg name="operation" type="t" direction="in"/>
@@ -262,8 +276,9 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
       <arg name="service" type="s"/>
       <arg name="state" type="s"/>
     </signal>
-    <!-- OperationProgress: a step of operation (a Start, StartMany, Stop, StopMany or Restart): event is
-         started, stopped, failed or skipped for the service; detail says why it failed. -->
+    <!-- OperationProgress: a step of operation (a Start, StartMany, Stop, StopMany, Restart or
+         ReloadService): event is started, stopped, reloaded, failed (a start) or skipped for
+         the service; detail says why it failed. -->
     <signal name="OperationProgress">
       <arg name="operation" type="t"/>
       <arg name="service" type="s"/>
@@ -274,7 +289,7 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
     <!-- OperationFinished: operation is over. error is "" on success, else the error's D-Bus
          name (as a method would return it) with message; summary holds started, failed,
          already_running, cancelled, stopped_dependents, removed_jobs, restarted_dependents,
-         jobs, as they apply. -->
+         jobs, reloaded, as they apply. -->
     <signal name="OperationFinished">
       <arg name="operation" type="t"/>
       <arg name="error" type="s"/>
@@ -304,6 +319,11 @@ const ServiceXML = `  <interface name="org.hero.Proc1.Service">
     <method name="Restart">
       <arg name="operation" type="t" direction="out"/>
       <arg name="services" type="as" direction="out"/>
+    </method>
+    <!-- Reload(): privileged. Manager.ReloadService of this service: systemd reloads it
+         (its reload command, or reload_signal to its main process) without a restart. -->
+    <method name="Reload">
+      <arg name="operation" type="t" direction="out"/>
     </method>
     <!-- Kill(signal): privileged. Manager.Kill: send a signal (1..64) to every process of
          the service. -->

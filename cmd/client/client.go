@@ -214,6 +214,14 @@ func (c *Client) Restart(ctx context.Context, name string) (Queued, error) {
 	return q, err
 }
 
+// ReloadService asks systemd to reload name (its reload command, or reload_signal to its main
+// process) as an operation; the refusals (NotReloadable, NotRunning) come at once.
+func (c *Client) ReloadService(ctx context.Context, name string) (Queued, error) {
+	q := Queued{Services: []string{name}}
+	err := c.call(ctx, api.MethodReloadService, []any{&q.Operation}, name)
+	return q, err
+}
+
 // Apply queues an apply (operation 0: nothing to do) and returns its plan as JSON.
 func (c *Client) Apply(ctx context.Context) (q Queued, plan string, err error) {
 	err = c.call(ctx, api.MethodApply, []any{&q.Operation, &plan})

@@ -16,7 +16,7 @@ const pkttyagent = "/usr/bin/pkttyagent"
 // verbMethods are the verbs that call one of herod's methods that change services (edit
 // reloads herod after writing the file), with that method.
 var verbMethods = map[string]string{
-	"start": api.MethodStartMany, "stop": api.MethodStopMany, "restart": api.MethodRestart, "kill": api.MethodKill,
+	"start": api.MethodStartMany, "stop": api.MethodStopMany, "restart": api.MethodRestart, "reload": api.MethodReloadService, "kill": api.MethodKill,
 	"reset-failed": api.MethodResetFailed, "daemon-reload": api.MethodReload, "enable": api.MethodEnable,
 	"disable": api.MethodDisable, "edit": api.MethodReload, "apply": api.MethodApply,
 }

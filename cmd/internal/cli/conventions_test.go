@@ -23,6 +23,7 @@ func TestUsageOnArgumentErrors(t *testing.T) {
 		{[]string{"list-dependencies", "db", "web"}, []string{"heroctl: list-dependencies: unexpected argument(s): web", "Usage: heroctl list-dependencies "}},
 		{[]string{"logs"}, []string{"heroctl: logs: missing NAME", "Usage: heroctl logs NAME [--job ID]"}},
 		{[]string{"restart"}, []string{"heroctl: restart: missing NAME", "Usage: heroctl restart NAME..."}},
+		{[]string{"reload"}, []string{"heroctl: reload: missing NAME", "Usage: heroctl reload NAME..."}},
 		{[]string{"list-units", "x", "y"}, []string{"heroctl: list-units: unexpected argument(s): x y", "Usage: heroctl list-units"}},
 		{[]string{"validate", "a", "b"}, []string{"heroctl: validate: unexpected argument(s): b", "Usage: heroctl validate [DIR]"}},
 		{[]string{"kill", "--frob", "db"}, []string{"heroctl: kill: unknown flag: --frob", "Usage: heroctl kill [-s SIGNAL] NAME..."}},
@@ -75,7 +76,7 @@ func TestValidateDirArgument(t *testing.T) {
 
 func TestJSONOnlyWhereSupported(t *testing.T) {
 	refused := [][]string{
-		{"cat", "api"}, {"kill", "api"}, {"show", "api"}, {"is-active", "api"},
+		{"cat", "api"}, {"kill", "api"}, {"reload", "api"}, {"show", "api"}, {"is-active", "api"},
 		{"is-failed", "api"}, {"reset-failed", "api"}, {"daemon-reload"}, {"completion", "bash"},
 	}
 	for _, args := range refused {

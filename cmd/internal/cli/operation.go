@@ -76,6 +76,8 @@ func printProgress(g *globals, p client.Progress) {
 		fmt.Fprintf(Stderr, "Started %s (job %d).\n", p.Service, p.JobID)
 	case "stopped":
 		fmt.Fprintf(Stderr, "Stopped %s.\n", p.Service)
+	case "reloaded":
+		fmt.Fprintf(Stderr, "Reloaded %s (job %d).\n", p.Service, p.JobID)
 	case "failed":
 		first, _, _ := strings.Cut(p.Detail, "\n")
 		fmt.Fprintf(Stderr, "Failed to start %s: %s\n", p.Service, first)

@@ -60,6 +60,7 @@ func TestAnUnprivilegedCallerReadsButChangesNothing(t *testing.T) {
 		{api.MethodStop, []string{"string:db", "boolean:false"}},
 		{api.MethodRestart, []string{"string:db"}},
 		{api.MethodKill, []string{"string:db", "int32:9"}},
+		{api.MethodReloadService, []string{"string:db"}},
 		{api.MethodReload, nil},
 		{api.MethodEnable, []string{"array:string:db"}},
 		{api.MethodApply, nil},

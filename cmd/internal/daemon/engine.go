@@ -22,6 +22,8 @@ type engine interface {
 	PrecheckStop(ctx context.Context, name string) ([]string, error)
 	Stop(ctx context.Context, name string, removeJobs bool, obs bridge.Observer) (bridge.StopReply, error)
 	Restart(ctx context.Context, name string, obs bridge.Observer) (bridge.RestartReply, error)
+	PrecheckReload(ctx context.Context, name string) error
+	Reload(ctx context.Context, name string, obs bridge.Observer) error
 	Kill(ctx context.Context, name string, signal int) error
 	ResetFailed(ctx context.Context, name string) error
 	PlanApply(ctx context.Context) (bridge.ApplyPlan, error)

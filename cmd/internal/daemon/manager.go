@@ -71,6 +71,8 @@ func toDBus(op, name string, err error) *dbus.Error {
 		return dbusErr(api.ErrInvalidConfig, "%v", err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return dbusErr(api.ErrFailed, "%s %s: herod is shutting down or the operation took too long: %v", op, name, err)
+	case errors.Is(err, bridge.ErrNotReloadable):
+		return dbusErr(api.ErrNotReloadable, "%v", err)
 	case errors.Is(err, bridge.ErrNotRunning):
 		return dbusErr(api.ErrNotRunning, "%s is not running", name)
 	case errors.Is(err, jobdb.ErrNotFound):
@@ -206,6 +208,28 @@ func (m *manager) Restart(msg dbus.Message, name string) (uint64, []string, *dbu
 		return sum, err
 	})
 	return op, running, nil
+}
+
+// ReloadService asks systemd to reload a running service (its reload command or signal), as an
+// operation: refused at once, nothing done, when the service cannot be reloaded now.
+func (m *manager) ReloadService(msg dbus.Message, name string) (uint64, *dbus.Error) {
+	if e := m.check(msg, api.MethodReloadService, name); e != nil {
+		return 0, e
+	}
+	ctx, cancel := m.ctx()
+	defer cancel()
+	if err := m.d.bridge.PrecheckReload(ctx, name); err != nil {
+		return 0, toDBus("reload", name, err)
+	}
+	op := m.d.launch("reload", []string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+		reloaded := []string{}
+		err := m.d.bridge.Reload(ctx, name, obs)
+		if err == nil {
+			reloaded = append(reloaded, name)
+		}
+		return map[string]dbus.Variant{api.SummaryReloaded: dbus.MakeVariant(reloaded)}, err
+	})
+	return op, nil
 }
 
 func startSummary(r bridge.StartReply) map[string]dbus.Variant {

@@ -34,6 +34,7 @@ type standIn struct {
 	failNext error            // the next Start fails with this, having started nothing
 	sweeps   int              // SweepEnvFiles calls
 	signals  []int            // the signals Kill sent
+	reloaded []string         // the services Reload reloaded, in order
 }
 
 func newStandIn(set *config.Set, ledger *jobdb.DB) *standIn {
@@ -229,6 +230,36 @@ func (s *standIn) Kill(ctx context.Context, name string, signal int) error {
 	return s.end(ctx, name, "failed", func(j *jobdb.Job) {
 		j.Phase, j.Result, j.Signal = jobdb.PhaseFailed, "signal", fmt.Sprintf("SIG%d", signal)
 	})
+}
+
+// PrecheckReload refuses as the bridge does: an undefined service, one whose config has no
+// reload, one that does not run.
+func (s *standIn) PrecheckReload(ctx context.Context, name string) error {
+	svc, err := s.service(name)
+	if err != nil {
+		return err
+	}
+	if svc.Main().Reload == nil && svc.Main().ReloadSignal == "" {
+		return fmt.Errorf("reload %s: %w: its config sets neither reload nor reload_signal", name, bridge.ErrNotReloadable)
+	}
+	if s.unitState(name) != "active" {
+		return fmt.Errorf("reload %s: %w", name, bridge.ErrNotRunning)
+	}
+	return nil
+}
+
+// Reload records the reload of a service that can be reloaded, and reports it.
+func (s *standIn) Reload(ctx context.Context, name string, obs bridge.Observer) error {
+	if err := s.PrecheckReload(ctx, name); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.reloaded = append(s.reloaded, name)
+	s.mu.Unlock()
+	if obs != nil {
+		obs(bridge.Progress{Service: name, Event: "reloaded"})
+	}
+	return nil
 }
 
 // sent returns the signals Kill sent, in order.

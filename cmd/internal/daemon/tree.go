@@ -119,6 +119,15 @@ func (s *serviceObject) Restart(msg dbus.Message) (uint64, []string, *dbus.Error
 	return s.m.Restart(msg, name)
 }
 
+// Reload is Manager.ReloadService of this service.
+func (s *serviceObject) Reload(msg dbus.Message) (uint64, *dbus.Error) {
+	name, e := s.name(msg)
+	if e != nil {
+		return 0, e
+	}
+	return s.m.ReloadService(msg, name)
+}
+
 func (s *serviceObject) Kill(msg dbus.Message, signal int32) *dbus.Error {
 	name, e := s.name(msg)
 	if e != nil {
