@@ -155,8 +155,9 @@ func TestStartWritesEnvFile(t *testing.T) {
 	}
 }
 
-// A start checks each service's env_file first (Options.EnvFileCheck, herod's trust rule):
-// one refused fails the start as a bad-config service does, with nothing started.
+// A start checks each service's env_file first (Options.EnvFileCheck, herod's trust rule), in
+// its precheck and again under its locks: one refused fails the start as a bad-config service
+// does, with nothing started.
 func TestStartChecksEnvFile(t *testing.T) {
 	files := map[string]string{
 		"db.toml":  "env_file = \"/etc/hero/db.env\"\n" + service(""),
@@ -168,6 +169,10 @@ func TestStartChecksEnvFile(t *testing.T) {
 		checked = append(checked, s.Name+" "+s.Daemon.EnvFile)
 		return &config.Problem{File: s.File, Line: 1, Key: "env_file", Message: "untrusted: writable by every user"}
 	}
+	if _, err := tb.PrecheckStart(tb.ctx, []string{"api"}); err == nil || !strings.Contains(err.Error(), "env_file: untrusted") {
+		t.Errorf("precheck: %v, want db refused for its env_file", err)
+	}
+	checked = nil
 	_, err := tb.Start(tb.ctx, []string{"api"}, true, nil)
 	var ce *ConfigError
 	if !errors.As(err, &ce) || ce.Service != "db" || !strings.Contains(err.Error(), "db.toml:1: env_file: untrusted") {

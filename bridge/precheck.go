@@ -11,8 +11,9 @@ type StartCheck struct {
 	Starting       []string // the services it would start, in start order
 }
 
-// PrecheckStart tells, without locking anything, whether a start can go ahead: unknown services
-// and conflicts with running services are refused here, so a caller learns of them at once.
+// PrecheckStart tells, without locking anything, whether a start can go ahead: unknown services,
+// conflicts with running services and env_files that fail their check are refused here, so a
+// caller learns of them at once (in full: the answer is the caller's own).
 // Start checks again under its lock.
 func (b *Bridge) PrecheckStart(ctx context.Context, names []string) (StartCheck, error) {
 	set := b.Config()
@@ -36,6 +37,9 @@ func (b *Bridge) PrecheckStart(ctx context.Context, names []string) (StartCheck,
 	}
 	for _, m := range plan.Order {
 		if !running(m) {
+			if err := b.checkEnvFile(set.Service(m)); err != nil {
+				return StartCheck{}, err
+			}
 			check.Starting = append(check.Starting, m)
 		}
 	}

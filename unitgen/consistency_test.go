@@ -58,10 +58,10 @@ func textOf(t *testing.T, name string, sig string, v any) (section, key string, 
 		return "Service", name, []string{"WORDS:" + strings.Join(caps, "\x00")}
 	case "RestrictNamespaces":
 		want("t")
-		if v.(uint64) != 0 {
-			t.Errorf("RestrictNamespaces=%#x: hero allows no namespace kind", v)
+		if v.(uint64) != 0x04000000 {
+			t.Errorf("RestrictNamespaces=%#x: hero allows the UTS namespace (CLONE_NEWUTS) only", v)
 		}
-		return "Service", name, []string{"yes"}
+		return "Service", name, []string{"uts"}
 	case "RestrictAddressFamilies", "SystemCallFilter":
 		want("(bas)")
 		l := v.(unitgen.AllowListForTest)

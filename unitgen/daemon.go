@@ -65,8 +65,12 @@ func (b *builder) sandboxStrict(d config.Daemon) {
 		b.boolean("Service", "PrivateUsers", true)
 	}
 	b.str("Service", "ProtectProc", "invisible")
-	// RestrictNamespaces= is the set of namespace kinds still allowed: none.
-	b.add("Service", "RestrictNamespaces", "yes", "RestrictNamespaces", uint64(0))
+	// RestrictNamespaces= is the set of namespace kinds still allowed: the hostname's (UTS)
+	// only, which needs CAP_SYS_ADMIN the bounding set does not hold unless capabilities says
+	// so. Not none: systemd 252 writes a transient unit's empty set as an empty
+	// "RestrictNamespaces=", which it reads back at the next daemon-reload as "every kind"
+	// (measured; tests/integration TestDaemonKeysAsPropertiesAndText).
+	b.add("Service", "RestrictNamespaces", "uts", "RestrictNamespaces", uint64(cloneNewUTS))
 	b.add("Service", "RestrictAddressFamilies", strings.Join(sandboxFamilies, " "), "RestrictAddressFamilies", allowList{Allow: true, Names: sandboxFamilies})
 	b.add("Service", "SystemCallArchitectures", "native", "SystemCallArchitectures", []string{"native"})
 	// @system-service, less what only privileged or resource-tuning programs call; a call
@@ -83,6 +87,9 @@ func (b *builder) sandboxStrict(d config.Daemon) {
 		b.add("Service", "ReadWritePaths", strings.Join(words, " "), "ReadWritePaths", d.Writable)
 	}
 }
+
+// cloneNewUTS is the kernel's CLONE_NEWUTS, systemd's "uts" namespace flag.
+const cloneNewUTS = 0x04000000
 
 // The sandbox's socket families and system calls.
 var (

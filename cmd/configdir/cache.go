@@ -84,16 +84,24 @@ func (c *Cache) Read() (*Result, error) {
 	return r, nil
 }
 
-// stampEnvFiles stamps the services' env_file files (their trust is decided when the directory
-// is read: a file made writable by others since, or replaced, makes it read again).
+// stampEnvFiles stamps the services' env_file files and the directories on their way (their
+// trust is decided when the directory is read: one made writable by others since, or
+// replaced, makes it read again).
 func stampEnvFiles(r *Result) []fileStamp {
 	if r == nil || r.Set == nil {
 		return nil
 	}
 	var out []fileStamp
 	for _, s := range r.Set.Services {
-		if f := s.Daemon.EnvFile; f != "" {
-			out = append(out, stampFile("/", f))
+		f := s.Daemon.EnvFile
+		if f == "" {
+			continue
+		}
+		for p := f; ; p = filepath.Dir(p) {
+			out = append(out, stampFile("/", p))
+			if p == "/" || p == "." {
+				break
+			}
 		}
 	}
 	return out

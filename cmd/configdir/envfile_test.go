@@ -70,8 +70,8 @@ func TestEnvFileTrust(t *testing.T) {
 	}
 }
 
-// The cache reads the directory again when an env_file's mode changes: a file made writable
-// by others after herod read it is refused at the next read.
+// The cache reads the directory again when the mode of an env_file or of a directory on its way
+// changes: one made writable by others after herod read it is refused at the next read.
 func TestCacheSeesEnvFileChange(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("trust is decided for root's files here")
@@ -80,8 +80,10 @@ func TestCacheSeesEnvFileChange(t *testing.T) {
 	os.Chmod(base, 0o755)
 	cfg := filepath.Join(base, "services")
 	os.Mkdir(cfg, 0o755)
-	env := filepath.Join(base, "app.env")
-	write(t, base, "app.env", "A=1\n")
+	secrets := filepath.Join(base, "secrets")
+	os.Mkdir(secrets, 0o755)
+	env := filepath.Join(secrets, "app.env")
+	write(t, secrets, "app.env", "A=1\n")
 	write(t, cfg, "app.toml", "exec = \"/bin/true\"\nenv_file = \""+env+"\"\n")
 	c := &Cache{dir: cfg}
 	if _, probs, err := c.Load(); err != nil || len(probs) != 0 {
@@ -90,5 +92,18 @@ func TestCacheSeesEnvFileChange(t *testing.T) {
 	os.Chmod(env, 0o666)
 	if _, probs, err := c.Load(); err != nil || len(probs) != 1 || probs[0].Key != "env_file" {
 		t.Errorf("after chmod 0666: %v %v, want the env_file refused", err, problemLines(probs))
+	}
+	os.Chmod(env, 0o644)
+	if _, probs, err := c.Load(); err != nil || len(probs) != 0 {
+		t.Errorf("after chmod 0644: %v %v, want no problem", err, problemLines(probs))
+	}
+	// A directory on its way made writable by others, then fixed.
+	os.Chmod(secrets, 0o777)
+	if _, probs, err := c.Load(); err != nil || len(probs) != 1 || probs[0].Key != "env_file" {
+		t.Errorf("after chmod 0777 of its directory: %v %v, want the env_file refused", err, problemLines(probs))
+	}
+	os.Chmod(secrets, 0o755)
+	if _, probs, err := c.Load(); err != nil || len(probs) != 0 {
+		t.Errorf("after chmod 0755 of its directory: %v %v, want no problem", err, problemLines(probs))
 	}
 }
