@@ -10,15 +10,20 @@
 #   4. integration tier, as root: the README's try command (packaging/try.sh) on that package,
 #      then real systemd in a systemd-nspawn container (tests/testbed): the whole tier on Debian
 #      12 (systemd 252), then a smoke subset (TRIXIE_SMOKE) on Debian 13 (systemd 257)
-#   5. fleet tier, as root: real Ansible (ansible-core from Debian) with the hero.systemd
+#   5. daemons tier, as root: Debian's own PostgreSQL, Redis, nginx and a Python server run as
+#      hero services the way their packaged units run them (notify, reload, kill mode, a
+#      capability, the strict sandbox beside Debian's redis-server.service), in a flavour of the
+#      testbed with those packages (tests/daemons, build tag daemons), on Debian 12 and 13; it
+#      prints what it measured
+#   6. fleet tier, as root: real Ansible (ansible-core from Debian) with the hero.systemd
 #      collection (packaging/ansible) against three containers at once (tests/fleet)
-#   6. browser tier, as root: the Cockpit page (packaging/cockpit) in Debian's chromium, headless,
+#   7. browser tier, as root: the Cockpit page (packaging/cockpit) in Debian's chromium, headless,
 #      driven by chromedp against cockpit-ws in a Cockpit flavour of the testbed with the package
 #      installed (tests/browser, build tag browser); screenshots in HERO_BROWSER_ARTIFACTS
 #      (default /tmp/hero-browser-artifacts)
-#   7. the benchmark, short (tests/bench/run.sh --short): fails on errors, never on a figure
+#   8. the benchmark, short (tests/bench/run.sh --short): fails on errors, never on a figure
 # Tests are printed as they end (a failure with its whole output). The last line counts the test
-# functions (TestX; subtests are part of their test) of tiers 1, 4, 5 and 6: "N passed, N failed,
+# functions (TestX; subtests are part of their test) of tiers 1, 4, 5, 6 and 7: "N passed, N failed,
 # N skipped". As root it installs what it needs with apt (systemd-container, debootstrap,
 # lintian, zsh, fish, bash-completion, man-db for the completion and manual tests, ansible-core
 # and socat for the fleet tier, chromium for the browser tier; the rootfs and its flavours are
@@ -84,6 +89,7 @@ fi
 step "pure tier: go vet ./... && go test ./..."
 go vet ./...
 go vet -tags integration ./tests/...
+go vet -tags daemons ./tests/daemons/
 go vet -tags fleet ./tests/fleet/
 go vet -tags browser ./tests/browser/
 gotest -count=1 ./...
@@ -174,11 +180,16 @@ gotest -count=1 -timeout 60m -tags integration ./tests/integration/
 
 # The second systemd version: a representative subset (units and their properties, values
 # byte for byte across a daemon-reload, cascade stop, runs as jobs, herod killed mid-operation,
-# herod --user, every heroctl verb, and the trust, disclosure and secrets checks).
-TRIXIE_SMOKE='^(TestCascadeStopChain|TestHeroctlVerb[A-Za-z]+|TestExampleStack|TestSystemdAcceptsGeneratedProperties|TestValuesReachTheProgramLiterally|TestValuesAcrossDaemonReload|TestKilledMidStartAndMidCascade|TestEveryRunIsAJob|TestUserMode|TestUntrustedFilesAreNeverRun|TestProblemsDiscloseNoUnreadableFile|TestEnvironmentValuesStaySecret)$'
+# herod --user, every heroctl verb, the trust, disclosure and secrets checks, and the daemon
+# keys: as properties and unit text across a daemon-reload, notify, watchdog, reload, env_file).
+TRIXIE_SMOKE='^(TestCascadeStopChain|TestHeroctlVerb[A-Za-z]+|TestExampleStack|TestSystemdAcceptsGeneratedProperties|TestValuesReachTheProgramLiterally|TestValuesAcrossDaemonReload|TestKilledMidStartAndMidCascade|TestEveryRunIsAJob|TestUserMode|TestUntrustedFilesAreNeverRun|TestProblemsDiscloseNoUnreadableFile|TestEnvironmentValuesStaySecret|TestDaemonKeysAsPropertiesAndText|TestNotifyStartReturnsWhenReady|TestMissedWatchdogEndsTheRun|TestReloadKeepsTheRun|TestEnvFileTrust)$'
 step "integration smoke on Debian 13 (trixie, systemd 257): $TRIXIE_SMOKE"
 HERO_TESTBED_SUITE=trixie bash tests/testbed/testbed.sh ensure >/dev/null
 HERO_TESTBED_SUITE=trixie gotest -count=1 -tags integration -run "$TRIXIE_SMOKE" ./tests/integration/
+step "daemons tier: Debian's PostgreSQL, Redis, nginx and a Python server as hero services (tests/daemons)"
+# Its own rootfs flavour (HERO_TESTBED_EXTRA, set by its TestMain), built once and cached.
+gotest -count=1 -timeout 30m -tags daemons ./tests/daemons/
+HERO_TESTBED_SUITE=trixie gotest -count=1 -timeout 30m -tags daemons ./tests/daemons/
 step "fleet tier: Ansible (hero.systemd collection) against three containers at once"
 # The same package as above; the collection is built and installed from its tarball.
 # TestFleetTiming is the README's measurement (HERO_FLEET_TIMING=N), not a check.

@@ -3,6 +3,7 @@
 package daemons
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -72,9 +73,18 @@ func TestRedisSandbox(t *testing.T) {
 	MustHeroctl(t, "start", "redisnotify", "plain")
 	Figure(t, "exposure: hero's Redis (sandbox strict, notify true)", "%.1f", Exposure(t, Unit("redisnotify")))
 	Figure(t, "exposure: a hero service without sandbox", "%.1f", Exposure(t, Unit("plain")))
-	for _, u := range []string{"postgresql@15-main.service", "nginx.service"} {
-		if testbed.Run(t, "systemctl", "cat", u).Code == 0 {
-			Figure(t, "exposure: Debian's "+u, "%.1f", Exposure(t, u))
-		}
+	for _, u := range append(pgClusterUnits(), "nginx.service") {
+		Figure(t, "exposure: Debian's "+u, "%.1f", Exposure(t, u))
 	}
+}
+
+// pgClusterUnits are the units of Debian's PostgreSQL clusters (postgresql@15-main on Debian
+// 12, @17-main on 13), from their configuration directories.
+func pgClusterUnits() []string {
+	dirs, _ := filepath.Glob("/etc/postgresql/*/main")
+	var out []string
+	for _, d := range dirs {
+		out = append(out, "postgresql@"+filepath.Base(filepath.Dir(d))+"-main.service")
+	}
+	return out
 }
