@@ -24,7 +24,8 @@ const daemonUser = "herodaemon"
 
 // notifyScript is a perl program (perl-base is in every Debian) that plays a daemon speaking
 // sd_notify as its main process: it writes what its environment says of env_file to its state
-// (or runtime) directory, notes each SIGHUP there, waits delay seconds, writes "ready" there and
+// (or runtime) directory, and whether it could write the file $WRITE_PROBE names, notes each
+// SIGHUP there, waits delay seconds, writes "ready" there and
 // sends READY=1, and then, when pings is set, WATCHDOG=1 every 200 ms. Its "$" makes hero run it
 // through hero-exec, which execs perl in its place: the main process is perl.
 func notifyScript(pings bool, delay float64) string {
@@ -35,6 +36,8 @@ func notifyScript(pings bool, delay float64) string {
 	return fmt.Sprintf(`use Socket;
 my $d = $ENV{STATE_DIRECTORY} || $ENV{RUNTIME_DIRECTORY};
 open(my $f, ">", "$d/env") or die "open $d/env: $!"; print $f ($ENV{KEYS_FROM_FILE} || "unset"), "\n"; close $f;
+if ($ENV{WRITE_PROBE}) { my $res = "written"; if (open(my $w, ">", $ENV{WRITE_PROBE})) { close $w } else { $res = "refused: $!" }
+  open(my $pf, ">", "$d/probe") or die "open: $!"; print $pf "$res\n"; close $pf; }
 $SIG{HUP} = sub { open(my $g, ">>", "$d/hup") or die "open: $!"; print $g "hup $$\n"; close $g; };
 select(undef, undef, undef, %g);
 open(my $r, ">", "$d/ready") or die "open: $!"; close $r;
@@ -115,6 +118,7 @@ func TestDaemonKeysAsPropertiesAndText(t *testing.T) {
 	conn := testbed.Systemd(t)
 	ensureDaemonUser(t)
 	os.MkdirAll("/srv/hero-keys-writable", 0o755)
+	testbed.MustRun(t, "chown", daemonUser, "/srv/hero-keys-writable") // its user's: only the sandbox stands in the way
 	if err := os.WriteFile("/etc/hero-keys.env", []byte("KEYS_FROM_FILE=\"from the env_file\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +134,7 @@ state_dir = "hero-keysa"
 cache_dir = "hero-keysa"
 logs_dir = "hero-keysa"
 env_file = "/etc/hero-keys.env"
+env = { KEYS_FROM_FILE = "from env, overridden by the env_file", WRITE_PROBE = "/srv/hero-keys-writable/probe-a" }
 sandbox = "strict"
 writable = ["/srv/hero-keys-writable"]
 exec = ["/usr/bin/perl", "-e", ` + script + `]
@@ -145,6 +150,7 @@ restart = "on-abnormal"
 		// reload command that holds '$'.
 		"keysb.toml": `user = "` + daemonUser + `"
 state_dir = "hero-keysb"
+env = { KEYS_FROM_FILE = "from env", WRITE_PROBE = "/srv/hero-keys-writable/probe-b" }
 sandbox = "strict"
 exec = ["/usr/bin/perl", "-e", ` + script + `]
 notify = "main"
@@ -164,6 +170,8 @@ kill_mode = "process"
 		if owner != daemonUser {
 			t.Errorf("%s: its state directory is %s's, want %s's", name, owner, daemonUser)
 		}
+		// The sandbox reloads as any service does (a signal through hero-exec, a command).
+		testbed.MustRun(t, "systemctl", "reload", u.Name)
 		names := propertyNames(u)
 		before := unitState(t, conn, u.Name, names)
 		testbed.MustRun(t, "systemctl", "daemon-reload")
@@ -183,8 +191,21 @@ kill_mode = "process"
 		}
 		checkDaemonKeys(t, name, before)
 	}
+	// env_file is read after hero's own file of env values: a name set in both is the file's.
 	if got := readFile("/var/lib/hero-keysa/env"); got != "from the env_file" {
-		t.Errorf("keysa's program got KEYS_FROM_FILE=%q from its env_file", got)
+		t.Errorf("keysa's program got KEYS_FROM_FILE=%q, want its env_file's value", got)
+	}
+	if got := readFile("/var/lib/hero-keysb/env"); got != "from env" {
+		t.Errorf("keysb's program got KEYS_FROM_FILE=%q from env (hero's environment file, in the sandbox)", got)
+	}
+	if got := readFile("/var/lib/hero-keysa/hup"); !strings.HasPrefix(got, "hup ") {
+		t.Errorf("keysa's reload_signal did not reach it in the sandbox: %q", got)
+	}
+	if got := readFile("/var/lib/hero-keysa/probe"); got != "written" {
+		t.Errorf("keysa could not write its writable path: %q", got)
+	}
+	if got := readFile("/var/lib/hero-keysb/probe"); !strings.HasPrefix(got, "refused: Read-only file system") {
+		t.Errorf("keysb, sandboxed without writable paths, wrote outside its directories: %q", got)
 	}
 }
 
