@@ -100,7 +100,7 @@ func TestHeroctlSystemctlForms(t *testing.T) {
 
 	// did-you-mean, on every verb, exit status 4 kept.
 	for _, args := range [][]string{{"start", "wbe"}, {"stop", "wbe"}, {"status", "wbe"}, {"logs", "wbe"}, {"jobs", "wbe"},
-		{"restart", "wbe"}, {"is-active", "wbe"}, {"cat", "wbe"}, {"stop", "--dry-run", "wbe"}} {
+		{"restart", "wbe"}, {"reload", "wbe"}, {"is-active", "wbe"}, {"cat", "wbe"}, {"stop", "--dry-run", "wbe"}} {
 		r := heroctl(t, args...)
 		wantExit(t, r, 4, strings.Join(args, " "))
 		wantIn(t, strings.Join(args, " "), r.Stderr, `Did you mean "web"`)
