@@ -104,7 +104,11 @@ func TestReloadKeepsTheRun(t *testing.T) {
 		"rlnone.toml": perlService(false, 0, "notify = true\n"),
 	})
 	wantExit(t, heroctl(t, "start", "rlsig", "rlcmd", "rlfail", "rlnone"), 0, "start")
-	pid, job := mainPID(t, "rlsig"), jobsOf(t, "rlsig")[0].ID
+	first := jobsOf(t, "rlsig")
+	if len(first) == 0 {
+		t.Fatalf("rlsig has no job after its start")
+	}
+	pid, job := mainPID(t, "rlsig"), first[0].ID
 	r := heroctl(t, "reload", "rlsig", "rlcmd")
 	wantExit(t, r, 0, "reload rlsig rlcmd")
 	wantIn(t, "reload", r.Stderr, "Reloaded rlsig (job ", "Reloaded rlcmd (job ")
