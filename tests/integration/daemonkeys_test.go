@@ -22,12 +22,12 @@ import (
 // daemonUser runs the daemon-key tests' services: a system user of its own.
 const daemonUser = "herodaemon"
 
-// notifyScript is a perl program (perl-base is in every Debian) that plays a daemon speaking
-// sd_notify as its main process: it writes what its environment says of env_file to its state
-// (or runtime) directory, and whether it could write the file $WRITE_PROBE names, notes each
-// SIGHUP there, waits delay seconds, writes "ready" there and
-// sends READY=1, and then, when pings is set, WATCHDOG=1 every 200 ms. Its "$" makes hero run it
-// through hero-exec, which execs perl in its place: the main process is perl.
+// notifyScript is a perl program (perl-base is in every Debian; it has no Time::HiRes, so
+// select waits) that plays a daemon speaking sd_notify as its main process: it writes what its
+// environment says of env_file to its state (or runtime) directory, and whether it could write
+// the file $WRITE_PROBE names, notes each SIGHUP there, waits delay seconds, writes "ready"
+// there and sends READY=1, and then, when pings is set, WATCHDOG=1 every 200 ms. Its "$" makes
+// hero run it through hero-exec, which execs perl in its place: the main process is perl.
 func notifyScript(pings bool, delay float64) string {
 	ping := ""
 	if pings {
