@@ -311,9 +311,10 @@ var limitSettings = []struct {
 }
 
 // serviceType: a oneshot main process counts as up once it exited 0 and stays up for its
-// dependents (RemainAfterExit=); a notify one once it sent READY=1 (from the main process or
-// any other of the service's: a daemon may notify from a helper it runs, or hero-exec's child);
-// any other once systemd executed it (Type=exec).
+// dependents (RemainAfterExit=); a notify one once it sent READY=1, from any process of the
+// service (NotifyAccess=all: a daemon may notify from a helper it runs, a script through
+// systemd-notify) or, with notify = "main", from the main process only; any other once systemd
+// executed it (Type=exec).
 func (b *builder) serviceType(main *config.Action) {
 	switch {
 	case main.Oneshot:
@@ -331,7 +332,8 @@ func (b *builder) serviceType(main *config.Action) {
 	}
 }
 
-// commands sets what the unit runs: the pre-actions, the main process and its health check.
+// commands sets what the unit runs: the pre-actions, the main process, its health check and its
+// reload (see reloadCommand).
 //
 // A command runs through hero-exec (helper) when systemd cannot be trusted with it as an Exec*=
 // line of its own: systemd 252 writes a transient unit's arguments to its file with "$" and ";"
