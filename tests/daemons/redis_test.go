@@ -78,10 +78,11 @@ func TestRedisSandbox(t *testing.T) {
 	}
 }
 
-// pgClusterUnits are the units of Debian's PostgreSQL clusters (postgresql@15-main on Debian
-// 12, @17-main on 13), from their configuration directories.
+// pgClusterUnits are Debian's units of a PostgreSQL cluster "main" of each version installed
+// (postgresql@15-main on Debian 12, @17-main on 13): instances of its template, whose settings
+// systemd-analyze rates whether or not such a cluster exists.
 func pgClusterUnits() []string {
-	dirs, _ := filepath.Glob("/etc/postgresql/*/main")
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	var out []string
 	for _, d := range dirs {
 		out = append(out, "postgresql@"+filepath.Base(filepath.Dir(d))+"-main.service")
