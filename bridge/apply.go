@@ -4,47 +4,20 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
+
+	"github.com/hero-systemd/hero-systemd/bridge/plan"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
-// ApplyPlan is what an apply does to make what runs match the config directory.
-type ApplyPlan struct {
-	DryRun bool `json:"dry_run"`
-	// Changed are the running services whose definition differs from the unit systemd runs,
-	// with the difference.
-	Changed []ApplyChange `json:"changed"`
-	// Restart is what stops and starts again, in dependency (start) order: the changed
-	// services, the services that require them and run, and services an earlier apply
-	// stopped and could not start again.
-	Restart []string `json:"restart"`
-	// Stop are the services whose unit runs but which no file defines any more.
-	Stop []string `json:"stop"`
-	// Unchanged counts the running services left as they are.
-	Unchanged int `json:"unchanged"`
-	// Started and Failed say what an apply that ran did (empty for a dry run).
-	Started []string `json:"started"`
-	Failed  []string `json:"failed"`
-}
-
-// ApplyChange is one changed service.
-type ApplyChange struct {
-	Service string `json:"service"`
-	Unit    string `json:"unit"`
-	// Diff is a unified diff of the unit text, from what systemd runs to the new definition
-	// (environment values masked by the caller where the reader may not see them). When herod
-	// did not create the running unit itself, the old text is unknown and the diff says so.
-	Diff string `json:"diff"`
-	// Dependents are the running services that require it, restarted with it.
-	Dependents []string `json:"dependents"`
-}
-
-// unitTexts remembers the text of every unit the bridge created, by unit name, so that an apply
-// can show what changed.
+// unitTexts remembers the text of every unit the bridge created, by unit name, and keeps it in
+// the environment directory (WriteUnitText), so that an apply can show what changed, also in a
+// unit created before herod last started.
 type unitTexts struct {
+	dir   string // where the texts are kept; "" keeps them in memory only
 	mu    sync.Mutex
 	texts map[string]unitText
 }
@@ -58,73 +31,178 @@ func (t *unitTexts) remember(u *unitgen.Unit) {
 		t.texts = map[string]unitText{}
 	}
 	t.texts[u.Name] = unitText{definition: u.Definition, text: u.Text()}
+	if t.dir != "" {
+		// Best effort: without the file, a diff after herod's restart says the text is unknown.
+		_ = WriteUnitText(u, t.dir)
+	}
 }
 
 func (t *unitTexts) get(unit, definition string) (string, bool) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	ut, ok := t.texts[unit]
-	return ut.text, ok && ut.definition == definition
+	t.mu.Unlock()
+	if ok && ut.definition == definition {
+		return ut.text, true
+	}
+	if t.dir == "" || definition == "" {
+		return "", false
+	}
+	return readUnitText(t.dir, unit, definition)
 }
 
-// PlanApply computes what Apply would do, touching nothing.
-func (b *Bridge) PlanApply(ctx context.Context) (ApplyPlan, error) {
-	set := b.Config()
-	plan := ApplyPlan{DryRun: true, Changed: []ApplyChange{}, Restart: []string{}, Stop: []string{}, Started: []string{}, Failed: []string{}}
+// PlanApply computes what Apply(next) would do now, touching nothing: neither systemd nor the
+// services the bridge has loaded. It takes no lock (a read), so an operation under way may make
+// it out of date; Apply computes its own under its locks.
+func (b *Bridge) PlanApply(ctx context.Context, next *config.Set) (plan.Apply, error) {
+	p, err := b.planApply(ctx, next)
+	p.DryRun = true
+	return p, err
+}
+
+// planApply compares what runs (systemd's hero units and the definition each was created
+// with) with next: what to restart, stop, and what only changes in the loaded services.
+func (b *Bridge) planApply(ctx context.Context, next *config.Set) (plan.Apply, error) {
+	p := plan.Apply{}.WithLists()
 	units, err := b.heroUnits(ctx)
 	if err != nil {
-		return plan, fmt.Errorf("apply: %w", err)
+		return p, err
 	}
-	running := map[string]bool{}
+	running := map[string]string{} // service -> its running unit
 	for _, u := range units {
 		if !hasProcesses(u.ActiveState) {
 			continue
 		}
 		_, name, _ := unitgen.ParseUnitName(u.Name)
-		svc := set.Service(name)
-		if svc == nil || unitOf(svc) != u.Name {
-			plan.Stop = append(plan.Stop, name)
+		if svc := next.Service(name); svc == nil || unitOf(svc) != u.Name {
+			p.Stop = append(p.Stop, name)
 			continue
 		}
-		running[name] = true
-		if set.BadConfig(name) {
-			continue // keeps its last good definition, which is what runs
-		}
-		gen, err := unitgen.Generate(set, svc, b.unitOptions())
+		running[name] = u.Name
+	}
+	sort.Strings(p.Stop)
+	for name, unit := range running {
+		c, changed, err := b.change(ctx, next, name, unit)
 		if err != nil {
-			return plan, fmt.Errorf("apply %s: %w", name, err)
+			return p, err
 		}
-		if old := b.loadedDefinition(ctx, u.Name); old != gen.Definition {
-			plan.Changed = append(plan.Changed, ApplyChange{Service: name, Unit: u.Name, Diff: b.unitDiff(u.Name, old, gen)})
+		if changed {
+			p.Changed = append(p.Changed, c)
 		}
 	}
-	sort.Strings(plan.Stop)
+	sort.Slice(p.Changed, func(i, j int) bool { return p.Changed[i].Service < p.Changed[j].Service })
+	if err := b.restarts(next, &p, running, units); err != nil {
+		return p, err
+	}
+	b.loadedChanges(next, &p, running)
+	return p, nil
+}
+
+// change compares the definition of name's running unit with next's: the change (with the
+// texts its diff is made from) when they differ. A bad-config service keeps running its last
+// good definition: no change.
+func (b *Bridge) change(ctx context.Context, next *config.Set, name, unit string) (plan.Change, bool, error) {
+	if next.BadConfig(name) {
+		return plan.Change{}, false, nil
+	}
+	svc := next.Service(name)
+	gen, err := unitgen.Generate(next, svc, b.unitOptions())
+	if err != nil {
+		return plan.Change{}, false, fmt.Errorf("%s: %w", name, err)
+	}
+	old := b.loadedDefinition(ctx, unit)
+	if old == gen.Definition {
+		return plan.Change{}, false, nil
+	}
+	text, known := b.texts.get(unit, old)
+	return plan.Change{Service: name, Unit: unit, File: svc.File, Dependents: []string{},
+		OldText: text, NewText: gen.Text(), OldKnown: known}, true, nil
+}
+
+// restarts fills p's Restart (in start order) and each change's Dependents: the changed
+// services, the running services that require them (by next's dependencies or by the running
+// units' own, which systemd's cascade follows), and what an earlier apply could not start again.
+func (b *Bridge) restarts(next *config.Set, p *plan.Apply, running map[string]string, units []sddbus.UnitStatus) error {
 	restart := b.applyPending()
-	for i, c := range plan.Changed {
-		restart[c.Service] = true
-		sp, err := set.Graph.Stop(c.Service)
-		if err != nil {
-			return plan, err
+	for n := range restart {
+		if _, ok := running[n]; ok {
+			delete(restart, n) // started since: only a change of its own restarts it
 		}
-		plan.Changed[i].Dependents = []string{}
-		for _, d := range sp.StoppedDependents {
-			if running[d] {
-				plan.Changed[i].Dependents = append(plan.Changed[i].Dependents, d)
-				restart[d] = true
+	}
+	loaded := b.Config()
+	for i, c := range p.Changed {
+		restart[c.Service] = true
+		deps := map[string]bool{}
+		for _, set := range []*config.Set{next, loaded} {
+			if set.Service(c.Service) == nil || set.BadConfig(c.Service) {
+				continue
+			}
+			sp, err := set.Graph.Stop(c.Service)
+			if err != nil {
+				return fmt.Errorf("%s: %w", c.Service, err)
+			}
+			for _, d := range sp.StoppedDependents {
+				if _, ok := running[d]; ok && next.Service(d) != nil && !next.BadConfig(d) {
+					deps[d] = true
+				}
 			}
 		}
-	}
-	plan.Restart, err = startOrder(set, restart)
-	for i := range plan.Changed {
-		plan.Changed[i].Dependents = inOrderOf(plan.Changed[i].Dependents, plan.Restart)
-	}
-	plan.Unchanged = 0
-	for n := range running {
-		if !restart[n] {
-			plan.Unchanged++
+		for d := range deps {
+			p.Changed[i].Dependents = append(p.Changed[i].Dependents, d)
+			restart[d] = true
 		}
 	}
-	return plan, err
+	var err error
+	if p.Restart, err = startOrder(next, restart); err != nil {
+		return fmt.Errorf("the order of the restarts: %w", err)
+	}
+	for i := range p.Changed {
+		p.Changed[i].Dependents = inOrderOf(p.Changed[i].Dependents, p.Restart)
+	}
+	for n := range running {
+		if !restart[n] {
+			p.Unchanged++
+		}
+	}
+	return nil
+}
+
+// loadedChanges fills what changes only in the services the bridge has loaded: services added,
+// removed, and those that do not run whose definition changed.
+func (b *Bridge) loadedChanges(next *config.Set, p *plan.Apply, running map[string]string) {
+	loaded := b.Config()
+	for _, s := range next.Services {
+		old := loaded.Service(s.Name)
+		if old == nil {
+			p.Added = append(p.Added, s.Name)
+			continue
+		}
+		if _, runs := running[s.Name]; runs || next.BadConfig(s.Name) {
+			continue
+		}
+		if b.definitionOf(loaded, old) != b.definitionOf(next, s) {
+			p.Updated = append(p.Updated, s.Name)
+		}
+	}
+	for _, s := range loaded.Services {
+		if next.Service(s.Name) == nil {
+			p.Removed = append(p.Removed, s.Name)
+		}
+	}
+	sort.Strings(p.Added)
+	sort.Strings(p.Updated)
+	sort.Strings(p.Removed)
+}
+
+// definitionOf is the digest of svc's unit in set ("" when it has none: bad-config).
+func (b *Bridge) definitionOf(set *config.Set, svc *config.Service) string {
+	if set.BadConfig(svc.Name) {
+		return ""
+	}
+	u, err := unitgen.Generate(set, svc, b.unitOptions())
+	if err != nil {
+		return ""
+	}
+	return u.Definition
 }
 
 // inOrderOf returns names in the order they have in order.
@@ -167,67 +245,73 @@ func startOrder(set *config.Set, names map[string]bool) ([]string, error) {
 	return out, nil
 }
 
-// unitDiff is the unified diff from the text systemd runs (as the bridge created it) to gen's.
-func (b *Bridge) unitDiff(unit, oldDefinition string, gen *unitgen.Unit) string {
-	old, ok := b.texts.get(unit, oldDefinition)
-	header := fmt.Sprintf("--- %s (running)\n+++ %s (config)\n", unit, unit)
-	if !ok {
-		return header + fmt.Sprintf("@@ the running unit (definition %.12s) was created before this herod started: its text is unknown @@\n", oldDefinition) +
-			prefixLines("+", gen.Text())
-	}
-	return header + UnifiedDiff(old, gen.Text(), 3)
-}
-
-func prefixLines(p, text string) string {
-	var b strings.Builder
-	for _, l := range strings.SplitAfter(strings.TrimSuffix(text, "\n"), "\n") {
-		b.WriteString(p + strings.TrimSuffix(l, "\n") + "\n")
-	}
-	return b.String()
-}
-
-// Apply makes what runs match the config directory: removed services are stopped, changed
-// ones are stopped with the services that require them and run, then started again on their
-// new definitions, dependencies first. A service whose new definition fails to start fails
-// what requires it (not started), nothing else; it is kept pending, so the next apply, after a
-// fix, starts it and its dependents. Unchanged services are not touched.
-func (b *Bridge) Apply(ctx context.Context, obs Observer) (ApplyPlan, error) {
-	plan, err := b.PlanApply(ctx)
-	plan.DryRun = false
+// Apply makes what runs match next, the config directory as read (with no problems): under the
+// locks of every service (an apply looks at them all), it computes the plan, gives it to
+// planned (herod shows it) before anything acts, loads next, and then does exactly that plan:
+// removed services are stopped; changed ones are stopped with the running services that
+// require them, then started again on their new definitions, dependencies first. A service
+// whose new definition fails to start fails what requires it (not started), nothing else; it is
+// kept pending, so the next apply, after a fix, starts it and its dependents. Unchanged services
+// are not touched. The plan returned says what was started and what failed.
+func (b *Bridge) Apply(ctx context.Context, next *config.Set, planned func(plan.Apply), obs Observer) (plan.Apply, error) {
+	release, err := b.locks.acquire(ctx, applyLocks(b.Config(), next))
 	if err != nil {
-		return plan, err
-	}
-	for _, name := range plan.Stop {
-		if err := b.stopRemoved(ctx, name, obs); err != nil {
-			return plan, err
-		}
-	}
-	if len(plan.Restart) == 0 {
-		return plan, nil
-	}
-	set := b.Config()
-	all, err := set.Graph.StartAll(plan.Restart)
-	if err != nil {
-		return plan, err
-	}
-	release, err := b.locks.acquire(ctx, lockSet(set, all.Order))
-	if err != nil {
-		return plan, fmt.Errorf("apply: waiting for other operations on these services: %w", err)
+		return plan.Apply{}.WithLists(), fmt.Errorf("waiting for other operations: %w", err)
 	}
 	defer release()
-	for _, c := range plan.Changed {
-		sp, err := stopPlan(set, c.Service)
-		if err != nil {
-			return plan, err
-		}
-		if _, err := b.stop(ctx, set, c.Service, sp, false, obs); err != nil {
-			return plan, err
+	p, err := b.planApply(ctx, next)
+	if err != nil {
+		return p, err
+	}
+	if planned != nil {
+		planned(p)
+	}
+	b.SetConfig(next)
+	b.rebind.intend(append(append([]string(nil), p.Restart...), p.Stop...)...) // stopped on purpose
+	for _, name := range p.Stop {
+		if err := b.stopRemoved(ctx, name, obs); err != nil {
+			return p, err
 		}
 	}
-	reply, err := b.start(ctx, set, plan.Restart, all, true, obs, StartReply{Service: plan.Restart[0], Started: []string{}, Failed: []string{}, Jobs: map[string]int64{}})
-	plan.Started, plan.Failed = reply.Started, reply.Failed
+	if len(p.Restart) == 0 {
+		return p, nil
+	}
+	return b.restartChanged(ctx, next, p, obs)
+}
+
+// applyLocks is every service an apply may touch: those loaded, those next defines, and the
+// services they conflict with.
+func applyLocks(loaded, next *config.Set) []string {
+	var names []string
+	for _, set := range []*config.Set{loaded, next} {
+		for _, s := range set.Services {
+			names = append(names, s.Name)
+		}
+		names = lockSet(set, names)
+	}
+	return names
+}
+
+// restartChanged stops the changed services of p with their running dependents, then starts
+// p.Restart again, dependencies first.
+func (b *Bridge) restartChanged(ctx context.Context, set *config.Set, p plan.Apply, obs Observer) (plan.Apply, error) {
+	all, err := set.Graph.StartAll(p.Restart)
+	if err != nil {
+		return p, fmt.Errorf("the order of the restarts: %w", err)
+	}
+	for _, c := range p.Changed {
+		sp, err := stopPlan(set, c.Service)
+		if err != nil {
+			return p, fmt.Errorf("%s: %w", c.Service, err)
+		}
+		if _, err := b.stop(ctx, set, c.Service, sp, false, obs); err != nil {
+			return p, err
+		}
+	}
+	reply, err := b.start(ctx, set, p.Restart, all, true, obs, StartReply{Service: p.Restart[0], Started: []string{}, Failed: []string{}, Jobs: map[string]int64{}})
+	p.Started, p.Failed = reply.Started, reply.Failed
 	b.setApplyPending(reply.Failed)
-	return plan, err
+	return p, err
 }
 
 // stopRemoved stops the running unit of a service no file defines any more.
@@ -239,7 +323,7 @@ func (b *Bridge) stopRemoved(ctx context.Context, name string, obs Observer) err
 	for _, u := range units {
 		if _, n, _ := unitgen.ParseUnitName(u.Name); n == name && hasProcesses(u.ActiveState) {
 			if err := b.stopUnits(ctx, []string{u.Name}); err != nil {
-				return fmt.Errorf("apply: stop removed %s: %w", name, err)
+				return fmt.Errorf("stopping %s, which no file defines: %w", name, err)
 			}
 			obs.report(Progress{Service: name, Event: "stopped"})
 		}

@@ -132,7 +132,7 @@ func New(ctx context.Context, conn *sddbus.Conn, signals *dbus.Conn, ledger jobd
 	if opts.Journal == nil {
 		opts.Journal = recording.Journalctl(opts.User)
 	}
-	b := &Bridge{conn: conn, ledger: ledger, log: opts.Log, opts: opts, locks: newLocks(), jrnl: opts.Journal}
+	b := &Bridge{conn: conn, ledger: ledger, log: opts.Log, opts: opts, locks: newLocks(), jrnl: opts.Journal, texts: unitTexts{dir: opts.EnvDir}}
 	b.set.Store(set)
 	b.rebind = newRebinder(ctx, b)
 	jobs, err := newJobWatch(signals)

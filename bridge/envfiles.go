@@ -36,26 +36,45 @@ func WriteEnvFile(u *unitgen.Unit, dir string) error {
 	if u.EnvFile == "" {
 		return nil
 	}
-	if err := privateDir(dir); err != nil {
-		return err
-	}
 	if filepath.Dir(u.EnvFile) != filepath.Clean(dir) {
 		return fmt.Errorf("environment file %s is not in %s", u.EnvFile, dir)
 	}
+	return writePrivate(dir, u.EnvFile, u.EnvContent)
+}
+
+// WriteUnitText keeps u's text in dir (unitgen.TextFileName), as private as its environment
+// file, since the text lists the environment's values: an apply's diff reads it back.
+func WriteUnitText(u *unitgen.Unit, dir string) error {
+	return writePrivate(dir, filepath.Join(dir, unitgen.TextFileName(u.Name, u.Definition)), []byte(u.Text()))
+}
+
+// readUnitText is the text WriteUnitText kept of unit's definition, if any.
+func readUnitText(dir, unit, definition string) (string, bool) {
+	data, err := os.ReadFile(filepath.Join(dir, unitgen.TextFileName(unit, definition)))
+	return string(data), err == nil
+}
+
+// writePrivate writes data to path in dir (made 0700 when missing, and refused when anyone but
+// this process's user owns it): to a temporary file (0600) in the same directory, then renamed
+// over the name, so a reader never sees half a file.
+func writePrivate(dir, path string, data []byte) error {
+	if err := privateDir(dir); err != nil {
+		return err
+	}
 	tmp, err := os.CreateTemp(dir, ".tmp-*") // 0600
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", u.EnvFile, err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	_, werr := tmp.Write(u.EnvContent)
+	_, werr := tmp.Write(data)
 	if cerr := tmp.Close(); werr == nil {
 		werr = cerr
 	}
 	if werr == nil {
-		werr = os.Rename(tmp.Name(), u.EnvFile)
+		werr = os.Rename(tmp.Name(), path)
 	}
 	if werr != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("writing %s: %w", u.EnvFile, werr)
+		return fmt.Errorf("writing %s: %w", path, werr)
 	}
 	return nil
 }
@@ -84,7 +103,7 @@ func privateDir(dir string) error {
 	return nil
 }
 
-// SweepEnvFiles removes the environment files of units systemd no longer has loaded (a unit
+// SweepEnvFiles removes the environment and text files of units systemd no longer has loaded (a unit
 // that ended cleanly is unloaded at once), once they are older than envFileGrace: herod runs
 // it when it starts, at every reload and every few minutes.
 func (b *Bridge) SweepEnvFiles(ctx context.Context) error {

@@ -98,12 +98,14 @@ func TestSweepEnvFiles(t *testing.T) {
 		old  bool
 		kept bool
 	}{
-		{unitgen.EnvFileName(unit("db"), "d1"), true, true},   // its unit is loaded
-		{unitgen.EnvFileName(unit("web"), "d2"), true, false}, // not loaded, old
-		{unitgen.EnvFileName(unit("web"), "d3"), false, true}, // not loaded, but just written
-		{".tmp-123", true, false},                             // a write that died
-		{".tmp-456", false, true},                             // a write under way
-		{"notes.txt", true, true},                             // not hero's
+		{unitgen.EnvFileName(unit("db"), "d1"), true, true},    // its unit is loaded
+		{unitgen.EnvFileName(unit("web"), "d2"), true, false},  // not loaded, old
+		{unitgen.EnvFileName(unit("web"), "d3"), false, true},  // not loaded, but just written
+		{unitgen.TextFileName(unit("db"), "d1"), true, true},   // a text, of a loaded unit
+		{unitgen.TextFileName(unit("web"), "d2"), true, false}, // a text, not loaded, old
+		{".tmp-123", true, false},                              // a write that died
+		{".tmp-456", false, true},                              // a write under way
+		{"notes.txt", true, true},                              // not hero's
 	}
 	for _, f := range files {
 		p := filepath.Join(dir, f.name)
@@ -131,7 +133,8 @@ func TestSweepEnvFiles(t *testing.T) {
 	}
 }
 
-// A start writes each unit's environment file before it creates the unit.
+// A start writes each unit's environment file before it creates the unit, and keeps its text
+// beside it (for an apply's diff), as private.
 func TestStartWritesEnvFile(t *testing.T) {
 	tb := newTestBridge(t, map[string]string{"vault.toml": "env = { TOKEN = \"s3cret\" }\n" + service("")})
 	tb.load(t, "vault", "inactive", "dead")
@@ -145,13 +148,19 @@ func TestStartWritesEnvFile(t *testing.T) {
 	var names []string
 	for _, e := range entries {
 		names = append(names, e.Name())
+		if fi, err := e.Info(); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v (%v), want 0600", e.Name(), fi.Mode(), err)
+		}
 	}
-	if len(names) != 1 || !strings.HasPrefix(names[0], unit("vault")+"-") {
-		t.Fatalf("environment files %v", names)
+	if len(names) != 2 || !strings.HasPrefix(names[0], unit("vault")+"-") || !strings.HasSuffix(names[0], unitgen.EnvFileSuffix) ||
+		!strings.HasSuffix(names[1], unitgen.TextFileSuffix) {
+		t.Fatalf("environment and text files %v", names)
 	}
-	data, _ := os.ReadFile(filepath.Join(tb.opts.EnvDir, names[0]))
-	if !strings.Contains(string(data), "s3cret") {
-		t.Errorf("file %s: %q", names[0], data)
+	for _, name := range names {
+		data, _ := os.ReadFile(filepath.Join(tb.opts.EnvDir, name))
+		if !strings.Contains(string(data), "s3cret") {
+			t.Errorf("file %s: %q", name, data)
+		}
 	}
 }
 

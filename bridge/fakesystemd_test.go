@@ -472,7 +472,7 @@ func newTestBridge(t *testing.T, files map[string]string) *testBridge {
 	t.Cleanup(cancel)
 	tb := &testBridge{sd: newFakeManager(), jrnl: &recording.MemoryJournal{}, ctx: ctx}
 	opts := Options{ConfigDir: "/etc/hero", EnvDir: filepath.Join(t.TempDir(), "env"), BootID: "b1", Journal: tb.jrnl, Log: log}
-	b := &Bridge{conn: tb.sd, ledger: db, log: log, opts: opts, locks: newLocks(), jrnl: tb.jrnl,
+	b := &Bridge{conn: tb.sd, ledger: db, log: log, opts: opts, locks: newLocks(), jrnl: tb.jrnl, texts: unitTexts{dir: opts.EnvDir},
 		jobs: &jobWatch{ended: map[dbus.ObjectPath]string{}, waiting: map[dbus.ObjectPath]func(string){}}}
 	b.set.Store(testSet(t, files))
 	b.rebind = newRebinder(ctx, b)

@@ -43,10 +43,23 @@ func EnvFileName(unitName, definition string) string {
 	return strings.ReplaceAll(unitName, `\`, "+") + "-" + definition + EnvFileSuffix
 }
 
-// EnvFileUnit is the unit an environment file belongs to, and its definition ("" for a name
-// hero did not write).
+// TextFileSuffix ends the name of the file herod keeps a unit's text in, beside its environment
+// file and as private (the text lists the environment's values): UNIT-DEFINITION.unit. With it
+// an apply shows what changed in a unit that herod created before it last started.
+const TextFileSuffix = ".unit"
+
+// TextFileName is the file of a unit's text, for a definition (see TextFileSuffix).
+func TextFileName(unitName, definition string) string {
+	return strings.TrimSuffix(EnvFileName(unitName, definition), EnvFileSuffix) + TextFileSuffix
+}
+
+// EnvFileUnit is the unit an environment file (or a text file, see TextFileName) belongs to,
+// and its definition ("" for a name hero did not write).
 func EnvFileUnit(file string) (unit, definition string) {
 	stem, ok := strings.CutSuffix(file, EnvFileSuffix)
+	if !ok {
+		stem, ok = strings.CutSuffix(file, TextFileSuffix)
+	}
 	if !ok {
 		return "", ""
 	}

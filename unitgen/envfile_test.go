@@ -60,15 +60,16 @@ exec = ["/bin/sleep", "infinity"]
 
 func TestEnvFileNameMapsBackToItsUnit(t *testing.T) {
 	for _, name := range []string{"hero-default-web.service", `hero-default-my\x2dsvc.service`, "hero-ctx-a_b.service"} {
-		file := unitgen.EnvFileName(name, "0123456789abcdef")
-		if strings.ContainsAny(file, `\/ "`) {
-			t.Errorf("%q needs quoting", file)
-		}
-		if unit, def := unitgen.EnvFileUnit(file); unit != name || def != "0123456789abcdef" {
-			t.Errorf("EnvFileUnit(%q) = %q %q, want %q", file, unit, def, name)
+		for _, file := range []string{unitgen.EnvFileName(name, "0123456789abcdef"), unitgen.TextFileName(name, "0123456789abcdef")} {
+			if strings.ContainsAny(file, `\/ "`) {
+				t.Errorf("%q needs quoting", file)
+			}
+			if unit, def := unitgen.EnvFileUnit(file); unit != name || def != "0123456789abcdef" {
+				t.Errorf("EnvFileUnit(%q) = %q %q, want %q", file, unit, def, name)
+			}
 		}
 	}
-	for _, other := range []string{".tmp-123", "notes.txt", "x.env"} {
+	for _, other := range []string{".tmp-123", "notes.txt", "x.env", "x.unit"} {
 		if unit, _ := unitgen.EnvFileUnit(other); unit != "" {
 			t.Errorf("EnvFileUnit(%q) = %q, want none", other, unit)
 		}

@@ -46,6 +46,7 @@ const (
 	MethodReload          = "Reload"
 	MethodApply           = "Apply"
 	MethodApplyPlan       = "ApplyPlan"
+	MethodOperationPlan   = "OperationPlan"
 	MethodStatus          = "Status"
 	MethodListServices    = "ListServices"
 	MethodListUnits       = "ListUnits"
@@ -93,8 +94,11 @@ const (
 
 // Errors: D-Bus error names with messages a person can act on.
 const (
-	ErrNoSuchService   = "org.hero.Proc1.Error.NoSuchService"
-	ErrNoSuchJob       = "org.hero.Proc1.Error.NoSuchJob"
+	ErrNoSuchService = "org.hero.Proc1.Error.NoSuchService"
+	ErrNoSuchJob     = "org.hero.Proc1.Error.NoSuchJob"
+	// ErrNoSuchOperation: OperationPlan of an operation that is not an apply, has not planned
+	// yet, or was forgotten.
+	ErrNoSuchOperation = "org.hero.Proc1.Error.NoSuchOperation"
 	ErrInvalidConfig   = "org.hero.Proc1.Error.InvalidConfig"
 	ErrConflictBlocked = "org.hero.Proc1.Error.ConflictBlocked"
 	ErrStartFailed     = "org.hero.Proc1.Error.StartFailed"

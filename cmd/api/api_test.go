@@ -4,12 +4,16 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
+	"github.com/godbus/dbus/v5"
+
+	"github.com/hero-systemd/hero-systemd/bridge/plan"
 )
 
 // Service objects are named as systemd names its unit objects (sd_bus_path_encode), and every
@@ -175,4 +179,54 @@ func TestKeysAreTheDocumentedProperties(t *testing.T) {
 			t.Errorf("%s: keys %v, documented properties %v", iface, got, want)
 		}
 	}
+}
+
+// The apply plan is declared once (bridge/plan.Apply): the introspection data's type of every
+// plan argument is its D-Bus signature, and docs/dbus-api.md's table of its members names each
+// member, in order, with its D-Bus type and its JSON key.
+func TestApplyPlanIsDocumentedAsDeclared(t *testing.T) {
+	for _, method := range []string{MethodApplyPlan, MethodOperationPlan} {
+		re := regexp.MustCompile(`(?s)<method name="` + method + `">.*?<arg name="plan" type="([^"]+)" direction="out"/>`)
+		m := re.FindStringSubmatch(Introspection)
+		if m == nil || m[1] != plan.Signature().String() {
+			t.Errorf("%s's plan is %v in the introspection data, want %s", method, m, plan.Signature())
+		}
+	}
+	data, err := os.ReadFile("../../docs/dbus-api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile(`(?s)<!-- apply-plan:[^\n]*-->\n(.*?)<!-- /apply-plan -->`).FindSubmatch(data)
+	if block == nil {
+		t.Fatal("docs/dbus-api.md has no <!-- apply-plan: ... --> table")
+	}
+	var got []string
+	row := regexp.MustCompile("^\\| `([^`]+)` \\| `([^`]+)` \\| `([^`]+)` \\|")
+	for _, line := range strings.Split(string(block[1]), "\n") {
+		if m := row.FindStringSubmatch(line); m != nil {
+			got = append(got, m[1]+" "+m[2]+" "+m[3])
+		}
+	}
+	want := members("", reflect.TypeOf(plan.Apply{}))
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("docs/dbus-api.md's plan table:\n%s\nwant (bridge/plan.Apply's members):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// members lists a struct's members as D-Bus carries them: name, D-Bus type, JSON key, the
+// members of a list of structs after it (prefixed with its name).
+func members(prefix string, t reflect.Type) []string {
+	var out []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() || f.Tag.Get("dbus") == "-" {
+			continue
+		}
+		key, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		out = append(out, prefix+f.Name+" "+dbus.SignatureOfType(f.Type).String()+" "+key)
+		if f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct {
+			out = append(out, members(f.Name+".", f.Type.Elem())...)
+		}
+	}
+	return out
 }

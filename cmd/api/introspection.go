@@ -118,24 +118,36 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
     <method name="Disable">
       <arg name="names" type="as" direction="in"/>
     </method>
-    <!-- Apply(): privileged. Make what runs match the loaded configs (run Reload first): services
-         no file defines any more are stopped; every running service whose definition differs
-         from the unit systemd runs is stopped with the running services that require it, and all
-         of them start again on their new definitions, dependencies first; unchanged services are
-         not touched. A service whose new definition fails to start fails only what requires it,
-         and the next Apply starts it again. Returns at once: the operation's id (0 when there is
-         nothing to do) and the plan as JSON (ApplyPlan's shape); the operation reports its steps
-         with OperationProgress and its end with OperationFinished (summary: started, failed). -->
+    <!-- Apply(): privileged. Make what runs match the config directory on disk: herod reads and
+         validates it (a problem in any file is InvalidConfig, listing every problem, and nothing
+         changes), then starts an operation that, holding every service's lock, computes the
+         plan, announces it (OperationProgress event "planned"; OperationPlan returns it), loads
+         the directory (as Reload) and does exactly that plan: services no file defines any more
+         are stopped; every running service whose definition differs from the unit systemd runs
+         is stopped with the running services that require it, and all of them start again on
+         their new definitions, dependencies first; unchanged services are not touched. A service
+         whose new definition fails to start fails only what requires it, and the next Apply
+         starts it again. Returns at once with the operation's id; its steps come with
+         OperationProgress, its end with OperationFinished (summary: started, failed). -->
     <method name="Apply">
       <arg name="operation" type="t" direction="out"/>
-      <arg name="plan" type="s" direction="out"/>
     </method>
-    <!-- ApplyPlan(): what Apply would do, as JSON: {"dry_run", "changed": [{"service", "unit",
-         "diff", "dependents"}], "restart", "stop", "unchanged", "started", "failed"}. diff is a
-         unified diff of the unit text from what runs to the config, environment values masked.
-         Changes nothing. -->
+    <!-- ApplyPlan(): what Apply would do now, changing nothing (not even the loaded configs): the
+         directory read and validated as Apply does (InvalidConfig on a problem), planned against
+         what runs. The plan is the struct (dry_run, changed: each (service, unit, file, diff,
+         dependents), restart, stop, added, updated, removed, unchanged, started, failed)
+         documented in docs/dbus-api.md; diff is a unified diff of the unit's text from what runs
+         to the config, with environment values only for a caller who may read the file. -->
     <method name="ApplyPlan">
-      <arg name="plan" type="s" direction="out"/>
+      <arg name="plan" type="(ba(ssssas)asasasasasuasas)" direction="out"/>
+    </method>
+    <!-- OperationPlan(operation): the plan an Apply operation computed under its locks, once it
+         announced it (OperationProgress event "planned"), as ApplyPlan returns one, with started
+         and failed filled once it ended. NoSuchOperation for an operation that is not an apply,
+         has not planned yet or is too old (herod keeps the last 1024). -->
+    <method name="OperationPlan">
+      <arg name="operation" type="t" direction="in"/>
+      <arg name="plan" type="(ba(ssssas)asasasasasuasas)" direction="out"/>
     </method>
     <!-- Reload(): privileged. Read the config directory again. If any file has a problem, the
          old configs stay in force and InvalidConfig lists every problem. Returns the number of
@@ -276,9 +288,11 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
       <arg name="service" type="s"/>
       <arg name="state" type="s"/>
     </signal>
-    <!-- OperationProgress: a step of operation (a Start, StartMany, Stop, StopMany, Restart or
-         ReloadService): event is started, stopped, reloaded, failed (a start) or skipped for
-         the service; detail says why it failed. -->
+    <!-- OperationProgress: a step of operation (a Start, StartMany, Stop, StopMany, Restart,
+         ReloadService or Apply): event is started, stopped, reloaded, failed (a start) or
+         skipped for the service, detail saying why it failed; or, for an Apply, planned (service
+         empty, detail a summary of the plan) once its plan is there to read (OperationPlan),
+         before it acts. -->
     <signal name="OperationProgress">
       <arg name="operation" type="t"/>
       <arg name="service" type="s"/>

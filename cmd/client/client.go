@@ -11,6 +11,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/hero-systemd/hero-systemd/bridge/plan"
 	"github.com/hero-systemd/hero-systemd/cmd/api"
 )
 
@@ -222,16 +223,28 @@ func (c *Client) ReloadService(ctx context.Context, name string) (Queued, error)
 	return q, err
 }
 
-// Apply queues an apply (operation 0: nothing to do) and returns its plan as JSON.
-func (c *Client) Apply(ctx context.Context) (q Queued, plan string, err error) {
-	err = c.call(ctx, api.MethodApply, []any{&q.Operation, &plan})
-	return q, plan, err
+// Apply queues an apply of the config directory on disk: herod reads and validates it (an
+// *Error named api.ErrInvalidConfig lists the problems; nothing changed), then the operation
+// plans under its locks, announces the plan (Progress event "planned": read it with
+// OperationPlan) and does it.
+func (c *Client) Apply(ctx context.Context) (q Queued, err error) {
+	err = c.call(ctx, api.MethodApply, []any{&q.Operation})
+	return q, err
 }
 
-// ApplyPlan returns what an apply would do, as JSON.
-func (c *Client) ApplyPlan(ctx context.Context) (plan string, err error) {
-	err = c.call(ctx, api.MethodApplyPlan, []any{&plan})
-	return plan, err
+// ApplyPlan returns what an apply would do now, changing nothing.
+func (c *Client) ApplyPlan(ctx context.Context) (plan.Apply, error) {
+	var p plan.Apply
+	err := c.call(ctx, api.MethodApplyPlan, []any{&p})
+	return p.WithLists(), err
+}
+
+// OperationPlan returns the plan an apply operation computed under its locks (once it announced
+// it), with what it started and what failed once it ended.
+func (c *Client) OperationPlan(ctx context.Context, op uint64) (plan.Apply, error) {
+	var p plan.Apply
+	err := c.call(ctx, api.MethodOperationPlan, []any{&p}, op)
+	return p.WithLists(), err
 }
 
 // Kill signals name's processes.

@@ -2,33 +2,18 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hero-systemd/hero-systemd/bridge/plan"
 	"github.com/hero-systemd/hero-systemd/cmd/api"
 	"github.com/hero-systemd/hero-systemd/cmd/client"
 )
 
 func init() { verbs = append(verbs, newApplyCmd) }
-
-// applyPlan is the JSON shape of an apply's plan (herod's ApplyPlan).
-type applyPlan struct {
-	DryRun  bool `json:"dry_run"`
-	Changed []struct {
-		Service    string   `json:"service"`
-		Unit       string   `json:"unit"`
-		Diff       string   `json:"diff"`
-		Dependents []string `json:"dependents"`
-	} `json:"changed"`
-	Restart   []string `json:"restart"`
-	Stop      []string `json:"stop"`
-	Unchanged int      `json:"unchanged"`
-	Started   []string `json:"started"`
-	Failed    []string `json:"failed"`
-}
 
 func newApplyCmd(g *globals) *cobra.Command {
 	var of opFlags
@@ -36,48 +21,36 @@ func newApplyCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "apply [--dry-run]",
 		Short: "Make what runs match the config directory: restart what changed, stop what was removed",
-		Long: `apply makes the running services match the configs herod has loaded (run 'heroctl
-daemon-reload' first): every running service whose definition differs from the unit systemd
-runs is stopped together with the running services that require it, and all of them start
-again on their new definitions, dependencies first; services no file defines any more are
-stopped; unchanged services are not touched. A service whose new definition fails to start
-fails only what requires it (those are not started); everything else keeps running, and the
-next apply, after a fix, starts what is left.
+		Long: `apply makes the running services match the config directory as it is on disk: herod reads
+and validates it (a problem in any file refuses the apply, every problem is printed, nothing
+changes), then, holding every service's lock, works out the plan, and heroctl prints it before
+anything happens: for each running service whose definition differs from the unit systemd runs,
+a unified diff of its unit text (environment values shown to a caller who may read its file,
+as root; masked for others, marked where a hidden value changed) and the running services
+that require it; what restarts (in start order), what stops (services no file defines any
+more), services added, changed while not running, or removed, and how many run unchanged.
+Then herod loads the directory (as daemon-reload) and does exactly that plan, heroctl printing
+each step, and says what it did. Unchanged services are not touched. A service whose new
+definition fails to start fails only what requires it (those are not started; the exit status
+is 1); everything else keeps running, and the next apply, after a fix, starts what is left.
 
---dry-run prints the plan and changes nothing: for each changed service a unified diff of its
-unit text (environment values masked) and the dependents restarted with it, then what restarts
-(in start order) and what stops. With -o json the plan is printed as one object with the keys
-dry_run, changed (a list of objects with service, unit, diff and dependents), restart, stop,
-unchanged, started and failed (after an apply, started and failed say what it did).`,
+--dry-run prints the plan and changes nothing, not even the configs herod has loaded.
+daemon-reload, by contrast, only loads the directory (as systemctl daemon-reload): running
+services keep their definitions until they start again. With -o json the plan is printed as
+one object: dry_run, changed (objects with service, unit, file, diff, dependents), restart,
+stop, added, updated, removed, unchanged, started and failed (what an apply did).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if dryRun {
 				return online(cmd, g, func(ctx context.Context, c *client.Client) error {
-					text, err := c.ApplyPlan(ctx)
+					p, err := c.ApplyPlan(ctx)
 					if err != nil {
-						return advise(err)
+						return err
 					}
-					return printApplyPlan(g, text, nil)
+					return printApplyPlan(g, Stdout, p)
 				})
 			}
-			c, err := dial(cmd, g)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			var text string
-			_, out, err := operation(cmd, g, c, of, "apply", func(ctx context.Context) (client.Queued, error) {
-				q, plan, err := c.Apply(ctx)
-				text = plan
-				return q, err
-			})
-			if text != "" && !g.json() && !g.quiet && !of.noBlock {
-				printApplyPlan(g, text, nil)
-			}
-			if err != nil {
-				return err
-			}
-			return printApplyPlan(g, text, &out)
+			return applyOnline(cmd, g, of)
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (diffs, what restarts and stops) and change nothing")
@@ -85,34 +58,84 @@ unchanged, started and failed (after an apply, started and failed say what it di
 	return cmd
 }
 
-// printApplyPlan prints a plan: as JSON with -o json (with what the apply did, given out), as
-// text otherwise (only when it has not been printed: out is nil).
-func printApplyPlan(g *globals, text string, out *client.Outcome) error {
-	var p applyPlan
-	if err := json.Unmarshal([]byte(text), &p); err != nil {
-		return fmt.Errorf("apply: herod's plan is not JSON: %w", err)
+// applyOnline queues an apply and follows it: the plan as soon as herod has it (before anything
+// acts), each step, then what it did.
+func applyOnline(cmd *cobra.Command, g *globals, of opFlags) error {
+	c, err := dial(cmd, g)
+	if err != nil {
+		return err
 	}
-	if out != nil {
-		p.Started, p.Failed = out.Strings(api.SummaryStarted), out.Strings(api.SummaryFailed)
-		if p.Started == nil {
-			p.Started = []string{}
+	defer c.Close()
+	var shown *plan.Apply
+	show := func(ctx context.Context, op uint64) {
+		p, err := c.OperationPlan(ctx, op)
+		if err != nil || shown != nil {
+			return
 		}
-		if p.Failed == nil {
-			p.Failed = []string{}
+		shown = &p
+		if !g.json() && !g.quiet {
+			printApplyPlan(g, Stderr, p) // the plan of a real apply is progress, as start's lines are
 		}
 	}
+	var op uint64
+	of.progress = func(p client.Progress) bool {
+		if p.Event != "planned" {
+			return false
+		}
+		show(cmd.Context(), op)
+		return true
+	}
+	q, out, err := operation(cmd, g, c, of, "apply", func(ctx context.Context) (client.Queued, error) {
+		q, err := c.Apply(ctx)
+		op = q.Operation
+		return q, err
+	})
+	if q.Operation == 0 || of.noBlock {
+		return err
+	}
+	if shown == nil {
+		show(cmd.Context(), q.Operation) // its "planned" step was missed: the plan still comes first
+	}
+	final, perr := c.OperationPlan(cmd.Context(), q.Operation)
+	if perr != nil && shown != nil {
+		final = *shown
+		final.Started, final.Failed = out.Strings(api.SummaryStarted), out.Strings(api.SummaryFailed)
+	}
+	if g.json() && (perr == nil || shown != nil) {
+		if jerr := printJSON(final.WithLists()); jerr != nil {
+			return jerr
+		}
+	} else if err == nil && !g.quiet {
+		fmt.Fprintln(Stderr, appliedLine(final))
+	}
+	return err
+}
+
+// appliedLine says what an apply did.
+func appliedLine(p plan.Apply) string {
+	if !p.Acts() {
+		if len(p.Added)+len(p.Updated)+len(p.Removed) > 0 {
+			return "Applied: the configs are loaded; nothing to restart or stop."
+		}
+		return "Nothing to apply: what runs matches the configs."
+	}
+	var did []string
+	if len(p.Started) > 0 {
+		did = append(did, "restarted "+strings.Join(p.Started, ", "))
+	}
+	if len(p.Stop) > 0 {
+		did = append(did, "stopped "+strings.Join(p.Stop, ", "))
+	}
+	return "Applied: " + strings.Join(did, "; ") + "."
+}
+
+// printApplyPlan prints a plan to w: as JSON with -o json, as text otherwise (nothing with -q).
+func printApplyPlan(g *globals, w io.Writer, p plan.Apply) error {
 	if g.json() {
-		return printJSON(p)
+		return printJSON(p.WithLists())
 	}
-	if out != nil {
-		if !g.quiet && len(p.Restart) == 0 && len(p.Stop) == 0 {
-			fmt.Fprintln(Stderr, "Nothing to apply: what runs matches the configs.")
-		}
+	if g.quiet {
 		return nil
-	}
-	w := Stdout
-	if !p.DryRun {
-		w = Stderr // the plan of a real apply is progress, as start's lines are
 	}
 	for _, c := range p.Changed {
 		fmt.Fprintf(w, "%s changed", c.Service)
@@ -121,7 +144,30 @@ func printApplyPlan(g *globals, text string, out *client.Outcome) error {
 		}
 		fmt.Fprintf(w, "\n%s", c.Diff)
 	}
-	fmt.Fprintf(w, "restart: %s\nstop: %s\nunchanged: %d running service(s)\n", listOrNone(p.Restart), listOrNone(p.Stop), p.Unchanged)
+	fmt.Fprintf(w, "restart: %s\nstop: %s\n", listOrNone(p.Restart), listOrNone(p.Stop))
+	stopped := map[string]bool{}
+	for _, s := range p.Stop {
+		stopped[s] = true
+	}
+	var removed []string
+	for _, r := range p.Removed {
+		if !stopped[r] {
+			removed = append(removed, r)
+		}
+	}
+	for _, l := range []struct {
+		label string
+		names []string
+	}{
+		{"added (not started)", p.Added},
+		{"changed, not running (its next start runs the new definition)", p.Updated},
+		{"removed (not running)", removed},
+	} {
+		if len(l.names) > 0 {
+			fmt.Fprintf(w, "%s: %s\n", l.label, strings.Join(l.names, " "))
+		}
+	}
+	fmt.Fprintf(w, "unchanged: %d running service(s)\n", p.Unchanged)
 	return nil
 }
 

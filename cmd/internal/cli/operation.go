@@ -19,6 +19,8 @@ const ExitInterrupted = 130
 type opFlags struct {
 	noBlock bool
 	timeout time.Duration
+	// progress, when set, sees each step first; a step it reports handled is not printed.
+	progress func(client.Progress) bool
 }
 
 func (f *opFlags) add(cmd *cobra.Command) {
@@ -53,7 +55,11 @@ func operation(cmd *cobra.Command, g *globals, c *client.Client, f opFlags, subj
 		wctx, cancel = context.WithTimeout(ctx, f.timeout)
 		defer cancel()
 	}
-	out, err := w.Wait(wctx, q.Operation, func(p client.Progress) { printProgress(g, p) })
+	out, err := w.Wait(wctx, q.Operation, func(p client.Progress) {
+		if f.progress == nil || !f.progress(p) {
+			printProgress(g, p)
+		}
+	})
 	switch {
 	case err == nil && out.Err != nil:
 		return q, out, adviseFor(g, out.Err)

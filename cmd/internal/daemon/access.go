@@ -116,59 +116,6 @@ func (m *manager) mayReadOutput(msg dbus.Message) bool {
 	return err == nil && c.readsJournal()
 }
 
-// redactEnvironment replaces the values of a unit text's Environment= assignments, and of the
-// variables its environment file sets (listed in a comment), with "…" (names stay): what
-// callers who may not read services' output see of `heroctl cat`.
-func redactEnvironment(text string) string {
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		for _, prefix := range []string{"Environment=", "# " + unitgen.EnvCommentPrefix} {
-			if rest, ok := strings.CutPrefix(l, prefix); ok {
-				lines[i] = prefix + maskValues(rest)
-			}
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-// maskValues masks the values of Environment=-style quoted NAME=VALUE words.
-func maskValues(s string) string {
-	words := splitQuoted(s)
-	for j, w := range words {
-		if k, _, ok := strings.Cut(w, "="); ok {
-			words[j] = `"` + k + `=…"`
-		}
-	}
-	return strings.Join(words, " ")
-}
-
-// splitQuoted splits an Environment= value into its words, unquoted (double quotes, C escapes).
-func splitQuoted(s string) []string {
-	var words []string
-	var cur strings.Builder
-	inQuote, escaped, have := false, false, false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case escaped:
-			cur.WriteByte(c)
-			escaped = false
-		case c == '\\':
-			escaped = true
-		case c == '"':
-			inQuote, have = !inQuote, true
-		case c == ' ' && !inQuote:
-			if have || cur.Len() > 0 {
-				words = append(words, cur.String())
-			}
-			cur.Reset()
-			have = false
-		default:
-			cur.WriteByte(c)
-		}
-	}
-	if have || cur.Len() > 0 {
-		words = append(words, cur.String())
-	}
-	return words
-}
+// redactEnvironment is a unit's text as callers who may not read services' output see it (see
+// unitgen.MaskEnvironment).
+func redactEnvironment(text string) string { return unitgen.MaskEnvironment(text) }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/hero-systemd/hero-systemd/bridge"
+	"github.com/hero-systemd/hero-systemd/bridge/plan"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
@@ -26,8 +27,8 @@ type engine interface {
 	Reload(ctx context.Context, name string, obs bridge.Observer) error
 	Kill(ctx context.Context, name string, signal int) error
 	ResetFailed(ctx context.Context, name string) error
-	PlanApply(ctx context.Context) (bridge.ApplyPlan, error)
-	Apply(ctx context.Context, obs bridge.Observer) (bridge.ApplyPlan, error)
+	PlanApply(ctx context.Context, next *config.Set) (plan.Apply, error)
+	Apply(ctx context.Context, next *config.Set, planned func(plan.Apply), obs bridge.Observer) (plan.Apply, error)
 	SweepEnvFiles(ctx context.Context) error
 
 	Status(ctx context.Context, name string) (bridge.Status, error)

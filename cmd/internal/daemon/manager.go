@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/cmd/api"
 	"github.com/hero-systemd/hero-systemd/jobdb"
-	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
@@ -70,7 +68,7 @@ func toDBus(op, name string, err error) *dbus.Error {
 	case errors.As(err, &cfg):
 		return dbusErr(api.ErrInvalidConfig, "%v", err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return dbusErr(api.ErrFailed, "%s %s: herod is shutting down or the operation took too long: %v", op, name, err)
+		return dbusErr(api.ErrFailed, "%s: herod is shutting down or the operation took too long: %v", strings.TrimSpace(op+" "+name), err)
 	case errors.Is(err, bridge.ErrNotReloadable):
 		return dbusErr(api.ErrNotReloadable, "%v", err)
 	case errors.Is(err, bridge.ErrNotRunning):
@@ -78,7 +76,7 @@ func toDBus(op, name string, err error) *dbus.Error {
 	case errors.Is(err, jobdb.ErrNotFound):
 		return dbusErr(api.ErrNoSuchJob, "%v", err)
 	}
-	return dbusErr(api.ErrFailed, "%s %s: %v", op, name, err)
+	return dbusErr(api.ErrFailed, "%s: %v", strings.TrimSpace(op+" "+name), err)
 }
 
 func (m *manager) Start(msg dbus.Message, name string, replace bool) (uint64, []string, bool, *dbus.Error) {
@@ -674,78 +672,3 @@ func statusDict(st bridge.Status) map[string]dbus.Variant {
 }
 
 func jobDict(j *jobdb.Job) map[string]dbus.Variant { return viewOf(j).props() }
-
-// Apply queues an apply: what runs is made to match the loaded configs.
-func (m *manager) Apply(msg dbus.Message) (uint64, string, *dbus.Error) {
-	if e := m.allow(msg, api.MethodApply); e != nil {
-		return 0, "", e
-	}
-	ctx, cancel := m.ctx()
-	defer cancel()
-	plan, err := m.d.bridge.PlanApply(ctx)
-	if err != nil {
-		return 0, "", toDBus("apply", "", err)
-	}
-	plan.DryRun = false
-	text, e := planJSON(plan)
-	if e != nil || len(plan.Restart) == 0 && len(plan.Stop) == 0 {
-		return 0, text, e
-	}
-	names := append(append([]string(nil), plan.Restart...), plan.Stop...)
-	op := m.d.launch("apply", names, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
-		r, err := m.d.bridge.Apply(ctx, obs)
-		return map[string]dbus.Variant{
-			api.SummaryStarted: dbus.MakeVariant(nonNil(r.Started)),
-			api.SummaryFailed:  dbus.MakeVariant(nonNil(r.Failed)),
-		}, err
-	})
-	return op, text, nil
-}
-
-// ApplyPlan returns what Apply would do, as JSON, changing nothing.
-func (m *manager) ApplyPlan() (string, *dbus.Error) {
-	ctx, cancel := m.ctx()
-	defer cancel()
-	plan, err := m.d.bridge.PlanApply(ctx)
-	if err != nil {
-		return "", toDBus("apply", "", err)
-	}
-	return planJSON(plan)
-}
-
-// planJSON renders an apply plan, environment values masked in its diffs: a plan is read by
-// anyone, and secrets live in env.
-func planJSON(plan bridge.ApplyPlan) (string, *dbus.Error) {
-	for i := range plan.Changed {
-		plan.Changed[i].Diff = maskDiff(plan.Changed[i].Diff)
-	}
-	data, err := json.Marshal(plan)
-	if err != nil {
-		return "", dbusErr(api.ErrFailed, "apply: %v", err)
-	}
-	return string(data), nil
-}
-
-// maskDiff hides environment values in a unified diff of unit texts: Environment= lines and the
-// comment listing what the environment file sets (names stay), and the encoded argument of hero-exec lines (it may carry an action's environment).
-func maskDiff(diff string) string {
-	lines := strings.Split(diff, "\n")
-	for i, l := range lines {
-		if len(l) < 2 || strings.HasPrefix(l, "---") || strings.HasPrefix(l, "+++") || strings.HasPrefix(l, "@@") {
-			continue
-		}
-		mark, rest := l[:1], l[1:]
-		switch {
-		case strings.HasPrefix(rest, "Environment="), strings.HasPrefix(rest, "# "+unitgen.EnvCommentPrefix):
-			// The comment lists what the environment file sets: values as secret as Environment='s.
-			lines[i] = mark + redactEnvironment(rest)
-		case strings.HasPrefix(rest, "Exec") && strings.Contains(rest, "hero-exec "):
-			words := strings.Fields(rest)
-			if len(words) >= 3 {
-				words[len(words)-1] = "…"
-			}
-			lines[i] = mark + strings.Join(words, " ")
-		}
-	}
-	return strings.Join(lines, "\n")
-}

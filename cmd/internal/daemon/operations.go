@@ -9,7 +9,9 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/hero-systemd/hero-systemd/bridge"
+	"github.com/hero-systemd/hero-systemd/bridge/plan"
 	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/cmd/configdir"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
@@ -36,6 +38,13 @@ func (d *Daemon) forEveryone(err error) error {
 // (names) get their objects refreshed once it is over (the bridge's events cover the runs it
 // starts and ends), before its end is told.
 func (d *Daemon) launch(kind string, names []string, run func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error)) uint64 {
+	return d.launchOp(kind, names, func(ctx context.Context, _ uint64, obs bridge.Observer) (map[string]dbus.Variant, error) {
+		return run(ctx, obs)
+	})
+}
+
+// launchOp is launch for an operation that needs its own id (an apply keeps its plan by it).
+func (d *Daemon) launchOp(kind string, names []string, run func(ctx context.Context, op uint64, obs bridge.Observer) (map[string]dbus.Variant, error)) uint64 {
 	op := d.ops.Add(1)
 	d.opLog.began(op)
 	go func() {
@@ -44,7 +53,7 @@ func (d *Daemon) launch(kind string, names []string, run func(ctx context.Contex
 				d.log.Warn("emitting a signal failed", "signal", api.SignalOperationProgress, "err", err)
 			}
 		}
-		summary, err := run(d.ctx, obs)
+		summary, err := run(d.ctx, op, obs)
 		name, msg := "", ""
 		if err != nil {
 			e := toDBus(kind, strings.Join(names, " "), d.forEveryone(err))
@@ -91,6 +100,33 @@ type operationLog struct {
 	running map[uint64]bool
 	done    map[uint64]opOutcome
 	order   []uint64 // finished operations, oldest first
+	plans   map[uint64]applied
+}
+
+// applied is an apply operation's plan, as computed under its locks (its diffs' texts in it),
+// with what it takes to read each file of the directory it applied (whom a diff may show
+// environment values to).
+type applied struct {
+	plan   plan.Apply
+	access map[string]configdir.Access
+}
+
+// setPlan keeps op's plan (dropped with its outcome).
+func (l *operationLog) setPlan(op uint64, a applied) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.plans == nil {
+		l.plans = map[uint64]applied{}
+	}
+	l.plans[op] = a
+}
+
+// plan is op's plan, if it is an apply that planned and was not forgotten.
+func (l *operationLog) plan(op uint64) (applied, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a, ok := l.plans[op]
+	return a, ok
 }
 
 func (l *operationLog) began(op uint64) {
@@ -113,6 +149,7 @@ func (l *operationLog) finished(op uint64, o opOutcome) {
 	l.order = append(l.order, op)
 	if len(l.order) > keptOutcomes {
 		delete(l.done, l.order[0])
+		delete(l.plans, l.order[0])
 		l.order = l.order[1:]
 	}
 }

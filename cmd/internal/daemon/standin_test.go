@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hero-systemd/hero-systemd/bridge"
+	"github.com/hero-systemd/hero-systemd/bridge/plan"
 	"github.com/hero-systemd/hero-systemd/bridge/state"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
@@ -30,11 +31,12 @@ type standIn struct {
 	mu       sync.Mutex
 	units    map[string]string // service -> "active", "failed" or "inactive"
 	events   func(bridge.Event)
-	plan     bridge.ApplyPlan // what PlanApply and Apply answer
-	failNext error            // the next Start fails with this, having started nothing
-	sweeps   int              // SweepEnvFiles calls
-	signals  []int            // the signals Kill sent
-	reloaded []string         // the services Reload reloaded, in order
+	plan     plan.Apply // what PlanApply and Apply answer
+	applies  int        // Apply calls
+	failNext error      // the next Start fails with this, having started nothing
+	sweeps   int        // SweepEnvFiles calls
+	signals  []int      // the signals Kill sent
+	reloaded []string   // the services Reload reloaded, in order
 }
 
 func newStandIn(set *config.Set, ledger *jobdb.DB) *standIn {
@@ -279,19 +281,26 @@ func (s *standIn) ResetFailed(ctx context.Context, name string) error {
 	return nil
 }
 
-func (s *standIn) PlanApply(ctx context.Context) (bridge.ApplyPlan, error) {
+func (s *standIn) PlanApply(ctx context.Context, next *config.Set) (plan.Apply, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.plan
+	p := s.plan.WithLists()
 	p.DryRun = true
 	return p, nil
 }
 
-func (s *standIn) Apply(ctx context.Context, obs bridge.Observer) (bridge.ApplyPlan, error) {
+// Apply answers its plan to planned before it acts, loads next and starts the plan's restarts.
+func (s *standIn) Apply(ctx context.Context, next *config.Set, planned func(plan.Apply), obs bridge.Observer) (plan.Apply, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.plan
-	p.Started, p.Failed = slices.Clone(p.Restart), []string{}
+	p := s.plan.WithLists()
+	s.applies++
+	s.mu.Unlock()
+	planned(p)
+	s.SetConfig(next)
+	for _, n := range p.Restart {
+		obs(bridge.Progress{Service: n, Event: "started"})
+	}
+	p.Started = slices.Clone(p.Restart)
 	return p, nil
 }
 

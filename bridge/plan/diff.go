@@ -1,4 +1,4 @@
-package bridge
+package plan
 
 import (
 	"fmt"
@@ -105,4 +105,13 @@ func writeHunk(out *strings.Builder, ops []diffOp) {
 		out.WriteString(o.line)
 		out.WriteByte('\n')
 	}
+}
+
+// prefixLines prefixes every line of text with p.
+func prefixLines(p, text string) string {
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(strings.TrimSuffix(text, "\n"), "\n") {
+		b.WriteString(p + strings.TrimSuffix(l, "\n") + "\n")
+	}
+	return b.String()
 }

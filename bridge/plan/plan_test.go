@@ -1,0 +1,116 @@
+package plan
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/hero-systemd/hero-systemd/unitgen"
+)
+
+// unitText is a unit's text as unitgen writes it, with an environment comment and a command
+// hero-exec runs.
+func unitText(exec, token, pre string) string {
+	return strings.Join([]string{
+		"# hero-default-db.service",
+		"[Service]",
+		`Environment="HERO_SERVICE=db" "HERO_DEFINITION=` + exec + `"`,
+		"# " + unitgen.EnvCommentPrefix + `"MODE=fast" "TOKEN=` + token + `"`,
+		"EnvironmentFile=/run/hero-systemd/env/hero-default-db.service-" + exec + ".env",
+		"ExecStartPre=/usr/libexec/hero-systemd/hero-exec run " + pre,
+		"ExecStart=/bin/sleep " + exec,
+		"Restart=on-failure",
+	}, "\n") + "\n"
+}
+
+// A reader who may read the file sees the values; anyone else sees every line that changed,
+// masked, marked where a hidden value changed, and no line that did not change as changed.
+func TestUnitDiff(t *testing.T) {
+	tests := []struct {
+		name        string
+		old, new    string
+		reveal      bool
+		want, never []string
+	}{
+		{"a reader sees what changed in the environment", unitText("1", "s3cret-one", "eyA"), unitText("1", "s3cret-two", "eyA"), true,
+			[]string{`-# environment file sets: "MODE=fast" "TOKEN=s3cret-one"`, `+# environment file sets: "MODE=fast" "TOKEN=s3cret-two"`},
+			[]string{"-ExecStart", "+ExecStart", "-ExecStartPre", "+ExecStartPre"}},
+		{"others see that a hidden value changed, and which", unitText("1", "s3cret-one", "eyA"), unitText("1", "s3cret-two", "eyA"), false,
+			[]string{`-# environment file sets: "MODE=…" "TOKEN=…"`, `+# environment file sets: "MODE=…" "TOKEN=…(changed)"`},
+			[]string{"s3cret", "MODE=…(changed)", "-ExecStartPre", "+ExecStartPre", "-ExecStart=", "eyA"}},
+		{"an unchanged masked line is never shown as changed", unitText("1", "s3cret", "eyA"), unitText("2", "s3cret", "eyA"), false,
+			[]string{"-ExecStart=/bin/sleep 1", "+ExecStart=/bin/sleep 2", ` # environment file sets: "MODE=…" "TOKEN=…"`},
+			[]string{"s3cret", "-# environment", "+# environment", "eyA", "(changed)"}},
+		{"a changed command of hero-exec's", unitText("1", "s3cret", "eyA"), unitText("1", "s3cret", "eyB"), false,
+			[]string{"-ExecStartPre=/usr/libexec/hero-systemd/hero-exec run …", "+ExecStartPre=/usr/libexec/hero-systemd/hero-exec run …(changed)"},
+			[]string{"eyA", "eyB", "s3cret", "-# environment", "+# environment"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := UnitDiff("hero-default-db.service", tt.old, tt.new, true, tt.reveal)
+			if !strings.HasPrefix(got, "--- hero-default-db.service (running)\n+++ hero-default-db.service (config)\n@@ ") {
+				t.Errorf("no header:\n%s", got)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(got, "\n"+w+"\n") {
+					t.Errorf("diff lacks %q:\n%s", w, got)
+				}
+			}
+			for _, n := range tt.never {
+				if strings.Contains(got, n) {
+					t.Errorf("diff holds %q:\n%s", n, got)
+				}
+			}
+		})
+	}
+	unknown := UnitDiff("hero-default-db.service", "", unitText("1", "s3cret", "eyA"), false, false)
+	if !strings.Contains(unknown, "is unknown") || !strings.Contains(unknown, "\n+ExecStart=/bin/sleep 1\n") || strings.Contains(unknown, "s3cret") {
+		t.Errorf("the diff of an unknown old text:\n%s", unknown)
+	}
+}
+
+// Shown renders each change's diff for its reader and leaves the texts out; every list is
+// present. The texts never travel: D-Bus and JSON leave them out.
+func TestShown(t *testing.T) {
+	p := Apply{Changed: []Change{
+		{Service: "db", Unit: "hero-default-db.service", File: "db.toml", OldText: unitText("1", "s3cret-one", "eyA"), NewText: unitText("1", "s3cret-two", "eyA"), OldKnown: true},
+		{Service: "api", Unit: "hero-default-api.service", File: "api.toml", OldText: unitText("1", "hush-one", "eyA"), NewText: unitText("1", "hush-two", "eyA"), OldKnown: true},
+	}, Restart: []string{"db", "api"}}
+	shown := p.Shown(func(file string) bool { return file == "db.toml" })
+	if !strings.Contains(shown.Changed[0].Diff, "s3cret-two") || strings.Contains(shown.Changed[1].Diff, "hush") {
+		t.Errorf("db (readable) and api (not):\n%s\n%s", shown.Changed[0].Diff, shown.Changed[1].Diff)
+	}
+	if p.Changed[0].Diff != "" || shown.Changed[0].OldText != "" || shown.Changed[1].NewText != "" {
+		t.Error("Shown changed the plan, or kept the texts")
+	}
+	data, err := json.Marshal(shown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"dry_run":false`, `"stop":[]`, `"added":[]`, `"started":[]`, `"dependents":[]`, `"unchanged":0`} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("JSON lacks %s: %s", want, data)
+		}
+	}
+	if data, _ := json.Marshal(p); strings.Contains(string(data), "s3cret") {
+		t.Errorf("JSON carries the texts: %s", data)
+	}
+	msg := &dbus.Message{Type: dbus.TypeMethodReply, Headers: map[dbus.HeaderField]dbus.Variant{
+		dbus.FieldReplySerial: dbus.MakeVariant(uint32(1)), dbus.FieldSignature: dbus.MakeVariant(Signature())}, Body: []any{p}}
+	var wire strings.Builder
+	if err := msg.EncodeTo(&wire, binary.LittleEndian); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(wire.String(), "s3cret") || !strings.Contains(wire.String(), "hero-default-db.service") {
+		t.Error("D-Bus carries the texts, or not the plan")
+	}
+	if got := Signature().String(); got != "(ba(ssssas)asasasasasuasas)" {
+		t.Errorf("Signature = %s", got)
+	}
+	if !(Apply{Stop: []string{"x"}}).Acts() || (Apply{Added: []string{"x"}, Unchanged: 3}).Acts() {
+		t.Error("Acts")
+	}
+}
