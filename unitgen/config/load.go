@@ -44,6 +44,13 @@ func formatOf(name string) (stem string, f Format, ok bool) {
 	return "", "", false
 }
 
+// ServiceOfFile is the service a config directory's file defines (its name without the
+// extension); ok is false for a name that is not a service file's.
+func ServiceOfFile(file string) (name string, ok bool) {
+	stem, _, ok := formatOf(file)
+	return stem, ok
+}
+
 // IsServiceFile reports whether a file name is one a config directory's service files have.
 func IsServiceFile(name string) bool {
 	_, _, ok := formatOf(name)

@@ -81,7 +81,8 @@ func newRoot(g *globals) *cobra.Command {
 		Short: "Control hero services running on systemd",
 		Long: `heroctl controls hero services (hero TOML and zinit YAML service configs) that herod runs
 as transient systemd units. It feels like systemctl: the same verbs, flags and exit codes
-(0 ok/active, 1 failure, 3 not active, 4 no such service).
+(0 ok/active, 1 failure, 3 not active, 4 no such service); heroctl alone lists the units
+(list-units), as systemctl alone does.
 
 heroctl talks to herod over D-Bus (org.hero.Proc1 on the system bus; --user: the session bus;
 -H [USER@]HOST: the system bus of another host, over ssh, as systemctl -H does). The offline
@@ -136,6 +137,12 @@ terminal polkit may ask for a password (--no-ask-password: never).`,
 			cmd.Args = withUsage(cmd.Args)
 		}
 		root.AddCommand(cmd)
+		if cmd.Name() == "list-units" {
+			// heroctl alone lists the units, as systemctl alone does; help stays on --help.
+			list := cmd
+			root.Args = cobra.NoArgs
+			root.RunE = func(cmd *cobra.Command, args []string) error { return list.RunE(cmd, args) }
+		}
 	}
 	return root
 }

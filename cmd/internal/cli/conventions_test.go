@@ -223,3 +223,16 @@ func TestHelpShowsSwitchesAsSystemctl(t *testing.T) {
 		t.Errorf("stop --help: exit %d:\n%s", code, out)
 	}
 }
+
+// heroctl alone lists the units, as systemctl alone does (what list-units says, to the byte);
+// help stays on --help, and a word that is no verb is still refused.
+func TestHeroctlAloneListsTheUnits(t *testing.T) {
+	out, errs, code := heroctl(t, "--bus-address", noHerod, "--config-dir", examples)
+	lout, lerrs, lcode := heroctl(t, "list-units", "--bus-address", noHerod, "--config-dir", examples)
+	if out != lout || errs != lerrs || code != lcode || !strings.Contains(errs, "herod is not running") {
+		t.Errorf("heroctl alone: %d %q %q; list-units: %d %q %q", code, out, errs, lcode, lout, lerrs)
+	}
+	if help, _, code := heroctl(t, "--help"); code != ExitOK || !strings.Contains(help, "Available Commands:") {
+		t.Errorf("heroctl --help: exit %d\n%s", code, help)
+	}
+}

@@ -74,7 +74,7 @@ func setEnabled(cmd *cobra.Command, g *globals, names []string, enable, now bool
 	case !now:
 		return nil
 	case enable:
-		return startOnline(cmd, g, of, names, true)
+		return startOnline(cmd, g, of, names, true, false)
 	}
 	return stopOnline(cmd, g, stopArgs{op: of}, names)
 }

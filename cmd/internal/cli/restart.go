@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -22,6 +23,7 @@ type restartReply struct {
 
 func newRestartCmd(g *globals) *cobra.Command {
 	var of opFlags
+	var strict bool
 	cmd := &cobra.Command{
 		Use:   "restart NAME...",
 		Short: "Stop services with their cascade, then start them and the dependents that ran",
@@ -31,7 +33,9 @@ stopped stay stopped), as one operation. A stopped service is simply started. Se
 restarted one after the other, each as its own operation (a dependent of an earlier name is
 restarted with it, and again when named). Old jobs are pruned by the start. --no-block and
 --timeout work as for start. With -o json: {"service","started","restarted_dependents"} (an
-array for several names).`,
+array for several names).
+A service whose file on disk has problems runs its last good definition: restart warns on
+stderr, naming the problems; the exit status stays 0 unless --strict.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := dial(cmd, g)
@@ -40,22 +44,30 @@ array for several names).`,
 			}
 			defer c.Close()
 			var replies []restartReply
+			ran := slices.Clone(args)
 			for _, name := range args {
 				r, err := restartOne(cmd, g, c, of, name)
 				if err != nil {
 					return err
 				}
 				replies = append(replies, r)
+				ran = append(append(ran, r.Started...), r.Restarted...)
 			}
-			if !g.json() {
-				return nil
+			if g.json() {
+				var err error
+				if len(replies) == 1 {
+					err = printJSON(replies[0])
+				} else {
+					err = printJSON(replies)
+				}
+				if err != nil {
+					return err
+				}
 			}
-			if len(replies) == 1 {
-				return printJSON(replies[0])
-			}
-			return printJSON(replies)
+			return warnLastGood(cmd.Context(), g, c, ran, strict)
 		},
 	}
+	addStrict(cmd, &strict)
 	of.add(cmd)
 	return cmd
 }

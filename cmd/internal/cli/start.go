@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,7 +17,7 @@ func init() { verbs = append(verbs, newStartCmd) }
 
 func newStartCmd(g *globals) *cobra.Command {
 	var jobMode string
-	var dryRun bool
+	var dryRun, strict bool
 	var of opFlags
 	cmd := &cobra.Command{
 		Use:   "start [--dry-run] NAME...",
@@ -35,7 +36,9 @@ goes on in herod either way, as after Ctrl-C). With -o json: {"service","started
 "already_running","jobs"}.
 With --dry-run nothing is started: the start plan of the services together is printed (with
 -o json: {"service","order","waves","dependencies"}), from herod or, with --config-dir, the
-directory.`,
+directory.
+A service whose file on disk has problems runs its last good definition (see daemon-reload):
+start warns on stderr, naming the problems; the exit status stays 0 unless --strict.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if dryRun && len(args) > 1 {
@@ -47,16 +50,17 @@ directory.`,
 			if jobMode != "replace" && jobMode != "fail" {
 				return exitWith(ExitFailure, fmt.Errorf("--job-mode must be replace or fail, not %q", jobMode))
 			}
-			return startOnline(cmd, g, of, args, jobMode == "replace")
+			return startOnline(cmd, g, of, args, jobMode == "replace", strict)
 		},
 	}
 	cmd.Flags().StringVar(&jobMode, "job-mode", "replace", "systemd job mode: replace (a queued conflicting job is replaced) or fail")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the start plan; start nothing")
+	addStrict(cmd, &strict)
 	of.add(cmd)
 	return cmd
 }
 
-func startOnline(cmd *cobra.Command, g *globals, of opFlags, names []string, replace bool) error {
+func startOnline(cmd *cobra.Command, g *globals, of opFlags, names []string, replace, strict bool) (err error) {
 	c, err := dial(cmd, g)
 	if err != nil {
 		return err
@@ -72,6 +76,11 @@ func startOnline(cmd *cobra.Command, g *globals, of opFlags, names []string, rep
 		return err
 	}
 	started := out.Strings(api.SummaryStarted)
+	defer func() {
+		if werr := warnLastGood(cmd.Context(), g, c, append(append(slices.Clone(names), q.Services...), started...), strict); err == nil {
+			err = werr
+		}
+	}()
 	if g.json() {
 		return printJSON(struct {
 			Service        string           `json:"service"`
