@@ -6,8 +6,6 @@ package plan
 
 import (
 	"github.com/godbus/dbus/v5"
-
-	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 
 // Apply is what an apply does to make what runs match the config directory on disk. One is
@@ -99,17 +97,29 @@ func (a Apply) WithLists() Apply {
 }
 
 // UnitDiff is the unified diff of unit's text from old (what systemd runs) to new (the config):
-// as it is when reveal, else with environment values masked (unitgen.MaskAgainst), so that a
-// line whose hidden value changed is still shown as changed and no other line is. When the old
-// text is not known, the diff says so and shows the new text.
+// as it is when reveal, else with environment values masked (MaskDiff), so that a line whose
+// hidden value changed is still shown as changed and no other line is. When the old text is not
+// known, the diff says so and shows the new text.
 func UnitDiff(unit, old, new string, oldKnown, reveal bool) string {
-	header := "--- " + unit + " (running)\n+++ " + unit + " (config)\n"
-	if !reveal {
-		old, new = unitgen.MaskAgainst(old, new)
-	}
-	if !oldKnown {
-		return header + "@@ the text of the running unit is unknown (a herod before this one created it); the new unit: @@\n" +
+	diff := "--- " + unit + " (running)\n+++ " + unit + " (config)\n"
+	if oldKnown {
+		diff += UnifiedDiff(old, new, 3)
+	} else {
+		diff += "@@ the text of the running unit is unknown (a herod before this one created it); the new unit: @@\n" +
 			prefixLines("+", new)
 	}
-	return header + UnifiedDiff(old, new, 3)
+	if !reveal {
+		diff = MaskDiff(diff)
+	}
+	return diff
+}
+
+// Masked is the plan with every diff's environment values masked (MaskDiff), whoever reads it:
+// for output that others may read (logs).
+func (a Apply) Masked() Apply {
+	a.Changed = append([]Change(nil), a.Changed...)
+	for i := range a.Changed {
+		a.Changed[i].Diff = MaskDiff(a.Changed[i].Diff)
+	}
+	return a
 }

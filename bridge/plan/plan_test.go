@@ -114,3 +114,21 @@ func TestShown(t *testing.T) {
 		t.Error("Acts")
 	}
 }
+
+// MaskDiff masks a diff a reader could see whole as the diff of a reader who may not: the same
+// lines changed, values hidden; masking again changes nothing.
+func TestMaskDiff(t *testing.T) {
+	old, new := unitText("1", "s3cret-one", "eyA"), unitText("2", "s3cret-two", "eyB")
+	revealed := UnitDiff("hero-default-db.service", old, new, true, true)
+	got := MaskDiff(revealed)
+	if want := UnitDiff("hero-default-db.service", old, new, true, false); got != want {
+		t.Errorf("MaskDiff of the revealed diff:\n%s\nwant the masked one:\n%s", got, want)
+	}
+	if MaskDiff(got) != got {
+		t.Errorf("masking twice:\n%s", MaskDiff(got))
+	}
+	p := Apply{Changed: []Change{{Diff: revealed}}}
+	if m := p.Masked(); m.Changed[0].Diff != got || p.Changed[0].Diff != revealed {
+		t.Error("Masked masked the plan it was called on, or not the copy")
+	}
+}

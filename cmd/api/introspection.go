@@ -132,13 +132,16 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
     <method name="Apply">
       <arg name="operation" type="t" direction="out"/>
     </method>
-    <!-- ApplyPlan(): what Apply would do now, changing nothing (not even the loaded configs): the
-         directory read and validated as Apply does (InvalidConfig on a problem), planned against
-         what runs. The plan is the struct (dry_run, changed: each (service, unit, file, diff,
+    <!-- ApplyPlan(directory): what Apply would do now, changing nothing (not even the loaded
+         configs): the directory read and validated as Apply does (InvalidConfig on a problem),
+         planned against what runs. directory is "" for herod's config directory; another
+         (absolute) directory is planned as if it were herod's, to see what files not yet in
+         place would do (privileged, as Apply: it reads that directory as root). The plan is the struct (dry_run, changed: each (service, unit, file, diff,
          dependents), restart, stop, added, updated, removed, unchanged, started, failed)
          documented in docs/dbus-api.md; diff is a unified diff of the unit's text from what runs
          to the config, with environment values only for a caller who may read the file. -->
     <method name="ApplyPlan">
+      <arg name="directory" type="s" direction="in"/>
       <arg name="plan" type="(ba(ssssas)asasasasasuasas)" direction="out"/>
     </method>
     <!-- OperationPlan(operation): the plan an Apply operation computed under its locks, once it

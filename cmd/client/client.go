@@ -232,10 +232,11 @@ func (c *Client) Apply(ctx context.Context) (q Queued, err error) {
 	return q, err
 }
 
-// ApplyPlan returns what an apply would do now, changing nothing.
-func (c *Client) ApplyPlan(ctx context.Context) (plan.Apply, error) {
+// ApplyPlan returns what an apply would do now, changing nothing: of herod's config directory
+// (dir ""), or of dir (absolute) as if it were herod's.
+func (c *Client) ApplyPlan(ctx context.Context, dir string) (plan.Apply, error) {
 	var p plan.Apply
-	err := c.call(ctx, api.MethodApplyPlan, []any{&p})
+	err := c.call(ctx, api.MethodApplyPlan, []any{&p}, dir)
 	return p.WithLists(), err
 }
 

@@ -251,17 +251,42 @@ func TestMaxRestartsCapsAutomaticRestarts(t *testing.T) {
 	}
 }
 
-// apply: a changed service restarts with its running dependents on the new definition, a removed
-// one stops, an unrelated one is untouched; --dry-run -o json shows exactly that and changes
-// nothing; a broken new definition stops only what requires it, and apply after a fix completes.
+// applyPlanJSON is what 'heroctl apply --dry-run -o json' prints.
+type applyPlanJSON struct {
+	DryRun  bool `json:"dry_run"`
+	Changed []struct {
+		Service, File, Diff string
+		Dependents          []string
+	}
+	Restart, Stop, Added, Updated, Removed []string
+	Unchanged                              int
+}
+
+func applyDryRun(t *testing.T, r testbed.Result) applyPlanJSON {
+	t.Helper()
+	wantExit(t, r, 0, "apply --dry-run -o json")
+	var p applyPlanJSON
+	if err := json.Unmarshal([]byte(r.Stdout), &p); err != nil {
+		t.Fatalf("apply --dry-run -o json: %v\n%s", err, r.Stdout)
+	}
+	return p
+}
+
+// apply reads the directory itself: an edit (no daemon-reload) of a running service shows in
+// --dry-run, which changes nothing, not even what herod has loaded; the diff shows root the
+// environment's values and others only which changed, and never a line that did not change;
+// apply prints the plan first, then acts, then says what it did: the changed service restarts
+// with its running dependents on the new definition, a removed one stops, an unrelated one is
+// untouched, a new one is loaded. A broken new definition stops only what requires it, and
+// apply after a fix completes; a file with a problem refuses the apply and changes nothing.
 func TestApplyMakesWhatRunsMatchTheConfigs(t *testing.T) {
 	write := func(h *herod, name, text string) {
-		if err := os.WriteFile(filepath.Join(h.configDir, name), []byte(text), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(h.configDir, name), []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
 	h := startHerodWith(t, map[string]string{
-		"apdb.toml":    "exec = [\"/bin/sleep\", \"1001\"]\nenv = { TOKEN = \"s3cret-one\" }\n",
+		"apdb.toml":    "exec = [\"/bin/sleep\", \"1001\"]\nenv = { TOKEN = \"s3cret-one\", MODE = \"kept-value\" }\n",
 		"apapi.toml":   "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"apdb\"]\n",
 		"apweb.toml":   "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"apapi\"]\n",
 		"apother.toml": `exec = ["/bin/sleep", "1000"]`,
@@ -269,38 +294,53 @@ func TestApplyMakesWhatRunsMatchTheConfigs(t *testing.T) {
 	})
 	wantExit(t, heroctl(t, "start", "apweb", "apother", "apgone"), 0, "start")
 	dbPID, otherPID := mainPID(t, "apdb"), mainPID(t, "apother")
-	write(h, "apdb.toml", "exec = [\"/bin/sleep\", \"1002\"]\nenv = { TOKEN = \"s3cret-two\" }\n")
+	write(h, "apdb.toml", "exec = [\"/bin/sleep\", \"1002\"]\nenv = { TOKEN = \"s3cret-two\", MODE = \"kept-value\" }\n")
+	write(h, "apnew.toml", `exec = ["/bin/sleep", "1000"]`)
 	os.Remove(filepath.Join(h.configDir, "apgone.toml"))
-	wantExit(t, heroctl(t, "daemon-reload"), 0, "daemon-reload")
 
-	r := heroctl(t, "apply", "--dry-run", "-o", "json")
-	wantExit(t, r, 0, "apply --dry-run -o json")
-	var plan struct {
-		DryRun  bool `json:"dry_run"`
-		Changed []struct {
-			Service, Diff string
-			Dependents    []string
-		}
-		Restart, Stop []string
-		Unchanged     int
-	}
-	if err := json.Unmarshal([]byte(r.Stdout), &plan); err != nil {
-		t.Fatalf("apply --dry-run -o json: %v\n%s", err, r.Stdout)
-	}
-	if !plan.DryRun || len(plan.Changed) != 1 || plan.Changed[0].Service != "apdb" ||
+	// No daemon-reload: apply reads the directory itself.
+	plan := applyDryRun(t, heroctl(t, "apply", "--dry-run", "-o", "json"))
+	if !plan.DryRun || len(plan.Changed) != 1 || plan.Changed[0].Service != "apdb" || plan.Changed[0].File != "apdb.toml" ||
 		strings.Join(plan.Restart, " ") != "apdb apapi apweb" || strings.Join(plan.Stop, " ") != "apgone" ||
-		strings.Join(plan.Changed[0].Dependents, " ") != "apapi apweb" {
+		strings.Join(plan.Changed[0].Dependents, " ") != "apapi apweb" || strings.Join(plan.Added, " ") != "apnew" ||
+		strings.Join(plan.Removed, " ") != "apgone" || plan.Unchanged != 1 {
 		t.Errorf("apply plan: %+v", plan)
 	}
-	if d := plan.Changed[0].Diff; len(plan.Changed) == 1 && (!strings.Contains(d, "-ExecStart=/bin/sleep 1001") || !strings.Contains(d, "+ExecStart=/bin/sleep 1002") || strings.Contains(d, "s3cret")) {
-		t.Errorf("apply diff (env values must be masked):\n%s", d)
+	if d := plan.Changed[0].Diff; !strings.Contains(d, "\n-ExecStart=/bin/sleep 1001\n") || !strings.Contains(d, "\n+ExecStart=/bin/sleep 1002\n") ||
+		!strings.Contains(d, `"TOKEN=s3cret-one"`) || !strings.Contains(d, `"TOKEN=s3cret-two"`) {
+		t.Errorf("apply diff, as root (who may read apdb.toml):\n%s", d)
 	}
-	if mainPID(t, "apdb") != dbPID || testbed.Run(t, "systemctl", "is-active", "hero-default-apgone.service").Code != 0 {
-		t.Errorf("apply --dry-run changed something")
+	others := applyDryRun(t, heroctlAs(t, unprivileged, "apply", "--dry-run", "-o", "json"))
+	if len(others.Changed) != 1 {
+		t.Fatalf("apply plan as %s: %+v", unprivileged, others)
+	}
+	if d := others.Changed[0].Diff; strings.Contains(d, "s3cret") || strings.Contains(d, "kept-value") || !strings.Contains(d, `"TOKEN=…(changed)"`) ||
+		strings.Contains(d, `"MODE=…(changed)"`) || !strings.Contains(d, "\n+ExecStart=/bin/sleep 1002\n") {
+		t.Errorf("apply diff as %s (who may not read apdb.toml):\n%s", unprivileged, d)
+	}
+	// A line shown removed and added again, the same, is a line that did not change.
+	for _, c := range []applyPlanJSON{plan, others} {
+		d := c.Changed[0].Diff
+		for _, l := range strings.Split(d, "\n") {
+			if strings.HasPrefix(l, "-") && !strings.HasPrefix(l, "---") && strings.Contains(d, "\n+"+l[1:]+"\n") {
+				t.Errorf("a line that did not change is shown as changed: %q\n%s", l[1:], d)
+			}
+		}
+	}
+	if mainPID(t, "apdb") != dbPID || testbed.Run(t, "systemctl", "is-active", "hero-default-apgone.service").Code != 0 ||
+		heroctl(t, "status", "apnew").Code != 4 || !strings.Contains(heroctl(t, "cat", "apdb").Stdout, "sleep 1001") {
+		t.Errorf("apply --dry-run changed something (what runs, or what herod has loaded)")
 	}
 
-	r = heroctl(t, "apply")
+	r := heroctl(t, "apply")
 	wantExit(t, r, 0, "apply")
+	planAt, firstStep := strings.Index(r.Stderr, "apdb changed; restarts with it: apapi, apweb"), strings.Index(r.Stderr, "Stopped ")
+	lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
+	if planAt < 0 || firstStep < 0 || planAt > firstStep || !strings.Contains(r.Stderr[:firstStep], "+ExecStart=/bin/sleep 1002") ||
+		!strings.Contains(r.Stderr[:firstStep], "restart: apdb apapi apweb\nstop: apgone\nadded (not started): apnew\n") ||
+		lines[len(lines)-1] != "Applied: restarted apdb, apapi, apweb; stopped apgone." {
+		t.Errorf("apply's output: the plan and its diff first, then the steps, then what it did:\n%s", r.Stderr)
+	}
 	if args := testbed.MustRun(t, "ps", "-o", "args=", "-p", mainPID(t, "apdb")); !strings.Contains(args, "1002") {
 		t.Errorf("apdb runs %q after apply, want the new definition", args)
 	}
@@ -313,10 +353,21 @@ func TestApplyMakesWhatRunsMatchTheConfigs(t *testing.T) {
 	if testbed.Run(t, "systemctl", "is-active", "hero-default-apgone.service").Code == 0 {
 		t.Errorf("a removed service still runs after apply")
 	}
+	wantExit(t, heroctl(t, "is-active", "apnew"), 3, "apnew loaded by the apply, not started")
+	if r := heroctl(t, "apply"); r.Code != 0 || !strings.Contains(r.Stderr, "Nothing to apply: what runs matches the configs.") {
+		t.Errorf("apply with nothing changed: %d\n%s", r.Code, r.Stderr)
+	}
+
+	// A file with a problem: refused, every problem named, nothing changed.
+	write(h, "apdb.toml", "exec = [\"/bin/sleep\", \"1003\"]\nrestrat = \"always\"\n")
+	dbPID = mainPID(t, "apdb")
+	if r := heroctl(t, "apply"); r.Code != 1 || !strings.Contains(r.Stderr, "apdb.toml:2: restrat") || !strings.Contains(r.Stderr, "nothing was applied") ||
+		mainPID(t, "apdb") != dbPID || !strings.Contains(heroctl(t, "cat", "apdb").Stdout, "sleep 1002") {
+		t.Errorf("apply of a directory with a problem: %d\n%s", r.Code, r.Stderr)
+	}
 
 	// A broken definition: what requires it is not started, the rest keeps running.
 	write(h, "apdb.toml", `exec = ["/opt/nowhere/apdb"]`)
-	wantExit(t, heroctl(t, "daemon-reload"), 0, "daemon-reload")
 	wantExit(t, heroctl(t, "apply"), 1, "apply of a broken definition")
 	for _, s := range []string{"apdb", "apapi", "apweb"} {
 		if heroctl(t, "is-active", s).Code == 0 {
@@ -327,9 +378,43 @@ func TestApplyMakesWhatRunsMatchTheConfigs(t *testing.T) {
 		t.Errorf("a failed apply touched an unrelated service")
 	}
 	write(h, "apdb.toml", `exec = ["/bin/sleep", "1003"]`)
-	wantExit(t, heroctl(t, "daemon-reload"), 0, "daemon-reload")
 	wantExit(t, heroctl(t, "apply"), 0, "apply after the fix")
 	for _, s := range []string{"apdb", "apapi", "apweb"} {
 		wantExit(t, heroctl(t, "is-active", s), 0, s+" runs after apply completed")
+	}
+}
+
+// start and restart of a service whose file has problems (edited, not applied) run its last
+// good definition and say so on stderr, naming the problems; the exit status is 0 unless
+// --strict. heroctl alone lists the units as list-units does.
+func TestStartWarnsOfTheLastGoodDefinition(t *testing.T) {
+	h := startHerodWith(t, map[string]string{
+		"lgdb.toml":  `exec = ["/bin/sleep", "1000"]`,
+		"lgapi.toml": "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"lgdb\"]\n",
+	})
+	wantExit(t, heroctl(t, "start", "lgapi"), 0, "start lgapi")
+	if alone, list := heroctl(t), heroctl(t, "list-units"); alone.Code != 0 || alone.Stdout != list.Stdout || !strings.Contains(alone.Stdout, "lgapi") {
+		t.Errorf("heroctl alone: %d\n%s\nlist-units:\n%s", alone.Code, alone.Stdout, list.Stdout)
+	}
+	os.WriteFile(filepath.Join(h.configDir, "lgdb.toml"), []byte("exec = [\"/bin/sleep\", \"2000\"]\nrestrat = \"always\"\n"), 0o644)
+	r := heroctl(t, "restart", "lgdb")
+	wantExit(t, r, 0, "restart lgdb with a problem in its file")
+	if !strings.Contains(r.Stderr, "warning: lgdb runs its last good definition, not its file: lgdb.toml has 1 problem(s):\n  lgdb.toml:2: restrat: ") ||
+		strings.Contains(r.Stderr, "warning: lgapi") {
+		t.Errorf("restart lgdb says:\n%s", r.Stderr)
+	}
+	if args := testbed.MustRun(t, "ps", "-o", "args=", "-p", mainPID(t, "lgdb")); !strings.Contains(args, "1000") {
+		t.Errorf("lgdb runs %q, want its last good definition", args)
+	}
+	wantExit(t, heroctl(t, "restart", "--strict", "lgdb"), 1, "restart --strict lgdb")
+	wantExit(t, heroctl(t, "stop", "lgdb"), 0, "stop lgdb")
+	r = heroctl(t, "start", "lgapi")
+	wantExit(t, r, 0, "start lgapi (and lgdb) with a problem in lgdb's file")
+	if !strings.Contains(r.Stderr, "warning: lgdb runs its last good definition") {
+		t.Errorf("start lgapi says:\n%s", r.Stderr)
+	}
+	os.WriteFile(filepath.Join(h.configDir, "lgdb.toml"), []byte(`exec = ["/bin/sleep", "1000"]`), 0o644)
+	if r := heroctl(t, "restart", "--strict", "lgdb"); r.Code != 0 || strings.Contains(r.Stderr, "warning") {
+		t.Errorf("restart --strict of a fixed file: %d\n%s", r.Code, r.Stderr)
 	}
 }

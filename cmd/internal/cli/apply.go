@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,7 +18,7 @@ func init() { verbs = append(verbs, newApplyCmd) }
 
 func newApplyCmd(g *globals) *cobra.Command {
 	var of opFlags
-	var dryRun bool
+	var dryRun, maskEnv bool
 	cmd := &cobra.Command{
 		Use:   "apply [--dry-run]",
 		Short: "Make what runs match the config directory: restart what changed, stop what was removed",
@@ -34,7 +35,11 @@ each step, and says what it did. Unchanged services are not touched. A service w
 definition fails to start fails only what requires it (those are not started; the exit status
 is 1); everything else keeps running, and the next apply, after a fix, starts what is left.
 
---dry-run prints the plan and changes nothing, not even the configs herod has loaded.
+--dry-run prints the plan and changes nothing, not even the configs herod has loaded; with
+--config-dir DIR (or $HERO_CONFIG_DIR) it is the plan of DIR as if it were herod's directory:
+what files not yet in place would do (herod reads DIR, so this needs the right to apply).
+--mask-env masks environment values in the diffs for a reader who may see them too, for output
+that others read (logs; the Ansible module hero.systemd.apply does so by default).
 daemon-reload, by contrast, only loads the directory (as systemctl daemon-reload): running
 services keep their definitions until they start again. With -o json the plan is printed as
 one object: dry_run, changed (objects with service, unit, file, diff, dependents), restart,
@@ -42,25 +47,37 @@ stop, added, updated, removed, unchanged, started and failed (what an apply did)
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if dryRun {
+				dir := ""
+				if g.localConfig {
+					abs, err := filepath.Abs(g.configDir)
+					if err != nil {
+						return exitWith(ExitFailure, err)
+					}
+					dir = abs
+				}
 				return online(cmd, g, func(ctx context.Context, c *client.Client) error {
-					p, err := c.ApplyPlan(ctx)
+					p, err := c.ApplyPlan(ctx, dir)
 					if err != nil {
 						return err
 					}
-					return printApplyPlan(g, Stdout, p)
+					return printApplyPlan(g, Stdout, masked(p, maskEnv))
 				})
 			}
-			return applyOnline(cmd, g, of)
+			if cmd.Flags().Changed("config-dir") {
+				return usageError(cmd, "apply applies herod's own config directory; --config-dir DIR goes with --dry-run only (the plan of DIR as if it were herod's)")
+			}
+			return applyOnline(cmd, g, of, maskEnv)
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (diffs, what restarts and stops) and change nothing")
+	cmd.Flags().BoolVar(&maskEnv, "mask-env", false, "mask environment values in the diffs even where you may read them (for output others read, such as logs)")
 	of.add(cmd)
 	return cmd
 }
 
 // applyOnline queues an apply and follows it: the plan as soon as herod has it (before anything
 // acts), each step, then what it did.
-func applyOnline(cmd *cobra.Command, g *globals, of opFlags) error {
+func applyOnline(cmd *cobra.Command, g *globals, of opFlags, maskEnv bool) error {
 	c, err := dial(cmd, g)
 	if err != nil {
 		return err
@@ -72,6 +89,7 @@ func applyOnline(cmd *cobra.Command, g *globals, of opFlags) error {
 		if err != nil || shown != nil {
 			return
 		}
+		p = masked(p, maskEnv)
 		shown = &p
 		if !g.json() && !g.quiet {
 			printApplyPlan(g, Stderr, p) // the plan of a real apply is progress, as start's lines are
@@ -97,6 +115,7 @@ func applyOnline(cmd *cobra.Command, g *globals, of opFlags) error {
 		show(cmd.Context(), q.Operation) // its "planned" step was missed: the plan still comes first
 	}
 	final, perr := c.OperationPlan(cmd.Context(), q.Operation)
+	final = masked(final, maskEnv)
 	if perr != nil && shown != nil {
 		final = *shown
 		final.Started, final.Failed = out.Strings(api.SummaryStarted), out.Strings(api.SummaryFailed)
@@ -109,6 +128,14 @@ func applyOnline(cmd *cobra.Command, g *globals, of opFlags) error {
 		fmt.Fprintln(Stderr, appliedLine(final))
 	}
 	return err
+}
+
+// masked is p with its diffs' environment values masked when mask is set.
+func masked(p plan.Apply, mask bool) plan.Apply {
+	if mask {
+		return p.Masked()
+	}
+	return p
 }
 
 // appliedLine says what an apply did.

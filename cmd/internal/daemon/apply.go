@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/godbus/dbus/v5"
@@ -56,9 +57,21 @@ func (d *Daemon) afterApply(ctx context.Context, p plan.Apply) {
 		"started", p.Started, "failed", p.Failed)
 }
 
-// ApplyPlan returns what Apply would do now, changing nothing.
-func (m *manager) ApplyPlan(msg dbus.Message) (plan.Apply, *dbus.Error) {
-	r, e := m.readForApply(msg)
+// ApplyPlan returns what Apply would do now, changing nothing: of herod's config directory, or
+// (dir given: only for callers who may apply) of dir as if it were herod's, to see what a change
+// of files not yet in place would do.
+func (m *manager) ApplyPlan(msg dbus.Message, dir string) (plan.Apply, *dbus.Error) {
+	read := m.readForApply
+	if dir != "" {
+		if !filepath.IsAbs(dir) {
+			return plan.Apply{}.WithLists(), dbusErr(api.ErrInvalidArgument, "apply: the directory %q is not an absolute path", dir)
+		}
+		if e := m.allow(msg, api.MethodApply); e != nil {
+			return plan.Apply{}.WithLists(), e
+		}
+		read = func(msg dbus.Message) (*configdir.Result, *dbus.Error) { return m.readDirForApply(msg, dir) }
+	}
+	r, e := read(msg)
 	if e != nil {
 		return plan.Apply{}.WithLists(), e
 	}
@@ -86,13 +99,24 @@ func (m *manager) OperationPlan(msg dbus.Message, op uint64) (plan.Apply, *dbus.
 // them).
 func (m *manager) readForApply(msg dbus.Message) (*configdir.Result, *dbus.Error) {
 	r, err := m.d.read()
+	return m.validForApply(msg, m.d.opts.ConfigDir, r, err)
+}
+
+// readDirForApply reads another directory as readForApply reads herod's (by the same trust
+// rules, without the cache).
+func (m *manager) readDirForApply(msg dbus.Message, dir string) (*configdir.Result, *dbus.Error) {
+	r, err := configdir.Read(dir, configdir.DefaultTrust())
+	return m.validForApply(msg, dir, r, err)
+}
+
+func (m *manager) validForApply(msg dbus.Message, dir string, r *configdir.Result, err error) (*configdir.Result, *dbus.Error) {
 	if err != nil {
-		return nil, dbusErr(api.ErrFailed, "apply: reading %s: %v", m.d.opts.ConfigDir, err)
+		return nil, dbusErr(api.ErrFailed, "apply: reading %s: %v", dir, err)
 	}
 	if len(r.Problems) > 0 {
 		probs := problemsFor(r, m.callerOrAnyone(msg))
 		return nil, dbusErr(api.ErrInvalidConfig, "%s has %d problem(s); nothing was applied (fix them, then apply again):\n%s",
-			m.d.opts.ConfigDir, len(probs), probs.Error())
+			dir, len(probs), probs.Error())
 	}
 	return r, nil
 }

@@ -35,7 +35,7 @@ func TestApplyPlansUnderItsLockAndShowsThePlanFirst(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(td.config, "extra.toml"), []byte("exec = [\"/bin/sleep\", \"1\"]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p, err := td.c.ApplyPlan(ctx)
+	p, err := td.c.ApplyPlan(ctx, "")
 	if err != nil || !p.DryRun || !slices.Equal(p.Restart, []string{"web"}) || len(p.Changed) != 1 || p.Changed[0].OldText != "" {
 		t.Fatalf("ApplyPlan: %+v, %v", p, err)
 	}
@@ -83,11 +83,11 @@ func TestApplyShowsEnvironmentValuesToReaders(t *testing.T) {
 	if err := os.Chmod(filepath.Join(td.config, "web.toml"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p, err := td.c.ApplyPlan(testCtx(t))
+	p, err := td.c.ApplyPlan(testCtx(t), "")
 	if err != nil || len(p.Changed) != 1 || !strings.Contains(p.Changed[0].Diff, `+# environment file sets: "TOKEN=s3cret-new"`) {
 		t.Errorf("the owner of web.toml sees: %+v %v", p, err)
 	}
-	out, failed := callAs(t, td, nobody, api.MethodApplyPlan)
+	out, failed := callAs(t, td, nobody, api.MethodApplyPlan, "string:")
 	if failed || strings.Contains(out, "s3cret") || !strings.Contains(out, `"TOKEN=…(changed)"`) {
 		t.Errorf("ApplyPlan as nobody: %s", out)
 	}
@@ -102,7 +102,7 @@ func TestApplyRefusesADirectoryWithProblems(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := td.eng.Config()
-	if _, err := td.c.ApplyPlan(ctx); errName(err) != api.ErrInvalidConfig || !strings.Contains(err.Error(), "db.toml:2: restrat") {
+	if _, err := td.c.ApplyPlan(ctx, ""); errName(err) != api.ErrInvalidConfig || !strings.Contains(err.Error(), "db.toml:2: restrat") {
 		t.Errorf("ApplyPlan of a directory with a problem: %v", err)
 	}
 	q, err := td.c.Apply(ctx)
@@ -113,5 +113,34 @@ func TestApplyRefusesADirectoryWithProblems(t *testing.T) {
 	defer td.eng.mu.Unlock()
 	if td.eng.applies != 0 || td.eng.Config() != before {
 		t.Errorf("a refused apply ran (%d) or loaded the directory", td.eng.applies)
+	}
+}
+
+// TestApplyPlanOfAnotherDirectory specifies ApplyPlan of a directory other than herod's: the
+// plan of its files as if they were herod's, for a caller who may apply (it reads them as root),
+// refused to others, and its problems named.
+func TestApplyPlanOfAnotherDirectory(t *testing.T) {
+	td := startDaemon(t, stack)
+	ctx := testCtx(t)
+	other := t.TempDir()
+	for name, text := range stack {
+		if err := os.WriteFile(filepath.Join(other, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p, err := td.c.ApplyPlan(ctx, other); err != nil || !p.DryRun {
+		t.Errorf("ApplyPlan of %s: %+v %v", other, p, err)
+	}
+	if _, err := td.c.ApplyPlan(ctx, "relative/dir"); errName(err) != api.ErrInvalidArgument {
+		t.Errorf("ApplyPlan of a relative directory: %v", err)
+	}
+	if out, failed := callAs(t, td, nobody, api.MethodApplyPlan, "string:"+other); !failed || !strings.Contains(out, api.ErrAccessDenied) {
+		t.Errorf("ApplyPlan of another directory as nobody: %s", out)
+	}
+	if err := os.WriteFile(filepath.Join(other, "api.toml"), []byte("exec = 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := td.c.ApplyPlan(ctx, other); errName(err) != api.ErrInvalidConfig || !strings.Contains(err.Error(), other+" has 1 problem(s)") {
+		t.Errorf("ApplyPlan of a directory with a problem: %v", err)
 	}
 }

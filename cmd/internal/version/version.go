@@ -77,3 +77,22 @@ func FromDescribe(describe string) (string, error) {
 // Valid reports whether v may be used as the version: it must be a Debian upstream version
 // without a revision (a digit first; letters, digits and . + ~ after).
 func Valid(v string) bool { return debian.MatchString(v) }
+
+// SemVer is v (a version as FromDescribe makes them) as Semantic Versioning 2.0 spells it, for
+// the Ansible collection, which must carry the package's version in that form: a pre-release
+// goes after "-" instead of "~", and MAJOR.MINOR.PATCH has its three numbers (0.0+test is
+// 0.0.0+test). The build part after "+" is the same.
+func SemVer(v string) string {
+	base, build, hasBuild := strings.Cut(v, "+")
+	base, pre, hasPre := strings.Cut(base, "~")
+	for strings.Count(base, ".") < 2 {
+		base += ".0"
+	}
+	if hasPre {
+		base += "-" + pre
+	}
+	if hasBuild {
+		base += "+" + build
+	}
+	return base
+}

@@ -45,3 +45,15 @@ func TestValid(t *testing.T) {
 		}
 	}
 }
+
+func TestSemVer(t *testing.T) {
+	for v, want := range map[string]string{
+		"0.3.0": "0.3.0", "0.3.0+5.gabc1234": "0.3.0+5.gabc1234", "0.3.0+5.gabc1234.dirty": "0.3.0+5.gabc1234.dirty",
+		"0.4.0~rc.1": "0.4.0-rc.1", "0.4.0~rc.1+2.gdef": "0.4.0-rc.1+2.gdef", "0.0.0+gabc1234": "0.0.0+gabc1234",
+		"0.0+test": "0.0.0+test", "1": "1.0.0",
+	} {
+		if got := SemVer(v); got != want {
+			t.Errorf("SemVer(%q) = %q, want %q", v, got, want)
+		}
+	}
+}

@@ -27,6 +27,7 @@ class Heroctl(object):
 
     def __init__(self, module):
         self.module = module
+        self.last = (EXIT_OK, "", "")  # the last run's (rc, stdout, stderr)
         self.path = module.get_bin_path("heroctl", required=False)
         if self.path is None:
             module.fail_json(msg="heroctl is not on the target's PATH: install the hero-systemd package there")
@@ -34,7 +35,8 @@ class Heroctl(object):
     def run(self, args):
         """Runs heroctl with args and returns (rc, stdout, stderr); never asks for a password."""
         cmd = [self.path, "--no-ask-password"] + list(args)
-        return self.module.run_command(cmd, environ_update={"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
+        self.last = self.module.run_command(cmd, environ_update={"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
+        return self.last
 
     def fail(self, args, rc, out, err, **extra):
         """Fails the task with heroctl's own words."""
@@ -100,3 +102,19 @@ def unique(items):
             seen.add(item)
             kept.append(item)
     return kept
+
+
+def plan_text(plan):
+    """herod's apply plan as heroctl prints it: each change with its unified diff, then the lists."""
+    lines = []
+    for change in plan.get("changed") or []:
+        head = "%s changed" % change["service"]
+        if change.get("dependents"):
+            head += "; restarts with it: %s" % ", ".join(change["dependents"])
+        lines.append(head + "\n" + change.get("diff", ""))
+    for label, key in (("restart", "restart"), ("stop", "stop"), ("added (not started)", "added"),
+                       ("changed, not running", "updated"), ("removed", "removed")):
+        if plan.get(key) or key in ("restart", "stop"):
+            lines.append("%s: %s\n" % (label, " ".join(plan.get(key) or []) or "(none)"))
+    lines.append("unchanged: %d running service(s)\n" % plan.get("unchanged", 0))
+    return "".join(lines)

@@ -25,12 +25,13 @@ description:
     same way.
   - The file is written to a temporary file in the same directory and renamed over the old one
     (atomic), owned by root with mode C(mode).
-  - Running services keep running; a changed config applies from the service's next start, so
-    restart it with M(hero.systemd.service) (C(state=restarted)), e.g. from a handler.
-  - In check mode the config is still validated (that only reads), nothing is written; with
-    C(--diff) the change of the file is shown.
-  - A future C(heroctl apply) (restart exactly what a reload changed) will be used once herod
-    has it; today the module reloads only.
+  - Running services keep running their definition until an apply. Notify a handler that runs
+    M(hero.systemd.apply) (C(heroctl apply)), which restarts exactly the running services whose
+    definition changed, with what requires them, and stops services whose file was removed.
+  - In check mode the config is still validated (that only reads), nothing is written; the
+    result carries herod's apply plan with the file in place (C(apply_plan), what a
+    M(hero.systemd.apply) would restart and stop, herod planning a temporary copy of the
+    directory as its own); with C(--diff) the change of the file is shown, then that plan.
 options:
   name:
     description:
@@ -76,8 +77,9 @@ options:
     default: /etc/hero/services
   reload:
     description:
-      - Run C(heroctl daemon-reload) after a change. Set C(false) to reload once after several
-        configs (then run C(heroctl daemon-reload) yourself, e.g. in a handler).
+      - Run C(heroctl daemon-reload) after a change, so herod knows the service at once (a
+        M(hero.systemd.service) task can start it); running services keep their definition.
+        Set C(false) when a M(hero.systemd.apply) handler loads the directory anyway.
     type: bool
     default: true
 requirements:
@@ -91,6 +93,7 @@ notes:
   - Each config is validated against the directory as it is on the target, so place configs
     dependencies first (a service that requires C(db) is refused while C(db) is missing).
 seealso:
+  - module: hero.systemd.apply
   - module: hero.systemd.service
 attributes:
   check_mode:
@@ -106,7 +109,7 @@ EXAMPLES = r"""
     src: db.toml
   become: true
 
-- name: The API, inline; restart it when the config changed
+- name: The API, inline; applied (restarted, with what requires it) when the config changed
   hero.systemd.config:
     name: api
     content: |
@@ -115,7 +118,7 @@ EXAMPLES = r"""
       [dependencies]
       requires = ["db"]
   become: true
-  notify: restart api
+  notify: apply hero configs
 
 - name: A zinit service with a secret in its environment, readable by root only
   hero.systemd.config:
@@ -158,6 +161,14 @@ problems:
   type: list
   elements: dict
   sample: [{file: db.toml, line: 2, key: restrat, message: "unknown key or section (did you mean \"restart\"?)"}]
+apply_plan:
+  description:
+    - In check mode, herod's apply plan of the directory with this change made, as
+      C(heroctl apply --dry-run -o json) prints one (see M(hero.systemd.apply)); environment
+      values masked.
+  returned: check mode, when something would change
+  type: dict
+  sample: {dry_run: true, restart: [db, api, web], stop: [], changed: [{service: db, dependents: [api, web]}]}
 reloaded:
   description: Whether herod read its config directory again (C(heroctl daemon-reload)).
   returned: always
@@ -172,7 +183,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_text
-from ansible_collections.hero.systemd.plugins.module_utils.heroctl import Heroctl
+from ansible_collections.hero.systemd.plugins.module_utils.heroctl import Heroctl, plan_text
 
 EXTENSIONS = (".toml", ".yaml", ".yml")
 
@@ -193,9 +204,10 @@ def service_files(config_dir, name):
             if os.path.isfile(os.path.join(config_dir, name + ext))]
 
 
-def validate(module, hero, config_dir, name, new_file, new_bytes):
+def validate(module, hero, config_dir, name, new_file, new_bytes, then=None):
     """Checks the directory as it would be (without name's files, plus new_file if given) by
-    herod's rules, in a temporary copy: the real directory is not touched."""
+    herod's rules, in a temporary copy: the real directory is not touched. then, if given, is
+    called with the copy once it passed."""
     tmp = tempfile.mkdtemp(prefix="hero-config-")
     try:
         for entry in sorted(os.listdir(config_dir)):
@@ -211,6 +223,8 @@ def validate(module, hero, config_dir, name, new_file, new_bytes):
         except ValueError:
             problems = None
         if rc == 0 and problems == []:
+            if then is not None:
+                then(tmp)
             return
         if not problems:
             hero.fail(["validate"], rc, out.replace(tmp, config_dir), err.replace(tmp, config_dir))
@@ -281,6 +295,29 @@ def text_of(paths):
     return "".join(to_text(read_bytes(p), errors="surrogate_or_replace") for p in paths)
 
 
+def apply_plan(module, hero, result):
+    """In check mode, what herod's apply would do with the directory as it would be (herod plans
+    the temporary copy as if it were its own): in apply_plan, and with --diff after the file's."""
+    if not module.check_mode:
+        return None
+
+    def plan(tmp):
+        rc, out, err = hero.run(["apply", "--dry-run", "--mask-env", "--config-dir", tmp, "-o", "json"])
+        try:
+            result["apply_plan"] = json.loads(out) if rc == 0 else None
+        except ValueError:
+            result["apply_plan"] = None
+        if result["apply_plan"] is None:
+            module.warn("herod's apply plan of the change is not known: %s" % ((err or out).strip() or "rc %d" % rc))
+            del result["apply_plan"]
+    return plan
+
+
+def add_plan_diff(module, result):
+    if module._diff and result.get("apply_plan") and "diff" in result:
+        result["diff"] = [result["diff"], dict(prepared="herod's apply plan with this file in place:\n" + plan_text(result["apply_plan"]))]
+
+
 def reload_herod(module, hero, result):
     if module.params["reload"] and not module.check_mode:
         hero.check(["daemon-reload"])
@@ -296,7 +333,7 @@ def present(module, hero, config_dir, name, result):
     result["path"] = dest
     if up_to_date(dest, data, mode) and not others:
         return
-    validate(module, hero, config_dir, name, file_name, data)
+    validate(module, hero, config_dir, name, file_name, data, then=apply_plan(module, hero, result))
     result["validated"] = True
     result["changed"] = True
     result["removed"] = others
@@ -317,7 +354,7 @@ def absent(module, hero, config_dir, name, result):
     result["path"] = files[0] if files else os.path.join(config_dir, name + ".toml")
     if not files:
         return
-    validate(module, hero, config_dir, name, None, None)
+    validate(module, hero, config_dir, name, None, None, then=apply_plan(module, hero, result))
     result["validated"] = True
     result["changed"] = True
     result["removed"] = files
@@ -359,6 +396,7 @@ def main():
         present(module, hero, config_dir, name, result)
     else:
         absent(module, hero, config_dir, name, result)
+    add_plan_diff(module, result)
     module.exit_json(**result)
 
 
