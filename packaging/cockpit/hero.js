@@ -159,6 +159,7 @@
         } else {
             renderService(name);
         }
+        renderPlanBadges();
         document.body.setAttribute("data-ready", services ? "yes" : "no");
     }
 
@@ -389,8 +390,15 @@
         restart: { title: "Restart", plan: "StopPlan", method: "Restart", args: [] },
     };
 
+    function running(n) {
+        const p = byName(n);
+        return !!p && ["running", "activating"].includes(p.State);
+    }
+
+    // planText is the dialog's account of herod's plan. A stop (and the stop of a restart) lists
+    // only what runs, in its stop order, and names the rest as heroctl does: "Not running, left
+    // as they are".
     function planText(verb, name, plan) {
-        const running = n => { const p = byName(n); return p && ["running", "activating"].includes(p.State) };
         const order = plan[0] || [];
         if (verb === "start") {
             const pulled = order.filter(n => n !== name && !running(n));
@@ -399,21 +407,36 @@
                     ? `Starting ${name} first starts what it requires that does not run yet: ${pulled.join(", ")}.`
                     : `Starting ${name} starts no other service: everything it requires runs already.`,
                 order,
+                idle: [],
                 kind: "start",
             };
         }
         const dependents = plan[2] || [];
         const taken = dependents.filter(running);
+        const stops = order.filter(running);
+        const idle = order.filter(n => !running(n));
         const lead = verb === "stop"
-            ? (dependents.length
-                ? `Stopping ${name} first stops every service that requires it: ${dependents.join(", ")}` +
-                  (taken.length ? ` (running now: ${taken.join(", ")}).` : " (none of them runs now).")
-                : `Stopping ${name} stops no other service: nothing requires it.`)
-            : (dependents.length
-                ? `Restarting ${name} stops what requires it (${dependents.join(", ")}), then starts ${name} and the dependents that were running` +
-                  (taken.length ? ` (${taken.join(", ")}).` : " (none runs now).")
-                : `Restarting ${name} touches no other service.`);
-        return { lead, order, kind: "stop" };
+            ? (stops.length === 0
+                ? `Stopping ${name} stops nothing: none of its ${order.length} service(s) runs.`
+                : taken.length
+                    ? `Stopping ${name} first stops the running services that require it: ${taken.join(", ")}.`
+                    : `Stopping ${name} stops no other service: nothing that requires it runs.`)
+            : (taken.length
+                ? `Restarting ${name} stops the running services that require it (${taken.join(", ")}), then starts ${name} and them again.`
+                : `Restarting ${name} touches no other service: nothing that requires it runs.`);
+        return { lead, order: stops, idle, kind: "stop" };
+    }
+
+    // renderPlanBadges keeps the states in an open dialog's plan current (they change as the
+    // operation goes on, and after it).
+    function renderPlanBadges() {
+        if ($("dialog-backdrop").hidden) return;
+        for (const li of $("dialog-body").querySelectorAll("li[data-service]")) {
+            const p = byName(li.getAttribute("data-service"));
+            const state = p ? p.State : "unknown";
+            const badge = li.querySelector(".state");
+            if (badge && badge.getAttribute("data-state") !== state) badge.replaceWith(stateBadge(state));
+        }
     }
 
     function openPlan(name, verb) {
@@ -429,6 +452,7 @@
         confirm.disabled = true;
         confirm.hidden = false;
         $("dialog-cancel").textContent = "Cancel";
+        $("dialog").setAttribute("data-for", cockpit.location.href);
         $("dialog-backdrop").hidden = false;
         const p = byName(name);
         if (p && p.State === "bad-config" && verb !== "stop") {
@@ -444,9 +468,11 @@
                         const p = byName(n);
                         return el("li", { "data-service": n }, el("span", { text: n }), " ", stateBadge(p ? p.State : "unknown"));
                     }));
-                    $("dialog-body").replaceChildren(el("p", { id: "plan-lead", text: t.lead }),
-                                                     el("p", { "class": "hint", text: t.kind === "start" ? "Start order:" : "Stop order (most dependent first):" }),
-                                                     steps);
+                    $("dialog-body").replaceChildren(...[el("p", { id: "plan-lead", text: t.lead }),
+                        t.order.length ? el("p", { "class": "hint", text: t.kind === "start" ? "Start order:" : "Stop order (most dependent first):" }) : null,
+                        t.order.length ? steps : null,
+                        t.idle.length ? el("p", { id: "plan-idle", "class": "hint", text: `Not running, left as they are: ${t.idle.join(", ")}.` }) : null,
+                    ].filter(Boolean));
                     $("dialog").setAttribute("data-phase", "planned");
                     confirm.disabled = false;
                     confirm.onclick = () => act(name, verb);
@@ -466,6 +492,15 @@
     function closeDialog() {
         $("dialog-backdrop").hidden = true;
         $("dialog-confirm").onclick = null;
+        $("dialog").removeAttribute("data-for");
+    }
+
+    // A route change (another service, the overview, the browser's back) closes the dialog: it
+    // is about the page it was opened on. An operation under way goes on in herod.
+    function routeChanged() {
+        const open = $("dialog").getAttribute("data-for");
+        if (open !== null && open !== cockpit.location.href) closeDialog();
+        queueRender();
     }
 
     function act(name, verb) {
@@ -532,7 +567,7 @@
 
     function init() {
         $("dialog-cancel").addEventListener("click", closeDialog);
-        cockpit.addEventListener("locationchanged", queueRender);
+        cockpit.addEventListener("locationchanged", routeChanged);
         admin = cockpit.permission({ admin: true });
         admin.addEventListener("changed", queueRender);
 

@@ -195,29 +195,31 @@ func TestOverviewIsLive(t *testing.T) {
 	screenshot(t, ctx, "overview-web-running")
 }
 
-// TestStopShowsCascadeFirst: the stop dialog shows the cascade (herod's StopPlan) and stops
-// nothing until it is confirmed; then the cascade happens with herod's progress shown.
+// TestStopShowsCascadeFirst: the stop dialog shows the cascade (herod's StopPlan) as heroctl
+// does: the running services in their stop order, the others named as left as they are; it
+// stops nothing until it is confirmed; then the cascade happens with herod's progress shown, and
+// the plan's states follow.
 func TestStopShowsCascadeFirst(t *testing.T) {
 	heroctl(t, "start", "web")
+	if isActive(t, "worker") || isActive(t, "mailer") {
+		heroctl(t, "stop", "worker")
+		heroctl(t, "stop", "mailer")
+	}
 	ctx := openBrowser(t, "root", "#/service/db")
 	waitFor(t, ctx, "db's page with Stop enabled", `document.getElementById("action-stop") && !document.getElementById("action-stop").disabled`)
 	screenshot(t, ctx, "service-db")
 	eval[bool](t, ctx, `document.getElementById("action-stop").click(), true`)
 	waitFor(t, ctx, "the stop plan", `document.getElementById("dialog").dataset.phase === "planned"`)
 	order := eval[[]string](t, ctx, `[...document.querySelectorAll("#plan-order li")].map(li => li.dataset.service)`)
-	if len(order) == 0 || order[len(order)-1] != "db" {
-		t.Fatalf("the plan's stop order is %v: want db last, after what requires it", order)
+	if strings.Join(order, " ") != "web api db" {
+		t.Errorf("the plan's stop order is %v: want the running services, most dependent first: web api db", order)
 	}
-	for _, dependent := range []string{"api", "web", "worker", "mailer"} {
-		if !contains(order, dependent) {
-			t.Errorf("the stop plan %v leaves out %s, which requires db", order, dependent)
-		}
-	}
-	if indexOf(order, "web") > indexOf(order, "api") {
-		t.Errorf("the stop plan %v stops api before web, which requires it", order)
+	idle := eval[string](t, ctx, `(document.getElementById("plan-idle") || {}).textContent || ""`)
+	if !strings.HasPrefix(idle, "Not running, left as they are: ") || !strings.Contains(idle, "worker") || !strings.Contains(idle, "mailer") {
+		t.Errorf("the plan does not name the dependents that do not run as left as they are: %q", idle)
 	}
 	lead := eval[string](t, ctx, `document.getElementById("plan-lead").textContent`)
-	if !strings.Contains(lead, "web") || !strings.Contains(lead, "running now") {
+	if !strings.Contains(lead, "web") || strings.Contains(lead, "worker") {
 		t.Errorf("the plan's summary does not say which running dependents it stops: %q", lead)
 	}
 	screenshot(t, ctx, "stop-plan")
@@ -232,6 +234,8 @@ func TestStopShowsCascadeFirst(t *testing.T) {
 			t.Errorf("the progress lacks %q (from OperationProgress):\n%s", step, progress)
 		}
 	}
+	waitFor(t, ctx, "the plan's states stopped after Done",
+		`[...document.querySelectorAll("#plan-order li .state")].every(b => !["running", "activating"].includes(b.dataset.state))`)
 	screenshot(t, ctx, "stop-done")
 	for _, s := range []string{"web", "api", "db"} {
 		if isActive(t, s) {
@@ -241,7 +245,8 @@ func TestStopShowsCascadeFirst(t *testing.T) {
 }
 
 // TestStartShowsClosureFirst: the start dialog shows what a start pulls in (herod's StartPlan),
-// and the start follows when confirmed.
+// the start follows when confirmed, the plan's states follow it, and leaving the page closes
+// the dialog.
 func TestStartShowsClosureFirst(t *testing.T) {
 	heroctl(t, "stop", "db")
 	ctx := openBrowser(t, "root", "#/service/web")
@@ -268,6 +273,13 @@ func TestStartShowsClosureFirst(t *testing.T) {
 		}
 	}
 	waitFor(t, ctx, "web running on its page", `document.querySelector("#service-head .state").dataset.state === "running"`)
+	waitFor(t, ctx, "the plan's states running after Done",
+		`[...document.querySelectorAll("#plan-order li .state")].every(b => b.dataset.state === "running")`)
+	screenshot(t, ctx, "start-done")
+	// Another route (here the page of db) closes the dialog.
+	eval[bool](t, ctx, `location.hash = "#/service/db", true`)
+	waitFor(t, ctx, "the dialog closed on the route change",
+		`document.getElementById("dialog-backdrop").hidden && document.getElementById("service-name").textContent === "db"`)
 }
 
 // TestCrashOutput: a crashed run's output is shown to an administrator and refused, with the
