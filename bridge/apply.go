@@ -6,8 +6,6 @@ import (
 	"sort"
 	"sync"
 
-	sddbus "github.com/coreos/go-systemd/v22/dbus"
-
 	"github.com/hero-systemd/hero-systemd/bridge/plan"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
@@ -90,7 +88,7 @@ func (b *Bridge) planApply(ctx context.Context, next *config.Set) (plan.Apply, e
 		}
 	}
 	sort.Slice(p.Changed, func(i, j int) bool { return p.Changed[i].Service < p.Changed[j].Service })
-	if err := b.restarts(next, &p, running, units); err != nil {
+	if err := b.restarts(ctx, next, &p, running); err != nil {
 		return p, err
 	}
 	b.loadedChanges(next, &p, running)
@@ -119,34 +117,22 @@ func (b *Bridge) change(ctx context.Context, next *config.Set, name, unit string
 }
 
 // restarts fills p's Restart (in start order) and each change's Dependents: the changed
-// services, the running services that require them (by next's dependencies or by the running
-// units' own, which systemd's cascade follows), and what an earlier apply could not start again.
-func (b *Bridge) restarts(next *config.Set, p *plan.Apply, running map[string]string, units []sddbus.UnitStatus) error {
+// services, the running services that must stop for them (dependents), and what an earlier
+// apply could not start again.
+func (b *Bridge) restarts(ctx context.Context, next *config.Set, p *plan.Apply, running map[string]string) error {
 	restart := b.applyPending()
 	for n := range restart {
 		if _, ok := running[n]; ok {
 			delete(restart, n) // started since: only a change of its own restarts it
 		}
 	}
-	loaded := b.Config()
 	for i, c := range p.Changed {
 		restart[c.Service] = true
-		deps := map[string]bool{}
-		for _, set := range []*config.Set{next, loaded} {
-			if set.Service(c.Service) == nil || set.BadConfig(c.Service) {
-				continue
-			}
-			sp, err := set.Graph.Stop(c.Service)
-			if err != nil {
-				return fmt.Errorf("%s: %w", c.Service, err)
-			}
-			for _, d := range sp.StoppedDependents {
-				if _, ok := running[d]; ok && next.Service(d) != nil && !next.BadConfig(d) {
-					deps[d] = true
-				}
-			}
+		deps, err := b.dependents(ctx, next, c, running)
+		if err != nil {
+			return err
 		}
-		for d := range deps {
+		for _, d := range deps {
 			p.Changed[i].Dependents = append(p.Changed[i].Dependents, d)
 			restart[d] = true
 		}
@@ -165,6 +151,52 @@ func (b *Bridge) restarts(next *config.Set, p *plan.Apply, running map[string]st
 	}
 	return nil
 }
+
+// dependents are the running services that must stop for a changed service's new unit: those
+// that require it (by next's dependencies or by the loaded ones, which the running units
+// follow: systemd's cascade stops them), and the running services whose units refer to its unit
+// otherwise (After=, Wants=: systemd keeps the old unit loaded for them, and the new one could
+// not be created), with the running services that require those.
+func (b *Bridge) dependents(ctx context.Context, next *config.Set, c plan.Change, running map[string]string) ([]string, error) {
+	deps := map[string]bool{}
+	add := func(name string) error {
+		for _, set := range []*config.Set{next, b.Config()} {
+			if set.Service(name) == nil || set.BadConfig(name) {
+				continue
+			}
+			sp, err := set.Graph.Stop(name)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			for _, d := range sp.StoppedDependents {
+				if _, ok := running[d]; ok && usable(next, d) {
+					deps[d] = true
+				}
+			}
+		}
+		return nil
+	}
+	if err := add(c.Service); err != nil {
+		return nil, err
+	}
+	for _, h := range b.holdersOf(ctx, c.Unit) {
+		if _, name, ok := unitgen.ParseUnitName(h); ok && name != c.Service && running[name] == h && usable(next, name) {
+			deps[name] = true
+			if err := add(name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	delete(deps, c.Service)
+	out := make([]string, 0, len(deps))
+	for d := range deps {
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// usable reports whether next defines name so that it can start.
+func usable(next *config.Set, name string) bool { return next.Service(name) != nil && !next.BadConfig(name) }
 
 // loadedChanges fills what changes only in the services the bridge has loaded: services added,
 // removed, and those that do not run whose definition changed.
@@ -292,20 +324,31 @@ func applyLocks(loaded, next *config.Set) []string {
 	return names
 }
 
-// restartChanged stops the changed services of p with their running dependents, then starts
-// p.Restart again, dependencies first.
+// restartChanged stops the changed services of p with their running dependents (each
+// service's cascade: most dependent first), then starts p.Restart again, dependencies first.
 func (b *Bridge) restartChanged(ctx context.Context, set *config.Set, p plan.Apply, obs Observer) (plan.Apply, error) {
 	all, err := set.Graph.StartAll(p.Restart)
 	if err != nil {
 		return p, fmt.Errorf("the order of the restarts: %w", err)
 	}
+	var stops []string
 	for _, c := range p.Changed {
-		sp, err := stopPlan(set, c.Service)
-		if err != nil {
-			return p, fmt.Errorf("%s: %w", c.Service, err)
+		stops = append(append(stops, c.Dependents...), c.Service)
+	}
+	stopped := map[string]bool{}
+	for _, name := range stops {
+		if stopped[name] {
+			continue
 		}
-		if _, err := b.stop(ctx, set, c.Service, sp, false, obs); err != nil {
+		sp, err := stopPlan(set, name)
+		if err != nil {
+			return p, fmt.Errorf("%s: %w", name, err)
+		}
+		if _, err := b.stop(ctx, set, name, sp, false, obs); err != nil {
 			return p, err
+		}
+		for _, m := range sp.Order {
+			stopped[m] = true
 		}
 	}
 	reply, err := b.start(ctx, set, p.Restart, all, true, obs, StartReply{Service: p.Restart[0], Started: []string{}, Failed: []string{}, Jobs: map[string]int64{}})
@@ -348,5 +391,15 @@ func (b *Bridge) setApplyPending(failed []string) {
 	b.pending = map[string]bool{}
 	for _, n := range failed {
 		b.pending[n] = true
+	}
+}
+
+// dropApplyPending forgets names as services an apply could not start again: they were
+// stopped on purpose since.
+func (b *Bridge) dropApplyPending(names ...string) {
+	b.applyMu.Lock()
+	defer b.applyMu.Unlock()
+	for _, n := range names {
+		delete(b.pending, n)
 	}
 }

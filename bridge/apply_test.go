@@ -248,3 +248,46 @@ func TestApplyHelpers(t *testing.T) {
 		t.Errorf("startOrder(nothing) = %#v %v", got, err)
 	}
 }
+
+// A running service whose unit refers to a changed service's unit otherwise than by requires
+// (After=: systemd keeps the old unit loaded for it, and the new unit could not be created)
+// restarts with it, with what requires it; an apply then creates the new unit.
+func TestApplyRestartsTheHoldersOfAChangedUnit(t *testing.T) {
+	files := withFiles(applyFiles, map[string]string{"api.toml": service(`requires = ["web"]`)})
+	tb := newTestBridge(t, files)
+	tb.sd.cascade, tb.sd.gcOnReset = true, true
+	tb.running(t, "db", "web", "api", "cache")
+	tb.requiredBy("db", "web")
+	tb.requiredBy("web", "api")
+	tb.sd.mu.Lock()
+	tb.sd.units[unit("cache")].holders["Before"] = []string{unit("web")}
+	tb.sd.mu.Unlock()
+	next := testSet(t, withFiles(files, map[string]string{"cache.toml": "description = \"new cache\"\n" + service("")}))
+	p, err := tb.PlanApply(tb.ctx, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Changed) != 1 || !slices.Equal(p.Changed[0].Dependents, []string{"web", "api"}) || !slices.Equal(p.Restart, []string{"cache", "web", "api"}) || p.Unchanged != 1 {
+		t.Fatalf("plan %+v, want cache changed with web (its unit refers to cache's) and api (requires web)", p)
+	}
+	p, err = tb.Apply(tb.ctx, next, nil, nil)
+	if err != nil || !slices.Equal(sortedCopy(p.Started), []string{"api", "cache", "web"}) {
+		t.Errorf("apply: %+v %v", p, err)
+	}
+	gen, _ := unitgen.Generate(next, next.Service("cache"), tb.unitOptions())
+	if def := tb.loadedDefinition(tb.ctx, unit("cache")); def != gen.Definition {
+		t.Errorf("cache runs definition %q, want %q", def, gen.Definition)
+	}
+}
+
+// A service an apply could not start again is forgotten as pending once stopped on purpose.
+func TestStopForgetsAPendingApply(t *testing.T) {
+	tb := newTestBridge(t, applyFiles)
+	tb.setApplyPending([]string{"web", "cache"})
+	if _, err := tb.Stop(tb.ctx, "db", false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := tb.applyPending(); len(got) != 1 || !got["cache"] {
+		t.Errorf("pending after stopping db (and its dependent web): %v, want cache only", got)
+	}
+}

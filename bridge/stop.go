@@ -41,7 +41,8 @@ func (b *Bridge) Stop(ctx context.Context, name string, removeJobs bool, obs Obs
 		return StopReply{Service: name, StoppedDependents: []string{}}, fmt.Errorf("stop %s: waiting for other operations on these services: %w", name, err)
 	}
 	defer release()
-	b.rebind.intend(plan.Order...) // stopped on purpose: nothing brings them back
+	b.rebind.intend(plan.Order...)    // stopped on purpose: nothing brings them back
+	b.dropApplyPending(plan.Order...) // nor does the next apply
 	return b.stop(ctx, set, name, plan, removeJobs, obs)
 }
 

@@ -3,6 +3,7 @@
 package fleet
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -62,9 +63,12 @@ func TestCheckModeChangesNothing(t *testing.T) {
 		if len(plans) != 1 || !same(strs(plans[0].(map[string]any)["order"]), []string{"db", "api", "web"}) {
 			t.Errorf("%s: plan %v, want herod's start plan db, api, web", h.name, svc["plan"])
 		}
+		// --diff: the file's change, then herod's apply plan with the file in place.
 		cfg := p.result(t, 1, h)
-		diff, _ := cfg["diff"].(map[string]any)
-		if !cfg.bool("changed") || diff == nil || !strings.Contains(diff["after"].(string), "/bin/sleep 1000") {
+		diffs, _ := cfg["diff"].([]any)
+		plan, _ := cfg["apply_plan"].(map[string]any)
+		if !cfg.bool("changed") || len(diffs) != 2 || !strings.Contains(fmt.Sprint(diffs[0]), "/bin/sleep 1000") ||
+			!strings.Contains(fmt.Sprint(diffs[1]), "added (not started): extra") || plan == nil || !same(strs(plan["added"]), []string{"extra"}) {
 			t.Errorf("%s: config in check mode: %v", h.name, cfg)
 		}
 		if out := inside(t, h, "ls -A /etc/hero/services; heroctl is-enabled web || true"); strings.Contains(out, "extra") || !strings.HasSuffix(out, "disabled\n") {

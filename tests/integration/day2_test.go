@@ -418,3 +418,27 @@ func TestStartWarnsOfTheLastGoodDefinition(t *testing.T) {
 		t.Errorf("restart --strict of a fixed file: %d\n%s", r.Code, r.Stderr)
 	}
 }
+
+// A running service ordered after a changed one (After=: systemd keeps the changed service's old
+// unit loaded for it) restarts with it: apply runs the new definition instead of failing on the
+// unit systemd keeps.
+func TestApplyRestartsWhatIsOrderedAfterTheChange(t *testing.T) {
+	h := startHerodWith(t, map[string]string{
+		"ordworker.toml": `exec = ["/bin/sleep", "1000"]`,
+		"ordweb.toml":    "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nafter = [\"ordworker\"]\n",
+	})
+	wantExit(t, heroctl(t, "start", "ordworker", "ordweb"), 0, "start")
+	webPID := mainPID(t, "ordweb")
+	os.WriteFile(filepath.Join(h.configDir, "ordworker.toml"), []byte(`exec = ["/bin/sleep", "2000"]`), 0o644)
+	plan := applyDryRun(t, heroctl(t, "apply", "--dry-run", "-o", "json"))
+	if strings.Join(plan.Restart, " ") != "ordworker ordweb" {
+		t.Errorf("plan %+v, want ordworker restarted with ordweb (ordered after it)", plan)
+	}
+	wantExit(t, heroctl(t, "apply"), 0, "apply")
+	if args := testbed.MustRun(t, "ps", "-o", "args=", "-p", mainPID(t, "ordworker")); !strings.Contains(args, "2000") {
+		t.Errorf("ordworker runs %q after apply, want the new definition", args)
+	}
+	if pid := mainPID(t, "ordweb"); pid == webPID || pid == "0" {
+		t.Errorf("ordweb's main PID %s (was %s): want it restarted", pid, webPID)
+	}
+}
