@@ -8,6 +8,8 @@ set -euo pipefail
 # Go's standard install location, in case PATH lacks it.
 [ -x /usr/local/go/bin/go ] && case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) PATH=$PATH:/usr/local/go/bin ;; esac
 cd "$(dirname "$0")/.."
+# shellcheck source=packaging/progress.sh
+source packaging/progress.sh
 export CGO_ENABLED=0
 EXAMPLES=packaging/examples
 
@@ -23,7 +25,9 @@ cleanup() {
 }
 trap cleanup EXIT
 chmod 755 "$stage"
-go build -o "$stage/bin/" ./cmd/herod ./cmd/heroctl ./cmd/hero-exec
+with_progress "Building herod, heroctl and hero-exec" \
+  "the first build on a machine downloads about 20 Go modules and compiles them with the standard library: minutes, up to 10 on a busy 2-core machine; seconds after" \
+  "$stage/build.log" go_progress go build -v -o "$stage/bin/" ./cmd/herod ./cmd/heroctl ./cmd/hero-exec
 
 # exited explains a non-zero exit status as heroctl (like systemctl) means it.
 exited() {
@@ -61,6 +65,7 @@ else
   echo "This host does not run systemd (as containers and CI machines often do not): the demo boots one in a systemd-nspawn container."
 fi
 bash tests/testbed/testbed.sh ensure >/dev/null
+echo "Booting the container (seconds)..."
 up=$(bash tests/testbed/testbed.sh up --bind-ro "$stage:/opt/hero" --bind-ro "$PWD:/opt/hero-src")
 machine=$(sed -n 's/^MACHINE=//p' <<<"$up")
 echo "Container $machine is up in $(sed -n 's/^BOOT_MS=//p' <<<"$up") ms."

@@ -12,6 +12,8 @@ set -euo pipefail
 # Go's standard install location, in case PATH lacks it.
 [ -x /usr/local/go/bin/go ] && case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) PATH=$PATH:/usr/local/go/bin ;; esac
 cd "$(dirname "$0")/../.."
+# shellcheck source=packaging/progress.sh
+source packaging/progress.sh
 export CGO_ENABLED=0 GOFLAGS=${GOFLAGS:--mod=mod}
 out=${1:-$PWD/dist}
 # No contact address is published yet: .invalid (RFC 2606) says so; set HERO_MAINTAINER for a real one.
@@ -30,10 +32,17 @@ install -d "$root/DEBIAN" "$root/usr/bin" "$root/lib/systemd/system" "$root/usr/
   "$root/usr/share/zsh/vendor-completions" "$root/usr/share/fish/vendor_completions.d" \
   "$doc/examples" "$root/etc/hero/services" "$root/usr/share/cockpit/hero"
 
-go build -trimpath -ldflags "$ldflags" -o "$root/usr/bin/" ./cmd/herod ./cmd/heroctl
 # hero-exec runs the commands systemd 252 cannot keep intact (see unitgen/execspec).
 install -d "$root/usr/libexec/hero-systemd"
-go build -trimpath -ldflags "$ldflags" -o "$root/usr/libexec/hero-systemd/" ./cmd/hero-exec
+build_log=$(mktemp)
+build() {
+  go build -v -trimpath -ldflags "$ldflags" -o "$root/usr/bin/" ./cmd/herod ./cmd/heroctl &&
+    go build -v -trimpath -ldflags "$ldflags" -o "$root/usr/libexec/hero-systemd/" ./cmd/hero-exec
+}
+with_progress "build.sh: compiling herod, heroctl and hero-exec" \
+  "the first build on a machine downloads about 20 Go modules and compiles them with the standard library: minutes, up to 10 on a busy 2-core machine; seconds after" \
+  "$build_log" go_progress build || { rm -f "$build_log"; exit 1; }
+rm -f "$build_log"
 
 # Manual pages: every page the generator knows, gzipped into its section's directory.
 go run -trimpath -ldflags "$ldflags" ./cmd/internal/mangen "$root/man" >/dev/null

@@ -145,13 +145,15 @@ func setUp(ctx context.Context) (func(), error) {
 func buildPackage(ctx context.Context, stage string) (string, error) {
 	cmd := exec.CommandContext(ctx, "bash", filepath.Join(bed.repo, "packaging/deb/build.sh"), stage)
 	cmd.Env = append(os.Environ(), "HERO_VERSION=0.0+browser")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, err := tb.Showing("building the Debian package", "the first build on a machine compiles hero: minutes; seconds after", cmd)
 	if err != nil {
-		return "", fmt.Errorf("build the Debian package: %w\n%s", err, stderr.String())
+		return "", fmt.Errorf("build the Debian package: %w\n%s", err, out)
 	}
-	return strings.TrimSpace(string(out)), nil
+	debs, _ := filepath.Glob(filepath.Join(stage, "*.deb"))
+	if len(debs) != 1 {
+		return "", fmt.Errorf("build the Debian package: want one .deb in %s, got %v", stage, debs)
+	}
+	return debs[0], nil
 }
 
 // testbed runs tests/testbed/testbed.sh with the Cockpit flavour.

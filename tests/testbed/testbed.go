@@ -19,6 +19,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -132,7 +133,7 @@ func stageBinaries(src, dir string) error {
 		"-o", filepath.Join(dir, "bin")+"/", "./cmd/herod", "./cmd/heroctl", "./cmd/hero-exec")
 	build.Dir = src
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
+	if out, err := Showing("building herod, heroctl and hero-exec", firstBuild, build); err != nil {
 		return fmt.Errorf("building hero binaries: %v\n%s", err, out)
 	}
 	// The Debian package, for the packaging tests (as hero-systemd.deb).
@@ -140,7 +141,7 @@ func stageBinaries(src, dir string) error {
 	pkg.Dir = src
 	// Uncompressed: this package only travels into the container (lintian checks the real one).
 	pkg.Env = append(os.Environ(), "HERO_VERSION="+Version, "HERO_DEB_COMPRESSION=none")
-	if out, err := pkg.CombinedOutput(); err != nil {
+	if out, err := Showing("building the Debian package", "seconds once the binaries are built", pkg); err != nil {
 		return fmt.Errorf("building the Debian package: %v\n%s", err, out)
 	}
 	debs, _ := filepath.Glob(filepath.Join(dir, "dist", "*.deb"))
@@ -264,4 +265,65 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// firstBuild is how long a build of hero takes, as Showing says it.
+const firstBuild = "the first build on a machine downloads about 20 Go modules and compiles them: minutes, up to 10 on a busy 2-core machine; seconds after"
+
+// progressEvery is how often Showing says how long a step has run.
+const progressEvery = 15 * time.Second
+
+// Showing runs cmd (its output kept and returned) and says on stderr what it does, how long it
+// takes (estimate), then every 15 s how long it has run and its output's last line, and when it
+// is done: a long first build is never minutes of silence.
+func Showing(what, estimate string, cmd *exec.Cmd) ([]byte, error) {
+	fmt.Fprintf(os.Stderr, "testbed: %s (%s)...\n", what, estimate)
+	out := &lastLines{}
+	cmd.Stdout, cmd.Stderr = out, out
+	started := time.Now()
+	done := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(progressEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				fmt.Fprintf(os.Stderr, "testbed: %s: %s so far (%s)\n", what, time.Since(started).Round(time.Second), out.last())
+			}
+		}
+	}()
+	err := cmd.Run()
+	close(done)
+	fmt.Fprintf(os.Stderr, "testbed: %s: done in %s\n", what, time.Since(started).Round(time.Second))
+	return out.bytes(), err
+}
+
+// lastLines collects a command's output (both streams, from several goroutines).
+type lastLines struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lastLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lastLines) bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]byte(nil), l.buf.Bytes()...)
+}
+
+// last is the output's last line, cut to 72 bytes.
+func (l *lastLines) last() string {
+	lines := strings.Split(strings.TrimSpace(string(l.bytes())), "\n")
+	last := lines[len(lines)-1]
+	if len(last) > 72 {
+		last = last[:72]
+	}
+	return last
 }

@@ -33,6 +33,9 @@ CACHE=${HERO_TESTBED_CACHE:-/var/cache/hero-systemd/testbed}
 STATE=${HERO_TESTBED_STATE:-/run/hero-testbed}
 BOOT_TIMEOUT=${HERO_TESTBED_BOOT_TIMEOUT:-60}
 
+# shellcheck source=packaging/progress.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../packaging/progress.sh"
+
 die() { echo "testbed: $*" >&2; exit 1; }
 log() { echo "testbed: $*" >&2; }
 
@@ -89,7 +92,10 @@ customise_rootfs() {
 build_lock() {
   mkdir -p "$CACHE"
   exec 9>"$1.lock"
-  flock 9
+  if ! flock -n 9; then
+    log "waiting for the build of $1 that another run started (about 1 to 2 minutes)"
+    flock 9
+  fi
 }
 
 ensure_rootfs() {
@@ -103,9 +109,10 @@ ensure_rootfs() {
   if [ -f "$target/.hero-testbed-complete" ]; then exec 9>&-; echo "$target"; return 0; fi
   tmp=$(mktemp -d "$CACHE/.building-XXXXXX")
   started=$(date +%s)
-  log "building $SUITE rootfs ($PACKAGES) into $target (once; about a minute)"
-  if ! debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$tmp" "$(apt_mirror)" >"$tmp.log" 2>&1; then
-    tail -20 "$tmp.log" >&2
+  log "building $SUITE rootfs ($PACKAGES) into $target"
+  if ! with_progress "testbed: debootstrap of $SUITE (downloading and installing the Debian packages of the rootfs)" \
+    "once, then cached: about 1 to 2 minutes, longer on a busy machine" "$tmp.log" apt_progress \
+    debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$tmp" "$(apt_mirror)"; then
     rm -rf "$tmp" "$tmp.log"
     die "debootstrap failed"
   fi
@@ -132,20 +139,20 @@ ensure_flavour() {
   if [ -f "$target/.hero-testbed-complete" ]; then exec 9>&-; echo "$target"; return 0; fi
   tmp=$(mktemp -d "$CACHE/.building-XXXXXX")
   started=$(date +%s)
-  log "building $SUITE rootfs with $EXTRA into $target (once)"
+  log "building $SUITE rootfs with $EXTRA into $target"
   cp -a "$base/." "$tmp/"
   rm -f "$tmp/.hero-testbed-complete"
   printf '#!/bin/sh\nexit 101\n' >"$tmp/usr/sbin/policy-rc.d"
   chmod 755 "$tmp/usr/sbin/policy-rc.d"
   cp -L /etc/resolv.conf "$tmp/etc/resolv.conf" 2>/dev/null || true
   mount -t proc proc "$tmp/proc"
-  chroot "$tmp" env DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 sh -c \
-    "apt-get update -qq && apt-get install -y -qq --no-install-recommends $(tr ',' ' ' <<<"$EXTRA") && apt-get clean" \
-    >"$tmp.log" 2>&1 || rc=$?
+  with_progress "testbed: installing $EXTRA into a copy of the $SUITE rootfs (apt)" \
+    "once, then cached: about 1 to 2 minutes" "$tmp.log" apt_progress \
+    chroot "$tmp" env DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 sh -c \
+    "apt-get update && apt-get install -y --no-install-recommends $(tr ',' ' ' <<<"$EXTRA") && apt-get clean" || rc=$?
   umount "$tmp/proc"
   rm -f "$tmp/usr/sbin/policy-rc.d"
   if [ "$rc" != 0 ]; then
-    tail -20 "$tmp.log" >&2
     rm -rf "$tmp" "$tmp.log"
     die "installing $EXTRA into the $SUITE rootfs failed"
   fi
