@@ -51,6 +51,7 @@ const plainUser = "alice"
 // bed is the container every test of the package shares.
 var bed struct {
 	repo      string
+	deb       string // the package built for the tier ("" when it reuses a container)
 	machine   string
 	leader    string
 	artifacts string
@@ -130,6 +131,7 @@ func setUp(ctx context.Context) (func(), error) {
 	if err != nil {
 		return removeStage, err
 	}
+	bed.deb = deb
 	if err := bootContainer(ctx, stage); err != nil {
 		return removeStage, err
 	}
