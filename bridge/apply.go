@@ -196,7 +196,9 @@ func (b *Bridge) dependents(ctx context.Context, next *config.Set, c plan.Change
 }
 
 // usable reports whether next defines name so that it can start.
-func usable(next *config.Set, name string) bool { return next.Service(name) != nil && !next.BadConfig(name) }
+func usable(next *config.Set, name string) bool {
+	return next.Service(name) != nil && !next.BadConfig(name)
+}
 
 // loadedChanges fills what changes only in the services the bridge has loaded: services added,
 // removed, and those that do not run whose definition changed.

@@ -7,20 +7,23 @@
 #      100000x; a duration like 60s also works)
 #   3. package: the Debian package is built and checked by lintian (errors and warnings fail;
 #      the overrides kept are explained in packaging/README.md)
-#   4. integration tier, as root: the README's try command (packaging/try.sh) on that package,
-#      then real systemd in a systemd-nspawn container (tests/testbed): the whole tier on Debian
-#      12 (systemd 252), then a smoke subset (TRIXIE_SMOKE) on Debian 13 (systemd 257)
+#   4. integration tier, as root: the README's try command (packaging/try.sh) on that package and
+#      its tutorial (packaging/tutorial.sh --check: the README's output is the program's), then
+#      real systemd in a systemd-nspawn container (tests/testbed): the whole tier on Debian 12
+#      (systemd 252), then a smoke subset (TRIXIE_SMOKE) on Debian 13 (systemd 257)
 #   5. daemons tier, as root: Debian's own PostgreSQL, Redis, nginx and a Python server run as
 #      hero services the way their packaged units run them (notify, reload, kill mode, a
 #      capability, the strict sandbox beside Debian's redis-server.service), in a flavour of the
 #      testbed with those packages (tests/daemons, build tag daemons), on Debian 12 and 13; it
 #      prints what it measured
 #   6. fleet tier, as root: real Ansible (ansible-core from Debian) with the hero.systemd
-#      collection (packaging/ansible) against three containers at once (tests/fleet)
+#      collection (packaging/ansible) against three containers at once (tests/fleet), and the
+#      ansible-playbook line 'packaging/try.sh --hosts 3' prints, run as printed
 #   7. browser tier, as root: the Cockpit page (packaging/cockpit) in Debian's chromium, headless,
 #      driven by chromedp against cockpit-ws in a Cockpit flavour of the testbed with the package
-#      installed (tests/browser, build tag browser); screenshots in HERO_BROWSER_ARTIFACTS
-#      (default /tmp/hero-browser-artifacts)
+#      installed (tests/browser, build tag browser), and the address and login
+#      'packaging/try.sh --cockpit' prints; screenshots in HERO_BROWSER_ARTIFACTS (default
+#      /tmp/hero-browser-artifacts)
 #   8. the benchmark, short (tests/bench/run.sh --short): fails on errors, never on a figure
 # Tests are printed as they end (a failure with its whole output). The last line counts the test
 # functions (TestX; subtests are part of their test) of tiers 1, 4, 5, 6 and 7: "N passed, N failed,
@@ -175,6 +178,15 @@ else
   echo "tests/run.sh: packaging/try.sh --config-dir did not load the directory given:" >&2
   echo "$tried" >&2
   fail "packaging/try.sh --config-dir did not load the directory given:" "$(tail -n 30 <<<"$tried")"
+fi
+# The README's tutorial ("your first service in five minutes"), run in a fresh container: what it
+# prints must be the README's block, times and PIDs aside (packaging/tutorial.sh --update
+# rewrites the block).
+if tut=$(bash packaging/tutorial.sh --deb "$deb" --check 2>&1 >/dev/null); then
+  echo "packaging/tutorial.sh --check: the README's tutorial is what the program prints"
+else
+  echo "$tut" >&2
+  fail "the README's tutorial is not what the program prints (packaging/tutorial.sh --check):" "$(tail -n 40 <<<"$tut")"
 fi
 gotest -count=1 -timeout 60m -tags integration ./tests/integration/
 

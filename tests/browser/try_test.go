@@ -103,9 +103,10 @@ func logIn(t *testing.T, url, password string) context.Context {
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancel(); cancelAlloc() })
 	navigate(t, ctx, url, `document.getElementById("login-user-input") !== null`)
+	// The click is left to run after the evaluation: the login replaces the page under it.
 	eval[bool](t, ctx, fmt.Sprintf(`document.getElementById("login-user-input").value = "root",
 		document.getElementById("login-password-input").value = %s,
-		document.getElementById("login-button").click(), true`, q(password)))
+		setTimeout(() => document.getElementById("login-button").click(), 0), true`, q(password)))
 	waitFor(t, ctx, "the Hero services page after the login", `[...document.querySelectorAll("iframe")].some(f => {
 		try { return f.contentDocument && f.contentDocument.querySelectorAll("#services tbody tr").length === 6 } catch (e) { return false }
 	})`)
