@@ -45,7 +45,11 @@ func operation(cmd *cobra.Command, g *globals, c *client.Client, f opFlags, subj
 	}
 	if f.noBlock {
 		if !g.quiet {
-			fmt.Fprintf(Stderr, "Queued operation %d for %s; see 'heroctl status %s'.\n", q.Operation, strings.Join(q.Services, ", "), subject)
+			if len(q.Services) == 0 {
+				fmt.Fprintf(Stderr, "Queued operation %d (%s); see '%s'.\n", q.Operation, subject, statusOf(subject))
+			} else {
+				fmt.Fprintf(Stderr, "Queued operation %d for %s; see '%s'.\n", q.Operation, strings.Join(q.Services, ", "), statusOf(subject))
+			}
 		}
 		return q, client.Outcome{}, nil
 	}
@@ -64,13 +68,22 @@ func operation(cmd *cobra.Command, g *globals, c *client.Client, f opFlags, subj
 	case err == nil && out.Err != nil:
 		return q, out, adviseFor(g, out.Err)
 	case errors.Is(err, context.DeadlineExceeded):
-		return q, out, exitWith(ExitFailure, fmt.Errorf("%s: still going after %s; the operation goes on in herod: see 'heroctl status %s'", subject, f.timeout, subject))
+		return q, out, exitWith(ExitFailure, fmt.Errorf("%s: still going after %s; the operation goes on in herod: see '%s'", subject, f.timeout, statusOf(subject)))
 	case errors.Is(err, context.Canceled):
-		return q, out, exitWith(ExitInterrupted, fmt.Errorf("interrupted; the operation goes on in herod: see 'heroctl status %s'", subject))
+		return q, out, exitWith(ExitInterrupted, fmt.Errorf("interrupted; the operation goes on in herod: see '%s'", statusOf(subject)))
 	case err != nil:
 		return q, out, adviseFor(g, err)
 	}
 	return q, out, nil
+}
+
+// statusOf is the status command that shows how the operation on subject goes: of its
+// services, or the overview for an operation on no service in particular (an apply).
+func statusOf(subject string) string {
+	if subject == "apply" {
+		return "heroctl status"
+	}
+	return "heroctl status " + subject
 }
 
 func printProgress(g *globals, p client.Progress) {
