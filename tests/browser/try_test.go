@@ -102,7 +102,12 @@ func logIn(t *testing.T, url, password string) context.Context {
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancel(); cancelAlloc() })
-	navigate(t, ctx, url, `document.getElementById("login-user-input") !== null`)
+	// The browser starts with the context it is first used with: this one, not a step's.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium (%s): %v", chromiumPath(), err)
+	}
+	// Cockpit's login.js shows the form (hidden in the HTML) once it handles the button.
+	navigate(t, ctx, url, `document.getElementById("login") !== null && !document.getElementById("login").hidden`)
 	// The click is left to run after the evaluation: the login replaces the page under it.
 	eval[bool](t, ctx, fmt.Sprintf(`document.getElementById("login-user-input").value = "root",
 		document.getElementById("login-password-input").value = %s,
