@@ -306,6 +306,9 @@ func TestApplyMakesWhatRunsMatchTheConfigs(t *testing.T) {
 		strings.Join(plan.Removed, " ") != "apgone" || plan.Unchanged != 1 {
 		t.Errorf("apply plan: %+v", plan)
 	}
+	if len(plan.Changed) != 1 {
+		t.Fatalf("apply --dry-run does not see the edit of apdb.toml: %+v", plan)
+	}
 	if d := plan.Changed[0].Diff; !strings.Contains(d, "\n-ExecStart=/bin/sleep 1001\n") || !strings.Contains(d, "\n+ExecStart=/bin/sleep 1002\n") ||
 		!strings.Contains(d, `"TOKEN=s3cret-one"`) || !strings.Contains(d, `"TOKEN=s3cret-two"`) {
 		t.Errorf("apply diff, as root (who may read apdb.toml):\n%s", d)
