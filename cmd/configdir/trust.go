@@ -28,9 +28,16 @@ type UntrustedError struct {
 	Path   string
 	Perm   Perm
 	Reason string // what is wrong: the owner, or who may write it
+	// Symlink is set for a symlink on the way whose owner is not trusted: whoever owns a
+	// symlink chooses where it leads.
+	Symlink bool
 }
 
 func (e *UntrustedError) Error() string {
+	if e.Symlink {
+		return fmt.Sprintf("untrusted: symlink %s is owned by %s: %s; whoever owns a symlink chooses where it leads, so herod follows a symlink only when root (or, for herod --user, its own user) owns it, as the kernel's protected_symlinks does in sticky directories (fix: have root make it, 'ln -sfn TARGET %s', or name the file itself)",
+			e.Path, ownerName(e.Perm.UID), e.Reason, e.Path)
+	}
 	return fmt.Sprintf("untrusted: %s is owned by %s with mode %04o: %s; herod runs service files as root, so only root may be able to change them and the directories they are in (fix: 'chown root: %s; chmod go-w %s')",
 		e.Path, ownerName(e.Perm.UID), e.Perm.Mode&0o7777, e.Reason, e.Path, e.Path)
 }
@@ -56,16 +63,33 @@ type Trust struct {
 // DefaultTrust trusts root and this process's effective user.
 func DefaultTrust() Trust { return Trust{Self: uint32(os.Geteuid())} }
 
+// trusted reports whether uid may own what herod reads: root, or the reader itself.
+func (t Trust) trusted(uid uint32) bool { return uid == 0 || uid == t.Self }
+
+// notOwnedBy names the trusted owners, for a refusal.
+func (t Trust) notOwnedBy() string {
+	if t.Self != 0 {
+		return "not owned by root or " + ownerName(t.Self)
+	}
+	return "not owned by root"
+}
+
+// CheckSymlink decides on a symlink on the way to a file (pure): it is followed only when a
+// trusted user owns it. A symlink's own mode means nothing (always 0777); its owner decides
+// where it leads.
+func (t Trust) CheckSymlink(path string, p Perm) error {
+	if t.trusted(p.UID) {
+		return nil
+	}
+	return &UntrustedError{Path: path, Perm: p, Reason: t.notOwnedBy(), Symlink: true}
+}
+
 // Check decides on one stat result (pure). A directory a path merely passes through (ancestor)
 // may be writable by others when it is sticky and owned by a trusted user (/tmp): others cannot
 // rename or remove what they do not own there.
 func (t Trust) Check(path string, p Perm, ancestor bool) error {
-	if p.UID != 0 && p.UID != t.Self {
-		who := "root"
-		if t.Self != 0 {
-			who = "root or " + ownerName(t.Self)
-		}
-		return &UntrustedError{Path: path, Perm: p, Reason: "not owned by " + who}
+	if !t.trusted(p.UID) {
+		return &UntrustedError{Path: path, Perm: p, Reason: t.notOwnedBy()}
 	}
 	if p.Mode&0o022 == 0 {
 		return nil
@@ -87,7 +111,8 @@ func (t Trust) Check(path string, p Perm, ancestor bool) error {
 const maxSymlinks = 40
 
 // resolver resolves paths one component at a time, checking every directory it passes
-// through, so that no symlink leads through a place an untrusted user controls. Checked
+// through and every symlink it follows (its owner: see CheckSymlink), so that no symlink leads
+// through a place an untrusted user controls, and none an untrusted user made is followed. Checked
 // directories are remembered (a directory of 10,000 symlinks costs one walk).
 type resolver struct {
 	trust   Trust
@@ -133,6 +158,11 @@ func (r *resolver) resolve(path string) (string, []Perm, error) {
 		if fi.Mode()&fs.ModeSymlink != 0 {
 			if links++; links > maxSymlinks {
 				return "", nil, &fs.PathError{Op: "resolve", Path: path, Err: syscall.ELOOP}
+			}
+			if st, ok := fi.Sys().(*syscall.Stat_t); !ok {
+				return "", nil, &fs.PathError{Op: "resolve", Path: next, Err: syscall.EPERM}
+			} else if err := r.trust.CheckSymlink(next, permOf(st)); err != nil {
+				return "", nil, err
 			}
 			target, err := os.Readlink(next)
 			if err != nil {

@@ -2,8 +2,10 @@ package configdir
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -56,6 +58,41 @@ func TestTrustCheck(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A symlink is followed only when root (or the reader itself) owns it; a refusal names the
+// symlink and its owner.
+func TestTrustCheckSymlink(t *testing.T) {
+	const lnk = syscall.S_IFLNK
+	tests := []struct {
+		name    string
+		self    uint32
+		perm    Perm
+		refused bool
+	}{
+		{"root's symlink", 0, Perm{0, 0, lnk | 0o777}, false},
+		{"a user's symlink", 0, Perm{1000, 1000, lnk | 0o777}, true},
+		{"the reader's own symlink (herod --user)", 1000, Perm{1000, 1000, lnk | 0o777}, false},
+		{"root's symlink, read by a user", 1000, Perm{0, 0, lnk | 0o777}, false},
+		{"a third user's symlink, read by a user", 1000, Perm{1001, 1001, lnk | 0o777}, true},
+	}
+	for _, tt := range tests {
+		err := Trust{Self: tt.self}.CheckSymlink("/tmp/hop.toml", tt.perm)
+		if (err != nil) != tt.refused {
+			t.Errorf("%s: %v, want refused %v", tt.name, err, tt.refused)
+			continue
+		}
+		if err == nil {
+			continue
+		}
+		var ue *UntrustedError
+		if !errors.Is(err, ErrUntrusted) || !errors.As(err, &ue) || !ue.Symlink {
+			t.Errorf("%s: %v is not an untrusted symlink", tt.name, err)
+		}
+		if want := fmt.Sprintf("uid %d", tt.perm.UID); !strings.HasPrefix(err.Error(), "untrusted: symlink /tmp/hop.toml is owned by ") || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %q does not say %q", tt.name, err, want)
+		}
 	}
 }
 
@@ -142,6 +179,34 @@ func TestLoadRefusesUntrustedFiles(t *testing.T) {
 	os.Symlink(bob, link)
 	if _, err := Read(link, Trust{Self: 0}); !errors.Is(err, ErrUntrusted) {
 		t.Errorf("a directory owned by another user was read through a symlink: %v", err)
+	}
+	// A symlink a user owns is never followed, even to a root-owned file through root-owned
+	// directories (a sticky, world-writable one on the way, as /tmp): its owner chose the file.
+	sticky := filepath.Join(base, "tmp")
+	os.Mkdir(sticky, 0o755)
+	syscall.Chmod(sticky, 0o1777)
+	write(t, base, "rootfile.toml", body)
+	hop := filepath.Join(sticky, "hop.toml")
+	os.Symlink(filepath.Join(base, "rootfile.toml"), hop)
+	os.Lchown(hop, 1000, 1000)
+	os.Symlink(hop, filepath.Join(cfg, "hop.toml"))
+	rootHop := filepath.Join(sticky, "roothop.toml")
+	os.Symlink(filepath.Join(base, "rootfile.toml"), rootHop)
+	os.Symlink(rootHop, filepath.Join(cfg, "roothop.toml"))
+	r, err = Read(cfg, Trust{Self: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Set.BadConfig("hop") || !slices.Contains(r.Untrusted, "hop.toml") {
+		t.Errorf("a user's symlink was followed: untrusted %v", r.Untrusted)
+	}
+	for _, p := range r.Problems {
+		if p.File == "hop.toml" && !strings.Contains(p.Message, "untrusted: symlink "+hop+" is owned by ") || p.File == "hop.toml" && !strings.Contains(p.Message, "uid 1000") {
+			t.Errorf("the refusal does not name the symlink and its owner: %s", p)
+		}
+	}
+	if r.Set.Service("roothop") == nil || r.Set.BadConfig("roothop") {
+		t.Errorf("a symlink root made, through a sticky directory, was refused: %v", r.Problems)
 	}
 	// The owner reads their own directory (heroctl validate --config-dir as that user).
 	if r, err := Read(bob, Trust{Self: 1000}); err != nil || len(r.Untrusted) != 0 {
