@@ -176,9 +176,12 @@ type Observer func(Progress)
 // Progress is one step of an operation.
 type Progress struct {
 	Service string
-	Event   string // "started", "stopped", "failed", "skipped"
+	Event   string // "started", "stopped", "reloaded", "failed", "skipped", "planned"
 	JobID   int64
-	Detail  string // for failed: why
+	Detail  string // for planned: the plan in a line (names only: every user may read it)
+	// Err is why, for failed: whole (a StartError holds the service's last lines), so whoever
+	// tells it chooses what its reader may see (StartError.Public).
+	Err error
 }
 
 func (o Observer) report(p Progress) {
@@ -225,6 +228,16 @@ type StartError struct {
 // exitExec is systemd's exit status for a program it could not execute (EXIT_EXEC, 203).
 const exitExec = 203
 
+// Public is the error as every local user may read it: how the job and the run ended, without
+// what only readers of the service's output may see (the service's last lines, the health
+// check's words, systemd's reason quoting the program's path): those are in the journal, which
+// 'heroctl logs' reads for those allowed to. Broadcast signals carry this.
+func (e *StartError) Public() *StartError {
+	p := *e
+	p.Health, p.Lines, p.Reason = nil, nil, ""
+	return &p
+}
+
 func (e *StartError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "start %s: systemd job %s", e.Service, e.JobResult)
@@ -247,6 +260,10 @@ func (e *StartError) Error() string {
 		case j.Result != "":
 			fmt.Fprintf(&b, " (%s)", j.Result)
 		}
+	}
+	if len(e.Health) == 0 && len(e.Lines) == 0 {
+		fmt.Fprintf(&b, "; see 'heroctl logs %s'", e.Service)
+		return b.String()
 	}
 	if len(e.Health) > 0 {
 		b.WriteString("\n" + strings.Join(e.Health, "\n"))

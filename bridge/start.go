@@ -706,7 +706,7 @@ func (c *startCollector) fail(r startResult) {
 	} else {
 		c.b.rec.NotStarted(u.Name, job.ID, "refused")
 	}
-	c.obs.report(Progress{Service: u.Service, Event: "failed", JobID: job.ID, Detail: err.Error()})
+	c.obs.report(Progress{Service: u.Service, Event: "failed", JobID: job.ID, Err: err})
 	if c.firstErr == nil || r.result != "dependency" && isDependency(c.firstErr) {
 		c.firstErr = err
 	}

@@ -266,8 +266,11 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
     <!-- OperationStatus(operation): whether an operation (the id Start, StartMany, Stop,
          StopMany, Restart, ReloadService or Apply returned) is running, finished or unknown
          (never queued by this herod, or one of more than the last 1024 to finish), and, once
-         finished, what OperationFinished said:
-         error, message and summary. A client that missed that signal learns the end here. -->
+         finished, its error, message and summary. A client that missed OperationFinished
+         learns the end here. The message is told as the caller may read it: a failed start's
+         with the service's last lines, the health check's words and systemd's reason to root
+         and members of adm and systemd-journal (as JobOutput), a bad-config service's problems
+         quoting the files the caller may read; to anyone else what OperationFinished said. -->
     <method name="OperationStatus">
       <arg name="operation" type="t" direction="in"/>
       <arg name="state" type="s" direction="out"/>
@@ -293,9 +296,10 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
     </signal>
     <!-- OperationProgress: a step of operation (a Start, StartMany, Stop, StopMany, Restart,
          ReloadService or Apply): event is started, stopped, reloaded, failed (a start) or
-         skipped for the service, detail saying why it failed; or, for an Apply, planned (service
-         empty, detail a summary of the plan) once its plan is there to read (OperationPlan),
-         before it acts. -->
+         skipped for the service, detail saying why it failed, as every user may read it (signals
+         reach every client on the bus): never the service's output; or, for an Apply, planned
+         (service empty, detail a summary of the plan) once its plan is there to read
+         (OperationPlan), before it acts. -->
     <signal name="OperationProgress">
       <arg name="operation" type="t"/>
       <arg name="service" type="s"/>
@@ -304,9 +308,10 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
       <arg name="detail" type="s"/>
     </signal>
     <!-- OperationFinished: operation is over. error is "" on success, else the error's D-Bus
-         name (as a method would return it) with message; summary holds started, failed,
-         already_running, cancelled, stopped_dependents, removed_jobs, restarted_dependents,
-         jobs, reloaded, as they apply. -->
+         name (as a method would return it) with message, as every user may read it (a failed
+         start says how its run ended, not what the service wrote; OperationStatus tells the
+         whole to those allowed); summary holds started, failed, already_running, cancelled,
+         stopped_dependents, removed_jobs, restarted_dependents, jobs, reloaded, as they apply. -->
     <signal name="OperationFinished">
       <arg name="operation" type="t"/>
       <arg name="error" type="s"/>

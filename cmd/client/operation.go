@@ -100,6 +100,9 @@ func (w *Watcher) Wait(ctx context.Context, op uint64, progress func(Progress)) 
 				return Outcome{}, &Error{Name: ErrHerodGone, Message: "the connection to the bus closed"}
 			}
 			o, over, err := w.take(s, op, progress)
+			if over && err == nil && o.Err != nil {
+				return w.c.wholeOutcome(ctx, op, o), nil
+			}
 			if over || err != nil {
 				return o, err
 			}
@@ -140,6 +143,17 @@ func (w *Watcher) take(s *dbus.Signal, op uint64, progress func(Progress)) (Outc
 		return o, true, nil
 	}
 	return Outcome{}, false, nil
+}
+
+// wholeOutcome is a failed operation's outcome as herod tells it to this caller: the
+// OperationFinished signal carries what every user may read (a failed start's error without
+// the service's last lines), and OperationStatus tells the caller what it may see (root and
+// readers of the journal: the whole). A herod that does not answer leaves the signal's.
+func (c *Client) wholeOutcome(ctx context.Context, op uint64, signalled Outcome) Outcome {
+	if o, over, err := c.operationOver(ctx, op); over && err == nil && o.Err != nil && o.Err.Name == signalled.Err.Name {
+		return o
+	}
+	return signalled
 }
 
 // LivenessCheck is how long Wait waits for a signal of its operation before it asks herod how

@@ -524,8 +524,17 @@
                             progressLine(`${service}: ${event}` + (job ? ` (job ${job})` : "") + (detail ? ` — ${detail}` : ""), event);
                         } else {
                             const [, error, message] = args;
-                            if (error) fail(explain({ name: error, message }));
-                            else done();
+                            if (!error) {
+                                done();
+                                return;
+                            }
+                            // The signal carries what every user may read (a failed start
+                            // without the service's last lines); herod tells this caller the
+                            // whole error, as far as it may read it.
+                            client.call(MANAGER_PATH, MANAGER, "OperationStatus", [op], { type: "t" })
+                                    .then(([state, name, text]) => fail(explain(state === "finished" && name === error
+                                        ? { name, message: text } : { name: error, message })))
+                                    .catch(() => fail(explain({ name: error, message })));
                         }
                     });
                 })

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +13,9 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
 // nobody is the unprivileged user calls are made as.
@@ -157,3 +160,67 @@ func TestPolkitDecidesForOtherUsers(t *testing.T) {
 		}
 	}
 }
+
+// TestAFailedStartsOutputReachesOnlyItsReaders specifies what a failed start tells whom: the
+// OperationProgress and OperationFinished signals, which every user on the bus receives, say how
+// the run ended and where to read more, without the service's last lines, the health check's
+// words or systemd's reason; OperationStatus tells the whole error to callers who may read
+// services' output (root here) and the signals' text to anyone else; a client waiting as root
+// (heroctl) is told the whole.
+func TestAFailedStartsOutputReachesOnlyItsReaders(t *testing.T) {
+	td := startDaemon(t, stack)
+	ctx := testCtx(t)
+	code := 3
+	fail := &bridge.StartError{Service: "db", JobResult: "failed", Job: &jobdb.Job{Result: "exit-code", ExitCode: &code},
+		Lines: []string{"DBPASS=hunter2-s3cret"}, Health: []string{"health: curl said s3cret-health"}}
+	td.eng.mu.Lock()
+	td.eng.failNext = fail
+	td.eng.mu.Unlock()
+	monitor, err := dbus.Connect(td.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer monitor.Close()
+	if err := monitor.AddMatchSignal(dbus.WithMatchInterface(api.Interface)); err != nil {
+		t.Fatal(err)
+	}
+	heard := make(chan *dbus.Signal, 64)
+	monitor.Signal(heard)
+
+	q, err := td.c.Start(ctx, "db", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := td.wait(t, q)
+	if o.Err == nil || o.Err.Name != api.ErrStartFailed || !strings.Contains(o.Err.Message, "DBPASS=hunter2-s3cret") {
+		t.Errorf("root waiting for its start (heroctl) is not told the service's last lines: %+v", o.Err)
+	}
+	public := fail.Public().Error()
+	if want := "start db: systemd job failed (exit-code, exit status 3); see 'heroctl logs db'"; public != want {
+		t.Errorf("the public error is %q, want %q", public, want)
+	}
+	var signalled []string
+	for len(signalled) < 2 {
+		select {
+		case s := <-heard:
+			if s.Name == api.Interface+"."+api.SignalOperationProgress || s.Name == api.Interface+"."+api.SignalOperationFinished {
+				signalled = append(signalled, fmt.Sprint(s.Body...))
+			}
+		case <-ctx.Done():
+			t.Fatalf("the operation's signals did not come; heard %q", signalled)
+		}
+	}
+	for _, body := range signalled {
+		if strings.Contains(body, "s3cret") || !strings.Contains(body, public) {
+			t.Errorf("a broadcast signal carries %q; want the public error %q and no secret", body, public)
+		}
+	}
+	op := fmt.Sprintf("uint64:%d", q.Operation)
+	if out, failed := callAs(t, td, nobody, api.MethodOperationStatus, op); failed || strings.Contains(out, "s3cret") || !strings.Contains(out, "exit status 3") {
+		t.Errorf("OperationStatus as nobody: %s", out)
+	}
+	if out, failed := callAs(t, td, 0, api.MethodOperationStatus, op); failed || !strings.Contains(out, "DBPASS=hunter2-s3cret") || !strings.Contains(out, "s3cret-health") {
+		t.Errorf("OperationStatus as root lacks the whole error: %s", out)
+	}
+}
+

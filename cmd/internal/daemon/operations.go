@@ -15,19 +15,43 @@ import (
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
-// forEveryone is err as every user may read it: OperationFinished is a signal, which any client
-// on the bus can receive, so a bad-config service's problems quote only world-readable files.
-func (d *Daemon) forEveryone(err error) error {
+// forEveryone is err as every user may read it: OperationFinished and OperationProgress are
+// broadcast signals, which any client on the bus receives (dbus-monitor as any user), so a
+// bad-config service's problems quote only world-readable files, and a failed start says how its
+// run ended without the service's output (StartError.Public).
+func (d *Daemon) forEveryone(err error) error { return d.shownTo(err, nil) }
+
+// shownTo is err as the caller may see it (nil: anyone): a ConfigError's problems quote only the
+// files the caller could read; a StartError carries the service's last lines, the health
+// check's words and systemd's reason only to callers who may read services' output (as
+// JobOutput). A StartError inside another error is replaced by its public form whole.
+func (d *Daemon) shownTo(err error, c *caller) error {
 	var cfg *bridge.ConfigError
-	if !errors.As(err, &cfg) || len(cfg.Problems) == 0 {
-		return err
+	var se *bridge.StartError
+	switch {
+	case errors.As(err, &se):
+		if c != nil && c.readsJournal() {
+			return err
+		}
+		return se.Public()
+	case errors.As(err, &cfg) && len(cfg.Problems) > 0:
+		shown := *cfg
+		shown.Problems = make(config.Problems, len(cfg.Problems))
+		for i, p := range cfg.Problems {
+			shown.Problems[i] = shownTo(p, d.accessOf(p.File), c)
+		}
+		return &shown
 	}
-	shown := *cfg
-	shown.Problems = make(config.Problems, len(cfg.Problems))
-	for i, p := range cfg.Problems {
-		shown.Problems[i] = shownTo(p, d.accessOf(p.File), nil)
+	return err
+}
+
+// detail is why a step failed, as every user may read it (OperationProgress is broadcast), or
+// what the step says (a plan's summary).
+func (d *Daemon) detail(p bridge.Progress) string {
+	if p.Err == nil {
+		return p.Detail
 	}
-	return &shown
+	return d.forEveryone(p.Err).Error()
 }
 
 // launch runs a long operation (a start, stop or restart) in the background, the way systemd
@@ -49,25 +73,19 @@ func (d *Daemon) launchOp(kind string, names []string, run func(ctx context.Cont
 	d.opLog.began(op)
 	go func() {
 		obs := func(p bridge.Progress) {
-			if err := d.bus.Emit(api.Path, api.Interface+"."+api.SignalOperationProgress, op, p.Service, p.Event, p.JobID, p.Detail); err != nil {
+			if err := d.bus.Emit(api.Path, api.Interface+"."+api.SignalOperationProgress, op, p.Service, p.Event, p.JobID, d.detail(p)); err != nil {
 				d.log.Warn("emitting a signal failed", "signal", api.SignalOperationProgress, "err", err)
 			}
 		}
 		summary, err := run(d.ctx, op, obs)
-		name, msg := "", ""
-		if err != nil {
-			e := toDBus(kind, strings.Join(names, " "), d.forEveryone(err))
-			name = e.Name
-			if len(e.Body) > 0 {
-				msg, _ = e.Body[0].(string)
-			}
-		}
 		if summary == nil {
 			summary = map[string]dbus.Variant{}
 		}
+		o := opOutcome{kind: kind, subject: strings.Join(names, " "), err: err, summary: summary}
+		name, msg := o.shown(d, nil)
 		// Marked before the end is told, so a read that follows it refreshes them first.
 		d.objs.mark(runsChanged, names...)
-		d.opLog.finished(op, opOutcome{errName: name, message: msg, summary: summary})
+		d.opLog.finished(op, o)
 		if err := d.bus.Emit(api.Path, api.Interface+"."+api.SignalOperationFinished, op, name, msg, summary); err != nil {
 			d.log.Warn("emitting a signal failed", "signal", api.SignalOperationFinished, "err", err)
 		}
@@ -86,10 +104,25 @@ const (
 // keptOutcomes is how many finished operations' outcomes herod keeps for OperationStatus.
 const keptOutcomes = 1024
 
-// opOutcome is how an operation ended, as OperationFinished said.
+// opOutcome is how an operation ended: its error whole, told to each reader as they may see
+// it (shown).
 type opOutcome struct {
-	errName, message string
-	summary          map[string]dbus.Variant
+	kind, subject string // the operation (start, stop, ...) and its services, for its error
+	err           error
+	summary       map[string]dbus.Variant
+}
+
+// shown is the outcome's D-Bus error name and message as the caller may see them (nil: anyone,
+// as OperationFinished tells it); both empty on success.
+func (o opOutcome) shown(d *Daemon, c *caller) (name, msg string) {
+	if o.err == nil {
+		return "", ""
+	}
+	e := toDBus(o.kind, o.subject, d.shownTo(o.err, c))
+	if len(e.Body) > 0 {
+		msg, _ = e.Body[0].(string)
+	}
+	return e.Name, msg
 }
 
 // operationLog knows the operations under way and the outcomes of the last keptOutcomes, so a
@@ -168,11 +201,15 @@ func (l *operationLog) status(op uint64) (string, opOutcome) {
 }
 
 // OperationStatus tells whether an operation runs, and how it ended: what a client that missed
-// OperationFinished asks.
-func (m *manager) OperationStatus(op uint64) (string, string, string, map[string]dbus.Variant, *dbus.Error) {
+// OperationFinished asks, and what heroctl asks for the whole error of a failed operation. Its
+// error is told as the caller may see it (shownTo): the service's last lines only to callers who
+// may read services' output, a problem's quote only to callers who may read its file; anyone
+// else is told what OperationFinished told everyone.
+func (m *manager) OperationStatus(msg dbus.Message, op uint64) (string, string, string, map[string]dbus.Variant, *dbus.Error) {
 	state, o := m.d.opLog.status(op)
 	if o.summary == nil {
 		o.summary = map[string]dbus.Variant{}
 	}
-	return state, o.errName, o.message, o.summary, nil
+	name, text := o.shown(m.d, m.callerOrAnyone(msg))
+	return state, name, text, o.summary, nil
 }

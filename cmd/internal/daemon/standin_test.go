@@ -123,6 +123,9 @@ func (s *standIn) Start(ctx context.Context, names []string, replace bool, obs b
 	s.failNext = nil
 	s.mu.Unlock()
 	if fail != nil {
+		if obs != nil {
+			obs(bridge.Progress{Service: names[0], Event: "failed", Err: fail})
+		}
 		return reply, fail
 	}
 	for _, n := range check.Starting {
