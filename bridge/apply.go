@@ -75,7 +75,7 @@ func (b *Bridge) change(ctx context.Context, next *config.Set, name, unit string
 	}
 	text, known := b.texts.get(unit, old)
 	return plan.Change{Service: name, Unit: unit, File: svc.File, Dependents: []string{},
-		OldText: text, NewText: gen.Text(), OldKnown: known}, true, nil
+		OldText: text, NewText: gen.Text(), NewWithheld: gen.WithheldText(), OldKnown: known}, true, nil
 }
 
 // restarts fills p's Restart (in start order) and each change's Dependents: the changed

@@ -168,6 +168,10 @@ func TestApply(t *testing.T) {
 	if c := p.Changed[0]; !c.OldKnown || !strings.Contains(c.OldText, "Description=") || !strings.Contains(c.NewText, "Description=the web") {
 		t.Errorf("texts of a unit this herod created: known %v\n%s\n%s", c.OldKnown, c.OldText, c.NewText)
 	}
+	if gen, _ := unitgen.Generate(next, next.Service("web"), tb.unitOptions()); p.Changed[0].NewWithheld != gen.WithheldText() ||
+		!strings.Contains(p.Changed[0].NewWithheld, "ExecStart=…") {
+		t.Errorf("the new text withheld:\n%s", p.Changed[0].NewWithheld)
+	}
 	afresh := unitTexts{dir: tb.opts.EnvDir}
 	if text, ok := afresh.get(unit("web"), tb.loadedDefinition(tb.ctx, unit("web"))); !ok || text != p.Changed[0].OldText {
 		t.Errorf("the text kept on disk: %v %q", ok, text)

@@ -244,15 +244,27 @@ func (b *Bridge) Jobs(ctx context.Context, name string) ([]jobdb.Job, error) {
 	return b.ledger.Jobs(ctx, name)
 }
 
-// UnitText is the unit file of name exactly as the bridge would start it.
-func (b *Bridge) UnitText(name string) (string, error) {
+// UnitText is a service's unit file as the bridge would start it.
+type UnitText struct {
+	Text string
+	// Withheld is Text with every value of the service's file left out (for callers who may
+	// not read the file: unitgen.Unit.WithheldText).
+	Withheld string
+	// Loaded: systemd holds this very definition (the unit is loaded with its digest), so every
+	// user reads it from systemd already, its environment file aside.
+	Loaded bool
+}
+
+// UnitText is the unit file of name exactly as the bridge would start it, and whether systemd
+// holds it.
+func (b *Bridge) UnitText(ctx context.Context, name string) (UnitText, error) {
 	svc, err := b.service(name)
 	if err != nil {
-		return "", err
+		return UnitText{}, err
 	}
 	u, err := unitgen.Generate(b.Config(), svc, b.unitOptions())
 	if err != nil {
-		return "", err
+		return UnitText{}, err
 	}
-	return u.Text(), nil
+	return UnitText{Text: u.Text(), Withheld: u.WithheldText(), Loaded: b.loadedDefinition(ctx, u.Name) == u.Definition}, nil
 }

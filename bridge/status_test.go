@@ -186,11 +186,14 @@ func TestJobsAndUnitText(t *testing.T) {
 	if _, err := tb.Jobs(tb.ctx, "nope"); !errors.Is(err, ErrNoSuchService) {
 		t.Errorf("Jobs of an undefined service: %v", err)
 	}
-	text, err := tb.UnitText("web")
-	if err != nil || !strings.Contains(text, "/bin/sleep") || !strings.Contains(text, unit("db")) {
-		t.Errorf("UnitText: %v\n%s", err, text)
+	text, err := tb.UnitText(tb.ctx, "web")
+	if err != nil || !strings.Contains(text.Text, "/bin/sleep") || !strings.Contains(text.Text, unit("db")) || text.Loaded {
+		t.Errorf("UnitText: %v\n%+v", err, text)
 	}
-	if _, err := tb.UnitText("nope"); !errors.Is(err, ErrNoSuchService) {
+	if strings.Contains(text.Withheld, "/bin/sleep") || !strings.Contains(text.Withheld, unit("db")) {
+		t.Errorf("UnitText's withheld text:\n%s", text.Withheld)
+	}
+	if _, err := tb.UnitText(tb.ctx, "nope"); !errors.Is(err, ErrNoSuchService) {
 		t.Errorf("UnitText of an undefined service: %v", err)
 	}
 }

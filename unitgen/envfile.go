@@ -113,13 +113,18 @@ func (b *builder) envDirective(vars []string, userFile string) {
 	d := directive{section: "Service", key: "EnvironmentFile"}
 	if len(vars) > 0 {
 		words := make([]string, len(vars))
+		names := make([]string, len(vars))
 		for i, kv := range vars {
 			words[i] = quoteWord(kv, true)
+			name, _, _ := strings.Cut(kv, "=")
+			names[i] = `"` + name + "=" + Withheld + `"`
 		}
 		d.comments = []string{EnvCommentPrefix + shellLine(strings.Join(words, " "))}
+		d.shownComments = []string{EnvCommentPrefix + shellLine(strings.Join(names, " "))}
 	}
 	if userFile != "" {
 		d.text = b.line("EnvironmentFile", userFile)
+		d.shownText = Withheld // the file's own setting
 		d.prop = sddbus.Property{Name: "EnvironmentFiles", Value: dbus.MakeVariant([]envFileEntry{{Path: userFile}})}
 	}
 	b.userEnvFile = userFile
@@ -139,11 +144,13 @@ func (b *builder) setEnvFile(dir, unitName, digest string) string {
 		file := path.Join(dir, EnvFileName(unitName, digest))
 		entries := []envFileEntry{{Path: file}}
 		lines := []string{b.line("EnvironmentFile", file)}
+		shown := []string{lines[0]} // hero's own file: its path names only the unit and definition
 		if b.userEnvFile != "" {
 			entries = append(entries, envFileEntry{Path: b.userEnvFile})
 			lines = append(lines, b.line("EnvironmentFile", b.userEnvFile))
+			shown = append(shown, Withheld)
 		}
-		b.ds[i].text = strings.Join(lines, "\n")
+		b.ds[i].text, b.ds[i].shownText = strings.Join(lines, "\n"), strings.Join(shown, "\n")
 		b.ds[i].prop = sddbus.Property{Name: "EnvironmentFiles", Value: dbus.MakeVariant(entries)}
 		return file
 	}

@@ -97,6 +97,10 @@ type directive struct {
 	text     string // the unit-file value, already escaped
 	prop     sddbus.Property
 	comments []string // lines for people, written above it in the text
+	// shownComments are the comments as WithheldText writes them (nil: none of the file's
+	// values in them); shownText is its text so, when set (else decided by its key).
+	shownComments []string
+	shownText     string
 }
 
 // Generate builds the unit of service svc, whose dependencies are looked up in set. Every value

@@ -3,14 +3,30 @@ package plan
 import (
 	"fmt"
 	"strings"
+
+	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 
 // UnifiedDiff returns the hunks of a unified diff (diff -u, without the file header) from a to
 // b, line by line, with context lines of context around each change. Unit texts are short (at
 // most a few hundred lines), so a plain longest-common-subsequence table is enough.
-func UnifiedDiff(a, b string, context int) string {
-	x, y := splitLines(a), splitLines(b)
+func UnifiedDiff(a, b string, context int) string { return unifiedDiffShowing(a, b, b, context) }
+
+// unifiedDiffShowing is UnifiedDiff from a to b, its added lines written as shownB has them
+// (shownB has b's lines, one for one, as another reader may see them; a shownB of another
+// number of lines shows no added line's text).
+func unifiedDiffShowing(a, b, shownB string, context int) string {
+	x, y, shown := splitLines(a), splitLines(b), splitLines(shownB)
 	ops := diffOps(x, y)
+	for i, o := range ops {
+		switch {
+		case o.kind != '+':
+		case len(shown) == len(y):
+			ops[i].line = shown[o.bPos-1]
+		default:
+			ops[i].line = unitgen.Withheld
+		}
+	}
 	var out strings.Builder
 	for start := 0; start < len(ops); {
 		// Find the next change, and the hunk around it (changes closer than 2*context merge).
@@ -114,4 +130,27 @@ func prefixLines(p, text string) string {
 		b.WriteString(p + strings.TrimSuffix(l, "\n") + "\n")
 	}
 	return b.String()
+}
+
+// withheldLines is new as a reader who may not read the service's file is shown it: withheld's
+// lines (new with the file's values left out, line for line), but for the environment comment,
+// kept as new has it for MaskDiff, which always follows, to mask its values and mark those that
+// changed. A withheld text of another shape than new's shows none of new's lines ("…" each).
+func withheldLines(new, withheld string) string {
+	x, w := splitLines(new), splitLines(withheld)
+	out := make([]string, len(x))
+	for i, l := range x {
+		switch {
+		case len(w) != len(x):
+			out[i] = unitgen.Withheld
+		case strings.HasPrefix(l, envComment) && strings.HasPrefix(w[i], envComment):
+			out[i] = l
+		default:
+			out[i] = w[i]
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return strings.Join(out, "\n") + "\n"
 }

@@ -10,6 +10,9 @@ import (
 // (which may hold an action's variables).
 const execHelperName = "hero-exec"
 
+// envComment begins the comment of a unit's text that lists what its environment file sets.
+const envComment = "# " + unitgen.EnvCommentPrefix
+
 // MaskDiff returns a unified diff of unit texts as a reader who may not see environment values
 // sees it: the values of the environment comment (unitgen.EnvCommentPrefix) and the encoded
 // argument of hero-exec's command lines are masked (unitgen.Masked); on an added line, each

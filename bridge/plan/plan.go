@@ -46,17 +46,21 @@ type Change struct {
 	// File is the service's config file, as named in the directory.
 	File string `json:"file"`
 	// Diff is a unified diff of the unit's text, from what systemd runs to the new definition:
-	// with environment values for a reader who may read File, masked for others (see Shown).
+	// whole for a reader who may read File; for others, environment values masked and the new
+	// lines, which systemd was not given yet, with every value of File left out (see Shown).
 	Diff string `json:"diff"`
 	// Dependents are the running services that require it, restarted with it (start order).
 	Dependents []string `json:"dependents"`
 
 	// OldText and NewText are the unit texts the diff is made from (OldText is "" when OldKnown
-	// is false: the unit was created by a herod that kept no text of it). They hold
-	// environment values, so they never leave herod: neither D-Bus nor JSON carries them.
-	OldText  string `dbus:"-" json:"-"`
-	NewText  string `dbus:"-" json:"-"`
-	OldKnown bool   `dbus:"-" json:"-"`
+	// is false: the unit was created by a herod that kept no text of it); NewWithheld is
+	// NewText with every value of File left out, line for line (unitgen.Unit.WithheldText).
+	// They hold what only File's readers may see, so they never leave herod: neither D-Bus nor
+	// JSON carries them.
+	OldText     string `dbus:"-" json:"-"`
+	NewText     string `dbus:"-" json:"-"`
+	NewWithheld string `dbus:"-" json:"-"`
+	OldKnown    bool   `dbus:"-" json:"-"`
 }
 
 // Signature is Apply's D-Bus type: what ApplyPlan and OperationPlan return.
@@ -65,14 +69,15 @@ func Signature() dbus.Signature { return dbus.SignatureOf(Apply{}) }
 // Acts reports whether the plan restarts or stops anything.
 func (a Apply) Acts() bool { return len(a.Restart) > 0 || len(a.Stop) > 0 }
 
-// Shown is the plan as a reader sees it: each change's Diff made from its texts, with the
-// environment values of the services whose file reveal says the reader may read, masked for
-// the others. The texts themselves are left out.
+// Shown is the plan as a reader sees it: each change's Diff made from its texts, whole for the
+// services whose file reveal says the reader may read; for the others, environment values
+// masked and the new lines withheld (NewWithheld: systemd was not given the new definition yet,
+// so what the file says is told to its readers only). The texts themselves are left out.
 func (a Apply) Shown(reveal func(file string) bool) Apply {
 	a.Changed = append([]Change(nil), a.Changed...)
 	for i, c := range a.Changed {
-		a.Changed[i].Diff = UnitDiff(c.Unit, c.OldText, c.NewText, c.OldKnown, reveal(c.File))
-		a.Changed[i].OldText, a.Changed[i].NewText = "", ""
+		a.Changed[i].Diff = UnitDiff(c.Unit, c.OldText, c.NewText, c.NewWithheld, c.OldKnown, reveal(c.File))
+		a.Changed[i].OldText, a.Changed[i].NewText, a.Changed[i].NewWithheld = "", "", ""
 	}
 	return a.WithLists()
 }
@@ -97,16 +102,23 @@ func (a Apply) WithLists() Apply {
 }
 
 // UnitDiff is the unified diff of unit's text from old (what systemd runs) to new (the config):
-// as it is when reveal, else with environment values masked (MaskDiff), so that a line whose
-// hidden value changed is still shown as changed and no other line is. When the old text is not
-// known, the diff says so and shows the new text.
-func UnitDiff(unit, old, new string, oldKnown, reveal bool) string {
+// as it is when reveal. Else its added lines are withheld's (new with the values of the
+// service's file left out, line for line; withheld == new leaves nothing out) and environment
+// values are masked (MaskDiff), so that a line whose hidden value changed is still shown as
+// changed and no other line is. The lines taken away are systemd's, which every user reads from
+// it (environment values aside). When the old text is not known, the diff says so and shows the
+// new text.
+func UnitDiff(unit, old, new, withheld string, oldKnown, reveal bool) string {
+	shownNew := new
+	if !reveal {
+		shownNew = withheldLines(new, withheld)
+	}
 	diff := "--- " + unit + " (running)\n+++ " + unit + " (config)\n"
 	if oldKnown {
-		diff += UnifiedDiff(old, new, 3)
+		diff += unifiedDiffShowing(old, new, shownNew, 3)
 	} else {
 		diff += "@@ the text of the running unit is unknown (a herod before this one created it); the new unit: @@\n" +
-			prefixLines("+", new)
+			prefixLines("+", shownNew)
 	}
 	if !reveal {
 		diff = MaskDiff(diff)

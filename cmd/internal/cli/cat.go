@@ -21,7 +21,10 @@ func newCatCmd(g *globals) *cobra.Command {
 		Long: `cat prints the unit file hero generates for each service, like 'systemctl cat': exactly the
 unit herod hands to systemd as a transient unit, whether herod prints it or heroctl reads the
 config directory itself (--config-dir). Its values are quoted and escaped by systemd's rules, so
-the text describes the same unit as the D-Bus properties.`,
+the text describes the same unit as the D-Bus properties. herod shows environment values to root
+and the groups adm and systemd-journal only; and, while systemd does not hold the unit as the
+file now defines it, the file's values only to callers who may read the file (others see the
+unit's shape, each value "…").`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withDaemon(cmd, g, func(ctx context.Context, c *client.Client) error {

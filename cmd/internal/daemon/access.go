@@ -110,12 +110,6 @@ func senderOf(msg dbus.Message) string {
 	return s
 }
 
-// mayReadOutput reports whether the caller may see services' output and environment values.
-func (m *manager) mayReadOutput(msg dbus.Message) bool {
-	c, err := m.d.callerOf(senderOf(msg))
-	return err == nil && c.readsJournal()
-}
-
 // redactEnvironment is a unit's text as callers who may not read services' output see it (see
 // unitgen.MaskEnvironment).
 func redactEnvironment(text string) string { return unitgen.MaskEnvironment(text) }

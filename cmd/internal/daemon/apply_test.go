@@ -19,7 +19,8 @@ func webChange() plan.Change {
 		return "[Service]\n# " + unitgen.EnvCommentPrefix + `"TOKEN=` + token + `"` + "\nExecStart=/bin/sleep infinity\n"
 	}
 	return plan.Change{Service: "web", Unit: "hero-default-web.service", File: "web.toml",
-		OldText: text("s3cret-old"), NewText: text("s3cret-new"), OldKnown: true}
+		OldText: text("s3cret-old"), NewText: text("s3cret-new"), NewWithheld: "[Service]\n# " + unitgen.EnvCommentPrefix + `"TOKEN=…"` + "\nExecStart=…\n",
+		OldKnown: true}
 }
 
 // TestApplyPlansUnderItsLockAndShowsThePlanFirst specifies Apply over the bus: herod reads the

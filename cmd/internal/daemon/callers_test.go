@@ -14,6 +14,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/hero-systemd/hero-systemd/bridge"
+	"github.com/hero-systemd/hero-systemd/bridge/plan"
 	"github.com/hero-systemd/hero-systemd/cmd/api"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
@@ -224,3 +225,51 @@ func TestAFailedStartsOutputReachesOnlyItsReaders(t *testing.T) {
 	}
 }
 
+// TestWhatSystemdWasNotGivenFollowsTheFilesMode specifies UnitText and ApplyPlan for a caller
+// who may not read a service's file (web.toml, 0600): while systemd does not hold its
+// definition, every value of the file is left out (its command line, its decoded comment);
+// once the unit runs with it, systemd shows it to everyone and so does herod (environment values
+// aside). A file every user may read, and root, are shown whole.
+func TestWhatSystemdWasNotGivenFollowsTheFilesMode(t *testing.T) {
+	td := startDaemon(t, stack)
+	if err := os.Chmod(filepath.Join(td.config, "web.toml"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{td.config, filepath.Dir(td.config)} {
+		os.Chmod(d, 0o755) // the other files are every user's to read
+	}
+	if _, err := td.c.Reload(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	out, failed := callAs(t, td, nobody, api.MethodUnitText, "string:web")
+	if failed || strings.Contains(out, "/bin/sleep") || !strings.Contains(out, "ExecStart=…") || !strings.Contains(out, "Requires=hero-default-api.service") {
+		t.Errorf("UnitText of the unstarted 0600 web as nobody:\n%s", out)
+	}
+	if out, _ := callAs(t, td, nobody, api.MethodUnitText, "string:db"); !strings.Contains(out, "ExecStart=/bin/sleep infinity") {
+		t.Errorf("UnitText of the 0644 db as nobody is not whole:\n%s", out)
+	}
+	if out, _ := callAs(t, td, 0, api.MethodUnitText, "string:web"); !strings.Contains(out, "ExecStart=/bin/sleep infinity") {
+		t.Errorf("UnitText of web as root is not whole:\n%s", out)
+	}
+	q, err := td.c.Start(testCtx(t), "web", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	td.wait(t, q)
+	if out, _ := callAs(t, td, nobody, api.MethodUnitText, "string:web"); !strings.Contains(out, "ExecStart=/bin/sleep infinity") || strings.Contains(out, "s3cret") {
+		t.Errorf("UnitText of web, which systemd holds, as nobody:\n%s", out)
+	}
+
+	td.eng.mu.Lock()
+	td.eng.plan = plan.Apply{Restart: []string{"web"}, Changed: []plan.Change{{Service: "web", Unit: "hero-default-web.service", File: "web.toml",
+		OldText: "[Service]\nExecStart=/bin/sleep infinity\n", OldKnown: true,
+		NewText:     "[Service]\nExecStart=/bin/sleep --db-password=s3cret-arg\n",
+		NewWithheld: "[Service]\nExecStart=…withheld\n"}}}
+	td.eng.mu.Unlock()
+	if out, failed := callAs(t, td, nobody, api.MethodApplyPlan, "string:"); failed || strings.Contains(out, "s3cret-arg") || !strings.Contains(out, "+ExecStart=…withheld") {
+		t.Errorf("ApplyPlan as nobody:\n%s", out)
+	}
+	if out, _ := callAs(t, td, 0, api.MethodApplyPlan, "string:"); !strings.Contains(out, "s3cret-arg") || strings.Contains(out, "withheld") {
+		t.Errorf("ApplyPlan as root is not whole, or holds the withheld text:\n%s", out)
+	}
+}

@@ -35,6 +35,23 @@ func (d *Daemon) accessOf(file string) configdir.Access {
 	return d.access[file]
 }
 
+// readsServiceFile reports whether the caller (nil: anyone) may read name's file by its modes
+// and owners (root, and herod's own user, always).
+func (d *Daemon) readsServiceFile(name string, c *caller) bool {
+	if c != nil && c.privileged() {
+		return true
+	}
+	svc := d.bridge.Config().Service(name)
+	if svc == nil {
+		return false
+	}
+	acc := d.accessOf(svc.File)
+	if c == nil {
+		return acc.WorldReadable()
+	}
+	return acc.Readable(c.uid, c.groupIDs())
+}
+
 // shownTo is p as the caller may see it; a nil caller is anyone.
 func shownTo(p config.Problem, acc configdir.Access, c *caller) config.Problem {
 	if p.File == "." {

@@ -37,7 +37,7 @@ type engine interface {
 	Stale(ctx context.Context, st bridge.Status) bool
 	Jobs(ctx context.Context, name string) ([]jobdb.Job, error)
 	Output(ctx context.Context, name string, id int64, limit int) (*jobdb.Job, []bridge.LogLine, error)
-	UnitText(name string) (string, error)
+	UnitText(ctx context.Context, name string) (bridge.UnitText, error)
 }
 
 var _ engine = (*bridge.Bridge)(nil)

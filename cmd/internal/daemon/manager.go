@@ -575,11 +575,20 @@ func (m *manager) UnitText(msg dbus.Message, name string) (string, *dbus.Error) 
 	if e := checkName(name); e != nil {
 		return "", e
 	}
-	text, err := m.d.bridge.UnitText(name)
+	ctx, cancel := m.ctx()
+	defer cancel()
+	ut, err := m.d.bridge.UnitText(ctx, name)
 	if err != nil {
 		return "", toDBus("cat", name, err)
 	}
-	if !m.mayReadOutput(msg) {
+	c := m.callerOrAnyone(msg)
+	text := ut.Text
+	if !ut.Loaded && !m.d.readsServiceFile(name, c) {
+		// systemd does not show this definition to anyone yet: what the file says is told to
+		// those who may read the file, as its problems are.
+		text = ut.Withheld
+	}
+	if c == nil || !c.readsJournal() {
 		// Environment values are secrets as much as the journal is: names only for others.
 		text = redactEnvironment(text)
 	}

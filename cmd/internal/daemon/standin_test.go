@@ -395,14 +395,14 @@ func (s *standIn) Output(ctx context.Context, name string, id int64, limit int) 
 	return j, []bridge.LogLine{line}, nil
 }
 
-func (s *standIn) UnitText(name string) (string, error) {
+func (s *standIn) UnitText(ctx context.Context, name string) (bridge.UnitText, error) {
 	svc, err := s.service(name)
 	if err != nil {
-		return "", err
+		return bridge.UnitText{}, err
 	}
 	u, err := unitgen.Generate(s.Config(), svc, unitgen.Options{})
 	if err != nil {
-		return "", err
+		return bridge.UnitText{}, err
 	}
-	return u.Text(), nil
+	return bridge.UnitText{Text: u.Text(), Withheld: u.WithheldText(), Loaded: s.unitState(name) == "active"}, nil
 }
