@@ -72,8 +72,12 @@ type Job struct {
 	StartedAt    time.Time  `gorm:"column:started_at;not null" json:"started_at"`        // when the run started (while pending: when the job was created)
 	EndedAt      *time.Time `gorm:"column:ended_at" json:"ended_at,omitempty"`           // when the run ended
 	Restarts     int        `gorm:"column:restarts;not null" json:"restarts"`            // systemd's NRestarts when this run began: 0 for a start, n for the n-th automatic restart
-	OutputSaved  bool       `gorm:"column:output_saved;not null" json:"-"`               // the run's tail was copied from the journal
-	Output       []byte     `gorm:"column:output" json:"-"`                              // the output's tail (JSON lines, see bridge/recording), at most MaxStoredOutput bytes
+	OutputSaved  bool       `gorm:"column:output_saved;not null" json:"-"`               // the run's tail was copied from the journal, for good
+	// OutputPartial: Output holds a tail copied while journald still read the run's output
+	// (a flood ends long before journald has written it): the copy is completed once journald
+	// has it all (OutputSaved).
+	OutputPartial bool   `gorm:"column:output_partial;not null" json:"output_partial,omitempty"`
+	Output        []byte `gorm:"column:output" json:"-"` // the output's tail (JSON lines, see bridge/recording), at most MaxStoredOutput bytes
 }
 
 // ErrNotFound is returned for a job id the ledger does not hold.

@@ -50,6 +50,9 @@ var migrations = []string{
 	// has passed their records, so a replay of the journal does not record them again.
 	`CREATE TABLE forgotten_runs (invocation_id TEXT PRIMARY KEY, forgotten_at DATETIME NOT NULL);
 	CREATE INDEX forgotten_runs_at ON forgotten_runs (forgotten_at);`,
+	// 4: whether a job's kept output is a tail copied while journald still read the run's
+	// output, to be completed.
+	`ALTER TABLE jobs ADD COLUMN output_partial INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // ErrNewerSchema is returned for a ledger a newer hero wrote.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,6 +39,21 @@ type Journal interface {
 	// may have ended (a flood of 100,000 lines ended 0.3 s after it began; journald had
 	// written 11,437 of them then).
 	Sync(ctx context.Context, units []string) error
+	// Streams returns the output streams of unit journald has open: it removes a stream's
+	// state file only once it has read the stream to its end, which for a flood is long after
+	// the writer ended (journald wrote a killed flood's last line 18 to 60 s after systemd's
+	// "Deactivated" record of the run, on systemd 252 beside other work).
+	Streams(ctx context.Context, unit string) ([]Stream, error)
+	// StreamInvocation returns the invocation (_SYSTEMD_INVOCATION_ID) of the newest line
+	// journald wrote of stream id: the run it is the output of ("" while it wrote none).
+	StreamInvocation(ctx context.Context, id string) (string, error)
+}
+
+// Stream is an output stream journald has open, as its state file tells it.
+type Stream struct {
+	ID     string    // the _STREAM_ID of its lines
+	Unit   string    // the unit systemd connected it for
+	Opened time.Time // when journald set it up (its state file's time)
 }
 
 // Query selects the entries of units for Journal.Read.
@@ -149,6 +165,60 @@ func (j journalctl) Sync(ctx context.Context, units []string) error {
 		return fmt.Errorf("journalctl --sync: %w: %s", err, strings.TrimSpace(string(out)))
 	}
 	return nil
+}
+
+// Streams reads journald's state files of its open streams (for a user's manager: none, as
+// journald does not name the units of streams a user's processes connect).
+func (j journalctl) Streams(ctx context.Context, unit string) ([]Stream, error) {
+	if j.user {
+		return nil, nil
+	}
+	files, err := os.ReadDir(streamsDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("journald's streams: %w", err)
+	}
+	var out []Stream
+	for _, f := range files {
+		path := filepath.Join(streamsDir, f.Name())
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue // closed meanwhile
+		}
+		st := parseStream(data)
+		if st.Unit != unit || st.ID == "" {
+			continue
+		}
+		if fi, err := os.Stat(path); err == nil {
+			st.Opened = fi.ModTime()
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// parseStream reads a stream's state file: KEY=VALUE lines (STREAM_ID=, UNIT=, ...).
+func parseStream(data []byte) Stream {
+	var st Stream
+	for _, line := range strings.Split(string(data), "\n") {
+		switch k, v, _ := strings.Cut(line, "="); k {
+		case "STREAM_ID":
+			st.ID = v
+		case "UNIT":
+			st.Unit = v
+		}
+	}
+	return st
+}
+
+func (j journalctl) StreamInvocation(ctx context.Context, id string) (string, error) {
+	entries, err := runJournalctl(ctx, append(j.base(), "-n", "1", "--output-fields=_SYSTEMD_INVOCATION_ID", "_STREAM_ID="+id))
+	if err != nil || len(entries) == 0 {
+		return "", err
+	}
+	return entries[len(entries)-1].Fields["_SYSTEMD_INVOCATION_ID"], nil
 }
 
 // openStreams reports whether journald has an output stream of one of units open.

@@ -3,6 +3,7 @@ package recording
 import (
 	"context"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -12,6 +13,55 @@ type MemoryJournal struct {
 	Manager []Entry // what Records answers, whatever the cursor
 	Output  []Entry // the units' lines, oldest first, for Read and Lines
 	Handed  int     // how many lines Read handed out
+
+	mu      sync.Mutex
+	streams []memStream // the output streams journald still reads
+}
+
+// memStream is an open stream of MemoryJournal and the run whose lines it carries.
+type memStream struct {
+	Stream
+	invocation string
+}
+
+// OpenStream has journald read a stream of unit for the run invocation ("" while it wrote no
+// line) until CloseStream.
+func (m *MemoryJournal) OpenStream(id, unit, invocation string, opened time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.streams = append(m.streams, memStream{Stream{ID: id, Unit: unit, Opened: opened}, invocation})
+}
+
+// CloseStream has journald read stream id to its end.
+func (m *MemoryJournal) CloseStream(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.streams = slices.DeleteFunc(m.streams, func(s memStream) bool { return s.ID == id })
+}
+
+// Streams returns the open streams of unit.
+func (m *MemoryJournal) Streams(ctx context.Context, unit string) ([]Stream, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Stream
+	for _, s := range m.streams {
+		if s.Unit == unit {
+			out = append(out, s.Stream)
+		}
+	}
+	return out, nil
+}
+
+// StreamInvocation returns the run of stream id's lines.
+func (m *MemoryJournal) StreamInvocation(ctx context.Context, id string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, s := range m.streams {
+		if s.ID == id {
+			return s.invocation, nil
+		}
+	}
+	return "", nil
 }
 
 // Records returns every manager record and the cursor "c-end".

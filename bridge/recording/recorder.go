@@ -109,7 +109,6 @@ func New(w *World) *Recorder {
 		quit: make(chan struct{}), done: make(chan struct{}), fields: FieldsFor(w.User),
 		views: map[string]*View{}, batch: &jobdb.Batch{}, pub: map[string]RunInfo{}}
 	r.tails = newTailCopier(w, r.fields)
-	r.tails.current = func(unit string) string { return r.Info(unit).Invocation }
 	return r
 }
 

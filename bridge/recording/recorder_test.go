@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -331,4 +332,105 @@ func joined(entries []Entry) string {
 		s += e.Fields["MESSAGE"] + "\n"
 	}
 	return s
+}
+
+// A tail copied while journald still reads the run's output (a flood stopped long before
+// journald has written it) is kept partial, said so, and copied again until journald has read
+// the run's streams to their end: then it is exactly the run's last 64 KiB, for good. Streams of
+// another run of the unit (their lines carry its invocation, or they were opened after the run
+// ended) do not keep it partial.
+func TestPartialTailCompletedOnceJournaldHasIt(t *testing.T) {
+	defer func(w time.Duration) { streamWait = w }(streamWait)
+	streamWait = 10 * time.Millisecond
+	ctx := context.Background()
+	base := time.Now().Add(-time.Minute)
+	line := func(i int) Entry {
+		at := base.Add(time.Duration(i) * time.Microsecond)
+		return Entry{Time: at, Fields: map[string]string{"MESSAGE": fmt.Sprint(i), "_SYSTEMD_INVOCATION_ID": "aa01",
+			"_SYSTEMD_UNIT": testUnit, "SYSLOG_IDENTIFIER": "web", "__REALTIME_TIMESTAMP": fmt.Sprint(at.UnixMicro())}}
+	}
+	jrnl := &MemoryJournal{}
+	for i := 1; i <= 20000; i++ {
+		jrnl.Output = append(jrnl.Output, line(i))
+	}
+	ended := base.Add(time.Second)
+	jrnl.OpenStream("s-flood", testUnit, "aa01", base)
+	jrnl.OpenStream("s-next", testUnit, "aa02", ended.Add(time.Second)) // the next run's
+	jrnl.OpenStream("s-quiet", testUnit, "", ended.Add(2*time.Second))  // a later run's, no line yet
+	r := testRecorder(t, jrnl, "b1")
+	j := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit, InvocationID: "aa01", Phase: jobdb.PhaseCancelled, StartedAt: base, EndedAt: &ended}
+	if err := r.w.Ledger.Create(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	kept := func() (string, *jobdb.Job) {
+		t.Helper()
+		saved, err := r.w.Ledger.Get(ctx, j.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		for _, l := range DecodeTail(saved.Output) {
+			got += l.Message + "\n"
+		}
+		return got, saved
+	}
+	r.tails.copy(ctx, []int64{j.ID})
+	got, saved := kept()
+	if saved.OutputSaved || !saved.OutputPartial || !strings.HasSuffix(got, "\n20000\n") || len(got) != jobdb.MaxOutput {
+		t.Fatalf("while journald reads the run's stream: saved %v partial %v, %d bytes ending %q", saved.OutputSaved, saved.OutputPartial, len(got), got[max(0, len(got)-8):])
+	}
+	if _, due := r.tails.nextRetry(); !due {
+		t.Fatal("the partial tail is not copied again")
+	}
+	// journald writes the rest and closes the stream; the next copy is final.
+	for i := 20001; i <= 30000; i++ {
+		jrnl.Output = append(jrnl.Output, line(i))
+	}
+	r.tails.copy(ctx, []int64{j.ID})
+	if _, saved := kept(); saved.OutputSaved {
+		t.Fatal("saved for good while journald still read the run's stream")
+	}
+	jrnl.CloseStream("s-flood")
+	r.tails.copy(ctx, []int64{j.ID})
+	got, saved = kept()
+	if !saved.OutputSaved || saved.OutputPartial || !strings.HasSuffix(got, "\n30000\n") || len(got) != jobdb.MaxOutput {
+		t.Errorf("once journald has it all: saved %v partial %v, %d bytes ending %q", saved.OutputSaved, saved.OutputPartial, len(got), got[max(0, len(got)-8):])
+	}
+	if _, due := r.tails.nextRetry(); due {
+		t.Error("a final tail is still to be copied again")
+	}
+	// A stream with no line yet, opened before the run ended, may be the run's: not final.
+	jrnl.OpenStream("s-early", "hero-default-db.service", "", base)
+	dbJob := &jobdb.Job{ServiceID: "db", Context: "default", Unit: "hero-default-db.service", InvocationID: "cc01", Phase: jobdb.PhaseFailed, StartedAt: base, EndedAt: &ended}
+	if err := r.w.Ledger.Create(ctx, dbJob); err != nil {
+		t.Fatal(err)
+	}
+	r.tails.copy(ctx, []int64{dbJob.ID})
+	if saved, _ := r.w.Ledger.Get(ctx, dbJob.ID); saved.OutputSaved || !saved.OutputPartial {
+		t.Errorf("a run whose unit has a silent stream opened before its end: saved %v partial %v", saved.OutputSaved, saved.OutputPartial)
+	}
+}
+
+// A partial tail is copied again on a bounded schedule: once retryDelays are spent it stays
+// partial (saying so) until herod starts again.
+func TestPartialTailRetriesAreBounded(t *testing.T) {
+	tc := newTailCopier(&World{}, FieldsFor(false))
+	j := &jobdb.Job{ID: 7}
+	n := 0
+	for tc.later(j) {
+		n++
+		if n > 100 {
+			t.Fatal("retries without end")
+		}
+	}
+	if n != len(retryDelays) {
+		t.Errorf("%d retries, want %d", n, len(retryDelays))
+	}
+	var total time.Duration
+	for _, d := range retryDelays {
+		total += d
+	}
+	if total >= recentEnd {
+		t.Errorf("the retries take %s, past recentEnd (%s): a late copy would not read up to now", total, recentEnd)
+	}
 }

@@ -133,9 +133,9 @@ func (rc *recovery) change(j *jobdb.Job, fn func(*jobdb.Job)) {
 	}
 	snapshot := *j
 	rc.batch.Change[j.ID] = func(dst *jobdb.Job) error {
-		out, saved := dst.Output, dst.OutputSaved // read without them: keep the ledger's
+		out, saved, partial := dst.Output, dst.OutputSaved, dst.OutputPartial // read without them: keep the ledger's
 		*dst = snapshot
-		dst.Output, dst.OutputSaved = out, saved || snapshot.OutputSaved
+		dst.Output, dst.OutputSaved, dst.OutputPartial = out, saved || snapshot.OutputSaved, partial && !snapshot.OutputSaved
 		return nil
 	}
 }

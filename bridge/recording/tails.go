@@ -2,7 +2,9 @@ package recording
 
 import (
 	"context"
+	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -11,15 +13,18 @@ import (
 
 // tailCopier copies each ended run's last output from the journal into its job, off the path of
 // the operations: the journal keeps the output, the ledger keeps the tail for good (journal
-// rotation and vacuuming cannot take it). It also settles runs whose end no signal described,
-// from systemd's records in the journal.
+// rotation and vacuuming cannot take it). A tail is final once journald has read the run's
+// output streams to their end: until then (a flood ends long before journald has written it) the
+// job keeps what journald wrote so far, marked partial, and the copy is made again later
+// (retryDelays). It also settles runs whose end no signal described, from systemd's records in
+// the journal.
 type tailCopier struct {
 	w       *World
-	current func(unit string) string // the invocation of the unit's current (or last) run
 	fields  Fields
 	mu      sync.Mutex
 	ids     []int64
 	settle  []settleReq
+	retries map[int64]*tailRetry // jobs whose tail is partial, by id
 	kick    chan struct{}
 	quit    chan struct{}
 	done    chan struct{}
@@ -30,8 +35,28 @@ type settleReq struct {
 	invocation string
 }
 
+// tailRetry is when a partial tail is copied again.
+type tailRetry struct {
+	attempts int
+	due      time.Time
+}
+
+// retryDelays are the waits before each new copy of a partial tail: about nine minutes in all,
+// within recentEnd (a copy still reads up to now). A tail still partial then stays so (and says
+// so) until herod starts again, which copies it once more.
+var retryDelays = []time.Duration{2 * time.Second, 5 * time.Second, 10 * time.Second, 20 * time.Second, 30 * time.Second,
+	time.Minute, time.Minute, time.Minute, time.Minute, time.Minute, time.Minute, time.Minute, time.Minute}
+
+// streamWait bounds how long one copy waits for journald to read a run's output streams to
+// their end before it keeps what journald wrote so far (partial) and tries again later.
+var streamWait = 3 * time.Second
+
+// tailPoll is how often a copy looks at journald's open streams while it waits.
+const tailPoll = 200 * time.Millisecond
+
 func newTailCopier(w *World, f Fields) *tailCopier {
-	return &tailCopier{w: w, fields: f, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	return &tailCopier{w: w, fields: f, retries: map[int64]*tailRetry{},
+		kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 }
 
 func (t *tailCopier) queue(ids ...int64) {
@@ -74,26 +99,80 @@ func (t *tailCopier) run() {
 		}
 	}
 	for {
+		var retry <-chan time.Time
+		if d, ok := t.nextRetry(); ok {
+			retry = time.After(d)
+		}
 		select {
 		case <-t.quit:
 			return
+		case <-retry:
 		case <-t.kick:
+			select {
+			case <-t.quit:
+				return
+			case <-time.After(copyDelay):
+			}
 		}
-		select {
-		case <-t.quit:
-			return
-		case <-time.After(copyDelay):
-		}
-		t.mu.Lock()
-		ids, settle := t.ids, t.settle
-		t.ids, t.settle = nil, nil
-		t.mu.Unlock()
+		ids, settle := t.take()
 		for _, s := range settle {
 			t.settleFromJournal(ctx, s)
 			ids = append(ids, s.id)
 		}
 		t.copy(ctx, ids)
 	}
+}
+
+// take returns the queued jobs and those whose retry is due.
+func (t *tailCopier) take() ([]int64, []settleReq) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ids, settle := t.ids, t.settle
+	t.ids, t.settle = nil, nil
+	now := time.Now()
+	for id, r := range t.retries {
+		if !r.due.After(now) {
+			ids = append(ids, id)
+		}
+	}
+	return ids, settle
+}
+
+// nextRetry returns how long until the next partial tail is due.
+func (t *tailCopier) nextRetry() (time.Duration, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var first time.Time
+	for _, r := range t.retries {
+		if first.IsZero() || r.due.Before(first) {
+			first = r.due
+		}
+	}
+	return time.Until(first), !first.IsZero()
+}
+
+// later schedules the next copy of j's partial tail; it reports false once retryDelays are spent.
+func (t *tailCopier) later(j *jobdb.Job) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.retries[j.ID]
+	if r == nil {
+		r = &tailRetry{}
+		t.retries[j.ID] = r
+	}
+	if r.attempts >= len(retryDelays) {
+		delete(t.retries, j.ID)
+		return false
+	}
+	r.due = time.Now().Add(retryDelays[r.attempts])
+	r.attempts++
+	return true
+}
+
+func (t *tailCopier) finished(id int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.retries, id)
 }
 
 // settleFromJournal records the end of a run that began and ended between two of systemd's
@@ -116,10 +195,31 @@ func (t *tailCopier) settleFromJournal(ctx context.Context, s settleReq) {
 	t.w.Emit(Event{Kind: "job-finished", Service: j.ServiceID, JobID: j.ID, State: string(end.Phase())})
 }
 
-// copy saves the tails of jobs: one journal read for runs that began recently (a burst of ends
-// is usually one cascade), one per run otherwise (reading backwards from its end).
+// copy saves the tails of the ended jobs ids: for good those whose runs' output journald has
+// read to its end (one journal read for runs that began recently, a burst of ends being usually
+// one cascade; one per run otherwise, reading backwards from its end), partial the others.
 func (t *tailCopier) copy(ctx context.Context, ids []int64) {
-	var recent, old []*jobdb.Job
+	jobs := t.unsaved(ctx, ids)
+	if len(jobs) == 0 {
+		return
+	}
+	done, reading := t.drain(ctx, jobs)
+	if len(done) > 0 {
+		sctx, cancel := context.WithTimeout(ctx, journalTimeout)
+		if err := t.w.Journal.Sync(sctx, nil); err != nil {
+			t.w.Log.Warn("waiting for journald to write the runs' last output failed", "err", err)
+		}
+		cancel()
+		t.saveFinal(ctx, done)
+	}
+	for _, j := range reading {
+		t.savePartial(ctx, j)
+	}
+}
+
+// unsaved loads the jobs of ids whose runs ended and whose tails are not saved for good.
+func (t *tailCopier) unsaved(ctx context.Context, ids []int64) []*jobdb.Job {
+	var out []*jobdb.Job
 	seen := map[int64]bool{}
 	for _, id := range ids {
 		if seen[id] {
@@ -128,46 +228,119 @@ func (t *tailCopier) copy(ctx context.Context, ids []int64) {
 		seen[id] = true
 		j, err := t.w.Ledger.Get(ctx, id)
 		if err != nil || j.OutputSaved || !j.Phase.Ended() {
+			t.finished(id)
 			continue
 		}
-		if time.Since(j.StartedAt) < 10*time.Minute {
-			recent = append(recent, j)
-		} else {
-			old = append(old, j)
+		out = append(out, j)
+	}
+	return out
+}
+
+// drain waits (up to streamWait) until journald has read the output streams of each job's run to
+// their end; it returns the jobs whose runs' output it has read, and those it still reads.
+func (t *tailCopier) drain(ctx context.Context, jobs []*jobdb.Job) (done, reading []*jobdb.Job) {
+	owners := map[string]string{} // stream ID -> the invocation of its lines ("": none yet)
+	deadline := time.Now().Add(streamWait)
+	for {
+		reading = reading[:0]
+		for _, j := range jobs {
+			if t.reading(ctx, j, owners) {
+				reading = append(reading, j)
+			} else {
+				done = append(done, j)
+			}
 		}
-	}
-	if len(recent) == 0 && len(old) == 0 {
-		return
-	}
-	sctx, cancel := context.WithTimeout(ctx, journalTimeout)
-	err := t.w.Journal.Sync(sctx, t.lastRunUnits(append(append([]*jobdb.Job{}, recent...), old...)))
-	cancel()
-	if err != nil {
-		t.w.Log.Warn("waiting for journald to write the runs' last output failed", "err", err)
-	}
-	if len(recent) > 0 {
-		t.save(ctx, recent, t.readMany(ctx, recent))
-	}
-	for _, j := range old {
-		lines, err := ReadTail(ctx, t.w.Journal, t.fields, j)
-		if err != nil {
-			t.w.Log.Warn("reading a run's output from the journal failed", "service", j.ServiceID, "err", err)
+		if len(reading) == 0 || time.Now().After(deadline) {
+			return done, reading
 		}
-		t.save(ctx, []*jobdb.Job{j}, [][]Entry{lines})
+		jobs = append([]*jobdb.Job(nil), reading...)
+		select {
+		case <-ctx.Done():
+			return done, reading
+		case <-t.quit:
+			return done, reading
+		case <-time.After(tailPoll):
+		}
 	}
 }
 
-// lastRunUnits returns the units of jobs whose run is still the unit's last: journald's open
-// output streams of such a unit are that run's (a unit running again has a stream of its new
-// run open, which Sync must not wait for).
-func (t *tailCopier) lastRunUnits(jobs []*jobdb.Job) []string {
-	var out []string
-	for _, j := range jobs {
-		if t.current == nil || t.current(j.Unit) == j.InvocationID {
-			out = append(out, j.Unit)
+// reading reports whether journald still reads an output stream of j's run: one whose lines
+// carry the run's invocation, or one that has written no line yet and was opened before the run
+// ended (a stream opened later, or whose lines carry another invocation, is another run's: the
+// unit may run again while journald still reads the run before).
+func (t *tailCopier) reading(ctx context.Context, j *jobdb.Job, owners map[string]string) bool {
+	streams, err := t.w.Journal.Streams(ctx, j.Unit)
+	if err != nil {
+		t.w.Log.Warn("reading journald's open streams failed; the tail is copied as journald has it", "service", j.ServiceID, "err", err)
+		return false
+	}
+	for _, s := range streams {
+		inv, known := owners[s.ID]
+		if !known {
+			if inv, err = t.w.Journal.StreamInvocation(ctx, s.ID); err != nil {
+				t.w.Log.Debug("reading a stream's run from the journal failed", "stream", s.ID, "err", err)
+			}
+			owners[s.ID] = inv
+		}
+		if inv == j.InvocationID || inv == "" && (j.EndedAt == nil || s.Opened.Before(*j.EndedAt)) {
+			return true
 		}
 	}
-	return out
+	return false
+}
+
+// saveFinal copies the runs' tails for good.
+func (t *tailCopier) saveFinal(ctx context.Context, jobs []*jobdb.Job) {
+	var recent []*jobdb.Job
+	for _, j := range jobs {
+		if len(jobs) > 1 && time.Since(j.StartedAt) < 10*time.Minute {
+			recent = append(recent, j)
+			continue
+		}
+		t.saveOne(ctx, j)
+	}
+	if len(recent) == 0 {
+		return
+	}
+	tails, err := t.readMany(ctx, recent)
+	if err != nil {
+		// A read of every line of many runs may take longer than journalTimeout (a flood among
+		// them): each is read backwards from its end instead, which stops at its tail.
+		t.w.Log.Debug("reading runs' output from the journal at once failed; reading each", "err", err)
+		for _, j := range recent {
+			t.saveOne(ctx, j)
+		}
+		return
+	}
+	t.save(ctx, recent, tails, true)
+}
+
+// saveOne copies one run's tail for good, reading backwards from its end; a read that fails is
+// tried again later.
+func (t *tailCopier) saveOne(ctx context.Context, j *jobdb.Job) {
+	lines, err := ReadTail(ctx, t.w.Journal, t.fields, j)
+	if err != nil {
+		t.w.Log.Warn("reading a run's output from the journal failed; trying again later", "service", j.ServiceID, "err", err)
+		t.later(j)
+		return
+	}
+	t.save(ctx, []*jobdb.Job{j}, [][]Entry{lines}, true)
+}
+
+// savePartial keeps what journald wrote of a run's output so far, marked partial, and schedules
+// the next copy.
+func (t *tailCopier) savePartial(ctx context.Context, j *jobdb.Job) {
+	if !t.later(j) {
+		t.w.Log.Warn("journald still reads a run's output long after it ended: its kept tail stays partial until herod starts again",
+			"service", j.ServiceID, "job", j.ID)
+		return
+	}
+	lines, err := ReadTail(ctx, t.w.Journal, t.fields, j)
+	if err != nil {
+		t.w.Log.Warn("reading a run's output from the journal failed; trying again later", "service", j.ServiceID, "err", err)
+		return
+	}
+	t.save(ctx, []*jobdb.Job{j}, [][]Entry{lines}, false)
 }
 
 func window(j *jobdb.Job) (time.Time, time.Time) {
@@ -216,7 +389,7 @@ const recentEnd = 10 * time.Minute
 
 // readMany reads the tails of several runs in one journalctl run, from the earliest start,
 // keeping only each run's last jobdb.MaxOutput bytes as it goes.
-func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) [][]Entry {
+func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) ([][]Entry, error) {
 	units := map[string]bool{}
 	since, _ := window(jobs[0])
 	runs := make([]Run, len(jobs))
@@ -242,29 +415,40 @@ func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) [][]Entry 
 		return true
 	})
 	if err != nil {
-		t.w.Log.Warn("reading runs' output from the journal failed", "units", names, "err", err)
+		return nil, fmt.Errorf("reading the output of %s: %w", strings.Join(names, ", "), err)
 	}
 	out := make([][]Entry, len(jobs))
 	for i := range tails {
 		out[i] = tails[i].Lines(false)
 	}
-	return out
+	return out, nil
 }
 
 // TailLines bounds the reads of a run's last lines for a failed start's explanation.
 const TailLines = 4000
 
-func (t *tailCopier) save(ctx context.Context, jobs []*jobdb.Job, lines [][]Entry) {
+// save keeps the runs' tails: for good when final (the copy is over), else partial.
+func (t *tailCopier) save(ctx context.Context, jobs []*jobdb.Job, lines [][]Entry, final bool) {
 	changes := map[int64]func(*jobdb.Job) error{}
 	for i, j := range jobs {
 		tail := EncodeTail(lines[i])
 		changes[j.ID] = func(j *jobdb.Job) error {
-			j.Output, j.OutputSaved = tail, true
+			j.Output, j.OutputSaved, j.OutputPartial = tail, final, !final
 			return nil
 		}
 	}
 	if err := t.w.Ledger.UpdateAll(ctx, changes); err != nil {
-		t.w.Log.Warn("saving runs' output in the ledger failed; it stays in the journal", "err", err)
+		t.w.Log.Warn("saving runs' output in the ledger failed; it stays in the journal, and is copied again later", "err", err)
+		for _, j := range jobs {
+			t.later(j)
+		}
+		return
+	}
+	for _, j := range jobs {
+		if final {
+			t.finished(j.ID)
+		}
+		t.w.Emit(Event{Kind: "output-copied", Service: j.ServiceID, JobID: j.ID})
 	}
 }
 

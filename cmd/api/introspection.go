@@ -189,7 +189,7 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
     </method>
     <!-- ListJobs(name): the service's jobs, newest first: Id, Service, Context, Unit,
          InvocationID, Phase, MainPID, ExitCode (-1 if none), Signal, Result, StartedAt,
-         EndedAt (0 while running), Restarts. -->
+         EndedAt (0 while running), Restarts, ServicePath, OutputPartial. -->
     <method name="ListJobs">
       <arg name="name" type="s" direction="in"/>
       <arg name="jobs" type="aa{sv}" direction="out"/>
@@ -481,6 +481,11 @@ const JobXML = `  <interface name="org.hero.Proc1.Job">
     <property name="ServicePath" type="o" access="read">
       <annotation name="org.freedesktop.DBus.Property.EmitsChangedSignal" value="const"/>
     </property>
+    <!-- OutputPartial: its kept output was copied while journald still read the run's output
+         (a flood ends long before journald has written it): what journald had then. herod
+         copies it again until journald has read the run's output to its end, then keeps
+         exactly its last 64 KiB and this turns false. -->
+    <property name="OutputPartial" type="b" access="read"/>
   </interface>
 `
 

@@ -38,9 +38,10 @@ const (
 	KeyJobPath          = "JobPath"          // o: the last job's object (service objects only)
 	KeyJobs             = "Jobs"             // ao: the kept jobs' objects (service objects only)
 
-	KeyID          = "Id"          // x: a job's id
-	KeyPhase       = "Phase"       // s: a job's phase
-	KeyServicePath = "ServicePath" // o: a job's service object
+	KeyID            = "Id"            // x: a job's id
+	KeyPhase         = "Phase"         // s: a job's phase
+	KeyServicePath   = "ServicePath"   // o: a job's service object
+	KeyOutputPartial = "OutputPartial" // b: a job's kept output is a partial copy, to be completed
 )
 
 // ServiceKeys are the properties of a service object, every one always present.
@@ -52,4 +53,4 @@ var ServiceKeys = []string{KeyService, KeyContext, KeyUnit, KeyDescription, KeyS
 
 // JobKeys are the properties of a job object, every one always present.
 var JobKeys = []string{KeyID, KeyService, KeyContext, KeyUnit, KeyInvocationID, KeyPhase, KeyMainPID,
-	KeyExitCode, KeySignal, KeyResult, KeyStartedAt, KeyEndedAt, KeyRestarts, KeyServicePath}
+	KeyExitCode, KeySignal, KeyResult, KeyStartedAt, KeyEndedAt, KeyRestarts, KeyServicePath, KeyOutputPartial}

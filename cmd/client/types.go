@@ -57,6 +57,9 @@ type Job struct {
 	StartedAt    time.Time  `json:"started_at"`
 	EndedAt      *time.Time `json:"ended_at,omitempty"`
 	Restarts     uint32     `json:"restarts"`
+	// OutputPartial: its kept output is a copy made while journald still read the run's
+	// output; herod completes it.
+	OutputPartial bool `json:"output_partial,omitempty"`
 }
 
 func str(d map[string]dbus.Variant, k string) string {
@@ -112,6 +115,7 @@ func jobFrom(d map[string]dbus.Variant) Job {
 	j.ID, _ = d[api.KeyID].Value().(int64)
 	j.MainPID, _ = d[api.KeyMainPID].Value().(uint32)
 	j.Restarts, _ = d[api.KeyRestarts].Value().(uint32)
+	j.OutputPartial, _ = d[api.KeyOutputPartial].Value().(bool)
 	j.endFrom(d)
 	return j
 }

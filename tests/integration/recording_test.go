@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/cmd/client"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/tests/testbed"
@@ -232,6 +233,94 @@ func TestFloodKeepsTheExactTailInBoundedMemory(t *testing.T) {
 	if hwm > 64*1024 {
 		t.Errorf("herod's peak RSS was %d KiB, want at most 64 MiB", hwm)
 	}
+}
+
+// A flood stopped mid-way (seq for as long as it takes journald to write 300,000 of its lines,
+// then heroctl stop): journald goes on writing what the service sent it for tens of seconds after
+// systemd recorded the run's end. The job's kept tail is exactly the journal's last 64 KiB of the
+// run once journald has it all, never a copy frozen short; until then a kept copy says it is
+// partial.
+func TestStoppedFloodKeepsItsLastOutput(t *testing.T) {
+	h := herodWith(t, map[string]string{"flood.toml": "exec = [\"/usr/bin/seq\", \"1\", \"999999999999\"]\n"})
+	wantExit(t, heroctl(t, "start", "flood"), 0, "start flood")
+	inv := heroJobs(t, "flood")[0].InvocationID
+	lastLine := func() string {
+		return strings.TrimSpace(testbed.Run(t, "journalctl", "--no-pager", "-o", "cat", "-n", "1", "_SYSTEMD_INVOCATION_ID="+inv).Stdout)
+	}
+	testbed.Eventually(t, 5*time.Minute, "journald wrote 300,000 lines of the flood", func() bool {
+		n, _ := strconv.Atoi(lastLine())
+		return n >= 300000
+	})
+	wantExit(t, heroctl(t, "stop", "flood"), 0, "stop flood")
+	stopped := time.Now()
+	t.Logf("stopped at line %s of the journal", lastLine())
+	ledger, err := jobdb.Open(context.Background(), filepath.Join(h.stateDir, "ledger", "jobs.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ledger.Close()
+	sawPartial := false
+	var j *jobdb.Job
+	testbed.Eventually(t, 10*time.Minute, "the flood's tail saved for good", func() bool {
+		j, err = ledger.Latest(context.Background(), "flood")
+		if err == nil {
+			j, err = ledger.Get(context.Background(), j.ID) // with its output
+		}
+		if err != nil {
+			return false
+		}
+		if !j.OutputSaved && len(j.Output) > 0 && !j.OutputPartial {
+			t.Fatalf("a copy of the tail before journald had it all is not marked partial: %+v", j)
+		}
+		if j.OutputPartial && !sawPartial {
+			sawPartial = true
+			if jobs := heroJobs(t, "flood"); !jobs[0].OutputPartial {
+				t.Errorf("heroctl jobs does not say the kept output is partial: %+v", jobs[0])
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+		return j.OutputSaved
+	})
+	t.Logf("the tail was final %s after the stop; a partial copy was seen: %v", time.Since(stopped).Round(time.Second), sawPartial)
+	if j.OutputPartial || heroJobs(t, "flood")[0].OutputPartial {
+		t.Errorf("a final tail is still said to be partial")
+	}
+	// What the journal holds of the run, its newest lines (journald may have dropped some of a
+	// killed writer's lines to its default rate limit: the tail is the journal's).
+	journal := strings.Split(strings.TrimSpace(testbed.Run(t, "journalctl", "--no-pager", "-o", "cat", "-r", "-n", "20000", "_SYSTEMD_INVOCATION_ID="+inv).Stdout), "\n")
+	var want []string
+	size := 0
+	for _, l := range journal {
+		if size >= jobdb.MaxOutput {
+			break
+		}
+		want = append([]string{l}, want...)
+		size += len(l) + 1
+	}
+	wantText := strings.Join(want, "\n") + "\n"
+	wantText = wantText[len(wantText)-jobdb.MaxOutput:]
+	var kept strings.Builder
+	for _, l := range recordingTail(t, j) {
+		kept.WriteString(l + "\n")
+	}
+	if got := kept.String(); got != wantText {
+		t.Errorf("the kept tail (%d bytes, ending %q) is not the journal's last 64 KiB of the run (ending %q)",
+			len(got), got[max(0, len(got)-16):], wantText[len(wantText)-16:])
+	}
+	r := heroctl(t, "logs", "flood")
+	if !strings.HasSuffix(strings.TrimSpace(r.Stdout), ": "+journal[0]) || strings.Contains(r.Stderr, "partial") {
+		t.Errorf("heroctl logs does not end with the run's last line %q:\n...%s\n%s", journal[0], r.Stdout[max(0, len(r.Stdout)-200):], r.Stderr)
+	}
+}
+
+// recordingTail is a job's kept output, its messages oldest first.
+func recordingTail(t *testing.T, j *jobdb.Job) []string {
+	t.Helper()
+	var out []string
+	for _, l := range recording.DecodeTail(j.Output) {
+		out = append(out, l.Message)
+	}
+	return out
 }
 
 // The ledger's files deleted while herod runs: herod says so at error level and writes the

@@ -153,6 +153,11 @@ func printJobs(g *globals, jobs []client.Job, withService bool) error {
 	tw.Flush()
 	if !g.noLegend {
 		fmt.Fprintf(Stdout, "\n%d job(s) listed.\n", len(jobs))
+		for _, j := range jobs {
+			if j.OutputPartial {
+				fmt.Fprintf(Stdout, "Job %d keeps a partial copy of its output: journald had not written all of it yet; herod completes it.\n", j.ID)
+			}
+		}
 	}
 	return nil
 }

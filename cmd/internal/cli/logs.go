@@ -65,11 +65,12 @@ the newest line first.`,
 				if filter.active() {
 					limit = 0 // the last LINES of what the filters keep: cut here
 				}
-				_, lines, err := c.JobLog(ctx, args[0], a.job, limit)
+				id, lines, err := c.JobLog(ctx, args[0], a.job, limit)
 				if err != nil {
 					return adviseFor(g, err)
 				}
 				printLines(&p, lines, a.lines, a.reverse)
+				notePartial(ctx, g, c, args[0], id)
 				return nil
 			})
 		},
@@ -89,6 +90,23 @@ the newest line first.`,
 	_ = cmd.RegisterFlagCompletionFunc("since", completeTimeWords)
 	_ = cmd.RegisterFlagCompletionFunc("until", completeTimeWords)
 	return cmd
+}
+
+// notePartial says on stderr when job id's output is not all written yet: journald still read
+// the run's output when herod copied its tail (a flood), and herod completes the copy later.
+func notePartial(ctx context.Context, g *globals, c *client.Client, name string, id int64) {
+	if g.quiet || id == 0 {
+		return
+	}
+	jobs, err := c.ListJobs(ctx, name)
+	if err != nil {
+		return
+	}
+	for _, j := range jobs {
+		if j.ID == id && j.OutputPartial {
+			fmt.Fprintf(Stderr, "heroctl: job %d's output was still being written by journald when herod copied it: these may not be its last lines yet; herod completes the copy.\n", id)
+		}
+	}
 }
 
 // check refuses bad flag values and returns the filter they ask for.

@@ -97,6 +97,7 @@ type jobView struct {
 	mainPID, restarts                    uint32
 	exitCode                             int32 // -1: none
 	startedAt, endedAt                   int64 // microseconds since the epoch; 0: none
+	outputPartial                        bool
 }
 
 func viewOf(j *jobdb.Job) jobView {
@@ -106,7 +107,7 @@ func viewOf(j *jobdb.Job) jobView {
 	}
 	return jobView{id: j.ID, service: j.ServiceID, context: j.Context, unit: j.Unit, invocationID: j.InvocationID,
 		phase: string(j.Phase), signal: j.Signal, result: j.Result, mainPID: uint32(j.MainPID), restarts: uint32(j.Restarts),
-		exitCode: code, startedAt: micros(&j.StartedAt), endedAt: micros(j.EndedAt)}
+		exitCode: code, startedAt: micros(&j.StartedAt), endedAt: micros(j.EndedAt), outputPartial: j.OutputPartial}
 }
 
 // props are a job object's properties, and a job's entry in ListJobs.
@@ -118,7 +119,8 @@ func (j jobView) props() map[string]dbus.Variant {
 		api.KeyMainPID: dbus.MakeVariant(j.mainPID), api.KeyExitCode: dbus.MakeVariant(j.exitCode),
 		api.KeySignal: dbus.MakeVariant(j.signal), api.KeyResult: dbus.MakeVariant(j.result),
 		api.KeyStartedAt: dbus.MakeVariant(j.startedAt), api.KeyEndedAt: dbus.MakeVariant(j.endedAt),
-		api.KeyRestarts:    dbus.MakeVariant(j.restarts),
-		api.KeyServicePath: dbus.MakeVariant(dbus.ObjectPath(api.ServicePath(j.service))),
+		api.KeyRestarts:      dbus.MakeVariant(j.restarts),
+		api.KeyServicePath:   dbus.MakeVariant(dbus.ObjectPath(api.ServicePath(j.service))),
+		api.KeyOutputPartial: dbus.MakeVariant(j.outputPartial),
 	}
 }
