@@ -116,15 +116,29 @@ type DB struct {
 
 	path string
 	file *fileWatch // the file db.gorm has open: noticed when deleted or replaced
+	ids  *idFloor   // the ids any ledger at path may have issued (see ids.go)
 }
 
 var _ Ledger = (*DB)(nil)
 
-// DSN is the connection string: the pragmas run on every pooled connection.
+// DSN is the connection string: the pragmas run on every pooled connection. The write-ahead log
+// stays small: SQLite copies it into the database once it holds walCheckpointPages pages (its
+// default, 1000 pages, let it grow to 4 MB beside a database of 120 KB, which a small full disk
+// could not hold) and, with journal_size_limit, truncates it to walSizeLimit when it starts
+// over (it would otherwise keep its largest size for good).
 func DSN(path string) string {
 	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" +
+		fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)&_pragma=journal_size_limit(%d)", walCheckpointPages, walSizeLimit) +
+		"&_txlock=immediate"
 }
+
+// walCheckpointPages and walSizeLimit bound the write-ahead log (see DSN): about 1 MB of pages
+// (4 KiB each) before a checkpoint, and 1 MiB kept after one.
+const (
+	walCheckpointPages = 256
+	walSizeLimit       = 1 << 20
+)
 
 // Open opens (creating if needed) the ledger at path and applies pending migrations. The
 // database and its WAL files are private to the daemon's user: created 0600 (SQLite gives its
@@ -144,6 +158,9 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 	err = db.quickCheck(ctx)
 	if err == nil {
 		err = db.migrate(ctx)
+	}
+	if err == nil {
+		err = db.openIDs(ctx)
 	}
 	if err != nil {
 		db.Close()
@@ -236,6 +253,7 @@ func (db *DB) Create(ctx context.Context, j *Job) error {
 	if j.Phase == "" {
 		j.Phase = PhasePending
 	}
+	db.reserveIDs(ctx, 1)
 	if err := db.gorm.WithContext(ctx).Create(j).Error; err != nil {
 		return fmt.Errorf("create job for %s: %w", j.ServiceID, explain(err))
 	}
@@ -430,6 +448,9 @@ func (db *DB) Apply(ctx context.Context, b *Batch) error {
 			j.Phase = PhasePending
 		}
 	}
+	if len(b.Create) > 0 {
+		db.reserveIDs(ctx, len(b.Create))
+	}
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, j := range b.Create {
 			if err := tx.Create(j).Error; err != nil {
@@ -576,6 +597,7 @@ func (db *DB) PruneAndCreate(ctx context.Context, jobs ...*Job) (int64, error) {
 		}
 	}
 	var pruned int64
+	db.reserveIDs(ctx, len(jobs))
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, j := range jobs {
 			n, err := forget(tx, "service_id = ? AND phase NOT IN ?", j.ServiceID, []Phase{PhaseRunning, PhaseRetrying})

@@ -252,6 +252,14 @@ func (d *Daemon) waitForLedger(ctx context.Context) (*jobdb.DB, error) {
 			}
 			if aerr == nil {
 				d.log.Error("the job ledger was damaged; it is kept aside and a new one started", "err", err, "kept_as", aside)
+				// Its ids are never issued again (a client may hold one): the new ledger
+				// continues after the highest it held, as far as it can be read, or after
+				// what the ledger's directory remembers (jobdb.IDsFile).
+				if high, kerr := jobdb.KeepIDsOf(aside, paths.LedgerFile(d.opts.StateDir)); kerr != nil {
+					d.log.Warn("the damaged ledger's ids could not be remembered", "err", kerr)
+				} else if high > 0 {
+					d.log.Info("the new ledger's ids continue after the damaged one's", "highest", high)
+				}
 				continue
 			}
 			err = fmt.Errorf("%w; setting it aside: %v", err, aerr)
