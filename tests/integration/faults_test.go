@@ -161,7 +161,11 @@ func TestPrunedRunsStayPrunedAfterHerodKilled(t *testing.T) {
 // forever: herod starts a new one, says so in its log, and adopts the services that run.
 func TestDamagedLedgerIsSetAside(t *testing.T) {
 	h := startHerod(t)
+	// Runs before the damage: db's first (pruned by its second start), its second (running).
 	wantExit(t, heroctl(t, "start", "db"), 0, "start db")
+	wantExit(t, heroctl(t, "stop", "db"), 0, "stop db")
+	wantExit(t, heroctl(t, "start", "db"), 0, "start db again")
+	issued := heroJobs(t, "db")[0].ID
 	h.stop()
 	path := filepath.Join(h.stateDir, "ledger", "jobs.db")
 	os.Remove(path + "-wal")
@@ -175,6 +179,16 @@ func TestDamagedLedgerIsSetAside(t *testing.T) {
 	if n := runningJobs(t, "db"); n != 1 {
 		t.Errorf("db: %d running jobs in the new ledger, want 1 (adopted)", n)
 	}
+	// No id the damaged ledger issued is issued again: a client holding one (its object path)
+	// is never shown another run under it.
+	if adopted := heroJobs(t, "db")[0].ID; adopted <= issued {
+		t.Errorf("the new ledger's first job is %d: the damaged one had issued ids up to %d", adopted, issued)
+	}
+	for id := int64(1); id <= issued; id++ {
+		if r := testbed.Run(t, "busctl", "call", api.BusName, api.Path, api.Interface, api.MethodGetJob, "x", fmt.Sprint(id)); r.Code == 0 {
+			t.Errorf("job %d of the damaged ledger names a run of the new one: %s", id, r.Stdout)
+		}
+	}
 	aside, _ := filepath.Glob(path + ".damaged-*")
 	if len(aside) != 1 {
 		t.Errorf("damaged ledger kept as %v, want one file", aside)
@@ -185,6 +199,46 @@ func TestDamagedLedgerIsSetAside(t *testing.T) {
 		t.Errorf("herod's log does not say the ledger was damaged:\n%s", log)
 	}
 	wantExit(t, heroctl(t, "stop", "db"), 0, "stop db in the new ledger")
+}
+
+// The ledger on a small disk (its state directory a 3 MB tmpfs): 10 services started and stopped
+// 15 times through herod, each run writing 2,000 lines (its tail kept), and no operation refused;
+// SQLite's write-ahead log stays about 1 MiB (it grew to 4 MB beside a database of 120 KB, and a
+// 3 MB disk refused a start in five).
+func TestLedgerStaysSmallOnASmallDisk(t *testing.T) {
+	state, err := os.MkdirTemp("/run", "hero-small-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { exec.Command("umount", state).Run(); os.RemoveAll(state) })
+	testbed.MustRun(t, "mount", "-t", "tmpfs", "-o", "size=3m,mode=0700", "tmpfs", state)
+	files := map[string]string{}
+	var names []string
+	for i := 0; i < 10; i++ {
+		names = append(names, fmt.Sprintf("s%d", i))
+		files[names[i]+".toml"] = "exec = [\"/bin/sh\", \"-c\", \"seq 1 2000; exec sleep 1000\"]\n"
+	}
+	installPolicy(t)
+	herodIn(t, t.TempDir(), state, files).serving(t)
+	wal := filepath.Join(state, "ledger", "jobs.db-wal")
+	var most int64
+	for round := 0; round < 15; round++ {
+		wantExit(t, heroctl(t, append([]string{"start"}, names...)...), 0, fmt.Sprintf("round %d: start", round))
+		wantExit(t, heroctl(t, append([]string{"stop"}, names...)...), 0, fmt.Sprintf("round %d: stop", round))
+		if fi, err := os.Stat(wal); err == nil && fi.Size() > most {
+			most = fi.Size()
+		}
+	}
+	df := testbed.Run(t, "du", "-sk", filepath.Join(state, "ledger")).Stdout
+	t.Logf("the write-ahead log reached %d KiB; the ledger's directory: %s", most>>10, strings.TrimSpace(df))
+	if most > 3<<19 {
+		t.Errorf("the write-ahead log reached %d bytes, want about 1 MiB", most)
+	}
+	for _, n := range names {
+		if jobs := heroJobs(t, n); len(jobs) == 0 || jobs[0].Phase != "cancelled" {
+			t.Errorf("%s's last run is not recorded as stopped: %+v", n, jobs)
+		}
+	}
 }
 
 // 20 clients x 50 mixed operations on 10 overlapping services through herod's API: no error
