@@ -3,8 +3,10 @@
 package fleet
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -293,4 +295,88 @@ func mainPID(t *testing.T, h host, name string) string {
 	t.Helper()
 	out := inside(t, h, "heroctl status "+name+" -o json | sed -n 's/^ *\"main_pid\": \\([0-9]*\\),*$/\\1/p'")
 	return strings.TrimSpace(out)
+}
+
+// --diff and -vvv show no secret of a config, as a person reads Ansible's output (the default
+// callback): a 0600 file's old and new content are not shown at all, a 0644 file's environment
+// values are masked (its other lines, and the names of its variables, are shown), and the
+// content argument is never printed (no_log). herod's apply plans (the config module's in check
+// mode, the apply module's) mask environment values and withhold the unit diff of the 0600
+// file, whose command line holds a secret too. What was placed is what was asked for.
+func TestConfigDiffShowsNoSecret(t *testing.T) {
+	reset(t, false)
+	place := func(token, open string) string {
+		return `
+    - hero.systemd.config:
+        name: vault
+        mode: "0600"
+        content: |
+          description = "vault"
+          exec = ["/bin/sh", "-c", "sleep infinity # arg-` + token + `"]
+          env = { API_TOKEN = "` + token + `" }
+    - hero.systemd.config:
+        name: open
+        content: |
+          description = "open ` + open + `"
+          exec = ["/bin/sleep", "infinity"]
+          env = { TOKEN = "` + open + `-token-value", MODE = "prod" }
+`
+	}
+	tasks(t, place("old-vault-s3cret", "first")).wantExit(t, 0)
+	t.Cleanup(func() { onAll(func(h host) { inside(t, h, "heroctl -q stop vault open") }) })
+	onAll(func(h host) { inside(t, h, "heroctl -q start vault open") })
+	secrets := []string{"old-vault-s3cret", "new-vault-s3cret", "first-token-value", "second-token-value"}
+	withheld := "(the diff of hero-default-vault.service is not shown: the mode 0600 of vault.toml keeps it from other users)"
+
+	check := verbose(t, place("new-vault-s3cret", "second"), "--check", "--diff", "-vvv")
+	wantShown(t, "the configs in check mode", check, secrets, withheld, `"TOKEN=…(changed)"`, "+Description=open second",
+		"/etc/hero/services/vault.toml is not shown: its mode 0600")
+
+	text := verbose(t, place("new-vault-s3cret", "second"), "--diff", "-vvv")
+	wantShown(t, "the configs", text, secrets, "/etc/hero/services/vault.toml is not shown: its mode 0600", `+description = "open second"`,
+		`-description = "open first"`, `TOKEN = "********"`, "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER")
+	for _, h := range env.hosts {
+		got := inside(t, h, "grep -h TOKEN /etc/hero/services/vault.toml /etc/hero/services/open.toml; stat -c %a /etc/hero/services/vault.toml")
+		if !strings.Contains(got, "new-vault-s3cret") || !strings.Contains(got, "second-token-value") || !strings.HasSuffix(got, "600\n") {
+			t.Errorf("%s: the placed configs are not what was asked for:\n%s", h.name, got)
+		}
+	}
+
+	applied := verbose(t, "    - hero.systemd.apply:\n", "--check", "--diff", "-vvv")
+	wantShown(t, "the apply module in check mode", applied, secrets, withheld, `"TOKEN=…(changed)"`, "+Description=open second",
+		"vault changed")
+}
+
+// verbose runs a play of the given tasks as a person reads its output (the default callback)
+// and returns that output.
+func verbose(t *testing.T, body string, args ...string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "play.yml")
+	if err := os.WriteFile(path, []byte("- hosts: hero\n  gather_facts: false\n  tasks:\n"+body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "ansible-playbook", append([]string{"-i", env.inventory, path}, args...)...)
+	cmd.Env = append(append([]string(nil), env.ansible...), "ANSIBLE_STDOUT_CALLBACK=default")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("ansible-playbook %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// wantShown fails unless text shows none of secrets and every one of want.
+func wantShown(t *testing.T, what, text string, secrets []string, want ...string) {
+	t.Helper()
+	for _, secret := range secrets {
+		if strings.Contains(text, secret) {
+			t.Errorf("%s: ansible-playbook shows %q:\n%s", what, secret, text)
+		}
+	}
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s: ansible-playbook does not show %q:\n%s", what, w, text)
+		}
+	}
 }

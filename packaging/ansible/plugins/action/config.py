@@ -2,7 +2,9 @@
 # Copyright: hero-systemd developers
 # Apache License 2.0 (see LICENSE in the hero-systemd repository)
 """Action plugin for hero.systemd.config: reads src on the controller (as ansible.builtin.copy
-finds it, in files/) and sends it to the module as content, with the format its extension says."""
+finds it, in files/) and sends it to the module as content, with the format its extension says;
+with --diff it adds the new side of the diff (the module's content is no_log: what it returns
+has it masked), environment values masked, nothing of a file others may not read."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,6 +15,7 @@ import os
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
+from ansible_collections.hero.systemd.plugins.module_utils.diffmask import hidden, masked
 
 
 class ActionModule(ActionBase):
@@ -40,4 +43,13 @@ class ActionModule(ActionBase):
                 args["format"] = "yaml" if ext in (".yaml", ".yml") else "toml"
         result.update(self._execute_module(module_name="hero.systemd.config", module_args=args,
                                            task_vars=task_vars))
+        diff = result.get("diff")
+        if isinstance(diff, list) and diff:  # in check mode: the file's diff, then the apply plan
+            diff = diff[0]
+        if isinstance(diff, dict) and "after_header" in diff and "after" not in diff and args.get("state", "present") == "present":
+            mode = int(args.get("mode") or "0644", 8)
+            if mode & 0o004 == 0:
+                diff["after"] = hidden(diff.get("after_header", ""), mode)
+            else:
+                diff["after"] = masked(to_text(args.get("content") or ""), args.get("format") or "toml")
         return result

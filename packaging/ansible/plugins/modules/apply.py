@@ -33,15 +33,25 @@ description:
   - A service whose new definition fails to start fails the task (with what started and what
     failed); what requires it is not started, everything else keeps running, and the next apply,
     after a fix, starts what is left.
-  - The diffs mask the values of the services' environments (C(heroctl apply --mask-env)), so
-    Ansible's output and logs hold no secret; C(show_env=true) shows them (herod shows them to a
-    caller who may read the config file, root with C(become)).
+  - The diffs hold no secret, so Ansible's output and logs hold none. They mask the values of
+    the services' environments (C(heroctl apply --mask-env)), and the diff of a unit whose
+    config file other users may not read (C(0600)) is replaced by a line that says so, as
+    M(hero.systemd.config) shows nothing of such a file. herod shows the whole diff to root
+    (C(become)), and Ansible's output reaches more people than the file; C(show_env=true) shows
+    the diffs as herod shows them to root.
 options:
   show_env:
     description:
-      - Show environment values in the diffs instead of masking them.
+      - Show the diffs as herod shows them to root (C(become)), with environment values and
+        the diffs of units whose config file other users may not read.
     type: bool
     default: false
+  config_dir:
+    description:
+      - herod's config directory (its C(--config-dir)), where the modes of the files are read
+        to tell which diffs to withhold. A file not found there has its diff withheld.
+    type: path
+    default: /etc/hero/services
   timeout:
     description:
       - How many seconds heroctl waits for the apply to finish (C(heroctl --timeout)). The apply
@@ -97,6 +107,8 @@ plan:
     - herod's plan, as C(heroctl apply -o json) prints it (C(--dry-run) in check mode) keys
       C(dry_run), C(changed) (each with C(service), C(unit), C(file), C(diff), C(dependents)),
       C(restart), C(stop), C(added), C(updated), C(removed), C(unchanged), C(started), C(failed).
+    - Unless C(show_env), each C(diff) has its environment values masked, and the diff of a unit
+      whose config file other users may not read is a line that says so.
   returned: always
   type: dict
   sample: {dry_run: false, changed: [{service: db, unit: hero-default-db.service, file: db.toml,
@@ -130,6 +142,7 @@ failed:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hero.systemd.plugins.module_utils.diffmask import mode_in, withheld_plan
 from ansible_collections.hero.systemd.plugins.module_utils.heroctl import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -140,7 +153,8 @@ from ansible_collections.hero.systemd.plugins.module_utils.heroctl import (
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(timeout=dict(type="int", default=300), show_env=dict(type="bool", default=False)),
+        argument_spec=dict(timeout=dict(type="int", default=300), show_env=dict(type="bool", default=False),
+                           config_dir=dict(type="path", default="/etc/hero/services")),
         supports_check_mode=True,
     )
     hero = Heroctl(module)
@@ -152,6 +166,8 @@ def main():
     # Exit 1 with a plan: the apply ran and something failed (it says what on stderr). Exit 1
     # without one: nothing ran (a config with a problem, herod not there); heroctl says why.
     plan = hero.json(args, ok=(EXIT_OK, EXIT_FAILURE))
+    if not module.params["show_env"]:
+        plan = withheld_plan(plan, mode_in(module.params["config_dir"]))
     result = dict(plan=plan, restart=plan.get("restart") or [], stop=plan.get("stop") or [],
                   started=plan.get("started") or [], failed=plan.get("failed") or [],
                   changed=bool(plan.get("restart") or plan.get("stop")))

@@ -32,6 +32,11 @@ description:
     result carries herod's apply plan with the file in place (C(apply_plan), what a
     M(hero.systemd.apply) would restart and stop, herod planning a temporary copy of the
     directory as its own); with C(--diff) the change of the file is shown, then that plan.
+  - The diffs hold no secret. The file's change shows each environment value (C(env)) as
+    C("********") (its name shown), and nothing of a file whose mode keeps it from other users
+    (C(0600)), on either side. The apply plan's unit diffs mask environment values as C(…), and
+    a unit whose config file other users may not read has its diff replaced by a line that says
+    so. C(content) is a secret (C(no_log)), which C(-vvv) and callbacks never show.
 options:
   name:
     description:
@@ -43,6 +48,7 @@ options:
     description:
       - The config itself. Use C(lookup('template', ...)) for a template.
       - Mutually exclusive with C(src).
+      - Never logged (C(no_log)), as a config holds its service's secrets (C(env)).
     type: str
   src:
     description:
@@ -165,7 +171,8 @@ apply_plan:
   description:
     - In check mode, herod's apply plan of the directory with this change made, as
       C(heroctl apply --dry-run -o json) prints one (see M(hero.systemd.apply)); environment
-      values masked.
+      values masked, and the diff of a unit whose config file other users may not read
+      replaced by a line that says so.
   returned: check mode, when something would change
   type: dict
   sample: {dry_run: true, restart: [db, api, web], stop: [], changed: [{service: db, dependents: [api, web]}]}
@@ -183,6 +190,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_text
+from ansible_collections.hero.systemd.plugins.module_utils.diffmask import hidden, masked, mode_in, readable_by_others, withheld_plan
 from ansible_collections.hero.systemd.plugins.module_utils.heroctl import Heroctl, plan_text
 
 EXTENSIONS = (".toml", ".yaml", ".yml")
@@ -292,19 +300,31 @@ def wanted_bytes(module):
 
 
 def text_of(paths):
-    return "".join(to_text(read_bytes(p), errors="surrogate_or_replace") for p in paths)
+    """What a diff shows of the files: each environment value masked, nothing of a file other
+    users may not read."""
+    out = []
+    for p in paths:
+        mode = os.stat(p).st_mode
+        if not readable_by_others(mode):
+            out.append(hidden(p, mode))
+            continue
+        fmt = "yaml" if os.path.splitext(p)[1] in (".yaml", ".yml") else "toml"
+        out.append(masked(to_text(read_bytes(p), errors="surrogate_or_replace"), fmt))
+    return "".join(out)
 
 
-def apply_plan(module, hero, result):
+def apply_plan(module, hero, result, mode_of):
     """In check mode, what herod's apply would do with the directory as it would be (herod plans
-    the temporary copy as if it were its own): in apply_plan, and with --diff after the file's."""
+    the temporary copy as if it were its own): in apply_plan, and with --diff after the file's.
+    Environment values are masked, and the diff of a unit whose file has mode_of(name) hiding it
+    from other users is withheld (diffmask.withheld_plan)."""
     if not module.check_mode:
         return None
 
     def plan(tmp):
         rc, out, err = hero.run(["apply", "--dry-run", "--mask-env", "--config-dir", tmp, "-o", "json"])
         try:
-            result["apply_plan"] = json.loads(out) if rc == 0 else None
+            result["apply_plan"] = withheld_plan(json.loads(out), mode_of) if rc == 0 else None
         except ValueError:
             result["apply_plan"] = None
         if result["apply_plan"] is None:
@@ -333,14 +353,17 @@ def present(module, hero, config_dir, name, result):
     result["path"] = dest
     if up_to_date(dest, data, mode) and not others:
         return
-    validate(module, hero, config_dir, name, file_name, data, then=apply_plan(module, hero, result))
+    in_dir = mode_in(config_dir)
+    validate(module, hero, config_dir, name, file_name, data,
+             then=apply_plan(module, hero, result, lambda f: mode if f == file_name else in_dir(f)))
     result["validated"] = True
     result["changed"] = True
     result["removed"] = others
     if module._diff:
+        # The new side is added by the action plugin, on the controller (content is no_log:
+        # what the module returns has it replaced by asterisks).
         result["diff"] = dict(before_header=" + ".join(service_files(config_dir, name)) or dest,
-                              after_header=dest, before=text_of(service_files(config_dir, name)),
-                              after=to_text(data, errors="surrogate_or_replace"))
+                              after_header=dest, before=text_of(service_files(config_dir, name)))
     if module.check_mode:
         return
     place(config_dir, file_name, data, mode)
@@ -354,7 +377,7 @@ def absent(module, hero, config_dir, name, result):
     result["path"] = files[0] if files else os.path.join(config_dir, name + ".toml")
     if not files:
         return
-    validate(module, hero, config_dir, name, None, None, then=apply_plan(module, hero, result))
+    validate(module, hero, config_dir, name, None, None, then=apply_plan(module, hero, result, mode_in(config_dir)))
     result["validated"] = True
     result["changed"] = True
     result["removed"] = files
@@ -372,7 +395,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             name=dict(type="str", required=True),
-            content=dict(type="str"),
+            content=dict(type="str", no_log=True),
             src=dict(type="path"),
             format=dict(type="str", choices=["toml", "yaml"]),
             state=dict(type="str", choices=["present", "absent"], default="present"),
