@@ -192,9 +192,10 @@ gotest -count=1 -timeout 60m -tags integration ./tests/integration/
 
 # The second systemd version: a representative subset (units and their properties, values
 # byte for byte across a daemon-reload, cascade stop, runs as jobs, herod killed mid-operation,
-# herod --user, every heroctl verb, the trust, disclosure and secrets checks, and the daemon
-# keys: as properties and unit text across a daemon-reload, notify, watchdog, reload, env_file).
-TRIXIE_SMOKE='^(TestCascadeStopChain|TestHeroctlVerb[A-Za-z]+|TestExampleStack|TestSystemdAcceptsGeneratedProperties|TestValuesReachTheProgramLiterally|TestValuesAcrossDaemonReload|TestKilledMidStartAndMidCascade|TestEveryRunIsAJob|TestUserMode|TestUntrustedFilesAreNeverRun|TestProblemsDiscloseNoUnreadableFile|TestEnvironmentValuesStaySecret|TestDaemonKeysAsPropertiesAndText|TestNotifyStartReturnsWhenReady|TestMissedWatchdogEndsTheRun|TestReloadKeepsTheRun|TestEnvFileTrust)$'
+# herod --user, every heroctl verb, the trust, disclosure and secrets checks, the daemon
+# keys: as properties and unit text across a daemon-reload, notify, watchdog, reload, env_file;
+# and the floods' kept tails).
+TRIXIE_SMOKE='^(TestCascadeStopChain|TestHeroctlVerb[A-Za-z]+|TestExampleStack|TestSystemdAcceptsGeneratedProperties|TestValuesReachTheProgramLiterally|TestValuesAcrossDaemonReload|TestKilledMidStartAndMidCascade|TestEveryRunIsAJob|TestUserMode|TestUntrustedFilesAreNeverRun|TestProblemsDiscloseNoUnreadableFile|TestEnvironmentValuesStaySecret|TestDaemonKeysAsPropertiesAndText|TestNotifyStartReturnsWhenReady|TestMissedWatchdogEndsTheRun|TestReloadKeepsTheRun|TestEnvFileTrust|TestAFailedStartsOutputReachesOnlyItsReaders|TestAUsersSymlinkIsNeverFollowed|TestUnitTextOfAnUnreadableFileUntilSystemdHasIt|TestFloodKeepsTheExactTailInBoundedMemory|TestStoppedFloodKeepsItsLastOutput)$'
 step "integration smoke on Debian 13 (trixie, systemd 257): $TRIXIE_SMOKE"
 HERO_TESTBED_SUITE=trixie bash tests/testbed/testbed.sh ensure >/dev/null
 HERO_TESTBED_SUITE=trixie gotest -count=1 -tags integration -run "$TRIXIE_SMOKE" ./tests/integration/
