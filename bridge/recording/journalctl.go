@@ -39,11 +39,11 @@ type Journal interface {
 	// may have ended (a flood of 100,000 lines ended 0.3 s after it began; journald had
 	// written 11,437 of them then).
 	Sync(ctx context.Context, units []string) error
-	// Streams returns the output streams of unit journald has open: it removes a stream's
+	// Streams returns the output streams of hero's units journald has open: it removes a stream's
 	// state file only once it has read the stream to its end, which for a flood is long after
 	// the writer ended (journald wrote a killed flood's last line 18 to 60 s after systemd's
 	// "Deactivated" record of the run, on systemd 252 beside other work).
-	Streams(ctx context.Context, unit string) ([]Stream, error)
+	Streams(ctx context.Context) ([]Stream, error)
 	// StreamInvocation returns the invocation (_SYSTEMD_INVOCATION_ID) of the newest line
 	// journald wrote of stream id: the run it is the output of ("" while it wrote none).
 	StreamInvocation(ctx context.Context, id string) (string, error)
@@ -169,7 +169,7 @@ func (j journalctl) Sync(ctx context.Context, units []string) error {
 
 // Streams reads journald's state files of its open streams (for a user's manager: none, as
 // journald does not name the units of streams a user's processes connect).
-func (j journalctl) Streams(ctx context.Context, unit string) ([]Stream, error) {
+func (j journalctl) Streams(ctx context.Context) ([]Stream, error) {
 	if j.user {
 		return nil, nil
 	}
@@ -188,7 +188,7 @@ func (j journalctl) Streams(ctx context.Context, unit string) ([]Stream, error) 
 			continue // closed meanwhile
 		}
 		st := parseStream(data)
-		if st.Unit != unit || st.ID == "" {
+		if _, _, hero := unitgen.ParseUnitName(st.Unit); !hero || st.ID == "" {
 			continue
 		}
 		if fi, err := os.Stat(path); err == nil {

@@ -66,3 +66,17 @@ func TestSettleFromJournal(t *testing.T) {
 	r.clean.Store(true)
 	r.saveCursor(ctx) // the fake journal has no cursor: nothing saved, nothing fails
 }
+
+// A stream's state file, as journald writes it (journald-stream.c): its ID and unit are read;
+// the rest is ignored.
+func TestParseStream(t *testing.T) {
+	data := "# This is private data. Do not parse\nPRIORITY=30\nLEVEL_PREFIX=1\nFORWARD_TO_SYSLOG=0\nFORWARD_TO_KMSG=0\nFORWARD_TO_CONSOLE=0\n" +
+		"STREAM_ID=230e8917040642b6b83464e8e241a121\nIDENTIFIER=flood\nUNIT=hero-default-flood.service\n"
+	got := parseStream([]byte(data))
+	if got.ID != "230e8917040642b6b83464e8e241a121" || got.Unit != "hero-default-flood.service" {
+		t.Errorf("parseStream = %+v", got)
+	}
+	if got := parseStream([]byte("STREAM_ID=ab\nIDENTIFIER=x\n")); got.Unit != "" || got.ID != "ab" {
+		t.Errorf("a stream of no unit (a user's process): %+v", got)
+	}
+}

@@ -39,15 +39,13 @@ func (m *MemoryJournal) CloseStream(id string) {
 	m.streams = slices.DeleteFunc(m.streams, func(s memStream) bool { return s.ID == id })
 }
 
-// Streams returns the open streams of unit.
-func (m *MemoryJournal) Streams(ctx context.Context, unit string) ([]Stream, error) {
+// Streams returns the open streams.
+func (m *MemoryJournal) Streams(ctx context.Context) ([]Stream, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []Stream
 	for _, s := range m.streams {
-		if s.Unit == unit {
-			out = append(out, s.Stream)
-		}
+		out = append(out, s.Stream)
 	}
 	return out, nil
 }

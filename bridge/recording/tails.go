@@ -242,9 +242,14 @@ func (t *tailCopier) drain(ctx context.Context, jobs []*jobdb.Job) (done, readin
 	owners := map[string]string{} // stream ID -> the invocation of its lines ("": none yet)
 	deadline := time.Now().Add(streamWait)
 	for {
+		byUnit, err := t.streams(ctx)
+		if err != nil {
+			t.w.Log.Warn("reading journald's open streams failed; the tails are copied as journald has them", "err", err)
+			return append(done, jobs...), nil
+		}
 		reading = reading[:0]
 		for _, j := range jobs {
-			if t.reading(ctx, j, owners) {
+			if t.reading(ctx, j, byUnit[j.Unit], owners) {
 				reading = append(reading, j)
 			} else {
 				done = append(done, j)
@@ -264,16 +269,26 @@ func (t *tailCopier) drain(ctx context.Context, jobs []*jobdb.Job) (done, readin
 	}
 }
 
+// streams returns journald's open streams of hero's units, by unit (read once for every job of
+// a copy: a host may have thousands open).
+func (t *tailCopier) streams(ctx context.Context) (map[string][]Stream, error) {
+	all, err := t.w.Journal.Streams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]Stream{}
+	for _, s := range all {
+		out[s.Unit] = append(out[s.Unit], s)
+	}
+	return out, nil
+}
+
 // reading reports whether journald still reads an output stream of j's run: one whose lines
 // carry the run's invocation, or one that has written no line yet and was opened before the run
 // ended (a stream opened later, or whose lines carry another invocation, is another run's: the
 // unit may run again while journald still reads the run before).
-func (t *tailCopier) reading(ctx context.Context, j *jobdb.Job, owners map[string]string) bool {
-	streams, err := t.w.Journal.Streams(ctx, j.Unit)
-	if err != nil {
-		t.w.Log.Warn("reading journald's open streams failed; the tail is copied as journald has it", "service", j.ServiceID, "err", err)
-		return false
-	}
+func (t *tailCopier) reading(ctx context.Context, j *jobdb.Job, streams []Stream, owners map[string]string) bool {
+	var err error
 	for _, s := range streams {
 		inv, known := owners[s.ID]
 		if !known {
