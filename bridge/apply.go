@@ -315,7 +315,7 @@ func (b *Bridge) restartChanged(ctx context.Context, set *config.Set, p plan.App
 			stopped[m] = true
 		}
 	}
-	reply, err := b.start(ctx, set, p.Restart, all, true, obs, StartReply{Service: p.Restart[0], Started: []string{}, Failed: []string{}, Jobs: map[string]int64{}})
+	reply, err := b.start(ctx, set, p.Restart, all, startMode{replace: true}, obs, newStartReply(p.Restart[0]))
 	p.Started, p.Failed = reply.Started, reply.Failed
 	b.setApplyPending(reply.Failed)
 	return p, err

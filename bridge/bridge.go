@@ -112,6 +112,10 @@ type Entry = recording.Entry
 // Event reports a run's start or end, or a service's change, for the daemon's D-Bus signals.
 type Event = recording.Event
 
+// EventRunActive is the event of a run whose unit became active (its start, a health check
+// included, is over).
+const EventRunActive = recording.EventRunActive
+
 // New returns a bridge over conn (systemd's manager) and signals (a connection to the same bus,
 // used only for unit signals) and ledger, for the services of set. It subscribes to systemd's
 // signals, records what happened while no bridge ran (from the journal), and adopts running hero
@@ -145,6 +149,7 @@ func New(ctx context.Context, conn *sddbus.Conn, signals *dbus.Conn, ledger jobd
 	if err := b.rec.Start(ctx, signals); err != nil {
 		return nil, err
 	}
+	b.rebind.start() // the waits the ledger kept: their requirements may be back
 	return b, nil
 }
 

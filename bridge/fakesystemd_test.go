@@ -480,6 +480,7 @@ func newTestBridge(t *testing.T, files map[string]string) *testBridge {
 	tb.sd.signals = b.rec.In()
 	b.rec.Run()
 	t.Cleanup(b.rec.Close)
+	b.rebind.start()
 	b.OnEvent(func(e Event) {
 		tb.mu.Lock()
 		defer tb.mu.Unlock()

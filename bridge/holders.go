@@ -142,7 +142,7 @@ func (b *Bridge) restartHolders(ctx context.Context, names []string, stale *Stal
 	if err != nil {
 		return reply, err
 	}
-	r2, err := b.start(ctx, set, again, plan, true, obs, StartReply{Service: reply.Service, Started: []string{}, Failed: []string{}, Jobs: map[string]int64{}})
+	r2, err := b.start(ctx, set, again, plan, startMode{replace: true}, obs, newStartReply(reply.Service))
 	r2.Started = append(reply.Started, r2.Started...)
 	for k, v := range reply.Jobs {
 		if _, ok := r2.Jobs[k]; !ok {

@@ -2,10 +2,13 @@ package bridge
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
@@ -13,122 +16,216 @@ import (
 //
 // A unit BindsTo= its requirements' units (unitgen), so systemd stops it, and through the
 // cascade what requires it, as soon as a requirement leaves the active state: a crash, a kill,
-// an automatic restart, the start limit. systemd never starts it again by itself (Upholds=
-// would, but also against a 'heroctl stop'), so herod does: a run that ended while no hero
-// operation held its service, within boundWindow of a requirement's end (or while one is down),
-// was ended by the binding; its service waits for that requirement, and is started again as
-// soon as a new run of the requirement begins (systemd's own restart, or any start).
+// an automatic restart, the start limit, a liveness check that failed. systemd never starts it
+// again by itself (Upholds= would, but also against a 'heroctl stop'), so herod does, by a rule
+// kept in the ledger, not in memory, so that a restart of herod (or its crash) forgets nothing:
+//
+//   - A service waits for its requirements when its run ended while no stop of hero's was
+//     ending it (heroctl stop, restart, apply and their cascades), and a requirement of its
+//     requires closure was down, or had just ended, by itself (not by a stop someone asked
+//     for: a 'systemctl stop db' stops its dependents as 'heroctl stop db' does).
+//   - The wait ends when the service runs again (a run of it became active) or is stopped on
+//     purpose; and when a start of it fails for a reason of its own while its requirements run
+//     (its own restart policy governs it then). An attempt that fails because a requirement is
+//     down again ends nothing.
+//   - Whenever a unit becomes active (its health check passed), at herod's start and every
+//     reviveTick while a service waits (a lost signal cannot leave a stack down), every waiting
+//     service whose requires closure runs (each member active, or waiting itself and started
+//     with it) is started, in one start, dependencies first. This start keeps the ledger's
+//     record of the outage (it prunes no job).
 type rebinder struct {
 	b   *Bridge
 	ctx context.Context
 
 	mu       sync.Mutex
-	queue    []Event
+	queue    []observed
+	intended map[string]bool // services hero is stopping (or stopped) on purpose
+	due      bool            // a reconcile is due
 	wake     chan struct{}
-	ended    map[string]time.Time       // when each service's last run ended by itself (no stop of hero's)
-	waiting  map[string]map[string]bool // requirement -> the services waiting for it to be back
-	intended map[string]bool            // services hero is stopping (or stopped) on purpose
 }
 
-// boundWindow is how soon after a requirement's end a dependent's end counts as caused by it:
+// observed is an event as the rebinder saw it come.
+type observed struct {
+	Event
+	onPurpose bool // hero was stopping the service on purpose as its run ended
+}
+
+// boundWindow is how close to a requirement's end a dependent's end counts as caused by it:
 // systemd stops bound units in the same transaction, so their ends follow within milliseconds;
 // the window only absorbs a loaded machine.
 const boundWindow = 5 * time.Second
 
+// reviveTick is how often herod looks at the waiting services while any waits: the safety net
+// behind the signal of a requirement that became active.
+const reviveTick = 5 * time.Second
+
 func newRebinder(ctx context.Context, b *Bridge) *rebinder {
-	r := &rebinder{b: b, ctx: ctx, wake: make(chan struct{}, 1), ended: map[string]time.Time{}, waiting: map[string]map[string]bool{}, intended: map[string]bool{}}
-	go r.run()
-	return r
+	return &rebinder{b: b, ctx: ctx, wake: make(chan struct{}, 1), intended: map[string]bool{}}
 }
 
-// observe queues an event; it never blocks (the recorder calls it).
-func (r *rebinder) observe(e Event) {
-	if e.Kind != "job-started" && e.Kind != "job-finished" {
-		return
-	}
+// start begins the rebinder's work, with a first look at the waits the ledger kept (herod's
+// start-up). The bridge's recorder must run.
+func (r *rebinder) start() {
 	r.mu.Lock()
-	r.queue = append(r.queue, e)
-	if e.Kind == "job-finished" {
-		if r.b.locks.busy(e.Service) {
-			r.intended[e.Service] = true // an operation of hero's ended it
-		} else if !r.intended[e.Service] {
-			r.ended[e.Service] = time.Now() // it went down by itself: a cause for its dependents
-		}
-	}
+	r.due = true
 	r.mu.Unlock()
+	r.poke()
+	go r.run()
+}
+
+func (r *rebinder) poke() {
 	select {
 	case r.wake <- struct{}{}:
 	default:
 	}
 }
 
+// observe queues an event; it never blocks (the recorder calls it, in the order of the runs'
+// changes).
+func (r *rebinder) observe(e Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch e.Kind {
+	case "job-started":
+		delete(r.intended, e.Service) // it runs again: its next end is not hero's doing
+		return
+	case "job-finished":
+		r.queue = append(r.queue, observed{Event: e, onPurpose: r.intended[e.Service]})
+	case EventRunActive:
+		r.queue = append(r.queue, observed{Event: e})
+		r.due = true
+	default:
+		return
+	}
+	r.poke()
+}
+
 func (r *rebinder) run() {
+	tick := time.NewTicker(reviveTick)
+	defer tick.Stop()
 	for {
 		select {
 		case <-r.ctx.Done():
 			return
 		case <-r.wake:
+		case <-tick.C:
+			r.mu.Lock()
+			r.due = true
+			r.mu.Unlock()
 		}
 		r.mu.Lock()
-		events := r.queue
-		r.queue = nil
+		events, due := r.queue, r.due
+		r.queue, r.due = nil, false
 		r.mu.Unlock()
 		for _, e := range events {
-			if e.Kind == "job-finished" {
-				r.finished(e.Service)
-			} else {
-				r.started(e.Service)
-			}
+			r.handle(e)
+		}
+		r.mu.Lock()
+		due = due || r.due // a new wait may be met at once: its requirement is back already
+		r.due = false
+		r.mu.Unlock()
+		if due {
+			r.reconcile()
 		}
 	}
 }
 
-// finished decides whether name's run was ended by a requirement going down.
-func (r *rebinder) finished(name string) {
-	set := r.b.Config()
-	r.mu.Lock()
-	onPurpose := r.intended[name]
-	r.mu.Unlock()
-	if set.Service(name) == nil || onPurpose {
-		return // hero's own operation stopped it (a stop, restart or cascade)
-	}
-	reqs := set.Graph.Requires(name)
-	if len(reqs) == 0 {
-		return
-	}
-	// The binding stops a chain from the top: when the dependent's end is seen, its direct
-	// requirement may still be active, waiting for its own stop job; what went down is further
-	// down the chain. Any requirement of the closure down, or just ended, is the cause.
-	closure := requiresClosure(set, name)
-	down := r.b.downServices(r.ctx, closure)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	cause, anyDown := "", false
-	for _, q := range closure {
-		anyDown = anyDown || down[q]
-		if cause == "" && (down[q] || time.Since(r.ended[q]) < boundWindow) {
-			cause = q
+func (r *rebinder) handle(e observed) {
+	switch e.Kind {
+	case "job-finished":
+		if !e.onPurpose {
+			r.finished(e.Service, e.JobID)
+		}
+	case EventRunActive:
+		if n, err := r.b.ledger.ClearWaits(r.ctx, e.Service); err != nil {
+			r.b.log.Warn("forgetting a wait failed", "service", e.Service, "err", err)
+		} else if n > 0 {
+			r.b.log.Info("runs again: it no longer waits for its requirements", "service", e.Service)
 		}
 	}
+}
+
+// finished decides whether name's run (job) was ended by a requirement going down, and if so
+// records that name waits for its requirements.
+func (r *rebinder) finished(name string, job int64) {
+	set := r.b.Config()
+	if set.Service(name) == nil {
+		return
+	}
+	closure := requiresClosure(set, name)
+	if len(closure) == 0 {
+		return
+	}
+	end := time.Now()
+	if j, err := r.b.ledger.Get(r.ctx, job); err == nil && j.EndedAt != nil {
+		end = *j.EndedAt
+	}
+	down := r.b.downServices(r.ctx, closure)
+	runs := map[string][]jobdb.Job{}
+	for _, q := range closure {
+		runs[q] = r.b.recentRuns(r.ctx, q)
+	}
+	cause := causeOf(closure, down, runs, end)
 	if cause == "" {
 		return
 	}
-	if !anyDown {
-		// Its requirement went down and is back already (a quick restart): start it now.
-		r.b.log.Info("stopped by a requirement that is back already: starting it", "service", name, "requirement", cause)
-		go r.restart(cause, []string{name})
+	if err := r.b.ledger.SetWait(r.ctx, jobdb.Wait{Service: name, Requirement: cause, Since: end}); err != nil {
+		r.b.log.Error("recording that a service waits for its requirements failed", "service", name, "err", err)
 		return
 	}
-	for _, q := range reqs {
-		if r.waiting[q] == nil {
-			r.waiting[q] = map[string]bool{}
-		}
-		r.waiting[q][name] = true
-	}
-	r.b.log.Info("stopped because a requirement went down; it comes back with it", "service", name, "requirement", cause)
+	r.b.log.Info("stopped because a requirement went down; herod starts it when its requirements run again", "service", name, "requirement", cause)
+	r.mu.Lock()
+	r.due = true // the requirement may be back already (a quick restart)
+	r.mu.Unlock()
 }
 
-// requiresClosure lists every service name requires, directly or through others.
+// recentRuns returns service's last few runs (jobs whose run began), newest first.
+func (b *Bridge) recentRuns(ctx context.Context, service string) []jobdb.Job {
+	jobs, err := b.ledger.Jobs(ctx, service)
+	if err != nil {
+		return nil
+	}
+	var out []jobdb.Job
+	for _, j := range jobs {
+		if j.Phase == jobdb.PhasePending || j.InvocationID == "" {
+			continue // no run began
+		}
+		if out = append(out, j); len(out) == 3 {
+			break
+		}
+	}
+	return out
+}
+
+// causeOf is the requirement (of closure, nearest first) whose going down ended a dependent's
+// run at end, or "" when none did. A requirement is a cause when it went down by itself (its
+// last run was not stopped on request): while it is down, or when one of its runs ended within
+// boundWindow of end (it is back already: a quick restart). A requirement down whose last run
+// is not recorded as ended yet counts as down by itself. runs are each requirement's recent
+// runs, newest first.
+func causeOf(closure []string, down map[string]bool, runs map[string][]jobdb.Job, end time.Time) string {
+	for _, q := range closure {
+		rs := runs[q]
+		if down[q] && (len(rs) == 0 || rs[0].Phase != jobdb.PhaseCancelled) {
+			return q
+		}
+		for _, j := range rs {
+			if j.Phase.Ended() && j.EndedAt != nil && j.Phase != jobdb.PhaseCancelled && absDuration(j.EndedAt.Sub(end)) <= boundWindow {
+				return q
+			}
+		}
+	}
+	return ""
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// requiresClosure lists every service name requires, directly or through others, nearest first.
 func requiresClosure(set *config.Set, name string) []string {
 	seen := map[string]bool{name: true}
 	var out []string
@@ -147,58 +244,213 @@ func requiresClosure(set *config.Set, name string) []string {
 	return out
 }
 
-// started starts again what waited for name, now that a run of it began, and forgets name's own
-// waits (it runs again).
-func (r *rebinder) started(name string) {
-	r.mu.Lock()
-	delete(r.intended, name)
-	for _, w := range r.waiting {
-		delete(w, name)
-	}
-	var again []string
-	for s := range r.waiting[name] {
-		again = append(again, s)
-	}
-	delete(r.waiting, name)
-	r.mu.Unlock()
-	if len(again) == 0 {
-		return
-	}
-	sort.Strings(again)
-	r.b.log.Info("a requirement is back: starting what it stopped", "requirement", name, "services", again)
-	go r.restart(name, again)
+// unitState is what the revival decision needs of a service's unit.
+type unitState struct {
+	active bool // ActiveState active (and not waiting for an automatic restart)
+	up     bool // active, activating or reloading: running, or on its way
 }
 
-// restart starts services that requirement's going down stopped.
-func (r *rebinder) restart(requirement string, services []string) {
-	if _, err := r.b.Start(r.ctx, services, true, nil); err != nil {
-		r.b.log.Warn("starting again what a requirement stopped failed", "requirement", requirement, "services", services, "err", err)
-	}
-}
-
-// waits reports whether name waits for a requirement to be back.
-func (r *rebinder) waits(name string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, w := range r.waiting {
-		if w[name] {
-			return true
+// revival is the pure decision of a reconcile: of the waiting services, those that run again
+// (over: their waits end) and those to start now (each member of its requires closure is
+// active, or waits itself and is started with it), sorted by name. A waiting service that is on
+// its way up (someone starts it) is left to that start.
+func revival(set *config.Set, waiting map[string]bool, state func(string) unitState) (over, start []string) {
+	for s := range waiting {
+		st := state(s)
+		switch {
+		case st.active:
+			over = append(over, s)
+		case st.up:
+		case closureReady(set, s, waiting, state):
+			start = append(start, s)
 		}
 	}
-	return false
+	sort.Strings(over)
+	sort.Strings(start)
+	return over, start
+}
+
+// closureReady reports whether every service s requires, directly or not, is active or waits
+// (and then comes back in the same start).
+func closureReady(set *config.Set, s string, waiting map[string]bool, state func(string) unitState) bool {
+	for _, q := range requiresClosure(set, s) {
+		if !state(q).active && !(waiting[q] && !state(q).up) {
+			return false
+		}
+	}
+	return true
+}
+
+// reconcile ends the waits that are over and starts the waiting services whose requirements
+// run (see revival).
+func (r *rebinder) reconcile() {
+	waits, err := r.b.ledger.Waits(r.ctx)
+	if err != nil {
+		r.b.log.Warn("reading the waiting services failed", "err", err)
+		return
+	}
+	if len(waits) == 0 {
+		return
+	}
+	set := r.b.Config()
+	var gone []string
+	waiting := map[string]bool{}
+	for _, w := range waits {
+		if set.Service(w.Service) == nil {
+			gone = append(gone, w.Service) // no file defines it any more
+		} else {
+			waiting[w.Service] = true
+		}
+	}
+	state, err := r.b.unitStates(r.ctx, set, waiting)
+	if err != nil {
+		r.b.log.Warn("reading the waiting services' units failed", "err", err)
+		return
+	}
+	over, start := revival(set, waiting, state)
+	if _, err := r.b.ledger.ClearWaits(r.ctx, append(gone, over...)...); err != nil {
+		r.b.log.Warn("forgetting waits failed", "services", append(gone, over...), "err", err)
+	}
+	if len(start) > 0 {
+		r.revive(start)
+	}
+}
+
+// unitStates reads the units of waiting services and of their requires closures.
+func (b *Bridge) unitStates(ctx context.Context, set *config.Set, waiting map[string]bool) (func(string) unitState, error) {
+	var units []string
+	for s := range waiting {
+		units = append(units, unitOf(set.Service(s)))
+		for _, q := range requiresClosure(set, s) {
+			units = append(units, unitOf(set.Service(q)))
+		}
+	}
+	st, err := b.states(ctx, units)
+	if err != nil {
+		return nil, err
+	}
+	return func(s string) unitState {
+		svc := set.Service(s)
+		if svc == nil {
+			return unitState{}
+		}
+		u := st[unitOf(svc)]
+		return unitState{active: u.ActiveState == "active", up: up(u.ActiveState)}
+	}, nil
+}
+
+// revive starts again the waiting services names (those whose config can start), under the
+// locks of their start; the decision is taken again under the locks, so that a stop on purpose
+// or a requirement that went down meanwhile wins.
+func (r *rebinder) revive(names []string) {
+	set := r.b.Config()
+	var usable []string
+	for _, n := range names {
+		if checkUsable(set, n) == nil {
+			usable = append(usable, n)
+		}
+	}
+	plan, err := set.Graph.StartAll(usable)
+	if err != nil || len(usable) == 0 {
+		return
+	}
+	release, err := r.b.locks.acquire(r.ctx, lockSet(set, plan.Order))
+	if err != nil {
+		return
+	}
+	defer release()
+	still := r.stillReady(set, usable)
+	if len(still) == 0 {
+		return
+	}
+	if plan, err = set.Graph.StartAll(still); err != nil {
+		return
+	}
+	r.b.log.Info("their requirements run again: starting what their going down stopped", "services", still)
+	reply, err := r.b.start(r.ctx, set, still, plan, startMode{replace: true, keepJobs: true}, nil, newStartReply(still[0]))
+	if err != nil {
+		r.b.log.Warn("starting again what a requirement's going down stopped failed", "services", still, "started", reply.Started, "failed", reply.Failed, "err", err)
+		r.settleFailed(set, reply.Failed)
+	}
+}
+
+// stillReady returns those of names that still wait and may be started now, read again.
+func (r *rebinder) stillReady(set *config.Set, names []string) []string {
+	waits, err := r.b.ledger.Waits(r.ctx)
+	if err != nil {
+		return nil
+	}
+	waiting := map[string]bool{}
+	for _, w := range waits {
+		if set.Service(w.Service) != nil {
+			waiting[w.Service] = true
+		}
+	}
+	state, err := r.b.unitStates(r.ctx, set, waiting)
+	if err != nil {
+		return nil
+	}
+	_, start := revival(set, waiting, state)
+	var out []string
+	for _, n := range names {
+		if slices.Contains(start, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// settleFailed ends the waits of the services whose start failed for a reason of their own: a
+// run of theirs began and failed while every requirement ran. Its own restart policy governs
+// such a service now (herod does not start it again and again). A service whose start failed
+// because a requirement went down again keeps waiting.
+func (r *rebinder) settleFailed(set *config.Set, failed []string) {
+	for _, s := range failed {
+		last, err := r.b.ledger.Latest(r.ctx, s)
+		if err != nil {
+			continue
+		}
+		ownRun := last.InvocationID != "" && last.Phase == jobdb.PhaseFailed
+		if !ownRun || len(r.b.downServices(r.ctx, requiresClosure(set, s))) > 0 {
+			continue
+		}
+		if _, err := r.b.ledger.ClearWaits(r.ctx, s); err == nil {
+			r.b.log.Warn("its own start failed while its requirements run: herod no longer starts it again (its restart policy applies)",
+				"service", s, "job", last.ID, "result", last.Result)
+		}
+	}
 }
 
 // intend says hero stops names on purpose: their ends bring nothing back, and they no longer
-// wait for a requirement.
+// wait for their requirements.
 func (r *rebinder) intend(names ...string) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	for _, n := range names {
 		r.intended[n] = true
-		for _, w := range r.waiting {
-			delete(w, n)
-		}
 	}
+	r.mu.Unlock()
+	n, err := r.b.ledger.ClearWaits(r.ctx, names...)
+	if err != nil {
+		r.b.log.Warn("forgetting waits failed", "services", names, "err", err)
+	} else if n > 0 {
+		r.b.log.Info("stopped on purpose: no longer waits for its requirements", "services", names)
+	}
+}
+
+// waitingServices returns the services that wait for their requirements, by name.
+func (b *Bridge) waitingServices(ctx context.Context) map[string]jobdb.Wait {
+	out := map[string]jobdb.Wait{}
+	waits, err := b.ledger.Waits(ctx)
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			b.log.Warn("reading the waiting services failed", "err", err)
+		}
+		return out
+	}
+	for _, w := range waits {
+		out[w.Service] = w
+	}
+	return out
 }
 
 // downServices returns the services of reqs whose units are not active (failed, stopped, or

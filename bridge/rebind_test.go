@@ -2,8 +2,11 @@ package bridge
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
 // requiresClosure lists everything a service requires, directly or through others, once each.
@@ -29,31 +32,125 @@ func TestRequiresClosure(t *testing.T) {
 	}
 }
 
-// testRebinder is a rebinder of tb's bridge whose events are handed to it by the test.
-func testRebinder(tb *testBridge) *rebinder {
-	return &rebinder{b: tb.Bridge, ctx: tb.ctx, wake: make(chan struct{}, 1), ended: map[string]time.Time{},
-		waiting: map[string]map[string]bool{}, intended: map[string]bool{}}
+// causeOf finds the requirement that went down by itself when the dependent's run ended: down
+// now (whatever its last run was, but a stop someone asked for), or ended close to the
+// dependent's end and back already. A requirement stopped on request, or one that ended long
+// before and runs, is no cause.
+func TestCauseOf(t *testing.T) {
+	end := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { x := end.Add(d); return &x }
+	run := func(p jobdb.Phase, ended *time.Time) jobdb.Job {
+		return jobdb.Job{Phase: p, EndedAt: ended, InvocationID: "x"}
+	}
+	cases := []struct {
+		name    string
+		closure []string
+		down    []string
+		runs    map[string][]jobdb.Job
+		want    string
+	}{
+		{"crashed, down", []string{"db"}, []string{"db"}, map[string][]jobdb.Job{"db": {run(jobdb.PhaseFailed, at(-10*time.Millisecond))}}, "db"},
+		{"failing its restarts long after its crash", []string{"db"}, []string{"db"}, map[string][]jobdb.Job{"db": {run(jobdb.PhaseFailed, at(-2*time.Minute))}}, "db"},
+		{"down, its end not recorded yet", []string{"db"}, []string{"db"}, map[string][]jobdb.Job{"db": {run(jobdb.PhaseRunning, nil)}}, "db"},
+		{"down, no run recorded", []string{"db"}, []string{"db"}, nil, "db"},
+		{"exited by itself", []string{"db"}, []string{"db"}, map[string][]jobdb.Job{"db": {run(jobdb.PhaseSucceeded, at(0))}}, "db"},
+		{"stopped on request", []string{"db"}, []string{"db"}, map[string][]jobdb.Job{"db": {run(jobdb.PhaseCancelled, at(0))}}, ""},
+		{"back already after a quick restart", []string{"db"}, nil,
+			map[string][]jobdb.Job{"db": {run(jobdb.PhaseRunning, nil), run(jobdb.PhaseFailed, at(20*time.Millisecond))}}, "db"},
+		{"runs, ended long before", []string{"db"}, nil, map[string][]jobdb.Job{"db": {run(jobdb.PhaseRunning, nil), run(jobdb.PhaseFailed, at(-time.Minute))}}, ""},
+		{"down the chain, the nearer stopped by the binding", []string{"web", "db"}, []string{"web", "db"},
+			map[string][]jobdb.Job{"web": {run(jobdb.PhaseCancelled, at(0))}, "db": {run(jobdb.PhaseFailed, at(-time.Millisecond))}}, "db"},
+		{"everything runs", []string{"web", "db"}, nil, map[string][]jobdb.Job{"db": {run(jobdb.PhaseRunning, nil)}}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			down := map[string]bool{}
+			for _, d := range c.down {
+				down[d] = true
+			}
+			if got := causeOf(c.closure, down, c.runs, end); got != c.want {
+				t.Errorf("causeOf = %q, want %q", got, c.want)
+			}
+		})
+	}
 }
 
-// A service whose run ended by itself waits for the requirement that went down (anywhere in
-// its requires closure) and comes back with it; one hero stopped on purpose, one an operation
-// held, or one whose requirements all run and none just ended, waits for nothing.
+// revival ends the waits of services that run again and starts those whose requirements all
+// run, or wait and come back with them; a service on its way up is left to that start, and one
+// whose requirement is down (and does not wait) keeps waiting.
+func TestRevival(t *testing.T) {
+	set := testSet(t, chainFiles) // db <- web <- api, cache
+	cases := []struct {
+		name      string
+		waiting   []string
+		active    []string
+		up        []string // activating
+		wantOver  []string
+		wantStart []string
+	}{
+		{"its requirement runs again", []string{"web"}, []string{"db"}, nil, nil, []string{"web"}},
+		{"its requirement is down", []string{"web"}, nil, nil, nil, nil},
+		{"its requirement is restarting", []string{"web"}, nil, []string{"db"}, nil, nil},
+		{"a chain comes back in one start", []string{"web", "api"}, []string{"db"}, nil, nil, []string{"api", "web"}},
+		{"a requirement that does not wait is down", []string{"api"}, []string{"db"}, nil, nil, nil},
+		{"it runs again", []string{"web"}, []string{"db", "web"}, nil, []string{"web"}, nil},
+		{"someone starts it", []string{"web"}, []string{"db"}, []string{"web"}, nil, nil},
+		{"its waiting requirement is on its way up", []string{"web", "api"}, []string{"db"}, []string{"web"}, nil, nil},
+		{"its requirement runs again, which ran before", []string{"api"}, []string{"db", "web"}, nil, nil, []string{"api"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			waiting := map[string]bool{}
+			for _, w := range c.waiting {
+				waiting[w] = true
+			}
+			state := func(s string) unitState {
+				if slices.Contains(c.active, s) {
+					return unitState{active: true, up: true}
+				}
+				return unitState{up: slices.Contains(c.up, s)}
+			}
+			over, start := revival(set, waiting, state)
+			if !slices.Equal(over, c.wantOver) || !slices.Equal(start, c.wantStart) {
+				t.Errorf("revival = over %v, start %v; want over %v, start %v", over, start, c.wantOver, c.wantStart)
+			}
+		})
+	}
+}
+
+// waitsOf returns the services the ledger says wait.
+func (tb *testBridge) waitsOf(t *testing.T) []string {
+	t.Helper()
+	waits, err := tb.ledger.Waits(tb.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, w := range waits {
+		out = append(out, w.Service)
+	}
+	return out
+}
+
+// A run that ended while a requirement was down by itself makes its service wait, in the
+// ledger; one hero stopped on purpose, one whose requirements run, and one whose requirement
+// was stopped on request do not.
 func TestRebinderFinished(t *testing.T) {
 	type unitState struct{ service, active string }
 	cases := []struct {
 		name     string
 		service  string
 		units    []unitState
-		intended bool // hero stopped it on purpose
-		held     bool // an operation held it as it ended
-		waitsFor string
+		dbPhase  jobdb.Phase // the phase of db's last run
+		intended bool        // hero stopped it on purpose
+		waits    bool
 	}{
-		{name: "its requirement failed", service: "web", units: []unitState{{"db", "failed"}}, waitsFor: "db"},
-		{name: "its requirement unloaded", service: "web", waitsFor: "db"},
-		{name: "a requirement down the chain failed", service: "api", units: []unitState{{"web", "active"}, {"db", "failed"}}, waitsFor: "web"},
-		{name: "stopped on purpose", service: "web", units: []unitState{{"db", "failed"}}, intended: true},
-		{name: "an operation held it", service: "web", units: []unitState{{"db", "failed"}}, held: true},
-		{name: "its requirements run", service: "web", units: []unitState{{"db", "active"}}},
+		{name: "its requirement failed", service: "web", units: []unitState{{"db", "failed"}}, dbPhase: jobdb.PhaseFailed, waits: true},
+		{name: "its requirement unloaded", service: "web", dbPhase: jobdb.PhaseSucceeded, waits: true},
+		{name: "a requirement down the chain failed", service: "api", units: []unitState{{"web", "active"}, {"db", "failed"}}, dbPhase: jobdb.PhaseFailed, waits: true},
+		{name: "stopped on purpose", service: "web", units: []unitState{{"db", "failed"}}, dbPhase: jobdb.PhaseFailed, intended: true},
+		{name: "its requirement was stopped on request", service: "web", units: []unitState{{"db", "inactive"}}, dbPhase: jobdb.PhaseCancelled},
+		{name: "its requirements run", service: "web", units: []unitState{{"db", "active"}}, dbPhase: jobdb.PhaseRunning},
 		{name: "it requires nothing", service: "cache"},
 	}
 	for _, c := range cases {
@@ -62,85 +159,29 @@ func TestRebinderFinished(t *testing.T) {
 			for _, u := range c.units {
 				tb.load(t, u.service, u.active, "x")
 			}
-			r := testRebinder(tb)
+			if c.dbPhase != "" {
+				tb.job(t, "db", c.dbPhase)
+			}
+			own := tb.job(t, c.service, jobdb.PhaseCancelled)
 			if c.intended {
-				r.intend(c.service)
+				tb.rebind.intend(c.service)
 			}
-			if c.held {
-				release, err := tb.locks.acquire(tb.ctx, []string{c.service})
-				if err != nil {
-					t.Fatal(err)
-				}
-				r.observe(Event{Kind: "job-finished", Service: c.service})
-				release()
-			} else {
-				r.observe(Event{Kind: "job-finished", Service: c.service})
-			}
-			r.finished(c.service)
-			if got := r.waits(c.service); got != (c.waitsFor != "") || c.waitsFor != "" && !r.waiting[c.waitsFor][c.service] {
-				t.Errorf("waits %v (waiting %v), want it to wait for %q", got, r.waiting, c.waitsFor)
-			}
-			if calls := tb.sd.called("Start"); len(calls) != 0 {
-				t.Errorf("started %v", calls)
+			tb.rebind.observe(Event{Kind: "job-finished", Service: c.service, JobID: own.ID})
+			r := tb.rebind
+			r.mu.Lock()
+			e := r.queue[len(r.queue)-1]
+			r.mu.Unlock()
+			r.handle(e)
+			if got := tb.waitsOf(t); slices.Contains(got, c.service) != c.waits {
+				t.Errorf("waiting %v, want %s waiting: %v", got, c.service, c.waits)
 			}
 		})
 	}
 }
 
-// When a requirement's new run begins, what waited for it is started again, and no longer
-// waits; a requirement that went down and is back already brings its dependent back at once.
-func TestRebinderStartsAgain(t *testing.T) {
-	cases := []struct {
-		name string
-		run  func(r *rebinder)
-	}{
-		{"its requirement starts again", func(r *rebinder) {
-			r.waiting["db"] = map[string]bool{"web": true}
-			r.observe(Event{Kind: "job-started", Service: "db"}) // queued only: run does not run
-			r.started("db")
-		}},
-		{"its requirement is back already", func(r *rebinder) {
-			r.observe(Event{Kind: "job-finished", Service: "db"})
-			r.finished("web")
-		}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			tb := newTestBridge(t, chainFiles)
-			tb.load(t, "db", "active", "running")
-			tb.load(t, "web", "inactive", "dead")
-			r := testRebinder(tb)
-			c.run(r)
-			testEventually(t, "web started again", func() bool { return tb.sd.state(unit("web")) == "active" })
-			if r.waits("web") {
-				t.Error("web still waits")
-			}
-		})
-	}
-}
-
-// intend makes a stopped service wait for nothing; observe keeps only runs' starts and ends.
-func TestRebinderIntendAndObserve(t *testing.T) {
-	tb := newTestBridge(t, chainFiles)
-	r := testRebinder(tb)
-	r.waiting["db"] = map[string]bool{"web": true, "api": true}
-	r.intend("web")
-	if r.waits("web") || !r.waits("api") || !r.intended["web"] {
-		t.Errorf("after intend(web): waiting %v intended %v", r.waiting, r.intended)
-	}
-	r.observe(Event{Kind: "state-changed", Service: "db"})
-	r.observe(Event{Kind: "job-started", Service: "db"})
-	if len(r.queue) != 1 {
-		t.Errorf("queued %v, want the job-started only", r.queue)
-	}
-	r.started("web")
-	if r.intended["web"] {
-		t.Error("a service that runs again is still stopped on purpose")
-	}
-}
-
-// Through systemd's signals: a service that systemd stopped because its requirement was killed
-// says it comes back, and does once the requirement is started again.
+// Through systemd's signals: a service systemd stopped because its requirement was killed waits
+// in the ledger, says so in its status, comes back once the requirement runs again, and its
+// run that the outage ended stays in the ledger (herod's start prunes nothing).
 func TestRebindThroughSignals(t *testing.T) {
 	tb := newTestBridge(t, chainFiles)
 	tb.running(t, "db", "web")
@@ -150,12 +191,78 @@ func TestRebindThroughSignals(t *testing.T) {
 	tb.sd.mu.Lock()
 	tb.sd.end(unit("web"), tb.sd.units[unit("web")], 15) // BindsTo=: systemd stops web
 	tb.sd.mu.Unlock()
-	testEventually(t, "web waiting for db", func() bool { return tb.rebind.waits("web") })
-	if st, err := tb.Status(tb.ctx, "web"); err != nil || !st.ComesBack || !slices.Equal(st.RequirementsDown, []string{"db"}) {
+	testEventually(t, "web waiting for db", func() bool { return slices.Contains(tb.waitsOf(t), "web") })
+	st, err := tb.Status(tb.ctx, "web")
+	if err != nil || !st.ComesBack || !slices.Equal(st.WaitsFor, []string{"db"}) ||
+		st.Waiting != "waiting for db (down: failed; 'heroctl start db' starts it): herod starts it when db runs again" {
 		t.Errorf("web's status %+v %v, want it to come back with db", st, err)
 	}
 	if _, err := tb.Start(tb.ctx, []string{"db"}, true, nil); err != nil {
 		t.Fatal(err)
 	}
 	testEventually(t, "web started again", func() bool { return tb.sd.state(unit("web")) == "active" })
+	testEventually(t, "web's wait over", func() bool { return len(tb.waitsOf(t)) == 0 })
+	jobs, err := tb.Jobs(tb.ctx, "web")
+	if err != nil || len(jobs) != 2 || jobs[1].Phase != jobdb.PhaseCancelled {
+		t.Errorf("web's jobs %+v %v, want the new run and the run the outage ended", jobs, err)
+	}
+}
+
+// A wait kept in the ledger is met by a herod started afterwards (its first look at the waits),
+// and by a requirement that runs again.
+func TestRebindAfterRestartOfHerod(t *testing.T) {
+	tb := newTestBridge(t, chainFiles)
+	tb.load(t, "db", "active", "running")
+	tb.load(t, "web", "failed", "failed")
+	if err := tb.ledger.SetWait(tb.ctx, jobdb.Wait{Service: "web", Requirement: "db"}); err != nil {
+		t.Fatal(err)
+	}
+	tb.job(t, "web", jobdb.PhaseCancelled)
+	r := newRebinder(tb.ctx, tb.Bridge) // a new herod's
+	tb.rebind = r
+	r.start()
+	testEventually(t, "web started again", func() bool { return tb.sd.state(unit("web")) == "active" })
+	testEventually(t, "web's wait over", func() bool { return len(tb.waitsOf(t)) == 0 })
+}
+
+// An attempt that fails because a requirement is down again keeps the wait; a start that fails
+// for the service's own reason while its requirements run ends it (its restart policy governs
+// it); a stop on purpose ends it too, and nothing starts the service after.
+func TestRebindFailuresAndStops(t *testing.T) {
+	cases := []struct {
+		name    string
+		outcome fakeOutcome
+		stop    bool
+		waits   bool
+	}{
+		{name: "the attempt fails for a requirement", outcome: fakeOutcome{jobResult: "dependency"}, waits: true},
+		{name: "its own start fails", outcome: fakeOutcome{jobResult: "failed", exitStatus: 1}},
+		{name: "stopped on purpose", stop: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tb := newTestBridge(t, chainFiles)
+			tb.load(t, "db", "active", "running")
+			tb.load(t, "web", "failed", "failed")
+			tb.sd.mu.Lock()
+			tb.sd.outcome[unit("web")] = c.outcome
+			tb.sd.mu.Unlock()
+			if err := tb.ledger.SetWait(tb.ctx, jobdb.Wait{Service: "web", Requirement: "db"}); err != nil {
+				t.Fatal(err)
+			}
+			if c.stop {
+				if _, err := tb.Stop(tb.ctx, "web", false, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tb.rebind.reconcile()
+			if got := slices.Contains(tb.waitsOf(t), "web"); got != c.waits {
+				t.Errorf("web waits: %v, want %v", got, c.waits)
+			}
+			starts := strings.Join(tb.sd.called("StartUnit "+unit("web")), " ")
+			if c.stop && starts != "" {
+				t.Errorf("a service stopped on purpose was started: %s", starts)
+			}
+		})
+	}
 }

@@ -57,7 +57,7 @@ func (b *Bridge) Start(ctx context.Context, names []string, replace bool, obs Ob
 	if err != nil {
 		return reply, fmt.Errorf("start %s: waiting for other operations on these services: %w", strings.Join(names, " "), err)
 	}
-	reply, err = b.start(ctx, set, names, plan, replace, obs, reply)
+	reply, err = b.start(ctx, set, names, plan, startMode{replace: replace}, obs, reply)
 	release()
 	if stale := heldByRunning(err); stale != nil {
 		// Running services hold an older unit of one to start: restart them with it.
@@ -97,11 +97,25 @@ func lockSet(set *config.Set, members []string) []string {
 	return out
 }
 
+// startMode is how a start goes: systemd's job mode, and what it does to the ledger.
+type startMode struct {
+	replace bool // job mode "replace" (a queued conflicting job is replaced), else "fail"
+	// keepJobs keeps each started service's ended jobs: herod's own start of services a
+	// requirement's outage stopped keeps the outage's record. A start a caller asks for prunes
+	// them (a fresh start has a clean slate).
+	keepJobs bool
+}
+
+// newStartReply is an empty reply to a start of names.
+func newStartReply(first string) StartReply {
+	return StartReply{Service: first, Started: []string{}, Failed: []string{}, Jobs: map[string]int64{}}
+}
+
 // start starts names (under the locks of their plan). A service whose dependency stopped
 // between the look at the units and the start (a kill, a crash: those take no lock) is started
 // once more, with that dependency.
-func (b *Bridge) start(ctx context.Context, set *config.Set, names []string, plan graphs.StartPlan, replace bool, obs Observer, reply StartReply) (StartReply, error) {
-	reply, err := b.startOnce(ctx, set, names, plan, replace, obs, reply)
+func (b *Bridge) start(ctx context.Context, set *config.Set, names []string, plan graphs.StartPlan, mode startMode, obs Observer, reply StartReply) (StartReply, error) {
+	reply, err := b.startOnce(ctx, set, names, plan, mode, obs, reply)
 	if len(reply.vanished) == 0 {
 		return reply, err
 	}
@@ -112,7 +126,7 @@ func (b *Bridge) start(ctx context.Context, set *config.Set, names []string, pla
 	if perr != nil {
 		return reply, perr
 	}
-	r2, err2 := b.startOnce(ctx, set, again, plan2, replace, obs, StartReply{Service: reply.Service, Started: []string{}, Failed: []string{}, Jobs: map[string]int64{}})
+	r2, err2 := b.startOnce(ctx, set, again, plan2, mode, obs, newStartReply(reply.Service))
 	for _, s := range r2.Started { // a requirement that died and was started again is named once
 		if !slices.Contains(reply.Started, s) {
 			reply.Started = append(reply.Started, s)
@@ -129,7 +143,7 @@ func (b *Bridge) start(ctx context.Context, set *config.Set, names []string, pla
 	return reply, err
 }
 
-func (b *Bridge) startOnce(ctx context.Context, set *config.Set, names []string, plan graphs.StartPlan, replace bool, obs Observer, reply StartReply) (StartReply, error) {
+func (b *Bridge) startOnce(ctx context.Context, set *config.Set, names []string, plan graphs.StartPlan, mode startMode, obs Observer, reply StartReply) (StartReply, error) {
 	t := newStopwatch(b.log, "start")
 	defer t.done()
 	states, running, err := b.startStates(ctx, set, names, plan)
@@ -173,7 +187,7 @@ func (b *Bridge) startOnce(ctx context.Context, set *config.Set, names []string,
 		jobs[i] = &jobdb.Job{ServiceID: svc.Name, Context: svc.Context, Unit: u.Name, Phase: jobdb.PhasePending}
 	}
 	t.lap("units generated")
-	if _, err := b.ledger.PruneAndCreate(ctx, jobs...); err != nil {
+	if err := b.createJobs(ctx, jobs, mode.keepJobs); err != nil {
 		return reply, fmt.Errorf("start %s: %w", strings.Join(names, " "), err)
 	}
 	t.lap("jobs created")
@@ -193,7 +207,7 @@ func (b *Bridge) startOnce(ctx context.Context, set *config.Set, names []string,
 	for _, u := range todo {
 		loaded[u.Name] = states[u.Name].LoadState != "not-found"
 	}
-	q := b.queueStarts(ctx, set, todo, jobModeOf(replace), loaded)
+	q := b.queueStarts(ctx, set, todo, jobModeOf(mode.replace), loaded)
 	t.lap("queued")
 	r, err := b.collectStarts(ctx, todo, jobs, q, obs, reply)
 	t.lap("collected")
@@ -213,6 +227,20 @@ func (b *Bridge) startStates(ctx context.Context, set *config.Set, names []strin
 		return nil, nil, fmt.Errorf("start %s: %w", strings.Join(names, " "), err)
 	}
 	return states, func(s string) bool { return up(states[unitOf(set.Service(s))].ActiveState) }, nil
+}
+
+// createJobs creates a start's jobs: after pruning each service's ended jobs, in one
+// transaction, or, with keep, keeping them (only the oldest beyond the ledger's cap go).
+func (b *Bridge) createJobs(ctx context.Context, jobs []*jobdb.Job, keep bool) error {
+	if !keep {
+		_, err := b.ledger.PruneAndCreate(ctx, jobs...)
+		return err
+	}
+	batch := &jobdb.Batch{Create: jobs, Trim: map[string]bool{}}
+	for _, j := range jobs {
+		batch.Trim[j.ServiceID] = true
+	}
+	return b.ledger.Apply(ctx, batch)
 }
 
 func jobModeOf(replace bool) string {

@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"errors"
+	"strings"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 
@@ -50,9 +51,15 @@ type Status struct {
 	// (failed, stopped, or waiting for systemd's restart): why it cannot run.
 	RequirementsDown []string `json:"requirements_down,omitempty"`
 	// ComesBack says systemd stopped it because a requirement went down, and herod starts it
-	// again as soon as that requirement is back.
-	ComesBack bool       `json:"comes_back,omitempty"`
-	LastJob   *jobdb.Job `json:"last_job,omitempty"`
+	// again as soon as its requirements run again (the ledger keeps that it waits).
+	ComesBack bool `json:"comes_back,omitempty"`
+	// WaitsFor are, while it comes back, the requirements (of its whole requires closure) that
+	// are down and that herod does not start itself: what must run again first.
+	WaitsFor []string `json:"waits_for,omitempty"`
+	// Waiting says in words, while it comes back, what will happen: what it waits for, why
+	// that is down, and who starts it.
+	Waiting string     `json:"waiting,omitempty"`
+	LastJob *jobdb.Job `json:"last_job,omitempty"`
 }
 
 // Up reports whether the service counts as up (its unit is active or starting).
@@ -98,6 +105,14 @@ func (b *Bridge) statusesFrom(ctx context.Context, names []string, states func(c
 			units = append(units, unitOf(set.Service(q)))
 		}
 	}
+	waits := b.waitingServices(ctx)
+	for _, n := range names {
+		if _, ok := waits[n]; ok {
+			for _, q := range requiresClosure(set, n) {
+				units = append(units, unitOf(set.Service(q)))
+			}
+		}
+	}
 	unitStates, err := states(ctx, units)
 	if err != nil {
 		return nil, err
@@ -109,6 +124,9 @@ func (b *Bridge) statusesFrom(ctx context.Context, names []string, states func(c
 	out := make([]Status, 0, len(names))
 	for _, n := range names {
 		st, err := b.serviceStatus(ctx, set, n, unitStates, latest, withPID, len(names) == 1)
+		if _, ok := waits[n]; ok && st.LastJob != nil && !up(st.ActiveState) {
+			b.describeWait(set, &st, unitStates, waits)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -140,7 +158,7 @@ func (b *Bridge) serviceStatus(ctx context.Context, set *config.Set, n string, u
 	}
 	st.State = deriveState(u.ActiveState, u.SubState, st.LastJob)
 	info := b.rec.Info(u.Name)
-	st.Restarts, st.LimitHit = info.Restarts, info.LimitHit && !up(u.ActiveState)
+	st.Restarts, st.LimitHit = restartsOf(info.Restarts, up(u.ActiveState), st.LastJob), info.LimitHit && !up(u.ActiveState)
 	if up(u.ActiveState) && withPID {
 		if snap, err := b.snapshot(ctx, u.Name); err == nil {
 			st.MainPID = int(snap.MainPID())
@@ -174,9 +192,19 @@ func (b *Bridge) serviceStatus(ctx context.Context, set *config.Set, n string, u
 				st.RequirementsDown = append(st.RequirementsDown, q)
 			}
 		}
-		st.ComesBack = b.rebind != nil && b.rebind.waits(n)
 	}
 	return st, nil
+}
+
+// restartsOf is the number of automatic restarts that ran since hero started the service: one
+// count for status, jobs and the D-Bus properties. systemd's NRestarts grows when it queues a
+// restart, before its start limit may refuse it, so after a refused restart it is one more than
+// the restarts that ran; the last run's job holds the number of the last that did.
+func restartsOf(nRestarts int, isUp bool, last *jobdb.Job) int {
+	if last != nil && !isUp && last.InvocationID != "" && last.Restarts < nRestarts {
+		return last.Restarts
+	}
+	return nRestarts
 }
 
 // Stale reports whether systemd holds st's unit loaded with another definition than its
@@ -267,4 +295,46 @@ func (b *Bridge) UnitText(ctx context.Context, name string) (UnitText, error) {
 		return UnitText{}, err
 	}
 	return UnitText{Text: u.Text(), Withheld: u.WithheldText(), Loaded: b.loadedDefinition(ctx, u.Name) == u.Definition}, nil
+}
+
+// describeWait fills in what a service that waits for its requirements waits for, and says what
+// will happen, from the states of its requires closure's units (unitStates) and the waits.
+func (b *Bridge) describeWait(set *config.Set, st *Status, unitStates map[string]sddbus.UnitStatus, waits map[string]jobdb.Wait) {
+	st.ComesBack = true
+	var parts []string
+	for _, q := range requiresClosure(set, st.Service) {
+		u := unitStates[unitOf(set.Service(q))]
+		if _, waiting := waits[q]; waiting || u.ActiveState == "active" && u.SubState != "auto-restart" {
+			continue // it runs, or herod starts it too
+		}
+		st.WaitsFor = append(st.WaitsFor, q)
+		parts = append(parts, q+" (down: "+downReason(q, u, b.rec.Info(u.Name).LimitHit)+")")
+	}
+	if len(st.WaitsFor) == 0 {
+		st.Waiting = "its requirements run again: herod starts it"
+		return
+	}
+	back := st.WaitsFor[0] + " runs again"
+	if len(st.WaitsFor) > 1 {
+		back = "they run again"
+	}
+	st.Waiting = "waiting for " + strings.Join(parts, ", ") + ": herod starts it when " + back
+}
+
+// downReason says why a requirement's unit is down and what brings it back, promising only
+// what systemd does by itself.
+func downReason(name string, u sddbus.UnitStatus, limitHit bool) string {
+	switch {
+	case u.SubState == "auto-restart":
+		return "restarting: systemd restarts it"
+	case u.ActiveState == "activating":
+		return "starting"
+	case u.ActiveState == "failed" && limitHit:
+		return "failed, start limit hit: systemd does not restart it; 'heroctl start " + name + "' does"
+	case u.ActiveState == "failed":
+		return "failed; 'heroctl start " + name + "' starts it"
+	case u.ActiveState == "deactivating":
+		return "stopping"
+	}
+	return "stopped; 'heroctl start " + name + "' starts it"
 }

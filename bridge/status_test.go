@@ -197,3 +197,27 @@ func TestJobsAndUnitText(t *testing.T) {
 		t.Errorf("UnitText of an undefined service: %v", err)
 	}
 }
+
+// Restarts counts the restarts that ran: systemd's NRestarts also counts one its start limit
+// refused, which the last run's job does not.
+func TestRestartsOf(t *testing.T) {
+	ran := func(n int) *jobdb.Job { return &jobdb.Job{InvocationID: "x", Restarts: n} }
+	cases := []struct {
+		name string
+		n    int
+		up   bool
+		last *jobdb.Job
+		want int
+	}{
+		{"running", 2, true, ran(2), 2},
+		{"the start limit refused the third", 3, false, ran(2), 2},
+		{"waiting for its restart", 1, false, ran(1), 1},
+		{"no job", 3, false, nil, 3},
+		{"a start that never ran", 3, false, &jobdb.Job{}, 3},
+	}
+	for _, c := range cases {
+		if got := restartsOf(c.n, c.up, c.last); got != c.want {
+			t.Errorf("%s: restartsOf = %d, want %d", c.name, got, c.want)
+		}
+	}
+}

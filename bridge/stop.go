@@ -239,7 +239,7 @@ func (b *Bridge) restart(ctx context.Context, set *config.Set, name string, stop
 	if err != nil {
 		return reply, again, err
 	}
-	st, err := b.start(ctx, set, again, startPlan, true, obs, StartReply{Service: name, Started: []string{}, Failed: []string{}, Jobs: map[string]int64{}})
+	st, err := b.start(ctx, set, again, startPlan, startMode{replace: true}, obs, newStartReply(name))
 	reply.Start = st
 	reply.Restarted = restarted(st.Started, sr.StoppedDependents)
 	return reply, again, err

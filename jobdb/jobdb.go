@@ -103,6 +103,9 @@ type Ledger interface {
 	SetState(ctx context.Context, key, value string) error
 	Forgotten(ctx context.Context, invocation string) (bool, error)
 	ForgetBefore(ctx context.Context, t time.Time) error
+	Waits(ctx context.Context) ([]Wait, error)
+	SetWait(ctx context.Context, w Wait) error
+	ClearWaits(ctx context.Context, services ...string) (int64, error)
 	Close() error
 }
 

@@ -53,6 +53,9 @@ var migrations = []string{
 	// 4: whether a job's kept output is a tail copied while journald still read the run's
 	// output, to be completed.
 	`ALTER TABLE jobs ADD COLUMN output_partial INTEGER NOT NULL DEFAULT 0;`,
+	// 5: the services systemd stopped because a requirement went down, which herod starts again
+	// once their requirements run (kept here so that a restart of herod forgets none).
+	`CREATE TABLE waits (service TEXT PRIMARY KEY, requirement TEXT NOT NULL, since DATETIME NOT NULL);`,
 }
 
 // ErrNewerSchema is returned for a ledger a newer hero wrote.

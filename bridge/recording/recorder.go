@@ -66,6 +66,7 @@ type View struct {
 	ended      bool       // the job of invocation has ended
 
 	seenUp         bool  // the current run was seen activating or active
+	seenActive     bool  // the current run was seen active (its start job, health check included, is over)
 	pending        int64 // a job hero's start created, waiting for its run
 	stopping       bool  // a stop is under way: this run ends cancelled
 	sawStopAlive   bool  // the unit was deactivating while its main process ran: a stop job

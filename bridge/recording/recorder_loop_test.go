@@ -67,7 +67,7 @@ func TestRecorderStartStopAndTail(t *testing.T) {
 	if j.Phase != jobdb.PhaseCancelled || j.Result != "success" || j.MainPID != 100 {
 		t.Errorf("job %+v, want cancelled/success with its main PID", j)
 	}
-	if got := strings.Join(tw.kinds(), " "); got != "job-started:running job-finished:cancelled state-changed:stopped output-copied:" {
+	if got := strings.Join(tw.kinds(), " "); got != "job-started:running run-active:running job-finished:cancelled state-changed:stopped output-copied:" {
 		t.Errorf("events %s", got)
 	}
 	// A wait that cannot be met ends at its timeout.

@@ -312,7 +312,7 @@ func (rc *recovery) initViews(snaps map[string]Snapshot) {
 		if snap.sub == "auto-restart" {
 			v.restartPlanned = true
 		}
-		v.seenUp = up(snap.active)
+		v.seenUp, v.seenActive = up(snap.active), snap.active == "active"
 	}
 }
 

@@ -39,6 +39,11 @@ func (r *Recorder) evaluate(v *View) {
 	if up(s.active) {
 		v.seenUp = true
 	}
+	if s.active == "active" && !v.seenActive {
+		// The run is up for its dependents: its start job (a health check included) is over.
+		v.seenActive = true
+		r.event(EventRunActive, v, state.Running)
+	}
 	if s.active == "deactivating" && r.mainAlive(v) {
 		v.sawStopAlive = true
 	}
@@ -128,6 +133,7 @@ func (r *Recorder) beginRun(v *View) {
 	now := time.Now()
 	v.invocation, v.ended, v.jobID, v.newJob = s.invocation, false, 0, nil
 	v.runSeen, v.stopping, v.sawStopAlive, v.restartPlanned, v.limitHit, v.seenUp = now, false, false, false, false, false
+	v.seenActive = false
 	started := now
 	if r.execFresh(v) {
 		started = usecTime(s.execStart)

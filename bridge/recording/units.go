@@ -11,11 +11,15 @@ import (
 
 // Event reports a run's start or end, or a service's change, for the daemon's D-Bus signals.
 type Event struct {
-	Kind    string // "job-started", "job-finished", "state-changed"
+	Kind    string // "job-started", "job-finished", "state-changed", EventRunActive
 	Service string
 	JobID   int64
 	State   string // the service's state, for state-changed; the job's phase otherwise
 }
+
+// EventRunActive is the event of a run whose unit became active: its start job (its health
+// check included) is over, and what requires it may run.
+const EventRunActive = "run-active"
 
 // Snapshot is what systemd says about a unit's current (or last) run.
 type Snapshot struct {

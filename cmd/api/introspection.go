@@ -161,12 +161,15 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
     <!-- Status(name): the service's status: Service, Context, Unit, Description, State (running,
          activating, success, failed, stopped, inactive, blocked, bad-config), LoadState, ActiveState,
          SubState, BlockedBy, Requires, After, Conflicts, MainPID (0 unless running), Restarts
-         (systemd's NRestarts), StartLimitHit (systemd refused to restart it), Stale (systemd holds
+         (the automatic restarts that ran: systemd's NRestarts, less a restart its start limit
+         refused), StartLimitHit (systemd refused to restart it), Stale (systemd holds
          a unit of an older definition: the config changed since), Problems (bad-config: why; else
          its new file's problems while its last good definition runs), WaitingFor (blocked: the
          undefined services it must start after), Wants, RequirementsDown (while it is down:
-         the services it requires that are down too), ComesBack (herod starts it again when they
-         are back), Enabled (enabled:
+         the services it requires that are down too), ComesBack (systemd stopped it when a
+         requirement went down, and herod starts it again when its requirements run), WaitsFor
+         and Waiting (while it comes back: the requirements that must run again first, and what
+         will happen, in words), Enabled (enabled:
          herod starts it when it starts; disabled), EnabledBy (heroctl, or config: its status
          key), and of its last
          job: JobId, JobPhase, ExitCode (-1 if none), Signal, Result, StartedAt, EndedAt
@@ -385,7 +388,8 @@ const ServiceXML = `  <interface name="org.hero.Proc1.Service">
     <property name="Conflicts" type="as" access="read"/>
     <!-- MainPID: its main process while it runs; 0 otherwise. -->
     <property name="MainPID" type="u" access="read"/>
-    <!-- Restarts: systemd's NRestarts: the automatic restarts since hero started it. -->
+    <!-- Restarts: the automatic restarts that ran since hero started it (systemd's NRestarts,
+         less a restart its start limit refused: the same count as its last job's Restarts). -->
     <property name="Restarts" type="u" access="read"/>
     <!-- StartLimitHit: systemd refused to start it again: its start limit was hit (ResetFailed
          clears it). -->
@@ -406,8 +410,16 @@ const ServiceXML = `  <interface name="org.hero.Proc1.Service">
          (failed, stopped, or waiting for systemd's restart): why it cannot run. -->
     <property name="RequirementsDown" type="as" access="read"/>
     <!-- ComesBack: systemd stopped it because a requirement went down; herod starts it again as
-         soon as that requirement is back. -->
+         soon as its requirements run again (kept in herod's ledger: a restart of herod forgets
+         nothing). A stop on purpose ends it. -->
     <property name="ComesBack" type="b" access="read"/>
+    <!-- WaitsFor: while it comes back, the requirements (of its whole requires closure) that are
+         down and that herod does not start itself: what must run again first. -->
+    <property name="WaitsFor" type="as" access="read"/>
+    <!-- Waiting: while it comes back, what will happen, in words: "waiting for db (down: failed,
+         start limit hit: systemd does not restart it; 'heroctl start db' does): herod starts it
+         when db runs again". Empty otherwise. -->
+    <property name="Waiting" type="s" access="read"/>
     <!-- Enabled: enabled (herod starts it whenever herod starts) or disabled. -->
     <property name="Enabled" type="s" access="read"/>
     <!-- EnabledBy: who decided Enabled: heroctl (Enable, Disable) or config (its status key). -->

@@ -25,6 +25,8 @@ const (
 	KeyWants            = "Wants"            // as
 	KeyRequirementsDown = "RequirementsDown" // as
 	KeyComesBack        = "ComesBack"        // b
+	KeyWaitsFor         = "WaitsFor"         // as
+	KeyWaiting          = "Waiting"          // s
 	KeyEnabled          = "Enabled"          // s
 	KeyEnabledBy        = "EnabledBy"        // s
 	KeyJobID            = "JobId"            // x: the last job's
@@ -48,7 +50,7 @@ const (
 var ServiceKeys = []string{KeyService, KeyContext, KeyUnit, KeyDescription, KeyState, KeyLoadState,
 	KeyActiveState, KeySubState, KeyBlockedBy, KeyRequires, KeyAfter, KeyConflicts, KeyMainPID, KeyRestarts,
 	KeyStartLimitHit, KeyStale, KeyProblems, KeyWaitingFor, KeyWants, KeyRequirementsDown, KeyComesBack,
-	KeyEnabled, KeyEnabledBy, KeyJobID, KeyJobPhase, KeyExitCode, KeySignal, KeyResult, KeyStartedAt,
+	KeyWaitsFor, KeyWaiting, KeyEnabled, KeyEnabledBy, KeyJobID, KeyJobPhase, KeyExitCode, KeySignal, KeyResult, KeyStartedAt,
 	KeyEndedAt, KeyInvocationID, KeyJobPath, KeyJobs}
 
 // JobKeys are the properties of a job object, every one always present.

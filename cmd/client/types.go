@@ -32,7 +32,9 @@ type Status struct {
 	Wants       []string `json:"wants"`                 // soft dependencies
 	// RequirementsDown: while it is down, the services it requires that are down too.
 	RequirementsDown []string                `json:"requirements_down,omitempty"`
-	ComesBack        bool                    `json:"comes_back,omitempty"` // herod starts it again when they are back
+	ComesBack        bool                    `json:"comes_back,omitempty"` // herod starts it again when its requirements run
+	WaitsFor         []string                `json:"waits_for,omitempty"`  // while it comes back: the requirements that must run again
+	Waiting          string                  `json:"waiting,omitempty"`    // while it comes back: what will happen, in words
 	Enabled          string                  `json:"enabled"`              // enabled: herod starts it when it starts; disabled
 	EnabledBy        string                  `json:"enabled_by"`           // heroctl (enable/disable), or config (its status key)
 	LastJob          *Job                    `json:"last_job,omitempty"`
@@ -99,6 +101,8 @@ func statusFrom(d map[string]dbus.Variant) Status {
 	s.Wants, _ = d[api.KeyWants].Value().([]string)
 	s.RequirementsDown, _ = d[api.KeyRequirementsDown].Value().([]string)
 	s.ComesBack, _ = d[api.KeyComesBack].Value().(bool)
+	s.WaitsFor, _ = d[api.KeyWaitsFor].Value().([]string)
+	s.Waiting = str(d, api.KeyWaiting)
 	s.Enabled, s.EnabledBy = str(d, api.KeyEnabled), str(d, api.KeyEnabledBy)
 	if id, ok := d[api.KeyJobID].Value().(int64); ok {
 		j := Job{ID: id, Service: s.Service, Phase: str(d, api.KeyJobPhase), Result: str(d, api.KeyResult), Signal: str(d, api.KeySignal),

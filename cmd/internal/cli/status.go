@@ -142,12 +142,11 @@ func printStatus(st client.Status) {
 	if len(st.WaitingFor) > 0 {
 		state += " (waiting for " + strings.Join(st.WaitingFor, ", ") + ", which no service file defines)"
 	}
-	if len(st.RequirementsDown) > 0 {
-		state += " (it requires " + strings.Join(st.RequirementsDown, ", ") + ", which is down"
-		if st.ComesBack {
-			state += ": systemd stopped it when that went down, herod starts it again when it is back"
-		}
-		state += ")"
+	switch {
+	case st.Waiting != "":
+		state += "; " + st.Waiting
+	case len(st.RequirementsDown) > 0:
+		state += " (it requires " + strings.Join(st.RequirementsDown, ", ") + ", which is down)"
 	}
 	if st.LimitHit {
 		state += " (start-limit-hit: systemd's start limit stopped its restarts; 'heroctl reset-failed " + st.Service + "' clears it)"

@@ -450,7 +450,7 @@ func (d *Daemon) signal(e bridge.Event) {
 		}
 	case "job-finished":
 		err = d.bus.Emit(api.Path, api.Interface+"."+api.SignalJobFinished, e.Service, e.JobID, e.State)
-	case "state-changed":
+	case "state-changed", bridge.EventRunActive:
 		err = d.bus.Emit(api.Path, api.Interface+"."+api.SignalServiceStateChanged, e.Service, e.State)
 	}
 	if err != nil {

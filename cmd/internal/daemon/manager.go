@@ -662,6 +662,8 @@ func statusDict(st bridge.Status) map[string]dbus.Variant {
 	d[api.KeyWants] = dbus.MakeVariant(nonNil(st.Wants))
 	d[api.KeyRequirementsDown] = dbus.MakeVariant(nonNil(st.RequirementsDown))
 	d[api.KeyComesBack] = dbus.MakeVariant(st.ComesBack)
+	d[api.KeyWaitsFor] = dbus.MakeVariant(nonNil(st.WaitsFor))
+	d[api.KeyWaiting] = dbus.MakeVariant(st.Waiting)
 	d[api.KeyStartLimitHit] = dbus.MakeVariant(st.LimitHit)
 	if j := st.LastJob; j != nil {
 		d[api.KeyJobID] = dbus.MakeVariant(j.ID)
