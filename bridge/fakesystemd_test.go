@@ -37,6 +37,7 @@ type fakeUnit struct {
 	definition        string
 	canReload         bool // created with an ExecReload= (systemd's CanReload)
 	reloads           int  // reload jobs run
+	statusText        string // what the unit's notifications said last (STATUS=)
 	holders           map[string][]string
 }
 
@@ -269,6 +270,9 @@ func (f *fakeManager) GetUnitTypePropertyContext(ctx context.Context, unit, unit
 		return nil, err
 	}
 	u := f.units[unit]
+	if u != nil && propertyName == "StatusText" {
+		return &sddbus.Property{Name: propertyName, Value: dbus.MakeVariant(u.statusText)}, nil
+	}
 	if u == nil || propertyName != "Environment" {
 		return nil, noSuchUnit(unit)
 	}

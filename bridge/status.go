@@ -58,7 +58,12 @@ type Status struct {
 	WaitsFor []string `json:"waits_for,omitempty"`
 	// Waiting says in words, while it comes back, what will happen: what it waits for, why
 	// that is down, and who starts it.
-	Waiting string     `json:"waiting,omitempty"`
+	Waiting string `json:"waiting,omitempty"`
+	// Health is, for a service with a liveness check, what its last checks said (systemd's
+	// StatusText of the unit, which hero-exec's loop sets): "healthy", or "unhealthy: 2 of 3
+	// checks failed: LAST LINE"; after a run its watchdog ended, what they said last. Empty
+	// without a liveness check or before the first check.
+	Health  string     `json:"health,omitempty"`
 	LastJob *jobdb.Job `json:"last_job,omitempty"`
 }
 
@@ -167,6 +172,9 @@ func (b *Bridge) serviceStatus(ctx context.Context, set *config.Set, n string, u
 	if single {
 		st.Stale = b.stale(ctx, set, s, u.LoadState)
 	}
+	if len(s.Actions) > 0 && len(s.Main().Liveness) > 0 && u.LoadState == "loaded" {
+		st.Health = b.statusText(ctx, u.Name)
+	}
 	for _, ps := range []config.Problems{set.Problems(n), set.Pending(n)} {
 		for _, p := range ps {
 			st.Problems = append(st.Problems, p.String())
@@ -194,6 +202,18 @@ func (b *Bridge) serviceStatus(ctx context.Context, set *config.Set, n string, u
 		}
 	}
 	return st, nil
+}
+
+// statusText reads the unit's StatusText (what its notifications said last; "" when unknown).
+func (b *Bridge) statusText(ctx context.Context, unit string) string {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	p, err := b.conn.GetUnitTypePropertyContext(ctx, unit, "Service", "StatusText")
+	if err != nil {
+		return ""
+	}
+	text, _ := p.Value.Value().(string)
+	return recording.Intern(text)
 }
 
 // restartsOf is the number of automatic restarts that ran since hero started the service: one

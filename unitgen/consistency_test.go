@@ -113,7 +113,7 @@ func textOf(t *testing.T, name string, sig string, v any) (section, key string, 
 			return "Unit", "StartLimitIntervalSec", []string{"infinity"}
 		}
 		return "Unit", "StartLimitIntervalSec", []string{"USEC:" + strconv.FormatUint(v.(uint64), 10)}
-	case "KillSignal":
+	case "KillSignal", "WatchdogSignal":
 		want("i")
 		return "Service", name, []string{"SIG:" + strconv.Itoa(int(v.(int32)))}
 	case "ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload":
@@ -160,13 +160,13 @@ func normalize(t *testing.T, section, key, val string) string {
 			words = append(words, w)
 		}
 		return "WORDS:" + strings.Join(words, "\x00")
-	case strings.HasSuffix(key, "Sec") && section == "Service":
+	case strings.HasSuffix(key, "Sec") && (section == "Service" || key == "StartLimitIntervalSec" && val != "infinity"):
 		d, err := time.ParseDuration(val)
 		if err != nil {
 			t.Errorf("%s=%s: %v", key, val, err)
 		}
 		return "USEC:" + strconv.FormatInt(d.Microseconds(), 10)
-	case key == "KillSignal":
+	case key == "KillSignal" || key == "WatchdogSignal":
 		_, n, err := config.ParseSignal(val)
 		if err != nil {
 			t.Errorf("KillSignal=%s: %v", val, err)

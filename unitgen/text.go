@@ -120,6 +120,10 @@ func (b *builder) exec(key string, cmds []command) {
 			comments = append(comments, fmt.Sprintf("%s %s (through hero-exec, exactly as written): %s", key, what, shellWords(c.runs)))
 			shown = append(shown, fmt.Sprintf("%s %s (through hero-exec, exactly as written): %s", key, what, Withheld))
 		}
+		if c.liveness != nil {
+			comments = append(comments, fmt.Sprintf("%s then leaves in the service's cgroup a loop that runs every %s, for as long as the service runs, the liveness check (through hero-exec, exactly as written): %s",
+				key, FormatTimespan(c.every), shellWords(c.liveness)))
+		}
 	}
 	b.add("Service", key, strings.Join(lines, "\n"), key, plain)
 	b.ds[len(b.ds)-1].comments, b.ds[len(b.ds)-1].shownComments = comments, shown

@@ -210,11 +210,17 @@ func (b *builder) mainProcess(main *config.Action) {
 		b.str("Service", "Restart", string(main.Restart))
 	}
 	if main.MaxRestarts > 0 {
-		// systemd counts every start against StartLimitBurst= within the interval: the first
-		// start and N restarts are N+1; an infinite interval never forgets them, and hero's own
-		// start resets the count (ResetFailedUnit).
+		// systemd counts every start against StartLimitBurst= within a window that opens at a
+		// start and lasts StartLimitIntervalSec=: the first start and N restarts are N+1; the
+		// first start after the window opens a new one; an infinite window never forgets, and
+		// hero's own start resets the count (ResetFailedUnit).
 		b.add("Unit", "StartLimitBurst", strconv.Itoa(main.MaxRestarts+1), "StartLimitBurst", uint32(main.MaxRestarts+1))
-		b.add("Unit", "StartLimitIntervalSec", "infinity", "StartLimitIntervalUSec", uint64(math.MaxUint64))
+		if main.RestartWindow == config.RestartForever || main.RestartWindow == 0 {
+			b.add("Unit", "StartLimitIntervalSec", "infinity", "StartLimitIntervalUSec", uint64(math.MaxUint64))
+		} else {
+			w := main.RestartWindow
+			b.add("Unit", "StartLimitIntervalSec", FormatTimespan(w), "StartLimitIntervalUSec", uint64(w/time.Microsecond))
+		}
 	}
 	if main.StopSignal != "" {
 		b.add("Service", "KillSignal", main.StopSignal, "KillSignal", int32(config.SignalNumber(main.StopSignal)))
@@ -355,18 +361,57 @@ func (b *builder) commands(svc *config.Service, main *config.Action, pre []comma
 		mainCmd = command{argv: []string{helper, "exec", execspec.Encode(execspec.Spec{Argv: main.Exec})}, runs: main.Exec}
 	}
 	b.exec("ExecStart", []command{mainCmd})
-	if len(main.Health) > 0 {
-		h := execspec.Health{Argv: main.Health, Interval: main.HealthInterval, Timeout: main.HealthTimeout,
-			Identifier: HealthIdentifier(svc.Name)}
-		b.exec("ExecStartPost", []command{{argv: []string{helper, "health", execspec.Encode(h)}, runs: main.Health, health: true}})
-		b.usec("TimeoutStartUSec", "TimeoutStartSec", healthTimeout(main))
-	}
+	b.startPost(svc, main, helper)
 	reload := reloadCommand(main, helper)
 	if preEnv && main.Reload != nil && reload[0].runs == nil {
 		// Through hero-exec, which removes the pre-actions' carriers, as for the main process.
 		reload = []command{{argv: []string{helper, "exec", execspec.Encode(execspec.Spec{Argv: main.Reload})}, runs: main.Reload}}
 	}
 	b.exec("ExecReload", reload)
+}
+
+// startPost sets the ExecStartPost= of a health check, a liveness check, or both: hero-exec
+// runs the health check, then leaves the liveness loop behind (see watchdog).
+func (b *builder) startPost(svc *config.Service, main *config.Action, helper string) {
+	if len(main.Health) == 0 && len(main.Liveness) == 0 {
+		return
+	}
+	h := execspec.Health{Argv: main.Health, Interval: main.HealthInterval, Timeout: main.HealthTimeout,
+		Identifier: HealthIdentifier(svc.Name)}
+	post := command{runs: main.Health, health: len(main.Health) > 0}
+	if len(main.Liveness) > 0 {
+		h.Liveness = &execspec.Liveness{Argv: main.Liveness, Interval: main.LivenessEvery, Failures: main.LivenessFails,
+			Identifier: LivenessIdentifier(svc.Name)}
+		post.liveness, post.every = main.Liveness, main.LivenessEvery
+	}
+	post.argv = []string{helper, "health", execspec.Encode(h)}
+	b.exec("ExecStartPost", []command{post})
+	if len(main.Health) > 0 {
+		b.usec("TimeoutStartUSec", "TimeoutStartSec", healthTimeout(main))
+	}
+	if len(main.Liveness) > 0 {
+		b.watchdog(main)
+	}
+}
+
+// watchdog lets the liveness loop hero-exec leaves in the service's cgroup feed systemd's
+// watchdog: NotifyAccess=all (the loop is neither the main nor a control process), and
+// WatchdogSec= long enough for liveness_failures - 1 failed checks, each up to an interval,
+// before a check that passes (the loop itself asks the watchdog to act at the last failure,
+// WATCHDOG=trigger; this limit only stands behind a loop that died). WatchdogSignal=SIGKILL: the
+// default SIGABRT stays pending in a stopped (SIGSTOP) or hung process until the abort timeout.
+func (b *builder) watchdog(main *config.Action) {
+	if !main.Notify { // notify = true set NotifyAccess=all already (serviceType)
+		b.str("Service", "NotifyAccess", "all")
+	}
+	b.usec("WatchdogUSec", "WatchdogSec", WatchdogTimeout(main))
+	b.add("Service", "WatchdogSignal", "SIGKILL", "WatchdogSignal", int32(config.SignalNumber("SIGKILL")))
+}
+
+// WatchdogTimeout is the WatchdogSec= of a service with a liveness check:
+// (liveness_failures + 1) × liveness_interval + 5s.
+func WatchdogTimeout(p *config.Action) time.Duration {
+	return time.Duration(p.LivenessFails+1)*p.LivenessEvery + 5*time.Second
 }
 
 // preActions is the command of every pre-action, and the variables that carry the pre-actions'
@@ -387,10 +432,12 @@ func preActions(svc *config.Service, main *config.Action, helper string) ([]comm
 // command is one Exec*= command: its argv as systemd gets it, and, when that is hero-exec, what
 // hero-exec runs (shown in a comment of the unit text).
 type command struct {
-	argv   []string
-	runs   []string // the command hero-exec runs; nil for a plain command
-	health bool     // hero-exec runs it as a health check
-	note   string   // what hero-exec does, for a command that runs nothing of the service's
+	argv     []string
+	runs     []string      // the command hero-exec runs; nil for a plain command
+	health   bool          // hero-exec runs it as a health check
+	note     string        // what hero-exec does, for a command that runs nothing of the service's
+	liveness []string      // the liveness check hero-exec then runs every `every`
+	every    time.Duration // between liveness checks
 }
 
 // direct is argv as a plain command when systemd keeps it intact, else through hero-exec.
@@ -511,6 +558,9 @@ func preAction(a config.Action, main *config.Action, helper, envVar string) (com
 // HealthIdentifier is the journal identifier (SYSLOG_IDENTIFIER=) of a service's health check
 // lines, kept apart from the service's own.
 func HealthIdentifier(service string) string { return service + "-health" }
+
+// LivenessIdentifier is the journal identifier of a service's liveness check lines.
+func LivenessIdentifier(service string) string { return service + "-liveness" }
 
 // HealthGaveUp starts the line a health check writes when it gives up.
 const HealthGaveUp = execspec.HealthGaveUp

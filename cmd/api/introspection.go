@@ -169,7 +169,8 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
          the services it requires that are down too), ComesBack (systemd stopped it when a
          requirement went down, and herod starts it again when its requirements run), WaitsFor
          and Waiting (while it comes back: the requirements that must run again first, and what
-         will happen, in words), Enabled (enabled:
+         will happen, in words), Health (with a liveness check: healthy, or "unhealthy: N of M
+         checks failed: LAST LINE", as its checks said last), Enabled (enabled:
          herod starts it when it starts; disabled), EnabledBy (heroctl, or config: its status
          key), and of its last
          job: JobId, JobPhase, ExitCode (-1 if none), Signal, Result, StartedAt, EndedAt
@@ -420,6 +421,11 @@ const ServiceXML = `  <interface name="org.hero.Proc1.Service">
          start limit hit: systemd does not restart it; 'heroctl start db' does): herod starts it
          when db runs again". Empty otherwise. -->
     <property name="Waiting" type="s" access="read"/>
+    <!-- Health: for a service with a liveness check, what its checks said last (systemd's
+         StatusText of its unit, set by the check loop): "healthy", or "unhealthy: 2 of 3 checks
+         failed: LAST LINE". After a run its watchdog ended, what they said last. Empty without
+         a liveness check, or before its first check. -->
+    <property name="Health" type="s" access="read"/>
     <!-- Enabled: enabled (herod starts it whenever herod starts) or disabled. -->
     <property name="Enabled" type="s" access="read"/>
     <!-- EnabledBy: who decided Enabled: heroctl (Enable, Disable) or config (its status key). -->

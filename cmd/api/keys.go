@@ -27,6 +27,7 @@ const (
 	KeyComesBack        = "ComesBack"        // b
 	KeyWaitsFor         = "WaitsFor"         // as
 	KeyWaiting          = "Waiting"          // s
+	KeyHealth           = "Health"           // s
 	KeyEnabled          = "Enabled"          // s
 	KeyEnabledBy        = "EnabledBy"        // s
 	KeyJobID            = "JobId"            // x: the last job's
@@ -50,7 +51,7 @@ const (
 var ServiceKeys = []string{KeyService, KeyContext, KeyUnit, KeyDescription, KeyState, KeyLoadState,
 	KeyActiveState, KeySubState, KeyBlockedBy, KeyRequires, KeyAfter, KeyConflicts, KeyMainPID, KeyRestarts,
 	KeyStartLimitHit, KeyStale, KeyProblems, KeyWaitingFor, KeyWants, KeyRequirementsDown, KeyComesBack,
-	KeyWaitsFor, KeyWaiting, KeyEnabled, KeyEnabledBy, KeyJobID, KeyJobPhase, KeyExitCode, KeySignal, KeyResult, KeyStartedAt,
+	KeyWaitsFor, KeyWaiting, KeyHealth, KeyEnabled, KeyEnabledBy, KeyJobID, KeyJobPhase, KeyExitCode, KeySignal, KeyResult, KeyStartedAt,
 	KeyEndedAt, KeyInvocationID, KeyJobPath, KeyJobs}
 
 // JobKeys are the properties of a job object, every one always present.

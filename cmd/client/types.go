@@ -35,6 +35,7 @@ type Status struct {
 	ComesBack        bool                    `json:"comes_back,omitempty"` // herod starts it again when its requirements run
 	WaitsFor         []string                `json:"waits_for,omitempty"`  // while it comes back: the requirements that must run again
 	Waiting          string                  `json:"waiting,omitempty"`    // while it comes back: what will happen, in words
+	Health           string                  `json:"health,omitempty"`     // liveness: healthy, or unhealthy: ...
 	Enabled          string                  `json:"enabled"`              // enabled: herod starts it when it starts; disabled
 	EnabledBy        string                  `json:"enabled_by"`           // heroctl (enable/disable), or config (its status key)
 	LastJob          *Job                    `json:"last_job,omitempty"`
@@ -103,6 +104,7 @@ func statusFrom(d map[string]dbus.Variant) Status {
 	s.ComesBack, _ = d[api.KeyComesBack].Value().(bool)
 	s.WaitsFor, _ = d[api.KeyWaitsFor].Value().([]string)
 	s.Waiting = str(d, api.KeyWaiting)
+	s.Health = str(d, api.KeyHealth)
 	s.Enabled, s.EnabledBy = str(d, api.KeyEnabled), str(d, api.KeyEnabledBy)
 	if id, ok := d[api.KeyJobID].Value().(int64); ok {
 		j := Job{ID: id, Service: s.Service, Phase: str(d, api.KeyJobPhase), Result: str(d, api.KeyResult), Signal: str(d, api.KeySignal),

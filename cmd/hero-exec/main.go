@@ -6,7 +6,9 @@
 // the service's main process.
 //
 //	hero-exec exec SPEC      set the spec's environment and directory, then exec its argv
-//	hero-exec health SPEC    run the check every interval until it succeeds or the timeout passes
+//	hero-exec health SPEC    run the check every interval until it succeeds or the timeout passes;
+//	                         then, with a liveness check, leave the liveness loop in the background
+//	hero-exec liveness SPEC  the liveness loop: check every interval, feed systemd's watchdog
 //	hero-exec signal SIGNAL  send SIGNAL to the main process ($MAINPID), through a pidfd
 package main
 
@@ -19,7 +21,7 @@ import (
 
 func main() {
 	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: hero-exec exec|health|signal SPEC (hero-exec is run by hero's units, not by hand)")
+		fmt.Fprintln(os.Stderr, "usage: hero-exec exec|health|liveness|signal SPEC (hero-exec is run by hero's units, not by hand)")
 		os.Exit(heroexec.ExitUsage)
 	}
 	os.Exit(heroexec.Run(os.Args[1], os.Args[2], os.Stdout, os.Stderr))

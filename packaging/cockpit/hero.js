@@ -178,6 +178,12 @@
 
     /* The overview: every service, failed and bad-config first, and the graph. */
 
+    // unhealthy: its liveness checks fail while it runs (its unit's StatusText, set by the checks).
+    function unhealthy(p) {
+        return (p.ActiveState === "active" || p.ActiveState === "activating" || p.ActiveState === "reloading") &&
+            (p.Health || "").startsWith("unhealthy");
+    }
+
     function renderOverview() {
         const list = serviceList().sort((a, b) => {
             const ra = STATE_RANK[a.State] ?? 2;
@@ -187,11 +193,12 @@
         const body = $("services").tBodies[0];
         body.replaceChildren(...list.map(p => {
             const problems = (p.Problems || []).concat(p.BlockedBy ? ["blocked by " + p.BlockedBy] : [],
-                                                       (p.WaitingFor || []).length ? ["waiting for " + p.WaitingFor.join(", ")] : []);
+                                                       (p.WaitingFor || []).length ? ["waiting for " + p.WaitingFor.join(", ")] : [],
+                                                       p.Waiting ? [p.Waiting] : [], unhealthy(p) ? [p.Health] : []);
             return el("tr", { "data-service": p.Service, "data-state": p.State },
                       el("td", {}, el("a", { href: "#/service/" + encodeURIComponent(p.Service), text: p.Service }),
                          p.Description ? el("div", { "class": "description", text: p.Description }) : null),
-                      el("td", {}, stateBadge(p.State)),
+                      el("td", {}, stateBadge(p.State), unhealthy(p) ? el("span", { "class": "unhealthy", text: " unhealthy" }) : null),
                       el("td", { text: p.Context }),
                       el("td", { "class": "last-run", text: lastRun(p) }),
                       el("td", { "class": "restarts", text: String(p.Restarts || 0) }),
@@ -305,6 +312,8 @@
                       (p.MainPID ? ` · main PID ${p.MainPID}` : "") + ` · restarts ${p.Restarts || 0} · ${p.Enabled || ""}` +
                       (p.Stale ? " · stale: the config changed since its unit was made (restart applies it)" : "") }),
             canAct ? null : el("p", { "class": "hint", id: "limited-hint", text: why }),
+            p.Waiting ? el("p", { "class": "waiting", text: p.Waiting }) : null,
+            p.Health ? el("p", { "class": unhealthy(p) ? "refused unhealthy" : "health", text: "health: " + p.Health }) : null,
             ...(p.Problems || []).map(t => el("p", { "class": "refused problem", text: t }))].filter(Boolean));
         renderRelations(p);
         renderRuns(name);

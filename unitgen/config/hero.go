@@ -254,6 +254,7 @@ func decodeProcess(r reader, t *table, prefix string, top *table, isMain bool, p
 		k.successExit(p)
 		k.reload(p)
 		k.health(p)
+		k.liveness(p)
 	}
 	return len(*r.probs) == before
 }
@@ -350,6 +351,33 @@ func (k procKeys) restart(p *Process) {
 			}
 		}
 	}
+	k.restartWindow(p)
+}
+
+// restartWindow reads restart_window (after max_restarts, which it needs).
+func (k procKeys) restartWindow(p *Process) {
+	tt, pre := k.lookup(keyRestartWindow)
+	if tt == nil {
+		if p.MaxRestarts > 0 {
+			p.RestartWindow = DefaultRestartWindow
+		}
+		return
+	}
+	w, line, ok := k.r.str(tt, pre, keyRestartWindow)
+	if !ok {
+		return
+	}
+	if w == "infinity" {
+		p.RestartWindow = RestartForever
+	} else if d, err := ParseDuration(w); err != nil {
+		k.r.add(line, join(pre, keyRestartWindow), "%v", err)
+		return
+	} else {
+		p.RestartWindow = d
+	}
+	if p.MaxRestarts == 0 {
+		k.r.add(line, join(pre, keyRestartWindow), "is the window max_restarts counts restarts in, but max_restarts is not set: set it too")
+	}
 }
 
 // durations reads the main process's duration keys.
@@ -400,6 +428,43 @@ func (k procKeys) health(p *Process) {
 		}
 		if p.HealthTimeout == 0 {
 			p.HealthTimeout = DefaultHealthTimeout
+		}
+	}
+}
+
+// liveness reads liveness and its interval and failures (after oneshot).
+func (k procKeys) liveness(p *Process) {
+	tt, pre := k.lookup(keyLiveness)
+	if tt == nil {
+		for _, key := range []string{keyLivenessEvery, keyLivenessFails} {
+			if t2, pre2 := k.lookup(key); t2 != nil {
+				k.r.add(t2.val(key).line, join(pre2, key), "has no effect without liveness: set liveness to the command that checks the service")
+			}
+		}
+		return
+	}
+	p.Liveness, _ = k.r.argv(tt, pre, keyLiveness)
+	line := tt.val(keyLiveness).line
+	switch {
+	case p.Oneshot:
+		k.r.add(line, join(pre, keyLiveness), "a oneshot service runs to completion; a liveness check does not apply")
+	case p.Watchdog > 0:
+		k.r.add(line, join(pre, keyLiveness), "and watchdog both keep systemd's watchdog (WatchdogSec=): use one, liveness when hero-exec checks the service, watchdog when the service pings itself")
+	case p.NotifyMainOnly:
+		k.r.add(line, join(pre, keyLiveness), "is fed to systemd by hero-exec, a process that is not the main one: it needs notify = true, not \"main\" (NotifyAccess=all)")
+	}
+	p.LivenessEvery, p.LivenessFails = DefaultLivenessInterval, DefaultLivenessFailures
+	if t2, pre2 := k.lookup(keyLivenessEvery); t2 != nil {
+		if d, ok := k.r.duration(t2, pre2, keyLivenessEvery); ok {
+			if d < MinLivenessInterval || d > MaxLivenessInterval {
+				k.r.add(t2.val(keyLivenessEvery).line, join(pre2, keyLivenessEvery), "%s is out of range %s..%s", d, MinLivenessInterval, MaxLivenessInterval)
+			}
+			p.LivenessEvery = d
+		}
+	}
+	if t2, pre2 := k.lookup(keyLivenessFails); t2 != nil {
+		if n, ok := k.r.integer(t2, pre2, keyLivenessFails, 1, MaxLivenessFailures); ok {
+			p.LivenessFails = int(n)
 		}
 	}
 }

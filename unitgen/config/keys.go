@@ -57,12 +57,16 @@ const (
 	keyRestart           = "restart"
 	keyRestartDelay      = "restart_delay"
 	keyMaxRestarts       = "max_restarts"
+	keyRestartWindow     = "restart_window"
 	keyStopSignal        = "stop_signal"
 	keyStopTimeout       = "stop_timeout"
 	keyTimeout           = "timeout"
 	keyHealth            = "health"
 	keyHealthInterval    = "health_interval"
 	keyHealthTimeout     = "health_timeout"
+	keyLiveness          = "liveness"
+	keyLivenessEvery     = "liveness_interval"
+	keyLivenessFails     = "liveness_failures"
 	keyDependencies      = "dependencies"
 	keyRequires          = "requires"
 	keyWants             = "wants"
@@ -127,8 +131,10 @@ var HeroKeys = []Key{
 		Doc: "When systemd restarts the main process after it ended: on-failure after an unclean exit status, a signal, a timeout or a missed watchdog; on-abnormal after a signal, a timeout or a missed watchdog, but not after an exit status (a daemon that exits 1 on a bad config is not restarted in a loop). A oneshot service cannot restart always."},
 	{Name: keyRestartDelay, Scope: ScopeMain, Type: "duration", Default: "100ms (systemd's)", Directive: "RestartSec=",
 		Doc: "How long systemd waits before a restart."},
-	{Name: keyMaxRestarts, Scope: ScopeMain, Type: "integer", Default: "none: systemd's start limit (5 starts in 10s) only", Directive: "StartLimitBurst= (N+1), StartLimitIntervalSec=infinity",
-		Doc: "At most this many automatic restarts (1..10000) from one start: then systemd refuses the next restart (start-limit-hit) and the service stays failed until it is started again (a start resets the count). Needs restart on-failure or always. systemd 252 has no growing restart delays (RestartSteps=, 254+); hero offers none."},
+	{Name: keyMaxRestarts, Scope: ScopeMain, Type: "integer", Default: "none: systemd's start limit (5 starts in 10s) only", Directive: "StartLimitBurst= (N+1)",
+		Doc: "At most this many automatic restarts (1..10000) within restart_window: then systemd refuses the next restart (start-limit-hit) and the service stays failed until it is started again (a start resets the count). Needs restart on-failure or always. systemd 252 has no growing restart delays (RestartSteps=, 254+); hero offers none."},
+	{Name: keyRestartWindow, Scope: ScopeMain, Type: "duration, or \"infinity\"", Default: "1h (with max_restarts)", Directive: "StartLimitIntervalSec=",
+		Doc: "The window max_restarts counts restarts in. systemd counts starts in windows: a window opens at a start and lasts restart_window; within it at most max_restarts + 1 starts (the first and max_restarts restarts) pass, the next is refused; the first start after the window opens a new one. So crashes spread over time never add up to the cap, and a crash loop stops at it. \"infinity\" never forgets a restart until the next start. Needs max_restarts."},
 	{Name: keyStopSignal, Scope: ScopeMain, Type: "signal", Default: "SIGTERM", Directive: "KillSignal=",
 		Doc: "The signal that asks the service to stop: a name (SIGINT, INT) or a number 1..64."},
 	{Name: keyKillMode, Scope: ScopeMain, Type: "control-group | mixed | process", Default: `"control-group"`, Directive: "KillMode=",
@@ -149,6 +155,12 @@ var HeroKeys = []Key{
 		Doc: "The pause between health attempts."},
 	{Name: keyHealthTimeout, Scope: ScopeMain, Type: "duration", Default: "90s", Directive: "TimeoutStartSec= (plus 10s)",
 		Doc: "How long the service may take to become healthy; then the start fails."},
+	{Name: keyLiveness, Scope: ScopeMain, Type: "array of strings, or string", Directive: "WatchdogSec=, WatchdogSignal=SIGKILL, NotifyAccess=all, ExecStartPost=",
+		Doc: "A command run every liveness_interval for as long as the service runs (after health passed, if set), with exactly the service's user, environment and sandbox; a run that takes longer than liveness_interval counts as failed. After liveness_failures failures in a row, systemd's watchdog kills the service (SIGKILL: a stopped or hung process dies too) with result watchdog, and its restart policy applies (restart = \"no\": it stays failed). It needs no herod: hero-exec, left in the service's cgroup, runs the checks and feeds systemd's watchdog. While checks fail, status shows the service unhealthy (systemd's StatusText). Its arguments reach it exactly as written; its failures are logged under NAME-liveness. Not for a oneshot service."},
+	{Name: keyLivenessEvery, Scope: ScopeMain, Type: "duration", Default: "10s",
+		Doc: "The pause between liveness checks, and the longest one may take (1s..1h). The unit's WatchdogSec= is (liveness_failures + 1) × liveness_interval + 5s: systemd's own limit behind the checks, should hero-exec's loop itself die."},
+	{Name: keyLivenessFails, Scope: ScopeMain, Type: "integer", Default: "3",
+		Doc: "How many liveness checks in a row must fail before the service is killed (1..100)."},
 	{Name: keyRequires, Section: keyDependencies, Scope: ScopeSection, Type: "array of service names", Directive: "Requires=, BindsTo=, After=",
 		Doc: "Services started first, and waited for. This service cannot run without them: when one stops, crashes, is killed or enters an automatic restart, systemd stops this service too (and what requires it), and herod starts it again once the requirement is back (after systemd's own restart of it, or a heroctl start). For a dependency whose failures should not touch this service, use wants."},
 	{Name: keyWants, Section: keyDependencies, Scope: ScopeSection, Type: "array of service names", Directive: "Wants=, After=",

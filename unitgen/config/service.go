@@ -4,7 +4,10 @@
 // means can be computed (and tested, and fuzzed) without touching the host.
 package config
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Format is the syntax a service file was written in.
 type Format string
@@ -103,12 +106,16 @@ type Process struct {
 	Restart        RestartPolicy     // main action only
 	RestartDelay   time.Duration     // main action only; 0 = systemd's default (100ms)
 	MaxRestarts    int               // main action only; at most this many automatic restarts; 0 = systemd's start limit only
+	RestartWindow  time.Duration     // main action only, with MaxRestarts: the window restarts are counted in (StartLimitIntervalSec=); RestartForever: never forgotten
 	StopSignal     string            // e.g. "SIGTERM"; main action only
 	StopTimeout    time.Duration     // 0 = systemd's default
 	Timeout        time.Duration     // maximum runtime; 0 = unlimited
 	Health         []string          // argv re-run until it succeeds before the service counts as up
 	HealthInterval time.Duration     // between health attempts
 	HealthTimeout  time.Duration     // how long the service may take to become healthy
+	Liveness       []string          // argv run every LivenessEvery while the service runs; LivenessFails failures in a row kill it
+	LivenessEvery  time.Duration     // between liveness checks, and the longest one may take
+	LivenessFails  int               // failures in a row that kill the service
 
 	Notify bool // main action only; Type=notify: up once the service sent READY=1
 	// NotifyMainOnly: only the main process may send it (NotifyAccess=main), else any
@@ -141,4 +148,14 @@ const (
 	DefaultHealthInterval = time.Second
 	DefaultHealthTimeout  = 90 * time.Second
 	MaxRestartsLimit      = 10000 // the largest max_restarts
+	// DefaultRestartWindow is the window max_restarts counts restarts in when restart_window
+	// is not set.
+	DefaultRestartWindow = time.Hour
+	// RestartForever is restart_window = "infinity": restarts are counted until the next start.
+	RestartForever          = time.Duration(math.MaxInt64)
+	DefaultLivenessInterval = 10 * time.Second
+	DefaultLivenessFailures = 3
+	MinLivenessInterval     = time.Second
+	MaxLivenessInterval     = time.Hour
+	MaxLivenessFailures     = 100
 )

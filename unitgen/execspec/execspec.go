@@ -36,13 +36,38 @@ type Spec struct {
 // command sees another's variables.
 const PreEnvPrefix = "HERO_PRE_ENV_"
 
-// Health is a health check as hero-exec runs it: Argv again and again until it succeeds.
+// Health is a health check as hero-exec runs it: Argv again and again until it succeeds, then
+// (with Liveness) the liveness loop, left behind in the service's cgroup. Without Argv there is
+// no health check: the liveness loop begins at once.
 type Health struct {
 	Argv       []string      `json:"argv"`
-	Interval   time.Duration `json:"interval"`   // between attempts
-	Timeout    time.Duration `json:"timeout"`    // give up after this long
+	Interval   time.Duration `json:"interval"`           // between attempts
+	Timeout    time.Duration `json:"timeout"`            // give up after this long
+	Identifier string        `json:"identifier"`         // the journal identifier of its lines
+	Liveness   *Liveness     `json:"liveness,omitempty"` // what runs once the service is healthy
+}
+
+// Liveness is a liveness check as hero-exec runs it: Argv every Interval (each run bounded by
+// Interval) for as long as the service's main process runs. Each success feeds systemd's
+// watchdog (WATCHDOG=1); after Failures failures in a row it asks systemd's watchdog to act
+// (WATCHDOG=trigger). STATUS= tells systemd (StatusText) whether the service is healthy.
+type Liveness struct {
+	Argv       []string      `json:"argv"`
+	Interval   time.Duration `json:"interval"`
+	Failures   int           `json:"failures"`
 	Identifier string        `json:"identifier"` // the journal identifier of its lines
 }
+
+// Healthy is the StatusText a liveness loop sets while its checks pass; Unhealthy starts the
+// one it sets while they fail ("unhealthy: 2 of 3 checks failed: LAST LINE").
+const (
+	Healthy   = "healthy"
+	Unhealthy = "unhealthy"
+)
+
+// LivenessGaveUp starts the line a liveness loop writes when it asks systemd's watchdog to kill
+// the service.
+const LivenessGaveUp = "liveness check failed"
 
 // HealthGaveUp starts the line a health check writes when it gives up.
 const HealthGaveUp = "health check did not pass"

@@ -149,7 +149,7 @@ func printUnits(g *globals, list []client.Status, all bool, width int) error {
 		if all {
 			enabled = st.Enabled + " (" + st.EnabledBy + ")\t"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s%s\n", st.Unit, st.LoadState, st.ActiveState, st.SubState, st.State, enabled, st.Description)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s%s\n", st.Unit, st.LoadState, st.ActiveState, st.SubState, stateWord(st), enabled, st.Description)
 	}
 	tw.Flush()
 	// One write for the whole table: thousands of lines, one write each, cost more than the list.

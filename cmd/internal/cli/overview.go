@@ -137,7 +137,7 @@ func printOverview(g *globals, list []client.Status, width int) error {
 				last = fmt.Sprintf("%d exited", j.ID)
 			}
 		}
-		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\n", dot(st), st.Service, st.State, st.Unit, last, st.Description)
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\n", dot(st), st.Service, stateWord(st), st.Unit, last, st.Description)
 	}
 	tw.Flush()
 	out := bufio.NewWriterSize(Stdout, 64<<10) // one write, not one per service

@@ -132,6 +132,27 @@ func exitedOneshot(st client.Status) bool {
 	return st.SubState == "exited" && st.LastJob != nil && st.LastJob.Phase == "running"
 }
 
+// unhealthy reports a service whose liveness checks fail while it runs.
+func unhealthy(st client.Status) bool {
+	return st.Up() && strings.HasPrefix(st.Health, "unhealthy")
+}
+
+// stateWord is hero's state, with "unhealthy" while liveness checks fail.
+func stateWord(st client.Status) string {
+	if unhealthy(st) {
+		return st.State + " (unhealthy)"
+	}
+	return st.State
+}
+
+// resultGloss explains a job's result where systemd's word alone does not.
+func resultGloss(result string) string {
+	if result == "watchdog" {
+		return " (its liveness check failed liveness_failures times in a row: systemd's watchdog killed it)"
+	}
+	return ""
+}
+
 func printStatus(st client.Status) {
 	fmt.Fprintf(Stdout, "%s %s - %s\n", dot(st), st.Service, st.Description)
 	fmt.Fprintf(Stdout, "       Unit: %s (context %s; systemd: %s, %s/%s)\n", st.Unit, st.Context, st.LoadState, st.ActiveState, st.SubState)
@@ -151,7 +172,13 @@ func printStatus(st client.Status) {
 	if st.LimitHit {
 		state += " (start-limit-hit: systemd's start limit stopped its restarts; 'heroctl reset-failed " + st.Service + "' clears it)"
 	}
+	if unhealthy(st) {
+		state += " (" + st.Health + ")"
+	}
 	fmt.Fprintf(Stdout, "      State: %s\n", state)
+	if st.Health != "" && !unhealthy(st) {
+		fmt.Fprintf(Stdout, "     Health: %s (its liveness check's last word)\n", st.Health)
+	}
 	if len(st.Problems) > 0 && st.State != "bad-config" {
 		fmt.Fprintln(Stdout, "   Problems: its file has these; it keeps its last good definition until they are fixed")
 	}
@@ -175,7 +202,7 @@ func printStatus(st client.Status) {
 			desc = fmt.Sprintf("%d, exited (a oneshot: its process ended; systemd keeps its unit active until it is stopped)", j.ID)
 		}
 		if j.Result != "" {
-			desc += ", " + j.Result
+			desc += ", " + j.Result + resultGloss(j.Result)
 		}
 		if j.ExitCode != nil {
 			desc += fmt.Sprintf(", exit status %d", *j.ExitCode)

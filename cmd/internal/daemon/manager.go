@@ -664,6 +664,7 @@ func statusDict(st bridge.Status) map[string]dbus.Variant {
 	d[api.KeyComesBack] = dbus.MakeVariant(st.ComesBack)
 	d[api.KeyWaitsFor] = dbus.MakeVariant(nonNil(st.WaitsFor))
 	d[api.KeyWaiting] = dbus.MakeVariant(st.Waiting)
+	d[api.KeyHealth] = dbus.MakeVariant(st.Health)
 	d[api.KeyStartLimitHit] = dbus.MakeVariant(st.LimitHit)
 	if j := st.LastJob; j != nil {
 		d[api.KeyJobID] = dbus.MakeVariant(j.ID)

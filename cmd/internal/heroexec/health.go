@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -118,10 +119,16 @@ func pollPID(ctx context.Context, pid int, gone chan struct{}) {
 }
 
 // attemptOnce runs the check once, bounded by ctx (the health deadline), and returns its output.
+// It runs in a process group of its own, killed whole at the deadline, with the service's
+// environment but systemd's notification socket.
 func attemptOnce(ctx context.Context, h execspec.Health) ([]byte, bool) {
 	cmd := exec.CommandContext(ctx, h.Argv[0], h.Argv[1:]...)
+	cmd.Env = checkEnv(os.Environ())
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second
 	var buf bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &buf, &buf
+	cmd.Stdout, cmd.Stderr = &limitedWriter{w: &buf, left: 64 << 10}, &limitedWriter{w: &buf, left: 64 << 10}
 	err := cmd.Run()
 	if err != nil && buf.Len() == 0 {
 		fmt.Fprintf(&buf, "%v", err)

@@ -2,6 +2,7 @@
 package heroexec
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -55,14 +56,33 @@ func Run(mode, spec string, stdout, stderr io.Writer) int {
 		return runSignal(spec, os.Getenv("MAINPID"), stderr)
 	case "health":
 		var h execspec.Health
-		if err := execspec.Decode(spec, &h); err != nil || len(h.Argv) == 0 {
-			fmt.Fprintf(stderr, "hero-exec: health check: %v\n", err)
+		if err := execspec.Decode(spec, &h); err != nil || len(h.Argv) == 0 && h.Liveness == nil {
+			fmt.Fprintf(stderr, "hero-exec: health check: %v\n", errOrEmpty(err))
 			return ExitBadSpec
 		}
-		return runHealth(h, stdout)
+		if l := h.Liveness; l != nil && (len(l.Argv) == 0 || l.Interval <= 0 || l.Failures < 1) {
+			fmt.Fprintf(stderr, "hero-exec: liveness check: no program, interval or failures\n")
+			return ExitBadSpec
+		}
+		return runPost(h, stdout)
+	case "liveness":
+		var l execspec.Liveness
+		if err := execspec.Decode(spec, &l); err != nil || len(l.Argv) == 0 || l.Interval <= 0 || l.Failures < 1 {
+			fmt.Fprintf(stderr, "hero-exec: liveness check: %v\n", errOrEmpty(err))
+			return ExitBadSpec
+		}
+		return runLiveness(l, stdout)
 	}
 	fmt.Fprintf(stderr, "hero-exec: unknown mode %q\n", mode)
 	return ExitUsage
+}
+
+// errOrEmpty is err, or the word for a spec that decoded to nothing to run.
+func errOrEmpty(err error) error {
+	if err == nil {
+		return errors.New("no program to run")
+	}
+	return err
 }
 
 // takeCarriedEnv removes every variable that carries a pre-action's environment

@@ -1,0 +1,188 @@
+package heroexec
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hero-systemd/hero-systemd/unitgen/execspec"
+)
+
+// The loop feeds the watchdog after each success, says healthy once, says unhealthy with the
+// count and the last line after each failure, and asks the watchdog to act at the last allowed
+// failure (and after each one past it); a success in between starts the count again.
+func TestLivenessStateAfter(t *testing.T) {
+	type step struct {
+		ok       bool
+		last     string
+		wantMsgs []string
+		wantLine string
+	}
+	steps := []step{
+		{true, "", []string{"WATCHDOG=1", "STATUS=healthy"}, ""},
+		{true, "", []string{"WATCHDOG=1"}, ""},
+		{false, "refused", []string{"STATUS=unhealthy: 1 of 3 checks failed: refused"}, "liveness check failed (1 of 3 in a row): refused"},
+		{true, "", []string{"WATCHDOG=1", "STATUS=healthy"}, "liveness check passed again after 1 failure(s)"},
+		{false, "a", []string{"STATUS=unhealthy: 1 of 3 checks failed: a"}, "liveness check failed (1 of 3 in a row): a"},
+		{false, "b", []string{"STATUS=unhealthy: 2 of 3 checks failed: b"}, "liveness check failed (2 of 3 in a row): b"},
+		{false, "timed out after 1s", []string{"STATUS=unhealthy: 3 of 3 checks failed: timed out after 1s", "WATCHDOG=trigger"},
+			"liveness check failed 3 times in a row; systemd's watchdog stops the service: timed out after 1s"},
+		{false, "d", []string{"STATUS=unhealthy: 3 of 3 checks failed: d", "WATCHDOG=trigger"},
+			"liveness check failed 4 times in a row; systemd's watchdog stops the service: d"},
+	}
+	st := livenessState{max: 3}
+	for i, s := range steps {
+		msgs, line := st.after(s.ok, s.last)
+		if !slices.Equal(msgs, s.wantMsgs) || line != s.wantLine {
+			t.Errorf("step %d: after(%v, %q) = %q, %q; want %q, %q", i, s.ok, s.last, msgs, line, s.wantMsgs, s.wantLine)
+		}
+	}
+}
+
+// A check that hangs is killed with its children at its timeout and counts as failed; a failing
+// check reports its last line; neither sees systemd's notification socket.
+func TestRunCheck(t *testing.T) {
+	t.Setenv("NOTIFY_SOCKET", "/run/systemd/notify")
+	never := make(chan struct{})
+	cases := []struct {
+		name     string
+		argv     []string
+		ok       bool
+		last     string
+		quickest time.Duration
+	}{
+		{"passes", []string{"/bin/sh", "-c", "echo fine"}, true, "", 0},
+		{"fails with its last line", []string{"/bin/sh", "-c", "echo one; echo 'two: refused'; echo; exit 3"}, false, "two: refused", 0},
+		{"no output", []string{"/bin/sh", "-c", "exit 7"}, false, "exit status 7", 0},
+		{"without systemd's socket", []string{"/bin/sh", "-c", `echo "socket:${NOTIFY_SOCKET:-none}"; exit 1`}, false, "socket:none", 0},
+		{"hangs, with a child", []string{"/bin/sh", "-c", "sleep 100 & sleep 100"}, false, "timed out after 300ms", 300 * time.Millisecond},
+		{"no such program", []string{"/nonexistent/check"}, false, "fork/exec /nonexistent/check: no such file or directory", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			began := time.Now()
+			ok, last := runCheck(context.Background(), c.argv, 300*time.Millisecond, never)
+			took := time.Since(began)
+			if ok != c.ok || last != c.last {
+				t.Errorf("runCheck = %v, %q; want %v, %q", ok, last, c.ok, c.last)
+			}
+			if took < c.quickest || took > 3*time.Second {
+				t.Errorf("took %s", took)
+			}
+		})
+	}
+}
+
+// notifySocket listens where NOTIFY_SOCKET points and collects the messages sent there.
+type notifySocket struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func listenNotify(t *testing.T) *notifySocket {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "notify")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	t.Setenv("NOTIFY_SOCKET", path)
+	ns := &notifySocket{}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				return
+			}
+			ns.mu.Lock()
+			ns.msgs = append(ns.msgs, strings.TrimSuffix(string(buf[:n]), "\n"))
+			ns.mu.Unlock()
+		}
+	}()
+	return ns
+}
+
+func (ns *notifySocket) all() string {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	return strings.Join(ns.msgs, " | ")
+}
+
+// The loop, as systemd runs it: healthy while the check passes, unhealthy then the watchdog's
+// trigger once it fails twice in a row, and its end when the main process ends.
+func TestRunLiveness(t *testing.T) {
+	ns := listenNotify(t)
+	main := exec.Command("/bin/sleep", "100")
+	if err := main.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MAINPID", strconv.Itoa(main.Process.Pid))
+	flag := filepath.Join(t.TempDir(), "broken")
+	l := execspec.Liveness{Argv: []string{"/bin/sh", "-c", `if [ -e "$1" ]; then echo "down: $1"; exit 1; fi`, "check", flag},
+		Interval: 200 * time.Millisecond, Failures: 2, Identifier: "t-liveness"}
+	var out bytes.Buffer
+	done := make(chan int)
+	go func() { done <- runLiveness(l, &syncWriter{w: &out}) }()
+	waitFor(t, "healthy", func() bool { return strings.Contains(ns.all(), "WATCHDOG=1\nSTATUS=healthy") })
+	if err := os.WriteFile(flag, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the trigger", func() bool { return strings.Contains(ns.all(), "WATCHDOG=trigger") })
+	want := "STATUS=unhealthy: 1 of 2 checks failed: down: " + flag + " | STATUS=unhealthy: 2 of 2 checks failed: down: " + flag + "\nWATCHDOG=trigger"
+	if !strings.Contains(ns.all(), want) {
+		t.Errorf("messages %q, want %q in them", ns.all(), want)
+	}
+	main.Process.Kill()
+	main.Wait()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("the loop exited %d", code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the loop did not end with the main process")
+	}
+}
+
+// Without a notification socket the loop cannot feed the watchdog: it says so and exits.
+func TestRunLivenessWithoutSocket(t *testing.T) {
+	t.Setenv("NOTIFY_SOCKET", "")
+	var out bytes.Buffer
+	l := execspec.Liveness{Argv: []string{"/bin/true"}, Interval: time.Second, Failures: 1, Identifier: "t-liveness"}
+	if code := runLiveness(l, &out); code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
