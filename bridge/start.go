@@ -26,7 +26,10 @@ type StartReply struct {
 	Started        []string         `json:"started"`         // what this call started, dependencies first
 	Failed         []string         `json:"failed"`          // what it could not start (and dependents it skipped)
 	Jobs           map[string]int64 `json:"jobs"`            // the new job of each service it tried to start
-	vanished       []string         // services whose dependency stopped while they were started
+	// Warnings name the soft dependencies (wants) it started without: undefined, unusable, or
+	// failed to start. They fail nothing (systemd's Wants=, compose's required: false).
+	Warnings []string `json:"warnings,omitempty"`
+	vanished []string // services whose dependency stopped while they were started
 }
 
 // errDependencyGone says systemd refused a unit because a unit it requires is no longer
@@ -59,6 +62,7 @@ func (b *Bridge) Start(ctx context.Context, names []string, replace bool, obs Ob
 	}
 	reply, err = b.start(ctx, set, names, plan, startMode{replace: replace}, obs, reply)
 	release()
+	reply.Warnings = append(softWarnings(set, plan.Order), reply.Warnings...)
 	if stale := heldByRunning(err); stale != nil {
 		// Running services hold an older unit of one to start: restart them with it.
 		return b.restartHolders(ctx, names, stale, obs, reply)
@@ -79,12 +83,82 @@ func (b *Bridge) startPlan(set *config.Set, names []string) (graphs.StartPlan, e
 	if err != nil {
 		return plan, err
 	}
+	hard := hardClosure(set, names)
+	var skip []string
 	for _, m := range plan.Order {
 		if err := checkUsable(set, m); err != nil {
-			return plan, err
+			if hard[m] {
+				return plan, err
+			}
+			skip = append(skip, m) // only wanted: started without it
 		}
 	}
-	return plan, nil
+	return withoutServices(plan, skip), nil
+}
+
+// hardClosure is names and everything they require, directly or not: what their start cannot
+// go without. The rest of a start plan is only wanted.
+func hardClosure(set *config.Set, names []string) map[string]bool {
+	hard := map[string]bool{}
+	for _, n := range names {
+		hard[n] = true
+		for _, q := range requiresClosure(set, n) {
+			hard[q] = true
+		}
+	}
+	return hard
+}
+
+// withoutServices is plan without the services of skip.
+func withoutServices(plan graphs.StartPlan, skip []string) graphs.StartPlan {
+	if len(skip) == 0 {
+		return plan
+	}
+	keep := func(list []string) []string {
+		var out []string
+		for _, s := range list {
+			if !slices.Contains(skip, s) {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	out := graphs.StartPlan{Service: plan.Service, Order: keep(plan.Order), Dependencies: keep(plan.Dependencies)}
+	for _, w := range plan.Waves {
+		if k := keep(w); len(k) > 0 {
+			out.Waves = append(out.Waves, k)
+		}
+	}
+	return out
+}
+
+// softWarnings says which soft dependencies of a start's services it goes without: those no
+// file defines, and those that cannot start as their config stands.
+func softWarnings(set *config.Set, members []string) []string {
+	var out []string
+	for _, m := range members {
+		svc := set.Service(m)
+		if svc == nil {
+			continue
+		}
+		for _, w := range svc.Wants {
+			switch {
+			case set.Service(w) == nil:
+				out = append(out, fmt.Sprintf("%s wants %s, which no service file defines: started without it", m, w))
+			case checkUsable(set, w) != nil:
+				out = append(out, fmt.Sprintf("%s wants %s, which cannot start as its config stands (%s): started without it", m, w, stateWord(set, w)))
+			}
+		}
+	}
+	return out
+}
+
+// stateWord is why a defined service cannot start: bad-config or blocked.
+func stateWord(set *config.Set, name string) string {
+	if set.BadConfig(name) {
+		return StateBadConfig
+	}
+	return StateBlocked
 }
 
 // lockSet is what an operation on members must hold: the members, and the services they
@@ -209,7 +283,7 @@ func (b *Bridge) startOnce(ctx context.Context, set *config.Set, names []string,
 	}
 	q := b.queueStarts(ctx, set, todo, jobModeOf(mode.replace), loaded)
 	t.lap("queued")
-	r, err := b.collectStarts(ctx, todo, jobs, q, obs, reply)
+	r, err := b.collectStarts(ctx, todo, jobs, q, obs, reply, hardClosure(set, names))
 	t.lap("collected")
 	return r, err
 }
@@ -622,8 +696,8 @@ const attachWait = 3 * time.Second
 // collectStarts reports each start job's result as it comes (awaitJobs: a job whose signal
 // does not come is settled from its unit's state), then waits until the ledger holds every
 // started run.
-func (b *Bridge) collectStarts(ctx context.Context, todo []*unitgen.Unit, jobs []*jobdb.Job, q *startQueue, obs Observer, reply StartReply) (StartReply, error) {
-	c := &startCollector{b: b, ctx: ctx, todo: todo, jobs: jobs, obs: obs, reply: reply, seen: make([]bool, len(todo))}
+func (b *Bridge) collectStarts(ctx context.Context, todo []*unitgen.Unit, jobs []*jobdb.Job, q *startQueue, obs Observer, reply StartReply, hard map[string]bool) (StartReply, error) {
+	c := &startCollector{b: b, ctx: ctx, todo: todo, jobs: jobs, obs: obs, reply: reply, seen: make([]bool, len(todo)), hard: hard}
 	for r := range q.out {
 		c.take(r)
 	}
@@ -675,6 +749,7 @@ type startCollector struct {
 	seen         []bool
 	startedUnits []string
 	doubtful     []startResult // canceled, or failed for a dependency: see settleDoubtful
+	hard         map[string]bool // what was asked for and what it requires: the rest is only wanted
 	firstErr     error
 }
 
@@ -735,6 +810,18 @@ func (c *startCollector) fail(r startResult) {
 		c.b.rec.NotStarted(u.Name, job.ID, "refused")
 	}
 	c.obs.report(Progress{Service: u.Service, Event: "failed", JobID: job.ID, Err: err})
+	if !c.hard[u.Service] {
+		// Only wanted: what wants it starts without it (systemd's Wants=). The warning goes to
+		// every user (the operation's summary): how the run ended, never what it wrote.
+		public := err
+		var se *StartError
+		if errors.As(err, &se) {
+			public = se.Public()
+		}
+		first, _, _ := strings.Cut(public.Error(), "\n")
+		c.reply.Warnings = append(c.reply.Warnings, fmt.Sprintf("%s, a soft dependency (wants), failed to start; started without it: %s", u.Service, first))
+		return
+	}
 	if c.firstErr == nil || r.result != "dependency" && isDependency(c.firstErr) {
 		c.firstErr = err
 	}

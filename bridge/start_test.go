@@ -369,3 +369,46 @@ func TestStartHelpers(t *testing.T) {
 		t.Errorf("checkConflicts of running services: %v", err)
 	}
 }
+
+// A soft dependency never fails a start: one no file defines, one that cannot start as its
+// config stands and one that fails to start are named in warnings, and the service runs.
+func TestStartWithoutSoftDependencies(t *testing.T) {
+	tb := newTestBridge(t, map[string]string{
+		"app.toml":     service(`requires = ["db"]` + "\n" + `wants = ["cache", "log", "blocked"]`),
+		"db.toml":      service(""),
+		"log.toml":     service(""),
+		"blocked.toml": service(`after = ["nowhere"]`),
+	})
+	tb.connectBus(t)
+	tb.sd.mu.Lock()
+	tb.sd.outcome[unit("log")] = fakeOutcome{jobResult: "failed", exitStatus: 1}
+	tb.sd.mu.Unlock()
+	reply, err := tb.Start(tb.ctx, []string{"app"}, true, nil)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if tb.sd.state(unit("app")) != "active" || !slices.Contains(reply.Started, "app") || !slices.Equal(reply.Failed, []string{"log"}) {
+		t.Errorf("reply %+v, app %s; want app started, log failed", reply, tb.sd.state(unit("app")))
+	}
+	want := []string{
+		"app wants blocked, which cannot start as its config stands (blocked): started without it",
+		"app wants cache, which no service file defines: started without it",
+		"log, a soft dependency (wants), failed to start; started without it:",
+	}
+	got := strings.Join(reply.Warnings, "\n")
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("warnings:\n%s\nwant one with %q", got, w)
+		}
+	}
+	// A hard dependency that fails still fails the start.
+	tb.sd.mu.Lock()
+	tb.sd.outcome[unit("db")] = fakeOutcome{jobResult: "failed", exitStatus: 1}
+	tb.sd.mu.Unlock()
+	if _, err := tb.Stop(tb.ctx, "db", false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tb.Start(tb.ctx, []string{"app"}, true, nil); err == nil {
+		t.Error("a start whose requirement failed succeeded")
+	}
+}

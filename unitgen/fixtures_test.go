@@ -84,6 +84,19 @@ func runFixture(t *testing.T, dir string) {
 			if !problemLines[want] {
 				t.Errorf("%s: want problem %q, got:\n%s", where, want, probs.Error())
 			}
+		case "assert-warning":
+			want := strings.Join(a.args, " ")
+			found := false
+			for _, w := range set.Warnings() {
+				found = found || w.String() == want
+			}
+			if !found {
+				t.Errorf("%s: want warning %q, got:\n%s", where, want, set.Warnings().Error())
+			}
+		case "assert-usable":
+			if !set.Usable(stem) {
+				t.Errorf("%s: want %s usable (not bad-config nor blocked): problems %v, waiting for %v", where, stem, set.Problems(stem), set.Blocked(stem))
+			}
 		case "assert-problem-count":
 			if itoa(len(probs)) != a.args[0] {
 				t.Errorf("%s: want %s problems, got %d:\n%s", where, a.args[0], len(probs), probs.Error())

@@ -184,11 +184,25 @@ func dependencyUnits(set *config.Set, svc *config.Service) (depUnits, error) {
 	if deps.requires, err = mapUnits(svc.Requires, unitOf); err != nil {
 		return deps, err
 	}
-	if deps.wants, err = mapUnits(svc.Wants, unitOf); err != nil {
+	// A wants entry no file defines is left out: the service starts without it (a warning of
+	// validate's), as systemd starts a unit whose Wants= names a missing one.
+	wants := definedOnly(set, svc.Wants)
+	if deps.wants, err = mapUnits(wants, unitOf); err != nil {
 		return deps, err
 	}
-	deps.after, err = mapUnits(concatNames(svc.Requires, svc.Wants, svc.After), unitOf)
+	deps.after, err = mapUnits(concatNames(svc.Requires, wants, svc.After), unitOf)
 	return deps, err
+}
+
+// definedOnly returns the names of names that set defines.
+func definedOnly(set *config.Set, names []string) []string {
+	var out []string
+	for _, n := range names {
+		if set.Service(n) != nil {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // dependencies writes the [Unit] dependency directives.

@@ -90,6 +90,7 @@ const (
 	SummaryRestarted         = "restarted_dependents" // as: dependents a restart started again
 	SummaryJobs              = "jobs"                 // a{sx}: the new job of each service started
 	SummaryReloaded          = "reloaded"             // as: the services a reload reloaded
+	SummaryWarnings          = "warnings"             // as: soft dependencies (wants) a start went without, and why
 )
 
 // Errors: D-Bus error names with messages a person can act on.

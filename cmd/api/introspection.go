@@ -38,7 +38,9 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
          OperationProgress and OperationFinished signals carrying that id. Refused with
          ConflictBlocked, nothing started, if a service it would start conflicts with a running
          one; NoSuchService, InvalidConfig as named. Prunes each started service's inactive
-         jobs. replace_existing_jobs: systemd's job mode replace (true) or fail. -->
+         jobs (herod's own start of what a requirement's outage stopped keeps them). A service
+         it only wants (wants) that is undefined, unusable or fails to start fails nothing: the
+         summary's warnings name it. replace_existing_jobs: systemd's job mode replace (true) or fail. -->
     <method name="Start">
       <arg name="name" type="s" direction="in"/>
       <arg name="replace_existing_jobs" type="b" direction="in"/>
@@ -315,7 +317,9 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
          name (as a method would return it) with message, as every user may read it (a failed
          start says how its run ended, not what the service wrote; OperationStatus tells the
          whole to those allowed); summary holds started, failed, already_running, cancelled,
-         stopped_dependents, removed_jobs, restarted_dependents, jobs, reloaded, as they apply. -->
+         stopped_dependents, removed_jobs, restarted_dependents, jobs, reloaded, warnings (the
+         soft dependencies a start went without: undefined, unusable, or failed to start, with
+         how a failed one's run ended; they fail nothing), as they apply. -->
     <signal name="OperationFinished">
       <arg name="operation" type="t"/>
       <arg name="error" type="s"/>

@@ -27,7 +27,14 @@ type Set struct {
 	waiting      map[string][]string // blocked services and the undefined services they wait for
 	fileProblems map[string]Problems // what Parse found in each service's own file
 	pending      map[string]Problems // new files' problems of services kept at their last good definition
+	warnings     Problems            // what is odd but runs: a wants on a service no file defines
 }
+
+// Warnings are what is odd in the directory but keeps nothing from running (validate reports
+// them; they never make a service bad-config or blocked): a wants entry naming a service no
+// file defines, which its service starts without, as systemd starts a unit whose Wants= names
+// a missing unit. Each Message starts with WarningPrefix.
+func (s *Set) Warnings() Problems { return s.warnings }
 
 // Service returns the named service, or nil.
 func (s *Set) Service(name string) *Service { return s.ByName[name] }
@@ -150,6 +157,13 @@ func Assemble(parsed []Parsed) (*Set, Problems) {
 	for _, gp := range gprobs {
 		s := set.ByName[gp.Service]
 		p := Problem{File: s.File, Line: s.depLine(gp.Key, gp.Target), Key: dependencyKey(s.Format, gp.Key), Message: gp.Message}
+		if set.ByName[gp.Target] == nil && gp.Target != "" && gp.Key == graphs.KindWants && s.Format == FormatHero {
+			// Soft: the service starts without it.
+			p.Message = fmt.Sprintf("%sunknown service %q: %s starts without it (wants is a soft dependency)", WarningPrefix, gp.Target, s.Name)
+			p.Kind = WarningPrefix + "unknown service: the service starts without it (wants is a soft dependency)"
+			set.warnings = append(set.warnings, p)
+			continue
+		}
 		probs = append(probs, p)
 		if set.ByName[gp.Target] == nil && gp.Target != "" && waitsFor(s, gp.Key) {
 			set.waiting[s.Name] = append(set.waiting[s.Name], gp.Target)
@@ -163,14 +177,16 @@ func Assemble(parsed []Parsed) (*Set, Problems) {
 		set.Graph, _ = graphs.Build(nodesOf(set.Services, set.usableInGraph))
 	}
 	probs.Sort()
+	set.warnings.Sort()
 	return set, probs
 }
 
 // waitsFor reports whether an undefined dependency leaves s blocked, waiting for it, rather than
 // bad-config: it is only ordered after it (hero's after), or it is zinit's after, with which
-// zinit keeps the service waiting until such a service appears.
+// zinit keeps the service waiting until such a service appears. (An undefined wants is only a
+// warning: see Warnings.)
 func waitsFor(s *Service, kind string) bool {
-	return kind == graphs.KindAfter || kind == graphs.KindWants || s.Format == FormatZinit && kind == graphs.KindRequires
+	return kind == graphs.KindAfter || s.Format == FormatZinit && kind == graphs.KindRequires
 }
 
 // placeholder is the service of a file that could not be read (too large, not a regular file):

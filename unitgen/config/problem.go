@@ -17,6 +17,13 @@ type Problem struct {
 	Kind string
 }
 
+// WarningPrefix starts the Message (and Kind) of a warning: something odd that keeps nothing
+// from running (see Set.Warnings).
+const WarningPrefix = "warning: "
+
+// IsWarning reports whether p is a warning rather than a problem.
+func (p Problem) IsWarning() bool { return strings.HasPrefix(p.Message, WarningPrefix) }
+
 // Withheld is the problem as told to someone who may not read its file: file, line, the key
 // as far as it is hero's own vocabulary, and the kind of problem, never a byte of the file.
 func (p Problem) Withheld() Problem {

@@ -28,12 +28,15 @@ ordering makes each wait for what it requires. Several names are started togethe
 blocked, with nothing started, when a service it would start conflicts with a running one. Every
 member of the closure that is not running (stopped, failed, stopped by a requirement's death)
 is started, so a service never counts as already running while something it requires is down;
-services it wants are started too. Each started service's ended jobs are pruned first; running
-jobs are never touched.
+services it wants are started too, but softly: a wanted service that no file defines, that
+cannot start as its config stands, or that fails to start is named in a warning and the start
+goes on without it (exit status 0), as systemctl does for Wants= and compose for depends_on with
+required: false. Each started service's ended jobs are pruned first; running jobs are never
+touched.
 heroctl waits until the start is done (a health check may take a while), printing one line per
 service to stderr; --no-block returns once herod queued it, --timeout stops waiting (the start
 goes on in herod either way, as after Ctrl-C). With -o json: {"service","started","failed",
-"already_running","jobs"}.
+"already_running","jobs","warnings"}.
 With --dry-run nothing is started: the start plan of the services together is printed (with
 -o json: {"service","order","waves","dependencies"}), from herod or, with --config-dir, the
 directory.
@@ -81,6 +84,12 @@ func startOnline(cmd *cobra.Command, g *globals, of opFlags, names []string, rep
 			err = werr
 		}
 	}()
+	warnings := out.Strings(api.SummaryWarnings)
+	if !g.json() && !g.quiet {
+		for _, w := range warnings {
+			fmt.Fprintf(Stderr, "Warning: %s.\n", w)
+		}
+	}
 	if g.json() {
 		return printJSON(struct {
 			Service        string           `json:"service"`
@@ -90,7 +99,8 @@ func startOnline(cmd *cobra.Command, g *globals, of opFlags, names []string, rep
 			Queued         []string         `json:"queued,omitempty"`
 			Operation      uint64           `json:"operation,omitempty"`
 			Jobs           map[string]int64 `json:"jobs"`
-		}{strings.Join(names, " "), started, out.Strings(api.SummaryFailed), q.AlreadyRunning, q.Services, q.Operation, out.Jobs()})
+			Warnings       []string         `json:"warnings,omitempty"`
+		}{strings.Join(names, " "), started, out.Strings(api.SummaryFailed), q.AlreadyRunning, q.Services, q.Operation, out.Jobs(), warnings})
 	}
 	if !g.quiet && q.AlreadyRunning {
 		fmt.Fprintf(Stderr, "%s already running.\n", strings.Join(names, ", "))

@@ -19,7 +19,9 @@ func newValidateCmd(g *globals) *cobra.Command {
 		Long: `validate checks the whole config directory before anything touches the host: syntax,
 unknown keys, types, names, values systemd would refuse, unknown and self dependencies, cycles,
 and conflicts with a requires closure. Every problem is printed as FILE[:LINE]: KEY: PROBLEM.
-Exit status 0 when clean, 1 when anything is wrong. DIR is the directory to read, as with
+Exit status 0 when clean, 1 when anything is wrong. A warning (FILE[:LINE]: KEY: warning: ...)
+names something odd that keeps nothing from running, such as a wants entry no file defines (the
+service starts without it): it is printed, and the exit status stays 0. DIR is the directory to read, as with
 --config-dir DIR; without either, herod's config directory is checked. A file that someone
 other than root (or you, for your own directory) could have written is refused as untrusted,
 as herod refuses it. herod quotes a file's contents in a problem only to callers who may read
@@ -49,7 +51,7 @@ that file; others get the file, line, key and kind of problem.`,
 				if err != nil {
 					return err
 				}
-				return reportProblems(g, probs, len(set.Services))
+				return reportProblems(g, append(probs, set.Warnings()...), len(set.Services))
 			})
 		},
 	}
@@ -90,14 +92,24 @@ func reportProblems(g *globals, probs config.Problems, services int) error {
 			fmt.Fprintln(Stdout, p.String())
 		}
 	}
-	if len(probs) > 0 {
-		return exitWith(ExitFailure, fmt.Errorf("%d problem(s) in %d service file(s)", len(probs), countFiles(probs)))
+	var errs config.Problems
+	for _, p := range probs {
+		if !p.IsWarning() {
+			errs = append(errs, p)
+		}
+	}
+	if len(errs) > 0 {
+		return exitWith(ExitFailure, fmt.Errorf("%d problem(s) in %d service file(s)", len(errs), countFiles(errs)))
 	}
 	if !g.quiet && !g.json() {
+		warned := ""
+		if n := len(probs); n > 0 {
+			warned = fmt.Sprintf(" (%d warning(s): what they name is left out, nothing else)", n)
+		}
 		if services >= 0 {
-			fmt.Fprintf(Stderr, "%s: %d service(s), no problems\n", g.configDir, services)
+			fmt.Fprintf(Stderr, "%s: %d service(s), no problems%s\n", g.configDir, services, warned)
 		} else {
-			fmt.Fprintln(Stderr, "herod's config directory: no problems")
+			fmt.Fprintf(Stderr, "herod's config directory: no problems%s\n", warned)
 		}
 	}
 	return nil

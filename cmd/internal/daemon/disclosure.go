@@ -71,8 +71,12 @@ func shownTo(p config.Problem, acc configdir.Access, c *caller) config.Problem {
 
 // problemsFor is every problem of a directory read, as the caller may see them.
 func problemsFor(r *configdir.Result, c *caller) config.Problems {
-	out := make(config.Problems, len(r.Problems))
-	for i, p := range r.Problems {
+	all := r.Problems
+	if r.Set != nil {
+		all = append(append(config.Problems(nil), all...), r.Set.Warnings()...) // each says "warning: "
+	}
+	out := make(config.Problems, len(all))
+	for i, p := range all {
 		out[i] = shownTo(p, r.Access[p.File], c)
 	}
 	return out

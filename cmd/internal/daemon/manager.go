@@ -240,6 +240,7 @@ func startSummary(r bridge.StartReply) map[string]dbus.Variant {
 		api.SummaryFailed:         dbus.MakeVariant(nonNil(r.Failed)),
 		api.SummaryAlreadyRunning: dbus.MakeVariant(r.AlreadyRunning),
 		api.SummaryJobs:           dbus.MakeVariant(jobs),
+		api.SummaryWarnings:       dbus.MakeVariant(nonNil(r.Warnings)),
 	}
 }
 
