@@ -116,6 +116,10 @@ type Event = recording.Event
 // included, is over).
 const EventRunActive = recording.EventRunActive
 
+// EventWaitChanged is the event of a service whose wait for its requirements (status's
+// ComesBack, WaitsFor, Waiting) changed.
+const EventWaitChanged = recording.EventWaitChanged
+
 // New returns a bridge over conn (systemd's manager) and signals (a connection to the same bus,
 // used only for unit signals) and ledger, for the services of set. It subscribes to systemd's
 // signals, records what happened while no bridge ran (from the journal), and adopts running hero
@@ -153,8 +157,11 @@ func New(ctx context.Context, conn *sddbus.Conn, signals *dbus.Conn, ledger jobd
 	return b, nil
 }
 
-// Close stops the recorder, saving what it learnt and the journal cursor.
-func (b *Bridge) Close() { b.rec.Close() }
+// Close stops the rebinder and the recorder, saving what it learnt and the journal cursor.
+func (b *Bridge) Close() {
+	b.rebind.stop()
+	b.rec.Close()
+}
 
 // OnEvent sets the function called (after the change is recorded) for events.
 func (b *Bridge) OnEvent(fn func(Event)) {

@@ -485,6 +485,7 @@ func newTestBridge(t *testing.T, files map[string]string) *testBridge {
 	b.rec.Run()
 	t.Cleanup(b.rec.Close)
 	b.rebind.start()
+	t.Cleanup(func() { tb.rebind.stop() }) // before the ledger closes (a new rebinder may replace it)
 	b.OnEvent(func(e Event) {
 		tb.mu.Lock()
 		defer tb.mu.Unlock()

@@ -3,9 +3,11 @@ package bridge
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hero-systemd/hero-systemd/jobdb"
@@ -34,12 +36,16 @@ import (
 //     with it) is started, in one start, dependencies first. This start keeps the ledger's
 //     record of the outage (it prunes no job).
 type rebinder struct {
-	b   *Bridge
-	ctx context.Context
+	b       *Bridge
+	ctx     context.Context
+	cancel  context.CancelFunc
+	done    chan struct{} // closed when run returns
+	started atomic.Bool   // run was started
 
 	mu       sync.Mutex
 	queue    []observed
 	intended map[string]bool // services hero is stopping (or stopped) on purpose
+	waiting  map[string]bool // the waits as last read or written (the ledger has them all)
 	due      bool            // a reconcile is due
 	wake     chan struct{}
 }
@@ -60,16 +66,31 @@ const boundWindow = 5 * time.Second
 const reviveTick = 5 * time.Second
 
 func newRebinder(ctx context.Context, b *Bridge) *rebinder {
-	return &rebinder{b: b, ctx: ctx, wake: make(chan struct{}, 1), intended: map[string]bool{}}
+	ctx, cancel := context.WithCancel(ctx)
+	return &rebinder{b: b, ctx: ctx, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1),
+		intended: map[string]bool{}, waiting: map[string]bool{}}
+}
+
+// stop ends the rebinder's work and waits for it (before the ledger closes).
+func (r *rebinder) stop() {
+	r.cancel()
+	if r.started.Load() {
+		<-r.done
+	}
 }
 
 // start begins the rebinder's work, with a first look at the waits the ledger kept (herod's
 // start-up). The bridge's recorder must run.
 func (r *rebinder) start() {
+	waits, _ := r.b.ledger.Waits(r.ctx)
 	r.mu.Lock()
+	for _, w := range waits {
+		r.waiting[w.Service] = true
+	}
 	r.due = true
 	r.mu.Unlock()
 	r.poke()
+	r.started.Store(true)
 	go r.run()
 }
 
@@ -88,12 +109,17 @@ func (r *rebinder) observe(e Event) {
 	switch e.Kind {
 	case "job-started":
 		delete(r.intended, e.Service) // it runs again: its next end is not hero's doing
-		return
+		r.queue = append(r.queue, observed{Event: e})
 	case "job-finished":
 		r.queue = append(r.queue, observed{Event: e, onPurpose: r.intended[e.Service]})
 	case EventRunActive:
 		r.queue = append(r.queue, observed{Event: e})
 		r.due = true
+	case "state-changed":
+		if len(r.waiting) == 0 {
+			return
+		}
+		r.queue = append(r.queue, observed{Event: e})
 	default:
 		return
 	}
@@ -101,6 +127,7 @@ func (r *rebinder) observe(e Event) {
 }
 
 func (r *rebinder) run() {
+	defer close(r.done)
 	tick := time.NewTicker(reviveTick)
 	defer tick.Stop()
 	for {
@@ -137,11 +164,66 @@ func (r *rebinder) handle(e observed) {
 			r.finished(e.Service, e.JobID)
 		}
 	case EventRunActive:
-		if n, err := r.b.ledger.ClearWaits(r.ctx, e.Service); err != nil {
-			r.b.log.Warn("forgetting a wait failed", "service", e.Service, "err", err)
-		} else if n > 0 {
-			r.b.log.Info("runs again: it no longer waits for its requirements", "service", e.Service)
+		r.clearWaits("runs again: it no longer waits for its requirements", e.Service)
+	}
+	r.touchWaiters(e.Service)
+}
+
+// touchWaiters tells the daemon that the status of the services waiting on name changed (what
+// they wait for is on its way up, down, or gave up).
+func (r *rebinder) touchWaiters(name string) {
+	r.mu.Lock()
+	var waiters []string
+	if len(r.waiting) > 0 {
+		set := r.b.Config()
+		for s := range r.waiting {
+			if slices.Contains(requiresClosure(set, s), name) {
+				waiters = append(waiters, s)
+			}
 		}
+	}
+	r.mu.Unlock()
+	for _, s := range waiters {
+		r.b.emit(Event{Kind: EventWaitChanged, Service: s})
+	}
+}
+
+// setWait records (in the ledger) that w.Service waits for its requirements.
+func (r *rebinder) setWait(w jobdb.Wait) error {
+	if err := r.b.ledger.SetWait(r.ctx, w); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.waiting[w.Service] = true
+	r.mu.Unlock()
+	r.b.emit(Event{Kind: EventWaitChanged, Service: w.Service})
+	return nil
+}
+
+// clearWaits forgets (in the ledger) that names wait, logging why for those that did.
+func (r *rebinder) clearWaits(why string, names ...string) {
+	if len(names) == 0 {
+		return
+	}
+	n, err := r.b.ledger.ClearWaits(r.ctx, names...)
+	if err != nil {
+		r.b.log.Warn("forgetting waits failed", "services", names, "err", err)
+		return
+	}
+	r.mu.Lock()
+	var were []string
+	for _, s := range names {
+		if r.waiting[s] {
+			were = append(were, s)
+			delete(r.waiting, s)
+		}
+	}
+	r.mu.Unlock()
+	if n > 0 && why != "" {
+		r.b.log.Info(why, "services", names)
+	}
+	for _, s := range were {
+		r.b.emit(Event{Kind: EventWaitChanged, Service: s})
 	}
 }
 
@@ -169,7 +251,7 @@ func (r *rebinder) finished(name string, job int64) {
 	if cause == "" {
 		return
 	}
-	if err := r.b.ledger.SetWait(r.ctx, jobdb.Wait{Service: name, Requirement: cause, Since: end}); err != nil {
+	if err := r.setWait(jobdb.Wait{Service: name, Requirement: cause, Since: end}); err != nil {
 		r.b.log.Error("recording that a service waits for its requirements failed", "service", name, "err", err)
 		return
 	}
@@ -302,15 +384,17 @@ func (r *rebinder) reconcile() {
 			waiting[w.Service] = true
 		}
 	}
+	r.mu.Lock()
+	r.waiting = maps.Clone(waiting)
+	r.mu.Unlock()
 	state, err := r.b.unitStates(r.ctx, set, waiting)
 	if err != nil {
 		r.b.log.Warn("reading the waiting services' units failed", "err", err)
 		return
 	}
 	over, start := revival(set, waiting, state)
-	if _, err := r.b.ledger.ClearWaits(r.ctx, append(gone, over...)...); err != nil {
-		r.b.log.Warn("forgetting waits failed", "services", append(gone, over...), "err", err)
-	}
+	r.clearWaits("", gone...)
+	r.clearWaits("runs again: it no longer waits for its requirements", over...)
 	if len(start) > 0 {
 		r.revive(start)
 	}
@@ -414,10 +498,9 @@ func (r *rebinder) settleFailed(set *config.Set, failed []string) {
 		if !ownRun || len(r.b.downServices(r.ctx, requiresClosure(set, s))) > 0 {
 			continue
 		}
-		if _, err := r.b.ledger.ClearWaits(r.ctx, s); err == nil {
-			r.b.log.Warn("its own start failed while its requirements run: herod no longer starts it again (its restart policy applies)",
-				"service", s, "job", last.ID, "result", last.Result)
-		}
+		r.b.log.Warn("its own start failed while its requirements run: herod no longer starts it again (its restart policy applies)",
+			"service", s, "job", last.ID, "result", last.Result)
+		r.clearWaits("", s)
 	}
 }
 
@@ -429,12 +512,7 @@ func (r *rebinder) intend(names ...string) {
 		r.intended[n] = true
 	}
 	r.mu.Unlock()
-	n, err := r.b.ledger.ClearWaits(r.ctx, names...)
-	if err != nil {
-		r.b.log.Warn("forgetting waits failed", "services", names, "err", err)
-	} else if n > 0 {
-		r.b.log.Info("stopped on purpose: no longer waits for its requirements", "services", names)
-	}
+	r.clearWaits("stopped on purpose: no longer waits for its requirements", names...)
 }
 
 // waitingServices returns the services that wait for their requirements, by name.

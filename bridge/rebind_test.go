@@ -218,6 +218,7 @@ func TestRebindAfterRestartOfHerod(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb.job(t, "web", jobdb.PhaseCancelled)
+	tb.rebind.stop()
 	r := newRebinder(tb.ctx, tb.Bridge) // a new herod's
 	tb.rebind = r
 	r.start()

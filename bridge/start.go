@@ -748,7 +748,7 @@ type startCollector struct {
 	reply        StartReply
 	seen         []bool
 	startedUnits []string
-	doubtful     []startResult // canceled, or failed for a dependency: see settleDoubtful
+	doubtful     []startResult   // canceled, or failed for a dependency: see settleDoubtful
 	hard         map[string]bool // what was asked for and what it requires: the rest is only wanted
 	firstErr     error
 }

@@ -200,4 +200,8 @@ func TestAFreshLedgerRecordsOnlyItsOwnRuns(t *testing.T) {
 	if again, _ := tw.Ledger.State(ctx, stateOrigin); again != origin {
 		t.Errorf("the origin moved from %s to %s", origin, again)
 	}
+	// The end recovered is announced, as a live end is (what it stopped is told by it).
+	if k := tw.kinds(); len(k) != 1 || k[0] != "job-finished:failed" {
+		t.Errorf("events of the recovery %v, want the recovered run's end", k)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -75,6 +76,7 @@ func (r *Recorder) recover(ctx context.Context) error {
 	for _, j := range rc.endedIDs() {
 		r.tails.queue(j)
 	}
+	rc.announceEnds()
 	if n := len(rc.batch.Create) + len(rc.batch.Change); n > 0 {
 		r.w.Log.Info("recorded runs that changed while herod was not running", "new", len(rc.batch.Create), "changed", len(rc.batch.Change))
 	}
@@ -314,6 +316,25 @@ func (rc *recovery) initViews(snaps map[string]Snapshot) {
 		}
 		v.seenUp, v.seenActive = up(snap.active), snap.active == "active"
 	}
+}
+
+// announceEnds emits the end of each run recovery ended, in the order they ended, as the live
+// path does (what the ends stopped is told by them: see the bridge's rebinder).
+func (rc *recovery) announceEnds() {
+	ended := slices.Clone(rc.ended)
+	sort.SliceStable(ended, func(i, j int) bool { return endOf(ended[i]).Before(endOf(ended[j])) })
+	for _, j := range ended {
+		if j.ID != 0 && j.Phase.Ended() {
+			rc.r.w.Emit(Event{Kind: "job-finished", Service: j.ServiceID, JobID: j.ID, State: string(j.Phase)})
+		}
+	}
+}
+
+func endOf(j *jobdb.Job) time.Time {
+	if j.EndedAt == nil {
+		return time.Time{}
+	}
+	return *j.EndedAt
 }
 
 func (rc *recovery) endedIDs() []int64 {

@@ -11,7 +11,7 @@ import (
 
 // Event reports a run's start or end, or a service's change, for the daemon's D-Bus signals.
 type Event struct {
-	Kind    string // "job-started", "job-finished", "state-changed", EventRunActive
+	Kind    string // "job-started", "job-finished", "state-changed", EventRunActive, EventWaitChanged
 	Service string
 	JobID   int64
 	State   string // the service's state, for state-changed; the job's phase otherwise
@@ -20,6 +20,10 @@ type Event struct {
 // EventRunActive is the event of a run whose unit became active: its start job (its health
 // check included) is over, and what requires it may run.
 const EventRunActive = "run-active"
+
+// EventWaitChanged is the event of a service whose wait for its requirements began, ended, or
+// whose requirements moved (the bridge's: its status says what it waits for).
+const EventWaitChanged = "wait-changed"
 
 // Snapshot is what systemd says about a unit's current (or last) run.
 type Snapshot struct {

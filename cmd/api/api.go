@@ -175,10 +175,11 @@ func JobID(path string) (int64, bool) {
 	return id, true
 }
 
-// UnitRow is one service in ListUnits' answer, a D-Bus struct (sssssssss) in this field order.
+// UnitRow is one service in ListUnits' answer, a D-Bus struct (ssssssssss) in this field order.
 type UnitRow struct {
 	Service, Unit, Description       string
 	LoadState, ActiveState, SubState string // systemd's, as the unit has them
 	State                            string // hero's: running, failed, blocked, ...
 	Enabled, EnabledBy               string // enabled or disabled; by heroctl or config
+	Health                           string // a liveness check's last word (Status's Health); "" without one
 }

@@ -187,11 +187,12 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
     </method>
     <!-- ListUnits(): what 'heroctl list-units' shows of every service, sorted by name, one
          struct each as systemd's own ListUnits answers: (service, unit, description, load
-         state, active state, sub state, hero's state, enabled, enabled by). A fixed struct
+         state, active state, sub state, hero's state, enabled, enabled by, health: as Status's
+         Health). A herod before health sent the first nine. A fixed struct
          costs a tenth of ListServices' dictionaries to send and read: use it for overviews of
          thousands of services, ListServices or Status for everything else. -->
     <method name="ListUnits">
-      <arg name="units" type="a(sssssssss)" direction="out"/>
+      <arg name="units" type="a(ssssssssss)" direction="out"/>
     </method>
     <!-- ListJobs(name): the service's jobs, newest first: Id, Service, Context, Unit,
          InvocationID, Phase, MainPID, ExitCode (-1 if none), Signal, Result, StartedAt,

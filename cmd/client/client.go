@@ -297,11 +297,11 @@ func (c *Client) ListServices(ctx context.Context) ([]Status, error) {
 }
 
 // ListUnits returns what list-units shows of every service, sorted by name: a Status with
-// only Service, Unit, Description, LoadState, ActiveState, SubState, State, Enabled and
-// EnabledBy set. It is a tenth of ListServices' cost with thousands of services; a herod older
-// than ListUnits is asked ListServices instead.
+// only Service, Unit, Description, LoadState, ActiveState, SubState, State, Enabled, EnabledBy
+// and Health set. It is a tenth of ListServices' cost with thousands of services; a herod older
+// than ListUnits is asked ListServices instead, and one older than Health sends nine fields.
 func (c *Client) ListUnits(ctx context.Context) ([]Status, error) {
-	var rows []api.UnitRow
+	var rows [][]any // (ssssssssss), or (sssssssss) from a herod before Health
 	err := c.call(ctx, api.MethodListUnits, []any{&rows})
 	if e, ok := AsError(err); ok && e.Name == errUnknownMethod {
 		return c.ListServices(ctx)
@@ -311,8 +311,12 @@ func (c *Client) ListUnits(ctx context.Context) ([]Status, error) {
 	}
 	out := make([]Status, len(rows))
 	for i, r := range rows {
-		out[i] = Status{Service: r.Service, Unit: r.Unit, Description: r.Description, LoadState: r.LoadState,
-			ActiveState: r.ActiveState, SubState: r.SubState, State: r.State, Enabled: r.Enabled, EnabledBy: r.EnabledBy}
+		f := make([]string, 10)
+		for j := 0; j < len(r) && j < len(f); j++ {
+			f[j], _ = r[j].(string)
+		}
+		out[i] = Status{Service: f[0], Unit: f[1], Description: f[2], LoadState: f[3], ActiveState: f[4], SubState: f[5],
+			State: f[6], Enabled: f[7], EnabledBy: f[8], Health: f[9]}
 	}
 	return out, nil
 }

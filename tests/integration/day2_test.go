@@ -102,7 +102,7 @@ func TestStartBringsBackADeadRequirement(t *testing.T) {
 		st := statusOf(t, "needy")
 		return len(st.RequirementsDown) == 1 && st.RequirementsDown[0] == "solo" && st.ComesBack
 	})
-	if out := heroctl(t, "status", "needy").Stdout; !strings.Contains(out, "it requires solo, which is down") {
+	if out := heroctl(t, "status", "needy").Stdout; !strings.Contains(out, "waiting for solo (down: failed; 'heroctl start solo' starts it): herod starts it when solo runs again") {
 		t.Errorf("status needy does not say why it stopped:\n%s", out)
 	}
 	r := heroctl(t, "start", "needy")

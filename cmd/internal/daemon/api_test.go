@@ -351,3 +351,31 @@ func TestEnableAndDisable(t *testing.T) {
 		t.Errorf("enable of an undefined service: %v", err)
 	}
 }
+
+// ListUnits' rows carry each service's health (a liveness check's word) beside its states, as
+// Status and the service object do.
+func TestListUnitsCarriesHealth(t *testing.T) {
+	td := startDaemon(t, map[string]string{
+		"db.toml":   "exec = [\"/bin/sleep\", \"infinity\"]\n",
+		"live.toml": "exec = [\"/bin/sleep\", \"infinity\"]\nliveness = [\"/bin/true\"]\n",
+	})
+	ctx := testCtx(t)
+	q, err := td.c.Start(ctx, "live", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := td.wait(t, q); o.Err != nil {
+		t.Fatal(o.Err)
+	}
+	rows, err := td.c.ListUnits(ctx)
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("ListUnits: %+v, %v", rows, err)
+	}
+	want := "unhealthy: 1 of 3 checks failed: no answer"
+	if rows[0].Service != "db" || rows[0].Health != "" || rows[1].Service != "live" || rows[1].State != "running" || rows[1].Health != want {
+		t.Errorf("ListUnits rows %+v", rows)
+	}
+	if st, err := td.c.Status(ctx, "live"); err != nil || st.Health != want {
+		t.Errorf("Status(live) health %q, %v", st.Health, err)
+	}
+}

@@ -406,7 +406,7 @@ func (m *manager) listFromSystemd(ctx context.Context) ([]bridge.Status, map[str
 
 func unitRow(st bridge.Status, en enablement) api.UnitRow {
 	return api.UnitRow{Service: st.Service, Unit: st.Unit, Description: st.Description, LoadState: st.LoadState,
-		ActiveState: st.ActiveState, SubState: st.SubState, State: st.State, Enabled: en.State, EnabledBy: en.By}
+		ActiveState: st.ActiveState, SubState: st.SubState, State: st.State, Enabled: en.State, EnabledBy: en.By, Health: st.Health}
 }
 
 // problemsFor gives a status read from the object tree the problems of the config as it is now

@@ -19,8 +19,8 @@ const (
 )
 
 // watchUnits marks a service dirty when systemd announces that its unit's ActiveState or SubState
-// moved (the services that conflict with it too: they may be blocked now), or that it unloaded
-// the loaded unit. systemd sends these signals while herod is subscribed (the bridge is).
+// moved (the services that conflict with it too: they may be blocked now), that its StatusText
+// moved (a liveness check's word), or that it unloaded the loaded unit. systemd sends these signals while herod is subscribed (the bridge is).
 func (o *objects) watchUnits(conn *dbus.Conn) error {
 	for _, match := range [][]dbus.MatchOption{
 		{dbus.WithMatchInterface(api.PropertiesInterface), dbus.WithMatchMember(api.SignalPropertiesChanged),
@@ -63,6 +63,9 @@ func (o *objects) onSystemdSignal(s *dbus.Signal) {
 				o.pids[unit] = pid
 				o.mu.Unlock()
 			}
+			if text, ok := props["StatusText"].Value().(string); ok {
+				o.healthMoved(unit, text)
+			}
 			return
 		}
 		if s.Body[0] != unitInterface {
@@ -80,6 +83,23 @@ func (o *objects) onSystemdSignal(s *dbus.Signal) {
 		return
 	}
 	o.mark(unitChanged, append([]string{name}, set.Graph.Conflicts(name)...)...)
+}
+
+// healthMoved marks a service with a liveness check dirty when its unit's StatusText (what
+// its checks said last: its Health) differs from what was last announced.
+func (o *objects) healthMoved(unit, text string) {
+	ctxName, name, ok := unitgen.ParseUnitName(unit)
+	svc := o.d.bridge.Config().Service(name)
+	if !ok || svc == nil || svc.Context != ctxName || len(svc.Actions) == 0 || len(svc.Main().Liveness) == 0 {
+		return
+	}
+	o.mu.Lock()
+	v := o.services[name]
+	moved := v != nil && v.status.Health != text
+	o.mu.Unlock()
+	if moved {
+		o.mark(unitChanged, name)
+	}
 }
 
 // unloaded reports whether systemd unloading a unit changes its service's LoadState from what was
