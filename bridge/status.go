@@ -320,6 +320,11 @@ func (b *Bridge) UnitText(ctx context.Context, name string) (UnitText, error) {
 // describeWait fills in what a service that waits for its requirements waits for, and says what
 // will happen, from the states of its requires closure's units (unitStates) and the waits.
 func (b *Bridge) describeWait(set *config.Set, st *Status, unitStates map[string]sddbus.UnitStatus, waits map[string]jobdb.Wait) {
+	if err := checkUsable(set, st.Service); err != nil {
+		// herod does not start what cannot start: no promise.
+		st.Waiting = "its requirements went down; it cannot start as its config stands (" + stateWord(set, st.Service) + "): herod starts it once that is fixed and they run"
+		return
+	}
 	st.ComesBack = true
 	var parts []string
 	for _, q := range requiresClosure(set, st.Service) {

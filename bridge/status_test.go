@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
+
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
@@ -219,5 +221,56 @@ func TestRestartsOf(t *testing.T) {
 		if got := restartsOf(c.n, c.up, c.last); got != c.want {
 			t.Errorf("%s: restartsOf = %d, want %d", c.name, got, c.want)
 		}
+	}
+}
+
+// downReason promises only what systemd does by itself, and says who else brings a
+// requirement back.
+func TestDownReason(t *testing.T) {
+	cases := []struct {
+		active, sub string
+		limitHit    bool
+		want        string
+	}{
+		{"activating", "auto-restart", false, "restarting: systemd restarts it"},
+		{"activating", "start-post", false, "starting"},
+		{"failed", "failed", true, "failed, start limit hit: systemd does not restart it; 'heroctl start db' does"},
+		{"failed", "failed", false, "failed; 'heroctl start db' starts it"},
+		{"deactivating", "stop-sigterm", false, "stopping"},
+		{"inactive", "dead", false, "stopped; 'heroctl start db' starts it"},
+	}
+	for _, c := range cases {
+		if got := downReason("db", sddbus.UnitStatus{ActiveState: c.active, SubState: c.sub}, c.limitHit); got != c.want {
+			t.Errorf("downReason(%s/%s, limit %v) = %q, want %q", c.active, c.sub, c.limitHit, got, c.want)
+		}
+	}
+}
+
+// A waiting service's status names what must run again (the root of the outage, not the
+// requirements that wait too) and who starts it; one that cannot start promises nothing.
+func TestStatusOfAWaitingService(t *testing.T) {
+	tb := newTestBridge(t, chainFiles) // db <- web <- api
+	tb.load(t, "db", "failed", "failed")
+	tb.load(t, "web", "inactive", "dead")
+	tb.load(t, "api", "inactive", "dead")
+	for _, s := range []string{"web", "api"} {
+		tb.job(t, s, jobdb.PhaseCancelled)
+		if err := tb.ledger.SetWait(tb.ctx, jobdb.Wait{Service: s, Requirement: "db"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := tb.Status(tb.ctx, "api")
+	want := "waiting for db (down: failed; 'heroctl start db' starts it): herod starts it when db runs again"
+	if err != nil || !st.ComesBack || st.Waiting != want || !slices.Equal(st.WaitsFor, []string{"db"}) {
+		t.Errorf("api's status: comes back %v, waits for %v, %q (%v); want %q", st.ComesBack, st.WaitsFor, st.Waiting, err, want)
+	}
+	tb.SetConfig(testSet(t, map[string]string{
+		"db.toml":    service(""),
+		"web.toml":   service(`requires = ["db"]`),
+		"api.toml":   "exec = [\"/bin/true\"]\nbroken = 1\n[dependencies]\nrequires = [\"web\"]\n",
+		"cache.toml": service(""),
+	}))
+	if st, _ := tb.Status(tb.ctx, "api"); st.ComesBack || !strings.Contains(st.Waiting, "it cannot start as its config stands (bad-config)") {
+		t.Errorf("a bad-config waiting service's status: comes back %v, %q", st.ComesBack, st.Waiting)
 	}
 }

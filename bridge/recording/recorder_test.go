@@ -434,3 +434,32 @@ func TestPartialTailRetriesAreBounded(t *testing.T) {
 		t.Errorf("the retries take %s, past recentEnd (%s): a late copy would not read up to now", total, recentEnd)
 	}
 }
+
+// systemctl start of a failed unit: systemd 252 announces the new invocation with its Result
+// reset to success and its new main process while the unit still says failed (then activating,
+// active). The new run is not over: it runs, and becomes active; the killed run stays failed.
+func TestStartOfAFailedUnitIsNoEnd(t *testing.T) {
+	ctx := context.Background()
+	base := time.Now().Add(time.Minute)
+	tw := newTestWorld(t, &MemoryJournal{}, "b1")
+	r := New(&tw.World)
+	feed(r, 1, liveKind{steps: []step{{service: mainEnded(2, 9, "signal", base.Add(time.Second)), active: "failed", sub: "failed"}}}, base)
+	restart := base.Add(1500 * time.Millisecond)
+	r.onSignal(props(ifaceService, map[string]any{"ExecMainStartTimestamp": usec(restart), "ExecMainPID": uint32(200), "MainPID": uint32(200),
+		"ExecMainCode": int32(0), "ExecMainStatus": int32(0), "ExecMainExitTimestamp": uint64(0), "Result": "success", "NRestarts": uint32(0)}))
+	r.onSignal(props(ifaceUnit, map[string]any{"InvocationID": []byte{0xaa, 2}, "ActiveState": "failed", "SubState": "failed"}))
+	r.onSignal(props(ifaceUnit, map[string]any{"ActiveState": "activating", "SubState": "start"}))
+	r.onSignal(props(ifaceUnit, map[string]any{"ActiveState": "active", "SubState": "running"}))
+	r.flush()
+	killed, err := tw.Ledger.ByInvocation(ctx, "aa01")
+	if err != nil || killed.Phase != jobdb.PhaseFailed || killed.Signal != "SIGKILL" {
+		t.Errorf("the killed run: %+v, %v", killed, err)
+	}
+	started, err := tw.Ledger.ByInvocation(ctx, "aa02")
+	if err != nil || started.Phase != jobdb.PhaseRunning || started.MainPID != 200 {
+		t.Errorf("the run systemctl started: %+v, %v; want running", started, err)
+	}
+	if got := strings.Join(tw.kinds(), " "); !strings.HasSuffix(got, "job-started:running run-active:running") {
+		t.Errorf("events %s, want the new run started and active", got)
+	}
+}

@@ -90,10 +90,17 @@ func (r *Recorder) checkLimit(v *View) {
 // runOver reports whether v's current run has ended. systemd may send the first snapshot of a
 // new invocation while the unit still says inactive (the signal was queued when the transient
 // unit was loaded): "inactive" ends a run only once it was seen up, or its main process exited,
-// or a stop was asked for.
+// or a stop was asked for; or while it still says failed (a start of a failed unit), with the
+// new run's Result, success: no end.
 func (r *Recorder) runOver(v *View) bool {
 	s := v.snap
 	switch {
+	case s.active == "failed" && s.result == "success" && s.loaded:
+		// A start of a failed unit (systemctl start, a start systemd pulls in): systemd 252
+		// announces the new invocation, with its Result reset to success and its new main
+		// process, while the unit still says failed. A failed unit's Result is never success:
+		// the run has only begun.
+		return false
 	case s.active == "failed" || s.sub == "auto-restart":
 		return true
 	case s.active == "inactive":

@@ -133,6 +133,16 @@ func TestStartLimitThenStartOfTheRequirement(t *testing.T) {
 	os.WriteFile(counter, []byte("0"), 0o644)
 	wantExit(t, heroctl(t, "start", "oubdb"), 0, "start oubdb")
 	testbed.Eventually(t, 30*time.Second, "oubapp and oubweb back", func() bool { return active(t, "oubapp") && active(t, "oubweb") })
+
+	// The same outage, ended by a restart of the requirement: its dependents were down already,
+	// so the restart's stop does not stop them on purpose, and they come back.
+	os.WriteFile(counter, []byte("100"), 0o644)
+	testbed.MustRun(t, "systemctl", "kill", "-s", "KILL", "hero-default-oubdb.service")
+	testbed.Eventually(t, 30*time.Second, "oubdb failed for good again", func() bool { return statusOf(t, "oubdb").LimitHit })
+	testbed.Eventually(t, 10*time.Second, "oubweb waits again", func() bool { return strings.Contains(statusOf(t, "oubweb").Waiting, "start limit hit") })
+	os.WriteFile(counter, []byte("0"), 0o644)
+	wantExit(t, heroctl(t, "restart", "oubdb"), 0, "restart oubdb")
+	testbed.Eventually(t, 30*time.Second, "oubapp and oubweb back after heroctl restart", func() bool { return active(t, "oubapp") && active(t, "oubweb") })
 }
 
 // herod killed with SIGKILL while a requirement is down forgets nothing: the next herod starts
@@ -152,13 +162,20 @@ func TestHerodKilledDuringAnOutage(t *testing.T) {
 		h.cmd.Process.Kill() // SIGKILL
 		h.cmd.Wait()
 	}
+	began := time.Now()
+	phase := func(what string) {
+		t.Logf("%s: %s", what, time.Since(began).Round(time.Millisecond))
+		began = time.Now()
+	}
 	wantExit(t, heroctl(t, "start", "oucweb"), 0, "start oucweb")
 	outage("systemctl start")
+	phase("round 1, outage")
 	testbed.MustRun(t, "systemctl", "start", "hero-default-oucdb.service")
 	h.launch(t).serving(t)
 	testbed.Eventually(t, 30*time.Second, "oucapp and oucweb back (systemctl start while herod was away)", func() bool {
 		return active(t, "oucapp") && active(t, "oucweb")
 	})
+	phase("round 1, back")
 	outage("heroctl start")
 	h.launch(t).serving(t)
 	if st := statusOf(t, "oucweb"); !st.ComesBack || !strings.Contains(st.Waiting, "oucdb") {
@@ -166,6 +183,7 @@ func TestHerodKilledDuringAnOutage(t *testing.T) {
 	}
 	wantExit(t, heroctl(t, "start", "oucdb"), 0, "start oucdb")
 	testbed.Eventually(t, 30*time.Second, "oucapp and oucweb back (heroctl start)", func() bool { return active(t, "oucapp") && active(t, "oucweb") })
+	phase("round 2")
 
 	h.cmd.Process.Kill()
 	h.cmd.Wait()
@@ -173,10 +191,12 @@ func TestHerodKilledDuringAnOutage(t *testing.T) {
 	testbed.Eventually(t, 15*time.Second, "oucweb stopped by systemd, no herod running", func() bool { return !active(t, "oucweb") })
 	h.launch(t).serving(t)
 	testbed.Eventually(t, 15*time.Second, "the next herod: oucweb waits", func() bool { return statusOf(t, "oucweb").ComesBack })
+	phase("round 3, outage")
 	testbed.MustRun(t, "systemctl", "start", "hero-default-oucdb.service")
 	testbed.Eventually(t, 30*time.Second, "oucapp and oucweb back (an outage begun while herod was down)", func() bool {
 		return active(t, "oucapp") && active(t, "oucweb")
 	})
+	phase("round 3, back")
 }
 
 // A stop on purpose is final: a dependent stopped while it waits, and the dependents of a
