@@ -3,7 +3,6 @@
 package integration
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,17 +35,6 @@ restart_delay = "1s"
 // requiring is a service that requires reqs.
 func requiring(reqs ...string) string {
 	return fmt.Sprintf("exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [%q]\n", strings.Join(reqs, `", "`))
-}
-
-// jobsOf reads a service's jobs, newest first.
-func jobsOf(t *testing.T, name string) []client.Job {
-	t.Helper()
-	var jobs []client.Job
-	r := heroctl(t, "jobs", name, "-o", "json")
-	if err := json.Unmarshal([]byte(r.Stdout), &jobs); err != nil {
-		t.Fatalf("jobs %s -o json: %v (%s %s)", name, err, r.Stdout, r.Stderr)
-	}
-	return jobs
 }
 
 // active reports whether name's unit is active: started, its health check passed (heroctl
