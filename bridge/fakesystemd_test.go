@@ -35,8 +35,8 @@ type fakeUnit struct {
 	execStart         uint64
 	execExit          uint64
 	definition        string
-	canReload         bool // created with an ExecReload= (systemd's CanReload)
-	reloads           int  // reload jobs run
+	canReload         bool   // created with an ExecReload= (systemd's CanReload)
+	reloads           int    // reload jobs run
 	statusText        string // what the unit's notifications said last (STATUS=)
 	holders           map[string][]string
 }
