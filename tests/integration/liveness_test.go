@@ -90,7 +90,7 @@ liveness_failures = 2
 		st.Health != "unhealthy: 2 of 2 checks failed: timed out after 1s" {
 		t.Errorf("ouhang's status %+v (last job %+v)", st, st.LastJob)
 	}
-	if out := heroctl(t, "status", "ouhang").Stdout; !strings.Contains(out, "watchdog (its liveness check failed") {
+	if out := heroctl(t, "status", "ouhang").Stdout; !strings.Contains(out, "watchdog (systemd's watchdog killed it: its liveness check kept failing") {
 		t.Errorf("status ouhang does not explain the watchdog:\n%s", out)
 	}
 }

@@ -148,7 +148,7 @@ func stateWord(st client.Status) string {
 // resultGloss explains a job's result where systemd's word alone does not.
 func resultGloss(result string) string {
 	if result == "watchdog" {
-		return " (its liveness check failed liveness_failures times in a row: systemd's watchdog killed it)"
+		return " (systemd's watchdog killed it: its liveness check kept failing, or it stopped its own watchdog pings)"
 	}
 	return ""
 }
