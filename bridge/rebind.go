@@ -170,11 +170,12 @@ func (r *rebinder) handle(e observed) {
 }
 
 // touchWaiters tells the daemon that the status of the services waiting on name changed (what
-// they wait for is on its way up, down, or gave up).
+// they wait for is on its way up, down, or gave up). A service that waits itself is not in
+// their words (they name what must run again first), so its changes touch nobody.
 func (r *rebinder) touchWaiters(name string) {
 	r.mu.Lock()
 	var waiters []string
-	if len(r.waiting) > 0 {
+	if len(r.waiting) > 0 && !r.waiting[name] {
 		set := r.b.Config()
 		for s := range r.waiting {
 			if slices.Contains(requiresClosure(set, s), name) {
