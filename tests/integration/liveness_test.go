@@ -140,3 +140,37 @@ func TestRestartWindow(t *testing.T) {
 		t.Errorf("StartLimitIntervalUSec=%s, want 3s", w)
 	}
 }
+
+// The check runs as the service does (its user, its environment), with its arguments exactly as
+// written, and the loop that runs it ends with the service's main process: with kill_mode =
+// "process" (systemd signals the main process only) no loop is left behind after a stop.
+func TestLivenessRunsAsTheServiceAndEndsWithIt(t *testing.T) {
+	startHerodWith(t, map[string]string{
+		"ouwho.toml": `user = "nobody"
+exec = ["/bin/sleep", "1000"]
+env = { GREETING = "from env" }
+kill_mode = "process"
+liveness = ["/bin/sh", "-c", "printf '%s|%s|%s' \"$(id -un)\" \"$GREETING\" \"$1\" > \"$RUNTIME_DIRECTORY/who\"", "sh", "a $literal; ` + "`b`" + `"]
+liveness_interval = "1s"
+`,
+	})
+	wantExit(t, heroctl(t, "start", "ouwho"), 0, "start ouwho")
+	who := "/run/hero/ouwho/who"
+	var got string
+	testbed.Eventually(t, 10*time.Second, "the check ran", func() bool {
+		data, err := os.ReadFile(who)
+		got = string(data)
+		return err == nil && got != ""
+	})
+	if want := "nobody|from env|a $literal; `b`"; got != want {
+		t.Errorf("the check saw %q, want %q", got, want)
+	}
+	loops := func() string {
+		return strings.TrimSpace(testbed.Run(t, "pgrep", "-u", "nobody", "-f", "hero-exec liveness").Stdout)
+	}
+	if loops() == "" {
+		t.Fatal("no liveness loop runs beside the service")
+	}
+	wantExit(t, heroctl(t, "stop", "ouwho"), 0, "stop ouwho")
+	testbed.Eventually(t, 10*time.Second, "the loop gone with the service", func() bool { return loops() == "" })
+}
