@@ -452,9 +452,18 @@ func (r *rebinder) revive(names []string) {
 		return
 	}
 	r.b.log.Info("their requirements run again: starting what their going down stopped", "services", still)
-	reply, err := r.b.start(r.ctx, set, still, plan, startMode{replace: true, keepJobs: true}, nil, newStartReply(still[0]))
-	if err != nil {
+	only := map[string]bool{}
+	for _, s := range still {
+		only[s] = true
+	}
+	reply, err := r.b.start(r.ctx, set, still, plan, startMode{replace: true, keepJobs: true, only: only}, nil, newStartReply(still[0]))
+	switch {
+	case errors.Is(err, errRequirementDown):
+		r.b.log.Info("a requirement went down again as they started: they wait for it", "services", still, "err", err)
+	case err != nil:
 		r.b.log.Warn("starting again what a requirement's going down stopped failed", "services", still, "started", reply.Started, "failed", reply.Failed, "err", err)
+	}
+	if err != nil {
 		r.settleFailed(set, reply.Failed)
 	}
 }

@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -263,6 +264,31 @@ func TestRebindFailuresAndStops(t *testing.T) {
 			starts := strings.Join(tb.sd.called("StartUnit "+unit("web")), " ")
 			if c.stop && starts != "" {
 				t.Errorf("a service stopped on purpose was started: %s", starts)
+			}
+		})
+	}
+}
+
+// herod's revival never starts a requirement: one that is down (or on its way back by
+// systemd's restart) when the revival's start looks makes it start nothing, and the waiting
+// service keeps waiting, its requirement left to its own restart policy.
+func TestRevivalStartsNoRequirement(t *testing.T) {
+	for _, dbState := range []struct{ active, sub string }{{"failed", "failed"}, {"activating", "auto-restart"}} {
+		t.Run(dbState.sub, func(t *testing.T) {
+			tb := newTestBridge(t, chainFiles)
+			tb.load(t, "db", dbState.active, dbState.sub)
+			tb.load(t, "web", "inactive", "dead")
+			set := tb.Config()
+			plan, err := set.Graph.StartAll([]string{"web"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = tb.start(tb.ctx, set, []string{"web"}, plan, startMode{replace: true, keepJobs: true, only: map[string]bool{"web": true}}, nil, newStartReply("web"))
+			if !errors.Is(err, errRequirementDown) {
+				t.Errorf("revival start with db %s/%s: %v, want errRequirementDown", dbState.active, dbState.sub, err)
+			}
+			if calls := tb.sd.called("Start"); len(calls) != 0 {
+				t.Errorf("the revival started %v", calls)
 			}
 		})
 	}

@@ -178,7 +178,16 @@ type startMode struct {
 	// requirement's outage stopped keeps the outage's record. A start a caller asks for prunes
 	// them (a fresh start has a clean slate).
 	keepJobs bool
+	// only, when set, are the services the start may start (herod's revival of waiting
+	// services): every other member of its plan must be active, else it starts nothing
+	// (errRequirementDown), and a requirement that goes down meanwhile is not started again. A
+	// requirement comes back by its own restart policy or a caller's start, never by herod's:
+	// starting it would skip its restart delay and count against its start limit.
+	only map[string]bool
 }
+
+// errRequirementDown says a revival found a requirement of what it would start down again.
+var errRequirementDown = errors.New("a requirement is down")
 
 // newStartReply is an empty reply to a start of names.
 func newStartReply(first string) StartReply {
@@ -191,6 +200,14 @@ func newStartReply(first string) StartReply {
 func (b *Bridge) start(ctx context.Context, set *config.Set, names []string, plan graphs.StartPlan, mode startMode, obs Observer, reply StartReply) (StartReply, error) {
 	reply, err := b.startOnce(ctx, set, names, plan, mode, obs, reply)
 	if len(reply.vanished) == 0 {
+		return reply, err
+	}
+	if mode.only != nil {
+		// herod's revival starts no requirement: what vanished waits for it again.
+		reply.Failed, reply.vanished = append(reply.Failed, reply.vanished...), nil
+		if err == nil {
+			err = fmt.Errorf("start %s: %w", strings.Join(names, " "), errRequirementDown)
+		}
 		return reply, err
 	}
 	again := reply.vanished
@@ -236,6 +253,13 @@ func (b *Bridge) startOnce(ctx context.Context, set *config.Set, names []string,
 	}
 	if err := checkConflicts(set, plan.Order, running); err != nil {
 		return reply, err
+	}
+	if mode.only != nil {
+		for _, m := range plan.Order {
+			if u := states[unitOf(set.Service(m))]; !mode.only[m] && (u.ActiveState != "active" || u.SubState == "auto-restart") {
+				return reply, fmt.Errorf("start %s: %w: %s", strings.Join(names, " "), errRequirementDown, m)
+			}
+		}
 	}
 	t.lap("states")
 	var todo []*unitgen.Unit
