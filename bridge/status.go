@@ -61,7 +61,7 @@ type Status struct {
 	Waiting string `json:"waiting,omitempty"`
 	// Health is, for a service with a liveness check, what its last checks said (systemd's
 	// StatusText of the unit, which hero-exec's loop sets): "healthy", or "unhealthy: 2 of 3
-	// checks failed: LAST LINE"; after a run its watchdog ended, what they said last. Empty
+	// checks failed (exit status 1)"; after a run its watchdog ended, what they said last. Empty
 	// without a liveness check or before the first check.
 	Health  string     `json:"health,omitempty"`
 	LastJob *jobdb.Job `json:"last_job,omitempty"`

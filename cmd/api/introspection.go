@@ -172,7 +172,7 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
          requirement went down, and herod starts it again when its requirements run), WaitsFor
          and Waiting (while it comes back: the requirements that must run again first, and what
          will happen, in words), Health (with a liveness check: healthy, or "unhealthy: N of M
-         checks failed: LAST LINE", as its checks said last), Enabled (enabled:
+         checks failed (exit status 1)", as its checks said last), Enabled (enabled:
          herod starts it when it starts; disabled), EnabledBy (heroctl, or config: its status
          key), and of its last
          job: JobId, JobPhase, ExitCode (-1 if none), Signal, Result, StartedAt, EndedAt

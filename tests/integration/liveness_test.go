@@ -47,7 +47,7 @@ func TestLivenessRestartsAHungService(t *testing.T) {
 	stopped := time.Now()
 	var sawStatus, sawList bool
 	testbed.Eventually(t, 20*time.Second, "status and list-units say unhealthy", func() bool {
-		if out := heroctl(t, "status", "oulive").Stdout; strings.Contains(out, "State: running (unhealthy: ") && strings.Contains(out, "checks failed: no heartbeat since") {
+		if out := heroctl(t, "status", "oulive").Stdout; strings.Contains(out, "State: running (unhealthy: ") && strings.Contains(out, "checks failed (exit status 1)") {
 			sawStatus = true
 		}
 		if out := heroctl(t, "list-units").Stdout; strings.Contains(out, "running (unhealthy)") {
@@ -87,7 +87,7 @@ liveness_failures = 2
 	consistently(t, 5*time.Second, "ouhang stays failed (restart = \"no\")", func() bool { return heroctl(t, "is-failed", "ouhang").Code == 0 })
 	st := statusOf(t, "ouhang")
 	if st.LastJob == nil || st.LastJob.Result != "watchdog" || st.LastJob.Phase != "failed" ||
-		st.Health != "unhealthy: 2 of 2 checks failed: timed out after 1s" {
+		st.Health != "unhealthy: 2 of 2 checks failed (timed out after 1s)" {
 		t.Errorf("ouhang's status %+v (last job %+v)", st, st.LastJob)
 	}
 	if out := heroctl(t, "status", "ouhang").Stdout; !strings.Contains(out, "watchdog (systemd's watchdog killed it: its liveness check kept failing") {

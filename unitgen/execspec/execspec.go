@@ -59,7 +59,7 @@ type Liveness struct {
 }
 
 // Healthy is the StatusText a liveness loop sets while its checks pass; Unhealthy starts the
-// one it sets while they fail ("unhealthy: 2 of 3 checks failed: LAST LINE").
+// one it sets while they fail ("unhealthy: 2 of 3 checks failed (exit status 1)").
 const (
 	Healthy   = "healthy"
 	Unhealthy = "unhealthy"

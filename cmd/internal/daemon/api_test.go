@@ -371,7 +371,7 @@ func TestListUnitsCarriesHealth(t *testing.T) {
 	if err != nil || len(rows) != 2 {
 		t.Fatalf("ListUnits: %+v, %v", rows, err)
 	}
-	want := "unhealthy: 1 of 3 checks failed: no answer"
+	want := "unhealthy: 1 of 3 checks failed (exit status 1)"
 	if rows[0].Service != "db" || rows[0].Health != "" || rows[1].Service != "live" || rows[1].State != "running" || rows[1].Health != want {
 		t.Errorf("ListUnits rows %+v", rows)
 	}

@@ -354,7 +354,7 @@ func (s *standIn) Statuses(ctx context.Context, names []string) ([]bridge.Status
 		}
 		st.State = state.Of(st.ActiveState, st.SubState, last)
 		if len(svc.Actions) > 0 && len(svc.Main().Liveness) > 0 && st.ActiveState == "active" {
-			st.Health = "unhealthy: 1 of 3 checks failed: no answer" // as a liveness loop's StatusText
+			st.Health = "unhealthy: 1 of 3 checks failed (exit status 1)" // as a liveness loop's StatusText
 		}
 		for _, p := range set.Problems(n) {
 			st.Problems = append(st.Problems, p.String())

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/hero-systemd/hero-systemd/unitgen/execspec"
 )
 
@@ -87,11 +89,11 @@ func runLiveness(l execspec.Liveness, stdout io.Writer) int {
 	st := livenessState{max: l.Failures}
 	for {
 		began := time.Now()
-		ok, last := runCheck(ctx, l.Argv, l.Interval, mainGone)
+		ok, why, said := runCheck(ctx, l.Argv, l.Interval, mainGone)
 		if mainExited(mainGone) {
 			return 0
 		}
-		msgs, line := st.after(ok, last)
+		msgs, line := st.after(ok, why, said)
 		n.send(msgs...)
 		if line != "" {
 			fmt.Fprintln(out, line)
@@ -110,9 +112,12 @@ type livenessState struct {
 	status        string // the last STATUS= sent
 }
 
-// after takes a check's result (and, when it failed, its last line) and returns the messages
-// for systemd (sd_notify assignments) and a line for the journal ("" for none).
-func (s *livenessState) after(ok bool, last string) (msgs []string, line string) {
+// after takes a check's result (when it failed: how, and its last line of output) and returns
+// the messages for systemd (sd_notify assignments) and a line for the journal ("" for none).
+// STATUS= becomes the unit's StatusText, which systemd shows every local user: it says how the
+// check failed (its exit status, a signal, a timeout), never what the check printed, which goes
+// to the journal only (read by those who may read the service's output).
+func (s *livenessState) after(ok bool, why, said string) (msgs []string, line string) {
 	if ok {
 		if s.failures > 0 {
 			line = fmt.Sprintf("liveness check passed again after %d failure(s)", s.failures)
@@ -126,21 +131,27 @@ func (s *livenessState) after(ok bool, last string) (msgs []string, line string)
 		return msgs, line
 	}
 	s.failures++
-	s.status = fmt.Sprintf("%s: %d of %d checks failed: %s", execspec.Unhealthy, min(s.failures, s.max), s.max, last)
+	s.status = fmt.Sprintf("%s: %d of %d checks failed (%s)", execspec.Unhealthy, min(s.failures, s.max), s.max, why)
 	msgs = append(msgs, "STATUS="+s.status)
+	detail := why
+	if said != "" {
+		detail += ": " + said
+	}
 	if s.failures < s.max {
-		return msgs, fmt.Sprintf("liveness check failed (%d of %d in a row): %s", s.failures, s.max, last)
+		return msgs, fmt.Sprintf("liveness check failed (%d of %d in a row): %s", s.failures, s.max, detail)
 	}
 	// systemd acts as if the watchdog had expired: it kills the service (WatchdogSignal=) and
 	// records Result=watchdog. Sent again after each further failure, should it be lost.
 	return append(msgs, "WATCHDOG=trigger"),
-		fmt.Sprintf("%s %d times in a row; systemd's watchdog stops the service: %s", execspec.LivenessGaveUp, s.failures, last)
+		fmt.Sprintf("%s %d times in a row; systemd's watchdog stops the service: %s", execspec.LivenessGaveUp, s.failures, detail)
 }
 
 // runCheck runs argv once, bounded by timeout and by the main process's end, in a process group
 // of its own that is killed whole when the bound is hit (a check's children end with it). It
-// returns whether the check exited 0 and, when it did not, its last line of output (or why).
-func runCheck(ctx context.Context, argv []string, timeout time.Duration, mainGone <-chan struct{}) (bool, string) {
+// returns whether the check exited 0 and, when it did not, how it failed (why: its exit status,
+// the signal that killed it, a timeout, or why it could not run) and its last line of output
+// (said, "" when it printed nothing).
+func runCheck(ctx context.Context, argv []string, timeout time.Duration, mainGone <-chan struct{}) (ok bool, why, said string) {
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	go func() {
@@ -159,15 +170,20 @@ func runCheck(ctx context.Context, argv []string, timeout time.Duration, mainGon
 	cmd.Stdout, cmd.Stderr = &limitedWriter{w: &buf, left: 64 << 10}, &limitedWriter{w: &buf, left: 64 << 10}
 	err := cmd.Run()
 	if err == nil {
-		return true, ""
+		return true, "", ""
 	}
+	said = lastLine(buf.String())
 	if errors.Is(cctx.Err(), context.DeadlineExceeded) {
-		return false, fmt.Sprintf("timed out after %s", timeout)
+		return false, fmt.Sprintf("timed out after %s", timeout), said
 	}
-	if l := lastLine(buf.String()); l != "" {
-		return false, l
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		if ws, isWait := exit.Sys().(syscall.WaitStatus); isWait && ws.Signaled() {
+			return false, "killed by " + unix.SignalName(ws.Signal()), said
+		}
+		return false, fmt.Sprintf("exit status %d", exit.ExitCode()), said
 	}
-	return false, err.Error()
+	return false, err.Error(), said
 }
 
 // checkEnv is the environment a check runs with: the service's, without systemd's notification

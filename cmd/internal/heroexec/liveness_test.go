@@ -18,38 +18,41 @@ import (
 )
 
 // The loop feeds the watchdog after each success, says healthy once, says unhealthy with the
-// count and the last line after each failure, and asks the watchdog to act at the last allowed
-// failure (and after each one past it); a success in between starts the count again.
+// count and how the check failed after each failure (never what it printed: StatusText is
+// every local user's to read; that goes to the journal's line), and asks the watchdog to act at
+// the last allowed failure (and after each one past it); a success in between starts the count
+// again.
 func TestLivenessStateAfter(t *testing.T) {
 	type step struct {
-		ok       bool
-		last     string
-		wantMsgs []string
-		wantLine string
+		ok        bool
+		why, said string
+		wantMsgs  []string
+		wantLine  string
 	}
 	steps := []step{
-		{true, "", []string{"WATCHDOG=1", "STATUS=healthy"}, ""},
-		{true, "", []string{"WATCHDOG=1"}, ""},
-		{false, "refused", []string{"STATUS=unhealthy: 1 of 3 checks failed: refused"}, "liveness check failed (1 of 3 in a row): refused"},
-		{true, "", []string{"WATCHDOG=1", "STATUS=healthy"}, "liveness check passed again after 1 failure(s)"},
-		{false, "a", []string{"STATUS=unhealthy: 1 of 3 checks failed: a"}, "liveness check failed (1 of 3 in a row): a"},
-		{false, "b", []string{"STATUS=unhealthy: 2 of 3 checks failed: b"}, "liveness check failed (2 of 3 in a row): b"},
-		{false, "timed out after 1s", []string{"STATUS=unhealthy: 3 of 3 checks failed: timed out after 1s", "WATCHDOG=trigger"},
+		{true, "", "", []string{"WATCHDOG=1", "STATUS=healthy"}, ""},
+		{true, "", "", []string{"WATCHDOG=1"}, ""},
+		{false, "exit status 1", "DBPASS=hunter2 refused", []string{"STATUS=unhealthy: 1 of 3 checks failed (exit status 1)"},
+			"liveness check failed (1 of 3 in a row): exit status 1: DBPASS=hunter2 refused"},
+		{true, "", "", []string{"WATCHDOG=1", "STATUS=healthy"}, "liveness check passed again after 1 failure(s)"},
+		{false, "exit status 2", "a", []string{"STATUS=unhealthy: 1 of 3 checks failed (exit status 2)"}, "liveness check failed (1 of 3 in a row): exit status 2: a"},
+		{false, "killed by SIGKILL", "", []string{"STATUS=unhealthy: 2 of 3 checks failed (killed by SIGKILL)"}, "liveness check failed (2 of 3 in a row): killed by SIGKILL"},
+		{false, "timed out after 1s", "", []string{"STATUS=unhealthy: 3 of 3 checks failed (timed out after 1s)", "WATCHDOG=trigger"},
 			"liveness check failed 3 times in a row; systemd's watchdog stops the service: timed out after 1s"},
-		{false, "d", []string{"STATUS=unhealthy: 3 of 3 checks failed: d", "WATCHDOG=trigger"},
-			"liveness check failed 4 times in a row; systemd's watchdog stops the service: d"},
+		{false, "exit status 1", "d", []string{"STATUS=unhealthy: 3 of 3 checks failed (exit status 1)", "WATCHDOG=trigger"},
+			"liveness check failed 4 times in a row; systemd's watchdog stops the service: exit status 1: d"},
 	}
 	st := livenessState{max: 3}
 	for i, s := range steps {
-		msgs, line := st.after(s.ok, s.last)
+		msgs, line := st.after(s.ok, s.why, s.said)
 		if !slices.Equal(msgs, s.wantMsgs) || line != s.wantLine {
-			t.Errorf("step %d: after(%v, %q) = %q, %q; want %q, %q", i, s.ok, s.last, msgs, line, s.wantMsgs, s.wantLine)
+			t.Errorf("step %d: after(%v, %q, %q) = %q, %q; want %q, %q", i, s.ok, s.why, s.said, msgs, line, s.wantMsgs, s.wantLine)
 		}
 	}
 }
 
 // A check that hangs is killed with its children at its timeout and counts as failed; a failing
-// check reports its last line; neither sees systemd's notification socket.
+// check reports how it failed and its last line; neither sees systemd's notification socket.
 func TestRunCheck(t *testing.T) {
 	t.Setenv("NOTIFY_SOCKET", "/run/systemd/notify")
 	never := make(chan struct{})
@@ -57,23 +60,25 @@ func TestRunCheck(t *testing.T) {
 		name     string
 		argv     []string
 		ok       bool
-		last     string
+		why      string
+		said     string
 		quickest time.Duration
 	}{
-		{"passes", []string{"/bin/sh", "-c", "echo fine"}, true, "", 0},
-		{"fails with its last line", []string{"/bin/sh", "-c", "echo one; echo 'two: refused'; echo; exit 3"}, false, "two: refused", 0},
-		{"no output", []string{"/bin/sh", "-c", "exit 7"}, false, "exit status 7", 0},
-		{"without systemd's socket", []string{"/bin/sh", "-c", `echo "socket:${NOTIFY_SOCKET:-none}"; exit 1`}, false, "socket:none", 0},
-		{"hangs, with a child", []string{"/bin/sh", "-c", "sleep 100 & sleep 100"}, false, "timed out after 300ms", 300 * time.Millisecond},
-		{"no such program", []string{"/nonexistent/check"}, false, "fork/exec /nonexistent/check: no such file or directory", 0},
+		{"passes", []string{"/bin/sh", "-c", "echo fine"}, true, "", "", 0},
+		{"fails with its last line", []string{"/bin/sh", "-c", "echo one; echo 'two: refused'; echo; exit 3"}, false, "exit status 3", "two: refused", 0},
+		{"no output", []string{"/bin/sh", "-c", "exit 7"}, false, "exit status 7", "", 0},
+		{"killed", []string{"/bin/sh", "-c", "echo bye; kill -9 $$"}, false, "killed by SIGKILL", "bye", 0},
+		{"without systemd's socket", []string{"/bin/sh", "-c", `echo "socket:${NOTIFY_SOCKET:-none}"; exit 1`}, false, "exit status 1", "socket:none", 0},
+		{"hangs, with a child", []string{"/bin/sh", "-c", "echo waiting; sleep 100 & sleep 100"}, false, "timed out after 300ms", "waiting", 300 * time.Millisecond},
+		{"no such program", []string{"/nonexistent/check"}, false, "fork/exec /nonexistent/check: no such file or directory", "", 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			began := time.Now()
-			ok, last := runCheck(context.Background(), c.argv, 300*time.Millisecond, never)
+			ok, why, said := runCheck(context.Background(), c.argv, 300*time.Millisecond, never)
 			took := time.Since(began)
-			if ok != c.ok || last != c.last {
-				t.Errorf("runCheck = %v, %q; want %v, %q", ok, last, c.ok, c.last)
+			if ok != c.ok || why != c.why || said != c.said {
+				t.Errorf("runCheck = %v, %q, %q; want %v, %q, %q", ok, why, said, c.ok, c.why, c.said)
 			}
 			if took < c.quickest || took > 3*time.Second {
 				t.Errorf("took %s", took)
@@ -139,9 +144,12 @@ func TestRunLiveness(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the trigger", func() bool { return strings.Contains(ns.all(), "WATCHDOG=trigger") })
-	want := "STATUS=unhealthy: 1 of 2 checks failed: down: " + flag + " | STATUS=unhealthy: 2 of 2 checks failed: down: " + flag + "\nWATCHDOG=trigger"
-	if !strings.Contains(ns.all(), want) {
-		t.Errorf("messages %q, want %q in them", ns.all(), want)
+	want := "STATUS=unhealthy: 1 of 2 checks failed (exit status 1) | STATUS=unhealthy: 2 of 2 checks failed (exit status 1)\nWATCHDOG=trigger"
+	if !strings.Contains(ns.all(), want) || strings.Contains(ns.all(), "down:") {
+		t.Errorf("messages %q, want %q in them and nothing the check printed", ns.all(), want)
+	}
+	if line := "exit status 1: down: " + flag; !strings.Contains(out.String(), line) {
+		t.Errorf("the journal's lines %q do not say what the check printed (%q)", out.String(), line)
 	}
 	main.Process.Kill()
 	main.Wait()
