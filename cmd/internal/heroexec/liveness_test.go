@@ -138,7 +138,8 @@ func TestRunLiveness(t *testing.T) {
 		Interval: 200 * time.Millisecond, Failures: 2, Identifier: "t-liveness"}
 	var out bytes.Buffer
 	done := make(chan int)
-	go func() { done <- runLiveness(l, &syncWriter{w: &out}) }()
+	journal := &syncWriter{w: &out}
+	go func() { done <- runLiveness(l, journal) }()
 	waitFor(t, "healthy", func() bool { return strings.Contains(ns.all(), "WATCHDOG=1\nSTATUS=healthy") })
 	if err := os.WriteFile(flag, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -148,9 +149,8 @@ func TestRunLiveness(t *testing.T) {
 	if !strings.Contains(ns.all(), want) || strings.Contains(ns.all(), "down:") {
 		t.Errorf("messages %q, want %q in them and nothing the check printed", ns.all(), want)
 	}
-	if line := "exit status 1: down: " + flag; !strings.Contains(out.String(), line) {
-		t.Errorf("the journal's lines %q do not say what the check printed (%q)", out.String(), line)
-	}
+	line := "exit status 1: down: " + flag
+	waitFor(t, "the journal's line saying what the check printed", func() bool { return strings.Contains(journal.String(), line) })
 	main.Process.Kill()
 	main.Wait()
 	select {
@@ -182,6 +182,12 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.String()
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
