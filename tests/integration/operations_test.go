@@ -205,6 +205,11 @@ func TestInterruptedWaitLeavesTheOperationGoing(t *testing.T) {
 	startHerodWith(t, map[string]string{"slow.toml": gated(gate), "slow2.toml": gated(gate), "slow3.toml": gated(gate)})
 	b := heroctlBackground(t, "start", "slow")
 	waitActivating(t, "slow")
+	// systemctl is-active's rule: only active (or reloading) is active; a unit on its way up
+	// prints its state and exits 3.
+	if r := heroctl(t, "is-active", "slow"); r.Code != 3 || strings.TrimSpace(r.Stdout) != "activating" {
+		t.Errorf("is-active of an activating service: exit %d, %q; want 3, activating", r.Code, r.Stdout)
+	}
 	b.cmd.Process.Signal(syscall.SIGINT)
 	if code := b.wait(t, 5*time.Second); code != 130 {
 		t.Errorf("heroctl start after Ctrl-C: exit %d, want 130", code)

@@ -275,10 +275,12 @@ func newIsActiveCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "is-active NAME...",
 		Short: "Print whether services are active; exit 0 if any is",
-		Long:  `is-active prints systemd's ActiveState of each service's unit (active, activating, inactive, failed, ...) and exits 0 if at least one is active, 3 otherwise, like 'systemctl is-active'.`,
+		Long:  `is-active prints systemd's ActiveState of each service's unit (active, activating, inactive, failed, ...) and exits 0 if at least one is active (or reloading), 3 otherwise, like 'systemctl is-active': a service on its way up (activating, its health check running) is not active yet.`,
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return anyStatus(cmd, g, args, ExitNotActive, func(st client.Status) (string, bool) { return st.ActiveState, st.Up() })
+			return anyStatus(cmd, g, args, ExitNotActive, func(st client.Status) (string, bool) {
+				return st.ActiveState, st.ActiveState == "active" || st.ActiveState == "reloading"
+			})
 		},
 	}
 }
