@@ -163,6 +163,9 @@ func (r *rebinder) handle(e observed) {
 		if !e.onPurpose {
 			r.finished(e.Service, e.JobID)
 		}
+		if e.State == string(jobdb.PhaseCancelled) {
+			r.requirementStopped(e.Service)
+		}
 	case EventRunActive:
 		r.clearWaits("runs again: it no longer waits for its requirements", e.Service)
 	}
@@ -260,6 +263,33 @@ func (r *rebinder) finished(name string, job int64) {
 	r.mu.Lock()
 	r.due = true // the requirement may be back already (a quick restart)
 	r.mu.Unlock()
+}
+
+// requirementStopped ends the waits that name's going down began, now that its run ended by a
+// stop job (phase cancelled) while it did not wait itself: a stop on purpose behind hero's back
+// (systemctl stop, which takes no lock of hero's) is final for what it stopped, as heroctl stop
+// is. A run the binding ended is cancelled too, but its service waits (finished judged it
+// first). Its dependents end before it does (systemd stops them first), so their ends were
+// judged while it was still on its way down, its stop not recorded yet, each naming as its cause
+// the nearest requirement down: the waits end along those causes, down from name.
+func (r *rebinder) requirementStopped(name string) {
+	waits := r.b.waitingServices(r.ctx)
+	if _, waits := waits[name]; waits {
+		return
+	}
+	var stopped []string
+	ended := map[string]bool{name: true}
+	for grew := true; grew; {
+		grew = false
+		for s, w := range waits {
+			if ended[w.Requirement] && !ended[s] {
+				ended[s], grew = true, true
+				stopped = append(stopped, s)
+			}
+		}
+	}
+	sort.Strings(stopped)
+	r.clearWaits("their requirement was stopped on purpose: they stay stopped", stopped...)
 }
 
 // recentRuns returns service's last few runs (jobs whose run began), newest first.

@@ -293,3 +293,39 @@ func TestRevivalStartsNoRequirement(t *testing.T) {
 		})
 	}
 }
+
+// A requirement stopped on purpose behind hero's back (systemctl stop: its run ends cancelled
+// while it does not wait itself) ends the waits its going down began, along the causes the
+// dependents' ends named (web waited for app, judged before app's own end was recorded); a
+// crash (failed) ends none, nor does the cancelled end of a service the binding stopped (it
+// waits itself).
+func TestRequirementStoppedEndsItsWaits(t *testing.T) {
+	for _, c := range []struct {
+		name, service string
+		phase         jobdb.Phase
+		waits         []string
+	}{
+		{"db stopped on purpose", "db", jobdb.PhaseCancelled, nil},
+		{"db crashed", "db", jobdb.PhaseFailed, []string{"app", "web"}},
+		{"app stopped by the binding", "app", jobdb.PhaseCancelled, []string{"app", "web"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tb := newTestBridge(t, map[string]string{
+				"db.toml":  "exec = [\"/bin/sleep\", \"1000\"]\n",
+				"app.toml": "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"db\"]\n",
+				"web.toml": "exec = [\"/bin/sleep\", \"1000\"]\n[dependencies]\nrequires = [\"app\"]\n",
+			})
+			for _, w := range []jobdb.Wait{{Service: "web", Requirement: "app"}, {Service: "app", Requirement: "db"}} {
+				if err := tb.ledger.SetWait(tb.ctx, w); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tb.rebind.handle(observed{Event: Event{Kind: "job-finished", Service: c.service, State: string(c.phase)}})
+			got := tb.waitsOf(t)
+			slices.Sort(got)
+			if !slices.Equal(got, c.waits) {
+				t.Errorf("waits %v, want %v", got, c.waits)
+			}
+		})
+	}
+}
