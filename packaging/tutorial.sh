@@ -48,7 +48,7 @@ run heroctl logs hello -n 2
 echo '```'
 echo
 echo '**A crash and its record.** Every run is a job in the ledger, with its exit status and output,'
-echo 'kept after the service stopped (and after the journal rotated).'
+echo 'kept after the service stopped (and after the journal rotated) until the next start you ask for.'
 echo
 echo '```'
 run heroctl start flaky
@@ -59,7 +59,8 @@ run heroctl logs flaky
 echo '```'
 echo
 echo '**A requirement that dies.** When `hello` is killed, systemd stops what requires it; `status`'
-echo 'says why, and a start of `greeter` brings `hello` back first.'
+echo 'says what it waits for and who brings it back (herod starts `greeter` as soon as `hello` runs'
+echo 'again, however that happens), and a start of `greeter` brings `hello` back first.'
 echo
 echo '```'
 run heroctl kill -s KILL hello
