@@ -11,6 +11,7 @@ import (
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
+	"github.com/hero-systemd/hero-systemd/bridge/internal/poll"
 	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/graphs"
 	"github.com/hero-systemd/hero-systemd/jobdb"
@@ -598,52 +599,77 @@ func (q *startQueue) refuse(i int, u *unitgen.Unit, err error) {
 }
 
 // startUnit queues the start of the transient unit, or, when systemd still holds a unit object
-// of that name (referenced by a loaded dependent, or created by a call whose reply was lost),
-// of that unit. A call cut off by systemd re-executing itself (daemon-reexec), or not answered
-// in time by a systemd busy with thousands of jobs, is made again once systemd answers (a unit
-// the first call created after all is then started as it is).
+// of that name (referenced by a loaded dependent, or created by a call whose reply was lost) with
+// the same definition, of that unit. An older definition systemd holds is let go of when no
+// running unit refers to it (its stopped holders are reset, and the unit created once systemd
+// unloaded it); else the start fails with a StaleError naming the running holders.
 func (b *Bridge) startUnit(ctx context.Context, u *unitgen.Unit, mode string, ch chan<- string) (int, error) {
+	for attempt := 0; ; attempt++ {
+		id, held, err := b.createUnit(ctx, u, mode, ch)
+		if err != nil || held.LoadState != "loaded" {
+			return id, err
+		}
+		if def := b.loadedDefinition(ctx, u.Name); def != u.Definition {
+			// systemd holds an older definition of the unit. Once it is unloaded (as soon as no
+			// loaded unit refers to it) the new one can be created: stopped holders are reset;
+			// running ones must be restarted (restartHolders).
+			heldBy, heldUnits := b.releaseHolders(ctx, u.Name)
+			if len(heldBy) == 0 && attempt < 3 && b.waitUnloaded(ctx, u.Name) {
+				continue
+			}
+			return 0, &StaleError{Service: u.Service, Unit: u.Name, HeldBy: heldBy, heldUnits: heldUnits}
+		}
+		// StartUnit joins a start already queued, and is done at once for an active unit.
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		id, err = b.conn.StartUnitContext(cctx, u.Name, mode, ch)
+		cancel()
+		return id, err
+	}
+}
+
+// unitExistsWait bounds how long a start waits for a unit of the same name that systemd is
+// still stopping or collecting to settle.
+const unitExistsWait = time.Second
+
+// createUnit creates the transient unit and queues its start. When systemd still holds a unit of
+// that name (UnitExists), it returns that unit's state once it is loaded and not stopping; one
+// on its way out (stopping, or being collected) is waited for and the unit created again.
+func (b *Bridge) createUnit(ctx context.Context, u *unitgen.Unit, mode string, ch chan<- string) (id int, held sddbus.UnitStatus, err error) {
+	var last sddbus.UnitStatus
+	werr := poll.Until(ctx, unitExistsWait, settlePoll, func() (bool, error) {
+		id, err = b.startTransient(ctx, u, mode, ch)
+		if dbusErrorName(err) != errUnitExists {
+			return true, nil
+		}
+		st, serr := b.states(ctx, []string{u.Name})
+		if serr != nil {
+			return false, serr
+		}
+		if last = st[u.Name]; last.LoadState == "loaded" && last.ActiveState != "deactivating" {
+			held, err = last, nil
+			return true, nil
+		}
+		return false, nil // being garbage-collected or still stopping: try again shortly
+	})
+	if werr != nil {
+		return 0, held, fmt.Errorf("unit %s exists in state %s/%s: %w", u.Name, last.ActiveState, last.SubState, werr)
+	}
+	return id, held, err
+}
+
+// startTransient makes the StartTransientUnit call. A call cut off by systemd re-executing
+// itself (daemon-reexec), or not answered in time by a systemd busy with thousands of jobs, is
+// made again once systemd answers (a unit the first call created after all is then UnitExists).
+func (b *Bridge) startTransient(ctx context.Context, u *unitgen.Unit, mode string, ch chan<- string) (int, error) {
 	for attempt := 0; ; attempt++ {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		id, err := b.conn.StartTransientUnitContext(cctx, u.Name, mode, u.Properties, ch)
 		cancel()
-		switch {
-		case err == nil:
-			return id, nil
-		case attempt < 3 && (systemdGone(err) || errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil):
-			if werr := b.waitForSystemd(ctx); werr != nil {
-				return 0, err
-			}
-			continue
-		case dbusErrorName(err) != errUnitExists:
-			return 0, err
-		}
-		st, serr := b.states(ctx, []string{u.Name})
-		if serr != nil {
-			return 0, serr
-		}
-		switch s := st[u.Name]; {
-		case s.LoadState == "loaded" && s.ActiveState != "deactivating":
-			if def := b.loadedDefinition(ctx, u.Name); def != u.Definition {
-				// systemd holds an older definition of the unit. Once it is unloaded (as soon
-				// as no loaded unit refers to it) the new one can be created: stopped holders
-				// are reset; running ones must be restarted (restartHolders).
-				held, heldUnits := b.releaseHolders(ctx, u.Name)
-				if len(held) == 0 && b.waitUnloaded(ctx, u.Name) {
-					continue
-				}
-				return 0, &StaleError{Service: u.Service, Unit: u.Name, HeldBy: held, heldUnits: heldUnits}
-			}
-			// StartUnit joins a start already queued, and is done at once for an active unit.
-			cctx, cancel := context.WithTimeout(ctx, callTimeout)
-			id, err := b.conn.StartUnitContext(cctx, u.Name, mode, ch)
-			cancel()
+		if err == nil || attempt == 3 || !systemdGone(err) && !(errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil) {
 			return id, err
-		case attempt < 50 && (s.LoadState == "not-found" || s.ActiveState == "deactivating"):
-			// Being garbage-collected or still stopping: try again shortly.
-			time.Sleep(20 * time.Millisecond)
-		default:
-			return 0, fmt.Errorf("unit %s exists in state %s/%s: %w", u.Name, s.ActiveState, s.SubState, err)
+		}
+		if werr := b.waitForSystemd(ctx); werr != nil {
+			return 0, err
 		}
 	}
 }
@@ -665,26 +691,34 @@ func (b *Bridge) loadedDefinition(ctx context.Context, unit string) string {
 	return ""
 }
 
-// waitUnloaded resets a stopped unit and waits (briefly) for systemd to unload it, which it
-// does once no loaded unit refers to it. It reports whether the unit is gone.
+// waitUnloaded resets a stopped unit and waits (at most unloadWait) for systemd to unload it,
+// which it does once no loaded unit refers to it. It reports whether the unit is gone.
 func (b *Bridge) waitUnloaded(ctx context.Context, unit string) bool {
 	b.resetFailed(ctx, unit)
 	var s sddbus.UnitStatus
-	for i := 0; i < 100; i++ {
+	errUp := errors.New("the unit runs")
+	err := poll.Until(ctx, unloadWait, settlePoll, func() (bool, error) {
 		st, err := b.states(ctx, []string{unit})
 		if err != nil {
-			return false
+			return false, err
 		}
-		if s = st[unit]; s.LoadState == "not-found" {
-			return true
-		} else if up(s.ActiveState) {
-			break
+		if s = st[unit]; up(s.ActiveState) {
+			return false, errUp
 		}
-		time.Sleep(20 * time.Millisecond)
+		return s.LoadState == "not-found", nil
+	})
+	if err != nil {
+		b.log.Info("systemd keeps a unit of an older definition loaded", "unit", unit, "load", s.LoadState, "active", s.ActiveState, "err", err)
 	}
-	b.log.Info("systemd keeps a unit of an older definition loaded", "unit", unit, "load", s.LoadState, "active", s.ActiveState)
-	return false
+	return err == nil
 }
+
+// unloadWait bounds the wait for systemd to unload a unit no loaded unit refers to any more, and
+// settlePoll is how often a unit's state is looked at meanwhile.
+const (
+	unloadWait = 2 * time.Second
+	settlePoll = 20 * time.Millisecond
+)
 
 // systemdGone reports an error of a call systemd never answered because it went away for a
 // moment (daemon-reexec).
@@ -698,19 +732,17 @@ func systemdGone(err error) bool {
 
 // waitForSystemd waits (up to a minute) until systemd answers calls again.
 func (b *Bridge) waitForSystemd(ctx context.Context) error {
-	deadline := time.Now().Add(time.Minute)
-	for {
+	var last error
+	err := poll.Until(ctx, time.Minute, 100*time.Millisecond, func() (bool, error) {
 		cctx, cancel := context.WithTimeout(ctx, time.Second)
-		_, err := b.conn.ListUnitsByNamesContext(cctx, []string{"init.scope"})
+		_, last = b.conn.ListUnitsByNamesContext(cctx, []string{"init.scope"})
 		cancel()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("systemd does not answer: %w", err)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return last == nil, nil
+	})
+	if err != nil {
+		return fmt.Errorf("systemd does not answer (%v): %w", last, err)
 	}
+	return nil
 }
 
 // attachWait bounds how long a start waits for the recorder to see a run systemd reported
@@ -960,25 +992,20 @@ func (b *Bridge) lastWords(ctx context.Context, j *jobdb.Job) (health, own []str
 // systemd's forked child logs it just before it exits, and journald may write it after the
 // unit's failure is known: it is looked for until execReasonWait has passed.
 func (b *Bridge) execFailure(ctx context.Context, unit string, since time.Time) string {
-	deadline := time.Now().Add(execReasonWait)
-	for {
+	reason := ""
+	_ = poll.Until(ctx, execReasonWait, 100*time.Millisecond, func() (bool, error) {
 		entries, err := b.jrnl.Lines(ctx, []string{unit}, since.Add(-time.Second), time.Time{}, 50)
 		if err != nil {
-			return ""
+			return false, err
 		}
 		for i := len(entries) - 1; i >= 0; i-- {
 			msg := entries[i].Fields["MESSAGE"]
 			if strings.Contains(msg, "executable") || strings.Contains(msg, "step EXEC") {
-				return strings.TrimPrefix(msg, unit+": ")
+				reason = strings.TrimPrefix(msg, unit+": ")
+				return true, nil
 			}
 		}
-		if time.Now().After(deadline) {
-			return ""
-		}
-		select {
-		case <-ctx.Done():
-			return ""
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+		return false, nil
+	})
+	return reason
 }

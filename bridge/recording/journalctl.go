@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/internal/poll"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 
@@ -145,19 +146,16 @@ const streamsDir = "/run/systemd/journal/streams"
 // streamPoll is how often Sync looks at journald's open streams.
 const streamPoll = 50 * time.Millisecond
 
-// Sync waits (until ctx ends) while journald has such an output stream open, then runs
+// Sync waits (until ctx ends, at most journalTimeout) while journald has such an output stream open, then runs
 // journalctl --sync, which returns once journald wrote what it read. A user's manager's units
 // are left alone: their streams are not told apart, and only root may ask for a sync.
 func (j journalctl) Sync(ctx context.Context, units []string) error {
 	if j.user {
 		return nil
 	}
-	for openStreams(units) {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("journald still reads the output of %s: %w", strings.Join(units, ", "), ctx.Err())
-		case <-time.After(streamPoll):
-		}
+	err := poll.Until(ctx, journalTimeout, streamPoll, func() (bool, error) { return !openStreams(units), nil })
+	if err != nil {
+		return fmt.Errorf("journald still reads the output of %s: %w", strings.Join(units, ", "), err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, journalTimeout)
 	defer cancel()

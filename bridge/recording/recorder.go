@@ -27,6 +27,8 @@ type Recorder struct {
 	cmds   chan func()
 	quit   chan struct{}
 	done   chan struct{}
+	stop   context.Context // ends at Close: what waits off the recorder's goroutine gives up
+	cancel context.CancelFunc
 	tails  *tailCopier
 	fields Fields
 
@@ -106,8 +108,9 @@ type UnitReader interface {
 
 // New makes a recorder that is not running yet (see Start).
 func New(w *World) *Recorder {
+	stop, cancel := context.WithCancel(context.Background())
 	r := &Recorder{w: w, in: make(chan *dbus.Signal, 4096), cmds: make(chan func(), 64),
-		quit: make(chan struct{}), done: make(chan struct{}), fields: FieldsFor(w.User),
+		quit: make(chan struct{}), done: make(chan struct{}), stop: stop, cancel: cancel, fields: FieldsFor(w.User),
 		views: map[string]*View{}, batch: &jobdb.Batch{}, pub: map[string]RunInfo{}}
 	r.tails = newTailCopier(w, r.fields)
 	return r
@@ -159,6 +162,7 @@ func (r *Recorder) Close() {
 	default:
 	}
 	close(r.quit)
+	r.cancel()
 	<-r.done
 	r.tails.close()
 	r.saveCursor(context.Background())

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/internal/poll"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
@@ -111,12 +112,8 @@ func TestRecorderNotStartedAndMissedSignals(t *testing.T) {
 
 func testEventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !poll.Holds(context.Background(), 10*time.Second, 10*time.Millisecond, cond) {
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 

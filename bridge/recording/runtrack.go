@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/internal/poll"
 	"github.com/hero-systemd/hero-systemd/bridge/state"
 
 	"github.com/hero-systemd/hero-systemd/jobdb"
@@ -60,6 +61,10 @@ func (r *Recorder) evaluate(v *View) {
 	}
 }
 
+// limitRecordWait bounds the wait for systemd's record of a refused restart (its start limit) to
+// be in the journal.
+const limitRecordWait = time.Second
+
 // checkLimit asks the journal, off the recorder's goroutine, whether systemd refused the
 // unit's restart for its start limit, and records it.
 func (r *Recorder) checkLimit(v *View) {
@@ -69,13 +74,8 @@ func (r *Recorder) checkLimit(v *View) {
 	v.checkingLimit = true
 	unit, since := v.unit, v.runSeen
 	go func() {
-		hit := false
-		for i := 0; i < 10 && !hit; i++ { // journald may write the record a moment later
-			hit = r.w.LimitHit(context.Background(), unit, since)
-			if !hit {
-				time.Sleep(100 * time.Millisecond)
-			}
-		}
+		// journald may write the record a moment after the unit failed.
+		hit := poll.Holds(r.stop, limitRecordWait, 100*time.Millisecond, func() bool { return r.w.LimitHit(r.stop, unit, since) })
 		r.do(func() {
 			v := r.view(unit)
 			v.checkingLimit = false

@@ -2,12 +2,14 @@ package recording
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/internal/poll"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
@@ -26,7 +28,8 @@ type tailCopier struct {
 	settle  []settleReq
 	retries map[int64]*tailRetry // jobs whose tail is partial, by id
 	kick    chan struct{}
-	quit    chan struct{}
+	stop    context.Context // ends at close: the waits give up
+	quit    context.CancelFunc
 	done    chan struct{}
 }
 
@@ -55,8 +58,9 @@ var streamWait = 3 * time.Second
 const tailPoll = 200 * time.Millisecond
 
 func newTailCopier(w *World, f Fields) *tailCopier {
+	stop, quit := context.WithCancel(context.Background())
 	return &tailCopier{w: w, fields: f, retries: map[int64]*tailRetry{},
-		kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+		kick: make(chan struct{}, 1), stop: stop, quit: quit, done: make(chan struct{})}
 }
 
 func (t *tailCopier) queue(ids ...int64) {
@@ -81,7 +85,7 @@ func (t *tailCopier) poke() {
 }
 
 func (t *tailCopier) close() {
-	close(t.quit)
+	t.quit()
 	<-t.done
 }
 
@@ -104,12 +108,12 @@ func (t *tailCopier) run() {
 			retry = time.After(d)
 		}
 		select {
-		case <-t.quit:
+		case <-t.stop.Done():
 			return
 		case <-retry:
 		case <-t.kick:
 			select {
-			case <-t.quit:
+			case <-t.stop.Done():
 				return
 			case <-time.After(copyDelay):
 			}
@@ -240,33 +244,27 @@ func (t *tailCopier) unsaved(ctx context.Context, ids []int64) []*jobdb.Job {
 // their end; it returns the jobs whose runs' output it has read, and those it still reads.
 func (t *tailCopier) drain(ctx context.Context, jobs []*jobdb.Job) (done, reading []*jobdb.Job) {
 	owners := map[string]string{} // stream ID -> the invocation of its lines ("": none yet)
-	deadline := time.Now().Add(streamWait)
-	for {
+	err := poll.Until(t.stop, streamWait, tailPoll, func() (bool, error) {
 		byUnit, err := t.streams(ctx)
 		if err != nil {
-			t.w.Log.Warn("reading journald's open streams failed; the tails are copied as journald has them", "err", err)
-			return append(done, jobs...), nil
+			return false, err
 		}
-		reading = reading[:0]
+		var still []*jobdb.Job
 		for _, j := range jobs {
 			if t.reading(ctx, j, byUnit[j.Unit], owners) {
-				reading = append(reading, j)
+				still = append(still, j)
 			} else {
 				done = append(done, j)
 			}
 		}
-		if len(reading) == 0 || time.Now().After(deadline) {
-			return done, reading
-		}
-		jobs = append([]*jobdb.Job(nil), reading...)
-		select {
-		case <-ctx.Done():
-			return done, reading
-		case <-t.quit:
-			return done, reading
-		case <-time.After(tailPoll):
-		}
+		jobs = still
+		return len(jobs) == 0, nil
+	})
+	if err != nil && !errors.Is(err, poll.ErrTimeout) && t.stop.Err() == nil {
+		t.w.Log.Warn("reading journald's open streams failed; the tails are copied as journald has them", "err", err)
+		return append(done, jobs...), nil
 	}
+	return done, jobs
 }
 
 // streams returns journald's open streams of hero's units, by unit (read once for every job of
