@@ -114,9 +114,13 @@ func TestSystemdGone(t *testing.T) {
 		{dbus.Error{Name: "org.freedesktop.DBus.Error.NoReply"}, true},
 		{&dbus.Error{Name: "org.freedesktop.DBus.Error.ServiceUnknown"}, true},
 		{fmt.Errorf("call: %w", dbus.Error{Name: "org.freedesktop.DBus.Error.Disconnected"}), true},
-		{errors.New("dbus: connection closed by user: disconnected from message bus without replying"), true},
+		// What dbus-daemon answers a call whose recipient left the bus (systemd re-executing).
+		{dbus.Error{Name: "org.freedesktop.DBus.Error.NoReply", Body: []any{"Message recipient disconnected from message bus without replying"}}, true},
+		{fmt.Errorf("call: %w", &dbus.Error{Name: "org.freedesktop.DBus.Error.NoReply", Body: []any{"Message recipient disconnected from message bus without replying"}}), true},
 		{noSuchUnit("x.service"), false},
-		{errors.New("access denied"), false},
+		{dbus.Error{Name: "org.freedesktop.DBus.Error.AccessDenied", Body: []any{"Access denied"}}, false},
+		{dbus.ErrClosed, false}, // our own connection closed: no use waiting for systemd
+		{errors.New("Message recipient disconnected from message bus without replying"), false}, // text decides nothing
 	}
 	for _, c := range cases {
 		if got := systemdGone(c.err); got != c.gone {

@@ -721,13 +721,13 @@ const (
 )
 
 // systemdGone reports an error of a call systemd never answered because it went away for a
-// moment (daemon-reexec).
+// moment (daemon-reexec): the bus tells the caller so by the error's name.
 func systemdGone(err error) bool {
 	switch dbusErrorName(err) {
-	case "org.freedesktop.DBus.Error.NoReply", "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.Disconnected":
+	case errNoReply, errServiceUnknown, errDisconnected:
 		return true
 	}
-	return strings.Contains(err.Error(), "disconnected from message bus without replying")
+	return false
 }
 
 // waitForSystemd waits (up to a minute) until systemd answers calls again.

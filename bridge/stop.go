@@ -258,6 +258,9 @@ func restarted(started, dependents []string) []string {
 	return out
 }
 
+// maxSignal is the highest signal systemd sends (its SIGNAL_VALID: below _NSIG, 65).
+const maxSignal = 64
+
 // Kill sends signal to every process of name's unit (systemctl kill). What happens next is the
 // service's and systemd's business (a restart policy may bring it back); the recorder records
 // it. Kill takes no lock: like systemctl kill, it works while an operation runs.
@@ -265,6 +268,9 @@ func (b *Bridge) Kill(ctx context.Context, name string, signal int) error {
 	svc, err := b.service(name)
 	if err != nil {
 		return err
+	}
+	if signal < 1 || signal > maxSignal {
+		return fmt.Errorf("kill %s: signal %d is out of range 1..%d", name, signal, maxSignal)
 	}
 	unit := unitOf(svc)
 	st, err := b.states(ctx, []string{unit})
@@ -277,13 +283,13 @@ func (b *Bridge) Kill(ctx context.Context, name string, signal int) error {
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	if err := b.conn.KillUnitWithTarget(cctx, unit, "all", int32(signal)); err != nil {
-		switch {
-		case dbusErrorName(err) == errNoSuchUnit:
+		switch dbusErrorName(err) {
+		case errNoSuchUnit:
 			return fmt.Errorf("kill %s: %w", name, ErrNotRunning) // it ended meanwhile
-		case strings.Contains(err.Error(), "auxiliary processes"):
-			// systemd signalled the main process, then found the unit's other processes gone
-			// (they were the main process's and died with it): the kill happened.
-			b.log.Debug("kill: the unit's other processes were gone", "service", name, "err", err)
+		case errInvalidArgs:
+			// systemd signalled the main process, then failed to signal the unit's other
+			// processes (they were the main process's and were going with it): the kill happened.
+			b.log.Debug("kill: signalling the unit's other processes failed", "service", name, "err", err)
 			return nil
 		}
 		return fmt.Errorf("kill %s: %w", name, err)

@@ -23,6 +23,18 @@ const callTimeout = 15 * time.Second
 const (
 	errUnitExists = "org.freedesktop.systemd1.UnitExists"
 	errNoSuchUnit = "org.freedesktop.systemd1.NoSuchUnit"
+	// errInvalidArgs is the name sd-bus gives EINVAL. KillUnit of a valid signal says it only when
+	// signalling the unit's other processes failed (unit_kill_common: systemd signals the control
+	// and main processes first, and reports cg_kill_recursive's error, "Failed to send signal
+	// SIG... to auxiliary processes: Invalid argument", only when those went well; kill(2) of a
+	// process fails with EINVAL for an invalid signal alone, which systemd refuses before).
+	errInvalidArgs = "org.freedesktop.DBus.Error.InvalidArgs"
+	// The bus's own errors for a call its recipient never answered: it left the bus without
+	// replying (dbus-daemon's NoReply, "Message recipient disconnected from message bus without
+	// replying"), is not on it (ServiceUnknown), or the bus connection broke (Disconnected).
+	errNoReply        = "org.freedesktop.DBus.Error.NoReply"
+	errServiceUnknown = "org.freedesktop.DBus.Error.ServiceUnknown"
+	errDisconnected   = "org.freedesktop.DBus.Error.Disconnected"
 )
 
 func dbusErrorName(err error) string {
