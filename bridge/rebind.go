@@ -181,7 +181,7 @@ func (r *rebinder) touchWaiters(name string) {
 	if len(r.waiting) > 0 && !r.waiting[name] {
 		set := r.b.Config()
 		for s := range r.waiting {
-			if slices.Contains(requiresClosure(set, s), name) {
+			if slices.Contains(set.Graph.RequiresClosure(s), name) {
 				waiters = append(waiters, s)
 			}
 		}
@@ -238,7 +238,7 @@ func (r *rebinder) finished(name string, job int64) {
 	if set.Service(name) == nil {
 		return
 	}
-	closure := requiresClosure(set, name)
+	closure := set.Graph.RequiresClosure(name)
 	if len(closure) == 0 {
 		return
 	}
@@ -338,25 +338,6 @@ func absDuration(d time.Duration) time.Duration {
 	return d
 }
 
-// requiresClosure lists every service name requires, directly or through others, nearest first.
-func requiresClosure(set *config.Set, name string) []string {
-	seen := map[string]bool{name: true}
-	var out []string
-	queue := []string{name}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		for _, q := range set.Graph.Requires(n) {
-			if !seen[q] {
-				seen[q] = true
-				out = append(out, q)
-				queue = append(queue, q)
-			}
-		}
-	}
-	return out
-}
-
 // unitState is what the revival decision needs of a service's unit.
 type unitState struct {
 	active bool // ActiveState active (and not waiting for an automatic restart)
@@ -386,7 +367,7 @@ func revival(set *config.Set, waiting map[string]bool, state func(string) unitSt
 // closureReady reports whether every service s requires, directly or not, is active or waits
 // (and then comes back in the same start).
 func closureReady(set *config.Set, s string, waiting map[string]bool, state func(string) unitState) bool {
-	for _, q := range requiresClosure(set, s) {
+	for _, q := range set.Graph.RequiresClosure(s) {
 		if !state(q).active && !(waiting[q] && !state(q).up) {
 			return false
 		}
@@ -436,7 +417,7 @@ func (b *Bridge) unitStates(ctx context.Context, set *config.Set, waiting map[st
 	var units []string
 	for s := range waiting {
 		units = append(units, unitOf(set.Service(s)))
-		for _, q := range requiresClosure(set, s) {
+		for _, q := range set.Graph.RequiresClosure(s) {
 			units = append(units, unitOf(set.Service(q)))
 		}
 	}
@@ -535,7 +516,7 @@ func (r *rebinder) settleFailed(set *config.Set, failed []string) {
 			continue
 		}
 		ownRun := last.InvocationID != "" && last.Phase == jobdb.PhaseFailed
-		if !ownRun || len(r.b.downServices(r.ctx, requiresClosure(set, s))) > 0 {
+		if !ownRun || len(r.b.downServices(r.ctx, set.Graph.RequiresClosure(s))) > 0 {
 			continue
 		}
 		r.b.log.Warn("its own start failed while its requirements run: herod no longer starts it again (its restart policy applies)",

@@ -10,29 +10,6 @@ import (
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
-// requiresClosure lists everything a service requires, directly or through others, once each.
-func TestRequiresClosure(t *testing.T) {
-	set := testSet(t, map[string]string{
-		"db.toml":  service(""),
-		"log.toml": service(""),
-		"web.toml": service(`requires = ["db", "log"]`),
-		"api.toml": service(`requires = ["web", "db"]`),
-	})
-	cases := []struct {
-		name string
-		want []string
-	}{
-		{"db", nil},
-		{"web", []string{"db", "log"}},
-		{"api", []string{"db", "log", "web"}},
-	}
-	for _, c := range cases {
-		if got := sortedCopy(requiresClosure(set, c.name)); !slices.Equal(got, c.want) {
-			t.Errorf("requiresClosure(%s) = %v, want %v", c.name, got, c.want)
-		}
-	}
-}
-
 // causeOf finds the requirement that went down by itself when the dependent's run ended: down
 // now (whatever its last run was, but a stop someone asked for), or ended close to the
 // dependent's end and back already. A requirement stopped on request, or one that ended long

@@ -103,7 +103,7 @@ func hardClosure(set *config.Set, names []string) map[string]bool {
 	hard := map[string]bool{}
 	for _, n := range names {
 		hard[n] = true
-		for _, q := range requiresClosure(set, n) {
+		for _, q := range set.Graph.RequiresClosure(n) {
 			hard[q] = true
 		}
 	}
@@ -785,7 +785,7 @@ func (b *Bridge) collectStarts(ctx context.Context, todo []*unitgen.Unit, jobs [
 // requirement of the service is down; if so its job is settled (a run that never began is
 // closed as not started; one that began is recorded by its own end).
 func (b *Bridge) requirementWentDown(ctx context.Context, u *unitgen.Unit, job *jobdb.Job) bool {
-	if len(b.downServices(ctx, requiresClosure(b.Config(), u.Service))) == 0 {
+	if len(b.downServices(ctx, b.Config().Graph.RequiresClosure(u.Service))) == 0 {
 		return false
 	}
 	if !b.rec.WaitUntil(ctx, time.Second, []string{u.Name}, func(v *recording.View) bool { return v.Pending() != job.ID }) {
@@ -847,7 +847,7 @@ func (c *startCollector) settleDoubtful() {
 	}
 	for _, r := range c.doubtful {
 		u, job := c.todo[r.index], c.jobs[r.index]
-		ownFailure := slices.ContainsFunc(requiresClosure(c.b.Config(), u.Service), func(q string) bool { return failed[q] })
+		ownFailure := slices.ContainsFunc(c.b.Config().Graph.RequiresClosure(u.Service), func(q string) bool { return failed[q] })
 		if !ownFailure && c.b.requirementWentDown(c.ctx, u, job) {
 			c.reply.vanished = append(c.reply.vanished, u.Service)
 			continue

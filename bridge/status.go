@@ -113,7 +113,7 @@ func (b *Bridge) statusesFrom(ctx context.Context, names []string, states func(c
 	waits := b.waitingServices(ctx)
 	for _, n := range names {
 		if _, ok := waits[n]; ok {
-			for _, q := range requiresClosure(set, n) {
+			for _, q := range set.Graph.RequiresClosure(n) {
 				units = append(units, unitOf(set.Service(q)))
 			}
 		}
@@ -327,7 +327,7 @@ func (b *Bridge) describeWait(set *config.Set, st *Status, unitStates map[string
 	}
 	st.ComesBack = true
 	var parts []string
-	for _, q := range requiresClosure(set, st.Service) {
+	for _, q := range set.Graph.RequiresClosure(st.Service) {
 		u := unitStates[unitOf(set.Service(q))]
 		if _, waiting := waits[q]; waiting || u.ActiveState == "active" && u.SubState != "auto-restart" {
 			continue // it runs, or herod starts it too

@@ -187,6 +187,28 @@ func TestLibraryGraphHoldsEdges(t *testing.T) {
 	}
 }
 
+// RequiresClosure lists everything a service requires, directly or through others, once each,
+// nearest first.
+func TestRequiresClosure(t *testing.T) {
+	g := build(t, n("db", nil), n("log", nil), n("web", []string{"db", "log"}), n("api", []string{"web", "db"}),
+		n("edge", []string{"api"}))
+	cases := []struct {
+		name string
+		want []string
+	}{
+		{"db", nil},
+		{"web", []string{"db", "log"}},
+		{"api", []string{"db", "web", "log"}},
+		{"edge", []string{"api", "db", "web", "log"}},
+		{"nope", nil},
+	}
+	for _, c := range cases {
+		if got := g.RequiresClosure(c.name); !slices.Equal(got, c.want) {
+			t.Errorf("RequiresClosure(%s) = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
 func TestQueries(t *testing.T) {
 	g := build(t, n("a", nil), n("b", []string{"a"}, "c"), n("c", nil),
 		Node{Name: "d", After: []string{"c"}, Conflicts: []string{"c", "a"}}, Node{Name: "e", Conflicts: []string{"d"}})
@@ -203,6 +225,8 @@ func TestQueries(t *testing.T) {
 		{"Conflicts(d): declared and declaring", g.Conflicts("d"), []string{"a", "c", "e"}},
 		{"Conflicts(c)", g.Conflicts("c"), []string{"d"}},
 		{"Requires(nope)", g.Requires("nope"), nil},
+		{"RequiresClosure(a)", g.RequiresClosure("a"), nil},
+		{"RequiresClosure(b)", g.RequiresClosure("b"), []string{"a"}},
 		{"Names", g.Names(), []string{"a", "b", "c", "d", "e"}},
 	}
 	for _, tt := range tests {

@@ -30,6 +30,29 @@ func (g *Graph) lookup(name string) (int32, error) {
 // Requires returns the services name requires directly, sorted.
 func (g *Graph) Requires(name string) []string { return g.neighbours(name, outgoing, requires) }
 
+// RequiresClosure returns every service name requires, directly or through others, nearest
+// first (breadth first; each distance sorted), once each: what a start of name cannot go
+// without, and what stops name when it goes down.
+func (g *Graph) RequiresClosure(name string) []string {
+	seen := map[string]bool{name: true}
+	var out []string
+	for next := []string{name}; len(next) > 0; {
+		var ring []string
+		for _, n := range next {
+			for _, q := range g.Requires(n) {
+				if !seen[q] {
+					seen[q] = true
+					ring = append(ring, q)
+				}
+			}
+		}
+		sort.Strings(ring)
+		out = append(out, ring...)
+		next = ring
+	}
+	return out
+}
+
 // Wants returns the services name wants (soft dependencies) directly, sorted.
 func (g *Graph) Wants(name string) []string { return g.neighbours(name, outgoing, wants) }
 
