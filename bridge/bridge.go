@@ -38,6 +38,7 @@ import (
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
+	"github.com/hero-systemd/hero-systemd/bridge/journal"
 	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
@@ -46,13 +47,13 @@ import (
 
 // Options configure a Bridge.
 type Options struct {
-	ConfigDir  string       // where the service files are (for SourcePath=)
-	ExecHelper string       // hero-exec's path (default unitgen.DefaultExecHelper)
-	EnvDir     string       // where environment files are written (default unitgen.DefaultEnvDir)
-	User       bool         // the units run in a user's manager (journal fields differ)
-	BootID     string       // this boot's ID (default: read from the kernel)
-	Journal    Journal      // where systemd's records are read (default: journalctl)
-	Log        *slog.Logger // default: discard
+	ConfigDir  string          // where the service files are (for SourcePath=)
+	ExecHelper string          // hero-exec's path (default unitgen.DefaultExecHelper)
+	EnvDir     string          // where environment files are written (default unitgen.DefaultEnvDir)
+	User       bool            // the units run in a user's manager (journal fields differ)
+	BootID     string          // this boot's ID (default: read from the kernel)
+	Journal    journal.Journal // where systemd's records are read (default: journalctl)
+	Log        *slog.Logger    // default: discard
 	// EnvFileCheck checks a service's env_file before each start the bridge makes (systemd
 	// reads the file then, as root): herod gives the config files' trust rule, so a file made
 	// writable by others since the configs were read is refused. nil checks nothing.
@@ -87,7 +88,7 @@ type Bridge struct {
 	set    atomic.Pointer[config.Set]
 	locks  *locks
 	rec    *recording.Recorder
-	jrnl   Journal
+	jrnl   journal.Journal
 	sig    *dbus.Conn // systemd's signals, and the pipelined calls of a start (see queueStarts)
 	jobs   *jobWatch  // the results of those calls' jobs
 	rebind *rebinder  // brings back what a requirement going down stopped
@@ -99,15 +100,6 @@ type Bridge struct {
 	eventsMu sync.RWMutex
 	events   func(Event)
 }
-
-// Journal reads systemd's journal (see recording.Journal).
-type Journal = recording.Journal
-
-// Query selects the entries of units for Journal.Read.
-type Query = recording.Query
-
-// Entry is one journal entry.
-type Entry = recording.Entry
 
 // Event reports a run's start or end, or a service's change, for the daemon's D-Bus signals.
 type Event = recording.Event
@@ -138,7 +130,7 @@ func New(ctx context.Context, conn *sddbus.Conn, signals *dbus.Conn, ledger jobd
 		opts.BootID = currentBootID()
 	}
 	if opts.Journal == nil {
-		opts.Journal = recording.Journalctl(opts.User)
+		opts.Journal = journal.Journalctl(opts.User)
 	}
 	b := &Bridge{conn: conn, ledger: ledger, log: opts.Log, opts: opts, locks: newLocks(), jrnl: opts.Journal, texts: unitTexts{dir: opts.EnvDir}}
 	b.set.Store(set)

@@ -17,6 +17,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/hero-systemd/hero-systemd/bridge/internal/poll"
+	"github.com/hero-systemd/hero-systemd/bridge/journal/journaltest"
 	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
@@ -453,7 +454,7 @@ func service(deps string) string {
 type testBridge struct {
 	*Bridge
 	sd   *fakeManager
-	jrnl *recording.MemoryJournal
+	jrnl *journaltest.Memory
 	ctx  context.Context
 
 	mu     sync.Mutex
@@ -475,7 +476,7 @@ func newTestBridge(t *testing.T, files map[string]string) *testBridge {
 	t.Cleanup(func() { db.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	tb := &testBridge{sd: newFakeManager(), jrnl: &recording.MemoryJournal{}, ctx: ctx}
+	tb := &testBridge{sd: newFakeManager(), jrnl: &journaltest.Memory{}, ctx: ctx}
 	opts := Options{ConfigDir: "/etc/hero", EnvDir: filepath.Join(t.TempDir(), "env"), BootID: "b1", Journal: tb.jrnl, Log: log}
 	b := &Bridge{conn: tb.sd, ledger: db, log: log, opts: opts, locks: newLocks(), jrnl: tb.jrnl, texts: unitTexts{dir: opts.EnvDir},
 		jobs: &jobWatch{ended: map[dbus.ObjectPath]string{}, waiting: map[dbus.ObjectPath]func(string){}}}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/journal"
+	"github.com/hero-systemd/hero-systemd/bridge/journal/journaltest"
 	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
@@ -17,13 +19,13 @@ import (
 func TestOutputBeforeAndAfterTheCopy(t *testing.T) {
 	ctx := context.Background()
 	base := time.Now().Add(-time.Minute)
-	var lines []recording.Entry
+	var lines []journal.Entry
 	for _, m := range []string{"one", "two", "three"} {
 		base = base.Add(time.Millisecond)
-		lines = append(lines, recording.Entry{Time: base, Fields: map[string]string{"MESSAGE": m, "_SYSTEMD_INVOCATION_ID": "aa04",
+		lines = append(lines, journal.Entry{Time: base, Fields: map[string]string{"MESSAGE": m, "_SYSTEMD_INVOCATION_ID": "aa04",
 			"_SYSTEMD_UNIT": unit("web"), "SYSLOG_IDENTIFIER": "web", "__REALTIME_TIMESTAMP": "1"}})
 	}
-	jrnl := &recording.MemoryJournal{Output: lines}
+	jrnl := &journaltest.Memory{Output: lines}
 	ledger, err := jobdb.Open(ctx, filepath.Join(t.TempDir(), "jobs.db"), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hero-systemd/hero-systemd/bridge/recording"
+	"github.com/hero-systemd/hero-systemd/bridge/journal"
+	"github.com/hero-systemd/hero-systemd/bridge/journal/journaltest"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
@@ -308,14 +309,14 @@ func TestRestart(t *testing.T) {
 func TestStartFailureWords(t *testing.T) {
 	now := time.Now()
 	u := unit("db")
-	line := func(at time.Duration, ident, msg string, fields ...string) Entry {
+	line := func(at time.Duration, ident, msg string, fields ...string) journal.Entry {
 		f := map[string]string{"_SYSTEMD_UNIT": u, "UNIT": u, "SYSLOG_IDENTIFIER": ident, "MESSAGE": msg, "_SYSTEMD_INVOCATION_ID": "aa01"}
 		for i := 0; i+1 < len(fields); i += 2 {
 			f[fields[i]] = fields[i+1]
 		}
-		return Entry{Time: now.Add(at), Fields: f}
+		return journal.Entry{Time: now.Add(at), Fields: f}
 	}
-	jrnl := &recording.MemoryJournal{Output: []Entry{
+	jrnl := &journaltest.Memory{Output: []journal.Entry{
 		line(10*time.Millisecond, "db", "listening"),
 		line(20*time.Millisecond, unitgen.HealthIdentifier("db"), "probe failed"),
 		line(30*time.Millisecond, unitgen.HealthIdentifier("db"), unitgen.HealthGaveUp+" after 5s"),

@@ -3,6 +3,8 @@ package recording
 import (
 	"context"
 	"time"
+
+	"github.com/hero-systemd/hero-systemd/bridge/journal"
 )
 
 // AwaitRecorded waits until cond holds, in the recorder's written view, for every unit: the
@@ -91,4 +93,4 @@ func (r *Recorder) ResetFailed(unit string) {
 func (r *Recorder) Publish() { r.do(r.publish) }
 
 // Fields are the journal fields this recorder's units carry.
-func (r *Recorder) Fields() Fields { return r.fields }
+func (r *Recorder) Fields() journal.Fields { return r.fields }

@@ -5,11 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/journal"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
 // mgr is a manager record about run inv of hero-default-web.service in boot b1, at second at.
-func mgr(inv, msgID string, at int, kv ...string) Entry {
+func mgr(inv, msgID string, at int, kv ...string) journal.Entry {
 	return rec(inv, msgID, at, kv...)
 }
 
@@ -25,69 +26,69 @@ func intp(n int) *int { return &n }
 type endKind struct {
 	name    string
 	unit    UnitEnd
-	journal []Entry
+	journal []journal.Entry
 	want    Record
 }
 
 // endKinds are the kinds of a run's end hero meets, as systemd 252 reports them.
 var endKinds = []endKind{
 	{"exit 3", UnitEnd{Loaded: true, Result: "exit-code", ExecCode: 1, ExecStatus: 3, ExecFresh: true},
-		[]Entry{mgr("i", MsgUnitStarted, 1), mgr("i", MsgProcessExited, 2, mainExited("exited", 3)...), mgr("i", MsgUnitFailed, 2, "UNIT_RESULT", "exit-code")},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarted, 1), mgr("i", journal.MsgProcessExited, 2, mainExited("exited", 3)...), mgr("i", journal.MsgUnitFailed, 2, "UNIT_RESULT", "exit-code")},
 		Record{Phase: jobdb.PhaseFailed, Result: "exit-code", ExitCode: intp(3)}},
 	{"exit 0 by itself (unloaded at once)", UnitEnd{Loaded: false, ExecFresh: false},
-		[]Entry{mgr("i", MsgUnitStarted, 1), mgr("i", MsgUnitSucceeded, 2)},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarted, 1), mgr("i", journal.MsgUnitSucceeded, 2)},
 		Record{Phase: jobdb.PhaseSucceeded, Result: "success"}},
 	{"exit 0 by itself (signals seen)", UnitEnd{Loaded: true, Result: "success", ExecCode: 1, ExecStatus: 0, ExecFresh: true},
-		[]Entry{mgr("i", MsgUnitStarted, 1), mgr("i", MsgUnitSucceeded, 2)},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarted, 1), mgr("i", journal.MsgUnitSucceeded, 2)},
 		Record{Phase: jobdb.PhaseSucceeded, Result: "success"}},
 	{"systemctl kill -s TERM", UnitEnd{Loaded: true, Result: "success", ExecCode: 2, ExecStatus: 15, ExecFresh: true},
-		[]Entry{mgr("i", MsgUnitStarted, 1), mgr("i", MsgUnitSucceeded, 2)},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarted, 1), mgr("i", journal.MsgUnitSucceeded, 2)},
 		Record{Phase: jobdb.PhaseSucceeded, Result: "success"}},
 	{"systemctl kill -s KILL", UnitEnd{Loaded: true, Result: "signal", ExecCode: 2, ExecStatus: 9, ExecFresh: true},
-		[]Entry{mgr("i", MsgUnitStarted, 1), mgr("i", MsgProcessExited, 2, mainExited("killed", 9)...), mgr("i", MsgUnitFailed, 2, "UNIT_RESULT", "signal")},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarted, 1), mgr("i", journal.MsgProcessExited, 2, mainExited("killed", 9)...), mgr("i", journal.MsgUnitFailed, 2, "UNIT_RESULT", "signal")},
 		Record{Phase: jobdb.PhaseFailed, Result: "signal", Signal: "SIGKILL"}},
 	{"a liveness check failed: systemd's watchdog killed it (WatchdogSignal=SIGKILL)", UnitEnd{Loaded: true, Result: "watchdog", ExecCode: 2, ExecStatus: 9, ExecFresh: true},
-		[]Entry{mgr("i", MsgUnitStarted, 1), mgr("i", MsgProcessExited, 2, mainExited("killed", 9)...), mgr("i", MsgUnitFailed, 2, "UNIT_RESULT", "watchdog")},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarted, 1), mgr("i", journal.MsgProcessExited, 2, mainExited("killed", 9)...), mgr("i", journal.MsgUnitFailed, 2, "UNIT_RESULT", "watchdog")},
 		Record{Phase: jobdb.PhaseFailed, Result: "watchdog", Signal: "SIGKILL"}},
 	{"a oneshot killed by SIGTERM (not clean for a command)", UnitEnd{Loaded: true, Result: "signal", ExecCode: 2, ExecStatus: 15, ExecFresh: true},
-		[]Entry{mgr("i", MsgUnitStarting, 1), mgr("i", MsgProcessExited, 2, mainExited("killed", 15)...), mgr("i", MsgUnitFailed, 2, "UNIT_RESULT", "signal")},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarting, 1), mgr("i", journal.MsgProcessExited, 2, mainExited("killed", 15)...), mgr("i", journal.MsgUnitFailed, 2, "UNIT_RESULT", "signal")},
 		Record{Phase: jobdb.PhaseFailed, Result: "signal", Signal: "SIGTERM"}},
 	{"heroctl stop (or a cascade)", UnitEnd{Loaded: true, Result: "success", ExecCode: 2, ExecStatus: 15, ExecFresh: true, StopRequested: true},
-		[]Entry{mgr("i", MsgUnitStarted, 1), mgr("i", MsgUnitStopping, 2), mgr("i", MsgUnitSucceeded, 2), mgr("i", MsgUnitStopped, 2)},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarted, 1), mgr("i", journal.MsgUnitStopping, 2), mgr("i", journal.MsgUnitSucceeded, 2), mgr("i", journal.MsgUnitStopped, 2)},
 		Record{Phase: jobdb.PhaseCancelled, Result: "success"}},
 	{"stopped, unloaded before its properties were read", UnitEnd{Loaded: false, StopRequested: true},
-		[]Entry{mgr("i", MsgUnitStarted, 1), mgr("i", MsgUnitStopping, 2), mgr("i", MsgUnitStopped, 2)},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarted, 1), mgr("i", journal.MsgUnitStopping, 2), mgr("i", journal.MsgUnitStopped, 2)},
 		Record{Phase: jobdb.PhaseCancelled, Result: "success"}},
 	{"stopped, and it exited 1 on SIGTERM", UnitEnd{Loaded: true, Result: "exit-code", ExecCode: 1, ExecStatus: 1, ExecFresh: true, StopRequested: true},
-		[]Entry{mgr("i", MsgUnitStarted, 1), mgr("i", MsgUnitStopping, 2), mgr("i", MsgProcessExited, 2, mainExited("exited", 1)...), mgr("i", MsgUnitFailed, 2, "UNIT_RESULT", "exit-code"), mgr("i", MsgUnitStopped, 2)},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarted, 1), mgr("i", journal.MsgUnitStopping, 2), mgr("i", journal.MsgProcessExited, 2, mainExited("exited", 1)...), mgr("i", journal.MsgUnitFailed, 2, "UNIT_RESULT", "exit-code"), mgr("i", journal.MsgUnitStopped, 2)},
 		Record{Phase: jobdb.PhaseFailed, Result: "exit-code", ExitCode: intp(1)}},
 	{"stop timed out: SIGKILL", UnitEnd{Loaded: true, Result: "timeout", ExecCode: 2, ExecStatus: 9, ExecFresh: true, StopRequested: true},
-		[]Entry{mgr("i", MsgUnitStarted, 1), mgr("i", MsgUnitStopping, 2), mgr("i", MsgProcessExited, 3, mainExited("killed", 9)...), mgr("i", MsgUnitFailed, 3, "UNIT_RESULT", "timeout"), mgr("i", MsgUnitStopped, 3)},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarted, 1), mgr("i", journal.MsgUnitStopping, 2), mgr("i", journal.MsgProcessExited, 3, mainExited("killed", 9)...), mgr("i", journal.MsgUnitFailed, 3, "UNIT_RESULT", "timeout"), mgr("i", journal.MsgUnitStopped, 3)},
 		Record{Phase: jobdb.PhaseFailed, Result: "timeout", Signal: "SIGKILL"}},
 	{"health check timed out (start timeout; the main process took SIGTERM)", UnitEnd{Loaded: true, Result: "timeout", ExecCode: 2, ExecStatus: 15, ExecFresh: true, StopRequested: true},
-		[]Entry{mgr("i", MsgUnitStarting, 1), mgr("i", MsgUnitFailed, 3, "UNIT_RESULT", "timeout"), mgr("i", MsgUnitFailedJob, 3)},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarting, 1), mgr("i", journal.MsgUnitFailed, 3, "UNIT_RESULT", "timeout"), mgr("i", journal.MsgUnitFailedJob, 3)},
 		Record{Phase: jobdb.PhaseFailed, Result: "timeout"}},
 	{"crash, then the start limit refused its restart", UnitEnd{Loaded: true, Result: "exit-code", ExecCode: 1, ExecStatus: 3, ExecFresh: true},
-		[]Entry{mgr("i", MsgUnitStarted, 1), mgr("i", MsgProcessExited, 2, mainExited("exited", 3)...), mgr("i", MsgUnitFailed, 2, "UNIT_RESULT", "exit-code"),
-			mgr("i", MsgRestartPlanned, 2), mgr("i", MsgUnitStopped, 2), mgr("i", MsgUnitFailed, 3, "UNIT_RESULT", "start-limit-hit")},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarted, 1), mgr("i", journal.MsgProcessExited, 2, mainExited("exited", 3)...), mgr("i", journal.MsgUnitFailed, 2, "UNIT_RESULT", "exit-code"),
+			mgr("i", journal.MsgRestartPlanned, 2), mgr("i", journal.MsgUnitStopped, 2), mgr("i", journal.MsgUnitFailed, 3, "UNIT_RESULT", "start-limit-hit")},
 		Record{Phase: jobdb.PhaseFailed, Result: "exit-code", ExitCode: intp(3)}},
 	{"OOM kill", UnitEnd{Loaded: true, Result: "oom-kill", ExecCode: 2, ExecStatus: 9, ExecFresh: true},
-		[]Entry{mgr("i", MsgUnitStarted, 1), mgr("i", MsgProcessExited, 2, mainExited("killed", 9)...), mgr("i", MsgUnitFailed, 2, "UNIT_RESULT", "oom-kill")},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarted, 1), mgr("i", journal.MsgProcessExited, 2, mainExited("killed", 9)...), mgr("i", journal.MsgUnitFailed, 2, "UNIT_RESULT", "oom-kill")},
 		Record{Phase: jobdb.PhaseFailed, Result: "oom-kill", Signal: "SIGKILL"}},
 	{"core dump", UnitEnd{Loaded: true, Result: "core-dump", ExecCode: 3, ExecStatus: 11, ExecFresh: true},
-		[]Entry{mgr("i", MsgUnitStarted, 1), mgr("i", MsgProcessExited, 2, mainExited("dumped", 11)...), mgr("i", MsgUnitFailed, 2, "UNIT_RESULT", "core-dump")},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarted, 1), mgr("i", journal.MsgProcessExited, 2, mainExited("dumped", 11)...), mgr("i", journal.MsgUnitFailed, 2, "UNIT_RESULT", "core-dump")},
 		Record{Phase: jobdb.PhaseFailed, Result: "core-dump", Signal: "SIGSEGV"}},
 	{"missed watchdog: systemd's SIGABRT (core dumped)", UnitEnd{Loaded: true, Result: "watchdog", ExecCode: 3, ExecStatus: 6, ExecFresh: true},
-		[]Entry{mgr("i", MsgUnitStarted, 1), mgr("i", MsgProcessExited, 2, mainExited("dumped", 6)...), mgr("i", MsgUnitFailed, 2, "UNIT_RESULT", "watchdog")},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarted, 1), mgr("i", journal.MsgProcessExited, 2, mainExited("dumped", 6)...), mgr("i", journal.MsgUnitFailed, 2, "UNIT_RESULT", "watchdog")},
 		Record{Phase: jobdb.PhaseFailed, Result: "watchdog", Signal: "SIGABRT"}},
 	{"missed watchdog: systemd's SIGABRT (no core)", UnitEnd{Loaded: true, Result: "watchdog", ExecCode: 2, ExecStatus: 6, ExecFresh: true},
-		[]Entry{mgr("i", MsgUnitStarted, 1), mgr("i", MsgProcessExited, 2, mainExited("killed", 6)...), mgr("i", MsgUnitFailed, 2, "UNIT_RESULT", "watchdog")},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarted, 1), mgr("i", journal.MsgProcessExited, 2, mainExited("killed", 6)...), mgr("i", journal.MsgUnitFailed, 2, "UNIT_RESULT", "watchdog")},
 		Record{Phase: jobdb.PhaseFailed, Result: "watchdog", Signal: "SIGABRT"}},
 	{"exit 143 that success_exit_status makes clean", UnitEnd{Loaded: true, Result: "success", ExecCode: 1, ExecStatus: 143, ExecFresh: true},
-		[]Entry{mgr("i", MsgUnitStarted, 1), mgr("i", MsgUnitSucceeded, 2)},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarted, 1), mgr("i", journal.MsgUnitSucceeded, 2)},
 		Record{Phase: jobdb.PhaseSucceeded, Result: "success"}},
 	{"missing program (203)", UnitEnd{Loaded: true, Result: "exit-code", ExecCode: 1, ExecStatus: 203, ExecFresh: true},
-		[]Entry{mgr("i", MsgUnitStarting, 1), mgr("i", MsgProcessExited, 1, mainExited("exited", 203)...), mgr("i", MsgUnitFailed, 1, "UNIT_RESULT", "exit-code"), mgr("i", MsgUnitFailedJob, 1)},
+		[]journal.Entry{mgr("i", journal.MsgUnitStarting, 1), mgr("i", journal.MsgProcessExited, 1, mainExited("exited", 203)...), mgr("i", journal.MsgUnitFailed, 1, "UNIT_RESULT", "exit-code"), mgr("i", journal.MsgUnitFailedJob, 1)},
 		Record{Phase: jobdb.PhaseFailed, Result: "exit-code", ExitCode: intp(203)}},
 }
 
@@ -96,7 +97,7 @@ func TestOneRecordOfEveryEnd(t *testing.T) {
 	for _, k := range endKinds {
 		t.Run(k.name, func(t *testing.T) {
 			live := Decide(FromUnit(k.unit))
-			runs := RunsFromRecords(k.journal, FieldsFor(false))
+			runs := RunsFromRecords(k.journal, journal.FieldsFor(false))
 			if len(runs) != 1 || !runs[0].Ended {
 				t.Fatalf("the journal gave %d runs (ended %v), want one ended", len(runs), len(runs) == 1 && runs[0].Ended)
 			}
@@ -114,9 +115,9 @@ func TestOneRecordOfEveryEnd(t *testing.T) {
 // A run still up when its boot ended: the journal closes it with the next boot's first record;
 // the units' state at herod's start does the same through Facts of its own.
 func TestBootEndedRecord(t *testing.T) {
-	next := mgr("y", MsgUnitStarted, 9)
+	next := mgr("y", journal.MsgUnitStarted, 9)
 	next.Fields["_BOOT_ID"] = "b2"
-	runs := RunsFromRecords([]Entry{mgr("x", MsgUnitStarted, 1), next}, FieldsFor(false))
+	runs := RunsFromRecords([]journal.Entry{mgr("x", journal.MsgUnitStarted, 1), next}, journal.FieldsFor(false))
 	replayed := Decide(runs[0].End)
 	live := Decide(Facts{Result: ResultBootEnded})
 	want := Record{Phase: jobdb.PhaseCancelled, Result: ResultBootEnded}
@@ -163,15 +164,15 @@ func TestRecordApplyOnce(t *testing.T) {
 }
 
 func TestEndOf(t *testing.T) {
-	entries := []Entry{mgr("a", MsgUnitStarted, 1), mgr("b", MsgUnitStarted, 1),
-		mgr("a", MsgProcessExited, 2, mainExited("exited", 4)...), mgr("a", MsgUnitFailed, 2, "UNIT_RESULT", "exit-code")}
-	if got := Decide(EndOf(entries, FieldsFor(false), "a")); got.Result != "exit-code" || got.ExitCode == nil || *got.ExitCode != 4 {
+	entries := []journal.Entry{mgr("a", journal.MsgUnitStarted, 1), mgr("b", journal.MsgUnitStarted, 1),
+		mgr("a", journal.MsgProcessExited, 2, mainExited("exited", 4)...), mgr("a", journal.MsgUnitFailed, 2, "UNIT_RESULT", "exit-code")}
+	if got := Decide(EndOf(entries, journal.FieldsFor(false), "a")); got.Result != "exit-code" || got.ExitCode == nil || *got.ExitCode != 4 {
 		t.Errorf("EndOf a: %s", show(got))
 	}
-	if got := Decide(EndOf(entries, FieldsFor(false), "b")); got.Result != ResultUnknown {
+	if got := Decide(EndOf(entries, journal.FieldsFor(false), "b")); got.Result != ResultUnknown {
 		t.Errorf("EndOf b (not ended): %s", show(got))
 	}
-	if got := Decide(EndOf(entries, FieldsFor(false), "c")); got.Result != ResultUnknown {
+	if got := Decide(EndOf(entries, journal.FieldsFor(false), "c")); got.Result != ResultUnknown {
 		t.Errorf("EndOf c (no records): %s", show(got))
 	}
 }

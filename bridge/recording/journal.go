@@ -4,46 +4,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hero-systemd/hero-systemd/bridge/journal"
 )
-
-// Entry is one journal entry.
-type Entry struct {
-	Cursor string
-	Time   time.Time
-	Fields map[string]string
-}
-
-// systemd's journal message IDs for a unit's run (src/systemd/sd-messages.h).
-const (
-	MsgUnitStarting   = "7d4958e842da4a758f6c1cdc7b36dcc5"
-	MsgUnitStarted    = "39f53479d3a045ac8e11786248231fbf"
-	MsgUnitFailedJob  = "be02cf6855d2428ba40df7e9d022f03d" // "Failed to start": the start job failed
-	MsgProcessExited  = "98e322203f7a4ed290d09fe03c09fe15" // main (or control) process exited
-	MsgUnitFailed     = "d9b373ed55a64feb8242e02dbe79a49c" // "Failed with result ..."
-	MsgUnitSucceeded  = "7ad2d189f7e94e70a38c781354912448" // "Deactivated successfully"
-	MsgUnitStopping   = "de5b426a63be47a7b6ac3eaac82e2f6f" // a stop job began
-	MsgUnitStopped    = "9d1aaa27d60140bd96365438aad20286"
-	MsgRestartPlanned = "5eb03494b6584870a536b337290809b3" // "Scheduled restart job"
-)
-
-// RecordIDs are the message IDs of the manager's records of a run.
-var RecordIDs = []string{MsgUnitStarting, MsgUnitStarted, MsgUnitFailedJob, MsgProcessExited,
-	MsgUnitFailed, MsgUnitSucceeded, MsgUnitStopping, MsgUnitStopped, MsgRestartPlanned}
-
-// Fields names the journal fields that carry a unit and its invocation: the system manager's,
-// or a user manager's.
-type Fields struct {
-	Unit, Invocation       string // in the manager's own messages
-	OwnUnit, OwnInvocation string // in lines the unit's processes wrote
-}
-
-// FieldsFor returns the fields of the system manager's journal, or (user) a user manager's.
-func FieldsFor(user bool) Fields {
-	if user {
-		return Fields{"USER_UNIT", "USER_INVOCATION_ID", "_SYSTEMD_USER_UNIT", "_SYSTEMD_INVOCATION_ID"}
-	}
-	return Fields{"UNIT", "INVOCATION_ID", "_SYSTEMD_UNIT", "_SYSTEMD_INVOCATION_ID"}
-}
 
 // JournalRun is one run of a unit as systemd's journal records it.
 type JournalRun struct {
@@ -60,7 +23,7 @@ type JournalRun struct {
 // failures: a clean exit is logged at debug level), "Failed with result" or "Deactivated
 // successfully", "Stopping" when a stop job ends the run, "Scheduled restart job" when it will
 // start again as a new invocation, "Stopped" when a stop or restart job finished.
-func RunsFromRecords(entries []Entry, f Fields) []*JournalRun {
+func RunsFromRecords(entries []journal.Entry, f journal.Fields) []*JournalRun {
 	var runs []*JournalRun
 	byInvocation := map[string]*JournalRun{}
 	newest := map[string]*JournalRun{}
@@ -90,26 +53,26 @@ func RunsFromRecords(entries []Entry, f Fields) []*JournalRun {
 	return runs
 }
 
-func (r *JournalRun) apply(e Entry) {
+func (r *JournalRun) apply(e journal.Entry) {
 	switch e.Fields["MESSAGE_ID"] {
-	case MsgProcessExited:
+	case journal.MsgProcessExited:
 		// The same message ID is used for a control process (ExecStartPre=, the health check):
 		// only the main process's exit describes the run.
 		if strings.Contains(e.Fields["MESSAGE"], "Main process exited") {
 			r.End.Code = e.Fields["EXIT_CODE"]
 			r.End.Status, _ = strconv.Atoi(e.Fields["EXIT_STATUS"])
 		}
-	case MsgUnitStopping:
+	case journal.MsgUnitStopping:
 		r.End.StopRequested = true
-	case MsgUnitFailed:
+	case journal.MsgUnitFailed:
 		r.close(e.Fields["UNIT_RESULT"], e.Time)
-	case MsgUnitSucceeded:
+	case journal.MsgUnitSucceeded:
 		r.close("success", e.Time)
-	case MsgRestartPlanned, MsgUnitStopped, MsgUnitFailedJob:
+	case journal.MsgRestartPlanned, journal.MsgUnitStopped, journal.MsgUnitFailedJob:
 		// These follow the result's own record when there is one; a clean end that systemd
 		// did not log otherwise (a restart after exit 0) is a success.
 		result := "success"
-		if e.Fields["MESSAGE_ID"] == MsgUnitFailedJob {
+		if e.Fields["MESSAGE_ID"] == journal.MsgUnitFailedJob {
 			result = "failed"
 		}
 		r.close(result, e.Time)
@@ -132,8 +95,8 @@ func (r *JournalRun) close(result string, at time.Time) {
 
 // EndOf returns what the records of one invocation say of its end (Result unknown when they
 // do not close it).
-func EndOf(entries []Entry, f Fields, invocation string) Facts {
-	var mine []Entry
+func EndOf(entries []journal.Entry, f journal.Fields, invocation string) Facts {
+	var mine []journal.Entry
 	for _, e := range entries {
 		if e.Fields[f.Invocation] == invocation {
 			mine = append(mine, e)

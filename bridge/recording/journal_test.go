@@ -4,42 +4,43 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/journal"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
 // rec is a manager record of unit hero-default-web.service.
-func rec(inv, msgID string, at int, kv ...string) Entry {
+func rec(inv, msgID string, at int, kv ...string) journal.Entry {
 	f := map[string]string{"UNIT": "hero-default-web.service", "INVOCATION_ID": inv, "MESSAGE_ID": msgID, "_BOOT_ID": "b1"}
 	for i := 0; i+1 < len(kv); i += 2 {
 		f[kv[i]] = kv[i+1]
 	}
-	return Entry{Time: time.Unix(int64(at), 0).UTC(), Fields: f}
+	return journal.Entry{Time: time.Unix(int64(at), 0).UTC(), Fields: f}
 }
 
 func TestRunsFromRecords(t *testing.T) {
 	exited := func(code, status string) []string {
 		return []string{"MESSAGE", "hero-default-web.service: Main process exited, code=" + code, "EXIT_CODE", code, "EXIT_STATUS", status}
 	}
-	entries := []Entry{
+	entries := []journal.Entry{
 		// a: started, crashed with 3, restart planned
-		rec("a", MsgUnitStarted, 1),
-		rec("a", MsgProcessExited, 2, exited("exited", "3")...),
-		rec("a", MsgUnitFailed, 2, "UNIT_RESULT", "exit-code"),
-		rec("a", MsgRestartPlanned, 2),
-		rec("a", MsgUnitStopped, 2),
+		rec("a", journal.MsgUnitStarted, 1),
+		rec("a", journal.MsgProcessExited, 2, exited("exited", "3")...),
+		rec("a", journal.MsgUnitFailed, 2, "UNIT_RESULT", "exit-code"),
+		rec("a", journal.MsgRestartPlanned, 2),
+		rec("a", journal.MsgUnitStopped, 2),
 		// b: the restart; a health check (a control process) failed, which is not the run's exit
-		rec("b", MsgUnitStarting, 3),
-		rec("b", MsgProcessExited, 4, "MESSAGE", "hero-default-web.service: Control process exited, code=exited", "EXIT_CODE", "exited", "EXIT_STATUS", "1"),
-		rec("b", MsgUnitFailed, 4, "UNIT_RESULT", "exit-code"),
+		rec("b", journal.MsgUnitStarting, 3),
+		rec("b", journal.MsgProcessExited, 4, "MESSAGE", "hero-default-web.service: Control process exited, code=exited", "EXIT_CODE", "exited", "EXIT_STATUS", "1"),
+		rec("b", journal.MsgUnitFailed, 4, "UNIT_RESULT", "exit-code"),
 		// c: stopped on request: clean (systemd logs no exit status for it)
-		rec("c", MsgUnitStarted, 5),
-		rec("c", MsgUnitStopping, 6),
-		rec("c", MsgUnitSucceeded, 6),
-		rec("c", MsgUnitStopped, 6),
+		rec("c", journal.MsgUnitStarted, 5),
+		rec("c", journal.MsgUnitStopping, 6),
+		rec("c", journal.MsgUnitSucceeded, 6),
+		rec("c", journal.MsgUnitStopped, 6),
 		// d: still running when the records end
-		rec("d", MsgUnitStarted, 7),
+		rec("d", journal.MsgUnitStarted, 7),
 	}
-	runs := RunsFromRecords(entries, FieldsFor(false))
+	runs := RunsFromRecords(entries, journal.FieldsFor(false))
 	type want struct {
 		inv    string
 		ended  bool
@@ -74,9 +75,9 @@ func TestRunsFromRecords(t *testing.T) {
 
 // A run of one boot with no record of its end is closed by the next boot's first run.
 func TestRunsAcrossABoot(t *testing.T) {
-	next := rec("y", MsgUnitStarted, 9)
+	next := rec("y", journal.MsgUnitStarted, 9)
 	next.Fields["_BOOT_ID"] = "b2"
-	runs := RunsFromRecords([]Entry{rec("x", MsgUnitStarted, 1), next}, FieldsFor(false))
+	runs := RunsFromRecords([]journal.Entry{rec("x", journal.MsgUnitStarted, 1), next}, journal.FieldsFor(false))
 	if len(runs) != 2 || !runs[0].Ended || runs[0].End.Result != ResultBootEnded || runs[0].End.Phase() != jobdb.PhaseCancelled {
 		t.Errorf("runs %+v, want the first closed as boot-ended", runs[0])
 	}

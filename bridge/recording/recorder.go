@@ -12,6 +12,7 @@ import (
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
+	"github.com/hero-systemd/hero-systemd/bridge/journal"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
@@ -30,7 +31,7 @@ type Recorder struct {
 	stop   context.Context // ends at Close: what waits off the recorder's goroutine gives up
 	cancel context.CancelFunc
 	tails  *tailCopier
-	fields Fields
+	fields journal.Fields
 
 	// Owned by the recorder goroutine.
 	views   map[string]*View
@@ -87,7 +88,7 @@ const (
 // where its events go. It does not know the bridge that uses it.
 type World struct {
 	Ledger   jobdb.Ledger
-	Journal  Journal
+	Journal  journal.Journal
 	Units    UnitReader
 	Emit     func(Event) // called after the change is in the ledger
 	Log      *slog.Logger
@@ -110,7 +111,7 @@ type UnitReader interface {
 func New(w *World) *Recorder {
 	stop, cancel := context.WithCancel(context.Background())
 	r := &Recorder{w: w, in: make(chan *dbus.Signal, 4096), cmds: make(chan func(), 64),
-		quit: make(chan struct{}), done: make(chan struct{}), stop: stop, cancel: cancel, fields: FieldsFor(w.User),
+		quit: make(chan struct{}), done: make(chan struct{}), stop: stop, cancel: cancel, fields: journal.FieldsFor(w.User),
 		views: map[string]*View{}, batch: &jobdb.Batch{}, pub: map[string]RunInfo{}}
 	r.tails = newTailCopier(w, r.fields)
 	return r

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hero-systemd/hero-systemd/bridge/internal/poll"
+	"github.com/hero-systemd/hero-systemd/bridge/journal"
+	"github.com/hero-systemd/hero-systemd/bridge/journal/journaltest"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
@@ -36,7 +38,7 @@ func (tw *testWorld) kinds() []string {
 func TestRecorderStartStopAndTail(t *testing.T) {
 	ctx := context.Background()
 	base := time.Now().Add(time.Minute) // see TestLiveAndReplayedRecordsAgree
-	jrnl := &MemoryJournal{Output: []Entry{{Time: base.Add(time.Millisecond), Fields: map[string]string{"MESSAGE": "hello",
+	jrnl := &journaltest.Memory{Output: []journal.Entry{{Time: base.Add(time.Millisecond), Fields: map[string]string{"MESSAGE": "hello",
 		"_SYSTEMD_INVOCATION_ID": "aa07", "_SYSTEMD_UNIT": testUnit, "SYSLOG_IDENTIFIER": "web", "__REALTIME_TIMESTAMP": "1"}}}}
 	tw := newTestWorld(t, jrnl, "b1")
 	r := startTestRecorder(t, tw)
@@ -81,7 +83,7 @@ func TestRecorderStartStopAndTail(t *testing.T) {
 // was missed.
 func TestRecorderNotStartedAndMissedSignals(t *testing.T) {
 	ctx := context.Background()
-	tw := newTestWorld(t, &MemoryJournal{}, "b1")
+	tw := newTestWorld(t, &journaltest.Memory{}, "b1")
 	r := startTestRecorder(t, tw)
 	job := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit}
 	tw.Ledger.PruneAndCreate(ctx, job)
@@ -124,7 +126,7 @@ func TestRecoverAtStart(t *testing.T) {
 	now := time.Now()
 	other := "hero-default-api.service"
 	fresh := "hero-default-db.service"
-	jrnl := &MemoryJournal{Manager: []Entry{
+	jrnl := &journaltest.Memory{Manager: []journal.Entry{
 		{Cursor: "c1", Time: now.Add(-time.Minute), Fields: map[string]string{"UNIT": other, "INVOCATION_ID": "bb01", "MESSAGE_ID": "39f53479d3a045ac8e11786248231fbf", "_BOOT_ID": "b1"}},
 		{Cursor: "c2", Time: now.Add(-50 * time.Second), Fields: map[string]string{"UNIT": other, "INVOCATION_ID": "bb01", "MESSAGE_ID": "d9b373ed55a64feb8242e02dbe79a49c", "UNIT_RESULT": "exit-code", "_BOOT_ID": "b1"}},
 	}}
@@ -167,7 +169,7 @@ func TestRecoverAtStart(t *testing.T) {
 // from it records the runs begun after the ledger's origin and leaves those begun before.
 func TestAFreshLedgerRecordsOnlyItsOwnRuns(t *testing.T) {
 	ctx := context.Background()
-	jrnl := &MemoryJournal{}
+	jrnl := &journaltest.Memory{}
 	tw := newTestWorld(t, jrnl, "b1")
 	if err := New(&tw.World).recover(ctx); err != nil {
 		t.Fatal(err)
@@ -177,11 +179,11 @@ func TestAFreshLedgerRecordsOnlyItsOwnRuns(t *testing.T) {
 		t.Fatalf("a fresh ledger's origin: %q, %v", origin, err)
 	}
 	began, _ := time.Parse(time.RFC3339Nano, origin)
-	run := func(inv string, at time.Time) []Entry {
+	run := func(inv string, at time.Time) []journal.Entry {
 		f := func(id string) map[string]string {
 			return map[string]string{"UNIT": testUnit, "INVOCATION_ID": inv, "MESSAGE_ID": id, "_BOOT_ID": "b1", "UNIT_RESULT": "exit-code"}
 		}
-		return []Entry{{Cursor: inv + "-1", Time: at, Fields: f(MsgUnitStarting)}, {Cursor: inv + "-2", Time: at.Add(time.Millisecond), Fields: f(MsgUnitFailed)}}
+		return []journal.Entry{{Cursor: inv + "-1", Time: at, Fields: f(journal.MsgUnitStarting)}, {Cursor: inv + "-2", Time: at.Add(time.Millisecond), Fields: f(journal.MsgUnitFailed)}}
 	}
 	jrnl.Manager = append(run("aa01", began.Add(-2*time.Second)), run("aa02", began.Add(time.Second))...)
 	tw.Ledger.SetState(ctx, stateCursor, "c-old")

@@ -13,6 +13,8 @@ import (
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
+	"github.com/hero-systemd/hero-systemd/bridge/journal"
+	"github.com/hero-systemd/hero-systemd/bridge/journal/journaltest"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
@@ -60,7 +62,7 @@ type testWorld struct {
 	events []Event
 }
 
-func newTestWorld(t *testing.T, jrnl Journal, boot string) *testWorld {
+func newTestWorld(t *testing.T, jrnl journal.Journal, boot string) *testWorld {
 	t.Helper()
 	db, err := jobdb.Open(context.Background(), filepath.Join(t.TempDir(), "jobs.db"), slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -76,7 +78,7 @@ func newTestWorld(t *testing.T, jrnl Journal, boot string) *testWorld {
 
 // testRecorder is a recorder without systemd: signals are fed to it by hand, and its batch is
 // flushed by hand (its loop does not run).
-func testRecorder(t *testing.T, jrnl Journal, boot string) *Recorder {
+func testRecorder(t *testing.T, jrnl journal.Journal, boot string) *Recorder {
 	t.Helper()
 	return New(&newTestWorld(t, jrnl, boot).World)
 }
@@ -145,44 +147,44 @@ func liveKinds(base time.Time) []liveKind {
 	deactivating := step{active: "deactivating", sub: "stop-sigterm"}
 	return []liveKind{
 		{name: "exit 3", steps: []step{{mainEnded(1, 3, "exit-code", end), "failed", "failed"}},
-			journal: []string{MsgUnitStarted, MsgProcessExited, MsgUnitFailed}, exit: []string{"exited", "3"}, result: "exit-code"},
+			journal: []string{journal.MsgUnitStarted, journal.MsgProcessExited, journal.MsgUnitFailed}, exit: []string{"exited", "3"}, result: "exit-code"},
 		{name: "systemctl kill -s TERM", steps: []step{{mainEnded(2, 15, "success", end), "deactivating", "stop-sigterm"}, {nil, "inactive", "dead"}},
-			journal: []string{MsgUnitStarted, MsgUnitSucceeded}, result: "success"},
+			journal: []string{journal.MsgUnitStarted, journal.MsgUnitSucceeded}, result: "success"},
 		{name: "systemctl kill -s KILL", steps: []step{{mainEnded(2, 9, "signal", end), "failed", "failed"}},
-			journal: []string{MsgUnitStarted, MsgProcessExited, MsgUnitFailed}, exit: []string{"killed", "9"}, result: "signal"},
+			journal: []string{journal.MsgUnitStarted, journal.MsgProcessExited, journal.MsgUnitFailed}, exit: []string{"killed", "9"}, result: "signal"},
 		{name: "heroctl stop or a cascade", heroStop: true, steps: []step{deactivating, {mainEnded(2, 15, "success", end), "inactive", "dead"}},
-			journal: []string{MsgUnitStarted, MsgUnitStopping, MsgUnitSucceeded, MsgUnitStopped}, result: "success"},
+			journal: []string{journal.MsgUnitStarted, journal.MsgUnitStopping, journal.MsgUnitSucceeded, journal.MsgUnitStopped}, result: "success"},
 		{name: "systemctl stop", steps: []step{deactivating, {mainEnded(2, 15, "success", end), "inactive", "dead"}},
-			journal: []string{MsgUnitStarted, MsgUnitStopping, MsgUnitSucceeded, MsgUnitStopped}, result: "success"},
+			journal: []string{journal.MsgUnitStarted, journal.MsgUnitStopping, journal.MsgUnitSucceeded, journal.MsgUnitStopped}, result: "success"},
 		{name: "health check timeout", first: "activating", steps: []step{deactivating, {mainEnded(2, 15, "timeout", end), "failed", "failed"}},
-			journal: []string{MsgUnitStarting, MsgUnitFailed, MsgUnitFailedJob}, result: "timeout"},
+			journal: []string{journal.MsgUnitStarting, journal.MsgUnitFailed, journal.MsgUnitFailedJob}, result: "timeout"},
 		{name: "crash, restart refused by the start limit", steps: []step{{mainEnded(1, 3, "exit-code", end), "failed", "failed"},
 			{nil, "activating", "auto-restart"}, {map[string]any{"Result": "start-limit-hit"}, "failed", "failed"}},
-			journal: []string{MsgUnitStarted, MsgProcessExited, MsgUnitFailed, MsgRestartPlanned, MsgUnitStopped, MsgUnitFailed},
+			journal: []string{journal.MsgUnitStarted, journal.MsgProcessExited, journal.MsgUnitFailed, journal.MsgRestartPlanned, journal.MsgUnitStopped, journal.MsgUnitFailed},
 			exit:    []string{"exited", "3"}, result: "exit-code"},
 		{name: "OOM kill", steps: []step{{mainEnded(2, 9, "oom-kill", end), "failed", "failed"}},
-			journal: []string{MsgUnitStarted, MsgProcessExited, MsgUnitFailed}, exit: []string{"killed", "9"}, result: "oom-kill"},
+			journal: []string{journal.MsgUnitStarted, journal.MsgProcessExited, journal.MsgUnitFailed}, exit: []string{"killed", "9"}, result: "oom-kill"},
 		{name: "missing program (203)", first: "activating", steps: []step{{mainEnded(1, 203, "exit-code", end), "failed", "failed"}},
-			journal: []string{MsgUnitStarting, MsgProcessExited, MsgUnitFailed, MsgUnitFailedJob}, exit: []string{"exited", "203"}, result: "exit-code"},
+			journal: []string{journal.MsgUnitStarting, journal.MsgProcessExited, journal.MsgUnitFailed, journal.MsgUnitFailedJob}, exit: []string{"exited", "203"}, result: "exit-code"},
 	}
 }
 
 // journalOf writes a kind's journal records of run inv.
-func journalOf(k liveKind, inv string, base time.Time) []Entry {
-	var out []Entry
+func journalOf(k liveKind, inv string, base time.Time) []journal.Entry {
+	var out []journal.Entry
 	for i, id := range k.journal {
 		f := map[string]string{"UNIT": testUnit, "INVOCATION_ID": inv, "MESSAGE_ID": id, "_BOOT_ID": "b1"}
 		switch id {
-		case MsgProcessExited:
+		case journal.MsgProcessExited:
 			f["MESSAGE"] = testUnit + ": Main process exited, code=" + k.exit[0]
 			f["EXIT_CODE"], f["EXIT_STATUS"] = k.exit[0], k.exit[1]
-		case MsgUnitFailed:
+		case journal.MsgUnitFailed:
 			f["UNIT_RESULT"] = k.result
 			if i == len(k.journal)-1 && k.name == "crash, restart refused by the start limit" {
 				f["UNIT_RESULT"] = "start-limit-hit"
 			}
 		}
-		out = append(out, Entry{Cursor: fmt.Sprint("c", i), Time: base.Add(time.Duration(i) * time.Millisecond), Fields: f})
+		out = append(out, journal.Entry{Cursor: fmt.Sprint("c", i), Time: base.Add(time.Duration(i) * time.Millisecond), Fields: f})
 	}
 	return out
 }
@@ -206,7 +208,7 @@ func TestLiveAndReplayedRecordsAgree(t *testing.T) {
 	for i, k := range liveKinds(base) {
 		t.Run(k.name, func(t *testing.T) {
 			ctx := context.Background()
-			r := testRecorder(t, &MemoryJournal{}, "b1")
+			r := testRecorder(t, &journaltest.Memory{}, "b1")
 			feed(r, byte(i), k, base)
 			v := r.view(testUnit)
 			if !v.ended || v.jobID == 0 {
@@ -218,7 +220,7 @@ func TestLiveAndReplayedRecordsAgree(t *testing.T) {
 			}
 
 			inv := fmt.Sprintf("aa%02x", i)
-			rp := testRecorder(t, &MemoryJournal{Manager: journalOf(k, inv, base)}, "b1")
+			rp := testRecorder(t, &journaltest.Memory{Manager: journalOf(k, inv, base)}, "b1")
 			rc := &recovery{r: rp, ctx: ctx, batch: &jobdb.Batch{}, byInv: map[string]*jobdb.Job{}, open: map[*jobdb.Job]bool{}}
 			if _, err := rc.replay("c-start", nil); err != nil {
 				t.Fatal(err)
@@ -247,7 +249,7 @@ func TestLiveAndReplayedRecordsAgree(t *testing.T) {
 // of the next boot say too.
 func TestBootEndedAgrees(t *testing.T) {
 	ctx := context.Background()
-	r := testRecorder(t, &MemoryJournal{}, "b2")
+	r := testRecorder(t, &journaltest.Memory{}, "b2")
 	j := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit, InvocationID: "aa01", BootID: "b1", Phase: jobdb.PhaseRunning, StartedAt: time.Now().Add(-time.Hour)}
 	if err := r.w.Ledger.Create(ctx, j); err != nil {
 		t.Fatal(err)
@@ -259,9 +261,9 @@ func TestBootEndedAgrees(t *testing.T) {
 	}
 	live, _ := r.w.Ledger.Get(ctx, j.ID)
 
-	next := Entry{Time: time.Now(), Fields: map[string]string{"UNIT": testUnit, "INVOCATION_ID": "aa02", "MESSAGE_ID": MsgUnitStarted, "_BOOT_ID": "b2"}}
-	first := Entry{Time: time.Now().Add(-time.Hour), Fields: map[string]string{"UNIT": testUnit, "INVOCATION_ID": "aa01", "MESSAGE_ID": MsgUnitStarted, "_BOOT_ID": "b1"}}
-	rp := testRecorder(t, &MemoryJournal{Manager: []Entry{first, next}}, "b2")
+	next := journal.Entry{Time: time.Now(), Fields: map[string]string{"UNIT": testUnit, "INVOCATION_ID": "aa02", "MESSAGE_ID": journal.MsgUnitStarted, "_BOOT_ID": "b2"}}
+	first := journal.Entry{Time: time.Now().Add(-time.Hour), Fields: map[string]string{"UNIT": testUnit, "INVOCATION_ID": "aa01", "MESSAGE_ID": journal.MsgUnitStarted, "_BOOT_ID": "b1"}}
+	rp := testRecorder(t, &journaltest.Memory{Manager: []journal.Entry{first, next}}, "b2")
 	rc2 := &recovery{r: rp, ctx: ctx, batch: &jobdb.Batch{}, byInv: map[string]*jobdb.Job{}, open: map[*jobdb.Job]bool{}}
 	if _, err := rc2.replay("c-start", nil); err != nil {
 		t.Fatal(err)
@@ -285,16 +287,16 @@ func TestTailCopiedExactly(t *testing.T) {
 	ctx := context.Background()
 	for _, age := range []time.Duration{time.Minute, time.Hour} {
 		base := time.Now().Add(-age)
-		var lines []Entry
+		var lines []journal.Entry
 		var all []byte
 		for i := 1; i <= 30000; i++ {
 			at := base.Add(time.Duration(i) * time.Microsecond)
-			lines = append(lines, Entry{Time: at, Fields: map[string]string{"MESSAGE": fmt.Sprint(i), "_SYSTEMD_INVOCATION_ID": "aa01",
+			lines = append(lines, journal.Entry{Time: at, Fields: map[string]string{"MESSAGE": fmt.Sprint(i), "_SYSTEMD_INVOCATION_ID": "aa01",
 				"_SYSTEMD_UNIT": testUnit, "SYSLOG_IDENTIFIER": "web", "__REALTIME_TIMESTAMP": fmt.Sprint(at.UnixMicro())}})
 			all = fmt.Appendf(all, "%d\n", i)
 		}
 		want := string(all[len(all)-jobdb.MaxOutput:])
-		jrnl := &MemoryJournal{Output: lines}
+		jrnl := &journaltest.Memory{Output: lines}
 		r := testRecorder(t, jrnl, "b1")
 		ended := base.Add(time.Second)
 		j := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit, InvocationID: "aa01", Phase: jobdb.PhaseFailed, StartedAt: base, EndedAt: &ended}
@@ -326,7 +328,7 @@ func TestTailCopiedExactly(t *testing.T) {
 	}
 }
 
-func joined(entries []Entry) string {
+func joined(entries []journal.Entry) string {
 	var s string
 	for _, e := range entries {
 		s += e.Fields["MESSAGE"] + "\n"
@@ -344,12 +346,12 @@ func TestPartialTailCompletedOnceJournaldHasIt(t *testing.T) {
 	streamWait = 10 * time.Millisecond
 	ctx := context.Background()
 	base := time.Now().Add(-time.Minute)
-	line := func(i int) Entry {
+	line := func(i int) journal.Entry {
 		at := base.Add(time.Duration(i) * time.Microsecond)
-		return Entry{Time: at, Fields: map[string]string{"MESSAGE": fmt.Sprint(i), "_SYSTEMD_INVOCATION_ID": "aa01",
+		return journal.Entry{Time: at, Fields: map[string]string{"MESSAGE": fmt.Sprint(i), "_SYSTEMD_INVOCATION_ID": "aa01",
 			"_SYSTEMD_UNIT": testUnit, "SYSLOG_IDENTIFIER": "web", "__REALTIME_TIMESTAMP": fmt.Sprint(at.UnixMicro())}}
 	}
-	jrnl := &MemoryJournal{}
+	jrnl := &journaltest.Memory{}
 	for i := 1; i <= 20000; i++ {
 		jrnl.Output = append(jrnl.Output, line(i))
 	}
@@ -414,7 +416,7 @@ func TestPartialTailCompletedOnceJournaldHasIt(t *testing.T) {
 // A partial tail is copied again on a bounded schedule: once retryDelays are spent it stays
 // partial (saying so) until herod starts again.
 func TestPartialTailRetriesAreBounded(t *testing.T) {
-	tc := newTailCopier(&World{}, FieldsFor(false))
+	tc := newTailCopier(&World{}, journal.FieldsFor(false))
 	j := &jobdb.Job{ID: 7}
 	n := 0
 	for tc.later(j) {
@@ -441,7 +443,7 @@ func TestPartialTailRetriesAreBounded(t *testing.T) {
 func TestStartOfAFailedUnitIsNoEnd(t *testing.T) {
 	ctx := context.Background()
 	base := time.Now().Add(time.Minute)
-	tw := newTestWorld(t, &MemoryJournal{}, "b1")
+	tw := newTestWorld(t, &journaltest.Memory{}, "b1")
 	r := New(&tw.World)
 	feed(r, 1, liveKind{steps: []step{{service: mainEnded(2, 9, "signal", base.Add(time.Second)), active: "failed", sub: "failed"}}}, base)
 	restart := base.Add(1500 * time.Millisecond)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/journal"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
@@ -22,8 +23,8 @@ type LogLine struct {
 // TailFields are the journal fields a job's kept output holds per line.
 var TailFields = []string{"__REALTIME_TIMESTAMP", "PRIORITY", "SYSLOG_IDENTIFIER", "_PID", "_COMM", "MESSAGE"}
 
-// ReadFields are the fields a tail is read with: TailFields and those that tell whose line it is.
-func (f Fields) ReadFields() []string {
+// readFields are the fields a tail is read with: TailFields and those that tell whose line it is.
+func readFields(f journal.Fields) []string {
 	return append(append([]string{}, TailFields...), f.Invocation, f.OwnInvocation, f.OwnUnit)
 }
 
@@ -32,18 +33,18 @@ type Run struct {
 	Unit, Invocation string
 	Since, Until     time.Time // the run's time, widened a little (Until zero: still running)
 	// MainPID is the run's main process (0: not known); Began and Ended its exact time (Ended
-	// zero: still running), for the lines journald could not tag (see Belongs).
+	// zero: still running), for the lines journald could not tag (see belongs).
 	MainPID      int
 	Began, Ended time.Time
 }
 
-// Belongs reports whether e is a line of run: journald tagged it with the run's invocation, or
+// belongs reports whether e is a line of run: journald tagged it with the run's invocation, or
 // it is an untagged line of the unit within the run's time (journald cannot tag the last lines
 // of a process that exits at once: it reads the writer's cgroup too late). The time of a line
 // written by the run's main process is widened a little (journald stamps a line when it reads
 // it); a line of another process of the unit must fall within the run's exact time, so a crash
 // loop's runs, each a fraction of a second apart, do not take each other's untagged lines.
-func (f Fields) Belongs(e Entry, run Run) bool {
+func belongs(f journal.Fields, e journal.Entry, run Run) bool {
 	own, mgr := e.Fields[f.OwnInvocation], e.Fields[f.Invocation]
 	switch {
 	case own == run.Invocation || mgr == run.Invocation:
@@ -61,44 +62,44 @@ func (f Fields) Belongs(e Entry, run Run) bool {
 // read oldest first (AddNewer) or newest first (AddOlder): its memory stays bounded whatever the
 // run wrote.
 type Tail struct {
-	lines []Entry // oldest first (AddNewer), newest first (AddOlder); kept from head on
-	head  int     // lines before it were dropped (AddNewer)
+	lines []journal.Entry // oldest first (AddNewer), newest first (AddOlder); kept from head on
+	head  int             // lines before it were dropped (AddNewer)
 	bytes int
 }
 
-func size(e Entry) int { return len(e.Fields["MESSAGE"]) + 1 }
+func size(e journal.Entry) int { return len(e.Fields["MESSAGE"]) + 1 }
 
 // compact keeps of e what a tail keeps (TailFields): a line read with the journal's own fields
 // (cursor, boot, ...) takes several times the memory.
-func compact(e Entry) Entry {
+func compact(e journal.Entry) journal.Entry {
 	f := make(map[string]string, len(TailFields))
 	for _, k := range TailFields {
 		if v, ok := e.Fields[k]; ok {
 			f[k] = v
 		}
 	}
-	return Entry{Time: e.Time, Fields: f}
+	return journal.Entry{Time: e.Time, Fields: f}
 }
 
 // AddNewer adds a line after those added, dropping the oldest that are not needed any more.
-func (t *Tail) AddNewer(e Entry) {
+func (t *Tail) AddNewer(e journal.Entry) {
 	e = compact(e)
 	t.lines = append(t.lines, e)
 	t.bytes += size(e)
 	for t.head < len(t.lines)-1 && t.bytes-size(t.lines[t.head]) >= jobdb.MaxOutput {
 		t.bytes -= size(t.lines[t.head])
-		t.lines[t.head] = Entry{}
+		t.lines[t.head] = journal.Entry{}
 		t.head++
 	}
 	if t.head > 1024 && t.head > len(t.lines)/2 {
-		t.lines = append([]Entry(nil), t.lines[t.head:]...)
+		t.lines = append([]journal.Entry(nil), t.lines[t.head:]...)
 		t.head = 0
 	}
 }
 
 // AddOlder adds a line before those added (reading newest first); it reports whether the
 // tail wants more.
-func (t *Tail) AddOlder(e Entry) bool {
+func (t *Tail) AddOlder(e journal.Entry) bool {
 	if t.bytes >= jobdb.MaxOutput {
 		return false
 	}
@@ -110,15 +111,15 @@ func (t *Tail) AddOlder(e Entry) bool {
 
 // Lines returns the kept lines, oldest first, reading newest first when newestFirst: exactly the
 // last jobdb.MaxOutput bytes (the oldest line cut at its start) when the run wrote more.
-func (t *Tail) Lines(newestFirst bool) []Entry {
-	out := append([]Entry(nil), t.lines[t.head:]...)
+func (t *Tail) Lines(newestFirst bool) []journal.Entry {
+	out := append([]journal.Entry(nil), t.lines[t.head:]...)
 	if newestFirst {
 		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 			out[i], out[j] = out[j], out[i]
 		}
 	}
 	if over := t.bytes - jobdb.MaxOutput; over > 0 && len(out) > 0 {
-		first := Entry{Time: out[0].Time, Fields: map[string]string{}}
+		first := journal.Entry{Time: out[0].Time, Fields: map[string]string{}}
 		for k, v := range out[0].Fields {
 			first.Fields[k] = v
 		}
@@ -146,7 +147,7 @@ func (g *tailGroup) same(f map[string]string) bool {
 
 // EncodeTail writes lines (oldest first) as a job keeps them: JSON lines, one a group of
 // consecutive lines of one writer. It keeps the newest lines that fit in jobdb.MaxStoredOutput.
-func EncodeTail(lines []Entry) []byte {
+func EncodeTail(lines []journal.Entry) []byte {
 	for {
 		out := encodeGroups(lines)
 		if len(out) <= jobdb.MaxStoredOutput || len(lines) == 0 {
@@ -156,7 +157,7 @@ func EncodeTail(lines []Entry) []byte {
 	}
 }
 
-func encodeGroups(lines []Entry) []byte {
+func encodeGroups(lines []journal.Entry) []byte {
 	var b bytes.Buffer
 	var g *tailGroup
 	var last int64

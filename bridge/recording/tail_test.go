@@ -7,16 +7,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/journal"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
 // flood is what `seq 1 n` wrote, as journal lines of run inv, one a millisecond.
-func flood(n int, inv string, base time.Time) ([]Entry, string) {
-	var lines []Entry
+func flood(n int, inv string, base time.Time) ([]journal.Entry, string) {
+	var lines []journal.Entry
 	var all strings.Builder
 	for i := 1; i <= n; i++ {
 		at := base.Add(time.Duration(i) * time.Millisecond)
-		lines = append(lines, Entry{Time: at, Fields: map[string]string{"MESSAGE": strconv.Itoa(i), "_SYSTEMD_INVOCATION_ID": inv,
+		lines = append(lines, journal.Entry{Time: at, Fields: map[string]string{"MESSAGE": strconv.Itoa(i), "_SYSTEMD_INVOCATION_ID": inv,
 			"_SYSTEMD_UNIT": "hero-default-web.service", "SYSLOG_IDENTIFIER": "web", "PRIORITY": "6", "_PID": "42",
 			"__REALTIME_TIMESTAMP": strconv.FormatInt(at.UnixMicro(), 10)}})
 		fmt.Fprintf(&all, "%d\n", i)
@@ -48,7 +49,7 @@ func TestTailIsExactlyTheLast64KiB(t *testing.T) {
 		}
 		for i := len(lines) - 1; i >= 0 && back.AddOlder(lines[i]); i-- {
 		}
-		for name, got := range map[string][]Entry{"oldest first": fwd.Lines(false), "newest first": back.Lines(true)} {
+		for name, got := range map[string][]journal.Entry{"oldest first": fwd.Lines(false), "newest first": back.Lines(true)} {
 			decoded := DecodeTail(EncodeTail(got))
 			if s := text(decoded); s != want {
 				t.Errorf("%d lines, read %s: kept %d bytes ending %q, want %d ending %q", n, name, len(s), s[max(0, len(s)-20):], len(want), want[len(want)-20:])
@@ -65,10 +66,10 @@ func TestTailIsExactlyTheLast64KiB(t *testing.T) {
 
 // A stored tail never exceeds MaxStoredOutput, keeping the newest lines.
 func TestEncodeTailBounded(t *testing.T) {
-	var lines []Entry
+	var lines []journal.Entry
 	for i := 0; i < 40000; i++ {
 		// alternating writers: every line a group of its own
-		lines = append(lines, Entry{Fields: map[string]string{"MESSAGE": "x", "SYSLOG_IDENTIFIER": fmt.Sprint("w", i%2), "__REALTIME_TIMESTAMP": "1"}})
+		lines = append(lines, journal.Entry{Fields: map[string]string{"MESSAGE": "x", "SYSLOG_IDENTIFIER": fmt.Sprint("w", i%2), "__REALTIME_TIMESTAMP": "1"}})
 	}
 	lines[len(lines)-1].Fields["MESSAGE"] = "last"
 	data := EncodeTail(lines)
@@ -90,7 +91,7 @@ func TestDecodeOlderTails(t *testing.T) {
 }
 
 func TestBelongs(t *testing.T) {
-	f := FieldsFor(false)
+	f := journal.FieldsFor(false)
 	run := Run{Unit: "u.service", Invocation: "i1", Since: time.Unix(10, 0), Until: time.Unix(20, 0)}
 	tests := []struct {
 		name   string
@@ -107,7 +108,7 @@ func TestBelongs(t *testing.T) {
 		{"another unit's untagged line", map[string]string{"_SYSTEMD_UNIT": "v.service"}, 15, false},
 	}
 	for _, tt := range tests {
-		if got := f.Belongs(Entry{Time: time.Unix(tt.at, 0), Fields: tt.fields}, run); got != tt.want {
+		if got := belongs(f, journal.Entry{Time: time.Unix(tt.at, 0), Fields: tt.fields}, run); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
 	}
@@ -127,17 +128,17 @@ func TestBelongs(t *testing.T) {
 		{"the last run's process, stamped in the slack before this one began", "41", 9, false},
 		{"the next run's process, stamped before this one ended", "44", 21, false},
 	} {
-		e := Entry{Time: time.Unix(tt.at, 0), Fields: map[string]string{"_SYSTEMD_UNIT": "u.service", "_PID": tt.pid}}
-		if got := f.Belongs(e, loop); got != tt.want {
+		e := journal.Entry{Time: time.Unix(tt.at, 0), Fields: map[string]string{"_SYSTEMD_UNIT": "u.service", "_PID": tt.pid}}
+		if got := belongs(f, e, loop); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
 	}
 	open := run
 	open.Until = time.Time{}
-	if !f.Belongs(Entry{Time: time.Unix(99, 0), Fields: map[string]string{"_SYSTEMD_UNIT": "u.service"}}, open) {
+	if !belongs(f, journal.Entry{Time: time.Unix(99, 0), Fields: map[string]string{"_SYSTEMD_UNIT": "u.service"}}, open) {
 		t.Error("a running run's untagged line was not taken")
 	}
-	if got := FieldsFor(true).ReadFields(); got[len(got)-1] != "_SYSTEMD_USER_UNIT" {
-		t.Errorf("user ReadFields %v", got)
+	if got := readFields(journal.FieldsFor(true)); got[len(got)-1] != "_SYSTEMD_USER_UNIT" {
+		t.Errorf("user readFields %v", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hero-systemd/hero-systemd/bridge/internal/poll"
+	"github.com/hero-systemd/hero-systemd/bridge/journal"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
@@ -22,7 +23,7 @@ import (
 // the journal.
 type tailCopier struct {
 	w       *World
-	fields  Fields
+	fields  journal.Fields
 	mu      sync.Mutex
 	ids     []int64
 	settle  []settleReq
@@ -57,7 +58,7 @@ var streamWait = 3 * time.Second
 // tailPoll is how often a copy looks at journald's open streams while it waits.
 const tailPoll = 200 * time.Millisecond
 
-func newTailCopier(w *World, f Fields) *tailCopier {
+func newTailCopier(w *World, f journal.Fields) *tailCopier {
 	stop, quit := context.WithCancel(context.Background())
 	return &tailCopier{w: w, fields: f, retries: map[int64]*tailRetry{},
 		kick: make(chan struct{}, 1), stop: stop, quit: quit, done: make(chan struct{})}
@@ -88,6 +89,9 @@ func (t *tailCopier) close() {
 	t.quit()
 	<-t.done
 }
+
+// lastOutputWait bounds a copy's wait for journald to write the runs' last output.
+const lastOutputWait = 30 * time.Second
 
 // copyDelay lets a burst of ends (a cascade) gather into one read of the journal, lets journald
 // write the runs' last lines first, and keeps the copy out of the way of the operation that
@@ -209,7 +213,7 @@ func (t *tailCopier) copy(ctx context.Context, ids []int64) {
 	}
 	done, reading := t.drain(ctx, jobs)
 	if len(done) > 0 {
-		sctx, cancel := context.WithTimeout(ctx, journalTimeout)
+		sctx, cancel := context.WithTimeout(ctx, lastOutputWait)
 		if err := t.w.Journal.Sync(sctx, nil); err != nil {
 			t.w.Log.Warn("waiting for journald to write the runs' last output failed", "err", err)
 		}
@@ -269,12 +273,12 @@ func (t *tailCopier) drain(ctx context.Context, jobs []*jobdb.Job) (done, readin
 
 // streams returns journald's open streams of hero's units, by unit (read once for every job of
 // a copy: a host may have thousands open).
-func (t *tailCopier) streams(ctx context.Context) (map[string][]Stream, error) {
+func (t *tailCopier) streams(ctx context.Context) (map[string][]journal.Stream, error) {
 	all, err := t.w.Journal.Streams(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]Stream{}
+	out := map[string][]journal.Stream{}
 	for _, s := range all {
 		out[s.Unit] = append(out[s.Unit], s)
 	}
@@ -285,7 +289,7 @@ func (t *tailCopier) streams(ctx context.Context) (map[string][]Stream, error) {
 // carry the run's invocation, or one that has written no line yet and was opened before the run
 // ended (a stream opened later, or whose lines carry another invocation, is another run's: the
 // unit may run again while journald still reads the run before).
-func (t *tailCopier) reading(ctx context.Context, j *jobdb.Job, streams []Stream, owners map[string]string) bool {
+func (t *tailCopier) reading(ctx context.Context, j *jobdb.Job, streams []journal.Stream, owners map[string]string) bool {
 	var err error
 	for _, s := range streams {
 		inv, known := owners[s.ID]
@@ -337,7 +341,7 @@ func (t *tailCopier) saveOne(ctx context.Context, j *jobdb.Job) {
 		t.later(j)
 		return
 	}
-	t.save(ctx, []*jobdb.Job{j}, [][]Entry{lines}, true)
+	t.save(ctx, []*jobdb.Job{j}, [][]journal.Entry{lines}, true)
 }
 
 // savePartial keeps what journald wrote of a run's output so far, marked partial, and schedules
@@ -353,7 +357,7 @@ func (t *tailCopier) savePartial(ctx context.Context, j *jobdb.Job) {
 		t.w.Log.Warn("reading a run's output from the journal failed; trying again later", "service", j.ServiceID, "err", err)
 		return
 	}
-	t.save(ctx, []*jobdb.Job{j}, [][]Entry{lines}, false)
+	t.save(ctx, []*jobdb.Job{j}, [][]journal.Entry{lines}, false)
 }
 
 func window(j *jobdb.Job) (time.Time, time.Time) {
@@ -364,7 +368,7 @@ func window(j *jobdb.Job) (time.Time, time.Time) {
 	return j.StartedAt.Add(-time.Second), end.Add(time.Second)
 }
 
-// runOf is what tells j's lines from others (see Fields.Belongs).
+// runOf is what tells j's lines from others (see belongs).
 func runOf(j *jobdb.Job) Run {
 	since, until := window(j)
 	run := Run{Unit: j.Unit, Invocation: j.InvocationID, Since: since, Until: until,
@@ -381,15 +385,15 @@ func runOf(j *jobdb.Job) Run {
 // end, and stops there. journald stamps a line when it reads it, which for a flood is seconds
 // after the service wrote it and ended: lines are read up to now for a run that ended lately,
 // and up to a minute after the end for an older one.
-func ReadTail(ctx context.Context, jrnl Journal, f Fields, j *jobdb.Job) ([]Entry, error) {
+func ReadTail(ctx context.Context, jrnl journal.Journal, f journal.Fields, j *jobdb.Job) ([]journal.Entry, error) {
 	run := runOf(j)
-	q := Query{Units: []string{j.Unit}, Since: run.Since, Newest: true, Fields: f.ReadFields()}
+	q := journal.Query{Units: []string{j.Unit}, Since: run.Since, Newest: true, Fields: readFields(f)}
 	if !run.Until.IsZero() && time.Since(run.Until) > recentEnd {
 		q.Until = run.Until.Add(time.Minute)
 	}
 	var tail Tail
-	err := jrnl.Read(ctx, q, func(e Entry) bool {
-		if !f.Belongs(e, run) {
+	err := jrnl.Read(ctx, q, func(e journal.Entry) bool {
+		if !belongs(f, e, run) {
 			return true
 		}
 		return tail.AddOlder(e)
@@ -402,7 +406,7 @@ const recentEnd = 10 * time.Minute
 
 // readMany reads the tails of several runs in one journalctl run, from the earliest start,
 // keeping only each run's last jobdb.MaxOutput bytes as it goes.
-func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) ([][]Entry, error) {
+func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) ([][]journal.Entry, error) {
 	units := map[string]bool{}
 	since, _ := window(jobs[0])
 	runs := make([]Run, len(jobs))
@@ -419,9 +423,9 @@ func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) ([][]Entry
 		names = append(names, u)
 	}
 	sort.Strings(names)
-	err := t.w.Journal.Read(ctx, Query{Units: names, Since: since, Fields: t.fields.ReadFields()}, func(e Entry) bool {
+	err := t.w.Journal.Read(ctx, journal.Query{Units: names, Since: since, Fields: readFields(t.fields)}, func(e journal.Entry) bool {
 		for i := range runs {
-			if t.fields.Belongs(e, runs[i]) {
+			if belongs(t.fields, e, runs[i]) {
 				tails[i].AddNewer(e)
 			}
 		}
@@ -430,7 +434,7 @@ func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) ([][]Entry
 	if err != nil {
 		return nil, fmt.Errorf("reading the output of %s: %w", strings.Join(names, ", "), err)
 	}
-	out := make([][]Entry, len(jobs))
+	out := make([][]journal.Entry, len(jobs))
 	for i := range tails {
 		out[i] = tails[i].Lines(false)
 	}
@@ -441,7 +445,7 @@ func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) ([][]Entry
 const TailLines = 4000
 
 // save keeps the runs' tails: for good when final (the copy is over), else partial.
-func (t *tailCopier) save(ctx context.Context, jobs []*jobdb.Job, lines [][]Entry, final bool) {
+func (t *tailCopier) save(ctx context.Context, jobs []*jobdb.Job, lines [][]journal.Entry, final bool) {
 	changes := map[int64]func(*jobdb.Job) error{}
 	for i, j := range jobs {
 		tail := EncodeTail(lines[i])
@@ -465,15 +469,15 @@ func (t *tailCopier) save(ctx context.Context, jobs []*jobdb.Job, lines [][]Entr
 	}
 }
 
-// RunLines picks a run's entries out of its unit's (see Fields.Belongs).
-func RunLines(entries []Entry, j *jobdb.Job, f Fields) []Entry {
+// RunLines picks a run's entries out of its unit's (see belongs).
+func RunLines(entries []journal.Entry, j *jobdb.Job, f journal.Fields) []journal.Entry {
 	run := runOf(j)
 	if run.Until.IsZero() {
 		_, run.Until = window(j)
 	}
-	var out []Entry
+	var out []journal.Entry
 	for _, e := range entries {
-		if f.Belongs(e, run) {
+		if belongs(f, e, run) {
 			out = append(out, e)
 		}
 	}

@@ -1,12 +1,9 @@
-package recording
+package journal
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
 // journalctl -o json writes binary fields as arrays of bytes and repeated fields as arrays;
@@ -44,29 +41,6 @@ func TestParseEntries(t *testing.T) {
 }
 
 // A run whose end no snapshot described is settled from the manager's records of it.
-func TestSettleFromJournal(t *testing.T) {
-	ctx := context.Background()
-	jrnl := &MemoryJournal{Manager: []Entry{
-		{Time: time.Now(), Fields: map[string]string{"UNIT": testUnit, "INVOCATION_ID": "aa03", "MESSAGE_ID": MsgProcessExited,
-			"MESSAGE": testUnit + ": Main process exited, code=exited", "EXIT_CODE": "exited", "EXIT_STATUS": "5"}},
-		{Time: time.Now(), Fields: map[string]string{"UNIT": testUnit, "INVOCATION_ID": "aa03", "MESSAGE_ID": MsgUnitFailed, "UNIT_RESULT": "exit-code"}},
-	}}
-	tw := newTestWorld(t, jrnl, "b1")
-	r := New(&tw.World)
-	j := &jobdb.Job{ServiceID: "web", Context: "default", Unit: testUnit, InvocationID: "aa03", Phase: jobdb.PhaseRunning, StartedAt: time.Now()}
-	tw.Ledger.Create(ctx, j)
-	r.tails.settleFromJournal(ctx, settleReq{j.ID, "aa03"})
-	got, _ := tw.Ledger.Get(ctx, j.ID)
-	if got.Phase != jobdb.PhaseFailed || got.ExitCode == nil || *got.ExitCode != 5 {
-		t.Errorf("settled %+v", got)
-	}
-	if k := tw.kinds(); len(k) != 1 || k[0] != "job-finished:failed" {
-		t.Errorf("events %v", k)
-	}
-	r.clean.Store(true)
-	r.saveCursor(ctx) // the fake journal has no cursor: nothing saved, nothing fails
-}
-
 // A stream's state file, as journald writes it (journald-stream.c): its ID and unit are read;
 // the rest is ignored.
 func TestParseStream(t *testing.T) {

@@ -1,4 +1,4 @@
-package recording
+package journal
 
 import (
 	"context"
@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 )
+
+// testUnit is the unit the tests read.
+const testUnit = "hero-default-web.service"
 
 // fakeJournalctl puts a journalctl on PATH that logs its arguments and prints script's output.
 func fakeJournalctl(t *testing.T, script string) string {
