@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/godbus/dbus/v5"
+
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 

@@ -2,14 +2,10 @@ package recording
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
 	"github.com/hero-systemd/hero-systemd/bridge/journal"
@@ -84,117 +80,6 @@ const (
 	ifaceService    = "org.freedesktop.systemd1.Service"
 )
 
-// World is all a Recorder needs of the world: the ledger, systemd's journal and units, and
-// where its events go. It does not know the bridge that uses it.
-type World struct {
-	Ledger   jobdb.Ledger
-	Journal  journal.Journal
-	Units    UnitReader
-	Emit     func(Event) // called after the change is in the ledger
-	Log      *slog.Logger
-	BootID   string // this boot's ID
-	User     bool   // the units run in a user's manager (journal fields differ)
-	LimitHit func(ctx context.Context, unit string, since time.Time) bool
-}
-
-// UnitReader reads hero's units from systemd.
-type UnitReader interface {
-	// Snapshot reads a unit's current (or last) run from its properties.
-	Snapshot(ctx context.Context, unit string) (Snapshot, error)
-	// States reads the load, active and sub states of units (not loaded: LoadState "not-found").
-	States(ctx context.Context, units []string) (map[string]sddbus.UnitStatus, error)
-	// HeroUnits lists the loaded units whose names hero owns.
-	HeroUnits(ctx context.Context) ([]sddbus.UnitStatus, error)
-}
-
-// New makes a recorder that is not running yet (see Start).
-func New(w *World) *Recorder {
-	stop, cancel := context.WithCancel(context.Background())
-	r := &Recorder{w: w, in: make(chan *dbus.Signal, 4096), cmds: make(chan func(), 64),
-		quit: make(chan struct{}), done: make(chan struct{}), stop: stop, cancel: cancel, fields: journal.FieldsFor(w.User),
-		views: map[string]*View{}, batch: &jobdb.Batch{}, pub: map[string]RunInfo{}}
-	r.tails = newTailCopier(w, r.fields)
-	return r
-}
-
-// Start subscribes to systemd's unit signals on sig, records what happened while no recorder
-// ran, and starts recording.
-func (r *Recorder) Start(ctx context.Context, sig *dbus.Conn) error {
-	r.sig = sig
-	for _, iface := range []string{ifaceUnit, ifaceService} {
-		err := sig.AddMatchSignal(dbus.WithMatchInterface("org.freedesktop.DBus.Properties"),
-			dbus.WithMatchMember("PropertiesChanged"), dbus.WithMatchPathNamespace(dbus.ObjectPath(strings.TrimSuffix(signalMatchPath, "/"))),
-			dbus.WithMatchArg(0, iface))
-		if err != nil {
-			return fmt.Errorf("subscribing to systemd's unit signals: %w", err)
-		}
-	}
-	sig.Signal(r.in)
-	// systemd emits PropertiesChanged of units only while a client is subscribed.
-	call := sig.Object("org.freedesktop.systemd1", "/org/freedesktop/systemd1").
-		CallWithContext(ctx, "org.freedesktop.systemd1.Manager.Subscribe", 0)
-	if call.Err != nil {
-		return fmt.Errorf("subscribing to systemd: %w", call.Err)
-	}
-	if err := r.recover(ctx); err != nil {
-		return err
-	}
-	r.Run()
-	go r.housekeeping()
-	return nil
-}
-
-// Run starts recording the signals sent to In, without subscribing to a bus or reading what
-// happened before (Start does both, then Run): for callers that deliver systemd's signals
-// themselves, such as tests of what uses the recorder. Close stops it.
-func (r *Recorder) Run() {
-	go r.loop()
-	go r.tails.run()
-}
-
-// In is where the recorder takes systemd's PropertiesChanged signals of units.
-func (r *Recorder) In() chan<- *dbus.Signal { return r.in }
-
-// Close stops recording: what it learnt is written and the journal cursor saved.
-func (r *Recorder) Close() {
-	select {
-	case <-r.quit:
-		return
-	default:
-	}
-	close(r.quit)
-	r.cancel()
-	<-r.done
-	r.tails.close()
-	r.saveCursor(context.Background())
-}
-
-// loop processes signals and commands in order, writing the batch whenever no more are waiting.
-func (r *Recorder) loop() {
-	defer close(r.done)
-	for {
-		select {
-		case <-r.quit:
-			r.flush()
-			return
-		case s := <-r.in:
-			if s == nil {
-				r.w.Log.Error("the connection for systemd's signals closed: runs are no longer recorded live")
-				<-r.quit
-				return
-			}
-			r.onSignal(s)
-		case fn := <-r.cmds:
-			fn()
-		case <-r.retry:
-			r.retry = nil
-		}
-		if len(r.in) == 0 && len(r.cmds) == 0 {
-			r.flush()
-		}
-	}
-}
-
 // do runs fn on the recorder goroutine and waits for it.
 func (r *Recorder) do(fn func()) {
 	done := make(chan struct{})
@@ -203,52 +88,6 @@ func (r *Recorder) do(fn func()) {
 		<-done
 	case <-r.done:
 	}
-}
-
-func (r *Recorder) onSignal(s *dbus.Signal) {
-	if s.Name != "org.freedesktop.DBus.Properties.PropertiesChanged" || len(s.Body) < 2 {
-		return
-	}
-	unit, ok := unitFromPath(s.Path)
-	if !ok {
-		return
-	}
-	iface, _ := s.Body[0].(string)
-	changed, _ := s.Body[1].(map[string]dbus.Variant)
-	props := make(map[string]any, len(changed))
-	for k, v := range changed {
-		props[k] = v.Value()
-	}
-	v := r.view(unit)
-	switch iface {
-	case ifaceService:
-		v.snap.SetService(props)
-	case ifaceUnit:
-		// systemd sends the type's interface first and then Unit's, for the same change: once
-		// Unit's arrives, the snapshot is whole.
-		v.snap.SetUnit(props)
-		v.snap.loaded = true
-		r.evaluate(v)
-	}
-}
-
-// heroUnitLabel starts the object path label of every unit hero owns.
-var heroUnitLabel = unitgen.BusPathLabel(unitgen.Prefix + "-")
-
-// unitFromPath returns the hero unit of a systemd unit object path.
-func unitFromPath(p dbus.ObjectPath) (string, bool) {
-	rest, ok := strings.CutPrefix(string(p), signalMatchPath)
-	if !ok || !strings.HasPrefix(rest, heroUnitLabel) {
-		return "", false
-	}
-	unit, ok := unitgen.ParseBusPathLabel(rest)
-	if !ok {
-		return "", false
-	}
-	if _, _, ok := unitgen.ParseUnitName(unit); !ok {
-		return "", false
-	}
-	return unit, true
 }
 
 func (r *Recorder) view(unit string) *View {
@@ -434,47 +273,6 @@ func (r *Recorder) WaitUntil(ctx context.Context, timeout time.Duration, units [
 	}
 }
 
-// Sync reads units' properties and takes them as if their signals had come: the safety net when
-// a signal is late or was never sent.
-func (r *Recorder) Sync(ctx context.Context, units []string) {
-	for _, u := range units {
-		snap, err := r.w.Units.Snapshot(ctx, u)
-		if err != nil {
-			r.w.Log.Warn("reading a unit's properties failed", "unit", u, "err", err)
-			continue
-		}
-		r.do(func() {
-			v := r.view(u)
-			if !snap.loaded {
-				// Unloaded: the run ended well (systemd unloads a transient unit that did) and
-				// its properties are gone.
-				snap = Snapshot{invocation: v.snap.invocation, active: "inactive", sub: "dead"}
-			}
-			v.snap = snap
-			r.evaluate(v)
-		})
-	}
-}
-
-// housekeeping saves the journal cursor and, rarely, checks units whose runs the ledger holds
-// open against systemd (a safety net: signals are the mechanism).
-func (r *Recorder) housekeeping() {
-	cursorTick := time.NewTicker(30 * time.Second)
-	checkTick := time.NewTicker(60 * time.Second)
-	defer cursorTick.Stop()
-	defer checkTick.Stop()
-	for {
-		select {
-		case <-r.quit:
-			return
-		case <-cursorTick.C:
-			r.saveCursor(context.Background())
-		case <-checkTick.C:
-			r.check(context.Background())
-		}
-	}
-}
-
 // cursorLag is how old a journal entry must be before the cursor may pass it: by then the signal
 // of the same event has long been processed.
 const cursorLag = 10 * time.Second
@@ -499,39 +297,6 @@ func (r *Recorder) saveCursor(ctx context.Context) {
 }
 
 const stateCursor = "journal-cursor"
-
-// check compares the units of open runs with systemd and syncs those that disagree.
-func (r *Recorder) check(ctx context.Context) {
-	var units []string
-	r.do(func() {
-		for u, v := range r.views {
-			if (v.invocation != "" && !v.ended) || v.pending != 0 {
-				units = append(units, u)
-			}
-		}
-	})
-	if len(units) == 0 {
-		return
-	}
-	states, err := r.w.Units.States(ctx, units)
-	if err != nil {
-		return
-	}
-	var stale []string
-	r.do(func() {
-		for _, u := range units {
-			st := states[u]
-			v := r.view(u)
-			if v.snap.active != st.ActiveState || v.snap.sub != st.SubState {
-				stale = append(stale, u)
-			}
-		}
-	})
-	if len(stale) > 0 {
-		r.w.Log.Info("units whose signals were missed", "units", stale)
-		r.Sync(ctx, stale)
-	}
-}
 
 // Expect registers the job a start created for unit: the unit's next run belongs to it.
 func (r *Recorder) Expect(unit string, jobID int64) {
@@ -570,4 +335,20 @@ func (r *Recorder) NotStarted(unit string, jobID int64, result string) {
 		// job ended, not pending.
 		r.flush()
 	})
+}
+
+// jobRef names v's current job, written or not.
+func (v *View) jobRef() jobRef { return jobRef{id: v.jobID, job: v.newJob} }
+
+// jobRef is a job by ID, or one still in the recorder's unwritten batch.
+type jobRef struct {
+	id  int64
+	job *jobdb.Job
+}
+
+func (j jobRef) ID() int64 {
+	if j.job != nil {
+		return j.job.ID
+	}
+	return j.id
 }

@@ -192,22 +192,6 @@ func (r *Recorder) endRun(v *View, e Facts) {
 	r.event("state-changed", v, stateAfter(phase))
 }
 
-// jobRef names v's current job, written or not.
-func (v *View) jobRef() jobRef { return jobRef{id: v.jobID, job: v.newJob} }
-
-// jobRef is a job by ID, or one still in the recorder's unwritten batch.
-type jobRef struct {
-	id  int64
-	job *jobdb.Job
-}
-
-func (j jobRef) ID() int64 {
-	if j.job != nil {
-		return j.job.ID
-	}
-	return j.id
-}
-
 func stateAfter(p jobdb.Phase) string {
 	switch p {
 	case jobdb.PhaseSucceeded:
