@@ -151,8 +151,8 @@ func TestApply(t *testing.T) {
 	if tb.sd.state(unit("gone")) != "inactive" || !slices.Contains(progress, "gone:stopped") {
 		t.Errorf("the removed service: unit %s, progress %v", tb.sd.state(unit("gone")), progress)
 	}
-	gen, _ := unitgen.Generate(tb.Config(), tb.Config().Service("db"), tb.unitOptions())
-	if def := tb.loadedDefinition(tb.ctx, unit("db")); def != gen.Definition {
+	gen, _ := unitgen.Generate(tb.Config(), tb.Config().Service("db"), tb.svc.opts)
+	if def := tb.Bridge.sd.LoadedDefinition(tb.ctx, unit("db")); def != gen.Definition {
 		t.Errorf("db runs definition %q, want %q", def, gen.Definition)
 	}
 	if p, err := tb.PlanApply(tb.ctx, tb.Config()); err != nil || p.Acts() || len(p.Changed) != 0 || p.Unchanged != 3 {
@@ -168,12 +168,12 @@ func TestApply(t *testing.T) {
 	if c := p.Changed[0]; !c.OldKnown || !strings.Contains(c.OldText, "Description=") || !strings.Contains(c.NewText, "Description=the web") {
 		t.Errorf("texts of a unit this herod created: known %v\n%s\n%s", c.OldKnown, c.OldText, c.NewText)
 	}
-	if gen, _ := unitgen.Generate(next, next.Service("web"), tb.unitOptions()); p.Changed[0].NewWithheld != gen.WithheldText() ||
+	if gen, _ := tb.svc.unit(next, next.Service("web")); p.Changed[0].NewWithheld != gen.WithheldText() ||
 		!strings.Contains(p.Changed[0].NewWithheld, "ExecStart=…") {
 		t.Errorf("the new text withheld:\n%s", p.Changed[0].NewWithheld)
 	}
-	afresh := unitTexts{dir: tb.opts.EnvDir}
-	if text, ok := afresh.get(unit("web"), tb.loadedDefinition(tb.ctx, unit("web"))); !ok || text != p.Changed[0].OldText {
+	afresh := unitTexts{dir: tb.env.dir}
+	if text, ok := afresh.get(unit("web"), tb.Bridge.sd.LoadedDefinition(tb.ctx, unit("web"))); !ok || text != p.Changed[0].OldText {
 		t.Errorf("the text kept on disk: %v %q", ok, text)
 	}
 	tb.sd.outcome[unit("web")] = fakeOutcome{jobResult: "failed", exitStatus: 1}
@@ -190,8 +190,8 @@ func TestApply(t *testing.T) {
 		t.Errorf("plan after the failed apply: %+v %v, want web restarted though unchanged", p, err)
 	}
 	p, err = tb.Apply(tb.ctx, next, nil, nil)
-	if err != nil || !slices.Equal(p.Started, []string{"web"}) || len(tb.applyPending()) != 0 {
-		t.Errorf("apply after the fix: %+v %v, pending %v", p, err, tb.applyPending())
+	if err != nil || !slices.Equal(p.Started, []string{"web"}) || len(tb.ops.pending.get()) != 0 {
+		t.Errorf("apply after the fix: %+v %v, pending %v", p, err, tb.ops.pending.get())
 	}
 }
 
@@ -200,8 +200,8 @@ func TestApply(t *testing.T) {
 func TestApplyWaitsForOtherOperations(t *testing.T) {
 	tb := newTestBridge(t, applyFiles)
 	tb.running(t, "db")
-	tb.setApplyPending([]string{"db"})
-	release, err := tb.locks.acquire(tb.ctx, []string{"db"})
+	tb.ops.pending.set([]string{"db"})
+	release, err := tb.ops.locks.acquire(tb.ctx, []string{"db"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestApplyWaitsForOtherOperations(t *testing.T) {
 		t.Error(err)
 	}
 	ctx, cancel := context.WithCancel(tb.ctx)
-	release, _ = tb.locks.acquire(tb.ctx, []string{"cache"})
+	release, _ = tb.ops.locks.acquire(tb.ctx, []string{"cache"})
 	defer release()
 	cancel()
 	if _, err := tb.Apply(ctx, tb.Config(), nil, nil); !errors.Is(err, context.Canceled) {
@@ -278,8 +278,8 @@ func TestApplyRestartsTheHoldersOfAChangedUnit(t *testing.T) {
 	if err != nil || !slices.Equal(sortedCopy(p.Started), []string{"api", "cache", "web"}) {
 		t.Errorf("apply: %+v %v", p, err)
 	}
-	gen, _ := unitgen.Generate(next, next.Service("cache"), tb.unitOptions())
-	if def := tb.loadedDefinition(tb.ctx, unit("cache")); def != gen.Definition {
+	gen, _ := tb.svc.unit(next, next.Service("cache"))
+	if def := tb.Bridge.sd.LoadedDefinition(tb.ctx, unit("cache")); def != gen.Definition {
 		t.Errorf("cache runs definition %q, want %q", def, gen.Definition)
 	}
 }
@@ -287,11 +287,11 @@ func TestApplyRestartsTheHoldersOfAChangedUnit(t *testing.T) {
 // A service an apply could not start again is forgotten as pending once stopped on purpose.
 func TestStopForgetsAPendingApply(t *testing.T) {
 	tb := newTestBridge(t, applyFiles)
-	tb.setApplyPending([]string{"web", "cache"})
+	tb.ops.pending.set([]string{"web", "cache"})
 	if _, err := tb.Stop(tb.ctx, "db", false, nil); err != nil {
 		t.Fatal(err)
 	}
-	if got := tb.applyPending(); len(got) != 1 || !got["cache"] {
+	if got := tb.ops.pending.get(); len(got) != 1 || !got["cache"] {
 		t.Errorf("pending after stopping db (and its dependent web): %v, want cache only", got)
 	}
 }

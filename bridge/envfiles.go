@@ -1,16 +1,17 @@
 package bridge
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/internal/systemd"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
@@ -23,10 +24,18 @@ import (
 // envFileGrace is how old a file of a unit systemd has not loaded must be before a sweep
 // removes it: a start writes its units' files before it creates the units, and may take up to
 // its call timeout to get there.
-const envFileGrace = callTimeout
+const envFileGrace = systemd.CallTimeout
 
-// writeEnvFile writes u's environment file (see WriteEnvFile) into this bridge's directory.
-func (b *Bridge) writeEnvFile(u *unitgen.Unit) error { return WriteEnvFile(u, b.opts.EnvDir) }
+// envFiles are the environment files of the bridge's units, in their directory, and the check
+// of a service's env_file before a start.
+type envFiles struct {
+	dir   string
+	check func(*config.Service) *config.Problem // Options.EnvFileCheck
+	log   *slog.Logger
+}
+
+// write writes u's environment file (see WriteEnvFile).
+func (e *envFiles) write(u *unitgen.Unit) error { return WriteEnvFile(u, e.dir) }
 
 // WriteEnvFile writes u's environment file, when it has one, into dir (made 0700 when missing,
 // and refused when anyone but this process's user owns it): to a temporary file (0600) in the
@@ -103,47 +112,37 @@ func privateDir(dir string) error {
 	return nil
 }
 
-// SweepEnvFiles removes the environment and text files of units systemd no longer has loaded (a unit
-// that ended cleanly is unloaded at once), once they are older than envFileGrace: herod runs
-// it when it starts, at every reload and every few minutes.
-func (b *Bridge) SweepEnvFiles(ctx context.Context) error {
-	units, err := b.heroUnits(ctx)
-	if err != nil {
-		return err
-	}
-	loaded := make(map[string]bool, len(units))
-	for _, u := range units {
-		loaded[u.Name] = true
-	}
-	dir := b.opts.EnvDir
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	b.removeEnvFiles(dir, time.Now().Add(-envFileGrace), func(unit string) bool { return !loaded[unit] })
-	return nil
-}
-
-// removeEnvFiles removes the files of dir last written before cutoff that obsolete says are,
-// and leftover temporary files.
-func (b *Bridge) removeEnvFiles(dir string, cutoff time.Time, obsolete func(unit string) bool) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		b.log.Warn("listing environment files", "dir", dir, "err", err)
+// sweep removes the environment and text files of units systemd no longer has loaded (loaded
+// are those it has), once they are older than envFileGrace.
+func (e *envFiles) sweep(loaded map[string]bool) {
+	if _, err := os.Stat(e.dir); errors.Is(err, fs.ErrNotExist) {
 		return
 	}
-	for _, e := range entries {
-		unit, _ := unitgen.EnvFileUnit(e.Name())
-		if unit == "" && !strings.HasPrefix(e.Name(), ".tmp-") {
+	e.remove(time.Now().Add(-envFileGrace), func(unit string) bool { return !loaded[unit] })
+}
+
+// remove removes the files last written before cutoff that obsolete says are, and leftover
+// temporary files.
+func (e *envFiles) remove(cutoff time.Time, obsolete func(unit string) bool) {
+	dir := e.dir
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		e.log.Warn("listing environment files", "dir", dir, "err", err)
+		return
+	}
+	for _, f := range entries {
+		unit, _ := unitgen.EnvFileUnit(f.Name())
+		if unit == "" && !strings.HasPrefix(f.Name(), ".tmp-") {
 			continue
 		}
 		if unit != "" && !obsolete(unit) {
 			continue
 		}
-		if fi, err := e.Info(); err != nil || !fi.ModTime().Before(cutoff) {
+		if fi, err := f.Info(); err != nil || !fi.ModTime().Before(cutoff) {
 			continue
 		}
-		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			b.log.Warn("removing an environment file", "file", e.Name(), "err", err)
+		if err := os.Remove(filepath.Join(dir, f.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			e.log.Warn("removing an environment file", "file", f.Name(), "err", err)
 		}
 	}
 }
@@ -157,13 +156,13 @@ func ownerOf(fi fs.FileInfo) (int, bool) {
 	return int(st.Uid), true
 }
 
-// checkEnvFile refuses to start a service whose env_file fails Options.EnvFileCheck: a start
-// of it is refused as for a bad-config service, before anything is started.
-func (b *Bridge) checkEnvFile(s *config.Service) error {
-	if b.opts.EnvFileCheck == nil || s.Daemon.EnvFile == "" {
+// refuse refuses to start a service whose env_file fails Options.EnvFileCheck: a start of it is
+// refused as for a bad-config service, before anything is started.
+func (e *envFiles) refuse(s *config.Service) error {
+	if e.check == nil || s.Daemon.EnvFile == "" {
 		return nil
 	}
-	if p := b.opts.EnvFileCheck(s); p != nil {
+	if p := e.check(s); p != nil {
 		return &ConfigError{Service: s.Name, Problems: config.Problems{*p}}
 	}
 	return nil

@@ -90,7 +90,7 @@ func mustDo(t *testing.T, err error) {
 func TestSweepEnvFiles(t *testing.T) {
 	tb := newTestBridge(t, applyFiles)
 	tb.load(t, "db", "active", "running")
-	dir := tb.opts.EnvDir
+	dir := tb.env.dir
 	mustDo(t, os.MkdirAll(dir, 0o700))
 	old := time.Now().Add(-2 * envFileGrace)
 	files := []struct {
@@ -141,7 +141,7 @@ func TestStartWritesEnvFile(t *testing.T) {
 	if _, err := tb.Start(tb.ctx, []string{"vault"}, true, nil); err != nil {
 		t.Fatal(err)
 	}
-	entries, err := os.ReadDir(tb.opts.EnvDir)
+	entries, err := os.ReadDir(tb.env.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestStartWritesEnvFile(t *testing.T) {
 		t.Fatalf("environment and text files %v", names)
 	}
 	for _, name := range names {
-		data, _ := os.ReadFile(filepath.Join(tb.opts.EnvDir, name))
+		data, _ := os.ReadFile(filepath.Join(tb.env.dir, name))
 		if !strings.Contains(string(data), "s3cret") {
 			t.Errorf("file %s: %q", name, data)
 		}
@@ -174,7 +174,7 @@ func TestStartChecksEnvFile(t *testing.T) {
 	}
 	tb := newTestBridge(t, files)
 	var checked []string
-	tb.opts.EnvFileCheck = func(s *config.Service) *config.Problem {
+	tb.env.check = func(s *config.Service) *config.Problem {
 		checked = append(checked, s.Name+" "+s.Daemon.EnvFile)
 		return &config.Problem{File: s.File, Line: 1, Key: "env_file", Message: "untrusted: writable by every user"}
 	}

@@ -17,8 +17,10 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/hero-systemd/hero-systemd/bridge/internal/poll"
+	"github.com/hero-systemd/hero-systemd/bridge/internal/systemd"
 	"github.com/hero-systemd/hero-systemd/bridge/journal/journaltest"
 	"github.com/hero-systemd/hero-systemd/bridge/recording"
+	"github.com/hero-systemd/hero-systemd/bridge/state"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
@@ -50,6 +52,7 @@ type fakeOutcome struct {
 	jobResult    string
 	exitStatus   int32
 	reloadResult string // a reload job's result (done when empty)
+	stopResult   string // a stop job's result (done when empty)
 }
 
 // fakeManager is an in-memory systemd manager: units by name, changed by the job calls as
@@ -79,7 +82,7 @@ func newFakeManager() *fakeManager {
 
 // noSuchUnit is systemd's error for a unit it has not loaded.
 func noSuchUnit(unit string) error {
-	return dbus.Error{Name: errNoSuchUnit, Body: []any{"Unit " + unit + " not loaded."}}
+	return dbus.Error{Name: systemd.NoSuchUnit, Body: []any{"Unit " + unit + " not loaded."}}
 }
 
 // add loads unit in the given states (a running one gets a run of its own).
@@ -88,7 +91,7 @@ func (f *fakeManager) add(unit, active, sub string) *fakeUnit {
 	defer f.mu.Unlock()
 	f.nextInv++
 	u := &fakeUnit{load: "loaded", active: active, sub: sub, invocation: []byte{0xfa, f.nextInv}, result: "success", holders: map[string][]string{}}
-	if hasProcesses(active) {
+	if state.HasProcesses(active) {
 		u.mainPID, u.execStart = 1000+uint32(f.nextInv), usec(time.Now())
 	}
 	f.units[unit] = u
@@ -132,7 +135,7 @@ func (f *fakeManager) call(method, unit string) error {
 
 func (f *fakeManager) status(name string, u *fakeUnit) sddbus.UnitStatus {
 	if u == nil {
-		return notLoaded(name)
+		return systemd.NotLoaded(name)
 	}
 	return sddbus.UnitStatus{Name: name, LoadState: u.load, ActiveState: u.active, SubState: u.sub, JobPath: "/"}
 }
@@ -292,7 +295,7 @@ func (f *fakeManager) StartTransientUnitContext(ctx context.Context, name, mode 
 		return 0, err
 	}
 	if f.units[name] != nil {
-		return 0, dbus.Error{Name: errUnitExists, Body: []any{"Unit " + name + " was already loaded or has a fragment file."}}
+		return 0, dbus.Error{Name: systemd.UnitExists, Body: []any{"Unit " + name + " was already loaded or has a fragment file."}}
 	}
 	u := &fakeUnit{load: "loaded", holders: map[string][]string{}}
 	for _, p := range properties {
@@ -310,7 +313,7 @@ func (f *fakeManager) StartTransientUnitContext(ctx context.Context, name, mode 
 			// systemd refuses a unit whose requirement it cannot load.
 			for _, r := range names {
 				if f.units[r] == nil {
-					return 0, dbus.Error{Name: errNoSuchUnit, Body: []any{"Unit " + r + " not found."}}
+					return 0, dbus.Error{Name: systemd.NoSuchUnit, Body: []any{"Unit " + r + " not found."}}
 				}
 			}
 		}
@@ -329,7 +332,7 @@ func (f *fakeManager) StartUnitContext(ctx context.Context, name, mode string, c
 	if u == nil {
 		return 0, noSuchUnit(name)
 	}
-	if up(u.active) {
+	if state.Up(u.active) {
 		return f.job(ch, "done"), nil
 	}
 	return f.job(ch, f.run(name, u)), nil
@@ -346,6 +349,9 @@ func (f *fakeManager) StopUnitContext(ctx context.Context, name, mode string, ch
 		return 0, noSuchUnit(name)
 	}
 	f.stopWithDependents(name, u)
+	if r := f.outcome[name].stopResult; r != "" {
+		return f.job(ch, r), nil
+	}
 	return f.job(ch, "done"), nil
 }
 
@@ -376,12 +382,12 @@ func (f *fakeManager) ReloadUnitContext(ctx context.Context, name, mode string, 
 func (f *fakeManager) stopWithDependents(name string, u *fakeUnit) {
 	if f.cascade {
 		for _, d := range u.holders["RequiredBy"] {
-			if du := f.units[d]; du != nil && hasProcesses(du.active) {
+			if du := f.units[d]; du != nil && state.HasProcesses(du.active) {
 				f.stopWithDependents(d, du)
 			}
 		}
 	}
-	if hasProcesses(u.active) {
+	if state.HasProcesses(u.active) {
 		f.end(name, u, 15)
 	}
 }
@@ -396,7 +402,7 @@ func (f *fakeManager) KillUnitWithTarget(ctx context.Context, name string, targe
 	if u == nil {
 		return noSuchUnit(name)
 	}
-	if hasProcesses(u.active) {
+	if state.HasProcesses(u.active) {
 		f.end(name, u, signal)
 	}
 	return nil
@@ -415,7 +421,7 @@ func (f *fakeManager) ResetFailedUnitContext(ctx context.Context, name string) e
 	if u.active == "failed" {
 		u.active, u.sub, u.result = "inactive", "dead", "success"
 	}
-	if f.gcOnReset && !hasProcesses(u.active) && !f.referenced(name) {
+	if f.gcOnReset && !state.HasProcesses(u.active) && !f.referenced(name) {
 		delete(f.units, name)
 	}
 	return nil
@@ -453,9 +459,10 @@ func service(deps string) string {
 // fake journal, with its recorder running on the fake's signals and its events collected.
 type testBridge struct {
 	*Bridge
-	sd   *fakeManager
-	jrnl *journaltest.Memory
-	ctx  context.Context
+	sd     *fakeManager
+	jrnl   *journaltest.Memory
+	ledger jobdb.Ledger
+	ctx    context.Context
 
 	mu     sync.Mutex
 	events []Event
@@ -476,18 +483,18 @@ func newTestBridge(t *testing.T, files map[string]string) *testBridge {
 	t.Cleanup(func() { db.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	tb := &testBridge{sd: newFakeManager(), jrnl: &journaltest.Memory{}, ctx: ctx}
-	opts := Options{ConfigDir: "/etc/hero", EnvDir: filepath.Join(t.TempDir(), "env"), BootID: "b1", Journal: tb.jrnl, Log: log}
-	b := &Bridge{conn: tb.sd, ledger: db, log: log, opts: opts, locks: newLocks(), jrnl: tb.jrnl, texts: unitTexts{dir: opts.EnvDir},
-		jobs: &jobWatch{ended: map[dbus.ObjectPath]string{}, waiting: map[dbus.ObjectPath]func(string){}}}
-	b.set.Store(testSet(t, files))
-	b.rebind = newRebinder(ctx, b)
-	b.rec = recording.New(&recording.World{Ledger: db, Journal: tb.jrnl, Units: unitsOf{b}, Emit: b.emit, Log: log, BootID: "b1", LimitHit: b.limitHit})
+	tb := &testBridge{sd: newFakeManager(), jrnl: &journaltest.Memory{}, ledger: db, ctx: ctx}
+	sd, err := systemd.New(tb.sd, connectBus(t, ctx, tb.sd), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := withDefaults(Options{ConfigDir: "/etc/hero", EnvDir: filepath.Join(t.TempDir(), "env"), BootID: "b1", Journal: tb.jrnl, Log: log})
+	b := assemble(ctx, sd, db, testSet(t, files), opts)
 	tb.sd.signals = b.rec.In()
 	b.rec.Run()
 	t.Cleanup(b.rec.Close)
-	b.rebind.start()
-	t.Cleanup(func() { tb.rebind.stop() }) // before the ledger closes (a new rebinder may replace it)
+	b.revive.begin()
+	t.Cleanup(func() { tb.revive.stop() }) // before the ledger closes (a new reviver may replace it)
 	b.OnEvent(func(e Event) {
 		tb.mu.Lock()
 		defer tb.mu.Unlock()
@@ -538,7 +545,7 @@ func sortedCopy(s []string) []string {
 // definition.
 func (tb *testBridge) load(t *testing.T, name, active, sub string) {
 	t.Helper()
-	gen, err := unitgen.Generate(tb.Config(), tb.Config().Service(name), tb.unitOptions())
+	gen, err := tb.svc.unit(tb.Config(), tb.Config().Service(name))
 	if err != nil {
 		t.Fatal(err)
 	}

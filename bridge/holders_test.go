@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/hero-systemd/hero-systemd/bridge/internal/systemd"
 )
 
 // A StaleError tells how to free the old unit: restart the running services that hold it, or
@@ -51,10 +53,10 @@ func TestReleaseHolders(t *testing.T) {
 	tb.sd.units[unit("db")].holders["Before"] = []string{unit("cache")}
 	tb.sd.units[unit("web")].holders["RequiredBy"] = []string{unit("api"), unit("db")}
 	tb.sd.mu.Unlock()
-	if got := tb.holdersOf(tb.ctx, unit("db")); strings.Join(got, " ") != unit("web")+" "+unit("cache") {
+	if got := tb.Bridge.sd.Holders(tb.ctx, unit("db")); strings.Join(got, " ") != unit("web")+" "+unit("cache") {
 		t.Errorf("holdersOf(db) = %v, want web and cache (not other.service)", got)
 	}
-	services, units := tb.releaseHolders(tb.ctx, unit("db"))
+	services, units := releaseHolders(tb.ctx, tb.Bridge.sd, tb.ops.log, unit("db"))
 	if strings.Join(sortedCopy(services), " ") != "api cache" || len(units) != 2 {
 		t.Errorf("running holders %v %v, want api and cache", services, units)
 	}
@@ -65,7 +67,7 @@ func TestReleaseHolders(t *testing.T) {
 		t.Error("the stopped holder was not reset")
 	}
 	tb.sd.fail["GetUnitProperties"] = errors.New("bus gone")
-	if got := tb.holdersOf(tb.ctx, unit("db")); got != nil {
+	if got := tb.Bridge.sd.Holders(tb.ctx, unit("db")); got != nil {
 		t.Errorf("holdersOf while systemd fails = %v", got)
 	}
 }
@@ -105,7 +107,7 @@ func TestStartWhileSystemdReexecutes(t *testing.T) {
 	}
 }
 
-// systemdGone tells the errors of a call systemd never answered from its refusals.
+// systemd.Gone tells the errors of a call systemd never answered from its refusals.
 func TestSystemdGone(t *testing.T) {
 	cases := []struct {
 		err  error
@@ -123,8 +125,8 @@ func TestSystemdGone(t *testing.T) {
 		{errors.New("Message recipient disconnected from message bus without replying"), false}, // text decides nothing
 	}
 	for _, c := range cases {
-		if got := systemdGone(c.err); got != c.gone {
-			t.Errorf("systemdGone(%v) = %v, want %v", c.err, got, c.gone)
+		if got := systemd.Gone(c.err); got != c.gone {
+			t.Errorf("systemd.Gone(%v) = %v, want %v", c.err, got, c.gone)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hero-systemd/hero-systemd/bridge/journal/journaltest"
 	"github.com/hero-systemd/hero-systemd/bridge/recording"
 	"github.com/hero-systemd/hero-systemd/jobdb"
+	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
@@ -35,16 +36,16 @@ func TestOutputBeforeAndAfterTheCopy(t *testing.T) {
 	if len(probs) > 0 {
 		t.Fatal(probs)
 	}
-	b := &Bridge{ledger: ledger, jrnl: jrnl, log: slog.New(slog.DiscardHandler)}
-	b.set.Store(set)
-	b.rec = recording.New(&recording.World{Ledger: ledger, Journal: jrnl, Log: b.log})
+	log := slog.New(slog.DiscardHandler)
+	b := &reader{svc: newServices(set, unitgen.Options{}), ledger: ledger, jrnl: jrnl, log: log,
+		rec: recording.New(&recording.World{Ledger: ledger, Journal: jrnl, Log: log})}
 	ended := base.Add(time.Second)
 	j := &jobdb.Job{ServiceID: "web", Context: "default", Unit: unit("web"), InvocationID: "aa04", Phase: jobdb.PhaseFailed, StartedAt: base.Add(-time.Second), EndedAt: &ended}
 	if err := ledger.Create(ctx, j); err != nil {
 		t.Fatal(err)
 	}
 	text := func(id int64, limit int) string {
-		_, ls, err := b.Output(ctx, "web", id, limit)
+		_, ls, err := b.output(ctx, "web", id, limit)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +69,7 @@ func TestOutputBeforeAndAfterTheCopy(t *testing.T) {
 	if got := text(j.ID, 2); got != "two three" {
 		t.Errorf("from the ledger, last 2: %q", got)
 	}
-	if _, _, err := b.Output(ctx, "nosuch", 0, 0); err == nil {
+	if _, _, err := b.output(ctx, "nosuch", 0, 0); err == nil {
 		t.Error("output of an unknown service")
 	}
 }

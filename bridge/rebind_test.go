@@ -142,10 +142,10 @@ func TestRebinderFinished(t *testing.T) {
 			}
 			own := tb.job(t, c.service, jobdb.PhaseCancelled)
 			if c.intended {
-				tb.rebind.intend(c.service)
+				tb.ops.waits.intend(tb.ctx, c.service)
 			}
-			tb.rebind.observe(Event{Kind: "job-finished", Service: c.service, JobID: own.ID})
-			r := tb.rebind
+			tb.revive.observe(Event{Kind: "job-finished", Service: c.service, JobID: own.ID})
+			r := tb.revive
 			r.mu.Lock()
 			e := r.queue[len(r.queue)-1]
 			r.mu.Unlock()
@@ -196,10 +196,13 @@ func TestRebindAfterRestartOfHerod(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb.job(t, "web", jobdb.PhaseCancelled)
-	tb.rebind.stop()
-	r := newRebinder(tb.ctx, tb.Bridge) // a new herod's
-	tb.rebind = r
-	r.start()
+	tb.revive.stop()
+	old := tb.revive
+	r := (&reviver{svc: old.svc, sd: old.sd, ledger: old.ledger, waits: newWaitBook(old.ledger, old.log, old.emit), locks: old.locks,
+		start: old.start, emit: old.emit, log: old.log}).bind(tb.ctx) // a new herod's
+	tb.revive = r
+	tb.Bridge.events.observeWith(r.observe)
+	r.begin()
 	testEventually(t, "web started again", func() bool { return tb.sd.state(unit("web")) == "active" })
 	testEventually(t, "web's wait over", func() bool { return len(tb.waitsOf(t)) == 0 })
 }
@@ -234,7 +237,7 @@ func TestRebindFailuresAndStops(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			tb.rebind.reconcile()
+			tb.revive.reconcile()
 			if got := slices.Contains(tb.waitsOf(t), "web"); got != c.waits {
 				t.Errorf("web waits: %v, want %v", got, c.waits)
 			}
@@ -260,7 +263,7 @@ func TestRevivalStartsNoRequirement(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = tb.start(tb.ctx, set, []string{"web"}, plan, startMode{replace: true, keepJobs: true, only: map[string]bool{"web": true}}, nil, newStartReply("web"))
+			_, err = tb.ops.starter.start(tb.ctx, set, []string{"web"}, plan, startMode{replace: true, keepJobs: true, only: map[string]bool{"web": true}}, nil, newStartReply("web"))
 			if !errors.Is(err, errRequirementDown) {
 				t.Errorf("revival start with db %s/%s: %v, want errRequirementDown", dbState.active, dbState.sub, err)
 			}
@@ -297,7 +300,7 @@ func TestRequirementStoppedEndsItsWaits(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			tb.rebind.handle(observed{Event: Event{Kind: "job-finished", Service: c.service, State: string(c.phase)}})
+			tb.revive.handle(observed{Event: Event{Kind: "job-finished", Service: c.service, State: string(c.phase)}})
 			got := tb.waitsOf(t)
 			slices.Sort(got)
 			if !slices.Equal(got, c.waits) {

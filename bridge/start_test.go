@@ -213,14 +213,14 @@ func TestStartAgainWhenARequirementDiesMeanwhile(t *testing.T) {
 }
 
 // A start systemd refuses to queue fails, with what requires it, and closes its job as refused;
-// a refused StartTransientUnit names the unit.
+// the error names the start asked for once, and the refused call with its unit.
 func TestStartRefusedBySystemd(t *testing.T) {
 	tb := newTestBridge(t, startFiles)
 	tb.load(t, "db", "failed", "failed")
 	tb.load(t, "web", "failed", "failed")
 	tb.sd.fail["StartTransientUnit "+unit("db")] = errors.New("access denied")
 	reply, err := tb.Start(tb.ctx, []string{"web"}, false, nil)
-	if err == nil || err.Error() != "start "+unit("db")+": access denied" {
+	if err == nil || err.Error() != "start web: StartTransientUnit "+unit("db")+": access denied" {
 		t.Errorf("Start: %v", err)
 	}
 	if len(reply.Started) != 0 || !slices.Equal(sortedCopy(reply.Failed), []string{"db", "web"}) {
@@ -268,8 +268,8 @@ func TestStartReplacesStaleUnit(t *testing.T) {
 			if !slices.Equal(reply.Started, c.wantStarted) {
 				t.Errorf("started %v, want %v", reply.Started, c.wantStarted)
 			}
-			gen, _ := unitgen.Generate(tb.Config(), tb.Config().Service("db"), tb.unitOptions())
-			if def := tb.loadedDefinition(tb.ctx, unit("db")); def != gen.Definition {
+			gen, _ := unitgen.Generate(tb.Config(), tb.Config().Service("db"), tb.svc.opts)
+			if def := tb.Bridge.sd.LoadedDefinition(tb.ctx, unit("db")); def != gen.Definition {
 				t.Errorf("db's unit has definition %q, want %q", def, gen.Definition)
 			}
 		})
@@ -328,17 +328,17 @@ func TestStartFailureWords(t *testing.T) {
 	tb.jrnl.Output = jrnl.Output
 	ended := now.Add(time.Second)
 	j := &jobdb.Job{ServiceID: "db", Unit: u, InvocationID: "aa01", StartedAt: now, EndedAt: &ended, Phase: jobdb.PhaseFailed}
-	health, own, timedOut := tb.lastWords(tb.ctx, j)
+	health, own, timedOut := tb.ops.starter.post.lastWords(tb.ctx, j)
 	if !slices.Equal(own, []string{"listening", "bye"}) || !timedOut || len(health) != 1 || !strings.HasPrefix(health[0], unitgen.HealthGaveUp) {
 		t.Errorf("lastWords = %q %q %v", health, own, timedOut)
 	}
-	if !tb.limitHit(tb.ctx, u, now) {
+	if !limitHit(tb.ctx, tb.jrnl, u, now) {
 		t.Error("the start limit's record was not found")
 	}
-	if tb.limitHit(tb.ctx, unit("web"), now) {
+	if limitHit(tb.ctx, tb.jrnl, unit("web"), now) {
 		t.Error("another unit's record counted")
 	}
-	if got := tb.execFailure(tb.ctx, u, now); got != "Failed to locate executable /opt/db: No such file or directory" {
+	if got := tb.ops.starter.post.execFailure(tb.ctx, u, now); got != "Failed to locate executable /opt/db: No such file or directory" {
 		t.Errorf("execFailure = %q", got)
 	}
 }
@@ -346,7 +346,7 @@ func TestStartFailureWords(t *testing.T) {
 // The pure helpers of a start: the job mode, the lock set (members and their conflicts),
 // putting names in start order, and telling a dependency failure.
 func TestStartHelpers(t *testing.T) {
-	if jobModeOf(true) != "replace" || jobModeOf(false) != "fail" {
+	if (startMode{replace: true}).jobMode() != "replace" || (startMode{}).jobMode() != "fail" {
 		t.Error("job modes")
 	}
 	set := testSet(t, startFiles)
@@ -380,7 +380,6 @@ func TestStartWithoutSoftDependencies(t *testing.T) {
 		"log.toml":     service(""),
 		"blocked.toml": service(`after = ["nowhere"]`),
 	})
-	tb.connectBus(t)
 	tb.sd.mu.Lock()
 	tb.sd.outcome[unit("log")] = fakeOutcome{jobResult: "failed", exitStatus: 1}
 	tb.sd.mu.Unlock()

@@ -14,7 +14,6 @@ import (
 // when Start returns, on its new definition.
 func TestStartPipelined(t *testing.T) {
 	tb := newTestBridge(t, startFiles)
-	tb.connectBus(t)
 	reply, err := tb.Start(tb.ctx, []string{"web", "cache"}, true, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +42,6 @@ func TestStartPipelined(t *testing.T) {
 func TestStartPipelinedRefusals(t *testing.T) {
 	t.Run("refused", func(t *testing.T) {
 		tb := newTestBridge(t, startFiles)
-		tb.connectBus(t)
 		tb.sd.fail["StartTransientUnit "+unit("db")] = errors.New("access denied")
 		reply, err := tb.Start(tb.ctx, []string{"web", "cache"}, true, nil)
 		if err == nil || !slices.Equal(reply.Started, []string{"cache"}) || !slices.Equal(sortedCopy(reply.Failed), []string{"db", "web"}) {
@@ -59,8 +57,7 @@ func TestStartPipelinedRefusals(t *testing.T) {
 	})
 	t.Run("created meanwhile", func(t *testing.T) {
 		tb := newTestBridge(t, startFiles)
-		tb.connectBus(t)
-		gen, err := unitgen.Generate(tb.Config(), tb.Config().Service("db"), tb.unitOptions())
+		gen, err := unitgen.Generate(tb.Config(), tb.Config().Service("db"), tb.svc.opts)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,20 +2,23 @@ package bridge
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
+
+	"github.com/hero-systemd/hero-systemd/bridge/internal/systemd"
 )
 
 // A start queues at most its window of jobs: the next waits until one ends (release), and
 // never longer than its context.
 func TestStartQueueWindow(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	q := &startQueue{ctx: ctx, slots: make(chan struct{}, 2)}
+	q := &startQueue{ctx: ctx, slots: make(chan struct{}, 2), pipe: new(systemd.Pipeline), s: &starter{log: slog.New(slog.DiscardHandler)}}
 	q.acquire()
 	q.acquire()
 	freed := make(chan time.Time, 1)
 	go func() {
-		time.Sleep(50 * time.Millisecond)
+		<-time.After(50 * time.Millisecond)
 		freed <- time.Now()
 		q.release()
 	}()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/hero-systemd/hero-systemd/bridge/state"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
@@ -103,7 +104,8 @@ func TestStopFailures(t *testing.T) {
 		want    string // in the error; "" for none
 	}{
 		{"undefined", "nope", nil, "no such service"},
-		{"systemd refuses", "db", errors.New("access denied"), "stop db: stop " + unit("db") + ": access denied"},
+		{"systemd refuses", "db", errors.New("access denied"), "stop db: StopUnit " + unit("db") + ": access denied"},
+		{"its stop job fails", "db", nil, "stop db: systemd's stop job of " + unit("db") + ": failed"},
 		{"gone meanwhile", "db", nil, ""},
 	}
 	for _, c := range cases {
@@ -112,6 +114,9 @@ func TestStopFailures(t *testing.T) {
 			tb.running(t, "db")
 			if c.fail != nil {
 				tb.sd.fail["StopUnit"] = c.fail
+			}
+			if c.name == "its stop job fails" {
+				tb.sd.outcome[unit("db")] = fakeOutcome{stopResult: "failed"}
 			}
 			if c.name == "gone meanwhile" {
 				// The run ends by itself and systemd unloads the unit just before the stop.
@@ -123,7 +128,8 @@ func TestStopFailures(t *testing.T) {
 				}
 			}
 			_, err := tb.Stop(tb.ctx, c.service, false, nil)
-			if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) ||
+				err != nil && strings.Count(err.Error(), "stop db") > 1 {
 				t.Errorf("err %v, want %q", err, c.want)
 			}
 		})
@@ -186,12 +192,12 @@ func TestKill(t *testing.T) {
 			Body: []any{"Failed to send signal SIGKILL to auxiliary processes: Invalid argument"}}},
 		{name: "its main process gone", service: "db", active: "active", fail: dbus.Error{Name: "org.freedesktop.DBus.Error.UnixProcessIdUnknown",
 			Body: []any{"Failed to send signal SIGKILL to main process 42 (sleep): No such process"}},
-			wantMsg: "kill db: Failed to send signal SIGKILL to main process 42 (sleep): No such process"},
+			wantMsg: "kill db: KillUnit " + unit("db") + ": Failed to send signal SIGKILL to main process 42 (sleep): No such process"},
 		{name: "its other processes refused", service: "db", active: "active", fail: dbus.Error{Name: "org.freedesktop.DBus.Error.AccessDenied",
 			Body: []any{"Failed to send signal SIGKILL to auxiliary processes: Operation not permitted"}},
-			wantMsg: "kill db: Failed to send signal SIGKILL to auxiliary processes: Operation not permitted"},
+			wantMsg: "kill db: KillUnit " + unit("db") + ": Failed to send signal SIGKILL to auxiliary processes: Operation not permitted"},
 		{name: "refused", service: "db", active: "active", fail: dbus.Error{Name: "org.freedesktop.DBus.Error.AccessDenied",
-			Body: []any{"Access denied"}}, wantMsg: "kill db: Access denied"},
+			Body: []any{"Access denied"}}, wantMsg: "kill db: KillUnit " + unit("db") + ": Access denied"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -216,7 +222,7 @@ func TestKill(t *testing.T) {
 				t.Errorf("err %v", err)
 			}
 			kills := tb.sd.called("KillUnit")
-			if sent := c.active != "" && hasProcesses(c.active); sent != (len(kills) == 1) {
+			if sent := c.active != "" && state.HasProcesses(c.active); sent != (len(kills) == 1) {
 				t.Errorf("kill calls %v", kills)
 			} else if sent && kills[0] != "KillUnit "+unit("db")+" all 9" {
 				t.Errorf("kill call %q", kills[0])

@@ -31,6 +31,10 @@ func Up(active string) bool {
 	return active == "active" || active == "activating" || active == "reloading"
 }
 
+// HasProcesses reports whether a unit in systemd's ActiveState active may still have processes
+// to stop or signal: up, or on its way down.
+func HasProcesses(active string) bool { return Up(active) || active == "deactivating" }
+
 // Of is hero's state of a service whose unit is in systemd's ActiveState active and SubState
 // sub, and whose last run ended as last. A unit that is up (or on its way down) says it
 // itself; a unit that is not loaded or inactive has the state of its last run.

@@ -1,4 +1,4 @@
-package bridge
+package systemd
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/hero-systemd/hero-systemd/bridge/internal/poll"
 )
 
 func jobRemovedSignal(path dbus.ObjectPath, result string) *dbus.Signal {
@@ -15,8 +17,10 @@ func jobRemovedSignal(path dbus.ObjectPath, result string) *dbus.Signal {
 // A job's result reaches whoever waits for it, also when the job ended (inside a window) before
 // its path was known; results nobody waits for are not kept outside a window.
 func TestJobWatch(t *testing.T) {
-	w := &jobWatch{in: make(chan *dbus.Signal, 8), ended: map[dbus.ObjectPath]string{}, waiting: map[dbus.ObjectPath]func(string){}}
-	go w.run()
+	w, err := watchJobs(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer close(w.in)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -45,15 +49,17 @@ func TestJobWatch(t *testing.T) {
 	closeWindow := w.open()
 	w.in <- jobRemovedSignal("/job/2", "failed")
 	var got string
-	testEventually(t, "the early result kept", func() bool {
+	if !poll.Holds(ctx, 5*time.Second, 10*time.Millisecond, func() bool {
 		select {
 		case got = <-result("/job/2"):
 			return true
 		default:
-			w.release([]jobWait{{job: "/job/2"}})
+			w.release([]dbus.ObjectPath{"/job/2"})
 			return false
 		}
-	})
+	}) {
+		t.Fatal("the early result was not kept")
+	}
 	if got != "failed" {
 		t.Errorf("early result %q", got)
 	}
@@ -69,44 +75,5 @@ func TestJobWatch(t *testing.T) {
 	w.mu.Unlock()
 	if n != 0 {
 		t.Errorf("%d results kept outside a window", n)
-	}
-}
-
-// Operations on overlapping services wait for each other; disjoint ones do not; a wait ends
-// with its context.
-func TestLocks(t *testing.T) {
-	l := newLocks()
-	ctx := context.Background()
-	release, err := l.acquire(ctx, []string{"a", "b"})
-	if err != nil || !l.busy("b") || l.busy("c") {
-		t.Fatalf("acquire: %v busy b %v c %v", err, l.busy("b"), l.busy("c"))
-	}
-	other, err := l.acquire(ctx, []string{"c"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	other()
-	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
-	defer cancel()
-	if _, err := l.acquire(short, []string{"b"}); err == nil {
-		t.Fatal("b taken twice")
-	}
-	got := make(chan error, 1)
-	go func() {
-		r, err := l.acquire(ctx, []string{"b", "b"})
-		if err == nil {
-			r()
-		}
-		got <- err
-	}()
-	release()
-	release() // a second release does nothing
-	select {
-	case err := <-got:
-		if err != nil {
-			t.Error(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the waiting operation never got b")
 	}
 }

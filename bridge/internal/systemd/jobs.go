@@ -1,16 +1,16 @@
-package bridge
+package systemd
 
 import (
-	"fmt"
 	"sync"
 
 	"github.com/godbus/dbus/v5"
 )
 
-// jobWatch hands systemd's job results (its JobRemoved signals: job path, unit, result) to the
-// starts waiting for them. A start sends all its StartTransientUnit calls before it reads any
-// reply, so a job can end before its caller knows the job's path: while a start is under way
-// (a window is open), results nobody waits for yet are kept until claimed.
+// jobWatch hands systemd's job results (its JobRemoved signals: job id, job path, unit, result)
+// to the callers waiting for them. A job can end before its caller has read the reply that
+// names it (a pipelined start sends many calls before it reads a reply; a signal and a reply
+// reach their readers on different goroutines): while a call is under way (a window is open),
+// results nobody claimed yet are kept until claimed.
 type jobWatch struct {
 	in chan *dbus.Signal
 
@@ -20,16 +20,25 @@ type jobWatch struct {
 	waiting map[dbus.ObjectPath]func(string) // claimed before their job ended: hand the result on (must not block)
 }
 
-const jobRemoved = "org.freedesktop.systemd1.Manager.JobRemoved"
+// systemd's manager on the bus, and its signal of a job's end.
+const (
+	busName          = "org.freedesktop.systemd1"
+	managerPath      = "/org/freedesktop/systemd1"
+	managerInterface = "org.freedesktop.systemd1.Manager"
+	jobRemoved       = managerInterface + ".JobRemoved"
+)
 
-func newJobWatch(sig *dbus.Conn) (*jobWatch, error) {
+// watchJobs subscribes to systemd's JobRemoved signals on bus and hands them on (bus nil: a
+// watch fed by its in channel alone, for tests).
+func watchJobs(bus *dbus.Conn) (*jobWatch, error) {
 	w := &jobWatch{in: make(chan *dbus.Signal, 4096), ended: map[dbus.ObjectPath]string{}, waiting: map[dbus.ObjectPath]func(string){}}
-	err := sig.AddMatchSignal(dbus.WithMatchSender("org.freedesktop.systemd1"),
-		dbus.WithMatchInterface("org.freedesktop.systemd1.Manager"), dbus.WithMatchMember("JobRemoved"))
-	if err != nil {
-		return nil, fmt.Errorf("subscribing to systemd's job signals: %w", err)
+	if bus != nil {
+		err := bus.AddMatchSignal(dbus.WithMatchSender(busName), dbus.WithMatchInterface(managerInterface), dbus.WithMatchMember("JobRemoved"))
+		if err != nil {
+			return nil, err
+		}
+		bus.Signal(w.in)
 	}
-	sig.Signal(w.in)
 	go w.run()
 	return w, nil
 }
@@ -86,10 +95,10 @@ func (w *jobWatch) claim(job dbus.ObjectPath, deliver func(string)) {
 
 // release drops the claims of jobs whose await is over (settled without their signal, or given
 // up): their signal, should it still come, is no longer handed on.
-func (w *jobWatch) release(waits []jobWait) {
+func (w *jobWatch) release(jobs []dbus.ObjectPath) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for _, j := range waits {
-		delete(w.waiting, j.job)
+	for _, j := range jobs {
+		delete(w.waiting, j)
 	}
 }

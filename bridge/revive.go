@@ -3,18 +3,20 @@ package bridge
 import (
 	"context"
 	"errors"
-	"maps"
+	"log/slog"
 	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/internal/systemd"
+	"github.com/hero-systemd/hero-systemd/bridge/state"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
-// rebinder brings back the services systemd stopped because a requirement went down.
+// reviver brings back the services systemd stopped because a requirement went down.
 //
 // A unit BindsTo= its requirements' units (unitgen), so systemd stops it, and through the
 // cascade what requires it, as soon as a requirement leaves the active state: a crash, a kill,
@@ -35,22 +37,27 @@ import (
 //     service whose requires closure runs (each member active, or waiting itself and started
 //     with it) is started, in one start, dependencies first. This start keeps the ledger's
 //     record of the outage (it prunes no job).
-type rebinder struct {
-	b       *Bridge
+type reviver struct {
+	svc     *services
+	sd      *systemd.Client
+	ledger  jobdb.Ledger
+	waits   *waitBook
+	locks   *locks
+	start   *starter
+	emit    func(Event)
+	log     *slog.Logger
 	ctx     context.Context
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when run returns
 	started atomic.Bool   // run was started
 
-	mu       sync.Mutex
-	queue    []observed
-	intended map[string]bool // services hero is stopping (or stopped) on purpose
-	waiting  map[string]bool // the waits as last read or written (the ledger has them all)
-	due      bool            // a reconcile is due
-	wake     chan struct{}
+	mu    sync.Mutex
+	queue []observed
+	due   bool // a reconcile is due
+	wake  chan struct{}
 }
 
-// observed is an event as the rebinder saw it come.
+// observed is an event as the reviver saw it come.
 type observed struct {
 	Event
 	onPurpose bool // hero was stopping the service on purpose as its run ended
@@ -65,28 +72,31 @@ const boundWindow = 5 * time.Second
 // behind the signal of a requirement that became active.
 const reviveTick = 5 * time.Second
 
-func newRebinder(ctx context.Context, b *Bridge) *rebinder {
-	ctx, cancel := context.WithCancel(ctx)
-	return &rebinder{b: b, ctx: ctx, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1),
-		intended: map[string]bool{}, waiting: map[string]bool{}}
+// bind readies r, with its work bound to ctx (stop ends it), not begun yet (begin).
+func (r *reviver) bind(ctx context.Context) *reviver {
+	r.ctx, r.cancel = context.WithCancel(ctx)
+	r.done, r.wake = make(chan struct{}), make(chan struct{}, 1)
+	return r
 }
 
-// stop ends the rebinder's work and waits for it (before the ledger closes).
-func (r *rebinder) stop() {
+// stop ends the reviver's work and waits for it (before the ledger closes).
+func (r *reviver) stop() {
 	r.cancel()
 	if r.started.Load() {
 		<-r.done
 	}
 }
 
-// start begins the rebinder's work, with a first look at the waits the ledger kept (herod's
+// begin begins the reviver's work, with a first look at the waits the ledger kept (herod's
 // start-up). The bridge's recorder must run.
-func (r *rebinder) start() {
-	waits, _ := r.b.ledger.Waits(r.ctx)
-	r.mu.Lock()
+func (r *reviver) begin() {
+	waits, _ := r.ledger.Waits(r.ctx)
+	waiting := map[string]bool{}
 	for _, w := range waits {
-		r.waiting[w.Service] = true
+		waiting[w.Service] = true
 	}
+	r.waits.known(waiting)
+	r.mu.Lock()
 	r.due = true
 	r.mu.Unlock()
 	r.poke()
@@ -94,7 +104,7 @@ func (r *rebinder) start() {
 	go r.run()
 }
 
-func (r *rebinder) poke() {
+func (r *reviver) poke() {
 	select {
 	case r.wake <- struct{}{}:
 	default:
@@ -103,20 +113,20 @@ func (r *rebinder) poke() {
 
 // observe queues an event; it never blocks (the recorder calls it, in the order of the runs'
 // changes).
-func (r *rebinder) observe(e Event) {
+func (r *reviver) observe(e Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch e.Kind {
 	case "job-started":
-		delete(r.intended, e.Service) // it runs again: its next end is not hero's doing
+		r.waits.runs(e.Service) // it runs again: its next end is not hero's doing
 		r.queue = append(r.queue, observed{Event: e})
 	case "job-finished":
-		r.queue = append(r.queue, observed{Event: e, onPurpose: r.intended[e.Service]})
+		r.queue = append(r.queue, observed{Event: e, onPurpose: r.waits.onPurpose(e.Service)})
 	case EventRunActive:
 		r.queue = append(r.queue, observed{Event: e})
 		r.due = true
 	case "state-changed":
-		if len(r.waiting) == 0 {
+		if !r.waits.any() {
 			return
 		}
 		r.queue = append(r.queue, observed{Event: e})
@@ -126,7 +136,7 @@ func (r *rebinder) observe(e Event) {
 	r.poke()
 }
 
-func (r *rebinder) run() {
+func (r *reviver) run() {
 	defer close(r.done)
 	tick := time.NewTicker(reviveTick)
 	defer tick.Stop()
@@ -157,7 +167,7 @@ func (r *rebinder) run() {
 	}
 }
 
-func (r *rebinder) handle(e observed) {
+func (r *reviver) handle(e observed) {
 	switch e.Kind {
 	case "job-finished":
 		if !e.onPurpose {
@@ -167,74 +177,23 @@ func (r *rebinder) handle(e observed) {
 			r.requirementStopped(e.Service)
 		}
 	case EventRunActive:
-		r.clearWaits("runs again: it no longer waits for its requirements", e.Service)
+		r.waits.clear(r.ctx, "runs again: it no longer waits for its requirements", e.Service)
 	}
 	r.touchWaiters(e.Service)
 }
 
 // touchWaiters tells the daemon that the status of the services waiting on name changed (what
-// they wait for is on its way up, down, or gave up). A service that waits itself is not in
-// their words (they name what must run again first), so its changes touch nobody.
-func (r *rebinder) touchWaiters(name string) {
-	r.mu.Lock()
-	var waiters []string
-	if len(r.waiting) > 0 && !r.waiting[name] {
-		set := r.b.Config()
-		for s := range r.waiting {
-			if slices.Contains(set.Graph.RequiresClosure(s), name) {
-				waiters = append(waiters, s)
-			}
-		}
-	}
-	r.mu.Unlock()
-	for _, s := range waiters {
-		r.b.emit(Event{Kind: EventWaitChanged, Service: s})
-	}
-}
-
-// setWait records (in the ledger) that w.Service waits for its requirements.
-func (r *rebinder) setWait(w jobdb.Wait) error {
-	if err := r.b.ledger.SetWait(r.ctx, w); err != nil {
-		return err
-	}
-	r.mu.Lock()
-	r.waiting[w.Service] = true
-	r.mu.Unlock()
-	r.b.emit(Event{Kind: EventWaitChanged, Service: w.Service})
-	return nil
-}
-
-// clearWaits forgets (in the ledger) that names wait, logging why for those that did.
-func (r *rebinder) clearWaits(why string, names ...string) {
-	if len(names) == 0 {
-		return
-	}
-	n, err := r.b.ledger.ClearWaits(r.ctx, names...)
-	if err != nil {
-		r.b.log.Warn("forgetting waits failed", "services", names, "err", err)
-		return
-	}
-	r.mu.Lock()
-	var were []string
-	for _, s := range names {
-		if r.waiting[s] {
-			were = append(were, s)
-			delete(r.waiting, s)
-		}
-	}
-	r.mu.Unlock()
-	if n > 0 && why != "" {
-		r.b.log.Info(why, "services", names)
-	}
-	for _, s := range were {
-		r.b.emit(Event{Kind: EventWaitChanged, Service: s})
+// they wait for is on its way up, down, or gave up).
+func (r *reviver) touchWaiters(name string) {
+	for _, s := range r.waits.waitersOn(r.svc.get(), name) {
+		r.emit(Event{Kind: EventWaitChanged, Service: s})
 	}
 }
 
 // finished decides whether name's run (job) was ended by a requirement going down, and if so
 // records that name waits for its requirements.
-func (r *rebinder) finished(name string, job int64) {
-	set := r.b.Config()
+func (r *reviver) finished(name string, job int64) {
+	set := r.svc.get()
 	if set.Service(name) == nil {
 		return
 	}
@@ -243,23 +202,23 @@ func (r *rebinder) finished(name string, job int64) {
 		return
 	}
 	end := time.Now()
-	if j, err := r.b.ledger.Get(r.ctx, job); err == nil && j.EndedAt != nil {
+	if j, err := r.ledger.Get(r.ctx, job); err == nil && j.EndedAt != nil {
 		end = *j.EndedAt
 	}
-	down := r.b.downServices(r.ctx, closure)
+	down := downServices(r.ctx, r.sd, set, closure)
 	runs := map[string][]jobdb.Job{}
 	for _, q := range closure {
-		runs[q] = r.b.recentRuns(r.ctx, q)
+		runs[q] = r.recentRuns(q)
 	}
 	cause := causeOf(closure, down, runs, end)
 	if cause == "" {
 		return
 	}
-	if err := r.setWait(jobdb.Wait{Service: name, Requirement: cause, Since: end}); err != nil {
-		r.b.log.Error("recording that a service waits for its requirements failed", "service", name, "err", err)
+	if err := r.waits.set(r.ctx, jobdb.Wait{Service: name, Requirement: cause, Since: end}); err != nil {
+		r.log.Error("recording that a service waits for its requirements failed", "service", name, "err", err)
 		return
 	}
-	r.b.log.Info("stopped because a requirement went down; herod starts it when its requirements run again", "service", name, "requirement", cause)
+	r.log.Info("stopped because a requirement went down; herod starts it when its requirements run again", "service", name, "requirement", cause)
 	r.mu.Lock()
 	r.due = true // the requirement may be back already (a quick restart)
 	r.mu.Unlock()
@@ -272,8 +231,8 @@ func (r *rebinder) finished(name string, job int64) {
 // first). Its dependents end before it does (systemd stops them first), so their ends were
 // judged while it was still on its way down, its stop not recorded yet, each naming as its cause
 // the nearest requirement down: the waits end along those causes, down from name.
-func (r *rebinder) requirementStopped(name string) {
-	waits := r.b.waitingServices(r.ctx)
+func (r *reviver) requirementStopped(name string) {
+	waits := r.waits.all(r.ctx)
 	if _, waits := waits[name]; waits {
 		return
 	}
@@ -289,12 +248,12 @@ func (r *rebinder) requirementStopped(name string) {
 		}
 	}
 	sort.Strings(stopped)
-	r.clearWaits("their requirement was stopped on purpose: they stay stopped", stopped...)
+	r.waits.clear(r.ctx, "their requirement was stopped on purpose: they stay stopped", stopped...)
 }
 
 // recentRuns returns service's last few runs (jobs whose run began), newest first.
-func (b *Bridge) recentRuns(ctx context.Context, service string) []jobdb.Job {
-	jobs, err := b.ledger.Jobs(ctx, service)
+func (r *reviver) recentRuns(service string) []jobdb.Job {
+	jobs, err := r.ledger.Jobs(r.ctx, service)
 	if err != nil {
 		return nil
 	}
@@ -377,16 +336,16 @@ func closureReady(set *config.Set, s string, waiting map[string]bool, state func
 
 // reconcile ends the waits that are over and starts the waiting services whose requirements
 // run (see revival).
-func (r *rebinder) reconcile() {
-	waits, err := r.b.ledger.Waits(r.ctx)
+func (r *reviver) reconcile() {
+	waits, err := r.ledger.Waits(r.ctx)
 	if err != nil {
-		r.b.log.Warn("reading the waiting services failed", "err", err)
+		r.log.Warn("reading the waiting services failed", "err", err)
 		return
 	}
 	if len(waits) == 0 {
 		return
 	}
-	set := r.b.Config()
+	set := r.svc.get()
 	var gone []string
 	waiting := map[string]bool{}
 	for _, w := range waits {
@@ -396,24 +355,22 @@ func (r *rebinder) reconcile() {
 			waiting[w.Service] = true
 		}
 	}
-	r.mu.Lock()
-	r.waiting = maps.Clone(waiting)
-	r.mu.Unlock()
-	state, err := r.b.unitStates(r.ctx, set, waiting)
+	r.waits.known(waiting)
+	state, err := r.unitStates(set, waiting)
 	if err != nil {
-		r.b.log.Warn("reading the waiting services' units failed", "err", err)
+		r.log.Warn("reading the waiting services' units failed", "err", err)
 		return
 	}
 	over, start := revival(set, waiting, state)
-	r.clearWaits("", gone...)
-	r.clearWaits("runs again: it no longer waits for its requirements", over...)
+	r.waits.clear(r.ctx, "", gone...)
+	r.waits.clear(r.ctx, "runs again: it no longer waits for its requirements", over...)
 	if len(start) > 0 {
 		r.revive(start)
 	}
 }
 
 // unitStates reads the units of waiting services and of their requires closures.
-func (b *Bridge) unitStates(ctx context.Context, set *config.Set, waiting map[string]bool) (func(string) unitState, error) {
+func (r *reviver) unitStates(set *config.Set, waiting map[string]bool) (func(string) unitState, error) {
 	var units []string
 	for s := range waiting {
 		units = append(units, unitOf(set.Service(s)))
@@ -421,7 +378,7 @@ func (b *Bridge) unitStates(ctx context.Context, set *config.Set, waiting map[st
 			units = append(units, unitOf(set.Service(q)))
 		}
 	}
-	st, err := b.states(ctx, units)
+	st, err := r.sd.States(r.ctx, units)
 	if err != nil {
 		return nil, err
 	}
@@ -431,48 +388,48 @@ func (b *Bridge) unitStates(ctx context.Context, set *config.Set, waiting map[st
 			return unitState{}
 		}
 		u := st[unitOf(svc)]
-		return unitState{active: u.ActiveState == "active", up: up(u.ActiveState)}
+		return unitState{active: u.ActiveState == "active", up: state.Up(u.ActiveState)}
 	}, nil
 }
 
 // revive starts again the waiting services names (those whose config can start), under the
 // locks of their start; the decision is taken again under the locks, so that a stop on purpose
 // or a requirement that went down meanwhile wins.
-func (r *rebinder) revive(names []string) {
-	set := r.b.Config()
-	var usable []string
+func (r *reviver) revive(names []string) {
+	set := r.svc.get()
+	var ok []string
 	for _, n := range names {
 		if checkUsable(set, n) == nil {
-			usable = append(usable, n)
+			ok = append(ok, n)
 		}
 	}
-	plan, err := set.Graph.StartAll(usable)
-	if err != nil || len(usable) == 0 {
+	plan, err := set.Graph.StartAll(ok)
+	if err != nil || len(ok) == 0 {
 		return
 	}
-	release, err := r.b.locks.acquire(r.ctx, lockSet(set, plan.Order))
+	release, err := r.locks.acquire(r.ctx, lockSet(set, plan.Order))
 	if err != nil {
 		return
 	}
 	defer release()
-	still := r.stillReady(set, usable)
+	still := r.stillReady(set, ok)
 	if len(still) == 0 {
 		return
 	}
 	if plan, err = set.Graph.StartAll(still); err != nil {
 		return
 	}
-	r.b.log.Info("their requirements run again: starting what their going down stopped", "services", still)
+	r.log.Info("their requirements run again: starting what their going down stopped", "services", still)
 	only := map[string]bool{}
 	for _, s := range still {
 		only[s] = true
 	}
-	reply, err := r.b.start(r.ctx, set, still, plan, startMode{replace: true, keepJobs: true, only: only}, nil, newStartReply(still[0]))
+	reply, err := r.start.start(r.ctx, set, still, plan, startMode{replace: true, keepJobs: true, only: only}, nil, newStartReply(still[0]))
 	switch {
 	case errors.Is(err, errRequirementDown):
-		r.b.log.Info("a requirement went down again as they started: they wait for it", "services", still, "err", err)
+		r.log.Info("a requirement went down again as they started: they wait for it", "services", still, "err", err)
 	case err != nil:
-		r.b.log.Warn("starting again what a requirement's going down stopped failed", "services", still, "started", reply.Started, "failed", reply.Failed, "err", err)
+		r.log.Warn("starting again what a requirement's going down stopped failed", "services", still, "started", reply.Started, "failed", reply.Failed, "err", err)
 	}
 	if err != nil {
 		r.settleFailed(set, reply.Failed)
@@ -480,8 +437,8 @@ func (r *rebinder) revive(names []string) {
 }
 
 // stillReady returns those of names that still wait and may be started now, read again.
-func (r *rebinder) stillReady(set *config.Set, names []string) []string {
-	waits, err := r.b.ledger.Waits(r.ctx)
+func (r *reviver) stillReady(set *config.Set, names []string) []string {
+	waits, err := r.ledger.Waits(r.ctx)
 	if err != nil {
 		return nil
 	}
@@ -491,7 +448,7 @@ func (r *rebinder) stillReady(set *config.Set, names []string) []string {
 			waiting[w.Service] = true
 		}
 	}
-	state, err := r.b.unitStates(r.ctx, set, waiting)
+	state, err := r.unitStates(set, waiting)
 	if err != nil {
 		return nil
 	}
@@ -509,70 +466,18 @@ func (r *rebinder) stillReady(set *config.Set, names []string) []string {
 // run of theirs began and failed while every requirement ran. Its own restart policy governs
 // such a service now (herod does not start it again and again). A service whose start failed
 // because a requirement went down again keeps waiting.
-func (r *rebinder) settleFailed(set *config.Set, failed []string) {
+func (r *reviver) settleFailed(set *config.Set, failed []string) {
 	for _, s := range failed {
-		last, err := r.b.ledger.Latest(r.ctx, s)
+		last, err := r.ledger.Latest(r.ctx, s)
 		if err != nil {
 			continue
 		}
 		ownRun := last.InvocationID != "" && last.Phase == jobdb.PhaseFailed
-		if !ownRun || len(r.b.downServices(r.ctx, set.Graph.RequiresClosure(s))) > 0 {
+		if !ownRun || len(downServices(r.ctx, r.sd, set, set.Graph.RequiresClosure(s))) > 0 {
 			continue
 		}
-		r.b.log.Warn("its own start failed while its requirements run: herod no longer starts it again (its restart policy applies)",
+		r.log.Warn("its own start failed while its requirements run: herod no longer starts it again (its restart policy applies)",
 			"service", s, "job", last.ID, "result", last.Result)
-		r.clearWaits("", s)
+		r.waits.clear(r.ctx, "", s)
 	}
-}
-
-// intend says hero stops names on purpose: their ends bring nothing back, and they no longer
-// wait for their requirements.
-func (r *rebinder) intend(names ...string) {
-	r.mu.Lock()
-	for _, n := range names {
-		r.intended[n] = true
-	}
-	r.mu.Unlock()
-	r.clearWaits("stopped on purpose: no longer waits for its requirements", names...)
-}
-
-// waitingServices returns the services that wait for their requirements, by name.
-func (b *Bridge) waitingServices(ctx context.Context) map[string]jobdb.Wait {
-	out := map[string]jobdb.Wait{}
-	waits, err := b.ledger.Waits(ctx)
-	if err != nil {
-		if !errors.Is(err, context.Canceled) {
-			b.log.Warn("reading the waiting services failed", "err", err)
-		}
-		return out
-	}
-	for _, w := range waits {
-		out[w.Service] = w
-	}
-	return out
-}
-
-// downServices returns the services of reqs whose units are not active (failed, stopped, or
-// on their way back), as a set.
-func (b *Bridge) downServices(ctx context.Context, reqs []string) map[string]bool {
-	set := b.Config()
-	units := make([]string, 0, len(reqs))
-	for _, q := range reqs {
-		if s := set.Service(q); s != nil {
-			units = append(units, unitOf(s))
-		}
-	}
-	st, err := b.states(ctx, units)
-	out := map[string]bool{}
-	if err != nil {
-		return out
-	}
-	for _, q := range reqs {
-		if s := set.Service(q); s != nil {
-			if u := st[unitOf(s)]; u.ActiveState != "active" || u.SubState == "auto-restart" {
-				out[q] = true
-			}
-		}
-	}
-	return out
 }
