@@ -45,7 +45,7 @@ func (r *Recorder) evaluate(v *View) {
 		v.seenActive = true
 		r.event(EventRunActive, v, state.Running)
 	}
-	if s.active == "deactivating" && r.mainAlive(v) {
+	if s.active == "deactivating" && v.mainAlive() {
 		v.sawStopAlive = true
 	}
 	if s.mainPID != 0 && s.active != "inactive" && s.active != "failed" {
@@ -56,8 +56,8 @@ func (r *Recorder) evaluate(v *View) {
 			}
 		})
 	}
-	if r.runOver(v) {
-		r.endRun(v, r.endFromSnapshot(v))
+	if v.runOver() {
+		r.endRun(v, v.endFromSnapshot())
 	}
 }
 
@@ -92,7 +92,7 @@ func (r *Recorder) checkLimit(v *View) {
 // unit was loaded): "inactive" ends a run only once it was seen up, or its main process exited,
 // or a stop was asked for; or while it still says failed (a start of a failed unit), with the
 // new run's Result, success: no end.
-func (r *Recorder) runOver(v *View) bool {
+func (v *View) runOver() bool {
 	s := v.snap
 	switch {
 	case s.active == "failed" && s.result == "success" && s.loaded:
@@ -104,7 +104,7 @@ func (r *Recorder) runOver(v *View) bool {
 	case s.active == "failed" || s.sub == "auto-restart":
 		return true
 	case s.active == "inactive":
-		return v.seenUp || v.stopping || !s.loaded || r.execFresh(v) && s.execExit != 0
+		return v.seenUp || v.stopping || !s.loaded || v.execFresh() && s.execExit != 0
 	}
 	return false
 }
@@ -115,22 +115,22 @@ func unitOver(s Snapshot) bool {
 }
 
 // mainAlive reports whether the current run's main process runs (its exit is not recorded).
-func (r *Recorder) mainAlive(v *View) bool {
-	return r.execFresh(v) && v.snap.execExit == 0
+func (v *View) mainAlive() bool {
+	return v.execFresh() && v.snap.execExit == 0
 }
 
 // execFresh reports whether the snapshot's ExecMain* fields are the current run's: systemd
 // resets them when it starts a main process, and keeps the last run's until then.
-func (r *Recorder) execFresh(v *View) bool {
+func (v *View) execFresh() bool {
 	start := usecTime(v.snap.execStart)
 	return !start.IsZero() && !start.Before(v.runSeen.Add(-2*time.Second))
 }
 
 // endFromSnapshot describes the run's end as the unit's properties tell it.
-func (r *Recorder) endFromSnapshot(v *View) Facts {
+func (v *View) endFromSnapshot() Facts {
 	s := v.snap
 	return FromUnit(UnitEnd{Loaded: s.loaded, Result: s.result, ExecCode: s.execCode, ExecStatus: s.execStatus,
-		ExecFresh: r.execFresh(v), ExitAt: usecTime(s.execExit), StopRequested: v.stopping || v.sawStopAlive, Now: time.Now()})
+		ExecFresh: v.execFresh(), ExitAt: usecTime(s.execExit), StopRequested: v.stopping || v.sawStopAlive, Now: time.Now()})
 }
 
 // beginRun records the snapshot's invocation as a new run: the job a start created for it, or a
@@ -142,7 +142,7 @@ func (r *Recorder) beginRun(v *View) {
 	v.runSeen, v.stopping, v.sawStopAlive, v.restartPlanned, v.limitHit, v.seenUp = now, false, false, false, false, false
 	v.seenActive = false
 	started := now
-	if r.execFresh(v) {
+	if v.execFresh() {
 		started = usecTime(s.execStart)
 	}
 	started = started.UTC()
