@@ -51,13 +51,13 @@ func WriteEnvFile(u *unitgen.Unit, dir string) error {
 	return writePrivate(dir, u.EnvFile, u.EnvContent)
 }
 
-// WriteUnitText keeps u's text in dir (unitgen.TextFileName), as private as its environment
+// writeUnitText keeps u's text in dir (unitgen.TextFileName), as private as its environment
 // file, since the text lists the environment's values: an apply's diff reads it back.
-func WriteUnitText(u *unitgen.Unit, dir string) error {
+func writeUnitText(u *unitgen.Unit, dir string) error {
 	return writePrivate(dir, filepath.Join(dir, unitgen.TextFileName(u.Name, u.Definition)), []byte(u.Text()))
 }
 
-// readUnitText is the text WriteUnitText kept of unit's definition, if any.
+// readUnitText is the text writeUnitText kept of unit's definition, if any.
 func readUnitText(dir, unit, definition string) (string, bool) {
 	data, err := os.ReadFile(filepath.Join(dir, unitgen.TextFileName(unit, definition)))
 	return string(data), err == nil

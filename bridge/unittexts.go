@@ -7,7 +7,7 @@ import (
 )
 
 // unitTexts remembers the text of every unit the bridge created, by unit name, and keeps it in
-// the environment directory (WriteUnitText), so that an apply can show what changed, also in a
+// the environment directory (writeUnitText), so that an apply can show what changed, also in a
 // unit created before herod last started.
 type unitTexts struct {
 	dir   string // where the texts are kept; "" keeps them in memory only
@@ -26,7 +26,7 @@ func (t *unitTexts) remember(u *unitgen.Unit) {
 	t.texts[u.Name] = unitText{definition: u.Definition, text: u.Text()}
 	if t.dir != "" {
 		// Best effort: without the file, a diff after herod's restart says the text is unknown.
-		_ = WriteUnitText(u, t.dir)
+		_ = writeUnitText(u, t.dir)
 	}
 }
 

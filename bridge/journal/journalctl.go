@@ -92,7 +92,7 @@ func (j journalctl) Records(ctx context.Context, cursor string, since time.Time)
 	if !j.user {
 		args = append(args, "_PID=1")
 	}
-	for _, id := range RecordIDs {
+	for _, id := range recordIDs {
 		args = append(args, "MESSAGE_ID="+id)
 	}
 	entries, err := runJournalctl(ctx, args)

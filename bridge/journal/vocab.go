@@ -24,8 +24,8 @@ const (
 	MsgRestartPlanned = "5eb03494b6584870a536b337290809b3" // "Scheduled restart job"
 )
 
-// RecordIDs are the message IDs of the manager's records of a run.
-var RecordIDs = []string{MsgUnitStarting, MsgUnitStarted, MsgUnitFailedJob, MsgProcessExited,
+// recordIDs are the message IDs of the manager's records of a run.
+var recordIDs = []string{MsgUnitStarting, MsgUnitStarted, MsgUnitFailedJob, MsgProcessExited,
 	MsgUnitFailed, MsgUnitSucceeded, MsgUnitStopping, MsgUnitStopped, MsgRestartPlanned}
 
 // Fields names the journal fields that carry a unit and its invocation: the system manager's,

@@ -7,12 +7,12 @@ import (
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 
-// UnifiedDiff returns the hunks of a unified diff (diff -u, without the file header) from a to
+// unifiedDiff returns the hunks of a unified diff (diff -u, without the file header) from a to
 // b, line by line, with context lines of context around each change. Unit texts are short (at
 // most a few hundred lines), so a plain longest-common-subsequence table is enough.
-func UnifiedDiff(a, b string, context int) string { return unifiedDiffShowing(a, b, b, context) }
+func unifiedDiff(a, b string, context int) string { return unifiedDiffShowing(a, b, b, context) }
 
-// unifiedDiffShowing is UnifiedDiff from a to b, its added lines written as shownB has them
+// unifiedDiffShowing is unifiedDiff from a to b, its added lines written as shownB has them
 // (shownB has b's lines, one for one, as another reader may see them; a shownB of another
 // number of lines shows no added line's text).
 func unifiedDiffShowing(a, b, shownB string, context int) string {
@@ -134,7 +134,7 @@ func prefixLines(p, text string) string {
 
 // withheldLines is new as a reader who may not read the service's file is shown it: withheld's
 // lines (new with the file's values left out, line for line), but for the environment comment,
-// kept as new has it for MaskDiff, which always follows, to mask its values and mark those that
+// kept as new has it for maskDiff, which always follows, to mask its values and mark those that
 // changed. A withheld text of another shape than new's shows none of new's lines ("…" each).
 func withheldLines(new, withheld string) string {
 	x, w := splitLines(new), splitLines(withheld)

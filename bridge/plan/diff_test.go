@@ -16,7 +16,7 @@ func TestUnifiedDiff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := UnifiedDiff(tt.a, tt.b, 1); got != tt.want {
+			if got := unifiedDiff(tt.a, tt.b, 1); got != tt.want {
 				t.Errorf("UnifiedDiff:\n%s\nwant:\n%s", got, tt.want)
 			}
 		})

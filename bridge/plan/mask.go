@@ -13,14 +13,14 @@ const execHelperName = "hero-exec"
 // envComment begins the comment of a unit's text that lists what its environment file sets.
 const envComment = "# " + unitgen.EnvCommentPrefix
 
-// MaskDiff returns a unified diff of unit texts as a reader who may not see environment values
+// maskDiff returns a unified diff of unit texts as a reader who may not see environment values
 // sees it: the values of the environment comment (unitgen.EnvCommentPrefix) and the encoded
 // argument of hero-exec's command lines are masked (unitgen.Masked); on an added line, each
 // variable whose value differs from the hunk's removed environment comment, and every hero-exec
 // argument, is marked "(changed)". A line the diff shows changed stays changed, masked or not,
 // and a context line (unchanged) is never made to look changed. Masking a masked diff changes
 // nothing.
-func MaskDiff(diff string) string {
+func maskDiff(diff string) string {
 	lines := strings.Split(diff, "\n")
 	for start := 0; start < len(lines); {
 		end := start + 1

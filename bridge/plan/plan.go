@@ -76,7 +76,7 @@ func (a Apply) Acts() bool { return len(a.Restart) > 0 || len(a.Stop) > 0 }
 func (a Apply) Shown(reveal func(file string) bool) Apply {
 	a.Changed = append([]Change(nil), a.Changed...)
 	for i, c := range a.Changed {
-		a.Changed[i].Diff = UnitDiff(c.Unit, c.OldText, c.NewText, c.NewWithheld, c.OldKnown, reveal(c.File))
+		a.Changed[i].Diff = unitDiff(c.Unit, c.OldText, c.NewText, c.NewWithheld, c.OldKnown, reveal(c.File))
 		a.Changed[i].OldText, a.Changed[i].NewText, a.Changed[i].NewWithheld = "", "", ""
 	}
 	return a.WithLists()
@@ -101,14 +101,14 @@ func (a Apply) WithLists() Apply {
 	return a
 }
 
-// UnitDiff is the unified diff of unit's text from old (what systemd runs) to new (the config):
+// unitDiff is the unified diff of unit's text from old (what systemd runs) to new (the config):
 // as it is when reveal. Else its added lines are withheld's (new with the values of the
 // service's file left out, line for line; withheld == new leaves nothing out) and environment
-// values are masked (MaskDiff), so that a line whose hidden value changed is still shown as
+// values are masked (maskDiff), so that a line whose hidden value changed is still shown as
 // changed and no other line is. The lines taken away are systemd's, which every user reads from
 // it (environment values aside). When the old text is not known, the diff says so and shows the
 // new text.
-func UnitDiff(unit, old, new, withheld string, oldKnown, reveal bool) string {
+func unitDiff(unit, old, new, withheld string, oldKnown, reveal bool) string {
 	shownNew := new
 	if !reveal {
 		shownNew = withheldLines(new, withheld)
@@ -121,17 +121,17 @@ func UnitDiff(unit, old, new, withheld string, oldKnown, reveal bool) string {
 			prefixLines("+", shownNew)
 	}
 	if !reveal {
-		diff = MaskDiff(diff)
+		diff = maskDiff(diff)
 	}
 	return diff
 }
 
-// Masked is the plan with every diff's environment values masked (MaskDiff), whoever reads it:
+// Masked is the plan with every diff's environment values masked (maskDiff), whoever reads it:
 // for output that others may read (logs).
 func (a Apply) Masked() Apply {
 	a.Changed = append([]Change(nil), a.Changed...)
 	for i := range a.Changed {
-		a.Changed[i].Diff = MaskDiff(a.Changed[i].Diff)
+		a.Changed[i].Diff = maskDiff(a.Changed[i].Diff)
 	}
 	return a
 }

@@ -64,7 +64,7 @@ func TestUnitDiff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := UnitDiff("hero-default-db.service", tt.old, tt.new, tt.new, true, tt.reveal)
+			got := unitDiff("hero-default-db.service", tt.old, tt.new, tt.new, true, tt.reveal)
 			if !strings.HasPrefix(got, "--- hero-default-db.service (running)\n+++ hero-default-db.service (config)\n@@ ") {
 				t.Errorf("no header:\n%s", got)
 			}
@@ -80,7 +80,7 @@ func TestUnitDiff(t *testing.T) {
 			}
 		})
 	}
-	unknown := UnitDiff("hero-default-db.service", "", unitText("1", "s3cret", "eyA"), unitText("1", "s3cret", "eyA"), false, false)
+	unknown := unitDiff("hero-default-db.service", "", unitText("1", "s3cret", "eyA"), unitText("1", "s3cret", "eyA"), false, false)
 	if !strings.Contains(unknown, "is unknown") || !strings.Contains(unknown, "\n+ExecStart=/bin/sleep 1\n") || strings.Contains(unknown, "s3cret") {
 		t.Errorf("the diff of an unknown old text:\n%s", unknown)
 	}
@@ -118,7 +118,7 @@ func TestUnitDiffWithholdsTheNewDefinition(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := UnitDiff("hero-default-db.service", old, tt.new, tt.withheld, tt.oldKnown, tt.reveal)
+			got := unitDiff("hero-default-db.service", old, tt.new, tt.withheld, tt.oldKnown, tt.reveal)
 			for _, w := range tt.want {
 				if !strings.Contains(got, "\n"+w+"\n") {
 					t.Errorf("diff lacks %q:\n%s", w, got)
@@ -179,17 +179,17 @@ func TestShown(t *testing.T) {
 	}
 }
 
-// MaskDiff masks a diff a reader could see whole as the diff of a reader who may not: the same
+// maskDiff masks a diff a reader could see whole as the diff of a reader who may not: the same
 // lines changed, values hidden; masking again changes nothing.
 func TestMaskDiff(t *testing.T) {
 	old, new := unitText("1", "s3cret-one", "eyA"), unitText("2", "s3cret-two", "eyB")
-	revealed := UnitDiff("hero-default-db.service", old, new, new, true, true)
-	got := MaskDiff(revealed)
-	if want := UnitDiff("hero-default-db.service", old, new, new, true, false); got != want {
+	revealed := unitDiff("hero-default-db.service", old, new, new, true, true)
+	got := maskDiff(revealed)
+	if want := unitDiff("hero-default-db.service", old, new, new, true, false); got != want {
 		t.Errorf("MaskDiff of the revealed diff:\n%s\nwant the masked one:\n%s", got, want)
 	}
-	if MaskDiff(got) != got {
-		t.Errorf("masking twice:\n%s", MaskDiff(got))
+	if maskDiff(got) != got {
+		t.Errorf("masking twice:\n%s", maskDiff(got))
 	}
 	p := Apply{Changed: []Change{{Diff: revealed}}}
 	if m := p.Masked(); m.Changed[0].Diff != got || p.Changed[0].Diff != revealed {

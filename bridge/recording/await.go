@@ -10,7 +10,7 @@ import (
 // AwaitRecorded waits until cond holds, in the recorder's written view, for every unit: the
 // recorder learns of runs from signals, so it waits while they come (each wait of at most
 // patience that brings some unit to cond is followed by another), and reads from systemd only
-// the units that still miss cond when a whole wait brought none (Sync), then waits once
+// the units that still miss cond when a whole wait brought none (syncUnits), then waits once
 // more. It reports whether cond holds for all.
 func (r *Recorder) AwaitRecorded(ctx context.Context, patience time.Duration, units []string, cond func(*View) bool) bool {
 	behind := units
@@ -32,7 +32,7 @@ func (r *Recorder) AwaitRecorded(ctx context.Context, patience time.Duration, un
 	if ctx.Err() != nil {
 		return false
 	}
-	r.Sync(ctx, behind)
+	r.syncUnits(ctx, behind)
 	return r.WaitUntil(ctx, patience, behind, cond)
 }
 

@@ -6,8 +6,8 @@
 // world only through World: the ledger, the Journal, a UnitReader of systemd's units and an
 // Emit function; the bridge, which starts and stops units, gives it those.
 //
-// Its decisions are pure and table-tested: the one decision of how a run ended (Decide, from
-// Facts that both ways of learning of an end describe the same way, so a run has one record
+// Its decisions are pure and table-tested: the one decision of how a run ended (decide, from
+// facts that both ways of learning of an end describe the same way, so a run has one record
 // whichever way it was learnt), systemd's journal records read as runs, and a run's kept
 // output (its tail).
 package recording
@@ -23,13 +23,13 @@ import (
 // Results hero records besides systemd's own (Result= of a service: success, exit-code, signal,
 // core-dump, timeout, watchdog, start-limit-hit, oom-kill, resources, ...).
 const (
-	ResultBootEnded  = "boot-ended"  // the run was still up when its boot ended (reboot, power loss)
-	ResultNotStarted = "not-started" // hero created the job, but systemd never started the run
-	ResultUnknown    = "unknown"     // systemd's records of the run are gone (journal rotated away)
+	resultBootEnded  = "boot-ended"  // the run was still up when its boot ended (reboot, power loss)
+	resultNotStarted = "not-started" // hero created the job, but systemd never started the run
+	resultUnknown    = "unknown"     // systemd's records of the run are gone (journal rotated away)
 )
 
-// Facts is what is known of how one run ended, from systemd's signals or from its journal.
-type Facts struct {
+// facts is what is known of how one run ended, from systemd's signals or from its journal.
+type facts struct {
 	Result        string    // systemd's Result, UNIT_RESULT in the journal ("" unknown)
 	Code          string    // how the main process ended: exited, killed, dumped ("" unknown)
 	Status        int       // its exit status, or the signal's number
@@ -37,8 +37,8 @@ type Facts struct {
 	At            time.Time // when it ended (zero: now)
 }
 
-// Record is a run's end as its job keeps it.
-type Record struct {
+// runRecord is a run's end as its job keeps it.
+type runRecord struct {
 	Phase    jobdb.Phase
 	Result   string
 	ExitCode *int   // the main process's exit status, when it failed by exiting
@@ -46,7 +46,7 @@ type Record struct {
 	At       time.Time
 }
 
-// Decide is the one decision of how a run ended.
+// decide is the one decision of how a run ended.
 //
 // The phase: a failure Result is a failure, even during a stop; a run that ended well because it
 // was stopped was cancelled; one that ended well by itself succeeded; a run whose boot ended
@@ -58,10 +58,10 @@ type Record struct {
 // it was at debug level only, so the journal never has it: a record that kept it would depend on
 // whether herod was up when the run ended (`systemctl kill -s TERM` was cancelled/SIGTERM live,
 // succeeded/no signal replayed). A oneshot's SIGTERM is a failure (Result signal) and is kept.
-func Decide(f Facts) Record {
-	r := Record{Phase: phase(f), Result: f.Result, At: f.At}
+func decide(f facts) runRecord {
+	r := runRecord{Phase: phase(f), Result: f.Result, At: f.At}
 	if r.Result == "" {
-		r.Result = ResultUnknown
+		r.Result = resultUnknown
 	}
 	// A run systemd counted as a success (Result success) keeps no exit status: an end its
 	// SuccessExitStatus= made clean (success_exit_status) is written at debug level only.
@@ -71,17 +71,17 @@ func Decide(f Facts) Record {
 			n := f.Status
 			r.ExitCode = &n
 		case "killed", "dumped":
-			r.Signal = SignalName(f.Status)
+			r.Signal = signalName(f.Status)
 		}
 	}
 	return r
 }
 
-func phase(f Facts) jobdb.Phase {
+func phase(f facts) jobdb.Phase {
 	switch {
-	case f.Result == ResultBootEnded:
+	case f.Result == resultBootEnded:
 		return jobdb.PhaseCancelled
-	case f.Result == "" || f.Result == ResultUnknown:
+	case f.Result == "" || f.Result == resultUnknown:
 		if f.StopRequested {
 			return jobdb.PhaseCancelled
 		}
@@ -107,7 +107,7 @@ func cleanExit(code string, status int) bool {
 }
 
 // Apply records the end in j, unless j has ended already (a run is recorded once).
-func (r Record) Apply(j *jobdb.Job) bool {
+func (r runRecord) Apply(j *jobdb.Job) bool {
 	if j.Phase.Ended() {
 		return false
 	}
@@ -121,14 +121,14 @@ func (r Record) Apply(j *jobdb.Job) bool {
 	return true
 }
 
-// Apply decides f and records it in j (see Record.Apply).
-func (f Facts) Apply(j *jobdb.Job) bool { return Decide(f).Apply(j) }
+// Apply decides f and records it in j (see runRecord.Apply).
+func (f facts) Apply(j *jobdb.Job) bool { return decide(f).Apply(j) }
 
-// Phase is the phase Decide gives f.
-func (f Facts) Phase() jobdb.Phase { return phase(f) }
+// Phase is the phase decide gives f.
+func (f facts) Phase() jobdb.Phase { return phase(f) }
 
-// SignalName is a signal's name as jobs keep it: SIGKILL.
-func SignalName(n int) string {
+// signalName is a signal's name as jobs keep it: SIGKILL.
+func signalName(n int) string {
 	name := config.SignalName(n)
 	if !strings.HasPrefix(name, "SIG") {
 		name = "SIG" + name
@@ -136,8 +136,8 @@ func SignalName(n int) string {
 	return name
 }
 
-// CodeName is systemd's ExecMainCode (a CLD_* code of waitid(2)) as the journal writes it.
-func CodeName(code int32) string {
+// codeName is systemd's ExecMainCode (a CLD_* code of waitid(2)) as the journal writes it.
+func codeName(code int32) string {
 	switch code {
 	case 1:
 		return "exited"
@@ -149,8 +149,8 @@ func CodeName(code int32) string {
 	return ""
 }
 
-// UnitEnd is what a unit's properties (from its signals, or read) say of a run that is over.
-type UnitEnd struct {
+// unitEnd is what a unit's properties (from its signals, or read) say of a run that is over.
+type unitEnd struct {
 	Loaded        bool      // the unit is loaded (systemd unloads a transient unit that ended well at once)
 	Result        string    // Result
 	ExecCode      int32     // ExecMainCode
@@ -161,11 +161,11 @@ type UnitEnd struct {
 	Now           time.Time // when the end was seen
 }
 
-// FromUnit describes a unit's ended run as Facts.
-func FromUnit(u UnitEnd) Facts {
-	f := Facts{Result: u.Result, StopRequested: u.StopRequested, At: u.Now}
+// fromUnit describes a unit's ended run as facts.
+func fromUnit(u unitEnd) facts {
+	f := facts{Result: u.Result, StopRequested: u.StopRequested, At: u.Now}
 	if u.ExecFresh {
-		f.Code, f.Status = CodeName(u.ExecCode), int(u.ExecStatus)
+		f.Code, f.Status = codeName(u.ExecCode), int(u.ExecStatus)
 		if !u.ExitAt.IsZero() {
 			f.At = u.ExitAt
 		}

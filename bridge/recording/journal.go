@@ -8,25 +8,25 @@ import (
 	"github.com/hero-systemd/hero-systemd/bridge/journal"
 )
 
-// JournalRun is one run of a unit as systemd's journal records it.
-type JournalRun struct {
+// journalRun is one run of a unit as systemd's journal records it.
+type journalRun struct {
 	Unit       string
 	Invocation string
 	Boot       string    // the boot it ran in (_BOOT_ID)
 	Started    time.Time // its first record
-	End        Facts     // what is known of its end
+	End        facts     // what is known of its end
 	Ended      bool      // a record closed the run
 }
 
-// RunsFromRecords turns the manager's records (oldest first) into runs, in the order they
+// runsFromRecords turns the manager's records (oldest first) into runs, in the order they
 // started. systemd logs, per invocation: Starting/Started, "Main process exited" (only for
 // failures: a clean exit is logged at debug level), "Failed with result" or "Deactivated
 // successfully", "Stopping" when a stop job ends the run, "Scheduled restart job" when it will
 // start again as a new invocation, "Stopped" when a stop or restart job finished.
-func RunsFromRecords(entries []journal.Entry, f journal.Fields) []*JournalRun {
-	var runs []*JournalRun
-	byInvocation := map[string]*JournalRun{}
-	newest := map[string]*JournalRun{}
+func runsFromRecords(entries []journal.Entry, f journal.Fields) []*journalRun {
+	var runs []*journalRun
+	byInvocation := map[string]*journalRun{}
+	newest := map[string]*journalRun{}
 	for _, e := range entries {
 		unit, inv := e.Fields[f.Unit], e.Fields[f.Invocation]
 		if unit == "" || inv == "" {
@@ -40,10 +40,10 @@ func RunsFromRecords(entries []journal.Entry, f journal.Fields) []*JournalRun {
 				prev.Ended = true
 				prev.End.At = e.Time
 				if prev.Boot != "" && prev.Boot != e.Fields["_BOOT_ID"] {
-					prev.End.Result = ResultBootEnded
+					prev.End.Result = resultBootEnded
 				}
 			}
-			r = &JournalRun{Unit: unit, Invocation: inv, Boot: e.Fields["_BOOT_ID"], Started: e.Time}
+			r = &journalRun{Unit: unit, Invocation: inv, Boot: e.Fields["_BOOT_ID"], Started: e.Time}
 			byInvocation[inv] = r
 			newest[unit] = r
 			runs = append(runs, r)
@@ -53,7 +53,7 @@ func RunsFromRecords(entries []journal.Entry, f journal.Fields) []*JournalRun {
 	return runs
 }
 
-func (r *JournalRun) apply(e journal.Entry) {
+func (r *journalRun) apply(e journal.Entry) {
 	switch e.Fields["MESSAGE_ID"] {
 	case journal.MsgProcessExited:
 		// The same message ID is used for a control process (ExecStartPre=, the health check):
@@ -80,7 +80,7 @@ func (r *JournalRun) apply(e journal.Entry) {
 }
 
 // close records the run's end, once: the first closing record carries the result.
-func (r *JournalRun) close(result string, at time.Time) {
+func (r *journalRun) close(result string, at time.Time) {
 	if r.Ended && r.End.Result != "" {
 		return
 	}
@@ -93,17 +93,17 @@ func (r *JournalRun) close(result string, at time.Time) {
 	}
 }
 
-// EndOf returns what the records of one invocation say of its end (Result unknown when they
+// recordedEnd returns what the records of one invocation say of its end (Result unknown when they
 // do not close it).
-func EndOf(entries []journal.Entry, f journal.Fields, invocation string) Facts {
+func recordedEnd(entries []journal.Entry, f journal.Fields, invocation string) facts {
 	var mine []journal.Entry
 	for _, e := range entries {
 		if e.Fields[f.Invocation] == invocation {
 			mine = append(mine, e)
 		}
 	}
-	end := Facts{Result: ResultUnknown}
-	for _, r := range RunsFromRecords(mine, f) {
+	end := facts{Result: resultUnknown}
+	for _, r := range runsFromRecords(mine, f) {
 		if r.Invocation == invocation {
 			end = r.End
 		}

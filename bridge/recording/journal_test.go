@@ -40,7 +40,7 @@ func TestRunsFromRecords(t *testing.T) {
 		// d: still running when the records end
 		rec("d", journal.MsgUnitStarted, 7),
 	}
-	runs := RunsFromRecords(entries, journal.FieldsFor(false))
+	runs := runsFromRecords(entries, journal.FieldsFor(false))
 	type want struct {
 		inv    string
 		ended  bool
@@ -77,8 +77,8 @@ func TestRunsFromRecords(t *testing.T) {
 func TestRunsAcrossABoot(t *testing.T) {
 	next := rec("y", journal.MsgUnitStarted, 9)
 	next.Fields["_BOOT_ID"] = "b2"
-	runs := RunsFromRecords([]journal.Entry{rec("x", journal.MsgUnitStarted, 1), next}, journal.FieldsFor(false))
-	if len(runs) != 2 || !runs[0].Ended || runs[0].End.Result != ResultBootEnded || runs[0].End.Phase() != jobdb.PhaseCancelled {
+	runs := runsFromRecords([]journal.Entry{rec("x", journal.MsgUnitStarted, 1), next}, journal.FieldsFor(false))
+	if len(runs) != 2 || !runs[0].Ended || runs[0].End.Result != resultBootEnded || runs[0].End.Phase() != jobdb.PhaseCancelled {
 		t.Errorf("runs %+v, want the first closed as boot-ended", runs[0])
 	}
 }
@@ -86,18 +86,18 @@ func TestRunsAcrossABoot(t *testing.T) {
 func TestEndPhase(t *testing.T) {
 	tests := []struct {
 		name string
-		end  Facts
+		end  facts
 		want jobdb.Phase
 	}{
-		{"exited 0 by itself", Facts{Result: "success", Code: "exited"}, jobdb.PhaseSucceeded},
-		{"exited 3", Facts{Result: "exit-code", Code: "exited", Status: 3}, jobdb.PhaseFailed},
-		{"stopped on request", Facts{Result: "success", StopRequested: true}, jobdb.PhaseCancelled},
-		{"SIGTERM from outside (clean for systemd, which the journal cannot tell from exit 0)", Facts{Result: "success", Code: "killed", Status: 15}, jobdb.PhaseSucceeded},
-		{"failed while being stopped", Facts{Result: "exit-code", Code: "exited", Status: 1, StopRequested: true}, jobdb.PhaseFailed},
-		{"SIGKILL", Facts{Result: "signal", Code: "killed", Status: 9}, jobdb.PhaseFailed},
-		{"unknown", Facts{}, jobdb.PhaseFailed},
-		{"unknown, stop requested", Facts{StopRequested: true}, jobdb.PhaseCancelled},
-		{"boot ended", Facts{Result: ResultBootEnded}, jobdb.PhaseCancelled},
+		{"exited 0 by itself", facts{Result: "success", Code: "exited"}, jobdb.PhaseSucceeded},
+		{"exited 3", facts{Result: "exit-code", Code: "exited", Status: 3}, jobdb.PhaseFailed},
+		{"stopped on request", facts{Result: "success", StopRequested: true}, jobdb.PhaseCancelled},
+		{"SIGTERM from outside (clean for systemd, which the journal cannot tell from exit 0)", facts{Result: "success", Code: "killed", Status: 15}, jobdb.PhaseSucceeded},
+		{"failed while being stopped", facts{Result: "exit-code", Code: "exited", Status: 1, StopRequested: true}, jobdb.PhaseFailed},
+		{"SIGKILL", facts{Result: "signal", Code: "killed", Status: 9}, jobdb.PhaseFailed},
+		{"unknown", facts{}, jobdb.PhaseFailed},
+		{"unknown, stop requested", facts{StopRequested: true}, jobdb.PhaseCancelled},
+		{"boot ended", facts{Result: resultBootEnded}, jobdb.PhaseCancelled},
 	}
 	for _, tt := range tests {
 		if got := tt.end.Phase(); got != tt.want {
@@ -105,10 +105,10 @@ func TestEndPhase(t *testing.T) {
 		}
 	}
 	j := &jobdb.Job{Phase: jobdb.PhaseRunning}
-	if !(Facts{Result: "signal", Code: "killed", Status: 9}).Apply(j) || j.Signal != "SIGKILL" || j.ExitCode != nil || j.EndedAt == nil {
+	if !(facts{Result: "signal", Code: "killed", Status: 9}).Apply(j) || j.Signal != "SIGKILL" || j.ExitCode != nil || j.EndedAt == nil {
 		t.Errorf("apply: %+v", j)
 	}
-	if (Facts{Result: "success"}).Apply(j) || j.Result != "signal" {
+	if (facts{Result: "success"}).Apply(j) || j.Result != "signal" {
 		t.Errorf("an ended job was recorded again: %+v", j)
 	}
 }

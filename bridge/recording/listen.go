@@ -82,9 +82,9 @@ func unitFromPath(p dbus.ObjectPath) (string, bool) {
 	return unit, true
 }
 
-// Sync reads units' properties and takes them as if their signals had come: the safety net when
+// syncUnits reads units' properties and takes them as if their signals had come: the safety net when
 // a signal is late or was never sent.
-func (r *Recorder) Sync(ctx context.Context, units []string) {
+func (r *Recorder) syncUnits(ctx context.Context, units []string) {
 	for _, u := range units {
 		snap, err := r.w.Units.Snapshot(ctx, u)
 		if err != nil {
@@ -152,6 +152,6 @@ func (r *Recorder) check(ctx context.Context) {
 	})
 	if len(stale) > 0 {
 		r.w.Log.Info("units whose signals were missed", "units", stale)
-		r.Sync(ctx, stale)
+		r.syncUnits(ctx, stale)
 	}
 }

@@ -327,7 +327,7 @@ func (r *Recorder) NotStarted(unit string, jobID int64, result string) {
 		v.pending = 0
 		now := time.Now().UTC()
 		r.changeJob(jobID, func(j *jobdb.Job) {
-			Facts{Result: result, At: now}.Apply(j)
+			facts{Result: result, At: now}.Apply(j)
 			j.OutputSaved = true
 		})
 		r.events = append(r.events, pendingEvent{Event: Event{Kind: "job-finished", Service: v.service, JobID: jobID, State: string(jobdb.PhaseFailed)}})

@@ -98,7 +98,7 @@ func TestRecorderNotStartedAndMissedSignals(t *testing.T) {
 	// A run whose signals never came: sync reads the unit (running), then check finds it over.
 	now := time.Now().Add(time.Minute) // see TestLiveAndReplayedRecordsAgree
 	tw.units.snaps[testUnit] = Snapshot{loaded: true, invocation: "aa09", active: "active", sub: "running", execStart: usec(now), mainPID: 9}
-	r.Sync(ctx, []string{testUnit})
+	r.syncUnits(ctx, []string{testUnit})
 	testEventually(t, "the run adopted by sync", func() bool {
 		j, err := tw.Ledger.ByInvocation(ctx, "aa09")
 		return err == nil && j.Phase == jobdb.PhaseRunning

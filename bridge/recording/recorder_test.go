@@ -275,7 +275,7 @@ func TestBootEndedAgrees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if record(live) != record(replayed) || live.Result != ResultBootEnded {
+	if record(live) != record(replayed) || live.Result != resultBootEnded {
 		t.Errorf("live %s, replayed %s, want cancelled/boot-ended", record(live), record(replayed))
 	}
 }

@@ -142,7 +142,7 @@ func (rc *recovery) change(j *jobdb.Job, fn func(*jobdb.Job)) {
 	}
 }
 
-func (rc *recovery) end(j *jobdb.Job, e Facts) {
+func (rc *recovery) end(j *jobdb.Job, e facts) {
 	rc.change(j, func(j *jobdb.Job) {
 		if e.Apply(j) {
 			rc.ended = append(rc.ended, j)
@@ -179,7 +179,7 @@ func (rc *recovery) replay(cursor string, open []jobdb.Job) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for _, run := range RunsFromRecords(entries, rc.r.fields) {
+	for _, run := range runsFromRecords(entries, rc.r.fields) {
 		j := rc.jobFor(run)
 		if j == nil || j.Phase.Ended() {
 			continue
@@ -193,7 +193,7 @@ func (rc *recovery) replay(cursor string, open []jobdb.Job) (string, error) {
 
 // jobFor finds or makes the job of a run from the journal: the one that has its invocation,
 // else the oldest start's job of its unit still waiting for a run, else a new one.
-func (rc *recovery) jobFor(run *JournalRun) *jobdb.Job {
+func (rc *recovery) jobFor(run *journalRun) *jobdb.Job {
 	if j := rc.byInv[run.Invocation]; j != nil {
 		return j
 	}
@@ -251,7 +251,7 @@ func (rc *recovery) settleOpen(snaps map[string]Snapshot) {
 		snap := snaps[j.Unit]
 		switch {
 		case j.BootID != "" && boot != "" && j.BootID != boot:
-			rc.end(j, Facts{Result: ResultBootEnded, At: now})
+			rc.end(j, facts{Result: resultBootEnded, At: now})
 		case j.Phase == jobdb.PhasePending:
 			if snap.invocation != "" && up(snap.active) && rc.byInv[snap.invocation] == nil &&
 				!usecTime(snap.execStart).Before(j.StartedAt.Add(-time.Second)) {
@@ -263,15 +263,15 @@ func (rc *recovery) settleOpen(snaps map[string]Snapshot) {
 				continue
 			}
 			rc.change(j, func(j *jobdb.Job) { j.OutputSaved = true })
-			rc.end(j, Facts{Result: ResultNotStarted, StopRequested: true, At: now})
+			rc.end(j, facts{Result: resultNotStarted, StopRequested: true, At: now})
 		case j.InvocationID == snap.invocation && snap.loaded:
 			if unitOver(snap) {
-				rc.end(j, FromUnit(UnitEnd{Loaded: true, Result: snap.result, ExecCode: snap.execCode,
+				rc.end(j, fromUnit(unitEnd{Loaded: true, Result: snap.result, ExecCode: snap.execCode,
 					ExecStatus: snap.execStatus, ExecFresh: true, ExitAt: usecTime(snap.execExit), Now: now}))
 			}
 		default:
 			// The run is over, and neither the journal nor the unit says how.
-			rc.end(j, Facts{Result: ResultUnknown, At: now})
+			rc.end(j, facts{Result: resultUnknown, At: now})
 		}
 	}
 }

@@ -127,9 +127,9 @@ func (v *View) execFresh() bool {
 }
 
 // endFromSnapshot describes the run's end as the unit's properties tell it.
-func (v *View) endFromSnapshot() Facts {
+func (v *View) endFromSnapshot() facts {
 	s := v.snap
-	return FromUnit(UnitEnd{Loaded: s.loaded, Result: s.result, ExecCode: s.execCode, ExecStatus: s.execStatus,
+	return fromUnit(unitEnd{Loaded: s.loaded, Result: s.result, ExecCode: s.execCode, ExecStatus: s.execStatus,
 		ExecFresh: v.execFresh(), ExitAt: usecTime(s.execExit), StopRequested: v.stopping || v.sawStopAlive, Now: time.Now()})
 }
 
@@ -180,7 +180,7 @@ func (r *Recorder) beginRun(v *View) {
 }
 
 // endRun records how v's current run ended.
-func (r *Recorder) endRun(v *View, e Facts) {
+func (r *Recorder) endRun(v *View, e facts) {
 	v.ended = true
 	if v.snap.sub == "auto-restart" {
 		v.restartPlanned = true

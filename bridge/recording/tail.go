@@ -20,16 +20,16 @@ type LogLine struct {
 	Message    string    `json:"message"`
 }
 
-// TailFields are the journal fields a job's kept output holds per line.
-var TailFields = []string{"__REALTIME_TIMESTAMP", "PRIORITY", "SYSLOG_IDENTIFIER", "_PID", "_COMM", "MESSAGE"}
+// tailFields are the journal fields a job's kept output holds per line.
+var tailFields = []string{"__REALTIME_TIMESTAMP", "PRIORITY", "SYSLOG_IDENTIFIER", "_PID", "_COMM", "MESSAGE"}
 
-// readFields are the fields a tail is read with: TailFields and those that tell whose line it is.
+// readFields are the fields a tail is read with: tailFields and those that tell whose line it is.
 func readFields(f journal.Fields) []string {
-	return append(append([]string{}, TailFields...), f.Invocation, f.OwnInvocation, f.OwnUnit)
+	return append(append([]string{}, tailFields...), f.Invocation, f.OwnInvocation, f.OwnUnit)
 }
 
-// Run is what tells a run's lines from others in its unit's journal.
-type Run struct {
+// runWindow is what tells a run's lines from others in its unit's journal.
+type runWindow struct {
 	Unit, Invocation string
 	Since, Until     time.Time // the run's time, widened a little (Until zero: still running)
 	// MainPID is the run's main process (0: not known); Began and Ended its exact time (Ended
@@ -44,7 +44,7 @@ type Run struct {
 // written by the run's main process is widened a little (journald stamps a line when it reads
 // it); a line of another process of the unit must fall within the run's exact time, so a crash
 // loop's runs, each a fraction of a second apart, do not take each other's untagged lines.
-func belongs(f journal.Fields, e journal.Entry, run Run) bool {
+func belongs(f journal.Fields, e journal.Entry, run runWindow) bool {
 	own, mgr := e.Fields[f.OwnInvocation], e.Fields[f.Invocation]
 	switch {
 	case own == run.Invocation || mgr == run.Invocation:
@@ -58,10 +58,10 @@ func belongs(f journal.Fields, e journal.Entry, run Run) bool {
 	return !e.Time.Before(run.Since) && (run.Until.IsZero() || !e.Time.After(run.Until))
 }
 
-// Tail keeps a run's last jobdb.MaxOutput bytes of output (each line's message and its newline),
+// outputTail keeps a run's last jobdb.MaxOutput bytes of output (each line's message and its newline),
 // read oldest first (AddNewer) or newest first (AddOlder): its memory stays bounded whatever the
 // run wrote.
-type Tail struct {
+type outputTail struct {
 	lines []journal.Entry // oldest first (AddNewer), newest first (AddOlder); kept from head on
 	head  int             // lines before it were dropped (AddNewer)
 	bytes int
@@ -69,11 +69,11 @@ type Tail struct {
 
 func size(e journal.Entry) int { return len(e.Fields["MESSAGE"]) + 1 }
 
-// compact keeps of e what a tail keeps (TailFields): a line read with the journal's own fields
+// compact keeps of e what a tail keeps (tailFields): a line read with the journal's own fields
 // (cursor, boot, ...) takes several times the memory.
 func compact(e journal.Entry) journal.Entry {
-	f := make(map[string]string, len(TailFields))
-	for _, k := range TailFields {
+	f := make(map[string]string, len(tailFields))
+	for _, k := range tailFields {
 		if v, ok := e.Fields[k]; ok {
 			f[k] = v
 		}
@@ -82,7 +82,7 @@ func compact(e journal.Entry) journal.Entry {
 }
 
 // AddNewer adds a line after those added, dropping the oldest that are not needed any more.
-func (t *Tail) AddNewer(e journal.Entry) {
+func (t *outputTail) AddNewer(e journal.Entry) {
 	e = compact(e)
 	t.lines = append(t.lines, e)
 	t.bytes += size(e)
@@ -99,7 +99,7 @@ func (t *Tail) AddNewer(e journal.Entry) {
 
 // AddOlder adds a line before those added (reading newest first); it reports whether the
 // tail wants more.
-func (t *Tail) AddOlder(e journal.Entry) bool {
+func (t *outputTail) AddOlder(e journal.Entry) bool {
 	if t.bytes >= jobdb.MaxOutput {
 		return false
 	}
@@ -111,7 +111,7 @@ func (t *Tail) AddOlder(e journal.Entry) bool {
 
 // Lines returns the kept lines, oldest first, reading newest first when newestFirst: exactly the
 // last jobdb.MaxOutput bytes (the oldest line cut at its start) when the run wrote more.
-func (t *Tail) Lines(newestFirst bool) []journal.Entry {
+func (t *outputTail) Lines(newestFirst bool) []journal.Entry {
 	out := append([]journal.Entry(nil), t.lines[t.head:]...)
 	if newestFirst {
 		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
@@ -185,7 +185,7 @@ func encodeGroups(lines []journal.Entry) []byte {
 }
 
 // DecodeTail reads a job's kept output. Lines of earlier versions are read too: one entry's
-// TailFields a line (schema 2), or raw output (schema 1), each line a message.
+// tailFields a line (schema 2), or raw output (schema 1), each line a message.
 func DecodeTail(data []byte) []LogLine {
 	var out []LogLine
 	sc := bufio.NewScanner(bytes.NewReader(data))

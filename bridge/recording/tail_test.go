@@ -43,7 +43,7 @@ func TestTailIsExactlyTheLast64KiB(t *testing.T) {
 		if len(want) > jobdb.MaxOutput {
 			want = want[len(want)-jobdb.MaxOutput:]
 		}
-		var fwd, back Tail
+		var fwd, back outputTail
 		for _, e := range lines {
 			fwd.AddNewer(e)
 		}
@@ -92,7 +92,7 @@ func TestDecodeOlderTails(t *testing.T) {
 
 func TestBelongs(t *testing.T) {
 	f := journal.FieldsFor(false)
-	run := Run{Unit: "u.service", Invocation: "i1", Since: time.Unix(10, 0), Until: time.Unix(20, 0)}
+	run := runWindow{Unit: "u.service", Invocation: "i1", Since: time.Unix(10, 0), Until: time.Unix(20, 0)}
 	tests := []struct {
 		name   string
 		fields map[string]string
@@ -114,7 +114,7 @@ func TestBelongs(t *testing.T) {
 	}
 	// A crash loop: the run began at 10 and ended at 20 with main process 42. Untagged lines of
 	// another process count within its exact time only; its main process's within the widened.
-	loop := Run{Unit: "u.service", Invocation: "i1", Since: time.Unix(9, 0), Until: time.Unix(21, 0),
+	loop := runWindow{Unit: "u.service", Invocation: "i1", Since: time.Unix(9, 0), Until: time.Unix(21, 0),
 		MainPID: 42, Began: time.Unix(10, 0), Ended: time.Unix(20, 0)}
 	for _, tt := range []struct {
 		name string

@@ -195,7 +195,7 @@ func (t *tailCopier) settleFromJournal(ctx context.Context, s settleReq) {
 	if err != nil {
 		t.w.Log.Warn("reading a run's end from the journal failed", "service", j.ServiceID, "err", err)
 	}
-	end := EndOf(entries, t.fields, s.invocation)
+	end := recordedEnd(entries, t.fields, s.invocation)
 	if _, err := t.w.Ledger.Update(ctx, s.id, func(j *jobdb.Job) error { end.Apply(j); return nil }); err != nil {
 		t.w.Log.Warn("recording a run's end failed", "service", j.ServiceID, "err", err)
 		return
@@ -369,9 +369,9 @@ func window(j *jobdb.Job) (time.Time, time.Time) {
 }
 
 // runOf is what tells j's lines from others (see belongs).
-func runOf(j *jobdb.Job) Run {
+func runOf(j *jobdb.Job) runWindow {
 	since, until := window(j)
-	run := Run{Unit: j.Unit, Invocation: j.InvocationID, Since: since, Until: until,
+	run := runWindow{Unit: j.Unit, Invocation: j.InvocationID, Since: since, Until: until,
 		MainPID: j.MainPID, Began: j.StartedAt}
 	if !j.Phase.Ended() {
 		run.Until = time.Time{}
@@ -391,7 +391,7 @@ func ReadTail(ctx context.Context, jrnl journal.Journal, f journal.Fields, j *jo
 	if !run.Until.IsZero() && time.Since(run.Until) > recentEnd {
 		q.Until = run.Until.Add(time.Minute)
 	}
-	var tail Tail
+	var tail outputTail
 	err := jrnl.Read(ctx, q, func(e journal.Entry) bool {
 		if !belongs(f, e, run) {
 			return true
@@ -409,8 +409,8 @@ const recentEnd = 10 * time.Minute
 func (t *tailCopier) readMany(ctx context.Context, jobs []*jobdb.Job) ([][]journal.Entry, error) {
 	units := map[string]bool{}
 	since, _ := window(jobs[0])
-	runs := make([]Run, len(jobs))
-	tails := make([]Tail, len(jobs))
+	runs := make([]runWindow, len(jobs))
+	tails := make([]outputTail, len(jobs))
 	for i, j := range jobs {
 		units[j.Unit] = true
 		runs[i] = runOf(j)

@@ -56,15 +56,15 @@ func (c *Client) StartUnit(ctx context.Context, unit, mode string, deliver func(
 	return c.queue(ctx, "StartUnit", unit, mode, deliver)
 }
 
-// StopUnit queues the stop of unit (StopUnit): systemd stops, in the same transaction and in
+// stopUnit queues the stop of unit (stopUnit): systemd stops, in the same transaction and in
 // reverse After= order, every unit that Requires= (or BindsTo=) it.
-func (c *Client) StopUnit(ctx context.Context, unit, mode string, deliver func(string)) (dbus.ObjectPath, error) {
+func (c *Client) stopUnit(ctx context.Context, unit, mode string, deliver func(string)) (dbus.ObjectPath, error) {
 	return c.queue(ctx, "StopUnit", unit, mode, deliver)
 }
 
-// ReloadUnit queues the reload of unit (ReloadUnit): systemd runs its ExecReload= commands; the
+// reloadUnit queues the reload of unit (reloadUnit): systemd runs its ExecReload= commands; the
 // unit keeps its run and main process.
-func (c *Client) ReloadUnit(ctx context.Context, unit, mode string, deliver func(string)) (dbus.ObjectPath, error) {
+func (c *Client) reloadUnit(ctx context.Context, unit, mode string, deliver func(string)) (dbus.ObjectPath, error) {
 	return c.queue(ctx, "ReloadUnit", unit, mode, deliver)
 }
 

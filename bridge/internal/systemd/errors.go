@@ -15,20 +15,20 @@ const (
 	UnitExists = "org.freedesktop.systemd1.UnitExists"
 	// NoSuchUnit: a call about a unit systemd has not loaded (or a Requires= naming one).
 	NoSuchUnit = "org.freedesktop.systemd1.NoSuchUnit"
-	// InvalidArgs is the name sd-bus gives EINVAL. KillUnit of a valid signal says it only when
+	// invalidArgs is the name sd-bus gives EINVAL. KillUnit of a valid signal says it only when
 	// signalling the unit's other processes failed (unit_kill_common: systemd signals the
 	// control and main processes first, and reports cg_kill_recursive's error, "Failed to send
 	// signal SIG... to auxiliary processes: Invalid argument", only when those went well;
 	// kill(2) fails with EINVAL for an invalid signal alone, which systemd refuses before).
-	InvalidArgs = "org.freedesktop.DBus.Error.InvalidArgs"
-	// NoReply: the call's recipient left the bus without replying (dbus-daemon: "Message
+	invalidArgs = "org.freedesktop.DBus.Error.InvalidArgs"
+	// noReply: the call's recipient left the bus without replying (dbus-daemon: "Message
 	// recipient disconnected from message bus without replying"), as systemd does while it
 	// re-executes itself.
-	NoReply = "org.freedesktop.DBus.Error.NoReply"
-	// ServiceUnknown: no one owns systemd's name on the bus (yet again).
-	ServiceUnknown = "org.freedesktop.DBus.Error.ServiceUnknown"
-	// Disconnected: the bus connection broke.
-	Disconnected = "org.freedesktop.DBus.Error.Disconnected"
+	noReply = "org.freedesktop.DBus.Error.NoReply"
+	// serviceUnknown: no one owns systemd's name on the bus (yet again).
+	serviceUnknown = "org.freedesktop.DBus.Error.ServiceUnknown"
+	// disconnected: the bus connection broke.
+	disconnected = "org.freedesktop.DBus.Error.Disconnected"
 )
 
 // Named returns the D-Bus error name of err ("" when err is not a D-Bus error).
@@ -48,7 +48,7 @@ func Named(err error) string {
 // (daemon-reexec): the bus tells the caller so by the error's name.
 func Gone(err error) bool {
 	switch Named(err) {
-	case NoReply, ServiceUnknown, Disconnected:
+	case noReply, serviceUnknown, disconnected:
 		return true
 	}
 	return false

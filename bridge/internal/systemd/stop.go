@@ -16,7 +16,7 @@ func (c *Client) StopUnits(ctx context.Context, units []string) error {
 	var waits []Wait
 	for _, u := range units {
 		i := len(waits)
-		job, err := c.StopUnit(ctx, u, "replace", func(r string) { ends <- End{Index: i, Result: r} })
+		job, err := c.stopUnit(ctx, u, "replace", func(r string) { ends <- End{Index: i, Result: r} })
 		if Named(err) == NoSuchUnit {
 			continue
 		}
@@ -43,7 +43,7 @@ func (c *Client) StopUnits(ctx context.Context, units []string) error {
 // job whose signal is lost is settled from its unit's state, done while the unit is still up).
 func (c *Client) Reload(ctx context.Context, unit string) (result string, err error) {
 	ends := make(chan End, 1)
-	job, err := c.ReloadUnit(ctx, unit, "replace", func(r string) { ends <- End{Result: r} })
+	job, err := c.reloadUnit(ctx, unit, "replace", func(r string) { ends <- End{Result: r} })
 	if err != nil {
 		return "", err
 	}
