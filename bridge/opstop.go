@@ -150,6 +150,6 @@ func (o *operations) resetFailed(ctx context.Context, name string) error {
 		return failed("reset-failed", []string{name}, err)
 	}
 	o.rec.Publish()
-	o.events.emit(Event{Kind: "state-changed", Service: name, State: StateInactive})
+	o.events.emit(Event{Kind: EventStateChanged, Service: name, State: StateInactive})
 	return nil
 }

@@ -26,6 +26,13 @@ type Options struct {
 // Event reports a run's start or end, or a service's change, for the daemon's D-Bus signals.
 type Event = recording.Event
 
+// The kinds of events (see recording's).
+const (
+	EventJobStarted   = recording.EventJobStarted
+	EventJobFinished  = recording.EventJobFinished
+	EventStateChanged = recording.EventStateChanged
+)
+
 // EventRunActive is the event of a run whose unit became active (its start, a health check
 // included, is over).
 const EventRunActive = recording.EventRunActive

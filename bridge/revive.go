@@ -117,15 +117,15 @@ func (r *reviver) observe(e Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch e.Kind {
-	case "job-started":
+	case EventJobStarted:
 		r.waits.runs(e.Service) // it runs again: its next end is not hero's doing
 		r.queue = append(r.queue, observed{Event: e})
-	case "job-finished":
+	case EventJobFinished:
 		r.queue = append(r.queue, observed{Event: e, onPurpose: r.waits.onPurpose(e.Service)})
 	case EventRunActive:
 		r.queue = append(r.queue, observed{Event: e})
 		r.due = true
-	case "state-changed":
+	case EventStateChanged:
 		if !r.waits.any() {
 			return
 		}
@@ -169,7 +169,7 @@ func (r *reviver) run() {
 
 func (r *reviver) handle(e observed) {
 	switch e.Kind {
-	case "job-finished":
+	case EventJobFinished:
 		if !e.onPurpose {
 			r.finished(e.Service, e.JobID)
 		}

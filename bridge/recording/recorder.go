@@ -330,7 +330,7 @@ func (r *Recorder) NotStarted(unit string, jobID int64, result string) {
 			facts{Result: result, At: now}.Apply(j)
 			j.OutputSaved = true
 		})
-		r.events = append(r.events, pendingEvent{Event: Event{Kind: "job-finished", Service: v.service, JobID: jobID, State: string(jobdb.PhaseFailed)}})
+		r.events = append(r.events, pendingEvent{Event: Event{Kind: EventJobFinished, Service: v.service, JobID: jobID, State: string(jobdb.PhaseFailed)}})
 		// Written before the start that gave up on it returns: a read after its reply sees the
 		// job ended, not pending.
 		r.flush()

@@ -325,7 +325,7 @@ func (rc *recovery) announceEnds() {
 	sort.SliceStable(ended, func(i, j int) bool { return endOf(ended[i]).Before(endOf(ended[j])) })
 	for _, j := range ended {
 		if j.ID != 0 && j.Phase.Ended() {
-			rc.r.w.Emit(Event{Kind: "job-finished", Service: j.ServiceID, JobID: j.ID, State: string(j.Phase)})
+			rc.r.w.Emit(Event{Kind: EventJobFinished, Service: j.ServiceID, JobID: j.ID, State: string(j.Phase)})
 		}
 	}
 }

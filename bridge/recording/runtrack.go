@@ -81,7 +81,7 @@ func (r *Recorder) checkLimit(v *View) {
 			v.checkingLimit = false
 			if hit && !v.limitHit {
 				v.limitHit, r.dirty = true, true
-				r.event("state-changed", v, state.Failed)
+				r.event(EventStateChanged, v, state.Failed)
 			}
 		})
 	}()
@@ -170,13 +170,13 @@ func (r *Recorder) beginRun(v *View) {
 				j.MainPID = pid
 			}
 		})
-		r.event("job-started", v, string(jobdb.PhaseRunning))
+		r.event(EventJobStarted, v, string(jobdb.PhaseRunning))
 		return
 	}
 	v.newJob = &jobdb.Job{ServiceID: v.service, Context: v.context, Unit: v.unit, InvocationID: inv, BootID: boot,
 		Phase: jobdb.PhaseRunning, StartedAt: started, Restarts: restarts, MainPID: pid}
 	r.create(v.newJob)
-	r.event("job-started", v, string(jobdb.PhaseRunning))
+	r.event(EventJobStarted, v, string(jobdb.PhaseRunning))
 }
 
 // endRun records how v's current run ended.
@@ -188,8 +188,8 @@ func (r *Recorder) endRun(v *View, e facts) {
 	phase := e.Phase()
 	r.change(v, func(j *jobdb.Job) { e.Apply(j) })
 	r.ended = append(r.ended, v.jobRef())
-	r.event("job-finished", v, string(phase))
-	r.event("state-changed", v, stateAfter(phase))
+	r.event(EventJobFinished, v, string(phase))
+	r.event(EventStateChanged, v, stateAfter(phase))
 }
 
 func stateAfter(p jobdb.Phase) string {

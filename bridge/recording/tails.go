@@ -200,7 +200,7 @@ func (t *tailCopier) settleFromJournal(ctx context.Context, s settleReq) {
 		t.w.Log.Warn("recording a run's end failed", "service", j.ServiceID, "err", err)
 		return
 	}
-	t.w.Emit(Event{Kind: "job-finished", Service: j.ServiceID, JobID: j.ID, State: string(end.Phase())})
+	t.w.Emit(Event{Kind: EventJobFinished, Service: j.ServiceID, JobID: j.ID, State: string(end.Phase())})
 }
 
 // copy saves the tails of the ended jobs ids: for good those whose runs' output journald has

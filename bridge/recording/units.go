@@ -11,11 +11,21 @@ import (
 
 // Event reports a run's start or end, or a service's change, for the daemon's D-Bus signals.
 type Event struct {
-	Kind    string // "job-started", "job-finished", "state-changed", EventRunActive, EventWaitChanged
+	Kind    string // one of the Event kinds below
 	Service string
 	JobID   int64
 	State   string // the service's state, for state-changed; the job's phase otherwise
 }
+
+// The kinds of events.
+const (
+	// EventJobStarted is the event of a run that began (State: the job's phase, running).
+	EventJobStarted = "job-started"
+	// EventJobFinished is the event of a run (or a start's job) that ended (State: its phase).
+	EventJobFinished = "job-finished"
+	// EventStateChanged is the event of a service whose state changed (State: the new one).
+	EventStateChanged = "state-changed"
+)
 
 // EventRunActive is the event of a run whose unit became active: its start job (its health
 // check included) is over, and what requires it may run.
