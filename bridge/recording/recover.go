@@ -319,7 +319,7 @@ func (rc *recovery) initViews(snaps map[string]Snapshot) {
 }
 
 // announceEnds emits the end of each run recovery ended, in the order they ended, as the live
-// path does (what the ends stopped is told by them: see the bridge's rebinder).
+// path does (what the ends stopped is told by them: see the bridge's reviver).
 func (rc *recovery) announceEnds() {
 	ended := slices.Clone(rc.ended)
 	sort.SliceStable(ended, func(i, j int) bool { return endOf(ended[i]).Before(endOf(ended[j])) })
