@@ -300,7 +300,7 @@ func TestRequirementStoppedEndsItsWaits(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			tb.revive.handle(observed{Event: Event{Kind: "job-finished", Service: c.service, State: string(c.phase)}})
+			tb.revive.handle(observed{Event: Event{Kind: EventJobFinished, Service: c.service, State: string(c.phase)}})
 			got := tb.waitsOf(t)
 			slices.Sort(got)
 			if !slices.Equal(got, c.waits) {
