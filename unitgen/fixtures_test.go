@@ -12,7 +12,7 @@ import (
 
 	"github.com/coreos/go-systemd/v22/unit"
 
-	"github.com/hero-systemd/hero-systemd/cmd/configdir"
+	"github.com/hero-systemd/hero-systemd/bridge/configdir"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 	"github.com/hero-systemd/hero-systemd/unitgen/execspec"

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hero-systemd/hero-systemd/cmd/client"
+	"github.com/hero-systemd/hero-systemd/bridge/api/client"
 	"github.com/hero-systemd/hero-systemd/tests/testbed"
 )
 

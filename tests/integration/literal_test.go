@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/hero-systemd/hero-systemd/bridge"
-	"github.com/hero-systemd/hero-systemd/cmd/configdir"
+	"github.com/hero-systemd/hero-systemd/bridge/configdir"
 	"github.com/hero-systemd/hero-systemd/tests/testbed"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"

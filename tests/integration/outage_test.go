@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hero-systemd/hero-systemd/cmd/api"
-	"github.com/hero-systemd/hero-systemd/cmd/client"
+	"github.com/hero-systemd/hero-systemd/bridge/api"
+	"github.com/hero-systemd/hero-systemd/bridge/api/client"
 	"github.com/hero-systemd/hero-systemd/tests/testbed"
 )
 

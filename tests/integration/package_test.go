@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/bridge/api"
 	"github.com/hero-systemd/hero-systemd/tests/testbed"
 )
 

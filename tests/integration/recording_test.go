@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hero-systemd/hero-systemd/bridge/api/client"
 	"github.com/hero-systemd/hero-systemd/bridge/recording"
-	"github.com/hero-systemd/hero-systemd/cmd/client"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/tests/testbed"
 )

@@ -16,7 +16,7 @@ import (
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 
 	"github.com/hero-systemd/hero-systemd/bridge"
-	"github.com/hero-systemd/hero-systemd/cmd/configdir"
+	"github.com/hero-systemd/hero-systemd/bridge/configdir"
 	"github.com/hero-systemd/hero-systemd/tests/testbed"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"

@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/hero-systemd/hero-systemd/cmd/client"
+	"github.com/hero-systemd/hero-systemd/bridge/api/client"
 )
 
 // suggest is a heroctl command line for advice: verb with the flags that chose which herod or

@@ -6,7 +6,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/bridge/api"
 )
 
 // pkttyagent is polkit's text authentication agent (Debian: polkitd). heroctl runs it the way

@@ -3,7 +3,7 @@ package cli
 import (
 	"testing"
 
-	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/bridge/api"
 )
 
 // Every verb said to change services is a heroctl verb calling a method herod guards as one

@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hero-systemd/hero-systemd/bridge/api"
+	"github.com/hero-systemd/hero-systemd/bridge/api/client"
 	"github.com/hero-systemd/hero-systemd/bridge/plan"
-	"github.com/hero-systemd/hero-systemd/cmd/api"
-	"github.com/hero-systemd/hero-systemd/cmd/client"
 )
 
 func init() { verbs = append(verbs, newApplyCmd) }

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hero-systemd/hero-systemd/cmd/client"
+	"github.com/hero-systemd/hero-systemd/bridge/api/client"
 )
 
 func init() { verbs = append(verbs, newEnableCmd, newDisableCmd, newIsEnabledCmd) }

@@ -10,8 +10,8 @@ import (
 	"github.com/godbus/dbus/v5"
 	"github.com/spf13/cobra"
 
+	"github.com/hero-systemd/hero-systemd/bridge/api/client"
 	"github.com/hero-systemd/hero-systemd/bridge/state"
-	"github.com/hero-systemd/hero-systemd/cmd/client"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 

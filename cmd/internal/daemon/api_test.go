@@ -11,7 +11,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/bridge/api"
 )
 
 // stack is db <- api <- web (requires), with legacy conflicting with db.

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hero-systemd/hero-systemd/bridge/api"
+	"github.com/hero-systemd/hero-systemd/bridge/api/client"
 	"github.com/hero-systemd/hero-systemd/bridge/plan"
-	"github.com/hero-systemd/hero-systemd/cmd/api"
-	"github.com/hero-systemd/hero-systemd/cmd/client"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/hero-systemd/hero-systemd/bridge"
-	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/bridge/api"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hero-systemd/hero-systemd/cmd/configdir"
+	"github.com/hero-systemd/hero-systemd/bridge/configdir"
 	"github.com/hero-systemd/hero-systemd/cmd/internal/paths"
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )

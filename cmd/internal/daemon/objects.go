@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/hero-systemd/hero-systemd/bridge"
-	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/bridge/api"
 )
 
 // objects keeps herod's object tree the way systemd keeps its unit objects: one object per

@@ -7,7 +7,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/bridge/api"
 )
 
 // The object tree's D-Bus side: the interfaces exported at api.Path and for the subtrees

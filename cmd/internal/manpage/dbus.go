@@ -3,7 +3,7 @@ package manpage
 import (
 	"strings"
 
-	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/bridge/api"
 )
 
 // where says which objects carry each interface herod implements.

@@ -197,7 +197,7 @@ EXTENSIONS = (".toml", ".yaml", ".yml")
 
 
 def is_service_file(name):
-    """The files herod reads from its directory (see cmd/configdir): not hidden, a config extension."""
+    """The files herod reads from its directory (see bridge/configdir): not hidden, a config extension."""
     return not name.startswith(".") and os.path.splitext(name)[1] in EXTENSIONS
 
 

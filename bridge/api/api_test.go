@@ -77,7 +77,7 @@ func TestIntrospectionIsDocumentedXML(t *testing.T) {
 
 var update = flag.Bool("update", false, "rewrite docs/dbus-api.md's generated API tables")
 
-// docs/dbus-api.md's API tables are generated from the introspection data (go test ./cmd/api -update
+// docs/dbus-api.md's API tables are generated from the introspection data (go test ./bridge/api -update
 // writes them), so they name every method, signal and property with its signature.
 func TestDocsAPITables(t *testing.T) {
 	const path = "../../docs/dbus-api.md"
@@ -93,7 +93,7 @@ func TestDocsAPITables(t *testing.T) {
 	want := apiTables(t)
 	if got := string(data[m[4]:m[5]]); got != want {
 		if !*update {
-			t.Fatalf("docs/dbus-api.md's API tables differ from the introspection data; run 'go test ./cmd/api -update'.\nwant:\n%s", want)
+			t.Fatalf("docs/dbus-api.md's API tables differ from the introspection data; run 'go test ./bridge/api -update'.\nwant:\n%s", want)
 		}
 		out := append(append(append([]byte{}, data[:m[4]]...), want...), data[m[5]:]...)
 		if err := os.WriteFile(path, out, 0o644); err != nil {

@@ -5,8 +5,8 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/hero-systemd/hero-systemd/bridge/api"
 	"github.com/hero-systemd/hero-systemd/bridge/state"
-	"github.com/hero-systemd/hero-systemd/cmd/api"
 )
 
 // Status is a service's status as herod reports it.

@@ -11,8 +11,8 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/hero-systemd/hero-systemd/bridge/api"
 	"github.com/hero-systemd/hero-systemd/bridge/plan"
-	"github.com/hero-systemd/hero-systemd/cmd/api"
 )
 
 // Client calls herod.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"github.com/hero-systemd/hero-systemd/cmd/api"
+	"github.com/hero-systemd/hero-systemd/bridge/api"
 )
 
 // Watcher hears herod's operation signals. Make it before the call that queues an operation:
