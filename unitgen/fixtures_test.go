@@ -12,31 +12,40 @@ import (
 
 	"github.com/coreos/go-systemd/v22/unit"
 
-	"github.com/hero-systemd/hero-systemd/bridge/configdir"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 	"github.com/hero-systemd/hero-systemd/unitgen/execspec"
 )
 
 // Each folder under testdata/cases is a config directory. Its service files carry their own
-// assertions as comment lines, run here by one table runner:
+// assertions as comment lines, run here by one table runner (verbs lists them; a line of
+// another verb fails the test):
 //
 //	## assert-valid                         the directory has no problems
-//	## assert-problem TEXT                  some problem line equals TEXT
+//	## assert-problem TEXT                  some problem line equals TEXT (a directory that
+//	                                        asserts a problem must assert every one)
 //	## assert-problem-count N               exactly N problems
+//	## assert-warning TEXT                  some warning line (validate's, exit 0) equals TEXT
+//	## assert-usable                        this file's service is usable (not bad-config nor
+//	                                        blocked)
+//	## assert-state NAME STATE [WAITING...] NAME is usable, bad-config or blocked (waiting for
+//	                                        the named undefined services)
 //	## assert-key-is SECTION KEY VALUE...   the rendered unit has KEY=VALUE in SECTION (each
 //	                                        VALUE one line of a repeated key)
+//	## assert-key-contains SECTION KEY TEXT some KEY= line in SECTION contains TEXT
 //	## assert-key-missing SECTION KEY       the rendered unit has no KEY in SECTION
+//	## assert-exec-spec SECTION KEY JSON     some KEY= command of SECTION runs through hero-exec
+//	                                        with this spec (its argument decoded, as JSON)
 //	## assert-env NAME "VALUE"              the service's commands get NAME=VALUE (a Go-quoted
 //	                                        string) from Environment= and the environment file,
 //	                                        read as systemd reads them
 //	## assert-unit-name NAME                the generated unit is called NAME
 //	## assert-stop-plan W1 | W2 | ...       cascade stop waves of this service (space-separated names)
 //	## assert-start-plan W1 | W2 | ...      start waves of this service
-//	## assert-state NAME STATE [WAITING...] NAME is usable, bad-config or blocked (waiting for
-//	                                        the named undefined services)
 //
-// A file NAME.service next to NAME.toml is the exact expected unit text (a golden file).
+// A file NAME.service next to NAME.toml is the exact expected unit text (a golden file). The
+// directory is read as herod reads one (bridge/configdir) without its trust rules: its service
+// files, hidden ones skipped, parsed and validated together by unitgen/config.
 func TestFixtures(t *testing.T) {
 	dirs, err := filepath.Glob("testdata/cases/*")
 	if err != nil || len(dirs) == 0 {
@@ -54,14 +63,56 @@ type assertion struct {
 	args []string // the leading words the verb takes, then the rest of the line verbatim
 }
 
-// fixedWords is how many space-separated words each verb takes before its verbatim remainder.
-var fixedWords = map[string]int{"assert-env": 1, "assert-key-is": 2, "assert-key-contains": 2, "assert-key-missing": 2, "assert-exec-spec": 2}
+// verbs are the assertions the runner knows, each with how many space-separated words it takes
+// before its verbatim remainder.
+var verbs = map[string]int{
+	"assert-valid": 0, "assert-problem": 0, "assert-problem-count": 0, "assert-warning": 0,
+	"assert-usable": 0, "assert-state": 0, "assert-key-is": 2, "assert-key-contains": 2,
+	"assert-key-missing": 2, "assert-exec-spec": 2, "assert-env": 1, "assert-unit-name": 0,
+	"assert-stop-plan": 0, "assert-start-plan": 0,
+}
 
-func runFixture(t *testing.T, dir string) {
-	set, probs, err := configdir.Load((dir))
+// TestRunnerHeaderListsEveryVerb keeps the comment above TestFixtures true: it names every verb
+// the runner knows.
+func TestRunnerHeaderListsEveryVerb(t *testing.T) {
+	src, err := os.ReadFile("fixtures_test.go")
 	if err != nil {
 		t.Fatal(err)
 	}
+	header, _, _ := strings.Cut(string(src), "func TestFixtures")
+	for verb := range verbs {
+		if !strings.Contains(header, "//\t## "+verb+" ") {
+			t.Errorf("the fixture runner's header does not describe %s", verb)
+		}
+	}
+}
+
+// loadFixture reads dir as herod reads a config directory, without its trust rules (those are
+// bridge/configdir's, tested there): every service file at its top, hidden ones skipped.
+func loadFixture(t *testing.T, dir string) (*config.Set, config.Problems) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []config.File
+	for _, e := range entries {
+		if e.IsDir() || strings.HasPrefix(e.Name(), ".") || !config.IsServiceFile(e.Name()) {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, config.File{Name: e.Name(), Data: data})
+	}
+	set, probs := config.Build(files)
+	probs.Sort()
+	return set, probs
+}
+
+func runFixture(t *testing.T, dir string) {
+	set, probs := loadFixture(t, dir)
 	problemLines := map[string]bool{}
 	for _, p := range probs {
 		problemLines[p.String()] = true
@@ -264,7 +315,12 @@ func readAssertions(t *testing.T, dir string) []assertion {
 			rest := strings.TrimPrefix(line, "## ")
 			verb, rest, _ := strings.Cut(rest, " ")
 			var args []string
-			for i := 0; i < fixedWords[verb]; i++ {
+			words, known := verbs[verb]
+			if !known {
+				t.Errorf("%s:%d: unknown assertion %q", f.Name(), n, verb)
+				continue
+			}
+			for i := 0; i < words; i++ {
 				var w string
 				w, rest, _ = strings.Cut(rest, " ")
 				args = append(args, w)
