@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/user"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -27,14 +26,14 @@ const busCallTimeout = 10 * time.Second
 
 // callerOf asks the bus for the sender's credentials: org.freedesktop.DBus's
 // GetConnectionCredentials gives its uid and (dbus-daemon 1.12 and later) its groups.
-func (d *Daemon) callerOf(sender string) (caller, error) {
-	ctx, cancel := context.WithTimeout(d.ctx, busCallTimeout)
+func callerOf(ctx context.Context, bus *dbus.Conn, sender string) (caller, error) {
+	ctx, cancel := context.WithTimeout(ctx, busCallTimeout)
 	defer cancel()
 	var creds map[string]dbus.Variant
-	err := d.bus.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetConnectionCredentials", 0, sender).Store(&creds)
+	err := bus.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetConnectionCredentials", 0, sender).Store(&creds)
 	if err != nil {
 		var uid uint32
-		if err := d.bus.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetConnectionUnixUser", 0, sender).Store(&uid); err != nil {
+		if err := bus.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetConnectionUnixUser", 0, sender).Store(&uid); err != nil {
 			return caller{}, fmt.Errorf("asking the bus who %s is: %w", sender, err)
 		}
 		return caller{uid: uid}, nil
@@ -81,29 +80,6 @@ func (c caller) readsJournal() bool {
 	return false
 }
 
-// allow refuses mutating calls from anyone but root, the daemon's own user and callers polkit
-// authorizes (polkit.go), and calls that read services' output from anyone who may not read the
-// system journal.
-func (m *manager) allow(msg dbus.Message, method string) *dbus.Error {
-	if !api.Mutating[method] && !api.ReadsOutput[method] {
-		return nil
-	}
-	sender := senderOf(msg)
-	c, err := m.d.callerOf(sender)
-	if err != nil {
-		return dbusErr(api.ErrAccessDenied, "%s: cannot tell who is calling: %v", method, err)
-	}
-	switch {
-	case api.Mutating[method] && !c.privileged():
-		return m.d.authorize(msg, method, c)
-	case api.ReadsOutput[method] && !c.readsJournal():
-		m.d.log.Warn("access denied", "method", method, "uid", c.uid)
-		return dbusErr(api.ErrAccessDenied, "%s returns what services wrote, which only root and members of the groups %s may read, as the journal (add the user to one: 'sudo usermod -aG adm USER', or run 'sudo heroctl ...')",
-			method, strings.Join(api.JournalGroups, " and "))
-	}
-	return nil
-}
-
 // senderOf is the unique bus name of a call's sender.
 func senderOf(msg dbus.Message) string {
 	s, _ := msg.Headers[dbus.FieldSender].Value().(string)
@@ -113,3 +89,21 @@ func senderOf(msg dbus.Message) string {
 // redactEnvironment is a unit's text as callers who may not read services' output see it (see
 // unitgen.MaskEnvironment).
 func redactEnvironment(text string) string { return unitgen.MaskEnvironment(text) }
+
+// groupIDs is the caller's groups: as the bus told them, else from the group database.
+func (c *caller) groupIDs() []uint32 {
+	if c.groups != nil {
+		return c.groups
+	}
+	var out []uint32
+	if u, err := user.LookupId(strconv.FormatUint(uint64(c.uid), 10)); err == nil {
+		ids, _ := u.GroupIds()
+		for _, id := range ids {
+			if gid, err := strconv.ParseUint(id, 10, 32); err == nil {
+				out = append(out, uint32(gid))
+			}
+		}
+	}
+	c.groups = out
+	return out
+}

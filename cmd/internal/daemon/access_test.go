@@ -66,9 +66,9 @@ func TestProblemsAreShownOnlyToReaders(t *testing.T) {
 // bad-config service quotes only files every user may read.
 func TestOperationErrorsQuoteOnlyWorldReadableFiles(t *testing.T) {
 	dir := configdir.Perm{UID: 0, GID: 0, Mode: syscall.S_IFDIR | 0o755}
-	d := &Daemon{access: map[string]configdir.Access{"a.toml": {dir, {UID: 0, GID: 0, Mode: syscall.S_IFREG | 0o600}}}}
+	access := &fileAccess{access: map[string]configdir.Access{"a.toml": {dir, {UID: 0, GID: 0, Mode: syscall.S_IFREG | 0o600}}}}
 	p := config.Problem{File: "a.toml", Line: 2, Key: "status", Message: `must be "start", not "s3cret"`, Kind: `must be "start", not "…"`}
-	err := d.forEveryone(&bridge.ConfigError{Service: "a", Problems: config.Problems{p}})
+	err := forEveryone(&bridge.ConfigError{Service: "a", Problems: config.Problems{p}}, access)
 	if msg := err.Error(); strings.Contains(msg, "s3cret") || !strings.Contains(msg, `a.toml:2: status: must be "start", not "…"`) {
 		t.Errorf("operation error for everyone: %q", msg)
 	}

@@ -152,7 +152,7 @@ func TestPolkitDecidesForOtherUsers(t *testing.T) {
 		if len(a.actions) != 1 || a.actions[0] != api.PolkitAction || a.flags[0] != 0 {
 			t.Errorf("polkit was asked %v (flags %v); want once, for %s, without interaction", a.actions, a.flags, api.PolkitAction)
 		}
-		en, err := td.d.enablements(testCtx(t), td.eng.Config())
+		en, err := enablements(testCtx(t), td.d.ledger, td.eng.Config())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,9 +1,10 @@
 package daemon
 
 import (
-	"os/user"
-	"strconv"
+	"errors"
+	"sync"
 
+	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/bridge/configdir"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
@@ -15,37 +16,46 @@ import (
 // problem (config.Problem.Withheld). Properties that every user reads (the service objects)
 // quote only files every user may read.
 
-// setAccess remembers what it takes to read each file of the last directory read, and which
-// files were refused as untrusted.
-func (d *Daemon) setAccess(r *configdir.Result) {
-	d.accessMu.Lock()
-	defer d.accessMu.Unlock()
-	d.access, d.untrustedFiles = r.Access, r.Untrusted
+// fileAccess is what it takes to read each file of the last directory read, and which files
+// were refused as untrusted. Its zero value is ready.
+type fileAccess struct {
+	mu        sync.Mutex
+	access    map[string]configdir.Access // by file name
+	untrusted []string
 }
 
-func (d *Daemon) untrusted() []string {
-	d.accessMu.Lock()
-	defer d.accessMu.Unlock()
-	return d.untrustedFiles
+// set remembers a directory read.
+func (a *fileAccess) set(r *configdir.Result) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.access, a.untrusted = r.Access, r.Untrusted
 }
 
-func (d *Daemon) accessOf(file string) configdir.Access {
-	d.accessMu.Lock()
-	defer d.accessMu.Unlock()
-	return d.access[file]
+// refused are the files of the last read refused as untrusted.
+func (a *fileAccess) refused() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.untrusted
+}
+
+// of is what it takes to read file (the zero Access, which nobody but root reads, if unknown).
+func (a *fileAccess) of(file string) configdir.Access {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.access[file]
 }
 
 // readsServiceFile reports whether the caller (nil: anyone) may read name's file by its modes
 // and owners (root, and herod's own user, always).
-func (d *Daemon) readsServiceFile(name string, c *caller) bool {
+func readsServiceFile(set *config.Set, access *fileAccess, name string, c *caller) bool {
 	if c != nil && c.privileged() {
 		return true
 	}
-	svc := d.bridge.Config().Service(name)
+	svc := set.Service(name)
 	if svc == nil {
 		return false
 	}
-	acc := d.accessOf(svc.File)
+	acc := access.of(svc.File)
 	if c == nil {
 		return acc.WorldReadable()
 	}
@@ -84,31 +94,42 @@ func problemsFor(r *configdir.Result, c *caller) config.Problems {
 
 // serviceProblems is a service's problems (why it is bad-config, or its new file's problems
 // while its last good definition runs) as the caller may see them.
-func (d *Daemon) serviceProblems(name string, c *caller) []string {
-	set := d.bridge.Config()
+func serviceProblems(set *config.Set, access *fileAccess, name string, c *caller) []string {
 	out := []string{}
 	for _, ps := range []config.Problems{set.Problems(name), set.Pending(name)} {
 		for _, p := range ps {
-			out = append(out, shownTo(p, d.accessOf(p.File), c).String())
+			out = append(out, shownTo(p, access.of(p.File), c).String())
 		}
 	}
 	return out
 }
 
-// groupIDs is the caller's groups: as the bus told them, else from the group database.
-func (c *caller) groupIDs() []uint32 {
-	if c.groups != nil {
-		return c.groups
-	}
-	var out []uint32
-	if u, err := user.LookupId(strconv.FormatUint(uint64(c.uid), 10)); err == nil {
-		ids, _ := u.GroupIds()
-		for _, id := range ids {
-			if gid, err := strconv.ParseUint(id, 10, 32); err == nil {
-				out = append(out, uint32(gid))
-			}
+// forEveryone is err as every user may read it: OperationFinished and OperationProgress are
+// broadcast signals, which any client on the bus receives (dbus-monitor as any user), so a
+// bad-config service's problems quote only world-readable files, and a failed start says how its
+// run ended without the service's output (StartError.Public).
+func forEveryone(err error, access *fileAccess) error { return errorShownTo(err, access, nil) }
+
+// errorShownTo is err as the caller may see it (nil: anyone): a ConfigError's problems quote only the
+// files the caller could read; a StartError carries the service's last lines, the health
+// check's words and systemd's reason only to callers who may read services' output (as
+// JobOutput). A StartError inside another error is replaced by its public form whole.
+func errorShownTo(err error, access *fileAccess, c *caller) error {
+	var cfg *bridge.ConfigError
+	var se *bridge.StartError
+	switch {
+	case errors.As(err, &se):
+		if c != nil && c.readsJournal() {
+			return err
 		}
+		return se.Public()
+	case errors.As(err, &cfg) && len(cfg.Problems) > 0:
+		shown := *cfg
+		shown.Problems = make(config.Problems, len(cfg.Problems))
+		for i, p := range cfg.Problems {
+			shown.Problems[i] = shownTo(p, access.of(p.File), c)
+		}
+		return &shown
 	}
-	c.groups = out
-	return out
+	return err
 }

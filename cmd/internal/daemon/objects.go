@@ -3,13 +3,17 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/godbus/dbus/v5"
+
 	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/bridge/api"
+	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
 // objects keeps herod's object tree the way systemd keeps its unit objects: one object per
@@ -25,8 +29,13 @@ import (
 // GetAll, GetManagedObjects) of a dirty service refreshes it first, so it is as current as
 // Manager.Status.
 type objects struct {
-	d       *Daemon
-	refresh sync.Mutex // one refresh at a time: announcements go out in the order of changes
+	eng     engine     // the services and their statuses
+	ledger  *jobdb.DB  // their jobs and enablements
+	bus     *dbus.Conn // where announcements go
+	log     *slog.Logger
+	access  *fileAccess                                            // whom a problem may quote its file to
+	mainPID func(ctx context.Context, unit string) (uint32, error) // nil: not known (tests)
+	refresh sync.Mutex                                             // one refresh at a time: announcements go out in the order of changes
 	ready   chan struct{}
 	wake    chan struct{}
 
@@ -41,13 +50,6 @@ type objects struct {
 type pending struct {
 	what change
 	due  time.Time
-}
-
-// serviceView is a service object as last announced, and what it was made from.
-type serviceView struct {
-	status bridge.Status
-	en     enablement
-	jobs   []int64 // its kept jobs, newest first
 }
 
 // change is what changed about a service: a refresh reads only that.
@@ -78,8 +80,9 @@ const (
 	burstCoalesce = 2 * time.Second
 )
 
-func newObjects(d *Daemon) *objects {
-	return &objects{d: d, ready: make(chan struct{}), wake: make(chan struct{}, 1),
+func newObjects(eng engine, ledger *jobdb.DB, bus *dbus.Conn, log *slog.Logger, access *fileAccess,
+	mainPID func(ctx context.Context, unit string) (uint32, error)) *objects {
+	return &objects{eng: eng, ledger: ledger, bus: bus, log: log, access: access, mainPID: mainPID, ready: make(chan struct{}), wake: make(chan struct{}, 1),
 		services: map[string]*serviceView{}, jobs: map[int64]*jobView{}, dirty: map[string]*pending{}, pids: map[string]uint32{}}
 }
 
@@ -118,7 +121,7 @@ func (o *objects) mark(c change, names ...string) {
 
 // markAll marks every service, configured or known: after a reload.
 func (o *objects) markAll() {
-	names := o.d.bridge.Config().Graph.Names()
+	names := o.eng.Config().Graph.Names()
 	o.mu.Lock()
 	for n := range o.services {
 		names = append(names, n)
@@ -132,7 +135,7 @@ func (o *objects) markAll() {
 func (o *objects) run(ctx context.Context) {
 	o.refresh.Lock()
 	if err := o.populate(ctx); err != nil && ctx.Err() == nil {
-		o.d.log.Warn("reading the services for their objects failed; they are read as they are asked for", "err", err)
+		o.log.Warn("reading the services for their objects failed; they are read as they are asked for", "err", err)
 	}
 	o.refresh.Unlock()
 	close(o.ready)
@@ -156,7 +159,7 @@ func (o *objects) run(ctx context.Context) {
 // an unloaded unit would load a stub of it, in the way of a start), their main processes as
 // systemd last announced them. A service it could not read is missing.
 func (o *objects) statuses(ctx context.Context, names []string) map[string]*bridge.Status {
-	set := o.d.bridge.Config()
+	set := o.eng.Config()
 	var known []string
 	for _, n := range names {
 		if set.Service(n) != nil {
@@ -167,10 +170,10 @@ func (o *objects) statuses(ctx context.Context, names []string) map[string]*brid
 	if len(known) == 0 {
 		return out
 	}
-	list, err := o.d.bridge.Statuses(ctx, known)
+	list, err := o.eng.Statuses(ctx, known)
 	if err != nil {
 		if ctx.Err() == nil {
-			o.d.log.Warn("reading services' statuses failed", "services", known, "err", err)
+			o.log.Warn("reading services' statuses failed", "services", known, "err", err)
 		}
 		return out
 	}
@@ -190,34 +193,34 @@ func (o *objects) statuses(ctx context.Context, names []string) map[string]*brid
 // process of those that run (one property each), their enablements in one query and their jobs.
 // A service it cannot read is marked, for the refresher.
 func (o *objects) populate(ctx context.Context) error {
-	set := o.d.bridge.Config()
-	list, err := o.d.bridge.Statuses(ctx, set.Graph.Names())
+	set := o.eng.Config()
+	list, err := o.eng.Statuses(ctx, set.Graph.Names())
 	if err != nil {
 		o.mark(everything, set.Graph.Names()...)
 		return err
 	}
-	en, err := o.d.enablements(ctx, set)
+	en, err := enablements(ctx, o.ledger, set)
 	if err != nil {
 		o.mark(everything, set.Graph.Names()...)
 		return err
 	}
 	for _, st := range list {
-		if st.Up() && o.d.mainPID != nil {
+		if st.Up() && o.mainPID != nil {
 			// Later changes come with systemd's signals (watchUnits).
-			if pid, err := o.d.mainPID(ctx, st.Unit); err == nil {
+			if pid, err := o.mainPID(ctx, st.Unit); err == nil {
 				o.mu.Lock()
 				o.pids[st.Unit] = pid
 				o.mu.Unlock()
 				st.MainPID = int(pid)
 			}
 		}
-		rows, err := o.d.ledger.Jobs(ctx, st.Service)
+		rows, err := o.ledger.Jobs(ctx, st.Service)
 		if err != nil {
 			o.mark(everything, st.Service)
 			continue
 		}
 		if len(st.Problems) > 0 {
-			st.Problems = o.d.serviceProblems(st.Service, nil) // every user reads properties
+			st.Problems = serviceProblems(set, o.access, st.Service, nil) // every user reads properties
 		}
 		v := &serviceView{status: st, en: en[st.Service], jobs: make([]int64, len(rows))}
 		jobs := make([]jobView, len(rows))
@@ -266,9 +269,9 @@ func (o *objects) refreshDirty(ctx context.Context, names []string, by time.Time
 	names = slices.Sorted(maps.Keys(todo))
 	statuses := o.statuses(ctx, names)
 	for _, n := range names {
-		o.d.log.Debug("refreshing a service's object", "service", n, "changed", todo[n])
+		o.log.Debug("refreshing a service's object", "service", n, "changed", todo[n])
 		if err := o.refreshService(ctx, n, todo[n], statuses[n], true); err != nil && ctx.Err() == nil {
-			o.d.log.Warn("refreshing a service's object failed", "service", n, "err", err)
+			o.log.Warn("refreshing a service's object failed", "service", n, "err", err)
 		}
 	}
 }
@@ -305,7 +308,7 @@ func (o *objects) freshAll(ctx context.Context) error {
 // with announce, it announces what changed since the last read. A service the config no longer
 // has loses its object.
 func (o *objects) refreshService(ctx context.Context, name string, c change, st *bridge.Status, announce bool) error {
-	svc := o.d.bridge.Config().Service(name)
+	svc := o.eng.Config().Service(name)
 	if svc == nil {
 		o.forget(name, announce)
 		return nil
@@ -332,12 +335,12 @@ func (o *objects) refreshService(ctx context.Context, name string, c change, st 
 		v.status = *st
 	}
 	if c&enablementChanged != 0 {
-		if v.en, err = o.d.enablementOf(ctx, svc); err != nil {
+		if v.en, err = enablementOf(ctx, o.ledger, svc); err != nil {
 			return err
 		}
 	}
 	if c&runsChanged != 0 {
-		rows, err := o.d.ledger.Jobs(ctx, name)
+		rows, err := o.ledger.Jobs(ctx, name)
 		if err != nil {
 			return err
 		}
@@ -351,7 +354,7 @@ func (o *objects) refreshService(ctx context.Context, name string, c change, st 
 		v.jobs[i] = j.id
 	}
 	if len(v.status.Problems) > 0 {
-		v.status.Problems = o.d.serviceProblems(name, nil) // every user reads properties
+		v.status.Problems = serviceProblems(o.eng.Config(), o.access, name, nil) // every user reads properties
 	}
 	o.apply(name, &v, jobs, announce)
 	return nil
@@ -415,5 +418,23 @@ func (o *objects) forget(name string, announce bool) {
 	o.mu.Unlock()
 	if announce {
 		o.announce(out)
+	}
+}
+
+func (o *objects) announce(out []announcement) {
+	for _, a := range out {
+		var err error
+		switch a.kind {
+		case api.SignalInterfacesAdded:
+			err = o.bus.Emit(api.Path, api.ObjectManagerInterface+"."+a.kind, dbus.ObjectPath(a.path),
+				map[string]map[string]dbus.Variant{a.iface: a.props})
+		case api.SignalInterfacesRemoved:
+			err = o.bus.Emit(api.Path, api.ObjectManagerInterface+"."+a.kind, dbus.ObjectPath(a.path), []string{a.iface})
+		case api.SignalPropertiesChanged:
+			err = o.bus.Emit(dbus.ObjectPath(a.path), api.PropertiesInterface+"."+a.kind, a.iface, a.props, []string{})
+		}
+		if err != nil {
+			o.log.Warn("emitting a signal failed", "signal", a.kind, "object", a.path, "err", err)
+		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 
 // at returns the interface and properties of the object at path, current.
 func (o *objects) at(ctx context.Context, path string) (string, map[string]dbus.Variant, *dbus.Error) {
-	if name, ok := api.ServiceName(path); ok && o.d.bridge.Config().Service(name) != nil {
+	if name, ok := api.ServiceName(path); ok && o.eng.Config().Service(name) != nil {
 		if err := o.fresh(ctx, name); err != nil {
 			return "", nil, dbusErr(api.ErrFailed, "reading %s: %v", path, err)
 		}
@@ -48,8 +48,8 @@ func (o *objects) job(ctx context.Context, id int64) (jobView, bool) {
 	if ok {
 		return *j, true
 	}
-	row, err := o.d.ledger.Get(ctx, id)
-	if err != nil || o.d.bridge.Config().Service(row.ServiceID) == nil {
+	row, err := o.ledger.Get(ctx, id)
+	if err != nil || o.eng.Config().Service(row.ServiceID) == nil {
 		return jobView{}, false
 	}
 	o.mark(runsChanged, row.ServiceID)
@@ -69,7 +69,7 @@ func (o *objects) job(ctx context.Context, id int64) (jobView, bool) {
 func (o *objects) children(ctx context.Context, path string) ([]string, string, bool) {
 	switch path {
 	case api.ServicesPath:
-		names := o.d.bridge.Config().Graph.Names()
+		names := o.eng.Config().Graph.Names()
 		for i, n := range names {
 			names[i] = unitgen.BusPathLabel(n)
 		}
@@ -126,7 +126,7 @@ func (o *objects) status(ctx context.Context, name string) (map[string]dbus.Vari
 	if v == nil {
 		return nil, false
 	}
-	st.Stale = o.d.bridge.Stale(ctx, st)
+	st.Stale = o.eng.Stale(ctx, st)
 	return withEnablement(statusDict(st), en), true
 }
 
@@ -136,7 +136,7 @@ func (o *objects) list(ctx context.Context) ([]map[string]dbus.Variant, bool) {
 	if o.freshAll(ctx) != nil {
 		return nil, false
 	}
-	set := o.d.bridge.Config()
+	set := o.eng.Config()
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	out := make([]map[string]dbus.Variant, 0, len(set.Services))
@@ -156,7 +156,7 @@ func (o *objects) units(ctx context.Context) ([]api.UnitRow, bool) {
 	if o.freshAll(ctx) != nil {
 		return nil, false
 	}
-	set := o.d.bridge.Config()
+	set := o.eng.Config()
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	out := make([]api.UnitRow, 0, len(set.Services))

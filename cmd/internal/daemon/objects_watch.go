@@ -75,7 +75,7 @@ func (o *objects) onSystemdSignal(s *dbus.Signal) {
 		return
 	}
 	ctxName, name, ok := unitgen.ParseUnitName(unit)
-	set := o.d.bridge.Config()
+	set := o.eng.Config()
 	if svc := set.Service(name); !ok || svc == nil || svc.Context != ctxName {
 		return
 	}
@@ -89,7 +89,7 @@ func (o *objects) onSystemdSignal(s *dbus.Signal) {
 // its checks said last: its Health) differs from what was last announced.
 func (o *objects) healthMoved(unit, text string) {
 	ctxName, name, ok := unitgen.ParseUnitName(unit)
-	svc := o.d.bridge.Config().Service(name)
+	svc := o.eng.Config().Service(name)
 	if !ok || svc == nil || svc.Context != ctxName || len(svc.Actions) == 0 || len(svc.Main().Liveness) == 0 {
 		return
 	}

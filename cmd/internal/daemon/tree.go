@@ -26,13 +26,13 @@ type export struct {
 func (d *Daemon) exportTree(m *manager) error {
 	exports := []export{
 		{m, api.Path, api.Interface, false},
-		{introspectable{d.objs}, api.Path, api.IntrospectableInterface, false},
-		{objectManager{d.objs}, api.Path, api.ObjectManagerInterface, false},
+		{introspectable{d.objs, d.ctx}, api.Path, api.IntrospectableInterface, false},
+		{objectManager{d.objs, d.ctx}, api.Path, api.ObjectManagerInterface, false},
 		{&serviceObject{m}, api.ServicesPath, api.ServiceInterface, true},
 	}
 	for _, sub := range []string{api.ServicesPath, api.JobsPath} {
-		exports = append(exports, export{properties{d.objs}, sub, api.PropertiesInterface, true},
-			export{introspectable{d.objs}, sub, api.IntrospectableInterface, true})
+		exports = append(exports, export{properties{d.objs, d.ctx}, sub, api.PropertiesInterface, true},
+			export{introspectable{d.objs, d.ctx}, sub, api.IntrospectableInterface, true})
 	}
 	for _, e := range exports {
 		do := d.bus.Export
@@ -48,10 +48,6 @@ func (d *Daemon) exportTree(m *manager) error {
 
 // readTimeout bounds the reads of the object tree.
 const readTimeout = 25 * time.Second
-
-func (d *Daemon) callCtx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(d.ctx, readTimeout)
-}
 
 func pathOf(msg dbus.Message) string {
 	p, _ := msg.Headers[dbus.FieldPath].Value().(dbus.ObjectPath)
@@ -145,10 +141,13 @@ func (s *serviceObject) ResetFailed(msg dbus.Message) *dbus.Error {
 }
 
 // properties is org.freedesktop.DBus.Properties of the service and job objects: read-only.
-type properties struct{ o *objects }
+type properties struct {
+	o   *objects
+	ctx context.Context // herod's: its end ends every read
+}
 
 func (p properties) GetAll(msg dbus.Message, iface string) (map[string]dbus.Variant, *dbus.Error) {
-	ctx, cancel := p.o.d.callCtx()
+	ctx, cancel := context.WithTimeout(p.ctx, readTimeout)
 	defer cancel()
 	objIface, props, e := p.o.at(ctx, pathOf(msg))
 	switch {
@@ -182,10 +181,13 @@ func (p properties) Set(msg dbus.Message, iface, name string, _ dbus.Variant) *d
 }
 
 // introspectable is org.freedesktop.DBus.Introspectable of the manager and the objects below it.
-type introspectable struct{ o *objects }
+type introspectable struct {
+	o   *objects
+	ctx context.Context
+}
 
 func (i introspectable) Introspect(msg dbus.Message) (string, *dbus.Error) {
-	ctx, cancel := i.o.d.callCtx()
+	ctx, cancel := context.WithTimeout(i.ctx, readTimeout)
 	defer cancel()
 	path := pathOf(msg)
 	if path == api.Path {
@@ -205,10 +207,13 @@ func (i introspectable) Introspect(msg dbus.Message) (string, *dbus.Error) {
 }
 
 // objectManager is org.freedesktop.DBus.ObjectManager at api.Path.
-type objectManager struct{ o *objects }
+type objectManager struct {
+	o   *objects
+	ctx context.Context
+}
 
 func (om objectManager) GetManagedObjects() (map[dbus.ObjectPath]map[string]map[string]dbus.Variant, *dbus.Error) {
-	ctx, cancel := om.o.d.callCtx()
+	ctx, cancel := context.WithTimeout(om.ctx, readTimeout)
 	defer cancel()
 	out, err := om.o.managed(ctx)
 	if err != nil {

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 
+	"github.com/hero-systemd/hero-systemd/jobdb"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
@@ -22,9 +23,9 @@ type enablement struct {
 	By    string // byHeroctl or byConfig
 }
 
-// enablements returns every service's enablement.
-func (d *Daemon) enablements(ctx context.Context, set *config.Set) (map[string]enablement, error) {
-	explicit, err := d.ledger.States(ctx, wantedPrefix)
+// enablements returns every service's enablement, as the ledger keeps what heroctl said.
+func enablements(ctx context.Context, ledger *jobdb.DB, set *config.Set) (map[string]enablement, error) {
+	explicit, err := ledger.States(ctx, wantedPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -36,8 +37,8 @@ func (d *Daemon) enablements(ctx context.Context, set *config.Set) (map[string]e
 }
 
 // enablementOf returns one service's enablement.
-func (d *Daemon) enablementOf(ctx context.Context, s *config.Service) (enablement, error) {
-	explicit, err := d.ledger.State(ctx, wantedPrefix+s.Name)
+func enablementOf(ctx context.Context, ledger *jobdb.DB, s *config.Service) (enablement, error) {
+	explicit, err := ledger.State(ctx, wantedPrefix+s.Name)
 	if err != nil {
 		return enablement{}, err
 	}
@@ -57,9 +58,9 @@ func enablementFrom(s *config.Service, explicit string) enablement {
 }
 
 // setEnabled records what heroctl enable/disable said of names.
-func (d *Daemon) setEnabled(ctx context.Context, names []string, state string) error {
+func setEnabled(ctx context.Context, ledger *jobdb.DB, names []string, state string) error {
 	for _, n := range names {
-		if err := d.ledger.SetState(ctx, wantedPrefix+n, state); err != nil {
+		if err := ledger.SetState(ctx, wantedPrefix+n, state); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"reflect"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 
@@ -10,8 +11,8 @@ import (
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
-// What the object tree shows and announces: the properties of service and job objects, and
-// the signals that carry their changes.
+// What the object tree shows and announces: the properties of service and job objects, the
+// dictionaries of Manager.Status and ListJobs, and the signals that carry their changes.
 
 // announcement is one signal about the object tree.
 type announcement struct {
@@ -41,24 +42,6 @@ func changed(path, iface string, before, after map[string]dbus.Variant) announce
 		return announcement{}
 	}
 	return announcement{api.SignalPropertiesChanged, path, iface, diff}
-}
-
-func (o *objects) announce(out []announcement) {
-	for _, a := range out {
-		var err error
-		switch a.kind {
-		case api.SignalInterfacesAdded:
-			err = o.d.bus.Emit(api.Path, api.ObjectManagerInterface+"."+a.kind, dbus.ObjectPath(a.path),
-				map[string]map[string]dbus.Variant{a.iface: a.props})
-		case api.SignalInterfacesRemoved:
-			err = o.d.bus.Emit(api.Path, api.ObjectManagerInterface+"."+a.kind, dbus.ObjectPath(a.path), []string{a.iface})
-		case api.SignalPropertiesChanged:
-			err = o.d.bus.Emit(dbus.ObjectPath(a.path), api.PropertiesInterface+"."+a.kind, a.iface, a.props, []string{})
-		}
-		if err != nil {
-			o.d.log.Warn("emitting a signal failed", "signal", a.kind, "object", a.path, "err", err)
-		}
-	}
 }
 
 // serviceProps are a service object's properties: Manager.Status's keys, every one present (a
@@ -123,4 +106,67 @@ func (j jobView) props() map[string]dbus.Variant {
 		api.KeyServicePath:   dbus.MakeVariant(dbus.ObjectPath(api.ServicePath(j.service))),
 		api.KeyOutputPartial: dbus.MakeVariant(j.outputPartial),
 	}
+}
+
+// serviceView is a service object as last announced, and what it was made from.
+type serviceView struct {
+	status bridge.Status
+	en     enablement
+	jobs   []int64 // its kept jobs, newest first
+}
+
+func micros(t *time.Time) int64 {
+	if t == nil || t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+func statusDict(st bridge.Status) map[string]dbus.Variant {
+	d := map[string]dbus.Variant{
+		api.KeyService: dbus.MakeVariant(st.Service), api.KeyContext: dbus.MakeVariant(st.Context),
+		api.KeyUnit: dbus.MakeVariant(st.Unit), api.KeyDescription: dbus.MakeVariant(st.Description),
+		api.KeyState: dbus.MakeVariant(st.State), api.KeyLoadState: dbus.MakeVariant(st.LoadState),
+		api.KeyActiveState: dbus.MakeVariant(st.ActiveState), api.KeySubState: dbus.MakeVariant(st.SubState),
+		api.KeyBlockedBy: dbus.MakeVariant(st.BlockedBy), api.KeyRequires: dbus.MakeVariant(st.Requires),
+		api.KeyAfter: dbus.MakeVariant(st.After), api.KeyConflicts: dbus.MakeVariant(st.Conflicts),
+	}
+	d[api.KeyMainPID] = dbus.MakeVariant(uint32(st.MainPID))
+	d[api.KeyRestarts] = dbus.MakeVariant(uint32(st.Restarts))
+	d[api.KeyStale] = dbus.MakeVariant(st.Stale)
+	d[api.KeyProblems] = dbus.MakeVariant(nonNil(st.Problems))
+	d[api.KeyWaitingFor] = dbus.MakeVariant(nonNil(st.WaitingFor))
+	d[api.KeyWants] = dbus.MakeVariant(nonNil(st.Wants))
+	d[api.KeyRequirementsDown] = dbus.MakeVariant(nonNil(st.RequirementsDown))
+	d[api.KeyComesBack] = dbus.MakeVariant(st.ComesBack)
+	d[api.KeyWaitsFor] = dbus.MakeVariant(nonNil(st.WaitsFor))
+	d[api.KeyWaiting] = dbus.MakeVariant(st.Waiting)
+	d[api.KeyHealth] = dbus.MakeVariant(st.Health)
+	d[api.KeyStartLimitHit] = dbus.MakeVariant(st.LimitHit)
+	if j := st.LastJob; j != nil {
+		d[api.KeyJobID] = dbus.MakeVariant(j.ID)
+		d[api.KeyJobPhase] = dbus.MakeVariant(string(j.Phase))
+		d[api.KeyResult] = dbus.MakeVariant(j.Result)
+		d[api.KeySignal] = dbus.MakeVariant(j.Signal)
+		code := int32(-1)
+		if j.ExitCode != nil {
+			code = int32(*j.ExitCode)
+		}
+		d[api.KeyExitCode] = dbus.MakeVariant(code)
+		d[api.KeyStartedAt] = dbus.MakeVariant(micros(&j.StartedAt))
+		d[api.KeyEndedAt] = dbus.MakeVariant(micros(j.EndedAt))
+		d[api.KeyInvocationID] = dbus.MakeVariant(j.InvocationID)
+	}
+	return d
+}
+
+func withEnablement(d map[string]dbus.Variant, e enablement) map[string]dbus.Variant {
+	d[api.KeyEnabled] = dbus.MakeVariant(e.State)
+	d[api.KeyEnabledBy] = dbus.MakeVariant(e.By)
+	return d
+}
+
+func unitRow(st bridge.Status, en enablement) api.UnitRow {
+	return api.UnitRow{Service: st.Service, Unit: st.Unit, Description: st.Description, LoadState: st.LoadState,
+		ActiveState: st.ActiveState, SubState: st.SubState, State: st.State, Enabled: en.State, EnabledBy: en.By, Health: st.Health}
 }
