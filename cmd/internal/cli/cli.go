@@ -6,9 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,61 +14,6 @@ import (
 	"github.com/hero-systemd/hero-systemd/cmd/internal/paths"
 	"github.com/hero-systemd/hero-systemd/cmd/internal/version"
 )
-
-// Exit codes, as systemctl (LSB) uses them.
-const (
-	ExitOK            = 0 // success; for is-active: active
-	ExitFailure       = 1 // generic failure; for is-failed: not failed
-	ExitNotActive     = 3 // the unit is not active
-	ExitNoSuchService = 4 // no such service
-)
-
-// Stdout and Stderr are where heroctl writes; tests swap them.
-var (
-	Stdout io.Writer = os.Stdout
-	Stderr io.Writer = os.Stderr
-)
-
-// exitError carries an exit code; its message (if any) is printed to stderr.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit status %d", e.code)
-	}
-	return e.err.Error()
-}
-
-func exitWith(code int, err error) error { return &exitError{code: code, err: err} }
-
-// globals are the flags every verb shares.
-type globals struct {
-	configDir string
-	output    string // "text" or "json"
-	quiet     bool
-	noLegend  bool
-	noPager   bool
-	plain     bool
-	user      bool
-	// busAddress overrides the bus herod is reached on (tests; env HERO_BUS_ADDRESS).
-	busAddress string
-	// host is -H [USER@]HOST[:PORT]: herod on another host, reached over ssh.
-	host string
-	// noAskPassword: never let polkit ask for a password (no agent, no interactive flag).
-	noAskPassword bool
-	// agent is the pkttyagent this run started (agent.go).
-	agent *exec.Cmd
-	// localConfig is set when a config directory was given explicitly (--config-dir,
-	// HERO_CONFIG_DIR or validate's DIR): the offline verbs then read it instead of asking herod.
-	localConfig bool
-	// args is the command line heroctl was run with, for advice that repeats it.
-	args []string
-}
-
-func (g *globals) json() bool { return g.output == "json" }
 
 // NewCommand returns heroctl's command tree, for tools that document it (the man page generator).
 func NewCommand() *cobra.Command { return newRoot(&globals{}) }
@@ -140,7 +83,7 @@ terminal polkit may ask for a password (--no-ask-password: never).`,
 		if cmd.Name() == "list-units" {
 			// heroctl alone lists the units, as systemctl alone does; help stays on --help.
 			list := cmd
-			root.Args = cobra.NoArgs
+			root.Args = noCommand
 			root.RunE = func(cmd *cobra.Command, args []string) error { return list.RunE(cmd, args) }
 		}
 	}
@@ -165,9 +108,6 @@ func completeServices(g *globals) func(*cobra.Command, []string, string) ([]stri
 	}
 }
 
-// verbs are registered by each verb's file.
-var verbs []func(*globals) *cobra.Command
-
 // Run runs heroctl with args and returns the process exit code.
 func Run(ctx context.Context, args []string) int {
 	g := &globals{args: args}
@@ -191,8 +131,27 @@ func Run(ctx context.Context, args []string) int {
 		return ee.code
 	}
 	fmt.Fprintf(Stderr, "heroctl: %v\n", err)
-	if strings.HasPrefix(err.Error(), "unknown command") {
+	if errors.As(err, new(*unknownCommandError)) {
 		fmt.Fprintln(Stderr, "Run 'heroctl --help' for the list of commands.")
 	}
 	return ExitFailure
+}
+
+// unknownCommandError is a first word that names no verb: heroctl alone is list-units, so cobra
+// hands the root every word it could not match to a verb, and the root's Args (noCommand)
+// refuses it with this error.
+type unknownCommandError struct {
+	word, path string
+}
+
+func (e *unknownCommandError) Error() string {
+	return fmt.Sprintf("unknown command %q for %q", e.word, e.path) // cobra's own words
+}
+
+// noCommand is the root's Args: no word, as cobra.NoArgs, with an error Run tells apart.
+func noCommand(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return &unknownCommandError{word: args[0], path: cmd.CommandPath()}
+	}
+	return nil
 }
