@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/glebarez/sqlite"
 	"gorm.io/gorm"
@@ -34,13 +33,6 @@ const (
 	idBlock  = 1024
 	idMargin = 256
 )
-
-// idFloor is the floor of a ledger's ids, as IDsFile holds it.
-type idFloor struct {
-	mu       sync.Mutex
-	path     string
-	reserved int64 // every id up to this may have been issued
-}
 
 func idsPath(ledger string) string { return filepath.Join(filepath.Dir(ledger), IDsFile) }
 

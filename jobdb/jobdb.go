@@ -16,132 +16,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 )
-
-// Phase is where a job is in its life.
-type Phase string
-
-const (
-	PhasePending   Phase = "pending"   // created by a start, systemd has not started its run yet
-	PhaseRunning   Phase = "running"   // its run is activating or active
-	PhaseRetrying  Phase = "retrying"  // no longer written: a restart systemd does is a new job (schema 1 rows may hold it)
-	PhaseSucceeded Phase = "succeeded" // ended with success
-	PhaseFailed    Phase = "failed"    // ended with a failure Result
-	PhaseCancelled Phase = "cancelled" // stopped on request (directly, by a cascade, or by the end of the boot)
-)
-
-// Active reports whether a job of this phase is still running: such jobs are never pruned.
-func (p Phase) Active() bool { return p == PhaseRunning || p == PhaseRetrying }
-
-// Ended reports whether a job of this phase is over.
-func (p Phase) Ended() bool {
-	return p == PhaseSucceeded || p == PhaseFailed || p == PhaseCancelled
-}
-
-// MaxOutput is how much of a run's output (its tail: each line's message and newline) a job
-// keeps.
-const MaxOutput = 64 << 10
-
-// MaxStoredOutput bounds a job's Output column: the tail with each line's time, priority and
-// writer (see bridge/recording), which takes more room than the messages alone.
-const MaxStoredOutput = 1 << 20
-
-// DefaultKeep is how many ended jobs a service keeps by default.
-const DefaultKeep = 100
-
-// Job is one run of a service: one systemd invocation of its unit.
-type Job struct {
-	ID           int64      `gorm:"column:id;primaryKey;autoIncrement" json:"id"`
-	ServiceID    string     `gorm:"column:service_id;not null" json:"service_id"`        // the service's name
-	Context      string     `gorm:"column:context;not null" json:"context"`              // the service's context
-	Unit         string     `gorm:"column:unit;not null" json:"unit"`                    // hero-CONTEXT-NAME.service
-	InvocationID string     `gorm:"column:invocation_id" json:"invocation_id,omitempty"` // systemd's InvocationID, hex; unique
-	BootID       string     `gorm:"column:boot_id" json:"boot_id,omitempty"`             // the boot the run belongs to
-	Phase        Phase      `gorm:"column:phase;not null" json:"phase"`                  // see Phase
-	MainPID      int        `gorm:"column:main_pid" json:"main_pid,omitempty"`           // the main process, while it ran
-	ExitCode     *int       `gorm:"column:exit_code" json:"exit_code,omitempty"`         // exit status, when it exited
-	Signal       string     `gorm:"column:signal" json:"signal,omitempty"`               // the signal that killed it, when one did
-	Result       string     `gorm:"column:result" json:"result,omitempty"`               // systemd's Result (success, exit-code, signal, timeout...)
-	StartedAt    time.Time  `gorm:"column:started_at;not null" json:"started_at"`        // when the run started (while pending: when the job was created)
-	EndedAt      *time.Time `gorm:"column:ended_at" json:"ended_at,omitempty"`           // when the run ended
-	Restarts     int        `gorm:"column:restarts;not null" json:"restarts"`            // systemd's NRestarts when this run began: 0 for a start, n for the n-th automatic restart
-	OutputSaved  bool       `gorm:"column:output_saved;not null" json:"-"`               // the run's tail was copied from the journal, for good
-	// OutputPartial: Output holds a tail copied while journald still read the run's output
-	// (a flood ends long before journald has written it): the copy is completed once journald
-	// has it all (OutputSaved).
-	OutputPartial bool   `gorm:"column:output_partial;not null" json:"output_partial,omitempty"`
-	Output        []byte `gorm:"column:output" json:"-"` // the output's tail (JSON lines, see bridge/recording), at most MaxStoredOutput bytes
-}
-
-// ErrNotFound is returned for a job id the ledger does not hold.
-var ErrNotFound = errors.New("job not found")
-
-// Ledger is what the bridge needs of the job store.
-type Ledger interface {
-	Create(ctx context.Context, j *Job) error
-	Get(ctx context.Context, id int64) (*Job, error)
-	Jobs(ctx context.Context, service string) ([]Job, error)
-	Latest(ctx context.Context, service string) (*Job, error)
-	Active(ctx context.Context) ([]Job, error)
-	Unfinished(ctx context.Context) ([]Job, error)
-	ByInvocation(ctx context.Context, invocationID string) (*Job, error)
-	Unsaved(ctx context.Context, limit int) ([]Job, error)
-	Update(ctx context.Context, id int64, change func(*Job) error) (*Job, error)
-	UpdateAll(ctx context.Context, changes map[int64]func(*Job) error) error
-	Apply(ctx context.Context, b *Batch) error
-	PruneInactive(ctx context.Context, service string) (int64, error)
-	PruneAndCreate(ctx context.Context, jobs ...*Job) (int64, error)
-	DeleteService(ctx context.Context, service string) (int64, error)
-	State(ctx context.Context, key string) (string, error)
-	SetState(ctx context.Context, key, value string) error
-	Forgotten(ctx context.Context, invocation string) (bool, error)
-	ForgetBefore(ctx context.Context, t time.Time) error
-	Waits(ctx context.Context) ([]Wait, error)
-	SetWait(ctx context.Context, w Wait) error
-	ClearWaits(ctx context.Context, services ...string) (int64, error)
-	Close() error
-}
-
-// DB is the SQLite ledger.
-type DB struct {
-	gorm *gorm.DB
-	log  *slog.Logger
-	// Keep is how many ended jobs each service keeps (oldest go first); running jobs are never
-	// counted or deleted. Set it before use; default DefaultKeep.
-	Keep int
-
-	path string
-	file *fileWatch // the file db.gorm has open: noticed when deleted or replaced
-	ids  *idFloor   // the ids any ledger at path may have issued (see ids.go)
-}
 
 var _ Ledger = (*DB)(nil)
-
-// DSN is the connection string: the pragmas run on every pooled connection. The write-ahead log
-// stays small: SQLite copies it into the database once it holds walCheckpointPages pages (its
-// default, 1000 pages, let it grow to 4 MB beside a database of 120 KB, which a small full disk
-// could not hold) and, with journal_size_limit, truncates it to walSizeLimit when it starts
-// over (it would otherwise keep its largest size for good).
-func DSN(path string) string {
-	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" +
-		fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)&_pragma=journal_size_limit(%d)", walCheckpointPages, walSizeLimit) +
-		"&_txlock=immediate"
-}
-
-// walCheckpointPages and walSizeLimit bound the write-ahead log (see DSN): about 1 MB of pages
-// (4 KiB each) before a checkpoint, and 1 MiB kept after one.
-const (
-	walCheckpointPages = 256
-	walSizeLimit       = 1 << 20
-)
 
 // Open opens (creating if needed) the ledger at path and applies pending migrations. The
 // database and its WAL files are private to the daemon's user: created 0600 (SQLite gives its
@@ -170,69 +51,6 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 		return nil, fmt.Errorf("open job ledger %s: %w", path, damaged(err))
 	}
 	return db, nil
-}
-
-func openGorm(path string) (*gorm.DB, error) {
-	return gorm.Open(sqlite.Open(DSN(path)), &gorm.Config{
-		Logger:         logger.Discard,
-		TranslateError: true,
-		NowFunc:        func() time.Time { return time.Now().UTC() },
-	})
-}
-
-// ErrDamaged says the ledger's file is not a sound SQLite database (SQLite's NOTADB or CORRUPT,
-// or a failed quick_check): no write can fix it.
-var ErrDamaged = errors.New("the ledger's file is damaged")
-
-// quickCheck runs SQLite's PRAGMA quick_check (integrity_check without matching indexes to
-// their tables: linear in the file's size).
-func (db *DB) quickCheck(ctx context.Context) error {
-	var rows []string
-	if err := db.gorm.WithContext(ctx).Raw("PRAGMA quick_check").Scan(&rows).Error; err != nil {
-		return fmt.Errorf("quick check: %w", err)
-	}
-	if len(rows) != 1 || rows[0] != "ok" {
-		return fmt.Errorf("%w: quick check: %s", ErrDamaged, strings.Join(rows, "; "))
-	}
-	return nil
-}
-
-// damaged marks SQLite's errors for a file that is not a database, or a corrupt one, as
-// ErrDamaged.
-func damaged(err error) error {
-	msg := err.Error()
-	if errors.Is(err, ErrDamaged) {
-		return err
-	}
-	for _, s := range []string{"file is not a database", "database disk image is malformed", "SQLITE_NOTADB", "SQLITE_CORRUPT"} {
-		if strings.Contains(msg, s) {
-			return fmt.Errorf("%w: %w", ErrDamaged, err)
-		}
-	}
-	return err
-}
-
-// private makes the ledger's directory 0700 and the database and its WAL files 0600, creating
-// the database file if needed so SQLite never creates it with the process's umask.
-func private(path string) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return err
-	}
-	f.Close()
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-	}
-	return nil
 }
 
 // Close closes the database, restoring its file first if it was deleted or replaced.
@@ -420,20 +238,6 @@ func (db *DB) UpdateAll(ctx context.Context, changes map[int64]func(*Job) error)
 	return nil
 }
 
-// Batch is a set of ledger changes applied in one transaction: what the bridge learns from one
-// burst of systemd's signals, or from one read of the journal.
-type Batch struct {
-	Create []*Job                     // new jobs; their IDs are set once Apply returns
-	Change map[int64]func(*Job) error // changes to existing jobs (a job gone meanwhile is skipped)
-	Trim   map[string]bool            // services whose ended jobs beyond Keep are deleted, oldest first
-	State  map[string]string          // daemon state (e.g. the journal cursor) written with the rest
-}
-
-// Empty reports whether the batch changes nothing.
-func (b *Batch) Empty() bool {
-	return len(b.Create) == 0 && len(b.Change) == 0 && len(b.Trim) == 0 && len(b.State) == 0
-}
-
 // Apply writes the batch in one IMMEDIATE transaction: all of it or nothing. Creating a job for
 // an invocation the ledger already holds fails the batch (the unique index is the guarantee that
 // a run is recorded exactly once); callers check ByInvocation first.
@@ -556,18 +360,6 @@ func (db *DB) SetState(ctx context.Context, key, value string) error {
 
 func setState(tx *gorm.DB, key, value string) error {
 	return tx.Exec(`INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value).Error
-}
-
-// explain adds what a person can do to SQLite's terse errors about the disk.
-func explain(err error) error {
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "database or disk is full"), strings.Contains(msg, "SQLITE_FULL"):
-		return fmt.Errorf("%w (no space left for the ledger: free space in its file system; nothing was recorded by this write)", err)
-	case strings.Contains(msg, "readonly database"), strings.Contains(msg, "read-only file system"), strings.Contains(msg, "SQLITE_READONLY"):
-		return fmt.Errorf("%w (the ledger is on a read-only file system or not writable: make it writable; nothing was recorded by this write)", err)
-	}
-	return err
 }
 
 // PruneInactive deletes the service's jobs in every phase but running/retrying, as starting a

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -20,13 +19,6 @@ import (
 // path, writes its open copy (every run, including those written since) there with VACUUM INTO,
 // and goes on with that file. (The file found at the path may also be an empty ledger that a new
 // connection of SQLite's pool made after the deletion: set aside all the same.)
-
-// fileWatch is the identity of the ledger's open file, and the lock that keeps operations out
-// while it is being restored.
-type fileWatch struct {
-	mu       sync.RWMutex // held for reading by each operation, for writing by a restore
-	dev, ino uint64
-}
 
 func fileID(path string) (dev, ino uint64, ok bool) {
 	var st syscall.Stat_t

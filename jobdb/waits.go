@@ -6,18 +6,6 @@ import (
 	"time"
 )
 
-// Wait says a service waits for its requirements: systemd stopped it because one of them went
-// down (BindsTo=), and herod starts it again once all of them run. It is kept until the service
-// runs again or is stopped on purpose, whatever happens to herod meanwhile.
-type Wait struct {
-	Service     string    `gorm:"column:service;primaryKey" json:"service"`
-	Requirement string    `gorm:"column:requirement;not null" json:"requirement"` // the requirement whose going down stopped it
-	Since       time.Time `gorm:"column:since;not null" json:"since"`             // when it began to wait
-}
-
-// TableName is the waits table.
-func (Wait) TableName() string { return "waits" }
-
 // Waits returns every service that waits for its requirements, by name.
 func (db *DB) Waits(ctx context.Context) ([]Wait, error) {
 	defer db.hold(ctx)()
