@@ -231,3 +231,8 @@ func (u *Unit) render(withheld bool) string {
 	}
 	return b.String()
 }
+
+// WithheldText is Text with every value the service's file gave left out ("…"): the keys stay,
+// as do the values herod tells everyone anyway (publicKeys), and the names of the environment
+// file's variables. It has the same lines as Text, one for one.
+func (u *Unit) WithheldText() string { return u.render(true) }

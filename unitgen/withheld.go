@@ -25,11 +25,6 @@ var publicKeys = map[string]bool{
 	"Service": true, "Context": true, "Format": true, // [X-Hero]
 }
 
-// WithheldText is Text with every value the service's file gave left out ("…"): the keys stay,
-// as do the values herod tells everyone anyway (publicKeys), and the names of the environment
-// file's variables. It has the same lines as Text, one for one.
-func (u *Unit) WithheldText() string { return u.render(true) }
-
 // withheld is the directive's comments and text as WithheldText writes them.
 func (d directive) withheld() ([]string, string) {
 	comments := d.shownComments
