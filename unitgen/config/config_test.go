@@ -144,3 +144,26 @@ func TestYAMLErrorInSecondDocument(t *testing.T) {
 		t.Errorf("problems %v, want one on line 3", probs)
 	}
 }
+
+// An action's name follows the service names' rule, and its problem says "action name".
+func TestActionNameProblems(t *testing.T) {
+	tests := map[string]string{
+		`""`:      `empty action name`,
+		`"-x"`:    `invalid action name "-x": use letters, digits, '_', '.', '-', starting with a letter or digit`,
+		`"a b"`:   `invalid action name "a b": use letters, digits, '_', '.', '-', starting with a letter or digit`,
+		`"first"`: ``,
+	}
+	for name, want := range tests {
+		doc := "[[actions]]\nname = " + name + "\nexec = \"/bin/true\"\n"
+		_, probs := Parse("svc.toml", []byte(doc))
+		got := ""
+		for _, p := range probs {
+			if p.Key == "actions[0].name" {
+				got = p.Message
+			}
+		}
+		if got != want {
+			t.Errorf("name = %s: got %q, want %q (all: %v)", name, got, want, probs)
+		}
+	}
+}

@@ -198,8 +198,8 @@ func decodeAction(r reader, top *table, e value, i int, last bool, names map[str
 	r.unknown(at, prefix, concat(allowed, mainOnlyKeys, serviceOnlyKeys))
 	a := &Action{}
 	if name, line, has := r.str(at, prefix, keyName); has {
-		if err := CheckName(name); err != nil {
-			r.add(line, join(prefix, keyName), "%v", strings.Replace(err.Error(), "service name", "action name", 1))
+		if err := checkName("action name", name); err != nil {
+			r.add(line, join(prefix, keyName), "%v", err)
 			ok = false
 		} else if names[name] {
 			r.add(line, join(prefix, keyName), "duplicate action name %q", name)

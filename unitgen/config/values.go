@@ -38,14 +38,18 @@ var (
 
 // CheckName reports why s is not a valid service name, or nil. Names are the file stem:
 // letters, digits, '_', '.', '-', starting with a letter or digit, at most MaxNameLen bytes.
-func CheckName(s string) error {
+func CheckName(s string) error { return checkName("service name", s) }
+
+// checkName is CheckName for a name of another kind (an action's name follows the same rule);
+// what names the kind in the message.
+func checkName(what, s string) error {
 	switch {
 	case s == "":
-		return fmt.Errorf("empty service name")
+		return fmt.Errorf("empty %s", what)
 	case len(s) > MaxNameLen:
-		return fmt.Errorf("service name %q is longer than %d bytes", truncate(s), MaxNameLen)
+		return fmt.Errorf("%s %q is longer than %d bytes", what, truncate(s), MaxNameLen)
 	case !nameRe.MatchString(s):
-		return fmt.Errorf("invalid service name %q: use letters, digits, '_', '.', '-', starting with a letter or digit", truncate(s))
+		return fmt.Errorf("invalid %s %q: use letters, digits, '_', '.', '-', starting with a letter or digit", what, truncate(s))
 	}
 	return nil
 }

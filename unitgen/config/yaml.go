@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -24,14 +23,14 @@ func parseYAML(file string, data []byte, probs *Problems) *table {
 		if errors.Is(err, io.EOF) {
 			return add(0, "", "empty file")
 		}
-		return add(yamlErrorLine(data, err), "", "syntax error: "+yamlMessage(err))
+		return add(yamlErrorLine(data, err), "", "syntax error: "+readYAMLError(err).message)
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case err == nil:
 		return add(next.Line, "", "a second YAML document starts here: a service file holds one document")
 	case !errors.Is(err, io.EOF):
-		return add(yamlErrorLine(data, err), "", "syntax error: "+yamlMessage(err))
+		return add(yamlErrorLine(data, err), "", "syntax error: "+readYAMLError(err).message)
 	}
 	if len(doc.Content) == 0 {
 		return add(0, "", "empty file")
@@ -47,28 +46,6 @@ func parseYAML(file string, data []byte, probs *Problems) *table {
 	return v.v.(*table)
 }
 
-// yamlMessage is the error's text without yaml.v3's "yaml: line N:" prefix.
-func yamlMessage(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if strings.HasPrefix(msg, "line ") {
-		if _, rest, ok := strings.Cut(msg, ": "); ok {
-			return rest
-		}
-	}
-	return msg
-}
-
-// yamlParserErrors are the messages of yaml.v3's parser (the scanner's are all others): it
-// counts their lines from 0, and leaves out line 0.
-var yamlParserErrors = map[string]bool{
-	"did not find expected ',' or ']'": true, "did not find expected ',' or '}'": true,
-	"did not find expected '-' indicator": true, "did not find expected <document start>": true,
-	"did not find expected <stream-start>": true, "did not find expected key": true,
-	"did not find expected node content": true, "found duplicate %TAG directive": true,
-	"found duplicate %YAML directive": true, "found incompatible YAML document": true,
-	"found undefined tag handle": true,
-}
-
 // maxBisectedYAML is the largest file whose syntax errors are located by bisection (below):
 // at most a dozen parses of a file this size stay within a few milliseconds. Service files
 // are far smaller; beyond it, yaml.v3's own (corrected) line is reported.
@@ -82,17 +59,17 @@ const maxBisectedYAML = 8 << 10
 // that yaml.v3 always reports the construct's line, which makes "the same way" exact.)
 func yamlErrorLine(data []byte, err error) int {
 	if len(data) > maxBisectedYAML {
-		return yamlReportedLine(err)
+		return readYAMLError(err).line
 	}
-	failure := func(prefix []byte) string { // the first error of any document, or ""
+	failure := func(prefix []byte) yamlSyntax { // the first error of any document, or none
 		dec := yaml.NewDecoder(bytes.NewReader(append([]byte{'\n'}, prefix...)))
 		for {
 			var n yaml.Node
 			if err := dec.Decode(&n); err != nil {
 				if errors.Is(err, io.EOF) {
-					return ""
+					return yamlSyntax{}
 				}
-				return err.Error()
+				return readYAMLError(err)
 			}
 		}
 	}
@@ -114,16 +91,6 @@ func yamlErrorLine(data []byte, err error) int {
 		}
 	}
 	return lo
-}
-
-// yamlReportedLine is the line yaml.v3 gives for err, counted from 1.
-func yamlReportedLine(err error) int {
-	line := 0
-	fmt.Sscanf(strings.TrimPrefix(err.Error(), "yaml: "), "line %d:", &line)
-	if yamlParserErrors[yamlMessage(err)] {
-		line++
-	}
-	return line
 }
 
 type yamlErr struct {
