@@ -249,3 +249,14 @@ var (
 	// topLevelKeys may appear at the top of a hero TOML file.
 	topLevelKeys = concat(serviceOnlyKeys, commandKeys, everyActionKeys, mainOnlyKeys)
 )
+
+// dependencyKey names the config key a graph problem comes from, in the file's own format.
+func dependencyKey(f Format, kind string) string {
+	if kind == "" {
+		return ""
+	}
+	if f == FormatZinit {
+		return zKeyAfter // zinit's after is the only dependency key, read as requires
+	}
+	return keyDependencies + "." + kind
+}

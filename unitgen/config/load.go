@@ -9,36 +9,6 @@ import (
 	"github.com/hero-systemd/hero-systemd/graphs"
 )
 
-// File is one service file's name (within the config directory) and contents.
-type File struct {
-	Name string
-	Data []byte
-}
-
-// Set is every service of a config directory, with the dependency graph of those that can run.
-// A directory with problems still makes a Set: each service is usable, bad-config or blocked
-// (see BadConfig, Blocked), and only the bad-config ones are left out of the Graph.
-type Set struct {
-	Services []*Service          // every service read, sorted by name, bad-config ones included
-	ByName   map[string]*Service // the same services by name
-	Graph    *graphs.Graph       // requires/after/conflicts among the services that are not bad-config
-
-	bad          map[string]Problems // bad-config services and why
-	waiting      map[string][]string // blocked services and the undefined services they wait for
-	fileProblems map[string]Problems // what Parse found in each service's own file
-	pending      map[string]Problems // new files' problems of services kept at their last good definition
-	warnings     Problems            // what is odd but runs: a wants on a service no file defines
-}
-
-// Warnings are what is odd in the directory but keeps nothing from running (validate reports
-// them; they never make a service bad-config or blocked): a wants entry naming a service no
-// file defines, which its service starts without, as systemd starts a unit whose Wants= names
-// a missing unit. Each Message starts with WarningPrefix.
-func (s *Set) Warnings() Problems { return s.warnings }
-
-// Service returns the named service, or nil.
-func (s *Set) Service(name string) *Service { return s.ByName[name] }
-
 // formatOf tells a service file's format by its extension; ok is false for files that are not
 // service files (they are skipped when reading a directory).
 func formatOf(name string) (stem string, f Format, ok bool) {
@@ -222,15 +192,4 @@ func nodesOf(services []*Service, keep func(string) bool) []graphs.Node {
 		}
 	}
 	return nodes
-}
-
-// dependencyKey names the config key a graph problem comes from, in the file's own format.
-func dependencyKey(f Format, kind string) string {
-	if kind == "" {
-		return ""
-	}
-	if f == FormatZinit {
-		return zKeyAfter // zinit's after is the only dependency key, read as requires
-	}
-	return keyDependencies + "." + kind
 }

@@ -159,3 +159,32 @@ const (
 	MaxLivenessInterval     = time.Hour
 	MaxLivenessFailures     = 100
 )
+
+// Daemon is what a daemon's own packaged unit sets for the whole service besides its command:
+// its groups and umask, its capabilities, the directories systemd makes for it, a root-owned
+// environment file, and a sandbox.
+type Daemon struct {
+	Groups       []string // SupplementaryGroups=
+	UMask        string   // four octal digits, "0027"; "" leaves systemd's default (0022)
+	Capabilities []string // canonical names, in the kernel's order
+	StateDir     string   // StateDirectory=, relative to /var/lib
+	CacheDir     string   // CacheDirectory=, relative to /var/cache
+	LogsDir      string   // LogsDirectory=, relative to /var/log
+	EnvFile      string   // EnvironmentFile=, an absolute path; "" none
+	EnvFileLine  int      // the line env_file is written on (its trust is checked where files are read)
+	Sandbox      string   // a preset (SandboxStrict), "" none
+	Writable     []string // ReadWritePaths=, absolute paths (with Sandbox)
+}
+
+// NotifyMain is the notify value that accepts readiness from the main process only.
+const NotifyMain = "main"
+
+// SandboxStrict is the sandbox preset of systemd's strictest settings that a network daemon
+// still runs under (see unitgen's sandbox settings, and the manual's sandbox key).
+const SandboxStrict = "strict"
+
+// SandboxPresets are the names the sandbox key accepts.
+var SandboxPresets = []string{SandboxStrict}
+
+// KillModes are the values of kill_mode: systemd's KillMode= but for the deprecated "none".
+var KillModes = []string{"control-group", "mixed", "process"}

@@ -19,9 +19,6 @@ const (
 	maxCollection = 1024 // entries of one array, keys of one table
 )
 
-// tomlDate stands for a TOML date or time: no hero key takes one, but the type must be named.
-type tomlDate string
-
 // parseTOML decodes hero TOML into the shared tree, each value with the line it is on, from
 // go-toml's parser (which gives every key and value its place in the source). The rules TOML
 // sets on defining tables are enforced here: a table is defined once, dotted keys and inline
@@ -57,16 +54,6 @@ func parseTOML(file string, data []byte, probs *Problems) *table {
 	}
 	return b.root
 }
-
-// tableState is how a table came to be, which decides what may still add to it.
-type tableState uint8
-
-const (
-	implicitTable tableState = iota // a parent of a [header]: may be defined by its own header once
-	headerTable                     // defined by a [header] or as an element of [[header]]
-	dottedTable                     // defined by dotted keys (a.b = 1): only more dotted keys add to it
-	inlineTable                     // { ... }: complete as written
-)
 
 type tomlBuilder struct {
 	p     *unstable.Parser

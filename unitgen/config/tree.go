@@ -432,3 +432,16 @@ func editDistance(a, b string) int {
 	}
 	return d[len(a)][len(b)]
 }
+
+// tomlDate stands for a TOML date or time: no hero key takes one, but the type must be named.
+type tomlDate string
+
+// tableState is how a table came to be, which decides what may still add to it.
+type tableState uint8
+
+const (
+	implicitTable tableState = iota // a parent of a [header]: may be defined by its own header once
+	headerTable                     // defined by a [header] or as an element of [[header]]
+	dottedTable                     // defined by dotted keys (a.b = 1): only more dotted keys add to it
+	inlineTable                     // { ... }: complete as written
+)
