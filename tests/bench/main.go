@@ -22,6 +22,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -116,4 +117,55 @@ func report(out string, short, partial bool) error {
 		mode = "short"
 	}
 	return writeReport(out, rows, hostMachine(out, mode), os.Stdout)
+}
+
+// runSystem measures everything that needs the container's systemd, in an order that keeps
+// each figure's services alone: herod's idle cost first (nothing loaded), then the cascades,
+// starts, reads, concurrency, load and scale, then herod with many services and a big ledger.
+// only, when not empty, names the one section to run (see sectionNames).
+func runSystem(ctx context.Context, sz sizes, only, out string, log io.Writer) error {
+	bx, err := openBox(ctx)
+	if err != nil {
+		return err
+	}
+	defer bx.close()
+	b := &bench{box: bx, sz: sz, log: log}
+	defer func() {
+		if err := b.save(out); err != nil {
+			fmt.Fprintln(log, "hero-bench:", err)
+		}
+		os.WriteFile(filepath.Join(out, "herod.log"), []byte(b.herodLog(context.Background(), 2000)), 0o644)
+	}()
+	if err := b.installPolicy(ctx); err != nil {
+		return err
+	}
+	if err := b.startHerod(ctx); err != nil {
+		return err
+	}
+	steps := []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"herod idle, no services", b.costEmpty},
+		{"cascade stop", b.cascades},
+		{"start", b.starts},
+		{"reads", b.reads},
+		{"concurrency", b.concurrency},
+		{"load", b.loadTest},
+		{"scale", b.scale},
+		{"scale-reads", b.scaleReadsOnly},
+		{"herod with many services", b.costMass},
+		{"herod with a big ledger", b.costLedger},
+	}
+	for _, s := range steps {
+		// scale-reads is a part of scale, run alone only when asked for.
+		if only != "" && s.name != only || only == "" && s.name == "scale-reads" {
+			continue
+		}
+		fmt.Fprintf(log, "\n== %s\n", s.name)
+		if err := s.run(ctx); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+	}
+	return nil
 }
