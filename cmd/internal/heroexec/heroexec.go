@@ -14,15 +14,6 @@ import (
 	"github.com/hero-systemd/hero-systemd/unitgen/execspec"
 )
 
-// Exit statuses, systemd's where systemd has one (systemd.exec(5), "Process Exit Codes"), so
-// that a command hero-exec cannot start fails the way systemd would have reported it.
-const (
-	ExitUsage   = 2
-	ExitChdir   = 200 // EXIT_CHDIR
-	ExitExec    = 203 // EXIT_EXEC
-	ExitBadSpec = 208 // EXIT_STDIN is 208 in systemd; hero-exec uses it for a spec it cannot read
-)
-
 // Run runs mode with the encoded spec and returns the exit status (exec mode returns only when
 // the command could not be executed).
 func Run(mode, spec string, stdout, stderr io.Writer) int {

@@ -12,9 +12,6 @@ import (
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
-// ExitSignal is hero-exec's exit status when the reload signal could not be sent.
-const ExitSignal = 1
-
 // runSignal sends the named signal to the service's main process, systemd's $MAINPID (set for
 // ExecReload= commands): what reload_signal does, since systemd 252 has no ReloadSignal=. The
 // PID is opened as a pidfd and signalled through it, so that a process that ended meanwhile and
