@@ -21,6 +21,10 @@ import (
 // Prefix starts every unit and slice hero generates, so hero never touches a unit it does not own.
 const Prefix = "hero"
 
+// UnitPattern matches the name of every service unit hero generates (systemd's pattern, as
+// ListUnitsByPatterns takes it); ParseUnitName tells which of them are hero's for sure.
+const UnitPattern = Prefix + "-*.service"
+
 // Defaults for Options.
 const (
 	DefaultConfigDir  = "/etc/hero/services"

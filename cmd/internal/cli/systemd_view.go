@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 	"github.com/spf13/cobra"
 
@@ -30,29 +31,18 @@ type systemdView struct {
 	order    []string                 // service names, sorted
 }
 
-// unitStatus is one entry of systemd's ListUnitsByPatterns.
-type unitStatus struct {
-	Name, Description, LoadState, ActiveState, SubState, Following string
-	Path                                                           dbus.ObjectPath
-	JobID                                                          uint32
-	JobType                                                        string
-	JobPath                                                        dbus.ObjectPath
-}
-
 // readSystemdView reads the hero units systemd holds, on the bus herod would be reached on,
 // and adds the config directory's services systemd does not hold (when it can be read).
 func readSystemdView(ctx context.Context, g *globals) (*systemdView, error) {
-	conn, err := systemdBus(ctx, g)
+	conn, err := systemdConn(ctx, g)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
-	manager := conn.Object("org.freedesktop.systemd1", "/org/freedesktop/systemd1")
-	var units []unitStatus
 	cctx, cancel := context.WithTimeout(ctx, systemdViewTimeout)
 	defer cancel()
-	if err := manager.CallWithContext(cctx, "org.freedesktop.systemd1.Manager.ListUnitsByPatterns", 0,
-		[]string{}, []string{unitgen.Prefix + "-*.service"}).Store(&units); err != nil {
+	units, err := conn.ListUnitsByPatternsContext(cctx, nil, []string{unitgen.UnitPattern})
+	if err != nil {
 		return nil, fmt.Errorf("asking systemd for hero's units: %w", err)
 	}
 	v := &systemdView{statuses: map[string]client.Status{}}
@@ -64,10 +54,8 @@ func readSystemdView(ctx context.Context, g *globals) (*systemdView, error) {
 		st := client.Status{Service: name, Context: ctxName, Unit: u.Name, Description: u.Description,
 			LoadState: u.LoadState, ActiveState: u.ActiveState, SubState: u.SubState}
 		st.State = stateFromSystemd(u.ActiveState, u.SubState)
-		var pid uint32
-		if err := conn.Object("org.freedesktop.systemd1", u.Path).CallWithContext(cctx, "org.freedesktop.DBus.Properties.Get", 0,
-			"org.freedesktop.systemd1.Service", "MainPID").Store(&pid); err == nil {
-			st.MainPID = pid
+		if p, err := conn.GetServicePropertyContext(cctx, u.Name, "MainPID"); err == nil {
+			st.MainPID, _ = p.Value.Value().(uint32)
 		}
 		v.statuses[name] = st
 	}
@@ -91,23 +79,22 @@ func readSystemdView(ctx context.Context, g *globals) (*systemdView, error) {
 	return v, nil
 }
 
-// systemdBus connects to the bus systemd is on: the one herod is reached on (--bus-address or
-// HERO_BUS_ADDRESS), the user's with --user, else the system bus.
-func systemdBus(ctx context.Context, g *globals) (*dbus.Conn, error) {
+// systemdConn connects to systemd (go-systemd, as herod does) on the bus herod is reached on
+// (--bus-address or HERO_BUS_ADDRESS), the user's with --user, else the system bus.
+func systemdConn(ctx context.Context, g *globals) (*sddbus.Conn, error) {
 	address := g.busAddress
 	if address == "" {
 		address = os.Getenv("HERO_BUS_ADDRESS")
 	}
-	var conn *dbus.Conn
-	var err error
-	switch {
-	case address != "":
-		conn, err = dbus.Connect(address, dbus.WithContext(ctx))
-	case g.user:
-		conn, err = dbus.ConnectSessionBus(dbus.WithContext(ctx))
-	default:
-		conn, err = dbus.ConnectSystemBus(dbus.WithContext(ctx))
-	}
+	conn, err := sddbus.NewConnection(func() (*dbus.Conn, error) {
+		switch {
+		case address != "":
+			return dbus.Connect(address, dbus.WithContext(ctx))
+		case g.user:
+			return dbus.ConnectSessionBus(dbus.WithContext(ctx))
+		}
+		return dbus.ConnectSystemBus(dbus.WithContext(ctx))
+	})
 	if err != nil {
 		return nil, fmt.Errorf("connecting to systemd's bus: %w", err)
 	}
