@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hero-systemd/hero-systemd/bridge/state"
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
+)
+
+// The Ansible collection's module_utils copies heroctl's exit codes and which ActiveStates count
+// as started (Python cannot import Go): each copy must say what the Go definition says.
+const ansibleUtils = "../../../packaging/ansible/plugins/module_utils/heroctl.py"
+
+// TestAnsibleCopiesExitCodes holds every EXIT_* constant of the module_utils to heroctl's exit
+// code of the same name (EXIT_NOT_ACTIVE is ExitNotActive), and wants every exit code heroctl
+// has there.
+func TestAnsibleCopiesExitCodes(t *testing.T) {
+	src, err := os.ReadFile(ansibleUtils)
+	if err != nil {
+		t.Fatal(err)
+	}
+	goCodes := map[string]int{"EXIT_OK": ExitOK, "EXIT_FAILURE": ExitFailure, "EXIT_NOT_ACTIVE": ExitNotActive, "EXIT_NO_SUCH_SERVICE": ExitNoSuchService}
+	copied := map[string]int{}
+	for _, m := range regexp.MustCompile(`(?m)^(EXIT_[A-Z_]+)\s*=\s*(\S+)`).FindAllStringSubmatch(string(src), -1) {
+		n, err := strconv.Atoi(m[2])
+		if err != nil {
+			t.Errorf("%s: %s = %s is not a number", ansibleUtils, m[1], m[2])
+			continue
+		}
+		copied[m[1]] = n
+	}
+	for name, n := range copied {
+		want, ok := goCodes[name]
+		switch {
+		case !ok:
+			t.Errorf("%s: %s = %d: heroctl has no such exit code", ansibleUtils, name, n)
+		case n != want:
+			t.Errorf("%s: %s = %d, heroctl's is %d", ansibleUtils, name, n, want)
+		}
+	}
+	for name, want := range goCodes {
+		if _, ok := copied[name]; !ok {
+			t.Errorf("%s: no %s (heroctl's %d)", ansibleUtils, name, want)
+		}
+	}
+}
+
+// TestAnsibleCopiesRunningStates holds RUNNING_STATES to bridge/state.Up over every ActiveState
+// systemd has (org.freedesktop.systemd1(5)).
+func TestAnsibleCopiesRunningStates(t *testing.T) {
+	src, err := os.ReadFile(ansibleUtils)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^RUNNING_STATES\s*=\s*\(([^)]*)\)`).FindSubmatch(src)
+	if m == nil {
+		t.Fatalf("%s: no RUNNING_STATES tuple", ansibleUtils)
+	}
+	copied := map[string]bool{}
+	for _, s := range regexp.MustCompile(`"([^"]*)"`).FindAllStringSubmatch(string(m[1]), -1) {
+		copied[s[1]] = true
+	}
+	for _, active := range []string{"active", "reloading", "inactive", "failed", "activating", "deactivating", "maintenance", "refreshing"} {
+		if copied[active] != state.Up(active) {
+			t.Errorf("%s: RUNNING_STATES says %q counts as started: %v; bridge/state.Up says %v", ansibleUtils, active, copied[active], state.Up(active))
+		}
+		delete(copied, active)
+	}
+	if len(copied) > 0 {
+		t.Errorf("%s: RUNNING_STATES names states systemd does not have: %s", ansibleUtils, strings.Join(keys(copied), " "))
+	}
+}
+
+func keys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestAnsibleCopiesServiceFileExtensions holds the config module's EXTENSIONS (the files it
+// counts as service files) to unitgen/config.IsServiceFile.
+func TestAnsibleCopiesServiceFileExtensions(t *testing.T) {
+	const module = "../../../packaging/ansible/plugins/modules/config.py"
+	src, err := os.ReadFile(module)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^EXTENSIONS\s*=\s*\(([^)]*)\)`).FindSubmatch(src)
+	if m == nil {
+		t.Fatalf("%s: no EXTENSIONS tuple", module)
+	}
+	copied := map[string]bool{}
+	for _, s := range regexp.MustCompile(`"([^"]*)"`).FindAllStringSubmatch(string(m[1]), -1) {
+		copied[s[1]] = true
+	}
+	for _, ext := range []string{".toml", ".yaml", ".yml", ".json", ".conf", ".tml", ".TOML", ".service", ""} {
+		if got := config.IsServiceFile("web" + ext); copied[ext] != got {
+			t.Errorf("%s: EXTENSIONS has %q: %v; unitgen/config.IsServiceFile(\"web%s\") is %v", module, ext, copied[ext], ext, got)
+		}
+		delete(copied, ext)
+	}
+	if len(copied) > 0 {
+		t.Errorf("%s: EXTENSIONS has %s, which herod does not read", module, strings.Join(keys(copied), " "))
+	}
+}
