@@ -2,11 +2,13 @@ package cli
 
 import (
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/hero-systemd/hero-systemd/bridge/plan"
 	"github.com/hero-systemd/hero-systemd/bridge/state"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
@@ -107,5 +109,35 @@ func TestAnsibleCopiesServiceFileExtensions(t *testing.T) {
 	}
 	if len(copied) > 0 {
 		t.Errorf("%s: EXTENSIONS has %s, which herod does not read", module, strings.Join(keys(copied), " "))
+	}
+}
+
+// TestAnsibleCopiesApplyPlanKeys holds the keys the collection reads of heroctl apply's JSON
+// plan (module_utils, the apply module) to bridge/plan's json tags.
+func TestAnsibleCopiesApplyPlanKeys(t *testing.T) {
+	tags := map[string]bool{}
+	for _, typ := range []reflect.Type{reflect.TypeOf(plan.Apply{}), reflect.TypeOf(plan.Change{})} {
+		for i := 0; i < typ.NumField(); i++ {
+			if name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+				tags[name] = true
+			}
+		}
+	}
+	read := regexp.MustCompile(`\b(?:plan|change)(?:\.get\(|\[)"(\w+)"`)
+	listed := regexp.MustCompile(`\("[^"]+",\s*"(\w+)"\)`) // plan_text's (label, key) pairs
+	for _, file := range []string{ansibleUtils, "../../../packaging/ansible/plugins/module_utils/diffmask.py", "../../../packaging/ansible/plugins/modules/apply.py"} {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := append(read.FindAllStringSubmatch(string(src), -1), listed.FindAllStringSubmatch(string(src), -1)...)
+		if len(found) == 0 {
+			t.Errorf("%s: no plan key found: the pattern no longer reads it", file)
+		}
+		for _, m := range found {
+			if !tags[m[1]] {
+				t.Errorf("%s: reads the plan's %q, which heroctl apply -o json does not write", file, m[1])
+			}
+		}
 	}
 }
