@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	tb "github.com/hero-systemd/hero-systemd/tests/testbed"
 )
 
 // The page's address under a cockpit-ws: the package "hero" served by the local session.
@@ -86,21 +88,19 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 // and a screenshot.
 func waitFor(t *testing.T, ctx context.Context, what, js string) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for {
+	var err error
+	if tb.Until(waitLimit, 250*time.Millisecond, func() bool {
 		ectx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		ok, err := chromedp.Run(ectx, chromedp.Evaluate[bool]("Boolean("+js+")"))
-		cancel()
-		if err == nil && ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			text, _ := chromedp.Run(ctx, chromedp.Evaluate[string]("document.body.innerText"))
-			shot := screenshot(t, ctx, "failed-"+strings.ReplaceAll(t.Name(), "/", "-"))
-			t.Fatalf("the page never showed %s within %s (last error: %v); screenshot %s; its text:\n%s", what, waitLimit, err, shot, text)
-		}
-		time.Sleep(250 * time.Millisecond)
+		defer cancel()
+		var ok bool
+		ok, err = chromedp.Run(ectx, chromedp.Evaluate[bool]("Boolean("+js+")"))
+		return err == nil && ok
+	}) {
+		return
 	}
+	text, _ := chromedp.Run(ctx, chromedp.Evaluate[string]("document.body.innerText"))
+	shot := screenshot(t, ctx, "failed-"+strings.ReplaceAll(t.Name(), "/", "-"))
+	t.Fatalf("the page never showed %s within %s (last error: %v); screenshot %s; its text:\n%s", what, waitLimit, err, shot, text)
 }
 
 // screenshot saves the whole page as NAME.png in the artifacts folder and returns its path.

@@ -4,7 +4,6 @@ package daemons
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -100,10 +99,7 @@ func (s *Stack) Stop() {
 		return
 	}
 	s.cmd.Process.Signal(syscall.SIGTERM)
-	deadline := time.Now().Add(30 * time.Second)
-	for s.cmd.Process.Signal(syscall.Signal(0)) == nil && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	testbed.Until(30*time.Second, 20*time.Millisecond, func() bool { return s.cmd.Process.Signal(syscall.Signal(0)) != nil })
 	s.cmd = nil
 }
 
@@ -151,7 +147,7 @@ func Timed(t testing.TB, args ...string) time.Duration {
 	return time.Since(began)
 }
 
-// WaitFor polls cond every 50 ms until it holds, or fails the test after timeout.
+// WaitFor fails the test unless cond holds within timeout (testbed.Eventually: polled every 20 ms).
 func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	testbed.Eventually(t, timeout, what, cond)
@@ -271,15 +267,10 @@ func installPolicy(t *testing.T) {
 // waitHeroUnitsGone waits (up to 30 s) until systemd has unloaded every hero unit, so the next
 // test's units of the same names can be created.
 func waitHeroUnitsGone() {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for ctx.Err() == nil {
-		out, _ := exec.CommandContext(ctx, "systemctl", "list-units", "--all", "--plain", "--no-legend", "hero-*.service").Output()
-		if strings.TrimSpace(string(out)) == "" {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testbed.Until(30*time.Second, 50*time.Millisecond, func() bool {
+		out, err := exec.Command("systemctl", "list-units", "--all", "--plain", "--no-legend", "hero-*.service").Output()
+		return err == nil && strings.TrimSpace(string(out)) == ""
+	})
 }
 
 // sortedKeys is m's keys, sorted.

@@ -251,12 +251,8 @@ func (h *host) execIn(stdin []byte, cmd ...string) (string, error) {
 
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(deadline time.Duration, cond func() bool) error {
-	end := time.Now().Add(deadline)
-	for !cond() {
-		if time.Now().After(end) {
-			return fmt.Errorf("not ready after %s", deadline)
-		}
-		time.Sleep(200 * time.Millisecond)
+	if !testbed.Until(deadline, 200*time.Millisecond, cond) {
+		return fmt.Errorf("not ready after %s", deadline)
 	}
 	return nil
 }

@@ -708,22 +708,14 @@ restart_delay = "100ms"
 	for i, j := range jobs {
 		want := fmt.Sprintf("run-%d", 3-i)
 		seen := "(none)"
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			_, out := w.output("bouncy", j.ID)
-			if out == want {
-				break
-			}
-			if out != seen {
-				seen = out
-			}
-			if time.Now().After(deadline) {
-				// What the journal holds of the unit, to tell a recording fault from journald's.
-				t.Fatalf("job %d (invocation %s): output %q, want %q; jobs %+v\njournal:\n%s", j.ID, j.InvocationID, seen, want, jobs,
-					testbed.Run(t, "journalctl", "--no-pager", "-u", j.Unit, "-o", "json", "--output-fields",
-						"MESSAGE,SYSLOG_IDENTIFIER,_SYSTEMD_INVOCATION_ID,INVOCATION_ID,_PID,_SYSTEMD_UNIT").Stdout)
-			}
-			time.Sleep(50 * time.Millisecond)
+		if !testbed.Until(30*time.Second, 50*time.Millisecond, func() bool {
+			_, seen = w.output("bouncy", j.ID)
+			return seen == want
+		}) {
+			// What the journal holds of the unit, to tell a recording fault from journald's.
+			t.Fatalf("job %d (invocation %s): output %q, want %q; jobs %+v\njournal:\n%s", j.ID, j.InvocationID, seen, want, jobs,
+				testbed.Run(t, "journalctl", "--no-pager", "-u", j.Unit, "-o", "json", "--output-fields",
+					"MESSAGE,SYSLOG_IDENTIFIER,_SYSTEMD_INVOCATION_ID,INVOCATION_ID,_PID,_SYSTEMD_UNIT").Stdout)
 		}
 	}
 }

@@ -144,12 +144,10 @@ func (h *herod) launch(t *testing.T, extra ...string) *herod {
 // collects stopped units a moment later than 252 does, and the next test's units of the same
 // names can only be created once the old ones are gone.
 func waitHeroUnitsGone() {
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	testbed.Until(30*time.Second, 50*time.Millisecond, func() bool {
 		out, err := exec.Command("systemctl", "list-units", "--all", "--plain", "--no-legend", "hero-*.service").Output()
-		if err == nil && strings.TrimSpace(string(out)) == "" {
-			return
-		}
-	}
+		return err == nil && strings.TrimSpace(string(out)) == ""
+	})
 }
 
 // heroctl runs the CLI as root (or as the unprivileged user with asUser).

@@ -207,7 +207,8 @@ func TestMissingProgramSaysWhy(t *testing.T) {
 // when journald wrote it (its receive time, __REALTIME_TIMESTAMP).
 func reasonWritten(t *testing.T, unit, text string, since time.Time, wait time.Duration) (time.Time, bool) {
 	t.Helper()
-	for deadline := time.Now().Add(wait); ; time.Sleep(200 * time.Millisecond) {
+	var written time.Time
+	found := testbed.Until(wait, 200*time.Millisecond, func() bool {
 		out := testbed.Run(t, "journalctl", "--no-pager", "-o", "json", "--since", "@"+strconv.FormatInt(since.Unix(), 10), "-u", unit).Stdout
 		for _, line := range strings.Split(out, "\n") {
 			var e map[string]any
@@ -216,13 +217,13 @@ func reasonWritten(t *testing.T, unit, text string, since time.Time, wait time.D
 			}
 			if msg, _ := e["MESSAGE"].(string); strings.Contains(msg, text) {
 				us, _ := strconv.ParseInt(fmt.Sprint(e["__REALTIME_TIMESTAMP"]), 10, 64)
-				return time.UnixMicro(us), true
+				written = time.UnixMicro(us)
+				return true
 			}
 		}
-		if time.Now().After(deadline) {
-			return time.Time{}, false
-		}
-	}
+		return false
+	})
+	return written, found
 }
 
 // max_restarts = 2: a service that keeps failing runs three times (its start and two automatic

@@ -84,7 +84,7 @@ liveness_failures = 2
 	testbed.Eventually(t, 10*time.Second, "ouhang healthy", func() bool { return statusOf(t, "ouhang").Health == "healthy" })
 	os.WriteFile(hang, nil, 0o644)
 	testbed.Eventually(t, 20*time.Second, "ouhang killed by its watchdog", func() bool { return heroctl(t, "is-failed", "ouhang").Code == 0 })
-	consistently(t, 5*time.Second, "ouhang stays failed (restart = \"no\")", func() bool { return heroctl(t, "is-failed", "ouhang").Code == 0 })
+	testbed.Consistently(t, 5*time.Second, "ouhang stays failed (restart = \"no\")", func() bool { return heroctl(t, "is-failed", "ouhang").Code == 0 })
 	st := statusOf(t, "ouhang")
 	if st.LastJob == nil || st.LastJob.Result != "watchdog" || st.LastJob.Phase != "failed" ||
 		st.Health != "unhealthy: 2 of 2 checks failed (timed out after 1s)" {

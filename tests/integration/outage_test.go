@@ -44,17 +44,6 @@ func active(t *testing.T, name string) bool {
 	return strings.TrimSpace(testbed.Run(t, "systemctl", "show", "-p", "ActiveState", "--value", "hero-default-"+name+".service").Stdout) == "active"
 }
 
-// consistently fails the test if cond stops holding within d (checked every 200 ms): what must
-// not happen, given time to happen.
-func consistently(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if !cond() {
-			t.Fatalf("%s stopped holding", what)
-		}
-	}
-}
-
 // The first outage: a health-checked requirement killed while its config is broken
 // fails two restart attempts, then runs. Its dependents (and theirs) come back without a human,
 // status said meanwhile exactly what would happen, and the ledger keeps the outage: the
@@ -203,19 +192,19 @@ func TestStopOnPurposeDuringAnOutageIsFinal(t *testing.T) {
 	testbed.Eventually(t, 15*time.Second, "oudweb waits", func() bool { return statusOf(t, "oudweb").ComesBack })
 	wantExit(t, heroctl(t, "stop", "oudweb"), 0, "stop oudweb while it waits")
 	testbed.Eventually(t, 60*time.Second, "ouddb and oudapp back", func() bool { return active(t, "ouddb") && active(t, "oudapp") })
-	consistently(t, 12*time.Second, "oudweb stays stopped", func() bool { return !active(t, "oudweb") })
+	testbed.Consistently(t, 12*time.Second, "oudweb stays stopped", func() bool { return !active(t, "oudweb") })
 	if st := statusOf(t, "oudweb"); st.ComesBack || st.Waiting != "" {
 		t.Errorf("a service stopped on purpose says it comes back: %+v", st)
 	}
 	// The requirement stopped on purpose: nothing comes back with its next start.
 	wantExit(t, heroctl(t, "stop", "ouddb"), 0, "stop ouddb")
 	wantExit(t, heroctl(t, "start", "ouddb"), 0, "start ouddb")
-	consistently(t, 12*time.Second, "oudapp stays stopped", func() bool { return !active(t, "oudapp") })
+	testbed.Consistently(t, 12*time.Second, "oudapp stays stopped", func() bool { return !active(t, "oudapp") })
 	// systemctl stop of the requirement is a stop on purpose too.
 	wantExit(t, heroctl(t, "start", "oudapp"), 0, "start oudapp")
 	testbed.MustRun(t, "systemctl", "stop", "hero-default-ouddb.service")
 	wantExit(t, heroctl(t, "start", "ouddb"), 0, "start ouddb after systemctl stop")
-	consistently(t, 12*time.Second, "oudapp stays stopped after systemctl stop of ouddb", func() bool { return !active(t, "oudapp") })
+	testbed.Consistently(t, 12*time.Second, "oudapp stays stopped after systemctl stop of ouddb", func() bool { return !active(t, "oudapp") })
 }
 
 // A soft dependency never blocks nor fails a start: one no file defines and one that fails are

@@ -261,7 +261,7 @@ func TestStoppedFloodKeepsItsLastOutput(t *testing.T) {
 	defer ledger.Close()
 	sawPartial := false
 	var j *jobdb.Job
-	testbed.Eventually(t, 10*time.Minute, "the flood's tail saved for good", func() bool {
+	saved := testbed.Until(10*time.Minute, 100*time.Millisecond, func() bool {
 		j, err = ledger.Latest(context.Background(), "flood")
 		if err == nil {
 			j, err = ledger.Get(context.Background(), j.ID) // with its output
@@ -278,9 +278,11 @@ func TestStoppedFloodKeepsItsLastOutput(t *testing.T) {
 				t.Errorf("heroctl jobs does not say the kept output is partial: %+v", jobs[0])
 			}
 		}
-		time.Sleep(100 * time.Millisecond)
 		return j.OutputSaved
 	})
+	if !saved {
+		t.Fatalf("the flood's tail was not saved for good within 10 minutes of the stop: %+v", j)
+	}
 	t.Logf("the tail was final %s after the stop; a partial copy was seen: %v", time.Since(stopped).Round(time.Second), sawPartial)
 	if j.OutputPartial || heroJobs(t, "flood")[0].OutputPartial {
 		t.Errorf("a final tail is still said to be partial")

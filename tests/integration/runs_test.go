@@ -196,14 +196,23 @@ func TestKilledMidStartAndMidCascade(t *testing.T) {
 	}
 	if dir := os.Getenv("HERO_BRIDGE_CHILD"); dir != "" {
 		w := reopenWorldWith(t, dir, loadSet(t, files))
+		activeState := func(unit string) func() string {
+			return func() string {
+				return strings.TrimSpace(testbed.MustRun(t, "systemctl", "show", "-p", "ActiveState", "--value", unit))
+			}
+		}
 		switch os.Getenv("HERO_MID") {
 		case "start":
+			// Killed while the start waits for slowdb's health check (which never passes).
+			slowdb := activeState("hero-mid-slowdb.service")
 			go w.b.Start(w.ctx, []string{"app"}, true, nil)
-			time.Sleep(500 * time.Millisecond)
+			testbed.Eventually(t, 30*time.Second, "slowdb's health check running", func() bool { return slowdb() == "activating" })
 		case "stop":
+			// Killed while the cascade waits for slow, which takes a second to stop.
+			slow := activeState("hero-mid-slow.service")
 			w.start("slow")
 			go w.b.Stop(w.ctx, "base", false, nil)
-			time.Sleep(300 * time.Millisecond)
+			testbed.Eventually(t, 30*time.Second, "the cascade stopping slow", func() bool { return slow() == "deactivating" })
 		}
 		fmt.Println("midway")
 		time.Sleep(time.Minute)

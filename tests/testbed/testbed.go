@@ -255,15 +255,35 @@ func Self(test string, env ...string) *exec.Cmd {
 	return cmd
 }
 
-// Eventually polls cond every 20ms until it holds or timeout passes.
-func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
+// Until polls cond every interval until it holds (true) or timeout has passed (false): the one
+// polling loop of the test tiers, for every wait on something nothing announces (Eventually and
+// Consistently fail the test with it; a wait that must not fail the test, or that says more
+// when it times out, uses it directly).
+func Until(timeout, interval time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+			return false
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(interval)
+	}
+	return true
+}
+
+// Eventually fails the test unless cond holds within timeout (polled every 20 ms).
+func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	if !Until(timeout, 20*time.Millisecond, cond) {
+		t.Fatalf("timed out after %s waiting for %s", timeout, what)
+	}
+}
+
+// Consistently fails the test if cond stops holding within d (polled every 200 ms): what must
+// not happen, given time to happen.
+func Consistently(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	if Until(d, 200*time.Millisecond, func() bool { return !cond() }) {
+		t.Fatalf("%s stopped holding within %s", what, d)
 	}
 }
 
