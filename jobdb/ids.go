@@ -110,7 +110,6 @@ func (db *DB) openIDs(ctx context.Context) error {
 			return fmt.Errorf("continue job ids after %d: %w", floor, explain(err))
 		}
 		db.log.Info("job ids continue after those an earlier ledger issued", "after", floor)
-		seq = floor
 	}
 	f.reserved = floor
 	db.reserveIDs(ctx, 0)

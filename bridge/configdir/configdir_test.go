@@ -178,7 +178,8 @@ func TestCacheConcurrentCallersShareOneParse(t *testing.T) {
 }
 
 func TestCacheForIsShared(t *testing.T) {
-	if CacheFor("/x") != CacheFor("/x") || CacheFor("/x") == CacheFor("/y") {
+	x1, x2, y := CacheFor("/x"), CacheFor("/x"), CacheFor("/y")
+	if x1 != x2 || x1 == y {
 		t.Errorf("CacheFor does not return one Cache per directory")
 	}
 }

@@ -20,10 +20,10 @@ func (b *bench) scale(ctx context.Context) error {
 	for _, n := range b.sz.scale {
 		fmt.Fprintf(b.log, "-- N = %d\n", n)
 		if err := b.scaleStart(ctx, n); err != nil {
-			return fmt.Errorf("N=%d, start: %w", n, err)
+			return fmt.Errorf("at N=%d, start: %w", n, err)
 		}
 		if err := b.scaleCascade(ctx, n); err != nil {
-			return fmt.Errorf("N=%d, cascade: %w", n, err)
+			return fmt.Errorf("at N=%d, cascade: %w", n, err)
 		}
 	}
 	return nil
@@ -149,19 +149,19 @@ func (b *bench) scaleReadsOnly(ctx context.Context) error {
 			return err
 		}
 		if _, err := mustHeroctl(ctx, append([]string{"start"}, names(svcs)...)...); err != nil {
-			return fmt.Errorf("N=%d: start: %w", n, err)
+			return fmt.Errorf("at N=%d: start: %w", n, err)
 		}
 		if err := b.expectActive(ctx, "after heroctl start", heroUnits(svcs), n+1); err != nil {
-			return fmt.Errorf("N=%d: %w", n, err)
+			return fmt.Errorf("at N=%d: %w", n, err)
 		}
 		if err := b.scaleReads(ctx, n, svcs[len(svcs)/2]); err != nil {
-			return fmt.Errorf("N=%d: %w", n, err)
+			return fmt.Errorf("at N=%d: %w", n, err)
 		}
 		if err := b.scaleMemory(ctx, n); err != nil {
-			return fmt.Errorf("N=%d: %w", n, err)
+			return fmt.Errorf("at N=%d: %w", n, err)
 		}
 		if _, err := mustHeroctl(ctx, "stop", svcs[0].name); err != nil {
-			return fmt.Errorf("N=%d: stop: %w", n, err)
+			return fmt.Errorf("at N=%d: stop: %w", n, err)
 		}
 	}
 	return nil

@@ -324,17 +324,6 @@ func TestCrashOutput(t *testing.T) {
 	screenshot(t, user, "service-mailer-plain-user")
 }
 
-func contains(list []string, s string) bool { return indexOf(list, s) >= 0 }
-
-func indexOf(list []string, s string) int {
-	for i, v := range list {
-		if v == s {
-			return i
-		}
-	}
-	return -1
-}
-
 // TestCockpitMenu: Cockpit's own shell lists the page as "Hero services" (from manifest.json)
 // and shows it in its frame.
 func TestCockpitMenu(t *testing.T) {

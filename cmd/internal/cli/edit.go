@@ -143,6 +143,7 @@ func editService(cmd *cobra.Command, g *globals, name string, a editArgs) error 
 	if probs, err := editProblems(g, target.name, edited); err != nil {
 		return err
 	} else if len(probs) > 0 {
+		//lint:ignore ST1005 a message of several sentences, for the person at the terminal
 		return exitWith(ExitFailure, fmt.Errorf("edit refused: %s is unchanged; the edit has %d problem(s):\n%s\nYour edit is kept in %s.",
 			target.path, len(probs), probs.Error(), copyPath))
 	}

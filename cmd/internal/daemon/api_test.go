@@ -230,11 +230,11 @@ func TestKillResetFailedAndRestart(t *testing.T) {
 func TestJobOutputAndLog(t *testing.T) {
 	td := startDaemon(t, stack)
 	ctx := testCtx(t)
-	q, err := td.c.StartMany(ctx, []string{"db", "legacy"}, false)
-	if err == nil {
+	if _, err := td.c.StartMany(ctx, []string{"db", "legacy"}, false); err == nil {
 		t.Fatal("db and legacy conflict: starting both was queued")
 	}
-	if q, err = td.c.Start(ctx, "api", false); err != nil {
+	q, err := td.c.Start(ctx, "api", false)
+	if err != nil {
 		t.Fatal(err)
 	}
 	jobs := td.wait(t, q).Jobs()
