@@ -16,7 +16,7 @@ import (
 	"gorm.io/gorm/logger"
 )
 
-// The ledger's database: its type, how SQLite is opened (DSN, pragmas, the file private to
+// The ledger's database: its type, how SQLite is opened (dsn, pragmas, the file private to
 // herod), and what a damaged file looks like.
 
 // DB is the SQLite ledger.
@@ -32,19 +32,19 @@ type DB struct {
 	ids  *idFloor   // the ids any ledger at path may have issued (see ids.go)
 }
 
-// DSN is the connection string: the pragmas run on every pooled connection. The write-ahead log
+// dsn is the connection string: the pragmas run on every pooled connection. The write-ahead log
 // stays small: SQLite copies it into the database once it holds walCheckpointPages pages (its
 // default, 1000 pages, let it grow to 4 MB beside a database of 120 KB, which a small full disk
 // could not hold) and, with journal_size_limit, truncates it to walSizeLimit when it starts
 // over (it would otherwise keep its largest size for good).
-func DSN(path string) string {
+func dsn(path string) string {
 	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" +
 		fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)&_pragma=journal_size_limit(%d)", walCheckpointPages, walSizeLimit) +
 		"&_txlock=immediate"
 }
 
-// walCheckpointPages and walSizeLimit bound the write-ahead log (see DSN): about 1 MB of pages
+// walCheckpointPages and walSizeLimit bound the write-ahead log (see dsn): about 1 MB of pages
 // (4 KiB each) before a checkpoint, and 1 MiB kept after one.
 const (
 	walCheckpointPages = 256
@@ -52,7 +52,7 @@ const (
 )
 
 func openGorm(path string) (*gorm.DB, error) {
-	return gorm.Open(sqlite.Open(DSN(path)), &gorm.Config{
+	return gorm.Open(sqlite.Open(dsn(path)), &gorm.Config{
 		Logger:         logger.Discard,
 		TranslateError: true,
 		NowFunc:        func() time.Time { return time.Now().UTC() },
@@ -133,7 +133,7 @@ type fileWatch struct {
 	dev, ino uint64
 }
 
-// idFloor is the floor of a ledger's ids, as IDsFile holds it.
+// idFloor is the floor of a ledger's ids, as idsFile holds it.
 type idFloor struct {
 	mu       sync.Mutex
 	path     string

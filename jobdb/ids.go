@@ -19,13 +19,13 @@ import (
 // a new one: a client may hold a job's id (its object path, /org/hero/Proc1/job/ID) and must
 // never be shown another run under it. SQLite's AUTOINCREMENT never reuses an id within one
 // database (sqlite_sequence keeps the highest); across databases, the ids a ledger may have
-// issued are remembered outside it, in IDsFile beside it: a floor no id of a new ledger goes
+// issued are remembered outside it, in idsFile beside it: a floor no id of a new ledger goes
 // below, raised a block of ids ahead of the ledger (one small write per idBlock jobs), before
 // any id above it is issued.
 
-// IDsFile is the file, in the ledger's directory, that holds the highest id any ledger there
+// idsFile is the file, in the ledger's directory, that holds the highest id any ledger there
 // may have issued. (Its name is not jobs.db*: removing the ledger's files leaves it.)
-const IDsFile = "issued-ids"
+const idsFile = "issued-ids"
 
 // idBlock is how far ahead of the ledger's highest id the floor is raised; idMargin is how close
 // the ledger may come to the floor before it is raised (room for creates under way at once).
@@ -34,9 +34,9 @@ const (
 	idMargin = 256
 )
 
-func idsPath(ledger string) string { return filepath.Join(filepath.Dir(ledger), IDsFile) }
+func idsPath(ledger string) string { return filepath.Join(filepath.Dir(ledger), idsFile) }
 
-// readFloor reads IDsFile (0 when there is none).
+// readFloor reads idsFile (0 when there is none).
 func readFloor(path string) (int64, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -52,7 +52,7 @@ func readFloor(path string) (int64, error) {
 	return n, nil
 }
 
-// writeFloor replaces IDsFile atomically and durably.
+// writeFloor replaces idsFile atomically and durably.
 func writeFloor(path string, n int64) error {
 	tmp := path + ".new"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
@@ -83,7 +83,7 @@ func sequence(g *gorm.DB) (int64, error) {
 	return seq.Int64, err
 }
 
-// openIDs lifts a ledger's sequence to the floor of IDsFile (a new ledger beside a damaged one
+// openIDs lifts a ledger's sequence to the floor of idsFile (a new ledger beside a damaged one
 // continues after the highest id the old one may have issued), and raises the floor ahead of
 // the sequence (a ledger of an older hero had none). A floor that cannot be written is logged:
 // the ledger works, and only ids after a later replacement could repeat.
@@ -138,7 +138,7 @@ func (db *DB) reserveIDs(ctx context.Context, n int) {
 
 // KeepIDsOf raises the floor of the ledger at path to the highest id the ledger damaged (a
 // file set aside) holds, as far as it can be read: a new ledger continues after it even when
-// IDsFile is missing (a ledger of an older hero). It returns that id (0 when none could be read).
+// idsFile is missing (a ledger of an older hero). It returns that id (0 when none could be read).
 func KeepIDsOf(damaged, path string) (int64, error) {
 	g, err := gorm.Open(sqlite.Open("file:"+damaged+"?mode=ro&_pragma=query_only(1)"), &gorm.Config{})
 	if err != nil {

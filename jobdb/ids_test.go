@@ -33,14 +33,14 @@ func createN(t *testing.T, db *DB, n int) int64 {
 }
 
 // A ledger set aside as damaged never has its ids issued again: the new ledger beside it
-// continues after the highest id the old one may have issued (IDsFile, kept beside it), and,
+// continues after the highest id the old one may have issued (idsFile, kept beside it), and,
 // when that file is missing (a ledger of an older hero), after the highest id the damaged file
 // still holds, as far as it can be read.
 func TestJobIDsAreNeverIssuedTwice(t *testing.T) {
 	tests := []struct {
 		name    string
 		damage  func(t *testing.T, path string) // what happens to the old ledger
-		keepIDs bool                            // IDsFile survives
+		keepIDs bool                            // idsFile survives
 	}{
 		{"overwritten, its ids remembered beside it", func(t *testing.T, path string) {
 			os.Remove(path + "-wal")
@@ -82,7 +82,7 @@ func TestJobIDsAreNeverIssuedTwice(t *testing.T) {
 			}
 		})
 	}
-	// A damaged file with nothing readable, and no IDsFile: nothing to keep, no error.
+	// A damaged file with nothing readable, and no idsFile: nothing to keep, no error.
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "jobs.db.damaged")
 	os.WriteFile(garbage, []byte(strings.Repeat("damaged ", 2048)), 0o600)
@@ -91,7 +91,7 @@ func TestJobIDsAreNeverIssuedTwice(t *testing.T) {
 	}
 }
 
-// The floor in IDsFile is always ahead of the ids issued: raised a block at a time, before the
+// The floor in idsFile is always ahead of the ids issued: raised a block at a time, before the
 // ledger comes close to it.
 func TestIDsFileStaysAheadOfTheLedger(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "jobs.db")

@@ -173,14 +173,14 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	}
 	var version int
 	db2.gorm.Raw("SELECT MAX(version) FROM schema_migrations").Scan(&version)
-	if version != SchemaVersion {
-		t.Errorf("schema version %d, want %d", version, SchemaVersion)
+	if version != schemaVersion {
+		t.Errorf("schema version %d, want %d", version, schemaVersion)
 	}
 }
 
 func TestRefusesNewerSchema(t *testing.T) {
 	db, path := open(t)
-	db.gorm.Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", SchemaVersion+1, time.Now())
+	db.gorm.Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", schemaVersion+1, time.Now())
 	db.Close()
 	if _, err := Open(context.Background(), path, quiet); err == nil {
 		t.Fatal("opened a ledger with a newer schema")
@@ -338,7 +338,7 @@ func TestDamagedFileIsErrDamaged(t *testing.T) {
 	}
 	t.Run("newer schema", func(t *testing.T) {
 		db, path := open(t)
-		db.gorm.Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", SchemaVersion+1, time.Now())
+		db.gorm.Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", schemaVersion+1, time.Now())
 		db.Close()
 		_, err := Open(context.Background(), path, quiet)
 		if !errors.Is(err, ErrNewerSchema) || errors.Is(err, ErrDamaged) {

@@ -61,8 +61,8 @@ var migrations = []string{
 // ErrNewerSchema is returned for a ledger a newer hero wrote.
 var ErrNewerSchema = errors.New("the ledger is newer than this hero")
 
-// SchemaVersion is the version a ledger has once Open returns.
-var SchemaVersion = len(migrations)
+// schemaVersion is the version a ledger has once Open returns.
+var schemaVersion = len(migrations)
 
 func (db *DB) migrate(ctx context.Context) error {
 	g := db.gorm.WithContext(ctx)

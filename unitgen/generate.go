@@ -41,7 +41,7 @@ func Generate(set *config.Set, svc *config.Service, opts Options) (*Unit, error)
 	b.str("Unit", "SourcePath", source)
 	b.dependencies(deps)
 	b.serviceType(main)
-	b.str("Service", "Slice", SliceName(svc.Context))
+	b.str("Service", "Slice", sliceName(svc.Context))
 	b.env(serviceEnv(svc))
 	b.envDirective(vars, svc.Daemon.EnvFile)
 	for _, s := range stringSettings {
@@ -148,7 +148,7 @@ func (b *builder) mainProcess(main *config.Action) {
 			b.add("Unit", "StartLimitIntervalSec", "infinity", "StartLimitIntervalUSec", uint64(math.MaxUint64))
 		} else {
 			w := main.RestartWindow
-			b.add("Unit", "StartLimitIntervalSec", FormatTimespan(w), "StartLimitIntervalUSec", uint64(w/time.Microsecond))
+			b.add("Unit", "StartLimitIntervalSec", formatTimespan(w), "StartLimitIntervalUSec", uint64(w/time.Microsecond))
 		}
 	}
 	if main.StopSignal != "" {
@@ -303,7 +303,7 @@ func (b *builder) startPost(svc *config.Service, main *config.Action, helper str
 	post := command{runs: main.Health, health: len(main.Health) > 0}
 	if len(main.Liveness) > 0 {
 		h.Liveness = &execspec.Liveness{Argv: main.Liveness, Interval: main.LivenessEvery, Failures: main.LivenessFails,
-			Identifier: LivenessIdentifier(svc.Name)}
+			Identifier: livenessIdentifier(svc.Name)}
 		post.liveness, post.every = main.Liveness, main.LivenessEvery
 	}
 	post.argv = []string{helper, "health", execspec.Encode(h)}
@@ -326,13 +326,13 @@ func (b *builder) watchdog(main *config.Action) {
 	if !main.Notify { // notify = true set NotifyAccess=all already (serviceType)
 		b.str("Service", "NotifyAccess", "all")
 	}
-	b.usec("WatchdogUSec", "WatchdogSec", WatchdogTimeout(main))
+	b.usec("WatchdogUSec", "WatchdogSec", watchdogTimeout(main))
 	b.add("Service", "WatchdogSignal", "SIGKILL", "WatchdogSignal", int32(config.SignalNumber("SIGKILL")))
 }
 
-// WatchdogTimeout is the WatchdogSec= of a service with a liveness check:
+// watchdogTimeout is the WatchdogSec= of a service with a liveness check:
 // (liveness_failures + 1) × liveness_interval + 5s.
-func WatchdogTimeout(p *config.Action) time.Duration {
+func watchdogTimeout(p *config.Action) time.Duration {
 	return time.Duration(p.LivenessFails+1)*p.LivenessEvery + 5*time.Second
 }
 

@@ -66,7 +66,7 @@ func (b *builder) usec(prop, key string, d time.Duration) {
 	if d <= 0 {
 		return
 	}
-	b.add("Service", key, FormatTimespan(d), prop, uint64(d/time.Microsecond))
+	b.add("Service", key, formatTimespan(d), prop, uint64(d/time.Microsecond))
 }
 
 func (b *builder) env(env []string) {
@@ -122,7 +122,7 @@ func (b *builder) exec(key string, cmds []command) {
 		}
 		if c.liveness != nil {
 			comments = append(comments, fmt.Sprintf("%s then leaves in the service's cgroup a loop that runs every %s, for as long as the service runs, the liveness check (through hero-exec, exactly as written): %s",
-				key, FormatTimespan(c.every), shellWords(c.liveness)))
+				key, formatTimespan(c.every), shellWords(c.liveness)))
 		}
 	}
 	b.add("Service", key, strings.Join(lines, "\n"), key, plain)
@@ -143,8 +143,8 @@ func shellWords(argv []string) string {
 	return strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(strings.Join(words, " "))
 }
 
-// FormatTimespan writes d the way unit files accept it: "90s", "1500ms", "250us".
-func FormatTimespan(d time.Duration) string {
+// formatTimespan writes d the way unit files accept it: "90s", "1500ms", "250us".
+func formatTimespan(d time.Duration) string {
 	switch {
 	case d%time.Second == 0:
 		return fmt.Sprintf("%ds", d/time.Second)

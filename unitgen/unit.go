@@ -38,9 +38,9 @@ func UnitName(context, name string) string {
 	return Prefix + "-" + context + "-" + unit.UnitNameEscape(name) + ".service"
 }
 
-// SliceName is the slice that holds a context's services: hero-CONTEXT.slice, inside hero.slice
+// sliceName is the slice that holds a context's services: hero-CONTEXT.slice, inside hero.slice
 // (systemd nests slices at '-').
-func SliceName(context string) string { return Prefix + "-" + context + ".slice" }
+func sliceName(context string) string { return Prefix + "-" + context + ".slice" }
 
 // ParseUnitName is the inverse of UnitName; ok is false for units hero does not own.
 func ParseUnitName(unitName string) (context, name string, ok bool) {
@@ -132,8 +132,8 @@ const DefinitionVar = "HERO_DEFINITION"
 // lines, kept apart from the service's own.
 func HealthIdentifier(service string) string { return service + "-health" }
 
-// LivenessIdentifier is the journal identifier of a service's liveness check lines.
-func LivenessIdentifier(service string) string { return service + "-liveness" }
+// livenessIdentifier is the journal identifier of a service's liveness check lines.
+func livenessIdentifier(service string) string { return service + "-liveness" }
 
 // HealthGaveUp starts the line a health check writes when it gives up.
 const HealthGaveUp = execspec.HealthGaveUp

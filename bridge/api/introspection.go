@@ -593,11 +593,11 @@ const (
   /org/hero/Proc1/job: one child object per kept job (org.hero.Proc1.Job); Manager's GetJob
   names a job's.
 `
-	ServiceDoc = `
+	serviceDoc = `
   A hero service (org.hero.Proc1.Service): its state and its last job as properties, which
   announce their changes with PropertiesChanged, and the methods that act on it.
 `
-	JobDoc = `
+	jobDoc = `
   A job (org.hero.Proc1.Job): one run of a service, kept in herod's ledger after it ended.
 `
 )
@@ -607,8 +607,8 @@ var Introspection = Node(managerDoc, []string{ManagerXML, ObjectManagerXML, Intr
 
 // ServiceNode and JobNode are the introspection data of a service's and a job's object.
 var (
-	ServiceNode = Node(ServiceDoc, []string{ServiceXML, PropertiesXML, IntrospectableXML, PeerXML}, nil)
-	JobNode     = Node(JobDoc, []string{JobXML, PropertiesXML, IntrospectableXML, PeerXML}, nil)
+	ServiceNode = Node(serviceDoc, []string{ServiceXML, PropertiesXML, IntrospectableXML, PeerXML}, nil)
+	JobNode     = Node(jobDoc, []string{JobXML, PropertiesXML, IntrospectableXML, PeerXML}, nil)
 )
 
 // Interfaces are hero's own interfaces and the standard ones it implements, in the order the

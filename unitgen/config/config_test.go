@@ -8,7 +8,7 @@ import (
 )
 
 func TestLimits(t *testing.T) {
-	many := make([]string, MaxDependencies+1)
+	many := make([]string, maxDependencies+1)
 	for i := range many {
 		many[i] = fmt.Sprintf("%q", fmt.Sprintf("d%d", i))
 	}
@@ -19,7 +19,7 @@ func TestLimits(t *testing.T) {
 			"big.toml: file is 65559 bytes; at most 65536 are allowed"},
 		{"too many dependencies", "web.toml", "exec = \"/bin/true\"\n[dependencies]\nrequires = [" + strings.Join(many, ",") + "]\n",
 			"web.toml:3: dependencies.requires: has 257 entries; at most 256 are allowed"},
-		{"long name", strings.Repeat("n", MaxNameLen+1) + ".toml", "exec = \"/bin/true\"\n",
+		{"long name", strings.Repeat("n", maxNameLen+1) + ".toml", "exec = \"/bin/true\"\n",
 			"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn.toml: service name \"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn\" is longer than 48 bytes"},
 		{"NUL in argument", "web.toml", "exec = [\"/bin/echo\", \"a\\u0000b\"]\n",
 			"web.toml:1: exec: argument \"a\\x00b\": contains a NUL byte"},

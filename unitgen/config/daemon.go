@@ -21,8 +21,8 @@ var Capabilities = []string{
 	"CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
 }
 
-// CapabilityNumber is the kernel's number of a canonical capability name, -1 for none.
-func CapabilityNumber(name string) int {
+// capabilityNumber is the kernel's number of a canonical capability name, -1 for none.
+func capabilityNumber(name string) int {
 	for i, c := range Capabilities {
 		if c == name {
 			return i
@@ -36,7 +36,7 @@ func CapabilityNumber(name string) int {
 func CapabilityMask(names []string) uint64 {
 	var m uint64
 	for _, n := range names {
-		if i := CapabilityNumber(n); i >= 0 {
+		if i := capabilityNumber(n); i >= 0 {
 			m |= 1 << uint(i)
 		}
 	}
@@ -85,9 +85,9 @@ func parseUMask(s string) (string, error) {
 func decodeDaemon(r reader, t *table, s *Service) {
 	d := &s.Daemon
 	var lines []int
-	d.Groups, lines = r.strList(t, "", keyGroups, MaxDependencies)
+	d.Groups, lines = r.strList(t, "", keyGroups, maxDependencies)
 	for i, g := range d.Groups {
-		if err := CheckUserOrGroup(g); err != nil {
+		if err := checkUserOrGroup(g); err != nil {
 			r.add(lines[i], keyGroups, "%v", err)
 		}
 	}
@@ -129,7 +129,7 @@ func decodeCapabilities(r reader, t *table, d *Daemon) {
 		if !strings.HasPrefix(canon, "CAP_") {
 			canon = "CAP_" + canon
 		}
-		num := CapabilityNumber(canon)
+		num := capabilityNumber(canon)
 		if num < 0 {
 			hint := ""
 			lower := make([]string, len(Capabilities))
@@ -148,20 +148,20 @@ func decodeCapabilities(r reader, t *table, d *Daemon) {
 		}
 	}
 	sort.Slice(d.Capabilities, func(i, j int) bool {
-		return CapabilityNumber(d.Capabilities[i]) < CapabilityNumber(d.Capabilities[j])
+		return capabilityNumber(d.Capabilities[i]) < capabilityNumber(d.Capabilities[j])
 	})
 }
 
 // decodeSandbox reads sandbox and writable.
 func decodeSandbox(r reader, t *table, d *Daemon) {
 	if p, line, ok := r.str(t, "", keySandbox); ok {
-		if !contains(SandboxPresets, p) {
-			r.add(line, keySandbox, "unknown preset %q: the presets are %s", truncate(p), quoteList(SandboxPresets))
+		if !contains(sandboxPresets, p) {
+			r.add(line, keySandbox, "unknown preset %q: the presets are %s", truncate(p), quoteList(sandboxPresets))
 		} else {
 			d.Sandbox = p
 		}
 	}
-	paths, lines := r.strList(t, "", keyWritable, MaxDependencies)
+	paths, lines := r.strList(t, "", keyWritable, maxDependencies)
 	for i, p := range paths {
 		if err := checkAbsPath(p); err != nil {
 			r.add(lines[i], keyWritable, "%v", err)

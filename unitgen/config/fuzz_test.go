@@ -68,7 +68,7 @@ func checkAccepted(t *testing.T, s *Service, probs Problems) {
 			t.Fatalf("accepted bad exec %q", a.Exec)
 		}
 		for k, v := range a.Env {
-			if CheckEnvName(k) != nil || strings.ContainsRune(v, 0) {
+			if checkEnvName(k) != nil || strings.ContainsRune(v, 0) {
 				t.Fatalf("accepted bad env %q=%q", k, v)
 			}
 		}

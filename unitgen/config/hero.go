@@ -14,13 +14,13 @@ func decodeHero(r reader, t *table, s *Service) {
 		if dt, isTable := d.v.(*table); isTable {
 			r.unknown(dt, keyDependencies, dependencyKeys)
 			var lines []int
-			s.Requires, lines = r.strList(dt, keyDependencies, keyRequires, MaxDependencies)
+			s.Requires, lines = r.strList(dt, keyDependencies, keyRequires, maxDependencies)
 			s.setDepLines(keyRequires, s.Requires, lines)
-			s.Wants, lines = r.strList(dt, keyDependencies, keyWants, MaxDependencies)
+			s.Wants, lines = r.strList(dt, keyDependencies, keyWants, maxDependencies)
 			s.setDepLines(keyWants, s.Wants, lines)
-			s.After, lines = r.strList(dt, keyDependencies, keyAfter, MaxDependencies)
+			s.After, lines = r.strList(dt, keyDependencies, keyAfter, maxDependencies)
 			s.setDepLines(keyAfter, s.After, lines)
-			s.Conflicts, lines = r.strList(dt, keyDependencies, keyConflicts, MaxDependencies)
+			s.Conflicts, lines = r.strList(dt, keyDependencies, keyConflicts, maxDependencies)
 			s.setDepLines(keyConflicts, s.Conflicts, lines)
 		} else {
 			r.add(d.line, keyDependencies, "must be a table ([dependencies]), not %s", typeName(d.v))
@@ -40,7 +40,7 @@ func decodeHero(r reader, t *table, s *Service) {
 func decodeCommon(r reader, t *table, s *Service) {
 	if d, line, ok := r.str(t, "", keyDescription); ok {
 		d = strings.TrimSpace(d)
-		if err := checkText(d, false, MaxDescriptionLen); err != nil {
+		if err := checkText(d, false, maxDescriptionLen); err != nil {
 			r.add(line, keyDescription, "%v", err)
 		} else if err := CheckUnitLine(d); err != nil {
 			r.add(line, keyDescription, "%v", err)
@@ -65,7 +65,7 @@ func decodeCommon(r reader, t *table, s *Service) {
 	}
 	for _, k := range []string{keyUser, keyGroup} {
 		if u, line, ok := r.str(t, "", k); ok {
-			if err := CheckUserOrGroup(u); err != nil {
+			if err := checkUserOrGroup(u); err != nil {
 				r.add(line, k, "%v", err)
 			} else if k == keyUser {
 				s.User = u
@@ -81,7 +81,7 @@ func decodeLimits(r reader, t *table, l *Limits) {
 	if v, ok := t.get(keyMemory); ok {
 		switch x := v.v.(type) {
 		case string:
-			n, err := ParseSize(x)
+			n, err := parseSize(x)
 			if err != nil {
 				r.add(v.line, "limits.memory", "%v", err)
 			}
@@ -145,8 +145,8 @@ func decodeActions(r reader, t *table, s *Service) {
 		r.add(av.line, keyActions, "is empty")
 		return
 	}
-	if len(arr) > MaxActions {
-		r.add(av.line, keyActions, "has %d actions; at most %d are allowed", len(arr), MaxActions)
+	if len(arr) > maxActions {
+		r.add(av.line, keyActions, "has %d actions; at most %d are allowed", len(arr), maxActions)
 		return
 	}
 	names := map[string]bool{}

@@ -129,8 +129,8 @@ func Assemble(parsed []Parsed) (*Set, Problems) {
 		p := Problem{File: s.File, Line: s.depLine(gp.Key, gp.Target), Key: dependencyKey(s.Format, gp.Key), Message: gp.Message}
 		if set.ByName[gp.Target] == nil && gp.Target != "" && gp.Key == graphs.KindWants && s.Format == FormatHero {
 			// Soft: the service starts without it.
-			p.Message = fmt.Sprintf("%sunknown service %q: %s starts without it (wants is a soft dependency)", WarningPrefix, gp.Target, s.Name)
-			p.Kind = WarningPrefix + "unknown service: the service starts without it (wants is a soft dependency)"
+			p.Message = fmt.Sprintf("%sunknown service %q: %s starts without it (wants is a soft dependency)", warningPrefix, gp.Target, s.Name)
+			p.Kind = warningPrefix + "unknown service: the service starts without it (wants is a soft dependency)"
 			set.warnings = append(set.warnings, p)
 			continue
 		}

@@ -6,7 +6,7 @@ import (
 )
 
 // ManPage renders hero-service(5), the reference of service files, in roff (man(7) macros)
-// from HeroKeys and ZinitKeys: the tables validation reads its keys from, so the manual
+// from heroKeys and zinitKeyTable: the tables validation reads its keys from, so the manual
 // describes exactly what is accepted. date is the page's date ("2026-11-25"), version the
 // package's.
 func ManPage(date, version string) string {
@@ -29,7 +29,7 @@ func ManPage(date, version string) string {
 	for _, g := range heroKeyGroups {
 		w(`.SS %s`, roffQuote(g.title))
 		w("%s", roffText(g.intro))
-		for _, k := range HeroKeys {
+		for _, k := range heroKeys {
 			if k.Section == g.section && k.Scope == g.scope {
 				writeKey(&b, k)
 			}
@@ -37,7 +37,7 @@ func ManPage(date, version string) string {
 	}
 	w(`.SH "ZINIT YAML KEYS"`)
 	w("%s", roffText("A NAME.yaml file is read as zinit reads it, with these keys:"))
-	for _, k := range ZinitKeys {
+	for _, k := range zinitKeyTable {
 		writeKey(&b, k)
 	}
 	w(`.SH "LITERAL VALUES"`)
@@ -51,7 +51,7 @@ func ManPage(date, version string) string {
 	w("%s", roffText(fmt.Sprintf("A file holds at most %d bytes and one document; tables and arrays nest at most %d levels and hold at most %d entries. "+
 		"A service has at most %d actions of at most %d arguments of at most %d bytes, %d environment variables, %d entries per dependency list; "+
 		"a directory at most %d service files. Service names are letters, digits, '_', '.' and '-', starting with a letter or digit, at most %d bytes.",
-		MaxFileSize, maxNesting, maxCollection, MaxActions, MaxArgs, MaxArgLen, MaxEnv, MaxDependencies, MaxServices, MaxNameLen)))
+		MaxFileSize, maxNesting, maxCollection, maxActions, maxArgs, maxArgLen, maxEnv, maxDependencies, MaxServices, maxNameLen)))
 	w(".SH EXAMPLE")
 	w(".PP")
 	w(".nf")
@@ -71,19 +71,19 @@ func ManPage(date, version string) string {
 	return b.String()
 }
 
-// heroKeyGroups are the manual's subsections of HeroKeys, in order.
+// heroKeyGroups are the manual's subsections of heroKeys, in order.
 var heroKeyGroups = []struct {
 	title, intro string
 	section      string
 	scope        Scope
 }{
-	{"The service", "At the top level only:", "", ScopeService},
-	{"The command", "exec, or interpreter and script: at the top level for a service of one action, or in each [[actions]] entry:", "", ScopeCommand},
-	{"Environment and directory", "At the top level (for every action) or in an action (its own entries win):", "", ScopeEveryAction},
-	{"The main process", "At the top level or in the last action:", "", ScopeMain},
-	{"[dependencies]", "Dependencies name other services of the directory:", keyDependencies, ScopeSection},
-	{"[limits]", "Resource limits systemd enforces on the service's cgroup and processes:", keyLimits, ScopeSection},
-	{"[[actions]]", "Ordered actions, instead of a top-level command:", keyActions, ScopeAction},
+	{"The service", "At the top level only:", "", scopeService},
+	{"The command", "exec, or interpreter and script: at the top level for a service of one action, or in each [[actions]] entry:", "", scopeCommand},
+	{"Environment and directory", "At the top level (for every action) or in an action (its own entries win):", "", scopeEveryAction},
+	{"The main process", "At the top level or in the last action:", "", scopeMain},
+	{"[dependencies]", "Dependencies name other services of the directory:", keyDependencies, scopeSection},
+	{"[limits]", "Resource limits systemd enforces on the service's cgroup and processes:", keyLimits, scopeSection},
+	{"[[actions]]", "Ordered actions, instead of a top-level command:", keyActions, scopeAction},
 }
 
 var manIntro = []string{

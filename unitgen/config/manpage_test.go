@@ -11,7 +11,7 @@ import (
 // The manual names every key validation accepts, with its type and systemd setting.
 func TestManPageNamesEveryKey(t *testing.T) {
 	page := ManPage("2026-11-25", "1.0")
-	for _, keys := range [][]Key{HeroKeys, ZinitKeys} {
+	for _, keys := range [][]Key{heroKeys, zinitKeyTable} {
 		for _, k := range keys {
 			if !strings.Contains(page, ".B "+roffQuote(k.Name)+"\n"+roffText(k.Doc)) {
 				t.Errorf("key %s (%s) is not described", k.Name, k.Section)

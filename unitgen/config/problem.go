@@ -17,25 +17,25 @@ type Problem struct {
 	Kind string
 }
 
-// WarningPrefix starts the Message (and Kind) of a warning: something odd that keeps nothing
+// warningPrefix starts the Message (and Kind) of a warning: something odd that keeps nothing
 // from running (see Set.Warnings).
-const WarningPrefix = "warning: "
+const warningPrefix = "warning: "
 
 // IsWarning reports whether p is a warning rather than a problem.
-func (p Problem) IsWarning() bool { return strings.HasPrefix(p.Message, WarningPrefix) }
+func (p Problem) IsWarning() bool { return strings.HasPrefix(p.Message, warningPrefix) }
 
 // Withheld is the problem as told to someone who may not read its file: file, line, the key
 // as far as it is hero's own vocabulary, and the kind of problem, never a byte of the file.
 func (p Problem) Withheld() Problem {
 	msg := p.Kind
 	if msg == "" {
-		msg = WithheldMessage
+		msg = withheldMessage
 	}
 	return Problem{File: p.File, Line: p.Line, Key: withheldKey(p.Key), Message: msg, Kind: msg}
 }
 
-// WithheldMessage stands for a problem whose every form would quote the file.
-const WithheldMessage = "a problem whose details quote the file, which you may not read (ask root, or read it as its owner)"
+// withheldMessage stands for a problem whose every form would quote the file.
+const withheldMessage = "a problem whose details quote the file, which you may not read (ask root, or read it as its owner)"
 
 // withheldKey keeps the parts of a dotted key that are hero's own key names (with their
 // [index]); any other part (an unknown key, an env variable's name) came from the file.
@@ -55,7 +55,7 @@ func withheldKey(key string) string {
 
 var knownNames = func() map[string]bool {
 	m := map[string]bool{}
-	for _, keys := range [][]Key{HeroKeys, ZinitKeys} {
+	for _, keys := range [][]Key{heroKeys, zinitKeyTable} {
 		for _, k := range keys {
 			m[k.Name] = true
 			if k.Section != "" {

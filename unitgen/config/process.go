@@ -119,7 +119,7 @@ func (k procKeys) restart(p *Process) {
 		}
 	}
 	if tt, pre := k.lookup(keyMaxRestarts); tt != nil {
-		if n, ok := k.r.integer(tt, pre, keyMaxRestarts, 1, MaxRestartsLimit); ok {
+		if n, ok := k.r.integer(tt, pre, keyMaxRestarts, 1, maxRestartsLimit); ok {
 			p.MaxRestarts = int(n)
 			if p.Restart == RestartNo {
 				k.r.add(tt.val(keyMaxRestarts).line, join(pre, keyMaxRestarts), "caps automatic restarts, but restart is \"no\": set restart = \"on-failure\", \"on-abnormal\" or \"always\"")
@@ -134,7 +134,7 @@ func (k procKeys) restartWindow(p *Process) {
 	tt, pre := k.lookup(keyRestartWindow)
 	if tt == nil {
 		if p.MaxRestarts > 0 {
-			p.RestartWindow = DefaultRestartWindow
+			p.RestartWindow = defaultRestartWindow
 		}
 		return
 	}
@@ -144,7 +144,7 @@ func (k procKeys) restartWindow(p *Process) {
 	}
 	if w == "infinity" {
 		p.RestartWindow = RestartForever
-	} else if d, err := ParseDuration(w); err != nil {
+	} else if d, err := parseDuration(w); err != nil {
 		k.r.add(line, join(pre, keyRestartWindow), "%v", err)
 		return
 	} else {
@@ -199,10 +199,10 @@ func (k procKeys) health(p *Process) {
 	}
 	if len(p.Health) > 0 {
 		if p.HealthInterval == 0 {
-			p.HealthInterval = DefaultHealthInterval
+			p.HealthInterval = defaultHealthInterval
 		}
 		if p.HealthTimeout == 0 {
-			p.HealthTimeout = DefaultHealthTimeout
+			p.HealthTimeout = defaultHealthTimeout
 		}
 	}
 }
@@ -228,17 +228,17 @@ func (k procKeys) liveness(p *Process) {
 	case p.NotifyMainOnly:
 		k.r.add(line, join(pre, keyLiveness), "is fed to systemd by hero-exec, a process that is not the main one: it needs notify = true, not \"main\" (NotifyAccess=all)")
 	}
-	p.LivenessEvery, p.LivenessFails = DefaultLivenessInterval, DefaultLivenessFailures
+	p.LivenessEvery, p.LivenessFails = defaultLivenessInterval, defaultLivenessFailures
 	if t2, pre2 := k.lookup(keyLivenessEvery); t2 != nil {
 		if d, ok := k.r.duration(t2, pre2, keyLivenessEvery); ok {
-			if d < MinLivenessInterval || d > MaxLivenessInterval {
-				k.r.add(t2.val(keyLivenessEvery).line, join(pre2, keyLivenessEvery), "%s is out of range %s..%s", d, MinLivenessInterval, MaxLivenessInterval)
+			if d < minLivenessInterval || d > maxLivenessInterval {
+				k.r.add(t2.val(keyLivenessEvery).line, join(pre2, keyLivenessEvery), "%s is out of range %s..%s", d, minLivenessInterval, maxLivenessInterval)
 			}
 			p.LivenessEvery = d
 		}
 	}
 	if t2, pre2 := k.lookup(keyLivenessFails); t2 != nil {
-		if n, ok := k.r.integer(t2, pre2, keyLivenessFails, 1, MaxLivenessFailures); ok {
+		if n, ok := k.r.integer(t2, pre2, keyLivenessFails, 1, maxLivenessFailures); ok {
 			p.LivenessFails = int(n)
 		}
 	}
@@ -252,7 +252,7 @@ func (k procKeys) notify(p *Process) {
 		case bool:
 			p.Notify = x
 		case string:
-			if x != NotifyMain {
+			if x != notifyMain {
 				k.r.add(v.line, join(pre, keyNotify), "must be true, false or \"main\", not %q", truncate(x))
 			} else {
 				p.Notify, p.NotifyMainOnly = true, true
@@ -302,8 +302,8 @@ func (k procKeys) reload(p *Process) {
 func (k procKeys) killMode(p *Process) {
 	if tt, pre := k.lookup(keyKillMode); tt != nil {
 		if m, line, ok := k.r.str(tt, pre, keyKillMode); ok {
-			if !contains(KillModes, m) {
-				k.r.add(line, join(pre, keyKillMode), "must be %s, not %q", quoteList(KillModes), truncate(m))
+			if !contains(killModes, m) {
+				k.r.add(line, join(pre, keyKillMode), "must be %s, not %q", quoteList(killModes), truncate(m))
 			} else {
 				p.KillMode = m
 			}
@@ -387,7 +387,7 @@ func decodeScript(r reader, t *table, prefix string) []string {
 		r.add(line, join(prefix, keyScript), "is empty")
 		return nil
 	}
-	if err := checkText(script, true, MaxArgLen); err != nil {
+	if err := checkText(script, true, maxArgLen); err != nil {
 		r.add(line, join(prefix, keyScript), "%v", err)
 		return nil
 	}

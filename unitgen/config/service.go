@@ -145,19 +145,19 @@ type Limits struct {
 // Defaults that apply where a file says nothing.
 const (
 	DefaultContext        = "default"
-	DefaultHealthInterval = time.Second
-	DefaultHealthTimeout  = 90 * time.Second
-	MaxRestartsLimit      = 10000 // the largest max_restarts
-	// DefaultRestartWindow is the window max_restarts counts restarts in when restart_window
+	defaultHealthInterval = time.Second
+	defaultHealthTimeout  = 90 * time.Second
+	maxRestartsLimit      = 10000 // the largest max_restarts
+	// defaultRestartWindow is the window max_restarts counts restarts in when restart_window
 	// is not set.
-	DefaultRestartWindow = time.Hour
+	defaultRestartWindow = time.Hour
 	// RestartForever is restart_window = "infinity": restarts are counted until the next start.
 	RestartForever          = time.Duration(math.MaxInt64)
-	DefaultLivenessInterval = 10 * time.Second
-	DefaultLivenessFailures = 3
-	MinLivenessInterval     = time.Second
-	MaxLivenessInterval     = time.Hour
-	MaxLivenessFailures     = 100
+	defaultLivenessInterval = 10 * time.Second
+	defaultLivenessFailures = 3
+	minLivenessInterval     = time.Second
+	maxLivenessInterval     = time.Hour
+	maxLivenessFailures     = 100
 )
 
 // Daemon is what a daemon's own packaged unit sets for the whole service besides its command:
@@ -176,15 +176,15 @@ type Daemon struct {
 	Writable     []string // ReadWritePaths=, absolute paths (with Sandbox)
 }
 
-// NotifyMain is the notify value that accepts readiness from the main process only.
-const NotifyMain = "main"
+// notifyMain is the notify value that accepts readiness from the main process only.
+const notifyMain = "main"
 
 // SandboxStrict is the sandbox preset of systemd's strictest settings that a network daemon
 // still runs under (see unitgen's sandbox settings, and the manual's sandbox key).
 const SandboxStrict = "strict"
 
-// SandboxPresets are the names the sandbox key accepts.
-var SandboxPresets = []string{SandboxStrict}
+// sandboxPresets are the names the sandbox key accepts.
+var sandboxPresets = []string{SandboxStrict}
 
-// KillModes are the values of kill_mode: systemd's KillMode= but for the deprecated "none".
-var KillModes = []string{"control-group", "mixed", "process"}
+// killModes are the values of kill_mode: systemd's KillMode= but for the deprecated "none".
+var killModes = []string{"control-group", "mixed", "process"}

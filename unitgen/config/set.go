@@ -26,7 +26,7 @@ type Set struct {
 // Warnings are what is odd in the directory but keeps nothing from running (validate reports
 // them; they never make a service bad-config or blocked): a wants entry naming a service no
 // file defines, which its service starts without, as systemd starts a unit whose Wants= names
-// a missing unit. Each Message starts with WarningPrefix.
+// a missing unit. Each Message starts with warningPrefix.
 func (s *Set) Warnings() Problems { return s.warnings }
 
 // Service returns the named service, or nil.

@@ -219,7 +219,7 @@ func (r reader) duration(t *table, prefix, k string) (time.Duration, bool) {
 	if !ok {
 		return 0, false
 	}
-	d, err := ParseDuration(s)
+	d, err := parseDuration(s)
 	if err != nil {
 		r.add(line, join(prefix, k), "%v", err)
 		return 0, false
@@ -282,7 +282,7 @@ func (r reader) words(t *table, prefix, k string) ([]string, []int, bool) {
 	var args []string
 	var lines []int // each argument's line
 	if x, isStr := r.text(v); isStr {
-		if err := checkText(x, true, MaxArgLen); err != nil {
+		if err := checkText(x, true, maxArgLen); err != nil {
 			r.add(v.line, key, "%v", err)
 			return nil, nil, false
 		}
@@ -313,8 +313,8 @@ func (r reader) words(t *table, prefix, k string) ([]string, []int, bool) {
 		r.add(v.line, key, "is empty")
 		return nil, nil, false
 	}
-	if len(args) > MaxArgs {
-		r.add(v.line, key, "has %d arguments; at most %d are allowed", len(args), MaxArgs)
+	if len(args) > maxArgs {
+		r.add(v.line, key, "has %d arguments; at most %d are allowed", len(args), maxArgs)
 		return nil, nil, false
 	}
 	return args, lines, true
@@ -327,7 +327,7 @@ func (r reader) checkArgv(key string, args []string, lines []int) bool {
 		return false
 	}
 	for i, a := range args[1:] {
-		if err := checkText(a, true, MaxArgLen); err != nil {
+		if err := checkText(a, true, maxArgLen); err != nil {
 			r.add(lines[i+1], key, "argument %q: %v", truncate(a), err)
 			return false
 		}
@@ -347,14 +347,14 @@ func (r reader) env(t *table, prefix, k string) map[string]string {
 		r.add(v.line, key, "must be a table of NAME = \"value\", not %s", typeName(v.v))
 		return nil
 	}
-	if len(et.keys) > MaxEnv {
-		r.add(v.line, key, "has %d variables; at most %d are allowed", len(et.keys), MaxEnv)
+	if len(et.keys) > maxEnv {
+		r.add(v.line, key, "has %d variables; at most %d are allowed", len(et.keys), maxEnv)
 		return nil
 	}
 	out := map[string]string{}
 	for _, name := range et.keys {
 		ev := et.val(name)
-		if err := CheckEnvName(name); err != nil {
+		if err := checkEnvName(name); err != nil {
 			r.add(ev.line, join(key, name), "%v", err)
 			continue
 		}
@@ -367,7 +367,7 @@ func (r reader) env(t *table, prefix, k string) map[string]string {
 			r.add(ev.line, join(key, name), "must be a string, not %s", typeName(ev.v))
 			continue
 		}
-		if err := checkText(s, true, MaxArgLen); err != nil {
+		if err := checkText(s, true, maxArgLen); err != nil {
 			r.add(ev.line, join(key, name), "%v", err)
 			continue
 		}

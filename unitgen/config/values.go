@@ -15,15 +15,15 @@ import (
 const (
 	MaxFileSize        = 64 << 10 // bytes per service file
 	MaxServices        = 200_000  // service files per directory
-	MaxNameLen         = 48       // service name; its systemd-escaped form still fits a unit name
-	MaxContextLen      = 32       // context name
-	MaxDependencies    = 256      // entries in each of requires, after, conflicts
-	MaxActions         = 32       // [[actions]] entries
-	MaxArgs            = 1024     // argv entries
-	MaxArgLen          = 32 << 10 // bytes per argv entry, env value or script
-	MaxEnv             = 256      // environment entries per action
-	MaxDescriptionLen  = 256      // bytes
-	MaxDuration        = 30 * 24 * time.Hour
+	maxNameLen         = 48       // service name; its systemd-escaped form still fits a unit name
+	maxContextLen      = 32       // context name
+	maxDependencies    = 256      // entries in each of requires, after, conflicts
+	maxActions         = 32       // [[actions]] entries
+	maxArgs            = 1024     // argv entries
+	maxArgLen          = 32 << 10 // bytes per argv entry, env value or script
+	maxEnv             = 256      // environment entries per action
+	maxDescriptionLen  = 256      // bytes
+	maxDuration        = 30 * 24 * time.Hour
 	maxPathLen         = 4096
 	maxUserOrGroupName = 31
 )
@@ -37,7 +37,7 @@ var (
 )
 
 // CheckName reports why s is not a valid service name, or nil. Names are the file stem:
-// letters, digits, '_', '.', '-', starting with a letter or digit, at most MaxNameLen bytes.
+// letters, digits, '_', '.', '-', starting with a letter or digit, at most maxNameLen bytes.
 func CheckName(s string) error { return checkName("service name", s) }
 
 // checkName is CheckName for a name of another kind (an action's name follows the same rule);
@@ -46,8 +46,8 @@ func checkName(what, s string) error {
 	switch {
 	case s == "":
 		return fmt.Errorf("empty %s", what)
-	case len(s) > MaxNameLen:
-		return fmt.Errorf("%s %q is longer than %d bytes", what, truncate(s), MaxNameLen)
+	case len(s) > maxNameLen:
+		return fmt.Errorf("%s %q is longer than %d bytes", what, truncate(s), maxNameLen)
 	case !nameRe.MatchString(s):
 		return fmt.Errorf("invalid %s %q: use letters, digits, '_', '.', '-', starting with a letter or digit", what, truncate(s))
 	}
@@ -60,16 +60,16 @@ func CheckContext(s string) error {
 	switch {
 	case s == "":
 		return fmt.Errorf("empty context")
-	case len(s) > MaxContextLen:
-		return fmt.Errorf("context %q is longer than %d bytes", truncate(s), MaxContextLen)
+	case len(s) > maxContextLen:
+		return fmt.Errorf("context %q is longer than %d bytes", truncate(s), maxContextLen)
 	case !contextRe.MatchString(s):
 		return fmt.Errorf("invalid context %q: use lower-case letters, digits and '_', starting with a letter or digit", truncate(s))
 	}
 	return nil
 }
 
-// ParseDuration accepts Go duration strings ("20s", "1m30s", "500ms") within (0, MaxDuration].
-func ParseDuration(s string) (time.Duration, error) {
+// parseDuration accepts Go duration strings ("20s", "1m30s", "500ms") within (0, maxDuration].
+func parseDuration(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		return 0, fmt.Errorf("invalid duration %q (use e.g. \"20s\", \"1m30s\")", truncate(s))
@@ -77,8 +77,8 @@ func ParseDuration(s string) (time.Duration, error) {
 	if d <= 0 {
 		return 0, fmt.Errorf("duration %q must be positive", s)
 	}
-	if d > MaxDuration {
-		return 0, fmt.Errorf("duration %q is longer than %s", s, MaxDuration)
+	if d > maxDuration {
+		return 0, fmt.Errorf("duration %q is longer than %s", s, maxDuration)
 	}
 	if d%time.Microsecond != 0 {
 		return 0, fmt.Errorf("duration %q is finer than systemd's microseconds", s)
@@ -153,9 +153,9 @@ func checkText(s string, multiline bool, max int) error {
 	return nil
 }
 
-// CheckEnvName reports why s is not an environment variable name a service may set: systemd
+// checkEnvName reports why s is not an environment variable name a service may set: systemd
 // must accept it, and it may not be one that hero or systemd set for every run.
-func CheckEnvName(s string) error {
+func checkEnvName(s string) error {
 	if !envNameRe.MatchString(s) || len(s) > 256 {
 		return fmt.Errorf("invalid environment variable name %q", truncate(s))
 	}
@@ -259,8 +259,8 @@ func checkExecutable(p string) error {
 	return nil
 }
 
-// CheckUserOrGroup follows systemd's strict user/group name rules (or a numeric id).
-func CheckUserOrGroup(s string) error {
+// checkUserOrGroup follows systemd's strict user/group name rules (or a numeric id).
+func checkUserOrGroup(s string) error {
 	if len(s) == 0 || len(s) > maxUserOrGroupName || !userRe.MatchString(s) {
 		return fmt.Errorf("invalid user or group name %q", truncate(s))
 	}
@@ -338,8 +338,8 @@ func SplitWords(s string) ([]string, error) {
 	return words, nil
 }
 
-// ParseSize accepts a byte count or a number with K, M, G, T (powers of 1024), as systemd does.
-func ParseSize(s string) (uint64, error) {
+// parseSize accepts a byte count or a number with K, M, G, T (powers of 1024), as systemd does.
+func parseSize(s string) (uint64, error) {
 	if s == "" {
 		return 0, fmt.Errorf("empty size")
 	}

@@ -46,10 +46,10 @@ func decodeZinit(r reader, t *table, s *Service) {
 	// zinit runs the test of a service that is not oneshot only.
 	if _, has := t.get(zKeyTest); has && !p.Oneshot {
 		p.Health, _ = zinitCommand(r, t, zKeyTest, p.Dir)
-		p.HealthInterval, p.HealthTimeout = zinitTestInterval, DefaultHealthTimeout
+		p.HealthInterval, p.HealthTimeout = zinitTestInterval, defaultHealthTimeout
 	}
 	var lines []int
-	s.Requires, lines = r.strList(t, "", zKeyAfter, MaxDependencies)
+	s.Requires, lines = r.strList(t, "", zKeyAfter, maxDependencies)
 	s.setDepLines(keyRequires, s.Requires, lines)
 	if sv, has := t.get(zKeySignal); has {
 		st, isTable := sv.v.(*table)
@@ -78,7 +78,7 @@ func decodeZinit(r reader, t *table, s *Service) {
 	}
 	p.Env = r.env(t, "", zKeyEnv)
 	p.StopTimeout = zinitShutdownTimeout
-	if n, has := r.integer(t, "", zKeyShutdownTimeout, 1, int64(MaxDuration/time.Second)); has {
+	if n, has := r.integer(t, "", zKeyShutdownTimeout, 1, int64(maxDuration/time.Second)); has {
 		p.StopTimeout = time.Duration(n) * time.Second
 	}
 	if ok {

@@ -20,7 +20,7 @@ type Client struct {
 	conn *dbus.Conn
 	obj  dbus.BusObject
 	// CallTimeout bounds every method call (a long operation is not one: its calls return at
-	// once, see Operation). Default DefaultCallTimeout.
+	// once, see Operation). Default defaultCallTimeout.
 	CallTimeout time.Duration
 	// Interactive sets ALLOW_INTERACTIVE_AUTHORIZATION on every method call: polkit may then ask the
 	// person at the terminal for a password (through their authentication agent) before herod
@@ -28,11 +28,11 @@ type Client struct {
 	Interactive bool
 }
 
-// DefaultCallTimeout bounds one method call of herod's.
-const DefaultCallTimeout = 25 * time.Second
+// defaultCallTimeout bounds one method call of herod's.
+const defaultCallTimeout = 25 * time.Second
 
-// ReachTimeout bounds the first contact with herod (which may start it, by D-Bus activation).
-const ReachTimeout = 5 * time.Second
+// reachTimeout bounds the first contact with herod (which may start it, by D-Bus activation).
+const reachTimeout = 5 * time.Second
 
 // Dial connects to herod's bus: address if given (or $HERO_BUS_ADDRESS), else the session bus
 // for user, else the system bus. It does not contact herod yet; see Reach.
@@ -42,7 +42,7 @@ func Dial(ctx context.Context, user bool, address string) (*Client, error) {
 	}
 	var conn *dbus.Conn
 	var err error
-	c := &Client{CallTimeout: DefaultCallTimeout}
+	c := &Client{CallTimeout: defaultCallTimeout}
 	opts := c.connOptions(ctx)
 	switch {
 	case address != "":
@@ -71,19 +71,19 @@ func (c *Client) connOptions(ctx context.Context) []dbus.ConnOption {
 		})}
 }
 
-// ErrNotReached names herod not answering within ReachTimeout.
+// ErrNotReached names herod not answering within reachTimeout.
 const ErrNotReached = "org.hero.Proc1.Client.NotReached"
 
 // Reach makes sure herod answers (starting it by D-Bus activation if it is not running), within
-// ReachTimeout: a daemon that cannot start is reported at once, not after the bus's own
+// reachTimeout: a daemon that cannot start is reported at once, not after the bus's own
 // activation timeout.
 func (c *Client) Reach(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, ReachTimeout)
+	ctx, cancel := context.WithTimeout(ctx, reachTimeout)
 	defer cancel()
 	call := c.conn.Object(api.BusName, api.Path).CallWithContext(ctx, "org.freedesktop.DBus.Peer.Ping", 0)
 	if call.Err != nil {
 		if errors.Is(call.Err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return &Error{Name: ErrNotReached, Message: fmt.Sprintf("herod did not answer within %s", ReachTimeout)}
+			return &Error{Name: ErrNotReached, Message: fmt.Sprintf("herod did not answer within %s", reachTimeout)}
 		}
 		return wrap("reach herod", call.Err)
 	}

@@ -80,11 +80,11 @@ func (w *Watcher) Close() { w.c.conn.RemoveSignal(w.ch) }
 // Wait reports op's steps to progress as they come and returns how it ended; it returns ctx's
 // error when ctx ends first (the operation goes on in herod), and ErrHerodGone if herod leaves
 // the bus meanwhile. Signals can be lost (the bus drops what a slow reader leaves): whenever none
-// of op's came for LivenessCheck, herod is asked how op stands (OperationStatus), so a missed
+// of op's came for livenessCheck, herod is asked how op stands (OperationStatus), so a missed
 // OperationFinished ends the wait, and an operation herod no longer knows is an error
 // (ErrOperationLost) rather than a wait without end.
 func (w *Watcher) Wait(ctx context.Context, op uint64, progress func(Progress)) (Outcome, error) {
-	check := time.NewTimer(LivenessCheck)
+	check := time.NewTimer(livenessCheck)
 	defer check.Stop()
 	for {
 		select {
@@ -94,7 +94,7 @@ func (w *Watcher) Wait(ctx context.Context, op uint64, progress func(Progress)) 
 			if o, over, err := w.c.operationOver(ctx, op); over || err != nil {
 				return o, err
 			}
-			check.Reset(LivenessCheck)
+			check.Reset(livenessCheck)
 		case s, ok := <-w.ch:
 			if !ok || s == nil {
 				return Outcome{}, &Error{Name: ErrHerodGone, Message: "the connection to the bus closed"}
@@ -112,7 +112,7 @@ func (w *Watcher) Wait(ctx context.Context, op uint64, progress func(Progress)) 
 				default:
 				}
 			}
-			check.Reset(LivenessCheck)
+			check.Reset(livenessCheck)
 		}
 	}
 }
@@ -156,9 +156,9 @@ func (c *Client) wholeOutcome(ctx context.Context, op uint64, signalled Outcome)
 	return signalled
 }
 
-// LivenessCheck is how long Wait waits for a signal of its operation before it asks herod how
+// livenessCheck is how long Wait waits for a signal of its operation before it asks herod how
 // the operation stands.
-var LivenessCheck = 10 * time.Second
+var livenessCheck = 10 * time.Second
 
 // ErrOperationLost names an operation herod does not know (it restarted, or the operation ended
 // so long ago that its outcome is forgotten) while a client waited for it.

@@ -47,7 +47,7 @@ func DialHost(ctx context.Context, host string, stderr io.Writer) (*Client, erro
 		return nil, &Error{Name: ErrNoBus, Message: fmt.Sprintf("running %s: %v", ssh, err)}
 	}
 	pipe := &sshPipe{in: in, out: out, cmd: cmd}
-	c := &Client{CallTimeout: DefaultCallTimeout}
+	c := &Client{CallTimeout: defaultCallTimeout}
 	conn, err := dbus.NewConn(pipe, c.connOptions(ctx)...)
 	if err == nil {
 		// The bridge's end is a server that accepts any client (it is the remote user's own

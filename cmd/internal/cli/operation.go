@@ -12,8 +12,8 @@ import (
 	"github.com/hero-systemd/hero-systemd/bridge/api/client"
 )
 
-// ExitInterrupted is the exit status after Ctrl-C (128 + SIGINT), as shells report it.
-const ExitInterrupted = 130
+// exitInterrupted is the exit status after Ctrl-C (128 + SIGINT), as shells report it.
+const exitInterrupted = 130
 
 // opFlags are the flags of the verbs that queue an operation, as systemctl's job waiting has them.
 type opFlags struct {
@@ -70,7 +70,7 @@ func operation(cmd *cobra.Command, g *globals, c *client.Client, f opFlags, subj
 	case errors.Is(err, context.DeadlineExceeded):
 		return q, out, exitWith(ExitFailure, fmt.Errorf("%s: still going after %s; the operation goes on in herod: see '%s'", subject, f.timeout, statusOf(subject)))
 	case errors.Is(err, context.Canceled):
-		return q, out, exitWith(ExitInterrupted, fmt.Errorf("interrupted; the operation goes on in herod: see '%s'", statusOf(subject)))
+		return q, out, exitWith(exitInterrupted, fmt.Errorf("interrupted; the operation goes on in herod: see '%s'", statusOf(subject)))
 	case err != nil:
 		return q, out, adviseFor(g, err)
 	}

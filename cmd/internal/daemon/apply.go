@@ -48,7 +48,7 @@ func (m *manager) Apply(msg dbus.Message) (uint64, *dbus.Error) {
 
 // afterApply does what a reload does once the directory is loaded: the service objects follow
 // the services, the environment files of units gone are removed.
-func (d *Daemon) afterApply(ctx context.Context, p plan.Apply) {
+func (d *herod) afterApply(ctx context.Context, p plan.Apply) {
 	d.objs.markAll()
 	if err := d.bridge.SweepEnvFiles(ctx); err != nil {
 		d.log.Warn("removing environment files of units that are gone", "err", err)

@@ -156,7 +156,7 @@ func TestPolkitDecidesForOtherUsers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := en["db"].State == Enabled; got != (c.want == "") {
+		if got := en["db"].State == enabledState; got != (c.want == "") {
 			t.Errorf("polkit said %+v: db enabled is %v", c.answer, got)
 		}
 	}

@@ -31,8 +31,8 @@ type Options struct {
 	Log        *slog.Logger
 }
 
-// Daemon is a running herod.
-type Daemon struct {
+// herod is a running herod: what Run builds and serves with.
+type herod struct {
 	opts    Options
 	log     *slog.Logger
 	ctx     context.Context
@@ -55,7 +55,7 @@ type Daemon struct {
 // reused while nothing in it changed (configdir.Cache), and one parse runs at a time: the
 // read-only methods that load it (Validate) are open to every local user, who must not be able
 // to keep herod parsing.
-func (d *Daemon) load() (*config.Set, config.Problems, error) {
+func (d *herod) load() (*config.Set, config.Problems, error) {
 	r, err := d.read()
 	if err != nil {
 		return nil, nil, err
@@ -65,7 +65,7 @@ func (d *Daemon) load() (*config.Set, config.Problems, error) {
 
 // read is load's whole result, with what it takes to read each file (remembered, for telling
 // callers only what they may read).
-func (d *Daemon) read() (*configdir.Result, error) {
+func (d *herod) read() (*configdir.Result, error) {
 	r, err := configdir.CacheFor(d.opts.ConfigDir).Read()
 	if errors.Is(err, fs.ErrNotExist) {
 		set, probs := config.Build(nil)
@@ -80,7 +80,7 @@ func (d *Daemon) read() (*configdir.Result, error) {
 
 // logProblems logs every problem; a file refused as untrusted is an error (someone other than
 // root could have written what herod would run as root), the others are warnings.
-func (d *Daemon) logProblems(probs config.Problems) {
+func (d *herod) logProblems(probs config.Problems) {
 	untrusted := map[string]bool{}
 	for _, f := range d.access.refused() {
 		untrusted[f] = true
@@ -97,7 +97,7 @@ func (d *Daemon) logProblems(probs config.Problems) {
 // reload swaps in the configs on disk: every service as its file says, except that a service
 // whose new file has problems keeps its last good definition (see config.KeepLastGood). The
 // problems are returned after the valid part is in force.
-func (d *Daemon) reload() (int, error) {
+func (d *herod) reload() (int, error) {
 	next, probs, err := d.load()
 	if err != nil {
 		return 0, err
@@ -117,7 +117,7 @@ func (d *Daemon) reload() (int, error) {
 
 // detail is why a step failed, as every user may read it (OperationProgress is broadcast), or
 // what the step says (a plan's summary).
-func (d *Daemon) detail(p bridge.Progress) string {
+func (d *herod) detail(p bridge.Progress) string {
 	if p.Err == nil {
 		return p.Detail
 	}
@@ -131,14 +131,14 @@ func (d *Daemon) detail(p bridge.Progress) string {
 // kind (start, stop, restart) and names name it in its error. The services it was asked for
 // (names) get their objects refreshed once it is over (the bridge's events cover the runs it
 // starts and ends), before its end is told.
-func (d *Daemon) launch(kind string, names []string, run func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error)) uint64 {
+func (d *herod) launch(kind string, names []string, run func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error)) uint64 {
 	return d.launchOp(kind, names, func(ctx context.Context, _ uint64, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		return run(ctx, obs)
 	})
 }
 
 // launchOp is launch for an operation that needs its own id (an apply keeps its plan by it).
-func (d *Daemon) launchOp(kind string, names []string, run func(ctx context.Context, op uint64, obs bridge.Observer) (map[string]dbus.Variant, error)) uint64 {
+func (d *herod) launchOp(kind string, names []string, run func(ctx context.Context, op uint64, obs bridge.Observer) (map[string]dbus.Variant, error)) uint64 {
 	op := d.ops.Add(1)
 	d.opLog.began(op)
 	go func() {
@@ -165,14 +165,14 @@ func (d *Daemon) launchOp(kind string, names []string, run func(ctx context.Cont
 }
 
 // serviceProblems is a service's problems as the caller (nil: anyone) may see them.
-func (d *Daemon) serviceProblems(name string, c *caller) []string {
+func (d *herod) serviceProblems(name string, c *caller) []string {
 	return serviceProblems(d.bridge.Config(), &d.access, name, c)
 }
 
 // readsServiceFile reports whether the caller (nil: anyone) may read name's file.
-func (d *Daemon) readsServiceFile(name string, c *caller) bool {
+func (d *herod) readsServiceFile(name string, c *caller) bool {
 	return readsServiceFile(d.bridge.Config(), &d.access, name, c)
 }
 
 // callerOf is who sent a call, as the bus daemon knows it.
-func (d *Daemon) callerOf(sender string) (caller, error) { return callerOf(d.ctx, d.bus, sender) }
+func (d *herod) callerOf(sender string) (caller, error) { return callerOf(d.ctx, d.bus, sender) }

@@ -85,7 +85,7 @@ func privateBus(t *testing.T) string {
 
 // testDaemon is herod serving its API on a private bus, over a standIn engine and a real ledger.
 type testDaemon struct {
-	d       *Daemon
+	d       *herod
 	eng     *standIn
 	addr    string
 	config  string // the config directory
@@ -106,7 +106,7 @@ func startDaemon(t *testing.T, files map[string]string) *testDaemon {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &Daemon{opts: Options{ConfigDir: cfg, StateDir: t.TempDir(), BusAddress: addr, KeepJobs: 100},
+	d := &herod{opts: Options{ConfigDir: cfg, StateDir: t.TempDir(), BusAddress: addr, KeepJobs: 100},
 		log: slog.New(slog.DiscardHandler), ctx: ctx}
 	set, _, err := d.load()
 	if err != nil {

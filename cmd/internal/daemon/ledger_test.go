@@ -16,8 +16,8 @@ import (
 	"github.com/hero-systemd/hero-systemd/jobdb"
 )
 
-func quietDaemon(stateDir string) *Daemon {
-	return &Daemon{opts: Options{StateDir: stateDir}, log: slog.New(slog.DiscardHandler)}
+func quietDaemon(stateDir string) *herod {
+	return &herod{opts: Options{StateDir: stateDir}, log: slog.New(slog.DiscardHandler)}
 }
 
 // TestADamagedLedgerIsSetAside specifies herod's answer to a ledger file that is not a sound

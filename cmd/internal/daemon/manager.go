@@ -15,7 +15,7 @@ import (
 // serializes what must be serialized. Every input is untrusted: names and numbers are checked
 // before anything else happens.
 type manager struct {
-	d *Daemon
+	d *herod
 }
 
 // callTimeout bounds one API call (a stop waits for its services' stop timeouts).

@@ -27,7 +27,7 @@ func managedReply(n int) map[dbus.ObjectPath]map[string]map[string]dbus.Variant 
 			State: "running", LoadState: "loaded", ActiveState: "active", SubState: "running",
 			Requires: []string{"root"}, After: []string{"root"}, Conflicts: []string{}, Wants: []string{},
 			MainPID: 1000 + i, LastJob: job}
-		props := serviceProps(st, enablement{State: Disabled, By: byConfig}, []int64{job.ID})
+		props := serviceProps(st, enablement{State: disabledState, By: byConfig}, []int64{job.ID})
 		out[dbus.ObjectPath(api.ServicePath(name))] = map[string]map[string]dbus.Variant{api.ServiceInterface: props}
 		out[dbus.ObjectPath(api.JobPath(job.ID))] = map[string]map[string]dbus.Variant{api.JobInterface: viewOf(job).props()}
 	}
@@ -89,7 +89,7 @@ func BenchmarkListUnitsReply(b *testing.B) {
 		}
 		name, _ := api.ServiceName(string(path))
 		rows = append(rows, api.UnitRow{Service: name, Unit: "hero-default-" + name + ".service", Description: "service " + name,
-			LoadState: "loaded", ActiveState: "active", SubState: "running", State: "running", Enabled: Disabled, EnabledBy: byConfig})
+			LoadState: "loaded", ActiveState: "active", SubState: "running", State: "running", Enabled: disabledState, EnabledBy: byConfig})
 		dicts = append(dicts, props)
 	}
 	for _, c := range []struct {

@@ -41,7 +41,7 @@ var errNoPolkit = errors.New("polkit is not available")
 // checkPolkit asks polkit whether the sender of a call (its bus name, as systemd does) may manage
 // hero's services. Interactive lets polkit ask the person behind it for a password (through
 // their authentication agent), as the ALLOW_INTERACTIVE_AUTHORIZATION flag of their call allows.
-func (d *Daemon) checkPolkit(ctx context.Context, sender string, interactive bool) (polkitResult, error) {
+func (d *herod) checkPolkit(ctx context.Context, sender string, interactive bool) (polkitResult, error) {
 	var flags uint32
 	timeout := polkitTimeout
 	if interactive {
@@ -62,7 +62,7 @@ func (d *Daemon) checkPolkit(ctx context.Context, sender string, interactive boo
 
 // authorize decides a mutating call of a caller who is not root (nor herod's own user): polkit
 // says, for the action api.PolkitAction; without polkit, or when it says no, the call is denied.
-func (d *Daemon) authorize(msg dbus.Message, method string, c caller) *dbus.Error {
+func (d *herod) authorize(msg dbus.Message, method string, c caller) *dbus.Error {
 	interactive := msg.Flags&dbus.FlagAllowInteractiveAuthorization != 0
 	r, err := d.checkPolkit(d.ctx, senderOf(msg), interactive)
 	switch {

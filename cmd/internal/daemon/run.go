@@ -41,7 +41,7 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	d := &Daemon{opts: opts, log: opts.Log, ctx: ctx}
+	d := &herod{opts: opts, log: opts.Log, ctx: ctx}
 	set, probs, err := d.load()
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", opts.ConfigDir, err)
@@ -83,7 +83,7 @@ func Run(ctx context.Context, opts Options) error {
 
 // run serves the API until ctx ends, once the ledger, systemd and the engine are there: it
 // exports the objects, claims the bus name and brings services to their wanted states.
-func (d *Daemon) run(ctx context.Context, set *config.Set) error {
+func (d *herod) run(ctx context.Context, set *config.Set) error {
 	d.ops.Store(uint64(time.Now().Unix()) << 20) // ids differ across restarts of herod
 	go d.sweepEnvFiles(ctx)
 	if err := d.serve(); err != nil {
@@ -103,7 +103,7 @@ const envSweepInterval = 5 * time.Minute
 
 // sweepEnvFiles removes the environment files of units systemd no longer has, now and then
 // every envSweepInterval, until ctx ends.
-func (d *Daemon) sweepEnvFiles(ctx context.Context) {
+func (d *herod) sweepEnvFiles(ctx context.Context) {
 	for {
 		if err := d.bridge.SweepEnvFiles(ctx); err != nil && ctx.Err() == nil {
 			d.log.Warn("removing environment files of units that are gone", "err", err)
@@ -124,7 +124,7 @@ const ledgerRetry = 2 * time.Second
 // itself once the ledger can be written, without a restart. It does not claim its bus name
 // meanwhile, so clients are told herod is not there, not left waiting. A ledger of a newer
 // schema is not retried: that needs a newer herod. A damaged one is set aside for a new one.
-func (d *Daemon) waitForLedger(ctx context.Context) (*jobdb.DB, error) {
+func (d *herod) waitForLedger(ctx context.Context) (*jobdb.DB, error) {
 	setAside := false
 	for attempt := 0; ; attempt++ {
 		db, err := openLedger(ctx, d.opts.StateDir, d.log)
@@ -181,7 +181,7 @@ func (d *Daemon) waitForLedger(ctx context.Context) (*jobdb.DB, error) {
 // as untrusted (ErrUntrusted); any other problem makes its service bad-config, and herod serves
 // the others.
 func Check(opts Options, out io.Writer) error {
-	d := &Daemon{opts: opts}
+	d := &herod{opts: opts}
 	r, err := d.read()
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", opts.ConfigDir, err)
@@ -244,7 +244,7 @@ func setAsideLedger(stateDir string) (string, error) {
 
 // connectSystemd connects to the systemd manager herod drives: go-systemd for calls and jobs,
 // and a connection of its own for the units' signals (delivered in order).
-func (d *Daemon) connectSystemd(ctx context.Context) error {
+func (d *herod) connectSystemd(ctx context.Context) error {
 	var err error
 	// In order, and at a constant cost per signal however far a reader is behind (see
 	// bridge.NewSignalHandler): godbus's sequential handler shifts its whole queue per signal.
@@ -270,7 +270,7 @@ func (d *Daemon) connectSystemd(ctx context.Context) error {
 // ones (heroctl enable, or status = "start") are started together; running ones whose config
 // says status = "stop" are stopped; the rest are left as they are. A failure is logged; it never
 // keeps herod from serving.
-func (d *Daemon) applyWantedStates(ctx context.Context, set *config.Set) {
+func (d *herod) applyWantedStates(ctx context.Context, set *config.Set) {
 	en, err := enablements(ctx, d.ledger, set)
 	if err != nil {
 		d.log.Error("reading which services are enabled", "err", err)
@@ -304,7 +304,7 @@ func (d *Daemon) applyWantedStates(ctx context.Context, set *config.Set) {
 }
 
 // serve connects to the bus, exports the API and only then claims the well-known name.
-func (d *Daemon) serve() error {
+func (d *herod) serve() error {
 	var err error
 	switch {
 	case d.opts.BusAddress != "":
@@ -338,7 +338,7 @@ func (d *Daemon) serve() error {
 }
 
 // signal turns bridge events into D-Bus signals, and marks the service's object for a refresh.
-func (d *Daemon) signal(e bridge.Event) {
+func (d *herod) signal(e bridge.Event) {
 	d.objs.mark(runsChanged, e.Service)
 	var err error
 	switch e.Kind {

@@ -31,11 +31,11 @@ func (m *manager) Reload(msg dbus.Message) (uint32, *dbus.Error) {
 }
 
 func (m *manager) Enable(msg dbus.Message, names []string) *dbus.Error {
-	return m.setEnabled(msg, api.MethodEnable, names, Enabled)
+	return m.setEnabled(msg, api.MethodEnable, names, enabledState)
 }
 
 func (m *manager) Disable(msg dbus.Message, names []string) *dbus.Error {
-	return m.setEnabled(msg, api.MethodDisable, names, Disabled)
+	return m.setEnabled(msg, api.MethodDisable, names, disabledState)
 }
 
 func (m *manager) setEnabled(msg dbus.Message, method string, names []string, state string) *dbus.Error {

@@ -23,7 +23,7 @@ type export struct {
 }
 
 // exportTree exports the manager, the ObjectManager and the service and job objects.
-func (d *Daemon) exportTree(m *manager) error {
+func (d *herod) exportTree(m *manager) error {
 	exports := []export{
 		{m, api.Path, api.Interface, false},
 		{introspectable{d.objs, d.ctx}, api.Path, api.IntrospectableInterface, false},

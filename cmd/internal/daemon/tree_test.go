@@ -199,7 +199,7 @@ func TestEnabledServicesStartWithHerod(t *testing.T) {
 	if td.eng.unitState("api") != "inactive" {
 		t.Errorf("api, not enabled, is %s", td.eng.unitState("api"))
 	}
-	if st, err := td.c.Status(ctx, "db"); err != nil || st.Enabled != Enabled || st.EnabledBy != byConfig {
+	if st, err := td.c.Status(ctx, "db"); err != nil || st.Enabled != enabledState || st.EnabledBy != byConfig {
 		t.Errorf("db's enablement: %+v, %v", st, err)
 	}
 }

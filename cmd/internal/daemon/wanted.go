@@ -10,16 +10,16 @@ import (
 // A service's wanted state at herod's start: `heroctl enable` / `disable` set it in herod's own
 // state (the user's files are never edited); without that, the config's `status` decides.
 const (
-	wantedPrefix = "wanted/"
-	Enabled      = "enabled"  // herod starts it when it starts
-	Disabled     = "disabled" // herod leaves it alone when it starts
-	byHeroctl    = "heroctl"
-	byConfig     = "config"
+	wantedPrefix  = "wanted/"
+	enabledState  = "enabled"  // herod starts it when it starts
+	disabledState = "disabled" // herod leaves it alone when it starts
+	byHeroctl     = "heroctl"
+	byConfig      = "config"
 )
 
 // enablement is whether herod starts a service when it starts, and who said so.
 type enablement struct {
-	State string // Enabled or Disabled
+	State string // enabledState or disabledState
 	By    string // byHeroctl or byConfig
 }
 
@@ -52,9 +52,9 @@ func enablementFrom(s *config.Service, explicit string) enablement {
 		return enablement{explicit, byHeroctl}
 	}
 	if s.Status == config.WantStart {
-		return enablement{Enabled, byConfig}
+		return enablement{enabledState, byConfig}
 	}
-	return enablement{Disabled, byConfig}
+	return enablement{disabledState, byConfig}
 }
 
 // setEnabled records what heroctl enable/disable said of names.
@@ -72,7 +72,7 @@ func setEnabled(ctx context.Context, ledger *jobdb.DB, names []string, state str
 // leave the rest alone.
 func wantedAtStart(s *config.Service, e enablement) config.WantedState {
 	switch {
-	case e.State == Enabled:
+	case e.State == enabledState:
 		return config.WantStart
 	case e.By == byConfig && s.Status == config.WantStop:
 		return config.WantStop

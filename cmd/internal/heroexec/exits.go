@@ -6,16 +6,16 @@ package heroexec
 const (
 	// ExitUsage: no mode hero-exec knows (the LSB's 2, EXIT_INVALIDARGUMENT).
 	ExitUsage = 2
-	// ExitChdir: the working directory cannot be entered (EXIT_CHDIR).
-	ExitChdir = 200
-	// ExitExec: the program cannot be executed (EXIT_EXEC).
-	ExitExec = 203
-	// ExitBadSpec: the spec in the unit's command line cannot be read, or names a signal no
+	// exitChdir: the working directory cannot be entered (EXIT_CHDIR).
+	exitChdir = 200
+	// exitExec: the program cannot be executed (EXIT_EXEC).
+	exitExec = 203
+	// exitBadSpec: the spec in the unit's command line cannot be read, or names a signal no
 	// kernel has: the unit's configuration is wrong (78, the BSD EXIT_CONFIG, "configuration
 	// error"), most likely written by a hero of another version. Not systemd's 208 (EXIT_STDIN:
 	// standard input could not be set up), which hero-exec used before.
-	ExitBadSpec = 78
+	exitBadSpec = 78
 )
 
-// ExitSignal is hero-exec's exit status when the reload signal could not be sent.
-const ExitSignal = 1
+// exitSignal is hero-exec's exit status when the reload signal could not be sent.
+const exitSignal = 1

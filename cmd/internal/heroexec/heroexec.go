@@ -23,17 +23,17 @@ func Run(mode, spec string, stdout, stderr io.Writer) int {
 		var s execspec.Spec
 		if err := execspec.Decode(spec, &s); err != nil {
 			fmt.Fprintf(stderr, "hero-exec: %v\n", err)
-			return ExitBadSpec
+			return exitBadSpec
 		}
 		if err := s.Validate(); err != nil {
 			fmt.Fprintf(stderr, "hero-exec: %v\n", err)
-			return ExitBadSpec
+			return exitBadSpec
 		}
 		if s.EnvFrom != "" {
 			own := map[string]string{}
 			if err := execspec.Decode(carried[s.EnvFrom], &own); err != nil {
 				fmt.Fprintf(stderr, "hero-exec: the environment in %s: %v\n", s.EnvFrom, err)
-				return ExitBadSpec
+				return exitBadSpec
 			}
 			if s.Env == nil {
 				s.Env = map[string]string{}
@@ -49,18 +49,18 @@ func Run(mode, spec string, stdout, stderr io.Writer) int {
 		var h execspec.Health
 		if err := execspec.Decode(spec, &h); err != nil || len(h.Argv) == 0 && h.Liveness == nil {
 			fmt.Fprintf(stderr, "hero-exec: health check: %v\n", errOrEmpty(err))
-			return ExitBadSpec
+			return exitBadSpec
 		}
 		if l := h.Liveness; l != nil && (len(l.Argv) == 0 || l.Interval <= 0 || l.Failures < 1) {
 			fmt.Fprintf(stderr, "hero-exec: liveness check: no program, interval or failures\n")
-			return ExitBadSpec
+			return exitBadSpec
 		}
 		return runPost(h, stdout)
 	case "liveness":
 		var l execspec.Liveness
 		if err := execspec.Decode(spec, &l); err != nil || len(l.Argv) == 0 || l.Interval <= 0 || l.Failures < 1 {
 			fmt.Fprintf(stderr, "hero-exec: liveness check: %v\n", errOrEmpty(err))
-			return ExitBadSpec
+			return exitBadSpec
 		}
 		return runLiveness(l, stdout)
 	}
@@ -96,18 +96,18 @@ func execSpec(s execspec.Spec, stderr io.Writer) int {
 	if s.Dir != "" {
 		if err := os.Chdir(s.Dir); err != nil {
 			fmt.Fprintf(stderr, "hero-exec: changing to the working directory %s: %v\n", s.Dir, err)
-			return ExitChdir
+			return exitChdir
 		}
 	}
 	env := environ(os.Environ(), s.Env, s.Unset)
 	path, err := lookPath(s.Argv[0], env)
 	if err != nil {
 		fmt.Fprintf(stderr, "hero-exec: executing %s: %v\n", s.Argv[0], err)
-		return ExitExec
+		return exitExec
 	}
 	err = syscall.Exec(path, s.Argv, env)
 	fmt.Fprintf(stderr, "hero-exec: executing %s: %v\n", path, err)
-	return ExitExec
+	return exitExec
 }
 
 // environ is base with set applied and unset removed, sorted for a stable order.

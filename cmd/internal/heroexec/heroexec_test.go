@@ -76,21 +76,21 @@ func TestRunRefusals(t *testing.T) {
 		says             string
 	}{
 		{"unknown mode", "frob", "x", nil, ExitUsage, `unknown mode "frob"`},
-		{"exec: not a spec", "exec", "!!", nil, ExitBadSpec, "hero-exec: "},
-		{"exec: nothing to run", "exec", enc(execspec.Spec{}), nil, ExitBadSpec, "hero-exec: "},
+		{"exec: not a spec", "exec", "!!", nil, exitBadSpec, "hero-exec: "},
+		{"exec: nothing to run", "exec", enc(execspec.Spec{}), nil, exitBadSpec, "hero-exec: "},
 		{"exec: a pre-action's environment unreadable", "exec", enc(execspec.Spec{Argv: []string{"/bin/true"}, EnvFrom: "HERO_PRE_ENV_1"}),
-			[]string{"HERO_PRE_ENV_1", "!!"}, ExitBadSpec, "the environment in HERO_PRE_ENV_1"},
+			[]string{"HERO_PRE_ENV_1", "!!"}, exitBadSpec, "the environment in HERO_PRE_ENV_1"},
 		{"exec: no working directory", "exec", enc(execspec.Spec{Argv: []string{"/bin/true"}, Dir: "/nonexistent/dir"}),
-			nil, ExitChdir, "changing to the working directory /nonexistent/dir"},
+			nil, exitChdir, "changing to the working directory /nonexistent/dir"},
 		{"exec: no such program", "exec", enc(execspec.Spec{Argv: []string{"no-such-program-of-hero"}}),
-			nil, ExitExec, "executing no-such-program-of-hero"},
-		{"health: not a spec", "health", "!!", nil, ExitBadSpec, "health check"},
-		{"health: nothing to run", "health", enc(execspec.Health{}), nil, ExitBadSpec, "no program to run"},
+			nil, exitExec, "executing no-such-program-of-hero"},
+		{"health: not a spec", "health", "!!", nil, exitBadSpec, "health check"},
+		{"health: nothing to run", "health", enc(execspec.Health{}), nil, exitBadSpec, "no program to run"},
 		{"health: a liveness check without an interval", "health", enc(execspec.Health{Liveness: &execspec.Liveness{Argv: []string{"/bin/true"}, Failures: 1}}),
-			nil, ExitBadSpec, "liveness check: no program, interval or failures"},
-		{"liveness: nothing to run", "liveness", enc(execspec.Liveness{Interval: time.Second, Failures: 1}), nil, ExitBadSpec, "liveness check"},
-		{"signal: no such signal", "signal", "SIGNOPE", nil, ExitBadSpec, "unknown signal"},
-		{"signal: no main process", "signal", "SIGHUP", []string{"MAINPID", ""}, ExitSignal, "no main process"},
+			nil, exitBadSpec, "liveness check: no program, interval or failures"},
+		{"liveness: nothing to run", "liveness", enc(execspec.Liveness{Interval: time.Second, Failures: 1}), nil, exitBadSpec, "liveness check"},
+		{"signal: no such signal", "signal", "SIGNOPE", nil, exitBadSpec, "unknown signal"},
+		{"signal: no main process", "signal", "SIGHUP", []string{"MAINPID", ""}, exitSignal, "no main process"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

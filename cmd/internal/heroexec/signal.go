@@ -20,16 +20,16 @@ func runSignal(name, mainPID string, stderr io.Writer) int {
 	canon, num, err := config.ParseSignal(name)
 	if err != nil {
 		fmt.Fprintf(stderr, "hero-exec: signal: %v\n", err)
-		return ExitBadSpec
+		return exitBadSpec
 	}
 	pid, err := strconv.Atoi(mainPID)
 	if err != nil || pid <= 1 {
 		fmt.Fprintf(stderr, "hero-exec: signal: the service has no main process to send %s to ($MAINPID is %q)\n", canon, mainPID)
-		return ExitSignal
+		return exitSignal
 	}
 	if err := sendSignal(pid, syscall.Signal(num)); err != nil {
 		fmt.Fprintf(stderr, "hero-exec: sending %s to the main process %d: %v\n", canon, pid, err)
-		return ExitSignal
+		return exitSignal
 	}
 	return 0
 }

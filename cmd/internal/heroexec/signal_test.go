@@ -28,17 +28,17 @@ func TestRunSignal(t *testing.T) {
 		t.Errorf("the main process ended with %v, want SIGHUP", err)
 	}
 	// The process is gone now: its PID is not signalled again.
-	if code := runSignal("SIGHUP", pid, &stderr); code != ExitSignal {
-		t.Errorf("signal to an ended process: exit %d, want %d", code, ExitSignal)
+	if code := runSignal("SIGHUP", pid, &stderr); code != exitSignal {
+		t.Errorf("signal to an ended process: exit %d, want %d", code, exitSignal)
 	}
 	for _, c := range []struct {
 		name, pid string
 		code      int
 		says      string
 	}{
-		{"SIGNOPE", pid, ExitBadSpec, "unknown signal"},
-		{"SIGHUP", "", ExitSignal, "no main process"},
-		{"SIGHUP", "1", ExitSignal, "no main process"},
+		{"SIGNOPE", pid, exitBadSpec, "unknown signal"},
+		{"SIGHUP", "", exitSignal, "no main process"},
+		{"SIGHUP", "1", exitSignal, "no main process"},
 	} {
 		stderr.Reset()
 		if code := runSignal(c.name, c.pid, &stderr); code != c.code || !strings.Contains(stderr.String(), c.says) {

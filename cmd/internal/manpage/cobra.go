@@ -32,7 +32,7 @@ func Synopsis(use string) string {
 
 // Flags writes one tagged item per visible flag: "-s, --signal=SIGNAL" and its usage, with its
 // default when it has a telling one.
-func Flags(w *Writer, fs *pflag.FlagSet) {
+func Flags(w *writer, fs *pflag.FlagSet) {
 	fs.VisitAll(func(f *pflag.Flag) {
 		if f.Hidden {
 			return
@@ -66,7 +66,7 @@ func valueName(f *pflag.Flag) string {
 
 // Commands writes one tagged item per visible subcommand of root: its synopsis, its long
 // description and its own flags; a subcommand's own subcommands are listed under it.
-func Commands(w *Writer, root *cobra.Command) {
+func Commands(w *writer, root *cobra.Command) {
 	for _, c := range root.Commands() {
 		if !c.IsAvailableCommand() || c.Name() == "help" {
 			continue

@@ -28,10 +28,10 @@ func members() ([]api.Member, error) {
 	return out, nil
 }
 
-// DBusAPI writes each interface herod implements (from the introspection data herod serves):
+// dBusAPI writes each interface herod implements (from the introspection data herod serves):
 // its methods and signals with their signatures, its properties with their types, and what
 // each does.
-func DBusAPI(w *Writer) {
+func dBusAPI(w *writer) {
 	ms, err := members()
 	if err != nil {
 		// The introspection data is a constant that herod serves; the tests parse it.
@@ -78,7 +78,7 @@ func tag(m api.Member) string {
 func args(list []api.Arg) string {
 	out := make([]string, len(list))
 	for i, a := range list {
-		out[i] = Italic(a.Type) + " " + Escape(a.Name)
+		out[i] = Italic(a.Type) + " " + escape(a.Name)
 	}
 	return strings.Join(out, ", ")
 }

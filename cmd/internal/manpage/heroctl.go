@@ -16,7 +16,7 @@ func init() {
 	})
 }
 
-func heroctlBody(w *Writer) {
+func heroctlBody(w *writer) {
 	root := cli.NewCommand()
 	root.InitDefaultHelpFlag()
 	root.InitDefaultVersionFlag()

@@ -14,7 +14,7 @@ func init() {
 	})
 }
 
-func herodBody(w *Writer) {
+func herodBody(w *writer) {
 	cmd := herodcmd.NewCommand(nil)
 	cmd.InitDefaultHelpFlag()
 	cmd.InitDefaultVersionFlag()
@@ -51,7 +51,7 @@ authentication fails with org.freedesktop.DBus.Error.InteractiveAuthorizationReq
 polkit only root may. The bus policy lets every caller send them: herod decides. Methods that
 return what services wrote (JobOutput, JobLog) answer root and the groups adm and
 systemd-journal only, enforced by the bus policy and by herod.`)
-	DBusAPI(w)
+	dBusAPI(w)
 
 	w.Section("Signals")
 	w.Item(Bold("SIGTERM")+", "+Bold("SIGINT"), `herod releases its bus name and exits. The services keep running

@@ -24,8 +24,8 @@ func TestEscape(t *testing.T) {
 		{"a.b 'c'", "a.b 'c'"},
 	}
 	for _, tt := range tests {
-		if got := Escape(tt.in); got != tt.want {
-			t.Errorf("Escape(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := escape(tt.in); got != tt.want {
+			t.Errorf("escape(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -44,7 +44,7 @@ func TestSynopsis(t *testing.T) {
 }
 
 func TestTextKeepsIndentedBlocks(t *testing.T) {
-	var w Writer
+	var w writer
 	w.Text("first line\nsecond line\n\n  $ heroctl -x\n  out\nafter", true)
 	want := "first line\nsecond line\n.IP\n.nf\n$ heroctl \\-x\nout\n.fi\n.IP\nafter\n"
 	if got := w.String(); got != want {
@@ -91,11 +91,11 @@ func TestPagesCoverTheirPrograms(t *testing.T) {
 		}
 	}
 	for iface := range where {
-		if !strings.Contains(herod, `.SS "`+Escape(iface)) {
+		if !strings.Contains(herod, `.SS "`+escape(iface)) {
 			t.Errorf("herod.8 lacks the interface %s", iface)
 		}
 	}
-	if !strings.Contains(heroctl, `.TH "HEROCTL" 1 "2026\-01\-02" "hero\-systemd 1.2.3"`) || !strings.Contains(heroctl, Ref("herod", 8)) {
+	if !strings.Contains(heroctl, `.TH "HEROCTL" 1 "2026\-01\-02" "hero\-systemd 1.2.3"`) || !strings.Contains(heroctl, ref("herod", 8)) {
 		t.Errorf("heroctl.1 header or SEE ALSO:\n%s", heroctl)
 	}
 }

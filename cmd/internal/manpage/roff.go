@@ -5,17 +5,17 @@ import (
 	"strings"
 )
 
-// Writer writes roff with the man(7) macros. Text given to it is escaped; only the tag strings
+// writer writes roff with the man(7) macros. Text given to it is escaped; only the tag strings
 // built with Bold, Italic and Join are roff already.
-type Writer struct {
+type writer struct {
 	b strings.Builder
 }
 
 // String returns the page written so far.
-func (w *Writer) String() string { return w.b.String() }
+func (w *writer) String() string { return w.b.String() }
 
 // macro writes a request line: ".SH NAME".
-func (w *Writer) macro(name string, args ...string) {
+func (w *writer) macro(name string, args ...string) {
 	w.b.WriteString("." + name)
 	for _, a := range args {
 		w.b.WriteString(" " + a)
@@ -24,18 +24,18 @@ func (w *Writer) macro(name string, args ...string) {
 }
 
 // line writes roff text as one input line.
-func (w *Writer) line(roff string) { w.b.WriteString(roff + "\n") }
+func (w *writer) line(roff string) { w.b.WriteString(roff + "\n") }
 
 // Section starts a section (.SH); titles are upper case by convention.
-func (w *Writer) Section(title string) { w.macro("SH", quote(strings.ToUpper(title))) }
+func (w *writer) Section(title string) { w.macro("SH", quote(strings.ToUpper(title))) }
 
 // SubSection starts a subsection (.SS).
-func (w *Writer) SubSection(title string) { w.macro("SS", quote(title)) }
+func (w *writer) SubSection(title string) { w.macro("SS", quote(title)) }
 
 // Text writes plain text as paragraphs: blank lines separate paragraphs (.PP, or .IP inside a
 // tagged item so the indentation is kept); lines indented by two spaces or more are kept as
 // they are (.nf), for examples and tables.
-func (w *Writer) Text(text string, indented bool) {
+func (w *writer) Text(text string, indented bool) {
 	para := "PP"
 	if indented {
 		para = "IP"
@@ -47,41 +47,41 @@ func (w *Writer) Text(text string, indented bool) {
 		if block.verbatim {
 			w.macro("nf")
 			for _, l := range block.lines {
-				w.line(Escape(strings.TrimPrefix(l, "  ")))
+				w.line(escape(strings.TrimPrefix(l, "  ")))
 			}
 			w.macro("fi")
 			continue
 		}
 		for _, l := range block.lines {
-			w.line(Escape(strings.TrimSpace(l)))
+			w.line(escape(strings.TrimSpace(l)))
 		}
 	}
 }
 
 // Para starts a new paragraph and writes text into it.
-func (w *Writer) Para(text string) {
+func (w *writer) Para(text string) {
 	w.macro("PP")
 	w.Text(text, false)
 }
 
 // Item writes a tagged paragraph (.TP): tag (roff) on the first line, text below it, indented.
-func (w *Writer) Item(tag, text string) {
+func (w *writer) Item(tag, text string) {
 	w.macro("TP")
 	w.line(tag)
 	w.Text(text, true)
 }
 
 // Indent and Outdent nest what is written between them one level deeper (.RS/.RE).
-func (w *Writer) Indent()  { w.macro("RS") }
-func (w *Writer) Outdent() { w.macro("RE") }
+func (w *writer) Indent()  { w.macro("RS") }
+func (w *writer) Outdent() { w.macro("RE") }
 
 // Example writes lines as they are, indented, for commands to copy.
-func (w *Writer) Example(lines ...string) {
+func (w *writer) Example(lines ...string) {
 	w.macro("PP")
 	w.macro("RS", "4")
 	w.macro("nf")
 	for _, l := range lines {
-		w.line(Escape(l))
+		w.line(escape(l))
 	}
 	w.macro("fi")
 	w.macro("RE")
@@ -112,9 +112,9 @@ func blocks(text string) []block {
 	return out
 }
 
-// Escape makes text safe as roff input: backslashes print as themselves, "-" is a minus (what
+// escape makes text safe as roff input: backslashes print as themselves, "-" is a minus (what
 // options and commands need, and what a reader copies), and a line cannot start a request.
-func Escape(s string) string {
+func escape(s string) string {
 	s = strings.NewReplacer(`\`, `\e`, "-", `\-`).Replace(s)
 	if strings.HasPrefix(s, ".") || strings.HasPrefix(s, "'") {
 		s = `\&` + s
@@ -124,13 +124,13 @@ func Escape(s string) string {
 
 // Bold and Italic return s escaped and set in bold or italic (commands and options are bold,
 // things to replace italic, as man-pages(7) asks).
-func Bold(s string) string   { return `\fB` + Escape(s) + `\fR` }
-func Italic(s string) string { return `\fI` + Escape(s) + `\fR` }
+func Bold(s string) string   { return `\fB` + escape(s) + `\fR` }
+func Italic(s string) string { return `\fI` + escape(s) + `\fR` }
 
 // quote makes s one macro argument.
 func quote(s string) string {
-	return `"` + strings.ReplaceAll(Escape(s), `"`, `\(dq`) + `"`
+	return `"` + strings.ReplaceAll(escape(s), `"`, `\(dq`) + `"`
 }
 
-// Ref is a reference to another page: heroctl(1).
-func Ref(name string, section int) string { return fmt.Sprintf(`\fB%s\fR(%d)`, Escape(name), section) }
+// ref is a reference to another page: heroctl(1).
+func ref(name string, section int) string { return fmt.Sprintf(`\fB%s\fR(%d)`, escape(name), section) }

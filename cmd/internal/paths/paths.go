@@ -19,8 +19,8 @@ const (
 
 // System defaults.
 const (
-	SystemConfigDir = unitgen.DefaultConfigDir
-	SystemStateDir  = "/var/lib/hero"
+	systemConfigDir = unitgen.DefaultConfigDir
+	systemStateDir  = "/var/lib/hero"
 )
 
 // ConfigDir is the service config directory: $HERO_CONFIG_DIR, else /etc/hero/services, or for
@@ -30,7 +30,7 @@ func ConfigDir(user bool) string {
 		return d
 	}
 	if !user {
-		return SystemConfigDir
+		return systemConfigDir
 	}
 	return filepath.Join(xdg("XDG_CONFIG_HOME", ".config"), "hero", "services")
 }
@@ -42,7 +42,7 @@ func StateDir(user bool) string {
 		return d
 	}
 	if !user {
-		return SystemStateDir
+		return systemStateDir
 	}
 	return filepath.Join(xdg("XDG_STATE_HOME", filepath.Join(".local", "state")), "hero")
 }
