@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -153,20 +154,21 @@ func TestRefusalsNameTheirError(t *testing.T) {
 }
 
 // TestAFailedOperationSaysWhy specifies that an operation that fails after it was queued ends
-// with the engine's error, named, in OperationFinished and in OperationStatus.
+// with the engine's error, which names its operation, wrapped no further, in OperationFinished
+// and in OperationStatus.
 func TestAFailedOperationSaysWhy(t *testing.T) {
 	td := startDaemon(t, stack)
 	ctx := testCtx(t)
 	td.eng.mu.Lock()
-	td.eng.failNext = os.ErrDeadlineExceeded
+	td.eng.failNext = fmt.Errorf("start db: %w", os.ErrDeadlineExceeded) // named, as the bridge names its errors
 	td.eng.mu.Unlock()
 	q, err := td.c.Start(ctx, "db", false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := td.wait(t, q)
-	if o.Err == nil || o.Err.Name != api.ErrFailed || !strings.Contains(o.Err.Message, "start db") {
-		t.Errorf("a start that failed ended with %+v", o.Err)
+	if o.Err == nil || o.Err.Name != api.ErrFailed || o.Err.Message != "start db: i/o timeout" {
+		t.Errorf("a start that failed ended with %+v, want the bridge's error, wrapped once: %q", o.Err, "start db: i/o timeout")
 	}
 	var state, name, msg string
 	var summary map[string]dbus.Variant

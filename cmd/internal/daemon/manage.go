@@ -38,12 +38,12 @@ func (m *manager) startOp(names []string, replace bool) (uint64, []string, *dbus
 	defer cancel()
 	pre, err := m.d.bridge.PrecheckStart(ctx, names)
 	if err != nil {
-		return 0, nil, toDBus("start", names[0], err)
+		return 0, nil, toDBus("", names[0], err)
 	}
 	if pre.AlreadyRunning {
 		return 0, []string{}, nil
 	}
-	op := m.d.launch("start", names, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+	op := m.d.launch(names, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		r, err := m.d.bridge.Start(ctx, names, replace, obs)
 		return startSummary(r), err
 	})
@@ -58,9 +58,9 @@ func (m *manager) Stop(msg dbus.Message, name string, removeJobs bool) (uint64, 
 	defer cancel()
 	running, err := m.d.bridge.PrecheckStop(ctx, name)
 	if err != nil {
-		return 0, nil, toDBus("stop", name, err)
+		return 0, nil, toDBus("", name, err)
 	}
-	op := m.d.launch("stop", []string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+	op := m.d.launch([]string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		r, err := m.d.bridge.Stop(ctx, name, removeJobs, obs)
 		return stopSummary(r), err
 	})
@@ -83,7 +83,7 @@ func (m *manager) StopMany(msg dbus.Message, names []string, removeJobs bool) (u
 	for _, name := range names {
 		up, err := m.d.bridge.PrecheckStop(ctx, name)
 		if err != nil {
-			return 0, nil, toDBus("stop", name, err)
+			return 0, nil, toDBus("", name, err)
 		}
 		for _, s := range up {
 			if !seen[s] {
@@ -92,7 +92,7 @@ func (m *manager) StopMany(msg dbus.Message, names []string, removeJobs bool) (u
 			}
 		}
 	}
-	op := m.d.launch("stop", names, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+	op := m.d.launch(names, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		return stopEach(ctx, m.d.bridge, names, removeJobs, obs)
 	})
 	return op, running, nil
@@ -129,9 +129,9 @@ func (m *manager) Restart(msg dbus.Message, name string) (uint64, []string, *dbu
 	defer cancel()
 	running, err := m.d.bridge.PrecheckStop(ctx, name)
 	if err != nil {
-		return 0, nil, toDBus("restart", name, err)
+		return 0, nil, toDBus("", name, err)
 	}
-	op := m.d.launch("restart", []string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+	op := m.d.launch([]string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		r, err := m.d.bridge.Restart(ctx, name, obs)
 		sum := stopSummary(r.Stop)
 		for k, v := range startSummary(r.Start) {
@@ -152,9 +152,9 @@ func (m *manager) ReloadService(msg dbus.Message, name string) (uint64, *dbus.Er
 	ctx, cancel := m.ctx()
 	defer cancel()
 	if err := m.d.bridge.PrecheckReload(ctx, name); err != nil {
-		return 0, toDBus("reload", name, err)
+		return 0, toDBus("", name, err)
 	}
-	op := m.d.launch("reload", []string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
+	op := m.d.launch([]string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		reloaded := []string{}
 		err := m.d.bridge.Reload(ctx, name, obs)
 		if err == nil {
@@ -196,7 +196,7 @@ func (m *manager) Kill(msg dbus.Message, name string, signal int32) *dbus.Error 
 	}
 	ctx, cancel := m.ctx()
 	defer cancel()
-	return toDBus("kill", name, m.d.bridge.Kill(ctx, name, int(signal)))
+	return toDBus("", name, m.d.bridge.Kill(ctx, name, int(signal)))
 }
 
 func (m *manager) ResetFailed(msg dbus.Message, name string) *dbus.Error {
@@ -206,7 +206,7 @@ func (m *manager) ResetFailed(msg dbus.Message, name string) *dbus.Error {
 	ctx, cancel := m.ctx()
 	defer cancel()
 	defer m.d.objs.mark(runsChanged, name)
-	return toDBus("reset-failed", name, m.d.bridge.ResetFailed(ctx, name))
+	return toDBus("", name, m.d.bridge.ResetFailed(ctx, name))
 }
 
 // OperationStatus tells whether an operation runs, and how it ended: what a client that missed

@@ -25,9 +25,10 @@ const keptOutcomes = 1024
 // opOutcome is how an operation ended: its error whole, told to each reader as they may see
 // it (shown).
 type opOutcome struct {
-	kind, subject string // the operation (start, stop, ...) and its services, for its error
-	err           error
-	summary       map[string]dbus.Variant
+	op      string // what herod names an error of it with ("": the bridge's errors name the operation)
+	subject string // its services
+	err     error
+	summary map[string]dbus.Variant
 }
 
 // shown is the outcome's D-Bus error name and message as the caller may see them (nil: anyone,
@@ -36,7 +37,7 @@ func (o opOutcome) shown(access *fileAccess, c *caller) (name, msg string) {
 	if o.err == nil {
 		return "", ""
 	}
-	e := toDBus(o.kind, o.subject, errorShownTo(o.err, access, c))
+	e := toDBus(o.op, o.subject, errorShownTo(o.err, access, c))
 	if len(e.Body) > 0 {
 		msg, _ = e.Body[0].(string)
 	}
