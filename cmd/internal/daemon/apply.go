@@ -29,7 +29,7 @@ func (m *manager) Apply(msg dbus.Message) (uint64, *dbus.Error) {
 		return 0, e
 	}
 	d := m.d
-	op := d.launchOp("apply", nil, func(ctx context.Context, op uint64, obs bridge.Observer) (map[string]dbus.Variant, error) {
+	op := d.launchOp(nil, func(ctx context.Context, op uint64, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		p, err := d.bridge.Apply(ctx, r.Set, func(p plan.Apply) {
 			d.opLog.setPlan(op, applied{plan: p, access: r.Access})
 			obs(bridge.Progress{Event: "planned", Detail: planSummary(p)})
@@ -79,7 +79,7 @@ func (m *manager) ApplyPlan(msg dbus.Message, dir string) (plan.Apply, *dbus.Err
 	defer cancel()
 	p, err := m.d.bridge.PlanApply(ctx, r.Set)
 	if err != nil {
-		return plan.Apply{}.WithLists(), toDBus("apply", "", err)
+		return plan.Apply{}.WithLists(), toDBus("", err)
 	}
 	return p.Shown(m.reveal(msg, r.Access)), nil
 }

@@ -132,14 +132,13 @@ func (d *herod) detail(p bridge.Progress) string {
 // asked for (names) get their objects refreshed once it is over (the bridge's events cover the
 // runs it starts and ends), before its end is told.
 func (d *herod) launch(names []string, run func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error)) uint64 {
-	return d.launchOp("", names, func(ctx context.Context, _ uint64, obs bridge.Observer) (map[string]dbus.Variant, error) {
+	return d.launchOp(names, func(ctx context.Context, _ uint64, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		return run(ctx, obs)
 	})
 }
 
-// launchOp is launch for an operation that needs its own id (an apply keeps its plan by it), and
-// whose errors herod names (unnamed: the operation's name for them; "" when they name it).
-func (d *herod) launchOp(unnamed string, names []string, run func(ctx context.Context, op uint64, obs bridge.Observer) (map[string]dbus.Variant, error)) uint64 {
+// launchOp is launch for an operation that needs its own id (an apply keeps its plan by it).
+func (d *herod) launchOp(names []string, run func(ctx context.Context, op uint64, obs bridge.Observer) (map[string]dbus.Variant, error)) uint64 {
 	op := d.ops.Add(1)
 	d.opLog.began(op)
 	go func() {
@@ -152,7 +151,7 @@ func (d *herod) launchOp(unnamed string, names []string, run func(ctx context.Co
 		if summary == nil {
 			summary = map[string]dbus.Variant{}
 		}
-		o := opOutcome{op: unnamed, subject: strings.Join(names, " "), err: err, summary: summary}
+		o := opOutcome{subject: strings.Join(names, " "), err: err, summary: summary}
 		name, msg := o.shown(&d.access, nil)
 		// Marked before the end is told, so a read that follows it refreshes them first.
 		d.objs.mark(runsChanged, names...)

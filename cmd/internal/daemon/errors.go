@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/godbus/dbus/v5"
 
@@ -27,12 +26,12 @@ func checkName(name string) *dbus.Error {
 	return nil
 }
 
-// toDBus maps bridge and ledger errors to named D-Bus errors. An error is wrapped once, where the
-// operation and its service are known: the bridge's operations (start, stop, restart, reload,
-// kill, reset-failed) name theirs, and herod passes op "" for them; what herod asks of the bridge
-// that does not (its reads, an apply) it names with op and name here. name also words the errors
-// that carry no text of their own (no such service, not running).
-func toDBus(op, name string, err error) *dbus.Error {
+// toDBus maps the bridge's and the ledger's errors to named D-Bus errors, by their types. It
+// adds no words: every error of the bridge's already begins with its operation and service
+// ("stop web: ..."), added once where the bridge is asked (herod wrapping it again made "stop
+// web: stop web: ..."). name (the service or services asked for) words the errors that carry no
+// text of their own (no such service, not running).
+func toDBus(name string, err error) *dbus.Error {
 	var ce *bridge.ConflictError
 	var se *bridge.StartError
 	var cfg *bridge.ConfigError
@@ -48,7 +47,7 @@ func toDBus(op, name string, err error) *dbus.Error {
 	case errors.As(err, &cfg):
 		return dbusErr(api.ErrInvalidConfig, "%v", err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return dbusErr(api.ErrFailed, "%sherod is shutting down or the operation took too long: %v", named(op, name), err)
+		return dbusErr(api.ErrFailed, "herod is shutting down or the operation took too long: %v", err)
 	case errors.Is(err, bridge.ErrNotReloadable):
 		return dbusErr(api.ErrNotReloadable, "%v", err)
 	case errors.Is(err, bridge.ErrNotRunning):
@@ -56,16 +55,7 @@ func toDBus(op, name string, err error) *dbus.Error {
 	case errors.Is(err, jobdb.ErrNotFound):
 		return dbusErr(api.ErrNoSuchJob, "%v", err)
 	}
-	return dbusErr(api.ErrFailed, "%s%v", named(op, name), err)
-}
-
-// named is the "op name: " an error of op is wrapped with; "" when op is "" (the error names its
-// operation itself).
-func named(op, name string) string {
-	if op == "" {
-		return ""
-	}
-	return strings.TrimSpace(op+" "+name) + ": "
+	return dbusErr(api.ErrFailed, "%v", err)
 }
 
 func nonNil(s []string) []string {

@@ -38,7 +38,7 @@ func (m *manager) startOp(names []string, replace bool) (uint64, []string, *dbus
 	defer cancel()
 	pre, err := m.d.bridge.PrecheckStart(ctx, names)
 	if err != nil {
-		return 0, nil, toDBus("", names[0], err)
+		return 0, nil, toDBus(names[0], err)
 	}
 	if pre.AlreadyRunning {
 		return 0, []string{}, nil
@@ -58,7 +58,7 @@ func (m *manager) Stop(msg dbus.Message, name string, removeJobs bool) (uint64, 
 	defer cancel()
 	running, err := m.d.bridge.PrecheckStop(ctx, name)
 	if err != nil {
-		return 0, nil, toDBus("", name, err)
+		return 0, nil, toDBus(name, err)
 	}
 	op := m.d.launch([]string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		r, err := m.d.bridge.Stop(ctx, name, removeJobs, obs)
@@ -83,7 +83,7 @@ func (m *manager) StopMany(msg dbus.Message, names []string, removeJobs bool) (u
 	for _, name := range names {
 		up, err := m.d.bridge.PrecheckStop(ctx, name)
 		if err != nil {
-			return 0, nil, toDBus("", name, err)
+			return 0, nil, toDBus(name, err)
 		}
 		for _, s := range up {
 			if !seen[s] {
@@ -129,7 +129,7 @@ func (m *manager) Restart(msg dbus.Message, name string) (uint64, []string, *dbu
 	defer cancel()
 	running, err := m.d.bridge.PrecheckStop(ctx, name)
 	if err != nil {
-		return 0, nil, toDBus("", name, err)
+		return 0, nil, toDBus(name, err)
 	}
 	op := m.d.launch([]string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		r, err := m.d.bridge.Restart(ctx, name, obs)
@@ -152,7 +152,7 @@ func (m *manager) ReloadService(msg dbus.Message, name string) (uint64, *dbus.Er
 	ctx, cancel := m.ctx()
 	defer cancel()
 	if err := m.d.bridge.PrecheckReload(ctx, name); err != nil {
-		return 0, toDBus("", name, err)
+		return 0, toDBus(name, err)
 	}
 	op := m.d.launch([]string{name}, func(ctx context.Context, obs bridge.Observer) (map[string]dbus.Variant, error) {
 		reloaded := []string{}
@@ -196,7 +196,7 @@ func (m *manager) Kill(msg dbus.Message, name string, signal int32) *dbus.Error 
 	}
 	ctx, cancel := m.ctx()
 	defer cancel()
-	return toDBus("", name, m.d.bridge.Kill(ctx, name, int(signal)))
+	return toDBus(name, m.d.bridge.Kill(ctx, name, int(signal)))
 }
 
 func (m *manager) ResetFailed(msg dbus.Message, name string) *dbus.Error {
@@ -206,7 +206,7 @@ func (m *manager) ResetFailed(msg dbus.Message, name string) *dbus.Error {
 	ctx, cancel := m.ctx()
 	defer cancel()
 	defer m.d.objs.mark(runsChanged, name)
-	return toDBus("", name, m.d.bridge.ResetFailed(ctx, name))
+	return toDBus(name, m.d.bridge.ResetFailed(ctx, name))
 }
 
 // OperationStatus tells whether an operation runs, and how it ended: what a client that missed

@@ -25,8 +25,7 @@ const keptOutcomes = 1024
 // opOutcome is how an operation ended: its error whole, told to each reader as they may see
 // it (shown).
 type opOutcome struct {
-	op      string // what herod names an error of it with ("": the bridge's errors name the operation)
-	subject string // its services
+	subject string // its services, for an error that carries no text of its own
 	err     error
 	summary map[string]dbus.Variant
 }
@@ -37,7 +36,7 @@ func (o opOutcome) shown(access *fileAccess, c *caller) (name, msg string) {
 	if o.err == nil {
 		return "", ""
 	}
-	e := toDBus(o.op, o.subject, errorShownTo(o.err, access, c))
+	e := toDBus(o.subject, errorShownTo(o.err, access, c))
 	if len(e.Body) > 0 {
 		msg, _ = e.Body[0].(string)
 	}

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/godbus/dbus/v5"
@@ -28,12 +29,12 @@ func (m *manager) Status(msg dbus.Message, name string) (map[string]dbus.Variant
 	}
 	st, err := m.d.bridge.Status(ctx, name)
 	if err != nil {
-		return nil, toDBus("status", name, err)
+		return nil, toDBus(name, err)
 	}
 	var en enablement
 	if svc := m.d.bridge.Config().Service(name); svc != nil { // nil: removed by a reload meanwhile
 		if en, err = enablementOf(ctx, m.d.ledger, svc); err != nil {
-			return nil, toDBus("status", name, err)
+			return nil, toDBus(name, fmt.Errorf("status %s: whether it is enabled: %w", name, err))
 		}
 	}
 	st.Problems = m.d.serviceProblems(name, m.callerOrAnyone(msg))
@@ -88,11 +89,11 @@ func (m *manager) ListUnits() ([]api.UnitRow, *dbus.Error) {
 func (m *manager) listFromSystemd(ctx context.Context) ([]bridge.Status, map[string]enablement, *dbus.Error) {
 	list, err := m.d.bridge.List(ctx)
 	if err != nil {
-		return nil, nil, toDBus("list", "services", err)
+		return nil, nil, toDBus("services", err)
 	}
 	en, err := enablements(ctx, m.d.ledger, m.d.bridge.Config())
 	if err != nil {
-		return nil, nil, toDBus("list", "services", err)
+		return nil, nil, toDBus("services", fmt.Errorf("list: which services are enabled: %w", err))
 	}
 	return list, en, nil
 }
@@ -123,7 +124,7 @@ func (m *manager) ListJobs(name string) ([]map[string]dbus.Variant, *dbus.Error)
 	defer cancel()
 	jobs, err := m.d.bridge.Jobs(ctx, name)
 	if err != nil {
-		return nil, toDBus("list jobs of", name, err)
+		return nil, toDBus(name, err)
 	}
 	out := make([]map[string]dbus.Variant, len(jobs))
 	for i := range jobs {
@@ -180,7 +181,7 @@ func (m *manager) jobLines(msg dbus.Message, method, name string, id int64, limi
 	defer cancel()
 	j, lines, err := m.d.bridge.Output(ctx, name, id, limit)
 	if err != nil {
-		return 0, nil, toDBus("output of", name, err)
+		return 0, nil, toDBus(name, err)
 	}
 	return j.ID, lines, nil
 }
@@ -231,7 +232,7 @@ func (m *manager) UnitText(msg dbus.Message, name string) (string, *dbus.Error) 
 	defer cancel()
 	ut, err := m.d.bridge.UnitText(ctx, name)
 	if err != nil {
-		return "", toDBus("cat", name, err)
+		return "", toDBus(name, err)
 	}
 	c := m.callerOrAnyone(msg)
 	text := ut.Text
