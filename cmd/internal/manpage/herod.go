@@ -68,7 +68,9 @@ $XDG_STATE_HOME/hero (~/.config/hero/services and ~/.local/state/hero when unset
 root). One job per run: exit status or signal, systemd's result, times, restarts and the last 64 KiB of output. A
 damaged ledger is kept aside as jobs.db.damaged-TIME and a new one started.`)
 	w.Item(Italic("/usr/libexec/hero-systemd/hero-exec"), `Runs, as the service's user, the commands systemd 252 could not
-keep intact in a transient unit (arguments with $ or ;, pre-actions with their own environment, health checks).`)
+keep intact in a transient unit (arguments with $ or ;, pre-actions with their own environment, health checks).
+A command it cannot start fails as systemd reports it (200 for the working directory, 203 for the program); a unit
+whose hero-exec argument it cannot read (written by another version of hero) fails with 78, EXIT_CONFIG.`)
 	w.Item(Italic("/lib/systemd/system/herod.service"), "The packaged unit (Type=dbus, BusName=org.hero.Proc1).")
 	w.Item(Italic("/usr/share/dbus-1/system.d/org.hero.Proc1.conf"), "The bus policy: who may own and call org.hero.Proc1.")
 	w.Item(Italic("/usr/share/dbus-1/system-services/org.hero.Proc1.service"), "Bus activation: a call starts herod.service.")
