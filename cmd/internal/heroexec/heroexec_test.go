@@ -231,3 +231,21 @@ func TestLimitedWriter(t *testing.T) {
 		t.Errorf("lastLine of a long line: %q", got)
 	}
 }
+
+// A unit whose hero-exec argument cannot be read is misconfigured: hero-exec exits 78
+// (EXIT_CONFIG in systemd.exec(5)'s table), not 208, which systemd uses for standard input that
+// could not be set up; a command it cannot start exits as systemd would (200, 203).
+func TestExitStatusesSayWhatFailed(t *testing.T) {
+	for _, c := range []struct {
+		spec string
+		want int
+	}{
+		{"!!", 78},
+		{execspec.Encode(execspec.Spec{Argv: []string{"/bin/true"}, Dir: "/nonexistent/dir"}), 200},
+		{execspec.Encode(execspec.Spec{Argv: []string{"/nonexistent/program"}}), 203},
+	} {
+		if code, _, stderr, _ := heroExec(t, "exec", c.spec); code != c.want {
+			t.Errorf("hero-exec exec %.20s: exit %d (%s), want %d", c.spec, code, stderr, c.want)
+		}
+	}
+}
