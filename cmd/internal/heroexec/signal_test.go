@@ -3,7 +3,9 @@ package heroexec
 import (
 	"bytes"
 	"errors"
+	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -13,8 +15,15 @@ import (
 // The reload signal reaches the main process, and only a process that exists; a bad name or no
 // main process fails with a message.
 func TestRunSignal(t *testing.T) {
+	// A test run under nohup starts with SIGHUP ignored, and an ignored signal stays ignored
+	// across exec: the child would never end. While Go handles SIGHUP, a child starts with the
+	// default action (exec resets handled signals), as systemd's services do.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
 	child := exec.Command("sleep", "60")
-	if err := child.Start(); err != nil {
+	err := child.Start()
+	signal.Stop(hup)
+	if err != nil {
 		t.Fatal(err)
 	}
 	pid := strconv.Itoa(child.Process.Pid)
@@ -22,7 +31,7 @@ func TestRunSignal(t *testing.T) {
 	if code := runSignal("HUP", pid, &stderr); code != 0 {
 		t.Fatalf("runSignal HUP: exit %d: %s", code, stderr.String())
 	}
-	err := child.Wait()
+	err = child.Wait()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGHUP {
 		t.Errorf("the main process ended with %v, want SIGHUP", err)
