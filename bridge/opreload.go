@@ -53,7 +53,7 @@ func (o *operations) reloadable(ctx context.Context, name string) error {
 		return err
 	}
 	active, _ := props["ActiveState"].(string)
-	if !state.Up(active) || active == "activating" {
+	if !state.Reloadable(active) {
 		return fmt.Errorf("%w (its unit is %s): start it instead", ErrNotRunning, orNotLoaded(active))
 	}
 	if can, _ := props["CanReload"].(bool); !can {

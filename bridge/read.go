@@ -167,6 +167,9 @@ func (r *reader) serviceStatus(ctx context.Context, set *config.Set, n string, u
 	if single {
 		st.Stale = r.stale(ctx, set, s, u.LoadState)
 	}
+	if len(s.Actions) > 0 {
+		st.CanReload = s.Main().Reload != nil || s.Main().ReloadSignal != ""
+	}
 	if len(s.Actions) > 0 && len(s.Main().Liveness) > 0 && u.LoadState == "loaded" {
 		st.Health = recording.Intern(r.sd.StatusText(ctx, u.Name))
 	}

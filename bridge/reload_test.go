@@ -86,3 +86,23 @@ func TestReload(t *testing.T) {
 		})
 	}
 }
+
+// A status says whether the service's config sets reload or reload_signal (CanReload), running
+// or not: what the Cockpit page and the Ansible module ask before they offer or plan a reload.
+func TestStatusTellsCanReload(t *testing.T) {
+	tb := newTestBridge(t, reloadFiles)
+	tb.load(t, "pg", "active", "running")
+	want := map[string]bool{"pg": true, "nginx": true, "plain": false}
+	list, err := tb.List(tb.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range list {
+		if st.CanReload != want[st.Service] {
+			t.Errorf("%s (%s): CanReload %v, want %v", st.Service, st.ActiveState, st.CanReload, want[st.Service])
+		}
+	}
+	if st, err := tb.Status(tb.ctx, "nginx"); err != nil || !st.CanReload {
+		t.Errorf("status of nginx (not running): CanReload %v (%v), want true", st.CanReload, err)
+	}
+}

@@ -55,8 +55,11 @@ type Status struct {
 	// StatusText of the unit, which hero-exec's loop sets): "healthy", or "unhealthy: 2 of 3
 	// checks failed (exit status 1)"; after a run its watchdog ended, what they said last. Empty
 	// without a liveness check or before the first check.
-	Health  string     `json:"health,omitempty"`
-	LastJob *jobdb.Job `json:"last_job,omitempty"`
+	Health string `json:"health,omitempty"`
+	// CanReload says its loaded config sets reload (a command) or reload_signal: Reload accepts
+	// it while it runs, unless systemd still runs a unit made before the config set one.
+	CanReload bool       `json:"can_reload,omitempty"`
+	LastJob   *jobdb.Job `json:"last_job,omitempty"`
 }
 
 // Up reports whether the service counts as up (its unit is active or starting).

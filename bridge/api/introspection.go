@@ -172,7 +172,8 @@ const ManagerXML = `  <interface name="org.hero.Proc1.Manager">
          requirement went down, and herod starts it again when its requirements run), WaitsFor
          and Waiting (while it comes back: the requirements that must run again first, and what
          will happen, in words), Health (with a liveness check: healthy, or "unhealthy: N of M
-         checks failed (exit status 1)", as its checks said last), Enabled (enabled:
+         checks failed (exit status 1)", as its checks said last), CanReload (its config sets
+         reload or reload_signal), Enabled (enabled:
          herod starts it when it starts; disabled), EnabledBy (heroctl, or config: its status
          key), and of its last
          job: JobId, JobPhase, ExitCode (-1 if none), Signal, Result, StartedAt, EndedAt
@@ -431,6 +432,11 @@ const ServiceXML = `  <interface name="org.hero.Proc1.Service">
          failed: LAST LINE". After a run its watchdog ended, what they said last. Empty without
          a liveness check, or before its first check. -->
     <property name="Health" type="s" access="read"/>
+    <!-- CanReload: its config sets reload (a command) or reload_signal, so Reload (heroctl
+         reload) makes it read its configuration again without a restart while it runs. Reload
+         still refuses with NotReloadable while systemd runs a unit made before the config set
+         one (Stale: Restart or Apply first). -->
+    <property name="CanReload" type="b" access="read"/>
     <!-- Enabled: enabled (herod starts it whenever herod starts) or disabled. -->
     <property name="Enabled" type="s" access="read"/>
     <!-- EnabledBy: who decided Enabled: heroctl (Enable, Disable) or config (its status key). -->

@@ -28,6 +28,7 @@ const (
 	KeyWaitsFor         = "WaitsFor"         // as
 	KeyWaiting          = "Waiting"          // s
 	KeyHealth           = "Health"           // s
+	KeyCanReload        = "CanReload"        // b: its config sets reload or reload_signal
 	KeyEnabled          = "Enabled"          // s
 	KeyEnabledBy        = "EnabledBy"        // s
 	KeyJobID            = "JobId"            // x: the last job's
@@ -51,7 +52,7 @@ const (
 var ServiceKeys = []string{KeyService, KeyContext, KeyUnit, KeyDescription, KeyState, KeyLoadState,
 	KeyActiveState, KeySubState, KeyBlockedBy, KeyRequires, KeyAfter, KeyConflicts, KeyMainPID, KeyRestarts,
 	KeyStartLimitHit, KeyStale, KeyProblems, KeyWaitingFor, KeyWants, KeyRequirementsDown, KeyComesBack,
-	KeyWaitsFor, KeyWaiting, KeyHealth, KeyEnabled, KeyEnabledBy, KeyJobID, KeyJobPhase, KeyExitCode, KeySignal, KeyResult, KeyStartedAt,
+	KeyWaitsFor, KeyWaiting, KeyHealth, KeyCanReload, KeyEnabled, KeyEnabledBy, KeyJobID, KeyJobPhase, KeyExitCode, KeySignal, KeyResult, KeyStartedAt,
 	KeyEndedAt, KeyInvocationID, KeyJobPath, KeyJobs}
 
 // JobKeys are the properties of a job object, every one always present.

@@ -31,6 +31,11 @@ func Up(active string) bool {
 	return active == "active" || active == "activating" || active == "reloading"
 }
 
+// Reloadable reports whether hero reloads a unit in ActiveState active: one that runs, or
+// reloads already (systemd queues the new reload job after the running one). A unit still
+// starting is not reloaded: it reads its configuration as it starts.
+func Reloadable(active string) bool { return active == "active" || active == "reloading" }
+
 // HasProcesses reports whether a unit in systemd's ActiveState active may still have processes
 // to stop or signal: up, or on its way down.
 func HasProcesses(active string) bool { return Up(active) || active == "deactivating" }

@@ -32,4 +32,10 @@ func TestOf(t *testing.T) {
 			t.Errorf("Up(%q) = %v", active, !want)
 		}
 	}
+	for active, want := range map[string]bool{"active": true, "reloading": true, "activating": false,
+		"deactivating": false, "failed": false, "inactive": false, "": false} {
+		if Reloadable(active) != want {
+			t.Errorf("Reloadable(%q) = %v", active, !want)
+		}
+	}
 }

@@ -36,6 +36,7 @@ type Status struct {
 	WaitsFor         []string                `json:"waits_for,omitempty"`  // while it comes back: the requirements that must run again
 	Waiting          string                  `json:"waiting,omitempty"`    // while it comes back: what will happen, in words
 	Health           string                  `json:"health,omitempty"`     // liveness: healthy, or unhealthy: ...
+	CanReload        bool                    `json:"can_reload,omitempty"` // its config sets reload or reload_signal
 	Enabled          string                  `json:"enabled"`              // enabled: herod starts it when it starts; disabled
 	EnabledBy        string                  `json:"enabled_by"`           // heroctl (enable/disable), or config (its status key)
 	LastJob          *Job                    `json:"last_job,omitempty"`
@@ -105,6 +106,7 @@ func statusFrom(d map[string]dbus.Variant) Status {
 	s.WaitsFor, _ = d[api.KeyWaitsFor].Value().([]string)
 	s.Waiting = str(d, api.KeyWaiting)
 	s.Health = str(d, api.KeyHealth)
+	s.CanReload, _ = d[api.KeyCanReload].Value().(bool)
 	s.Enabled, s.EnabledBy = str(d, api.KeyEnabled), str(d, api.KeyEnabledBy)
 	if id, ok := d[api.KeyJobID].Value().(int64); ok {
 		j := Job{ID: id, Service: s.Service, Phase: str(d, api.KeyJobPhase), Result: str(d, api.KeyResult), Signal: str(d, api.KeySignal),

@@ -142,6 +142,7 @@ func statusDict(st bridge.Status) map[string]dbus.Variant {
 	d[api.KeyWaitsFor] = dbus.MakeVariant(nonNil(st.WaitsFor))
 	d[api.KeyWaiting] = dbus.MakeVariant(st.Waiting)
 	d[api.KeyHealth] = dbus.MakeVariant(st.Health)
+	d[api.KeyCanReload] = dbus.MakeVariant(st.CanReload)
 	d[api.KeyStartLimitHit] = dbus.MakeVariant(st.LimitHit)
 	if j := st.LastJob; j != nil {
 		d[api.KeyJobID] = dbus.MakeVariant(j.ID)

@@ -64,3 +64,24 @@ func TestReloadService(t *testing.T) {
 		t.Errorf("pg after its reloads: %s", st.State)
 	}
 }
+
+// A service object's CanReload says whether its config sets reload or reload_signal, so a
+// client (the Cockpit page) offers a reload only where one can happen; Status says the same.
+func TestServiceObjectCanReload(t *testing.T) {
+	td := startDaemon(t, map[string]string{
+		"db.toml": "exec = [\"/bin/sleep\", \"infinity\"]\n",
+		"pg.toml": "exec = [\"/bin/sleep\", \"infinity\"]\nreload_signal = \"SIGHUP\"\n",
+		"ng.toml": "exec = [\"/bin/sleep\", \"infinity\"]\nreload = [\"/usr/sbin/nginx\", \"-s\", \"reload\"]\n",
+	})
+	ctx := testCtx(t)
+	conn := busConn(t, td)
+	for name, want := range map[string]bool{"db": false, "pg": true, "ng": true} {
+		v, err := conn.Object(api.BusName, dbus.ObjectPath(api.ServicePath(name))).GetProperty(api.ServiceInterface + "." + api.KeyCanReload)
+		if got, ok := v.Value().(bool); err != nil || !ok || got != want {
+			t.Errorf("%s's object: CanReload %v (%v), want %v", name, v, err, want)
+		}
+		if st, err := td.c.Status(ctx, name); err != nil || st.CanReload != want {
+			t.Errorf("Status(%s): CanReload %v (%v), want %v", name, st.CanReload, err, want)
+		}
+	}
+}

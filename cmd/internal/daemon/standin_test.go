@@ -353,6 +353,9 @@ func (s *standIn) Statuses(ctx context.Context, names []string) ([]bridge.Status
 			st.ActiveState, st.SubState = "inactive", "dead"
 		}
 		st.State = state.Of(st.ActiveState, st.SubState, last)
+		if len(svc.Actions) > 0 {
+			st.CanReload = svc.Main().Reload != nil || svc.Main().ReloadSignal != ""
+		}
 		if len(svc.Actions) > 0 && len(svc.Main().Liveness) > 0 && st.ActiveState == "active" {
 			st.Health = "unhealthy: 1 of 3 checks failed (exit status 1)" // as a liveness loop's StatusText
 		}
