@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hero-systemd/hero-systemd/bridge/state"
 )
 
 // The Cockpit page (JavaScript) writes herod's D-Bus names as strings: each one it uses must be
@@ -136,5 +138,31 @@ func TestCockpitCopiesTheNames(t *testing.T) {
 		if m != PolkitAction {
 			t.Errorf("%s: names the polkit action %s; herod's is %s", cockpitPage, m, PolkitAction)
 		}
+	}
+}
+
+// TestCockpitCopiesReloadableStates holds the page's reloadable (the ActiveStates in which it
+// offers Reload) to bridge/state.Reloadable, over every ActiveState systemd has.
+func TestCockpitCopiesReloadableStates(t *testing.T) {
+	data, err := os.ReadFile(cockpitPage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`function reloadable\(p\) \{\s*return \[([^\]]*)\]\.includes\(p\.ActiveState\)`).FindSubmatch(data)
+	if m == nil {
+		t.Fatalf("%s: no function reloadable(p) returning [...].includes(p.ActiveState)", cockpitPage)
+	}
+	copied := map[string]bool{}
+	for _, s := range regexp.MustCompile(`"([^"]*)"`).FindAllStringSubmatch(string(m[1]), -1) {
+		copied[s[1]] = true
+	}
+	for _, active := range []string{"active", "reloading", "inactive", "failed", "activating", "deactivating", "maintenance", "refreshing"} {
+		if copied[active] != state.Reloadable(active) {
+			t.Errorf("%s: reloadable(%q) is %v; bridge/state.Reloadable says %v", cockpitPage, active, copied[active], state.Reloadable(active))
+		}
+		delete(copied, active)
+	}
+	if len(copied) > 0 {
+		t.Errorf("%s: reloadable names states systemd does not have: %v", cockpitPage, copied)
 	}
 }

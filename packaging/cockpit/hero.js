@@ -126,6 +126,8 @@
             "org.hero.Proc1.Error.InvalidConfig": "The service's config has problems (bad-config): fix its file and reload.",
             "org.hero.Proc1.Error.ConflictBlocked": "A service it would start conflicts with one that runs.",
             "org.hero.Proc1.Error.NoSuchService": "herod does not define this service.",
+            "org.hero.Proc1.Error.NotReloadable": "It cannot be reloaded: its config sets neither reload nor reload_signal, or the unit that runs was made before it did (restart it, or apply).",
+            "org.hero.Proc1.Error.NotRunning": "It does not run (a reload needs a running service): start it instead.",
         };
         const reason = reasons[name];
         return (reason ? reason + " " : "") + message + (name ? " (" + name + ")" : "");
@@ -296,13 +298,24 @@
             return;
         }
         const canAct = admin && admin.allowed === true;
-        const why = "Administrative access is needed to start, stop or restart services.";
+        const why = "Administrative access is needed to start, stop, restart or reload services.";
         const button = (label, verb) => el("button", {
             id: "action-" + verb, text: label, "data-verb": verb,
             title: canAct ? label + " " + name + ": the plan is shown first" : why,
             onclick: () => openPlan(name, verb),
         });
         const actions = [button("Start", "start"), button("Stop", "stop"), button("Restart", "restart")];
+        // Reload only where the config sets reload or reload_signal (as Cockpit's own services
+        // page offers it where systemd's CanReload says so), and only while the service runs.
+        if (p.CanReload) {
+            const reload = button("Reload", "reload");
+            reload.title = canAct ? `Reload ${name}: it reads its configuration again, without a restart` : why;
+            if (canAct && !reloadable(p)) {
+                reload.disabled = true;
+                reload.title = `${name} does not run: a reload needs a running service (start it instead)`;
+            }
+            actions.push(reload);
+        }
         if (!canAct) actions.forEach(b => { b.disabled = true });
         head.replaceChildren(...[
             el("div", { "class": "head-line" }, el("h2", { id: "service-name", text: name }), stateBadge(p.State),
@@ -393,15 +406,36 @@
 
     /* Acting: the plan first (herod's dry run), then the operation and its progress. */
 
+    // A reload has no plan of herod's: it touches no other service (reloadPlan says so).
     const VERBS = {
         start: { title: "Start", plan: "StartPlan", method: "Start", args: [true] },
         stop: { title: "Stop", plan: "StopPlan", method: "Stop", args: [false] },
         restart: { title: "Restart", plan: "StopPlan", method: "Restart", args: [] },
+        reload: { title: "Reload", plan: null, method: "ReloadService", args: [] },
     };
 
     function running(n) {
         const p = byName(n);
         return !!p && ["running", "activating"].includes(p.State);
+    }
+
+    // reloadable: herod reloads a unit that runs or reloads already, not one still starting
+    // (bridge/state.Reloadable).
+    function reloadable(p) {
+        return ["active", "reloading"].includes(p.ActiveState);
+    }
+
+    // reloadPlan is the dialog's account of a reload: what it does, and that the service keeps
+    // its process.
+    function reloadPlan(name) {
+        const p = byName(name);
+        const pid = p && p.MainPID ? ` (main PID ${p.MainPID})` : "";
+        $("dialog-body").replaceChildren(el("p", { id: "plan-lead",
+            text: `Reloading ${name} makes it read its configuration again: systemd runs its reload command, or sends its reload signal to its main process. ` +
+                  `It keeps running${pid}, with the same run; no other service is touched.` }));
+        $("dialog").setAttribute("data-phase", "planned");
+        $("dialog-confirm").disabled = false;
+        $("dialog-confirm").onclick = () => act(name, "reload");
     }
 
     // planText is the dialog's account of herod's plan. A stop (and the stop of a restart) lists
@@ -464,10 +498,15 @@
         $("dialog").setAttribute("data-for", cockpit.location.href);
         $("dialog-backdrop").hidden = false;
         const p = byName(name);
-        if (p && p.State === "bad-config" && verb !== "stop") {
+        if (p && p.State === "bad-config" && verb !== "stop" && verb !== "reload") {
             // herod refuses to start it (InvalidConfig) and has no plan for it (StartPlan says
-            // NoSuchService): say why here, from herod's own account of the problems.
+            // NoSuchService): say why here, from herod's own account of the problems. (A reload
+            // has no plan: herod decides, and says why when it refuses.)
             fail(`${name} is bad-config: fix its file, then reload (heroctl daemon-reload). ` + (p.Problems || []).join("; "));
+            return;
+        }
+        if (!v.plan) {
+            reloadPlan(name);
             return;
         }
         client.call(MANAGER_PATH, MANAGER, v.plan, [name])
@@ -526,7 +565,7 @@
                         done();
                         return;
                     }
-                    progressLine(`Operation ${op}: ${list.join(", ") || "nothing"}`);
+                    progressLine(`Operation ${op}: ${(verb === "reload" ? [name] : list).join(", ") || "nothing"}`);
                     watchOperation(op, (kind, args) => {
                         if (kind === "progress") {
                             const [, service, event, job, detail] = args;

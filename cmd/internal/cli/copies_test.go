@@ -51,29 +51,40 @@ func TestAnsibleCopiesExitCodes(t *testing.T) {
 	}
 }
 
-// TestAnsibleCopiesRunningStates holds RUNNING_STATES to bridge/state.Up over every ActiveState
-// systemd has (org.freedesktop.systemd1(5)).
-func TestAnsibleCopiesRunningStates(t *testing.T) {
+// TestAnsibleCopiesStateSets holds the module_utils' sets of ActiveStates to bridge/state over
+// every ActiveState systemd has (org.freedesktop.systemd1(5)): RUNNING_STATES (what counts as
+// started) to state.Up, RELOADABLE_STATES (what heroctl reload reloads) to state.Reloadable.
+func TestAnsibleCopiesStateSets(t *testing.T) {
 	src, err := os.ReadFile(ansibleUtils)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`(?m)^RUNNING_STATES\s*=\s*\(([^)]*)\)`).FindSubmatch(src)
-	if m == nil {
-		t.Fatalf("%s: no RUNNING_STATES tuple", ansibleUtils)
-	}
-	copied := map[string]bool{}
-	for _, s := range regexp.MustCompile(`"([^"]*)"`).FindAllStringSubmatch(string(m[1]), -1) {
-		copied[s[1]] = true
-	}
-	for _, active := range []string{"active", "reloading", "inactive", "failed", "activating", "deactivating", "maintenance", "refreshing"} {
-		if copied[active] != state.Up(active) {
-			t.Errorf("%s: RUNNING_STATES says %q counts as started: %v; bridge/state.Up says %v", ansibleUtils, active, copied[active], state.Up(active))
+	for _, c := range []struct {
+		name string
+		goes func(string) bool
+		fn   string
+	}{
+		{"RUNNING_STATES", state.Up, "bridge/state.Up"},
+		{"RELOADABLE_STATES", state.Reloadable, "bridge/state.Reloadable"},
+	} {
+		m := regexp.MustCompile(`(?m)^` + c.name + `\s*=\s*\(([^)]*)\)`).FindSubmatch(src)
+		if m == nil {
+			t.Errorf("%s: no %s tuple", ansibleUtils, c.name)
+			continue
 		}
-		delete(copied, active)
-	}
-	if len(copied) > 0 {
-		t.Errorf("%s: RUNNING_STATES names states systemd does not have: %s", ansibleUtils, strings.Join(keys(copied), " "))
+		copied := map[string]bool{}
+		for _, s := range regexp.MustCompile(`"([^"]*)"`).FindAllStringSubmatch(string(m[1]), -1) {
+			copied[s[1]] = true
+		}
+		for _, active := range []string{"active", "reloading", "inactive", "failed", "activating", "deactivating", "maintenance", "refreshing"} {
+			if copied[active] != c.goes(active) {
+				t.Errorf("%s: %s has %q: %v; %s says %v", ansibleUtils, c.name, active, copied[active], c.fn, c.goes(active))
+			}
+			delete(copied, active)
+		}
+		if len(copied) > 0 {
+			t.Errorf("%s: %s names states systemd does not have: %s", ansibleUtils, c.name, strings.Join(keys(copied), " "))
+		}
 	}
 }
 
@@ -130,7 +141,7 @@ func TestAnsibleCopiesApplyPlanKeys(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		found := append(read.FindAllStringSubmatch(string(src), -1), listed.FindAllStringSubmatch(string(src), -1)...)
+		found := append(read.FindAllStringSubmatch(string(src), -1), listed.FindAllStringSubmatch(pyFunc(string(src), "plan_text"), -1)...)
 		if len(found) == 0 {
 			t.Errorf("%s: no plan key found: the pattern no longer reads it", file)
 		}
@@ -140,4 +151,16 @@ func TestAnsibleCopiesApplyPlanKeys(t *testing.T) {
 			}
 		}
 	}
+}
+
+// pyFunc is the text of the top-level Python function name in src ("" when there is none).
+func pyFunc(src, name string) string {
+	_, body, ok := strings.Cut(src, "\ndef "+name+"(")
+	if !ok {
+		return ""
+	}
+	if i := strings.Index(body, "\ndef "); i >= 0 {
+		body = body[:i]
+	}
+	return body
 }

@@ -21,6 +21,10 @@ EXIT_NO_SUCH_SERVICE = 4
 # ActiveStates in which a service has processes or is about to: it counts as started.
 RUNNING_STATES = ("active", "activating", "reloading")
 
+# ActiveStates in which heroctl reload reloads a service: it runs (a service still starting is
+# refused as not running: it reads its configuration as it starts).
+RELOADABLE_STATES = ("active", "reloading")
+
 
 class Heroctl(object):
     """Runs heroctl on the target for one module invocation."""
@@ -81,6 +85,18 @@ class Heroctl(object):
             return {}
         return self._lines("is-active", names, (EXIT_OK, EXIT_NOT_ACTIVE))
 
+    def can_reload(self, names):
+        """Maps each service to herod's CanReload: whether its config sets reload or reload_signal.
+
+        Empty when herod does not say (a herod older than the property)."""
+        if not names:
+            return {}
+        rc, out, err = self.check(["show", "--property", "CanReload", "--value"] + list(names))
+        values = [line.strip() for line in out.splitlines() if line.strip()]
+        if len(values) != len(names):
+            return {}
+        return dict(zip(names, [v == "true" for v in values]))
+
     def enabled_states(self, names):
         """Maps each service to "enabled" or "disabled" (whether herod starts it when it starts)."""
         if not names:
@@ -91,6 +107,11 @@ class Heroctl(object):
 def running(state):
     """Whether an ActiveState counts as started."""
     return state in RUNNING_STATES
+
+
+def reloadable(state):
+    """Whether heroctl reload reloads a service in this ActiveState."""
+    return state in RELOADABLE_STATES
 
 
 def unique(items):

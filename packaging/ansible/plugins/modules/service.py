@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: service
-short_description: Start, stop, restart and enable hero services run by herod
+short_description: Start, stop, restart, reload and enable hero services run by herod
 version_added: "0.1.0"
 description:
   - Drives herod, the hero-systemd daemon, on the target through C(heroctl). It acts on hero services
@@ -19,8 +19,12 @@ description:
   - Starting a service starts what it requires first (its start closure), as C(heroctl start)
     does. Stopping a service first stops every service that requires it (the cascade), as
     C(heroctl stop) does; the result names those dependents.
+  - Reloading a service (C(state=reloaded)) makes it read its configuration again without a
+    restart, as C(heroctl reload) does: systemd runs the config's C(reload) command, or sends its
+    C(reload_signal) to the main process only; the service keeps its main process and its run.
   - Idempotent. A service that already runs is left alone and reports C(changed=false); a
-    stopped one is not stopped again.
+    stopped one is not stopped again. C(restarted) and C(reloaded) always act, and always report
+    C(changed=true), as ansible.builtin.systemd_service's do.
   - In check mode nothing changes. The result says what would change and carries herod's own
     plan (C(heroctl start --dry-run) or C(heroctl stop --dry-run)) in C(plan); with C(--diff)
     the services' states before and after are shown.
@@ -31,7 +35,7 @@ options:
     description:
       - The hero service, or a list of services (names as in C(heroctl list-units)).
       - Several names in one task start together (one start of their joint closure), and stop
-        one after the other, in the order given.
+        or reload one after the other, in the order given.
     type: list
     elements: str
     required: true
@@ -42,9 +46,20 @@ options:
       - C(stopped) stops each running service and its dependents.
       - C(restarted) always restarts (as C(heroctl restart)); a running service is stopped with
         its cascade and started again with the dependents that ran; a stopped one is started.
+      - C(reloaded) always reloads a running service (as C(heroctl reload)): it reads its
+        configuration again, with the same main process; nothing else is touched. A service that
+        does not run is started instead (with what it requires), as ansible.builtin.systemd_service
+        starts a stopped unit on C(reloaded); one still starting (activating) is left to finish
+        its start, in which it reads its configuration anyway.
+      - With C(reloaded), a running service whose config sets neither C(reload) nor
+        C(reload_signal) (herod's C(CanReload) is false) fails the task before any service is
+        reloaded or started, in check mode too, with heroctl's refusal (restart it instead:
+        C(state=restarted)). So does one whose running unit was made before its config set one
+        (its unit is stale: C(state=restarted) or M(hero.systemd.apply) first), though only when
+        the reload is tried: check mode cannot tell.
       - Omitted, only C(enabled) is acted on.
     type: str
-    choices: [started, stopped, restarted]
+    choices: [started, stopped, restarted, reloaded]
   enabled:
     description:
       - Whether herod starts the services whenever herod starts (at boot), as
@@ -53,7 +68,7 @@ options:
     type: bool
   timeout:
     description:
-      - How many seconds heroctl waits for a start, stop or restart to finish (C(heroctl --timeout)).
+      - How many seconds heroctl waits for a start, stop, restart or reload to finish (C(heroctl --timeout)).
         The operation goes on in herod after that; the task then fails. C(0) waits until it ends.
     type: int
     default: 300
@@ -65,7 +80,7 @@ author:
 notes:
   - Supports check mode and diff mode.
   - A oneshot service that ran to its end is inactive, so C(state=started) runs it again (as
-    ansible.builtin.systemd_service does with a oneshot unit).
+    ansible.builtin.systemd_service does with a oneshot unit), and so does C(state=reloaded).
 seealso:
   - module: hero.systemd.config
   - module: ansible.builtin.systemd_service
@@ -113,6 +128,22 @@ EXAMPLES = r"""
     name: api
     state: restarted
   become: true
+
+# In a play that changes the proxy's own configuration file; its hero config sets
+# reload = ["/usr/sbin/nginx", "-s", "reload"] (or reload_signal = "SIGHUP").
+- name: Place the proxy's site
+  ansible.builtin.template:
+    src: site.conf.j2
+    dest: /etc/nginx/sites-enabled/site.conf
+  become: true
+  notify: Reload the proxy
+
+# handlers:
+- name: Reload the proxy (same process, no dropped connections; started if it was not running)
+  hero.systemd.service:
+    name: proxy
+    state: reloaded
+  become: true
 """
 
 RETURN = r"""
@@ -124,7 +155,8 @@ name:
   sample: [web]
 started:
   description: Services started by this task, dependencies first (for a restart, the service
-    itself). Empty in check mode.
+    itself; for a reload, the services that did not run, and what they require). Empty in check
+    mode.
   returned: always
   type: list
   elements: str
@@ -148,6 +180,13 @@ restarted_dependents:
   type: list
   elements: str
   sample: [web, worker]
+reloaded:
+  description: Services this task reloaded (C(state=reloaded)), in the order given. Empty in
+    check mode.
+  returned: always
+  type: list
+  elements: str
+  sample: [proxy]
 enabled_changed:
   description: Services whose enablement this task changed (or would change, in check mode).
   returned: always
@@ -155,12 +194,19 @@ enabled_changed:
   elements: str
   sample: [web]
 would_start:
-  description: In check mode, the services a start or restart would start (the plan's order,
-    less what already runs; for a restart, the service and its running dependents).
+  description: In check mode, the services a start, restart or reload would start (the plan's
+    order, less what already runs; for a restart, the service and its running dependents; for a
+    reload, what a start of the services that do not run would start).
   returned: check mode
   type: list
   elements: str
   sample: [db, api, web]
+would_reload:
+  description: In check mode, the running services a reload would reload, in the order given.
+  returned: check mode
+  type: list
+  elements: str
+  sample: [proxy]
 would_stop:
   description: In check mode, the running services a stop or restart would stop, in herod's
     cascade order (dependents first, the named service last).
@@ -189,7 +235,10 @@ status:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hero.systemd.plugins.module_utils.heroctl import (
+    EXIT_NOT_ACTIVE,
+    EXIT_OK,
     Heroctl,
+    reloadable,
     running,
     unique,
 )
@@ -197,7 +246,7 @@ from ansible_collections.hero.systemd.plugins.module_utils.heroctl import (
 
 def new_result(names):
     return dict(changed=False, name=names, started=[], stopped=[], stopped_dependents=[],
-                restarted_dependents=[], enabled_changed=[], plan=[], status={})
+                restarted_dependents=[], reloaded=[], enabled_changed=[], plan=[], status={})
 
 
 def apply_enabled(module, hero, names, enabled, result):
@@ -219,7 +268,11 @@ def wait_flag(timeout):
 
 def start(module, hero, names, before, result):
     """Starts the services that do not run, together, after what they require."""
-    todo = [n for n in names if not running(before[n])]
+    start_these(module, hero, [n for n in names if not running(before[n])], result)
+
+
+def start_these(module, hero, todo, result):
+    """Starts todo together, after what they require (in check mode, plans it)."""
     if not todo:
         return
     plan = hero.json(["start", "--dry-run"] + todo)
@@ -286,8 +339,49 @@ def restart(module, hero, names, before, result):
         result["restarted_dependents"] += done.get("restarted_dependents") or []
 
 
-def state_text(states):
-    return "".join("%s: %s\n" % (name, states[name]) for name in sorted(states))
+def refuse_unreloadable(module, hero, todo, result):
+    """Fails the task, before anything is reloaded, if a service of todo cannot be reloaded.
+
+    herod's CanReload says whether a config sets reload or reload_signal. In check mode the
+    module says so itself; otherwise the services that cannot be reloaded come first in the
+    returned order, so heroctl's own refusal (which comes at once, nothing done) fails the task."""
+    can = hero.can_reload(todo)
+    cannot = [n for n in todo if can.get(n) is False]
+    if not cannot:
+        return todo
+    if module.check_mode:
+        module.fail_json(msg="%s cannot be reloaded: the config sets neither reload (a command) nor "
+                             "reload_signal (herod's CanReload is false); restart instead (state: restarted)"
+                         % ", ".join(cannot), cannot_reload=cannot, **result)
+    return cannot + [n for n in todo if n not in cannot]
+
+
+def reload_or_start(module, hero, names, before, result):
+    """Reloads each running service, one after the other; starts those that do not run.
+
+    As ansible.builtin.systemd_service's reloaded: always changed, and a service that does not
+    run is started (a reload has nothing to act on)."""
+    todo = refuse_unreloadable(module, hero, [n for n in names if reloadable(before[n])], result)
+    idle = [n for n in names if not running(before[n])]
+    if module.check_mode:
+        result["would_reload"] = todo
+    for name in [] if module.check_mode else todo:
+        args = ["reload", name] + wait_flag(module.params["timeout"])
+        rc, out, err = hero.run(args)
+        if rc == EXIT_NOT_ACTIVE:
+            idle.append(name)  # it ended since it was asked about: start it, as a stopped one
+            continue
+        if rc != EXIT_OK:
+            result["changed"] = result["changed"] or bool(result["reloaded"])
+            hero.fail(args, rc, out, err, **result)
+        result["reloaded"].append(name)
+    start_these(module, hero, idle, result)
+    result["changed"] = True
+
+
+def state_text(states, marks=None):
+    marks = marks or {}
+    return "".join("%s: %s%s\n" % (name, states[name], marks.get(name, "")) for name in sorted(states))
 
 
 def predicted(before, result):
@@ -317,7 +411,9 @@ def finish(module, hero, names, before, result):
         after = hero.active_states(involved)
         result["status"] = dict((n, after[n]) for n in names)
     if module._diff and result["changed"]:
-        result["diff"] = dict(before=state_text(was), after=state_text(after),
+        reloads = result["reloaded"] + result.get("would_reload", [])
+        marks = dict((n, " (reloaded)") for n in reloads)
+        result["diff"] = dict(before=state_text(was), after=state_text(after, marks),
                               before_header="herod: states before", after_header="herod: states after")
 
 
@@ -325,7 +421,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             name=dict(type="list", elements="str", required=True, aliases=["names", "service"]),
-            state=dict(type="str", choices=["started", "stopped", "restarted"]),
+            state=dict(type="str", choices=["started", "stopped", "restarted", "reloaded"]),
             enabled=dict(type="bool"),
             timeout=dict(type="int", default=300),
         ),
@@ -348,6 +444,8 @@ def main():
         stop(module, hero, names, before, result)
     elif state == "restarted":
         restart(module, hero, names, before, result)
+    elif state == "reloaded":
+        reload_or_start(module, hero, names, before, result)
     finish(module, hero, names, before, result)
     module.exit_json(**result)
 
