@@ -20,7 +20,7 @@ description:
     does. Stopping a service first stops every service that requires it (the cascade), as
     C(heroctl stop) does; the result names those dependents.
   - Reloading a service (C(state=reloaded)) makes it read its configuration again without a
-    restart, as C(heroctl reload) does: systemd runs the config's C(reload) command, or sends its
+    restart, as C(heroctl reload) does. systemd runs the config's C(reload) command, or sends its
     C(reload_signal) to the main process only; the service keeps its main process and its run.
   - Idempotent. A service that already runs is left alone and reports C(changed=false); a
     stopped one is not stopped again. C(restarted) and C(reloaded) always act, and always report
@@ -46,17 +46,17 @@ options:
       - C(stopped) stops each running service and its dependents.
       - C(restarted) always restarts (as C(heroctl restart)); a running service is stopped with
         its cascade and started again with the dependents that ran; a stopped one is started.
-      - C(reloaded) always reloads a running service (as C(heroctl reload)): it reads its
-        configuration again, with the same main process; nothing else is touched. A service that
-        does not run is started instead (with what it requires), as ansible.builtin.systemd_service
-        starts a stopped unit on C(reloaded); one still starting (activating) is left to finish
-        its start, in which it reads its configuration anyway.
+      - C(reloaded) always reloads a running service (as C(heroctl reload)); it reads its
+        configuration again, with the same main process, and nothing else is touched. A service
+        that does not run is started instead (with what it requires), as
+        ansible.builtin.systemd_service starts a stopped unit on C(reloaded); one still starting
+        (activating) is left to finish its start, in which it reads its configuration anyway.
       - With C(reloaded), a running service whose config sets neither C(reload) nor
         C(reload_signal) (herod's C(CanReload) is false) fails the task before any service is
-        reloaded or started, in check mode too, with heroctl's refusal (restart it instead:
-        C(state=restarted)). So does one whose running unit was made before its config set one
-        (its unit is stale: C(state=restarted) or M(hero.systemd.apply) first), though only when
-        the reload is tried: check mode cannot tell.
+        reloaded or started, in check mode too, with heroctl's refusal; restart it instead
+        (C(state=restarted)). So does one whose running unit was made before its config set one
+        (its unit is stale; C(state=restarted) or M(hero.systemd.apply) first), though only when
+        the reload is tried, as check mode cannot tell.
       - Omitted, only C(enabled) is acted on.
     type: str
     choices: [started, stopped, restarted, reloaded]
@@ -139,7 +139,7 @@ EXAMPLES = r"""
   notify: Reload the proxy
 
 # handlers:
-- name: Reload the proxy (same process, no dropped connections; started if it was not running)
+- name: Reload the proxy (the same process; started if it was not running)
   hero.systemd.service:
     name: proxy
     state: reloaded
