@@ -126,8 +126,8 @@
             "org.hero.Proc1.Error.InvalidConfig": "The service's config has problems (bad-config): fix its file and reload.",
             "org.hero.Proc1.Error.ConflictBlocked": "A service it would start conflicts with one that runs.",
             "org.hero.Proc1.Error.NoSuchService": "herod does not define this service.",
-            "org.hero.Proc1.Error.NotReloadable": "It cannot be reloaded: its config sets neither reload nor reload_signal, or the unit that runs was made before it did (restart it, or apply).",
-            "org.hero.Proc1.Error.NotRunning": "It does not run (a reload needs a running service): start it instead.",
+            "org.hero.Proc1.Error.NotReloadable": "Not reloaded, nothing was done:",
+            "org.hero.Proc1.Error.NotRunning": "Not reloaded, nothing was done: a reload needs a running service (start it instead).",
         };
         const reason = reasons[name];
         return (reason ? reason + " " : "") + message + (name ? " (" + name + ")" : "");

@@ -102,7 +102,7 @@ func TestReloadButton(t *testing.T) {
 	eval[bool](t, ctx, `document.getElementById("dialog-confirm").click(), true`)
 	waitFor(t, ctx, "the refusal", `document.getElementById("dialog").dataset.phase === "refused"`)
 	refusal := eval[string](t, ctx, `document.getElementById("dialog-error").textContent`)
-	for _, want := range []string{"org.hero.Proc1.Error.NotReloadable", "restart it", "was created before its config set reload or reload_signal"} {
+	for _, want := range []string{"Not reloaded, nothing was done", "org.hero.Proc1.Error.NotReloadable", "restart it", "was created before its config set reload or reload_signal"} {
 		if !strings.Contains(refusal, want) {
 			t.Errorf("the refusal lacks %q: %q", want, refusal)
 		}
