@@ -26,15 +26,16 @@ type sizes struct {
 	idleSlices      int // the idle window is cut into this many CPU samples
 	settle          time.Duration
 	scale           []int // the numbers of services the scale section measures at
+	stackRounds     int   // rounds of the recovery section (each: both sides, a kill and an apply)
 }
 
 var fullSizes = sizes{rounds: 11, chain: 50, fanout: 100, graph: 200, many: 50, readRounds: 30,
 	healthSecs: 30, windows: 3, clients: 20, perCli: 50, singleOps: 100, mass: 500, jobs: 10_000,
-	idle: 30 * time.Second, idleSlices: 3, settle: 3 * time.Second, scale: []int{50, 500, 2000, 5000}}
+	idle: 30 * time.Second, idleSlices: 3, settle: 3 * time.Second, scale: []int{50, 500, 2000, 5000}, stackRounds: 5}
 
 var shortSizes = sizes{rounds: 2, chain: 20, fanout: 30, graph: 50, many: 20, readRounds: 10,
 	healthSecs: 10, windows: 1, clients: 10, perCli: 10, singleOps: 30, mass: 100, jobs: 2_000,
-	idle: 6 * time.Second, idleSlices: 3, settle: 2 * time.Second, scale: []int{50, 200}}
+	idle: 6 * time.Second, idleSlices: 3, settle: 2 * time.Second, scale: []int{50, 200}, stackRounds: 1}
 
 // bench collects rows and raw samples and prints each row as it is made.
 type bench struct {
@@ -43,6 +44,8 @@ type bench struct {
 	rows    []Row
 	samples [][]string
 	log     io.Writer
+	prof    *profiler             // herod's profiles (run.sh --profile); nil: none
+	first   map[int]*firstSamples // the first reads after starts, by N, until their rows are made
 }
 
 func (b *bench) record(section, what, side string, vals []float64) {
@@ -52,6 +55,7 @@ func (b *bench) record(section, what, side string, vals []float64) {
 }
 
 func (b *bench) add(r Row) {
+	r.Load = loadAverage()
 	b.rows = append(b.rows, r)
 	fmt.Fprintln(b.log, r.line())
 }

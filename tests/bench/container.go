@@ -35,6 +35,7 @@ type box struct {
 	bus       *dbus.Conn
 	configDir string
 	stateDir  string
+	herodEnv  []string // herod's environment (NAME=VALUE), besides systemd's
 }
 
 // outcome is how a command ended and how long it took.
@@ -165,8 +166,12 @@ func (b *box) startHerod(ctx context.Context) error {
 		// The unit of the herod stopped before is still loaded: start it again, same command.
 		_, err = must(ctx, "systemctl", "start", herodUnit)
 	} else {
-		_, err = must(ctx, "systemd-run", "--quiet", "--unit", herodUnit, filepath.Join(binDir, "herod"),
-			"--config-dir", b.configDir, "--state-dir", b.stateDir)
+		args := []string{"--quiet", "--unit", herodUnit}
+		for _, e := range b.herodEnv {
+			args = append(args, "--setenv", e)
+		}
+		_, err = must(ctx, "systemd-run", append(args, filepath.Join(binDir, "herod"),
+			"--config-dir", b.configDir, "--state-dir", b.stateDir)...)
 	}
 	if err != nil {
 		return fmt.Errorf("start herod: %w", err)

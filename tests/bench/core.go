@@ -177,6 +177,7 @@ func coreRows(dir string, got map[string][]float64, benchtime string) []Row {
 		r := Row{Section: "core", What: pkg + ": " + k, Unit: "ms", Hero: summarize(ms), Ratio: ratio(0, 0),
 			Note: fmt.Sprintf("go test %s -run '^$' -bench '^Benchmark%s$' -benchtime %s (one figure per run)", dir, strings.SplitN(k, "/", 2)[0], benchtime)}
 		r.Goal = coreGoal(r.What)
+		r.Load = loadAverage()
 		rows = append(rows, r)
 	}
 	return rows

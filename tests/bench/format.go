@@ -84,5 +84,16 @@ func (r Row) line() string {
 	if r.Note != "" {
 		s += " [" + r.Note + "]"
 	}
+	if !math.IsNaN(r.Load) {
+		s += fmt.Sprintf(" (load %.2f)", r.Load)
+	}
 	return s
+}
+
+// loadText prints a load average, or "?" when it is not known.
+func loadText(v float64) string {
+	if math.IsNaN(v) {
+		return "?"
+	}
+	return fmt.Sprintf("%.2f", v)
 }

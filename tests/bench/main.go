@@ -2,9 +2,11 @@
 // it (herod under systemd, heroctl as a process) against native systemd doing the same work,
 // and writes the figures as CSV, Markdown and a chart.
 //
-//	hero-bench system [--short] [--only SECTION] --out DIR
+//	hero-bench system [--short] [--only SECTION] [--profile] --out DIR
 //	                                         in the testbed container: cascades, starts, reads,
-//	                                         concurrency, load, scale, herod's cost (DIR/system.csv);
+//	                                         concurrency, load, a real stack's recovery, scale,
+//	                                         herod's cost (DIR/system.csv); --profile fetches
+//	                                         herod's Go profiles into DIR/profiles;
 //	                                         --only scale runs that section alone; --scale 50,2000
 //	                                         sets its numbers of services
 //	hero-bench core [--short] --out DIR --repo DIR
@@ -29,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -49,6 +52,7 @@ func dispatch(ctx context.Context, args []string) error {
 	out := fs.String("out", "", "output directory")
 	repo := fs.String("repo", ".", "the repository (core)")
 	only := fs.String("only", "", "system: run only this section (e.g. scale); report: the core figures may be missing")
+	profile := fs.Bool("profile", false, "system: fetch herod's Go profiles into DIR/profiles (herod built with -tags pprof)")
 	scaleNs := fs.String("scale", "", "system: the numbers of services of the scale section, comma-separated (default 50,500,2000,5000; --short 50,200)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -58,7 +62,7 @@ func dispatch(ctx context.Context, args []string) error {
 	}
 	switch args[0] {
 	case "system":
-		return system(ctx, *out, *short, *only, *scaleNs)
+		return system(ctx, *out, *short, *only, *scaleNs, *profile)
 	case "core":
 		rows, err := runCore(ctx, *repo, *short, os.Stdout)
 		if err != nil {
@@ -71,7 +75,7 @@ func dispatch(ctx context.Context, args []string) error {
 	return fmt.Errorf("unknown command %q (system, core, report)", args[0])
 }
 
-func system(ctx context.Context, out string, short bool, only, scaleNs string) error {
+func system(ctx context.Context, out string, short bool, only, scaleNs string, profile bool) error {
 	sz := fullSizes
 	if short {
 		sz = shortSizes
@@ -90,7 +94,7 @@ func system(ctx context.Context, out string, short bool, only, scaleNs string) e
 	if err := os.WriteFile(filepath.Join(out, "systemd-version.txt"), []byte(version+"\n"), 0o644); err != nil {
 		return fmt.Errorf("write systemd-version.txt: %w", err)
 	}
-	return runSystem(ctx, sz, only, out, os.Stdout)
+	return runSystem(ctx, sz, only, out, profile, os.Stdout)
 }
 
 func report(out string, short, partial bool) error {
@@ -121,21 +125,30 @@ func report(out string, short, partial bool) error {
 
 // runSystem measures everything that needs the container's systemd, in an order that keeps
 // each figure's services alone: herod's idle cost first (nothing loaded), then the cascades,
-// starts, reads, concurrency, load and scale, then herod with many services and a big ledger.
+// starts, reads, concurrency, load, the real stack's recovery and scale, then herod with many
+// services and a big ledger. With profile, herod's profiles are fetched into out/profiles.
 // only, when not empty, names the one section to run (see sectionNames).
-func runSystem(ctx context.Context, sz sizes, only, out string, log io.Writer) error {
+func runSystem(ctx context.Context, sz sizes, only, out string, profile bool, log io.Writer) error {
 	bx, err := openBox(ctx)
 	if err != nil {
 		return err
 	}
 	defer bx.close()
 	b := &bench{box: bx, sz: sz, log: log}
+	if profile {
+		if b.prof, err = newProfiler(out); err != nil {
+			return err
+		}
+		b.herodEnv = []string{"HEROD_PPROF_SOCKET=" + pprofSocket}
+	}
 	defer func() {
 		if err := b.save(out); err != nil {
 			fmt.Fprintln(log, "hero-bench:", err)
 		}
 		os.WriteFile(filepath.Join(out, "herod.log"), []byte(b.herodLog(context.Background(), 2000)), 0o644)
 	}()
+	// Debian's own daemons of the testbed's flavour start at boot: quiet them for every section.
+	run(ctx, "systemctl", append([]string{"stop"}, debianStackUnits...)...)
 	if err := b.installPolicy(ctx); err != nil {
 		return err
 	}
@@ -152,6 +165,7 @@ func runSystem(ctx context.Context, sz sizes, only, out string, log io.Writer) e
 		{"reads", b.reads},
 		{"concurrency", b.concurrency},
 		{"load", b.loadTest},
+		{"recovery", b.recovery},
 		{"scale", b.scale},
 		{"scale-reads", b.scaleReadsOnly},
 		{"herod with many services", b.costMass},
@@ -163,9 +177,11 @@ func runSystem(ctx context.Context, sz sizes, only, out string, log io.Writer) e
 			continue
 		}
 		fmt.Fprintf(log, "\n== %s\n", s.name)
+		began := time.Now()
 		if err := s.run(ctx); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
+		fmt.Fprintf(log, "(%s: %.0f s)\n", s.name, time.Since(began).Seconds())
 	}
 	return nil
 }

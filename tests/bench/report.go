@@ -70,7 +70,7 @@ func writeReport(out string, rows []Row, m machine, log io.Writer) error {
 }
 
 // sections is the report's order: what users wait for first, then cost and the core.
-var sections = []string{"cascade stop", "start", "reads", "concurrency", "load", "scale", "herod cost", "core"}
+var sections = []string{"cascade stop", "start", "recovery", "recovery steps", "reads", "concurrency", "load", "scale", "herod cost", "core"}
 
 func sectionRank(s string) int {
 	for i, name := range sections {
@@ -90,16 +90,21 @@ func markdown(rows []Row, m machine) string {
 	fmt.Fprintf(&b, "The host's load average was %s at the start and %s at the end (above %d, other work shared the cores and skews the timings). ",
 		m.loadStart, m.loadEnd, m.cores)
 	b.WriteString("hero runs as a user runs it: herod under the container's systemd, every operation a `heroctl` process. " +
-		"Cells: median (min-max, and p95 where the samples are a distribution); ratio: hero / what it is compared with.\n\n")
-	b.WriteString("| section | figure | measured | compared with | ratio | goal | notes |\n")
-	b.WriteString("| --- | --- | --- | --- | --- | --- | --- |\n")
+		"Cells: median (min-max, and p95 where the samples are a distribution); ratio: hero / what it is compared with; " +
+		"load: the host's 1-minute load average when the figure was taken.\n\n")
+	met, missed := goalCounts(rows)
+	fmt.Fprintf(&b, "Goals: %d figures meet theirs, %d miss them. Every goal of the issues, with the figures that measure it:\n\n", met, missed)
+	b.WriteString(goalsTable(rows))
+	b.WriteString("\nEvery figure:\n\n")
+	b.WriteString("| section | figure | measured | compared with | ratio | goal | load | notes |\n")
+	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range rows {
 		against := ""
 		if r.Baseline != "" {
 			against = r.Baseline + ": " + spread(r.Base, r.Unit)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", cell(r.Section), cell(r.What), cell(spread(r.Hero, r.Unit)),
-			cell(against), ratioText(r.Ratio), cell(goalText(r)), cell(r.Note))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", cell(r.Section), cell(r.What), cell(spread(r.Hero, r.Unit)),
+			cell(against), ratioText(r.Ratio), cell(goalText(r)), loadText(r.Load), cell(r.Note))
 	}
 	return b.String()
 }
@@ -127,7 +132,7 @@ func writeChart(out string, rows []Row) error {
 	var data strings.Builder
 	n := 0
 	for _, r := range rows {
-		if r.Baseline == "" || math.IsNaN(r.Ratio) || r.Section == "scale" { // scale: its own chart
+		if r.Baseline == "" || math.IsNaN(r.Ratio) || r.Section == "scale" || r.Section == "recovery steps" { // scale: its own chart
 			continue
 		}
 		goal := "NaN"
@@ -176,6 +181,14 @@ plot 'ratios.dat' using 1:($5 == 0 ? $3 : NaN):xtic(2) with boxes lc rgb "#8040c
 // scaleFigure is the short name of a scale row's figure in the chart ("" for none: not a time).
 func scaleFigure(what string) string {
 	switch {
+	case strings.Contains(what, "first read after the start: heroctl list-units"):
+		return "first list-units after the start"
+	case strings.Contains(what, "first read after the start: heroctl status"):
+		return "first status after the start"
+	case strings.Contains(what, "D-Bus call alone") && strings.Contains(what, "ListUnits"):
+		return "ListUnits call"
+	case strings.Contains(what, "D-Bus call alone") && strings.Contains(what, "Status"):
+		return "Status call"
 	case strings.Contains(what, "journalctl"):
 		return "journalctl (inside status)"
 	case strings.Contains(what, "start of N"):

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 )
 
 // Row is one figure of the benchmark: hero's samples, what they are compared with, and the goal.
@@ -20,6 +21,7 @@ type Row struct {
 	Ratio    float64 // hero/baseline (medians, unless Note says otherwise); NaN when not compared
 	Goal     Goal
 	Note     string
+	Load     float64 // the host's 1-minute load average when the figure was taken; NaN: not known
 }
 
 // Goal is a figure's target from the issues: Of must be at most Max.
@@ -58,7 +60,7 @@ func (r Row) Met() string {
 
 var csvHeader = []string{"section", "what", "unit", "n", "median", "min", "max", "p95",
 	"baseline", "base_n", "base_median", "base_min", "base_max", "base_p95",
-	"ratio", "goal_of", "goal_max", "goal_met", "note"}
+	"ratio", "goal_of", "goal_max", "goal_met", "note", "load"}
 
 func num(v float64) string {
 	if math.IsNaN(v) {
@@ -78,7 +80,7 @@ func (r Row) record() []string {
 	return []string{r.Section, r.What, r.Unit,
 		strconv.Itoa(r.Hero.N), num(r.Hero.Median), num(r.Hero.Min), num(r.Hero.Max), num(r.Hero.P95),
 		r.Baseline, strconv.Itoa(r.Base.N), num(r.Base.Median), num(r.Base.Min), num(r.Base.Max), num(r.Base.P95),
-		num(r.Ratio), r.Goal.Of, num(goalBound(r.Goal)), r.Met(), r.Note}
+		num(r.Ratio), r.Goal.Of, num(goalBound(r.Goal)), r.Met(), r.Note, num(r.Load)}
 }
 
 func goalBound(g Goal) float64 {
@@ -122,11 +124,14 @@ func readRows(path string) ([]Row, error) {
 }
 
 func parseRows(in io.Reader) ([]Row, error) {
-	recs, err := csv.NewReader(in).ReadAll()
+	r := csv.NewReader(in)
+	r.FieldsPerRecord = -1
+	recs, err := r.ReadAll()
 	if err != nil {
 		return nil, err
 	}
-	if len(recs) == 0 || len(recs[0]) != len(csvHeader) {
+	// Files written before the load column have one column less.
+	if len(recs) == 0 || len(recs[0]) != len(csvHeader) && len(recs[0]) != len(csvHeader)-1 {
 		return nil, fmt.Errorf("not a results file (want the header %v)", csvHeader)
 	}
 	var rows []Row
@@ -141,6 +146,17 @@ func parseRows(in io.Reader) ([]Row, error) {
 }
 
 func parseRecord(rec []string) (Row, error) {
+	if len(rec) != len(csvHeader) && len(rec) != len(csvHeader)-1 {
+		return Row{}, fmt.Errorf("%d fields, want %d", len(rec), len(csvHeader))
+	}
+	load := math.NaN()
+	if len(rec) == len(csvHeader) {
+		v, err := parseNum(rec[19])
+		if err != nil {
+			return Row{}, fmt.Errorf("load: %w", err)
+		}
+		load = v
+	}
 	nums := make([]float64, len(rec))
 	for _, i := range []int{4, 5, 6, 7, 10, 11, 12, 13, 14, 16} {
 		v, err := parseNum(rec[i])
@@ -159,6 +175,24 @@ func parseRecord(rec []string) (Row, error) {
 		Hero:     Summary{N: n, Median: nums[4], Min: nums[5], Max: nums[6], P95: nums[7]},
 		Baseline: rec[8],
 		Base:     Summary{N: bn, Median: nums[10], Min: nums[11], Max: nums[12], P95: nums[13]},
-		Ratio:    nums[14], Goal: Goal{Of: rec[15], Max: nums[16]}, Note: rec[18],
+		Ratio:    nums[14], Goal: Goal{Of: rec[15], Max: nums[16]}, Note: rec[18], Load: load,
 	}, nil
+}
+
+// loadAverage is the host's 1-minute load average now (the container shares the host's
+// /proc/loadavg), or NaN.
+func loadAverage() float64 {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return math.NaN()
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return math.NaN()
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return v
 }

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/godbus/dbus/v5"
 )
 
 // scale measures how hero's costs grow with the number of services N, each against native
@@ -72,6 +70,9 @@ func (b *bench) scaleStart(ctx context.Context, n int) error {
 	hero := func(int) (time.Duration, error) {
 		took, err := mustHeroctl(ctx, append([]string{"start"}, names(svcs)...)...)
 		if err == nil {
+			err = b.firstReads(ctx, n, svcs[n/2])
+		}
+		if err == nil {
 			err = b.expectActive(ctx, "after heroctl start", units, n)
 		}
 		if err == nil { // untimed cleanup: herod records the ends from systemd's signals
@@ -125,6 +126,9 @@ func (b *bench) scaleCascade(ctx context.Context, n int) error {
 	if _, err := mustHeroctl(ctx, append([]string{"start"}, names(sh.svcs)...)...); err != nil {
 		return err
 	}
+	if err := b.firstReads(ctx, n, sh.svcs[len(sh.svcs)/2]); err != nil {
+		return err
+	}
 	if err := b.expectActive(ctx, "after heroctl start", heroUnits(sh.svcs), n+1); err != nil {
 		return err
 	}
@@ -151,6 +155,9 @@ func (b *bench) scaleReadsOnly(ctx context.Context) error {
 		if _, err := mustHeroctl(ctx, append([]string{"start"}, names(svcs)...)...); err != nil {
 			return fmt.Errorf("at N=%d: start: %w", n, err)
 		}
+		if err := b.firstReads(ctx, n, svcs[len(svcs)/2]); err != nil {
+			return fmt.Errorf("N=%d: %w", n, err)
+		}
 		if err := b.expectActive(ctx, "after heroctl start", heroUnits(svcs), n+1); err != nil {
 			return fmt.Errorf("at N=%d: %w", n, err)
 		}
@@ -166,98 +173,3 @@ func (b *bench) scaleReadsOnly(ctx context.Context) error {
 	}
 	return nil
 }
-
-// scaleReads times list-units and status against systemctl's, and GetManagedObjects, with n+1
-// services running.
-func (b *bench) scaleReads(ctx context.Context, n int, mid service) error {
-	rounds := min(b.sz.readRounds, 15)
-	pairs := []struct {
-		what, baseline string
-		goal           Goal
-		hero, native   func() (time.Duration, error)
-	}{
-		{"heroctl list-units", "systemctl list-units", Goal{Of: "ratio", Max: 1.5},
-			func() (time.Duration, error) { return mustHeroctl(ctx, "list-units") },
-			func() (time.Duration, error) { return must(ctx, "systemctl", "list-units", "--no-pager") }},
-		{"heroctl status " + mid.name, "systemctl status", Goal{Of: "ratio", Max: 1.5},
-			func() (time.Duration, error) { return mustHeroctl(ctx, "status", mid.name) },
-			func() (time.Duration, error) { return must(ctx, "systemctl", "status", "--no-pager", mid.unit()) }},
-	}
-	for _, p := range pairs {
-		got, err := timedSides(rounds,
-			func(int) (time.Duration, error) { return p.hero() },
-			func(int) (time.Duration, error) { return p.native() })
-		if err != nil {
-			return err
-		}
-		b.compare("scale", scaleWhat(n, p.what), "ms", millis(got[0]), p.baseline, millis(got[1]), p.goal,
-			"N+1 services running; systemctl lists every loaded unit of the container")
-	}
-	// heroctl status shows the service's last lines: herod reads them with a journalctl process
-	// (herod is static); that process alone is the floor of a status.
-	jr, err := timedSides(rounds, func(int) (time.Duration, error) {
-		return must(ctx, "journalctl", "--no-pager", "-u", mid.unit(), "-n", "10", "-o", "json")
-	})
-	if err != nil {
-		return err
-	}
-	b.figure("scale", scaleWhat(n, "journalctl -u UNIT -n 10 -o json (the journal read inside heroctl status)"), "ms", millis(jr[0]), Goal{},
-		"the floor of heroctl status: herod runs it for the service's last lines")
-	var took []time.Duration
-	for range rounds {
-		began := time.Now()
-		var objs map[dbus.ObjectPath]map[string]map[string]dbus.Variant
-		err := b.bus.Object(busName, "/org/hero/Proc1").CallWithContext(ctx, "org.freedesktop.DBus.ObjectManager.GetManagedObjects", 0).Store(&objs)
-		if err != nil {
-			return fmt.Errorf("GetManagedObjects: %w", err)
-		}
-		took = append(took, time.Since(began))
-		if len(objs) < n+1 {
-			return fmt.Errorf("GetManagedObjects: %d objects, want at least %d", len(objs), n+1)
-		}
-	}
-	goal := Goal{}
-	if n >= 5000 {
-		goal = Goal{Of: "median", Max: 200}
-	}
-	b.figure("scale", scaleWhat(n, "GetManagedObjects"), "ms", millis(took), goal,
-		"one call over the system bus from a Go client (godbus), reply decoded: every service and kept job object")
-	return nil
-}
-
-// scaleMemory reads herod's VmRSS with n+1 services running: right after the reads, and after
-// idleSettle without calls (herod gives back what a burst left, every 10 s: its steady state,
-// the figure), and VmHWM (the peak since herod started).
-func (b *bench) scaleMemory(ctx context.Context, n int) error {
-	pid, err := b.herodPID(ctx)
-	if err != nil {
-		return err
-	}
-	busy, err := memoryMB(pid, "VmRSS")
-	if err != nil {
-		return err
-	}
-	select {
-	case <-time.After(idleSettle):
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	rss, err := memoryMB(pid, "VmRSS")
-	if err != nil {
-		return err
-	}
-	hwm, err := memoryMB(pid, "VmHWM")
-	if err != nil {
-		return err
-	}
-	goal := Goal{}
-	if n >= 5000 {
-		goal = Goal{Of: "median", Max: 100}
-	}
-	b.figure("scale", scaleWhat(n, "herod RSS, N+1 running"), "MB", []float64{rss}, goal,
-		fmt.Sprintf("VmRSS %s after the reads (%.1f MB right after them); peak since herod started (VmHWM) %.1f MB", idleSettle, busy, hwm))
-	return nil
-}
-
-// idleSettle is how long scaleMemory leaves herod idle before its steady-state figure.
-const idleSettle = 15 * time.Second
