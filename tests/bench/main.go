@@ -52,6 +52,8 @@ func dispatch(ctx context.Context, args []string) error {
 	out := fs.String("out", "", "output directory")
 	repo := fs.String("repo", ".", "the repository (core)")
 	only := fs.String("only", "", "system: run only this section (e.g. scale); report: the core figures may be missing")
+	var herodEnv envList
+	fs.Var(&herodEnv, "herod-env", "system: NAME=VALUE in herod's environment (repeatable; e.g. GOMEMLIMIT=64MiB, to measure a setting)")
 	profile := fs.Bool("profile", false, "system: fetch herod's Go profiles into DIR/profiles (herod built with -tags pprof)")
 	scaleNs := fs.String("scale", "", "system: the numbers of services of the scale section, comma-separated (default 50,500,2000,5000; --short 50,200)")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -62,7 +64,7 @@ func dispatch(ctx context.Context, args []string) error {
 	}
 	switch args[0] {
 	case "system":
-		return system(ctx, *out, *short, *only, *scaleNs, *profile)
+		return system(ctx, *out, *short, *only, *scaleNs, *profile, herodEnv)
 	case "core":
 		rows, err := runCore(ctx, *repo, *short, os.Stdout)
 		if err != nil {
@@ -75,7 +77,7 @@ func dispatch(ctx context.Context, args []string) error {
 	return fmt.Errorf("unknown command %q (system, core, report)", args[0])
 }
 
-func system(ctx context.Context, out string, short bool, only, scaleNs string, profile bool) error {
+func system(ctx context.Context, out string, short bool, only, scaleNs string, profile bool, herodEnv []string) error {
 	sz := fullSizes
 	if short {
 		sz = shortSizes
@@ -94,7 +96,7 @@ func system(ctx context.Context, out string, short bool, only, scaleNs string, p
 	if err := os.WriteFile(filepath.Join(out, "systemd-version.txt"), []byte(version+"\n"), 0o644); err != nil {
 		return fmt.Errorf("write systemd-version.txt: %w", err)
 	}
-	return runSystem(ctx, sz, only, out, profile, os.Stdout)
+	return runSystem(ctx, sz, only, out, profile, herodEnv, os.Stdout)
 }
 
 func report(out string, short, partial bool) error {
@@ -128,18 +130,19 @@ func report(out string, short, partial bool) error {
 // starts, reads, concurrency, load, the real stack's recovery and scale, then herod with many
 // services and a big ledger. With profile, herod's profiles are fetched into out/profiles.
 // only, when not empty, names the one section to run (see sectionNames).
-func runSystem(ctx context.Context, sz sizes, only, out string, profile bool, log io.Writer) error {
+func runSystem(ctx context.Context, sz sizes, only, out string, profile bool, herodEnv []string, log io.Writer) error {
 	bx, err := openBox(ctx)
 	if err != nil {
 		return err
 	}
 	defer bx.close()
 	b := &bench{box: bx, sz: sz, log: log}
+	b.herodEnv = herodEnv
 	if profile {
 		if b.prof, err = newProfiler(out); err != nil {
 			return err
 		}
-		b.herodEnv = []string{"HEROD_PPROF_SOCKET=" + pprofSocket}
+		b.herodEnv = append(b.herodEnv, "HEROD_PPROF_SOCKET="+pprofSocket)
 	}
 	defer func() {
 		if err := b.save(out); err != nil {
@@ -183,5 +186,18 @@ func runSystem(ctx context.Context, sz sizes, only, out string, profile bool, lo
 		}
 		fmt.Fprintf(log, "(%s: %.0f s)\n", s.name, time.Since(began).Seconds())
 	}
+	return nil
+}
+
+// envList is a repeatable NAME=VALUE flag.
+type envList []string
+
+func (e *envList) String() string { return strings.Join(*e, " ") }
+
+func (e *envList) Set(v string) error {
+	if name, _, ok := strings.Cut(v, "="); !ok || name == "" {
+		return fmt.Errorf("%q: want NAME=VALUE", v)
+	}
+	*e = append(*e, v)
 	return nil
 }

@@ -27,6 +27,9 @@
 #                     reads at each N and a recovery, heap after the reads) into DIR/profiles;
 #                     read them with 'go tool pprof -top DIR/profiles/FILE' (the figures of such
 #                     a run include the profiler's cost)
+#     --herod-env NAME=VALUE
+#                     herod's environment (repeatable; e.g. GOMEMLIMIT=64MiB, to measure what
+#                     a setting changes)
 #     --out DIR       output directory (default tests/bench/out)
 #
 # Goals are reported beside the figures, never asserted: it fails only when something does not
@@ -36,16 +39,17 @@ set -euo pipefail
 
 die() { echo "tests/bench/run.sh: $*" >&2; exit 1; }
 
-mode=() only=() scale=() profile=() out=""
+mode=() only=() scale=() profile=() herodenv=() out=""
 while [ $# -gt 0 ]; do
   case $1 in
     --short) mode=(--short); shift ;;
     --only) [ $# -ge 2 ] || die "--only needs a section"; only=(--only "$2"); shift 2 ;;
     --scale) [ $# -ge 2 ] || die "--scale needs counts"; scale=(--scale "$2"); shift 2 ;;
     --profile) profile=(--profile); shift ;;
+    --herod-env) [ $# -ge 2 ] || die "--herod-env needs NAME=VALUE"; herodenv+=(--herod-env "$2"); shift 2 ;;
     --out) [ $# -ge 2 ] || die "--out needs a directory"; out=$(realpath -m "$2"); shift 2 ;;
-    -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown argument $1 (--short, --only SECTION, --scale N,N, --profile, --out DIR)" ;;
+    -h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument $1 (--short, --only SECTION, --scale N,N, --profile, --herod-env NAME=VALUE, --out DIR)" ;;
   esac
 done
 [ "$(id -u)" = 0 ] || die "must run as root: it boots systemd in a systemd-nspawn container"
@@ -90,7 +94,7 @@ bash tests/testbed/testbed.sh ensure >/dev/null
 up=$(bash tests/testbed/testbed.sh up --bind-ro "$stage:/opt/hero" --bind-ro "$PWD:/opt/hero-src" --bind "$out:/opt/hero-out")
 machine=$(sed -n 's/^MACHINE=//p' <<<"$up")
 echo "testbed: $machine up in $(sed -n 's/^BOOT_MS=//p' <<<"$up") ms"
-bash tests/testbed/testbed.sh exec "$machine" -- /opt/hero/bin/hero-bench system "${mode[@]}" "${only[@]}" "${scale[@]}" "${profile[@]}" --out /opt/hero-out
+bash tests/testbed/testbed.sh exec "$machine" -- /opt/hero/bin/hero-bench system "${mode[@]}" "${only[@]}" "${scale[@]}" "${profile[@]}" "${herodenv[@]}" --out /opt/hero-out
 # The core benchmarks run on the host with the container halted, so it takes no CPU from them.
 bash tests/testbed/testbed.sh down "$machine"
 machine=""

@@ -36,9 +36,15 @@ func (b *bench) firstReads(ctx context.Context, n int, mid service) error {
 		b.first = map[int]*firstSamples{}
 	}
 	f := b.first[n]
+	wait := func() error { return nil }
 	if f == nil {
 		f = &firstSamples{}
 		b.first[n] = f
+		// Profiled once per N: herod's heap when the start returned, its CPU during the reads.
+		if err := b.prof.heap(ctx, fmt.Sprintf("heap-%d-after-start", n)); err != nil {
+			return err
+		}
+		wait = b.prof.cpu(ctx, fmt.Sprintf("first-reads-%d-cpu", n), 3)
 	}
 	reads := []struct {
 		into *[]time.Duration
@@ -57,6 +63,9 @@ func (b *bench) firstReads(ctx context.Context, n int, mid service) error {
 			return fmt.Errorf("first read after the start: %w", err)
 		}
 		*r.into = append(*r.into, took)
+	}
+	if err := wait(); err != nil {
+		return err
 	}
 	after, err := memoryMB(pid, "VmRSS")
 	if err != nil {
