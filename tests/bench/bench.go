@@ -48,6 +48,12 @@ type bench struct {
 	first   map[int]*firstSamples // the first reads after starts, by N, until their rows are made
 }
 
+// firstSamples are the first reads right after starts of N services, and herod's RSS then.
+type firstSamples struct {
+	heroStatus, heroList, nativeStatus, nativeList []time.Duration
+	rssStart, rssAfter                             []float64 // MB: right after the start; after these reads
+}
+
 func (b *bench) record(section, what, side string, vals []float64) {
 	for i, v := range vals {
 		b.samples = append(b.samples, []string{section, what, side, strconv.Itoa(i + 1), num(v)})

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -96,4 +97,21 @@ func loadText(v float64) string {
 		return "?"
 	}
 	return fmt.Sprintf("%.2f", v)
+}
+
+// cell escapes a Markdown table cell.
+func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+// scaleWhat names a scale row: its N, then the figure.
+func scaleWhat(n int, what string) string { return fmt.Sprintf("N=%d: %s", n, what) }
+
+// scaleN reads the N of a scale row's What (0 if none).
+func scaleN(what string) int {
+	s, ok := strings.CutPrefix(what, "N=")
+	if !ok {
+		return 0
+	}
+	s, _, _ = strings.Cut(s, ":")
+	n, _ := strconv.Atoi(s)
+	return n
 }

@@ -81,8 +81,6 @@ func sectionRank(s string) int {
 	return len(sections)
 }
 
-func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-
 func markdown(rows []Row, m machine) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Measured %s by `bash tests/bench/run.sh%s` on %d cores (%s), kernel %s, %s in the testbed container.\n",

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -44,19 +42,6 @@ func (b *bench) scaleRounds(n int) int {
 // heroUnitsFloorMax is the largest N whose start is compared with systemd's floor for hero's
 // units (see scaleStart).
 const heroUnitsFloorMax = 200
-
-func scaleWhat(n int, what string) string { return fmt.Sprintf("N=%d: %s", n, what) }
-
-// scaleN reads the N of a scale row's What (0 if none).
-func scaleN(what string) int {
-	s, ok := strings.CutPrefix(what, "N=")
-	if !ok {
-		return 0
-	}
-	s, _, _ = strings.Cut(s, ":")
-	n, _ := strconv.Atoi(s)
-	return n
-}
 
 // scaleStart times heroctl start of n independent services (one call) against systemd's floor
 // for hero's units (one process queueing every unit with hero's properties, then waiting).

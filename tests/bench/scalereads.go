@@ -13,12 +13,6 @@ import (
 // take to answer), the first reads right after a start of all N, GetManagedObjects, and herod's
 // memory right after the start, right after the reads, settled, and at its peak.
 
-// firstSamples are the first reads right after starts of N services, and herod's RSS then.
-type firstSamples struct {
-	heroStatus, heroList, nativeStatus, nativeList []time.Duration
-	rssStart, rssAfter                             []float64 // MB: right after the start; after these reads
-}
-
 // firstReads times the first reads right after heroctl start of n services returned: heroctl
 // status of mid, heroctl list-units, then systemctl's same reads of the same units (systemd
 // holds no cache to warm: the same moment is its first read too); and herod's RSS before and
