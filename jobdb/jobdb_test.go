@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -369,6 +371,45 @@ func TestLatestOfAllIsLatestOfEach(t *testing.T) {
 		}
 		if got := all[svc]; got == nil || got.ID != want.ID || got.Phase != want.Phase {
 			t.Errorf("LatestOfAll[%s] = %+v, want job %d (%s)", svc, got, want.ID, want.Phase)
+		}
+	}
+}
+
+// JobsOf returns, in a query per batch of services, what Jobs returns for each of the services
+// asked for (newest first, no output), and nothing of other services.
+func TestJobsOfIsJobsOfEach(t *testing.T) {
+	db, _ := open(t)
+	ctx := context.Background()
+	for _, svc := range []string{"web", "db", "cache", "web", "db", "other", "web"} {
+		j := create(t, db, svc, PhaseSucceeded)
+		if _, err := db.Update(ctx, j.ID, func(j *Job) error { j.Output = []byte("line\n"); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer func(n int) { jobsOfBatch = n }(jobsOfBatch)
+	for _, batch := range []int{1, 2, 1000} {
+		jobsOfBatch = batch
+		asked := []string{"web", "db", "cache", "none"}
+		got, err := db.JobsOf(ctx, asked)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 || got["none"] != nil || got["other"] != nil {
+			t.Errorf("batch %d: JobsOf has services %v, want web, db and cache", batch, slices.Sorted(maps.Keys(got)))
+		}
+		for _, svc := range asked {
+			want, err := db.Jobs(ctx, svc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got[svc]) != len(want) {
+				t.Fatalf("batch %d: JobsOf[%s] has %d jobs, want %d", batch, svc, len(got[svc]), len(want))
+			}
+			for i := range want {
+				if g := got[svc][i]; g.ID != want[i].ID || g.ServiceID != svc || g.Output != nil {
+					t.Errorf("batch %d: JobsOf[%s][%d] = job %d of %s (output %q), want job %d without output", batch, svc, i, g.ID, g.ServiceID, g.Output, want[i].ID)
+				}
+			}
 		}
 	}
 }

@@ -190,7 +190,8 @@ func (o *objects) statuses(ctx context.Context, names []string) map[string]*brid
 }
 
 // populate reads every service at once: one systemd call for all their loaded units, the main
-// process of those that run (one property each), their enablements in one query and their jobs.
+// process of those that run (one property each), their enablements in one query and their jobs
+// in another.
 // A service it cannot read is marked, for the refresher.
 func (o *objects) populate(ctx context.Context) error {
 	set := o.eng.Config()
@@ -200,6 +201,11 @@ func (o *objects) populate(ctx context.Context) error {
 		return err
 	}
 	en, err := enablements(ctx, o.ledger, set)
+	if err != nil {
+		o.mark(everything, set.Graph.Names()...)
+		return err
+	}
+	jobs, err := o.ledger.JobsOf(ctx, set.Graph.Names())
 	if err != nil {
 		o.mark(everything, set.Graph.Names()...)
 		return err
@@ -214,11 +220,7 @@ func (o *objects) populate(ctx context.Context) error {
 				st.MainPID = int(pid)
 			}
 		}
-		rows, err := o.ledger.Jobs(ctx, st.Service)
-		if err != nil {
-			o.mark(everything, st.Service)
-			continue
-		}
+		rows := jobs[st.Service]
 		if len(st.Problems) > 0 {
 			st.Problems = serviceProblems(set, o.access, st.Service, nil) // every user reads properties
 		}
@@ -267,13 +269,41 @@ func (o *objects) refreshDirty(ctx context.Context, names []string, by time.Time
 	}
 	o.mu.Unlock()
 	names = slices.Sorted(maps.Keys(todo))
-	statuses := o.statuses(ctx, names)
+	r := read{statuses: o.statuses(ctx, names), jobs: o.jobsOf(ctx, todo)}
 	for _, n := range names {
 		o.log.Debug("refreshing a service's object", "service", n, "changed", todo[n])
-		if err := o.refreshService(ctx, n, todo[n], statuses[n], true); err != nil && ctx.Err() == nil {
+		if err := o.refreshService(ctx, n, todo[n], r, true); err != nil && ctx.Err() == nil {
 			o.log.Warn("refreshing a service's object failed", "service", n, "err", err)
 		}
 	}
+}
+
+// read is what a refresh of several services read for all of them at once: their statuses (a
+// service missing was not read) and, when jobs is not nil, the jobs of those whose runs changed
+// (a service missing has none).
+type read struct {
+	statuses map[string]*bridge.Status
+	jobs     map[string][]jobdb.Job
+}
+
+// jobsOf reads in one query the jobs of the services in todo whose runs changed, when there are
+// several (a start of thousands makes them all dirty at once); nil when each is read on its own
+// (one, or the query failed: each read then says why).
+func (o *objects) jobsOf(ctx context.Context, todo map[string]change) map[string][]jobdb.Job {
+	var names []string
+	for n, c := range todo {
+		if c&runsChanged != 0 {
+			names = append(names, n)
+		}
+	}
+	if len(names) < 2 {
+		return nil
+	}
+	jobs, err := o.ledger.JobsOf(ctx, names)
+	if err != nil {
+		return nil
+	}
+	return jobs
 }
 
 // waitReady waits until every service was read once.
@@ -304,10 +334,10 @@ func (o *objects) freshAll(ctx context.Context) error {
 	return nil
 }
 
-// refreshService reads what changed (c) of one service (its status: st, read already, or nil);
-// with announce, it announces what changed since the last read. A service the config no longer
-// has loses its object.
-func (o *objects) refreshService(ctx context.Context, name string, c change, st *bridge.Status, announce bool) error {
+// refreshService reads what changed (c) of one service (its status and maybe its jobs: in r,
+// read already); with announce, it announces what changed since the last read. A service the
+// config no longer has loses its object.
+func (o *objects) refreshService(ctx context.Context, name string, c change, r read, announce bool) error {
 	svc := o.eng.Config().Service(name)
 	if svc == nil {
 		o.forget(name, announce)
@@ -329,6 +359,7 @@ func (o *objects) refreshService(ctx context.Context, name string, c change, st 
 	o.mu.Unlock()
 	var err error
 	if c&(unitChanged|runsChanged) != 0 {
+		st := r.statuses[name]
 		if st == nil {
 			return fmt.Errorf("reading the status of %s failed", name)
 		}
@@ -340,9 +371,11 @@ func (o *objects) refreshService(ctx context.Context, name string, c change, st 
 		}
 	}
 	if c&runsChanged != 0 {
-		rows, err := o.ledger.Jobs(ctx, name)
-		if err != nil {
-			return err
+		rows, ok := r.jobs[name], r.jobs != nil
+		if !ok {
+			if rows, err = o.ledger.Jobs(ctx, name); err != nil {
+				return err
+			}
 		}
 		jobs = make([]jobView, len(rows))
 		for i := range rows {
