@@ -423,9 +423,10 @@ func (o *objects) apply(name string, v *serviceView, jobs []jobView, announce bo
 			*prev = j
 		}
 	}
-	if old == nil {
+	switch {
+	case old == nil:
 		out = append(out, added(api.ServicePath(name), api.ServiceInterface, v.props()))
-	} else {
+	case !old.same(v): // the properties of both are made only when something changed
 		out = append(out, changed(api.ServicePath(name), api.ServiceInterface, old.props(), v.props()))
 	}
 	o.services[name] = v

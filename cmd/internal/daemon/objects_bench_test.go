@@ -18,20 +18,38 @@ import (
 // require one root, each with one kept job.
 func managedReply(n int) map[dbus.ObjectPath]map[string]map[string]dbus.Variant {
 	out := make(map[dbus.ObjectPath]map[string]map[string]dbus.Variant, 2*n)
-	began := time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
 	for i := 1; i <= n; i++ {
-		name := fmt.Sprintf("svc%05d", i)
-		job := &jobdb.Job{ID: int64(i), ServiceID: name, Context: "default", Unit: "hero-default-" + name + ".service",
-			InvocationID: "6d2f1c5e8a9b4f0e9d7c3b2a1f0e9d8c", Phase: jobdb.PhaseRunning, MainPID: 1000 + i, StartedAt: began}
-		st := bridge.Status{Service: name, Context: "default", Unit: job.Unit, Description: "service " + name,
-			State: "running", LoadState: "loaded", ActiveState: "active", SubState: "running",
-			Requires: []string{"root"}, After: []string{"root"}, Conflicts: []string{}, Wants: []string{},
-			MainPID: 1000 + i, LastJob: job}
+		st := runningStatus(i)
+		name, job := st.Service, st.LastJob
 		props := serviceProps(st, enablement{State: disabledState, By: byConfig}, []int64{job.ID})
 		out[dbus.ObjectPath(api.ServicePath(name))] = map[string]map[string]dbus.Variant{api.ServiceInterface: props}
 		out[dbus.ObjectPath(api.JobPath(job.ID))] = map[string]map[string]dbus.Variant{api.JobInterface: viewOf(job).props()}
 	}
 	return out
+}
+
+// runningStatus is the status of the i-th of managedReply's services, its job the i-th.
+func runningStatus(i int) bridge.Status {
+	began := time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
+	name := fmt.Sprintf("svc%05d", i)
+	job := &jobdb.Job{ID: int64(i), ServiceID: name, Context: "default", Unit: "hero-default-" + name + ".service",
+		InvocationID: "6d2f1c5e8a9b4f0e9d7c3b2a1f0e9d8c", Phase: jobdb.PhaseRunning, MainPID: 1000 + i, StartedAt: began}
+	return bridge.Status{Service: name, Context: "default", Unit: job.Unit, Description: "service " + name,
+		State: "running", LoadState: "loaded", ActiveState: "active", SubState: "running",
+		Requires: []string{"root"}, After: []string{"root"}, Conflicts: []string{}, Wants: []string{},
+		MainPID: 1000 + i, LastJob: job}
+}
+
+// BenchmarkServiceProps is what a refresh of a service's object costs to make its properties
+// (twice per changed service: before and after, for PropertiesChanged).
+//
+//	go test ./cmd/internal/daemon -run '^$' -bench ServiceProps
+func BenchmarkServiceProps(b *testing.B) {
+	st := runningStatus(1)
+	b.ReportAllocs()
+	for range b.N {
+		serviceProps(st, enablement{State: disabledState, By: byConfig}, []int64{st.LastJob.ID})
+	}
 }
 
 func replyMessage(body any) *dbus.Message {

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -48,12 +49,9 @@ func changed(path, iface string, before, after map[string]dbus.Variant) announce
 // service without a job has JobId 0, ExitCode -1, ...), and the objects of its jobs.
 func serviceProps(st bridge.Status, en enablement, jobs []int64) map[string]dbus.Variant {
 	d := withEnablement(statusDict(st), en)
-	defaults := map[string]any{api.KeyJobID: int64(0), api.KeyJobPhase: "", api.KeyResult: "", api.KeySignal: "", api.KeyExitCode: int32(-1),
-		api.KeyStartedAt: int64(0), api.KeyEndedAt: int64(0), api.KeyInvocationID: ""}
-	for k, v := range defaults {
-		if _, ok := d[k]; !ok {
-			d[k] = dbus.MakeVariant(v)
-		}
+	if st.LastJob == nil { // statusDict has the last job's keys only when there is one
+		d[api.KeyJobID], d[api.KeyJobPhase], d[api.KeyResult], d[api.KeySignal] = vx(0), vs(""), vs(""), vs("")
+		d[api.KeyExitCode], d[api.KeyStartedAt], d[api.KeyEndedAt], d[api.KeyInvocationID] = vi(-1), vx(0), vx(0), vs("")
 	}
 	last := dbus.ObjectPath("/")
 	if st.LastJob != nil {
@@ -63,8 +61,8 @@ func serviceProps(st bridge.Status, en enablement, jobs []int64) map[string]dbus
 	for i, id := range jobs {
 		paths[i] = dbus.ObjectPath(api.JobPath(id))
 	}
-	d[api.KeyJobPath] = dbus.MakeVariant(last)
-	d[api.KeyJobs] = dbus.MakeVariant(paths)
+	d[api.KeyJobPath] = vo(last)
+	d[api.KeyJobs] = vao(paths)
 	return d
 }
 
@@ -96,15 +94,15 @@ func viewOf(j *jobdb.Job) jobView {
 // props are a job object's properties, and a job's entry in ListJobs.
 func (j jobView) props() map[string]dbus.Variant {
 	return map[string]dbus.Variant{
-		api.KeyID: dbus.MakeVariant(j.id), api.KeyService: dbus.MakeVariant(j.service),
-		api.KeyContext: dbus.MakeVariant(j.context), api.KeyUnit: dbus.MakeVariant(j.unit),
-		api.KeyInvocationID: dbus.MakeVariant(j.invocationID), api.KeyPhase: dbus.MakeVariant(j.phase),
-		api.KeyMainPID: dbus.MakeVariant(j.mainPID), api.KeyExitCode: dbus.MakeVariant(j.exitCode),
-		api.KeySignal: dbus.MakeVariant(j.signal), api.KeyResult: dbus.MakeVariant(j.result),
-		api.KeyStartedAt: dbus.MakeVariant(j.startedAt), api.KeyEndedAt: dbus.MakeVariant(j.endedAt),
-		api.KeyRestarts:      dbus.MakeVariant(j.restarts),
-		api.KeyServicePath:   dbus.MakeVariant(dbus.ObjectPath(api.ServicePath(j.service))),
-		api.KeyOutputPartial: dbus.MakeVariant(j.outputPartial),
+		api.KeyID: vx(j.id), api.KeyService: vs(j.service),
+		api.KeyContext: vs(j.context), api.KeyUnit: vs(j.unit),
+		api.KeyInvocationID: vs(j.invocationID), api.KeyPhase: vs(j.phase),
+		api.KeyMainPID: vu(j.mainPID), api.KeyExitCode: vi(j.exitCode),
+		api.KeySignal: vs(j.signal), api.KeyResult: vs(j.result),
+		api.KeyStartedAt: vx(j.startedAt), api.KeyEndedAt: vx(j.endedAt),
+		api.KeyRestarts:      vu(j.restarts),
+		api.KeyServicePath:   vo(dbus.ObjectPath(api.ServicePath(j.service))),
+		api.KeyOutputPartial: vb(j.outputPartial),
 	}
 }
 
@@ -115,6 +113,12 @@ type serviceView struct {
 	jobs   []int64 // its kept jobs, newest first
 }
 
+// same reports whether v shows what w shows: the same status, enablement and jobs (a status
+// that differs in what no property shows is not the same: its properties are compared then).
+func (v *serviceView) same(w *serviceView) bool {
+	return v.en == w.en && slices.Equal(v.jobs, w.jobs) && reflect.DeepEqual(v.status, w.status)
+}
+
 func micros(t *time.Time) int64 {
 	if t == nil || t.IsZero() {
 		return 0
@@ -122,48 +126,48 @@ func micros(t *time.Time) int64 {
 	return t.UnixMicro()
 }
 
+// statusKeys is how many keys a service object has (statusDict's, the enablement's, the jobs'):
+// its map is made that big at once.
+const statusKeys = 40
+
 func statusDict(st bridge.Status) map[string]dbus.Variant {
-	d := map[string]dbus.Variant{
-		api.KeyService: dbus.MakeVariant(st.Service), api.KeyContext: dbus.MakeVariant(st.Context),
-		api.KeyUnit: dbus.MakeVariant(st.Unit), api.KeyDescription: dbus.MakeVariant(st.Description),
-		api.KeyState: dbus.MakeVariant(st.State), api.KeyLoadState: dbus.MakeVariant(st.LoadState),
-		api.KeyActiveState: dbus.MakeVariant(st.ActiveState), api.KeySubState: dbus.MakeVariant(st.SubState),
-		api.KeyBlockedBy: dbus.MakeVariant(st.BlockedBy), api.KeyRequires: dbus.MakeVariant(st.Requires),
-		api.KeyAfter: dbus.MakeVariant(st.After), api.KeyConflicts: dbus.MakeVariant(st.Conflicts),
-	}
-	d[api.KeyMainPID] = dbus.MakeVariant(uint32(st.MainPID))
-	d[api.KeyRestarts] = dbus.MakeVariant(uint32(st.Restarts))
-	d[api.KeyStale] = dbus.MakeVariant(st.Stale)
-	d[api.KeyProblems] = dbus.MakeVariant(nonNil(st.Problems))
-	d[api.KeyWaitingFor] = dbus.MakeVariant(nonNil(st.WaitingFor))
-	d[api.KeyWants] = dbus.MakeVariant(nonNil(st.Wants))
-	d[api.KeyRequirementsDown] = dbus.MakeVariant(nonNil(st.RequirementsDown))
-	d[api.KeyComesBack] = dbus.MakeVariant(st.ComesBack)
-	d[api.KeyWaitsFor] = dbus.MakeVariant(nonNil(st.WaitsFor))
-	d[api.KeyWaiting] = dbus.MakeVariant(st.Waiting)
-	d[api.KeyHealth] = dbus.MakeVariant(st.Health)
-	d[api.KeyCanReload] = dbus.MakeVariant(st.CanReload)
-	d[api.KeyStartLimitHit] = dbus.MakeVariant(st.LimitHit)
+	d := make(map[string]dbus.Variant, statusKeys)
+	d[api.KeyService], d[api.KeyContext], d[api.KeyUnit], d[api.KeyDescription] = vs(st.Service), vs(st.Context), vs(st.Unit), vs(st.Description)
+	d[api.KeyState], d[api.KeyLoadState], d[api.KeyActiveState], d[api.KeySubState] = vs(st.State), vs(st.LoadState), vs(st.ActiveState), vs(st.SubState)
+	d[api.KeyBlockedBy], d[api.KeyRequires], d[api.KeyAfter], d[api.KeyConflicts] = vs(st.BlockedBy), vas(st.Requires), vas(st.After), vas(st.Conflicts)
+	d[api.KeyMainPID] = vu(uint32(st.MainPID))
+	d[api.KeyRestarts] = vu(uint32(st.Restarts))
+	d[api.KeyStale] = vb(st.Stale)
+	d[api.KeyProblems] = vas(nonNil(st.Problems))
+	d[api.KeyWaitingFor] = vas(nonNil(st.WaitingFor))
+	d[api.KeyWants] = vas(nonNil(st.Wants))
+	d[api.KeyRequirementsDown] = vas(nonNil(st.RequirementsDown))
+	d[api.KeyComesBack] = vb(st.ComesBack)
+	d[api.KeyWaitsFor] = vas(nonNil(st.WaitsFor))
+	d[api.KeyWaiting] = vs(st.Waiting)
+	d[api.KeyHealth] = vs(st.Health)
+	d[api.KeyCanReload] = vb(st.CanReload)
+	d[api.KeyStartLimitHit] = vb(st.LimitHit)
 	if j := st.LastJob; j != nil {
-		d[api.KeyJobID] = dbus.MakeVariant(j.ID)
-		d[api.KeyJobPhase] = dbus.MakeVariant(string(j.Phase))
-		d[api.KeyResult] = dbus.MakeVariant(j.Result)
-		d[api.KeySignal] = dbus.MakeVariant(j.Signal)
+		d[api.KeyJobID] = vx(j.ID)
+		d[api.KeyJobPhase] = vs(string(j.Phase))
+		d[api.KeyResult] = vs(j.Result)
+		d[api.KeySignal] = vs(j.Signal)
 		code := int32(-1)
 		if j.ExitCode != nil {
 			code = int32(*j.ExitCode)
 		}
-		d[api.KeyExitCode] = dbus.MakeVariant(code)
-		d[api.KeyStartedAt] = dbus.MakeVariant(micros(&j.StartedAt))
-		d[api.KeyEndedAt] = dbus.MakeVariant(micros(j.EndedAt))
-		d[api.KeyInvocationID] = dbus.MakeVariant(j.InvocationID)
+		d[api.KeyExitCode] = vi(code)
+		d[api.KeyStartedAt] = vx(micros(&j.StartedAt))
+		d[api.KeyEndedAt] = vx(micros(j.EndedAt))
+		d[api.KeyInvocationID] = vs(j.InvocationID)
 	}
 	return d
 }
 
 func withEnablement(d map[string]dbus.Variant, e enablement) map[string]dbus.Variant {
-	d[api.KeyEnabled] = dbus.MakeVariant(e.State)
-	d[api.KeyEnabledBy] = dbus.MakeVariant(e.By)
+	d[api.KeyEnabled] = vs(e.State)
+	d[api.KeyEnabledBy] = vs(e.By)
 	return d
 }
 
@@ -171,3 +175,26 @@ func unitRow(st bridge.Status, en enablement) api.UnitRow {
 	return api.UnitRow{Service: st.Service, Unit: st.Unit, Description: st.Description, LoadState: st.LoadState,
 		ActiveState: st.ActiveState, SubState: st.SubState, State: st.State, Enabled: en.State, EnabledBy: en.By, Health: st.Health}
 }
+
+// Variants of the types the objects' properties have, their signatures made once: godbus's
+// MakeVariant works each one out by reflection, and a refresh of thousands of services makes
+// tens of thousands of them.
+var (
+	sigS, sigAS, sigU, sigI, sigX = dbus.Signature{}, dbus.Signature{}, dbus.Signature{}, dbus.Signature{}, dbus.Signature{}
+	sigB, sigO, sigAO             = dbus.Signature{}, dbus.Signature{}, dbus.Signature{}
+)
+
+func init() {
+	sigS, sigAS, sigU, sigI, sigX = dbus.SignatureOf(""), dbus.SignatureOf([]string{}), dbus.SignatureOf(uint32(0)),
+		dbus.SignatureOf(int32(0)), dbus.SignatureOf(int64(0))
+	sigB, sigO, sigAO = dbus.SignatureOf(false), dbus.SignatureOf(dbus.ObjectPath("/")), dbus.SignatureOf([]dbus.ObjectPath{})
+}
+
+func vs(v string) dbus.Variant             { return dbus.MakeVariantWithSignature(v, sigS) }
+func vas(v []string) dbus.Variant          { return dbus.MakeVariantWithSignature(v, sigAS) }
+func vu(v uint32) dbus.Variant             { return dbus.MakeVariantWithSignature(v, sigU) }
+func vi(v int32) dbus.Variant              { return dbus.MakeVariantWithSignature(v, sigI) }
+func vx(v int64) dbus.Variant              { return dbus.MakeVariantWithSignature(v, sigX) }
+func vb(v bool) dbus.Variant               { return dbus.MakeVariantWithSignature(v, sigB) }
+func vo(v dbus.ObjectPath) dbus.Variant    { return dbus.MakeVariantWithSignature(v, sigO) }
+func vao(v []dbus.ObjectPath) dbus.Variant { return dbus.MakeVariantWithSignature(v, sigAO) }
