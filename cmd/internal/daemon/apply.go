@@ -47,9 +47,11 @@ func (m *manager) Apply(msg dbus.Message) (uint64, *dbus.Error) {
 }
 
 // afterApply does what a reload does once the directory is loaded: the service objects follow
-// the services, the environment files of units gone are removed.
+// the services, herod's memory limit their number, the environment files of units gone are
+// removed.
 func (d *herod) afterApply(ctx context.Context, p plan.Apply) {
 	d.objs.markAll()
+	d.memory.fit(len(d.bridge.Config().Services))
 	if err := d.bridge.SweepEnvFiles(ctx); err != nil {
 		d.log.Warn("removing environment files of units that are gone", "err", err)
 	}

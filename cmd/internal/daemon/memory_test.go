@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"runtime"
+	"runtime/debug"
 	"testing"
 	"time"
 )
@@ -33,5 +34,28 @@ func TestMemoryIsGivenBackAfterABurst(t *testing.T) {
 	after, live := heldAndLive()
 	if after > 2*live+trimSlack {
 		t.Errorf("held %d MB after the trim (before: %d MB; live %d MB)", after>>20, held>>20, live>>20)
+	}
+}
+
+// herod's soft memory limit grows with its services, and GOMEMLIMIT in its environment wins.
+func TestMemoryLimitFitsTheServices(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	var m memoryTrimmer
+	t.Setenv("GOMEMLIMIT", "")
+	for _, tt := range []struct {
+		services int
+		want     int64
+	}{{0, 32 << 20}, {2000, 32<<20 + 2000*10<<10}, {5000, 32<<20 + 5000*10<<10}} {
+		if got := m.fit(tt.services); got != tt.want || debug.SetMemoryLimit(-1) != tt.want {
+			t.Errorf("%d services: limit %d (in force %d), want %d", tt.services, got, debug.SetMemoryLimit(-1), tt.want)
+		}
+	}
+	if m.fit(5000) <= m.fit(2000) {
+		t.Error("the limit does not grow with the services")
+	}
+	debug.SetMemoryLimit(100 << 20)
+	t.Setenv("GOMEMLIMIT", "100MiB")
+	if got := m.fit(2000); got != 100<<20 || debug.SetMemoryLimit(-1) != 100<<20 {
+		t.Errorf("with GOMEMLIMIT=100MiB, fit set %d", debug.SetMemoryLimit(-1))
 	}
 }

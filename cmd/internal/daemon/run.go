@@ -325,6 +325,8 @@ func (d *herod) serve() error {
 		return fmt.Errorf("subscribing to systemd's unit signals: %w", err)
 	}
 	go d.objs.run(d.ctx)
+	limit := d.memory.fit(len(d.bridge.Config().Services))
+	d.log.Debug("memory limit", "bytes", limit)
 	go d.memory.watch(d.ctx)
 	d.bridge.OnEvent(d.signal)
 	reply, err := d.bus.RequestName(api.BusName, dbus.NameFlagDoNotQueue)
