@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hero-systemd/hero-systemd/bridge/plan"
+	"github.com/hero-systemd/hero-systemd/graphs"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 )
 
@@ -148,6 +149,14 @@ func TestApply(t *testing.T) {
 		!slices.Equal(shown[0].Restart, p.Restart) || !slices.Equal(shown[0].Stop, p.Stop) {
 		t.Errorf("plan %+v (shown %+v), want db and web started as shown", p, shown[0])
 	}
+	// web requires db: it stops in db's cascade, one transaction of systemd's, most dependent
+	// first (as systemctl restart db stops it), not in a stop of its own before.
+	if stops := tb.sd.called("StopUnit " + unit("db")); len(stops) != 1 || len(tb.sd.called("StopUnit "+unit("web"))) != 0 {
+		t.Errorf("stop calls %v, want one, of db's unit", tb.sd.called("StopUnit"))
+	}
+	if w, d := slices.Index(progress, "web:stopped"), slices.Index(progress, "db:stopped"); w < 0 || d < w {
+		t.Errorf("progress %v: want web stopped, then db", progress)
+	}
 	if tb.sd.state(unit("gone")) != "inactive" || !slices.Contains(progress, "gone:stopped") {
 		t.Errorf("the removed service: unit %s, progress %v", tb.sd.state(unit("gone")), progress)
 	}
@@ -240,6 +249,17 @@ func TestApplyWaitsForOtherOperations(t *testing.T) {
 // The helpers of an apply's plan: names in another list's order, names in start order
 // (undefined and bad-config ones left out).
 func TestApplyHelpers(t *testing.T) {
+	t.Run("stoppedLater", func(t *testing.T) {
+		later := []graphs.StopPlan{{Service: "db", Order: []string{"web", "api", "db"}}}
+		for name, want := range map[string]bool{"web": true, "db": true, "worker": false} {
+			if got := stoppedLater(name, later); got != want {
+				t.Errorf("stoppedLater(%s) = %v, want %v", name, got, want)
+			}
+		}
+		if stoppedLater("web", nil) {
+			t.Error("stoppedLater with no later stop")
+		}
+	})
 	if got := inOrderOf([]string{"c", "a", "x"}, []string{"a", "b", "c"}); !slices.Equal(got, []string{"a", "c"}) {
 		t.Errorf("inOrderOf = %v", got)
 	}

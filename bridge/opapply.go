@@ -3,9 +3,11 @@ package bridge
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/hero-systemd/hero-systemd/bridge/plan"
 	"github.com/hero-systemd/hero-systemd/bridge/state"
+	"github.com/hero-systemd/hero-systemd/graphs"
 	"github.com/hero-systemd/hero-systemd/unitgen"
 	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
@@ -56,19 +58,21 @@ func (o *operations) restartChanged(ctx context.Context, set *config.Set, p plan
 	for _, c := range p.Changed {
 		stops = append(append(stops, c.Dependents...), c.Service)
 	}
+	plans := make([]graphs.StopPlan, len(stops))
+	for i, name := range stops {
+		if plans[i], err = stopPlan(set, name); err != nil {
+			return p, fmt.Errorf("stopping %s: %w", name, err)
+		}
+	}
 	stopped := map[string]bool{}
-	for _, name := range stops {
-		if stopped[name] {
+	for i, name := range stops {
+		if stopped[name] || stoppedLater(name, plans[i+1:]) {
 			continue
 		}
-		sp, err := stopPlan(set, name)
-		if err != nil {
+		if _, err := o.stopper.stop(ctx, set, name, plans[i], false, obs); err != nil {
 			return p, fmt.Errorf("stopping %s: %w", name, err)
 		}
-		if _, err := o.stopper.stop(ctx, set, name, sp, false, obs); err != nil {
-			return p, fmt.Errorf("stopping %s: %w", name, err)
-		}
-		for _, m := range sp.Order {
+		for _, m := range plans[i].Order {
 			stopped[m] = true
 		}
 	}
@@ -76,6 +80,21 @@ func (o *operations) restartChanged(ctx context.Context, set *config.Set, p plan
 	p.Started, p.Failed = reply.Started, reply.Failed
 	o.pending.set(reply.Failed)
 	return p, err
+}
+
+// stoppedLater reports whether a later stop's cascade (one of later) stops name: it is not
+// stopped on its own then. A changed service's dependents that require it stop with it in
+// systemd's one transaction, most dependent first, as systemctl restart stops them; stopped one
+// by one, each stop was a transaction of its own and a wait for the ledger, and the requests
+// failed for as long. A dependent that only refers to it otherwise (After=, Wants=) is in no
+// cascade of it and is still stopped first, on its own.
+func stoppedLater(name string, later []graphs.StopPlan) bool {
+	for _, sp := range later {
+		if slices.Contains(sp.Order, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // stopRemoved stops the running unit of a service no file defines any more.
