@@ -270,7 +270,22 @@ func (b *Bridge) Status(ctx context.Context, name string) (Status, error) {
 // Statuses returns the status of each named service as Status does, but not their main
 // process (MainPID is 0): for readers that read often, such as herod's object tree.
 func (b *Bridge) Statuses(ctx context.Context, names []string) ([]Status, error) {
-	list, err := b.read.some(ctx, names)
+	list, err := b.read.some(ctx, names, nil)
+	return list, failed("status", names, err)
+}
+
+// StatusesWithJobs is Statuses for services whose jobs the caller has just read (jobs: by
+// service, newest first; a service missing has none): each one's last job is the newest of
+// those instead of a read of the ledger (herod's refresh of thousands of objects reads their
+// jobs anyway).
+func (b *Bridge) StatusesWithJobs(ctx context.Context, names []string, jobs map[string][]jobdb.Job) ([]Status, error) {
+	latest := make(map[string]*jobdb.Job, len(jobs))
+	for n, js := range jobs {
+		if len(js) > 0 {
+			latest[n] = &js[0]
+		}
+	}
+	list, err := b.read.some(ctx, names, latest)
 	return list, failed("status", names, err)
 }
 

@@ -34,22 +34,23 @@ func (r *reader) status(ctx context.Context, name string) (Status, error) {
 	if set.Service(name) == nil {
 		return Status{}, noSuchService(name)
 	}
-	list, err := r.statuses(ctx, set, []string{name}, true)
+	list, err := r.statuses(ctx, set, []string{name}, true, nil)
 	if err != nil {
 		return Status{}, err
 	}
 	return list[0], nil
 }
 
-// some returns the statuses of names (not their main processes).
-func (r *reader) some(ctx context.Context, names []string) ([]Status, error) {
+// some returns the statuses of names (not their main processes), their last jobs from latest
+// when it is not nil (a service missing has none), else from the ledger.
+func (r *reader) some(ctx context.Context, names []string, latest map[string]*jobdb.Job) ([]Status, error) {
 	set := r.svc.get()
 	for _, n := range names {
 		if set.Service(n) == nil {
 			return nil, noSuchService(n)
 		}
 	}
-	return r.statuses(ctx, set, names, false)
+	return r.statuses(ctx, set, names, false, latest)
 }
 
 // all returns the status of every service, sorted by name.
@@ -59,7 +60,7 @@ func (r *reader) all(ctx context.Context) ([]Status, error) {
 	for i, s := range set.Services {
 		names[i] = s.Name
 	}
-	return r.statuses(ctx, set, names, len(names) == 1)
+	return r.statuses(ctx, set, names, len(names) == 1, nil)
 }
 
 // isStale reports whether systemd holds st's unit with another definition than its config's.
@@ -91,10 +92,12 @@ func (r *reader) unitText(ctx context.Context, name string) (UnitText, error) {
 	return UnitText{Text: u.Text(), Withheld: u.WithheldText(), Loaded: r.sd.LoadedDefinition(ctx, u.Name) == u.Definition}, nil
 }
 
-// statuses builds the statuses of names (of set) from their units' states, read in one call;
-// withPID reads the main process of those that run too (one more call each). A status of one
-// service also says whether systemd holds an older definition of it (one call more).
-func (r *reader) statuses(ctx context.Context, set *config.Set, names []string, withPID bool) ([]Status, error) {
+// statuses builds the statuses of names (of set) from their units' states, read in one call,
+// and their last jobs (latest, when the caller read them: a service missing has none; nil: read
+// from the ledger); withPID reads the main process of those that run too (one more call each).
+// A status of one service also says whether systemd holds an older definition of it (one call
+// more).
+func (r *reader) statuses(ctx context.Context, set *config.Set, names []string, withPID bool, latest map[string]*jobdb.Job) ([]Status, error) {
 	var units []string
 	for _, n := range names {
 		units = append(units, unitOf(set.Service(n)))
@@ -117,9 +120,10 @@ func (r *reader) statuses(ctx context.Context, set *config.Set, names []string, 
 	if err != nil {
 		return nil, err
 	}
-	latest, err := r.latestOfAll(ctx, len(names))
-	if err != nil {
-		return nil, err
+	if latest == nil {
+		if latest, err = r.latestOfAll(ctx, len(names)); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]Status, 0, len(names))
 	for _, n := range names {

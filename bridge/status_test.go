@@ -3,6 +3,7 @@ package bridge
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -272,5 +273,37 @@ func TestStatusOfAWaitingService(t *testing.T) {
 	}))
 	if st, _ := tb.Status(tb.ctx, "api"); st.ComesBack || !strings.Contains(st.Waiting, "it cannot start as its config stands (bad-config)") {
 		t.Errorf("a bad-config waiting service's status: comes back %v, %q", st.ComesBack, st.Waiting)
+	}
+}
+
+// StatusesWithJobs, given the services' jobs as the ledger has them, answers what Statuses
+// reads from the ledger itself: the newest job is each one's last, a service without jobs has
+// none.
+func TestStatusesWithJobsIsStatuses(t *testing.T) {
+	tb := newTestBridge(t, applyFiles)
+	tb.running(t, "db", "web")
+	names := []string{"cache", "db", "web"}
+	want, err := tb.Statuses(tb.ctx, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := tb.ledger.(*jobdb.DB).JobsOf(tb.ctx, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := tb.StatusesWithJobs(tb.ctx, names, jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("StatusesWithJobs:\n%+v\nStatuses:\n%+v", got, want)
+	}
+	if got[0].LastJob != nil || got[1].LastJob == nil || got[1].LastJob.ID != jobs["db"][0].ID {
+		t.Errorf("last jobs: cache %v, db %v; want none and db's newest", got[0].LastJob, got[1].LastJob)
+	}
+	// Jobs read before a later run are what the status shows: the caller's read, not the ledger.
+	stale := map[string][]jobdb.Job{"db": {{ID: 99999, ServiceID: "db", Phase: jobdb.PhaseFailed}}}
+	if got, err := tb.StatusesWithJobs(tb.ctx, []string{"db"}, stale); err != nil || got[0].LastJob == nil || got[0].LastJob.ID != 99999 {
+		t.Errorf("StatusesWithJobs with the caller's jobs: %+v %v", got, err)
 	}
 }

@@ -33,6 +33,7 @@ type engine interface {
 
 	Status(ctx context.Context, name string) (bridge.Status, error)
 	Statuses(ctx context.Context, names []string) ([]bridge.Status, error)
+	StatusesWithJobs(ctx context.Context, names []string, jobs map[string][]jobdb.Job) ([]bridge.Status, error)
 	List(ctx context.Context) ([]bridge.Status, error)
 	Stale(ctx context.Context, st bridge.Status) bool
 	Jobs(ctx context.Context, name string) ([]jobdb.Job, error)

@@ -90,8 +90,8 @@ func heldAndLive() (held, live uint64) {
 // heap: about 13 MB at 2,000 and 21 MB at 5,000 once settled), so a large set is never held
 // at a limit below what it needs (a soft limit too low makes Go collect all the time).
 const (
-	memoryBase       = 32 << 20 // the daemon, its libraries and a few services
-	memoryPerService = 10 << 10 // each service's share of a burst: its objects, signals and rows
+	memoryBase       = 40 << 20 // the daemon, its libraries and a few services
+	memoryPerService = 12 << 10 // each service's share of a burst: its objects, signals and rows
 )
 
 // memoryLimit is the soft memory limit for a number of services.

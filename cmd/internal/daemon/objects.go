@@ -156,9 +156,10 @@ func (o *objects) run(ctx context.Context) {
 
 // statuses reads the status of the named services that the config still has, as Manager.Status
 // reports them, in one call: from the units systemd has loaded only (bridge.Statuses: reading
-// an unloaded unit would load a stub of it, in the way of a start), their main processes as
-// systemd last announced them. A service it could not read is missing.
-func (o *objects) statuses(ctx context.Context, names []string) map[string]*bridge.Status {
+// an unloaded unit would load a stub of it, in the way of a start), their last jobs from jobs
+// when the caller read them (nil: from the ledger), their main processes as systemd last
+// announced them. A service it could not read is missing.
+func (o *objects) statuses(ctx context.Context, names []string, jobs map[string][]jobdb.Job) map[string]*bridge.Status {
 	set := o.eng.Config()
 	var known []string
 	for _, n := range names {
@@ -170,7 +171,13 @@ func (o *objects) statuses(ctx context.Context, names []string) map[string]*brid
 	if len(known) == 0 {
 		return out
 	}
-	list, err := o.eng.Statuses(ctx, known)
+	var list []bridge.Status
+	var err error
+	if jobs != nil {
+		list, err = o.eng.StatusesWithJobs(ctx, known, jobs)
+	} else {
+		list, err = o.eng.Statuses(ctx, known)
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			o.log.Warn("reading services' statuses failed", "services", known, "err", err)
@@ -189,23 +196,23 @@ func (o *objects) statuses(ctx context.Context, names []string) map[string]*brid
 	return out
 }
 
-// populate reads every service at once: one systemd call for all their loaded units, the main
-// process of those that run (one property each), their enablements in one query and their jobs
-// in another.
+// populate reads every service at once: their jobs in one query, one systemd call for all their
+// loaded units, the main process of those that run (one property each), their enablements in
+// one query.
 // A service it cannot read is marked, for the refresher.
 func (o *objects) populate(ctx context.Context) error {
 	set := o.eng.Config()
-	list, err := o.eng.Statuses(ctx, set.Graph.Names())
+	jobs, err := o.ledger.JobsOf(ctx, set.Graph.Names())
+	if err != nil {
+		o.mark(everything, set.Graph.Names()...)
+		return err
+	}
+	list, err := o.eng.StatusesWithJobs(ctx, set.Graph.Names(), jobs)
 	if err != nil {
 		o.mark(everything, set.Graph.Names()...)
 		return err
 	}
 	en, err := enablements(ctx, o.ledger, set)
-	if err != nil {
-		o.mark(everything, set.Graph.Names()...)
-		return err
-	}
-	jobs, err := o.ledger.JobsOf(ctx, set.Graph.Names())
 	if err != nil {
 		o.mark(everything, set.Graph.Names()...)
 		return err
@@ -269,7 +276,8 @@ func (o *objects) refreshDirty(ctx context.Context, names []string, by time.Time
 	}
 	o.mu.Unlock()
 	names = slices.Sorted(maps.Keys(todo))
-	r := read{statuses: o.statuses(ctx, names), jobs: o.jobsOf(ctx, todo)}
+	jobs := o.jobsOf(ctx, names)
+	r := read{statuses: o.statuses(ctx, names, jobs), jobs: jobs}
 	for _, n := range names {
 		o.log.Debug("refreshing a service's object", "service", n, "changed", todo[n])
 		if err := o.refreshService(ctx, n, todo[n], r, true); err != nil && ctx.Err() == nil {
@@ -279,23 +287,17 @@ func (o *objects) refreshDirty(ctx context.Context, names []string, by time.Time
 }
 
 // read is what a refresh of several services read for all of them at once: their statuses (a
-// service missing was not read) and, when jobs is not nil, the jobs of those whose runs changed
-// (a service missing has none).
+// service missing was not read) and, when jobs is not nil, their jobs (a service missing has
+// none).
 type read struct {
 	statuses map[string]*bridge.Status
 	jobs     map[string][]jobdb.Job
 }
 
-// jobsOf reads in one query the jobs of the services in todo whose runs changed, when there are
-// several (a start of thousands makes them all dirty at once); nil when each is read on its own
-// (one, or the query failed: each read then says why).
-func (o *objects) jobsOf(ctx context.Context, todo map[string]change) map[string][]jobdb.Job {
-	var names []string
-	for n, c := range todo {
-		if c&runsChanged != 0 {
-			names = append(names, n)
-		}
-	}
+// jobsOf reads the jobs of names in one query when there are several (a start of thousands
+// makes them all dirty at once): their statuses' last jobs and their job objects come from it.
+// nil when each is read on its own (one, or the query failed: each read then says why).
+func (o *objects) jobsOf(ctx context.Context, names []string) map[string][]jobdb.Job {
 	if len(names) < 2 {
 		return nil
 	}

@@ -326,6 +326,19 @@ func (s *standIn) List(ctx context.Context) ([]bridge.Status, error) {
 	return s.Statuses(ctx, s.Config().Graph.Names())
 }
 
+// StatusesWithJobs is Statuses with each last job the newest of jobs, as the bridge's.
+func (s *standIn) StatusesWithJobs(ctx context.Context, names []string, jobs map[string][]jobdb.Job) ([]bridge.Status, error) {
+	list, err := s.Statuses(ctx, names)
+	for i := range list {
+		if js := jobs[list[i].Service]; len(js) > 0 {
+			list[i].LastJob = &js[0]
+		} else {
+			list[i].LastJob = nil
+		}
+	}
+	return list, err
+}
+
 // Statuses derives each state as the bridge does (bridge/state), from the unit and the last job.
 func (s *standIn) Statuses(ctx context.Context, names []string) ([]bridge.Status, error) {
 	set := s.Config()
