@@ -61,6 +61,10 @@ under systemd; the next herod adopts them and records the runs that ended meanwh
 	w.Item(Bold("HERO_CONFIG_DIR")+", "+Bold("HERO_STATE_DIR"), "Defaults for --config-dir and --state-dir.")
 	w.Item(Bold("XDG_CONFIG_HOME")+", "+Bold("XDG_STATE_HOME"), `With --user, the defaults are $XDG_CONFIG_HOME/hero/services and
 $XDG_STATE_HOME/hero (~/.config/hero/services and ~/.local/state/hero when unset).`)
+	w.Item(Bold("GOMEMLIMIT"), `Go's soft memory limit for herod. Unset, herod sets its own from its number of
+services (40 MiB and 12 KiB a service), at start and at each reload: Go then collects as often as it
+needs to stay under it instead of letting a burst (a start of thousands of services) double its
+memory.`)
 
 	w.Section("Files")
 	w.Item(Italic("/etc/hero/services/"), "Service configs, one file per service (--config-dir).")
