@@ -141,7 +141,7 @@ func (b *bench) scaleReadsOnly(ctx context.Context) error {
 			return fmt.Errorf("at N=%d: start: %w", n, err)
 		}
 		if err := b.firstReads(ctx, n, svcs[len(svcs)/2]); err != nil {
-			return fmt.Errorf("N=%d: %w", n, err)
+			return fmt.Errorf("at N=%d: %w", n, err)
 		}
 		if err := b.expectActive(ctx, "after heroctl start", heroUnits(svcs), n+1); err != nil {
 			return fmt.Errorf("at N=%d: %w", n, err)

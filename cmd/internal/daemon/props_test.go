@@ -1,7 +1,9 @@
 package daemon
 
 import (
+	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/hero-systemd/hero-systemd/bridge/api"
 )
@@ -69,4 +71,38 @@ func sameSet(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// A refresh of every dirty service goes refreshChunk at a time, letting go of the refresh lock
+// between chunks, and refreshes them all; a read of one service refreshes that one alone.
+func TestRefreshInChunks(t *testing.T) {
+	td := startDaemon(t, stack)
+	ctx := testCtx(t)
+	defer func(n int) { refreshChunk = n }(refreshChunk)
+	refreshChunk = 1
+	o := newObjects(td.eng, td.d.ledger, td.d.bus, slog.New(slog.DiscardHandler), &td.d.access, nil)
+	names := td.eng.Config().Graph.Names()
+	o.mark(everything, names...)
+	count := func() (services, dirty int) {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		return len(o.services), len(o.dirty)
+	}
+	if more := o.refreshSome(ctx, nil, time.Time{}); !more {
+		t.Error("a refresh of every dirty service left none for the next chunk")
+	}
+	if s, d := count(); s != 1 || d != len(names)-1 {
+		t.Fatalf("after one chunk of 1: %d objects, %d dirty; want 1 and %d", s, d, len(names)-1)
+	}
+	last := names[len(names)-1]
+	if more := o.refreshSome(ctx, []string{last}, time.Time{}); more {
+		t.Error("a read of one service asks for more")
+	}
+	if s, d := count(); s != 2 || d != len(names)-2 {
+		t.Fatalf("after a read of %s: %d objects, %d dirty; want 2 and %d", last, s, d, len(names)-2)
+	}
+	o.refreshDirty(ctx, nil, time.Time{})
+	if s, d := count(); s != len(names) || d != 0 {
+		t.Errorf("after refreshDirty: %d objects, %d dirty; want %d and none", s, d, len(names))
+	}
 }
