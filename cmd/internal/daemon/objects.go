@@ -296,8 +296,13 @@ func (o *objects) refreshSome(ctx context.Context, names []string, by time.Time)
 		delete(o.dirty, n)
 	}
 	o.mu.Unlock()
-	jobs := o.jobsOf(ctx, batch)
-	r := read{statuses: o.statuses(ctx, batch, jobs), jobs: jobs}
+	jobs, all := o.jobsOf(ctx, batch, todo)
+	r := read{jobs: jobs}
+	if all {
+		r.statuses = o.statuses(ctx, batch, jobs)
+	} else {
+		r.statuses = o.statuses(ctx, batch, nil)
+	}
 	for _, n := range batch {
 		o.log.Debug("refreshing a service's object", "service", n, "changed", todo[n])
 		if err := o.refreshService(ctx, n, todo[n], r, true); err != nil && ctx.Err() == nil {
@@ -308,25 +313,34 @@ func (o *objects) refreshSome(ctx context.Context, names []string, by time.Time)
 }
 
 // read is what a refresh of several services read for all of them at once: their statuses (a
-// service missing was not read) and, when jobs is not nil, their jobs (a service missing has
-// none).
+// service missing was not read) and, when jobs is not nil, the jobs of those whose runs changed
+// (a service missing has none).
 type read struct {
 	statuses map[string]*bridge.Status
 	jobs     map[string][]jobdb.Job
 }
 
-// jobsOf reads the jobs of names in one query when there are several (a start of thousands
-// makes them all dirty at once): their statuses' last jobs and their job objects come from it.
-// nil when each is read on its own (one, or the query failed: each read then says why).
-func (o *objects) jobsOf(ctx context.Context, names []string) map[string][]jobdb.Job {
-	if len(names) < 2 {
-		return nil
+// jobsOf reads in one query the jobs of the services of names whose runs changed (todo), when
+// there are several (a start of thousands makes them all dirty at once): their job objects, and
+// when every one of names is among them (all), their statuses' last jobs come from it. A service
+// whose unit alone changed keeps its jobs: reading them all (up to the ledger's 100 each) to find
+// its newest would cost more than the ledger's query of the newest. nil when each is read on its
+// own (one, or the query failed: each read then says why).
+func (o *objects) jobsOf(ctx context.Context, names []string, todo map[string]change) (jobs map[string][]jobdb.Job, all bool) {
+	var runs []string
+	for _, n := range names {
+		if todo[n]&runsChanged != 0 {
+			runs = append(runs, n)
+		}
 	}
-	jobs, err := o.ledger.JobsOf(ctx, names)
+	if len(runs) < 2 {
+		return nil, false
+	}
+	jobs, err := o.ledger.JobsOf(ctx, runs)
 	if err != nil {
-		return nil
+		return nil, false
 	}
-	return jobs
+	return jobs, len(runs) == len(names)
 }
 
 // waitReady waits until every service was read once.

@@ -106,3 +106,38 @@ func TestRefreshInChunks(t *testing.T) {
 		t.Errorf("after refreshDirty: %d objects, %d dirty; want %d and none", s, d, len(names))
 	}
 }
+
+// A refresh reads in one query the jobs of the services whose runs changed, and takes their
+// statuses' last jobs from it only when every service it refreshes is one of them: the newest
+// job of a service whose unit alone changed is the ledger's to say.
+func TestRefreshReadsTheJobsOfChangedRuns(t *testing.T) {
+	td := startDaemon(t, stack)
+	ctx := testCtx(t)
+	o := newObjects(td.eng, td.d.ledger, td.d.bus, slog.New(slog.DiscardHandler), &td.d.access, nil)
+	names := td.eng.Config().Graph.Names()
+	if len(names) < 3 {
+		t.Fatalf("the stack has %d services, want 3 or more", len(names))
+	}
+	runs := map[string]change{}
+	for _, n := range names {
+		runs[n] = runsChanged | unitChanged
+	}
+	if jobs, all := o.jobsOf(ctx, names, runs); jobs == nil || !all {
+		t.Errorf("every service's runs changed: jobs %v, all %v; want them read, all", jobs, all)
+	}
+	runs[names[0]] = unitChanged
+	if jobs, all := o.jobsOf(ctx, names, runs); jobs == nil || all {
+		t.Errorf("one service's unit alone changed: jobs %v, all %v; want the others' read, not all", jobs, all)
+	}
+	if jobs, _ := o.jobsOf(ctx, names[:1], map[string]change{names[0]: runsChanged}); jobs != nil {
+		t.Errorf("one service: jobs %v, want it read on its own (nil)", jobs)
+	}
+	o.mark(runsChanged, names[1:]...)
+	o.mark(unitChanged, names[0])
+	o.refreshDirty(ctx, nil, time.Time{})
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.services) != len(names) || len(o.dirty) != 0 {
+		t.Errorf("after a mixed refresh: %d objects, %d dirty; want %d and none", len(o.services), len(o.dirty), len(names))
+	}
+}
