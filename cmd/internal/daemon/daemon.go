@@ -141,6 +141,7 @@ func (d *herod) launch(names []string, run func(ctx context.Context, obs bridge.
 func (d *herod) launchOp(names []string, run func(ctx context.Context, op uint64, obs bridge.Observer) (map[string]dbus.Variant, error)) uint64 {
 	op := d.ops.Add(1)
 	d.opLog.began(op)
+	d.memory.begin()
 	go func() {
 		obs := func(p bridge.Progress) {
 			if err := d.bus.Emit(api.Path, api.Interface+"."+api.SignalOperationProgress, op, p.Service, p.Event, p.JobID, d.detail(p)); err != nil {
@@ -156,6 +157,7 @@ func (d *herod) launchOp(names []string, run func(ctx context.Context, op uint64
 		// Marked before the end is told, so a read that follows it refreshes them first.
 		d.objs.mark(runsChanged, names...)
 		d.opLog.finished(op, o)
+		d.memory.end()
 		if err := d.bus.Emit(api.Path, api.Interface+"."+api.SignalOperationFinished, op, name, msg, summary); err != nil {
 			d.log.Warn("emitting a signal failed", "signal", api.SignalOperationFinished, "err", err)
 		}

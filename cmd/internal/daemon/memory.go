@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"math"
 	"os"
 	"runtime/debug"
 	"runtime/metrics"
@@ -31,6 +32,10 @@ const trimSlack = 16 << 20
 type memoryTrimmer struct {
 	busy atomic.Bool // a trim after an operation is due
 	mu   sync.Mutex  // one trim at a time
+
+	limitMu sync.Mutex
+	limit   int64 // the soft memory limit at rest (0: GOMEMLIMIT's, not herod's)
+	running int   // operations under way
 }
 
 // watch checks every trimEvery until ctx ends.
@@ -81,29 +86,58 @@ func heldAndLive() (held, live uint64) {
 	return s[0].Value.Uint64() - s[1].Value.Uint64(), s[2].Value.Uint64()
 }
 
-// herod's soft memory limit (Go's GOMEMLIMIT), set from the number of services it has unless
-// GOMEMLIMIT is in its environment: Go collects as often as it needs to stay under it, and gives
-// memory back to the system as it nears it. Without it, Go lets the heap grow to twice what
-// was live after its last collection (GOGC=100): a burst such as the decoding of systemd's
-// signals during a start of 2,000 services (a live heap of about 34 MB) took 124-138 MB of RSS.
-// The limit grows with the services (their objects, views and ledger rows are most of the live
-// heap: about 13 MB at 2,000 and 21 MB at 5,000 once settled), so a large set is never held
-// at a limit below what it needs (a soft limit too low makes Go collect all the time).
+// herod's soft memory limit (Go's GOMEMLIMIT) while no operation runs, set from the number of
+// services it has unless GOMEMLIMIT is in its environment: Go collects as often as it needs to
+// stay under it, and gives memory back to the system as it nears it. Without it, Go lets the
+// heap grow to twice what was live after its last collection (GOGC=100): after a start of
+// 2,000 services (a live heap of about 34 MB) herod held 124-138 MB. The limit grows with the
+// services (their objects, views and ledger rows are most of the live heap once settled: about
+// 13 MB at 2,000 and 21 MB at 5,000).
+//
+// While an operation runs the limit is lifted: a start of 5,000 services holds their units'
+// definitions and decodes systemd's signals about them, more than any limit fit for herod at
+// rest, and a soft limit below the live heap makes Go collect without pause (up to half the
+// CPU: on 2 cores, a start of 5,000 got no answer within 5 minutes beside other work). The limit
+// is set again as the last operation ends, and the memory given back (trim).
 const (
 	memoryBase       = 40 << 20 // the daemon, its libraries and a few services
-	memoryPerService = 12 << 10 // each service's share of a burst: its objects, signals and rows
+	memoryPerService = 12 << 10 // each service's share at rest: its objects, views and rows
 )
 
 // memoryLimit is the soft memory limit for a number of services.
 func memoryLimit(services int) int64 { return memoryBase + int64(services)*memoryPerService }
 
-// fit sets herod's soft memory limit for a number of services, unless GOMEMLIMIT set one; it
-// returns the limit in force.
+// fit sets herod's soft memory limit for a number of services (in force while no operation
+// runs), unless GOMEMLIMIT set one; it returns the limit that will be in force at rest.
 func (m *memoryTrimmer) fit(services int) int64 {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return debug.SetMemoryLimit(-1)
 	}
-	limit := memoryLimit(services)
-	debug.SetMemoryLimit(limit)
-	return limit
+	m.limitMu.Lock()
+	defer m.limitMu.Unlock()
+	m.limit = memoryLimit(services)
+	if m.running == 0 {
+		debug.SetMemoryLimit(m.limit)
+	}
+	return m.limit
+}
+
+// begin is called when an operation begins: the limit is lifted until the last one ends.
+func (m *memoryTrimmer) begin() {
+	m.limitMu.Lock()
+	defer m.limitMu.Unlock()
+	m.running++
+	if m.running == 1 && m.limit != 0 {
+		debug.SetMemoryLimit(math.MaxInt64)
+	}
+}
+
+// end is called when an operation ended: the last one sets the limit again.
+func (m *memoryTrimmer) end() {
+	m.limitMu.Lock()
+	defer m.limitMu.Unlock()
+	m.running--
+	if m.running == 0 && m.limit != 0 {
+		debug.SetMemoryLimit(m.limit)
+	}
 }

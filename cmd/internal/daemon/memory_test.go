@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"math"
 	"runtime"
 	"runtime/debug"
 	"testing"
@@ -57,5 +58,43 @@ func TestMemoryLimitFitsTheServices(t *testing.T) {
 	t.Setenv("GOMEMLIMIT", "100MiB")
 	if got := m.fit(2000); got != 100<<20 || debug.SetMemoryLimit(-1) != 100<<20 {
 		t.Errorf("with GOMEMLIMIT=100MiB, fit set %d", debug.SetMemoryLimit(-1))
+	}
+}
+
+// While an operation runs herod's limit is lifted (a start of thousands needs more than herod
+// at rest); the last operation's end sets it again. GOMEMLIMIT's limit is never touched.
+func TestMemoryLimitIsLiftedDuringOperations(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	t.Setenv("GOMEMLIMIT", "")
+	var m memoryTrimmer
+	rest := m.fit(2000)
+	m.begin()
+	m.begin()
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("limit during two operations %d, want none", got)
+	}
+	m.end()
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("limit while one operation still runs %d, want none", got)
+	}
+	if m.fit(5000); debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		t.Error("a reload during an operation set the limit")
+	}
+	m.end()
+	if got := debug.SetMemoryLimit(-1); got != memoryLimit(5000) || got == rest {
+		t.Errorf("limit after the last operation %d, want %d (for 5,000 services)", got, memoryLimit(5000))
+	}
+
+	t.Setenv("GOMEMLIMIT", "100MiB")
+	debug.SetMemoryLimit(100 << 20)
+	var g memoryTrimmer
+	g.fit(2000)
+	g.begin()
+	if got := debug.SetMemoryLimit(-1); got != 100<<20 {
+		t.Errorf("with GOMEMLIMIT=100MiB, an operation set the limit to %d", got)
+	}
+	g.end()
+	if got := debug.SetMemoryLimit(-1); got != 100<<20 {
+		t.Errorf("with GOMEMLIMIT=100MiB, an operation's end set the limit to %d", got)
 	}
 }
