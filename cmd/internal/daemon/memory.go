@@ -100,8 +100,8 @@ func heldAndLive() (held, live uint64) {
 // CPU: on 2 cores, a start of 5,000 got no answer within 5 minutes beside other work). The limit
 // is set again as the last operation ends, and the memory given back (trim).
 const (
-	memoryBase       = 40 << 20 // the daemon, its libraries and a few services
-	memoryPerService = 12 << 10 // each service's share at rest: its objects, views and rows
+	memoryBase       = 20 << 20 // the daemon, its libraries and a few services
+	memoryPerService = 22 << 10 // each service's share at rest: its objects, views and rows, and room for a read of all of them
 )
 
 // memoryLimit is the soft memory limit for a number of services.

@@ -46,7 +46,7 @@ func TestMemoryLimitFitsTheServices(t *testing.T) {
 	for _, tt := range []struct {
 		services int
 		want     int64
-	}{{0, 40 << 20}, {2000, 40<<20 + 2000*12<<10}, {5000, 40<<20 + 5000*12<<10}} {
+	}{{0, 20 << 20}, {2000, 20<<20 + 2000*22<<10}, {5000, 20<<20 + 5000*22<<10}} {
 		if got := m.fit(tt.services); got != tt.want || debug.SetMemoryLimit(-1) != tt.want {
 			t.Errorf("%d services: limit %d (in force %d), want %d", tt.services, got, debug.SetMemoryLimit(-1), tt.want)
 		}

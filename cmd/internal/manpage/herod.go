@@ -62,7 +62,7 @@ under systemd; the next herod adopts them and records the runs that ended meanwh
 	w.Item(Bold("XDG_CONFIG_HOME")+", "+Bold("XDG_STATE_HOME"), `With --user, the defaults are $XDG_CONFIG_HOME/hero/services and
 $XDG_STATE_HOME/hero (~/.config/hero/services and ~/.local/state/hero when unset).`)
 	w.Item(Bold("GOMEMLIMIT"), `Go's soft memory limit for herod. Unset, herod sets its own from its number of
-services (40 MiB and 12 KiB a service), in force while no operation runs: Go then collects as often as
+services (20 MiB and 22 KiB a service), in force while no operation runs: Go then collects as often as
 it needs to stay under it, and herod gives back what a burst (a start of thousands of services) took
 once the burst is over. GOMEMLIMIT=off turns it off.`)
 
