@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/godbus/dbus/v5"
 	"github.com/hero-systemd/hero-systemd/bridge/api"
 )
 
@@ -80,7 +81,7 @@ func TestRefreshInChunks(t *testing.T) {
 	ctx := testCtx(t)
 	defer func(n int) { refreshChunk = n }(refreshChunk)
 	refreshChunk = 1
-	o := newObjects(td.eng, td.d.ledger, td.d.bus, slog.New(slog.DiscardHandler), &td.d.access, nil)
+	o := newObjects(td.eng, td.d.ledger, ownBus(t, td), slog.New(slog.DiscardHandler), &td.d.access, nil)
 	names := td.eng.Config().Graph.Names()
 	o.mark(everything, names...)
 	count := func() (services, dirty int) {
@@ -113,7 +114,7 @@ func TestRefreshInChunks(t *testing.T) {
 func TestRefreshReadsTheJobsOfChangedRuns(t *testing.T) {
 	td := startDaemon(t, stack)
 	ctx := testCtx(t)
-	o := newObjects(td.eng, td.d.ledger, td.d.bus, slog.New(slog.DiscardHandler), &td.d.access, nil)
+	o := newObjects(td.eng, td.d.ledger, ownBus(t, td), slog.New(slog.DiscardHandler), &td.d.access, nil)
 	names := td.eng.Config().Graph.Names()
 	if len(names) < 3 {
 		t.Fatalf("the stack has %d services, want 3 or more", len(names))
@@ -140,4 +141,16 @@ func TestRefreshReadsTheJobsOfChangedRuns(t *testing.T) {
 	if len(o.services) != len(names) || len(o.dirty) != 0 {
 		t.Errorf("after a mixed refresh: %d objects, %d dirty; want %d and none", len(o.services), len(o.dirty), len(names))
 	}
+}
+
+// ownBus is a connection of the test's own to td's bus, for objects made beside herod's: herod's
+// connection is set by its run, in a goroutine of its own, so the test does not read it.
+func ownBus(t *testing.T, td *testDaemon) *dbus.Conn {
+	t.Helper()
+	bus, err := dbus.Connect(td.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bus.Close() })
+	return bus
 }
