@@ -8,10 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,11 +64,24 @@ type Query struct {
 
 // journalctl reads the journal with journalctl(1): the binaries stay static, and journalctl is
 // wherever systemd is.
-type journalctl struct{ user bool }
+type journalctl struct {
+	user    bool
+	streams *streamFiles // nil: read every time
+}
 
 // Journalctl is the Journal of the system's manager, or with user of the user's, read with
 // journalctl(1).
-func Journalctl(user bool) Journal { return journalctl{user: user} }
+func Journalctl(user bool) Journal {
+	return journalctl{user: user, streams: newStreamFiles(streamsDir)}
+}
+
+// openStreams are journald's open streams (see streamFiles).
+func (j journalctl) openStreams() ([]Stream, error) {
+	if j.streams == nil {
+		return newStreamFiles(streamsDir).open()
+	}
+	return j.streams.open()
+}
 
 func (j journalctl) base() []string {
 	args := []string{"--no-pager", "-o", "json"}
@@ -153,7 +163,7 @@ func (j journalctl) Sync(ctx context.Context, units []string) error {
 	if j.user {
 		return nil
 	}
-	err := poll.Until(ctx, journalTimeout, streamPoll, func() (bool, error) { return !openStreams(units), nil })
+	err := poll.Until(ctx, journalTimeout, streamPoll, func() (bool, error) { return !j.streamOf(units), nil })
 	if err != nil {
 		return fmt.Errorf("journald still reads the output of %s: %w", strings.Join(units, ", "), err)
 	}
@@ -171,44 +181,17 @@ func (j journalctl) Streams(ctx context.Context) ([]Stream, error) {
 	if j.user {
 		return nil, nil
 	}
-	files, err := os.ReadDir(streamsDir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	all, err := j.openStreams()
 	if err != nil {
-		return nil, fmt.Errorf("journald's streams: %w", err)
+		return nil, err
 	}
-	var out []Stream
-	for _, f := range files {
-		path := filepath.Join(streamsDir, f.Name())
-		data, err := os.ReadFile(path)
-		if err != nil {
-			continue // closed meanwhile
+	out := all[:0]
+	for _, st := range all {
+		if _, _, hero := unitgen.ParseUnitName(st.Unit); hero && st.ID != "" {
+			out = append(out, st)
 		}
-		st := parseStream(data)
-		if _, _, hero := unitgen.ParseUnitName(st.Unit); !hero || st.ID == "" {
-			continue
-		}
-		if fi, err := os.Stat(path); err == nil {
-			st.Opened = fi.ModTime()
-		}
-		out = append(out, st)
 	}
 	return out, nil
-}
-
-// parseStream reads a stream's state file: KEY=VALUE lines (STREAM_ID=, UNIT=, ...).
-func parseStream(data []byte) Stream {
-	var st Stream
-	for _, line := range strings.Split(string(data), "\n") {
-		switch k, v, _ := strings.Cut(line, "="); k {
-		case "STREAM_ID":
-			st.ID = v
-		case "UNIT":
-			st.Unit = v
-		}
-	}
-	return st
 }
 
 func (j journalctl) StreamInvocation(ctx context.Context, id string) (string, error) {
@@ -219,21 +202,15 @@ func (j journalctl) StreamInvocation(ctx context.Context, id string) (string, er
 	return entries[len(entries)-1].Fields["_SYSTEMD_INVOCATION_ID"], nil
 }
 
-// openStreams reports whether journald has an output stream of one of units open.
-func openStreams(units []string) bool {
-	files, err := os.ReadDir(streamsDir)
+// streamOf reports whether journald has an output stream of one of units open.
+func (j journalctl) streamOf(units []string) bool {
+	all, err := j.openStreams()
 	if err != nil {
 		return false
 	}
-	for _, f := range files {
-		data, err := os.ReadFile(filepath.Join(streamsDir, f.Name()))
-		if err != nil {
-			continue // closed meanwhile
-		}
-		for _, u := range units {
-			if bytes.Contains(data, []byte("\nUNIT="+u+"\n")) {
-				return true
-			}
+	for _, st := range all {
+		if slices.Contains(units, st.Unit) {
+			return true
 		}
 	}
 	return false
