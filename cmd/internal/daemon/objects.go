@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -303,13 +304,30 @@ func (o *objects) refreshSome(ctx context.Context, names []string, by time.Time)
 	} else {
 		r.statuses = o.statuses(ctx, batch, nil)
 	}
+	var failed []string
+	var firstErr error
 	for _, n := range batch {
 		o.log.Debug("refreshing a service's object", "service", n, "changed", todo[n])
 		if err := o.refreshService(ctx, n, todo[n], r, true); err != nil && ctx.Err() == nil {
-			o.log.Warn("refreshing a service's object failed", "service", n, "err", err)
+			failed = append(failed, n)
+			firstErr = cmp.Or(firstErr, err)
 		}
 	}
+	logRefreshFailures(o.log, failed, firstErr)
 	return more
+}
+
+// logRefreshFailures says once which services' objects a refresh could not read (a read of
+// systemd failing for a chunk of 500 said so 500 times), naming a few and the first error.
+func logRefreshFailures(log *slog.Logger, failed []string, first error) {
+	const named = 5
+	switch {
+	case len(failed) == 0:
+	case len(failed) <= named:
+		log.Warn("refreshing services' objects failed", "services", failed, "err", first)
+	default:
+		log.Warn("refreshing services' objects failed", "count", len(failed), "first", failed[:named], "err", first)
+	}
 }
 
 // read is what a refresh of several services read for all of them at once: their statuses (a

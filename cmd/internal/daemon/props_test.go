@@ -1,7 +1,9 @@
 package daemon
 
 import (
+	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,4 +155,28 @@ func ownBus(t *testing.T, td *testDaemon) *dbus.Conn {
 	}
 	t.Cleanup(func() { bus.Close() })
 	return bus
+}
+
+// A refresh whose reads failed for many services says so in one line, naming a few of them.
+func TestRefreshFailuresAreLoggedOnce(t *testing.T) {
+	for _, c := range []struct {
+		failed []string
+		lines  int
+		has    []string
+	}{
+		{nil, 0, nil},
+		{[]string{"a", "b"}, 1, []string{`services="[a b]"`, `err="read failed"`}},
+		{[]string{"a", "b", "c", "d", "e", "f", "g"}, 1, []string{"count=7", `first="[a b c d e]"`}},
+	} {
+		var out strings.Builder
+		logRefreshFailures(slog.New(slog.NewTextHandler(&out, nil)), c.failed, errors.New("read failed"))
+		if got := strings.Count(out.String(), "\n"); got != c.lines {
+			t.Errorf("%d failed: %d lines, want %d: %s", len(c.failed), got, c.lines, out.String())
+		}
+		for _, want := range c.has {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%d failed: %q lacks %s", len(c.failed), out.String(), want)
+			}
+		}
+	}
 }
