@@ -110,6 +110,57 @@ func TestRefreshInChunks(t *testing.T) {
 	}
 }
 
+// A read of a service whose object is current does not wait for a refresh of others (which
+// holds the refresh lock for hundreds of milliseconds at thousands of services); a read of one
+// that is dirty, or being refreshed, waits for it.
+func TestReadOfACleanServiceDoesNotWaitForARefresh(t *testing.T) {
+	td := startDaemon(t, stack)
+	ctx := testCtx(t)
+	o := newObjects(td.eng, td.d.ledger, ownBus(t, td), slog.New(slog.DiscardHandler), &td.d.access, nil)
+	names := td.eng.Config().Graph.Names()
+	o.refreshDirty(ctx, names, time.Time{})
+	read := func(name string) <-chan struct{} {
+		done := make(chan struct{})
+		go func() { o.refreshSome(ctx, []string{name}, time.Time{}); close(done) }()
+		return done
+	}
+	o.refresh.Lock() // a refresh of others under way
+	select {
+	case <-read(names[0]):
+	case <-time.After(10 * time.Second):
+		o.refresh.Unlock()
+		t.Fatal("a read of a clean service waited for the refresh lock")
+	}
+	o.mark(runsChanged, names[0])
+	o.mu.Lock()
+	o.dirty[names[0]].due = time.Now() // due now, whatever the coalescing
+	o.inflight[names[1]] = true
+	o.mu.Unlock()
+	dirty, inflight := read(names[0]), read(names[1])
+	time.Sleep(100 * time.Millisecond)
+	for name, done := range map[string]<-chan struct{}{"a dirty service": dirty, "a service being refreshed": inflight} {
+		select {
+		case <-done:
+			t.Errorf("a read of %s did not wait for the refresh under way", name)
+		default:
+		}
+	}
+	o.mu.Lock()
+	delete(o.inflight, names[1])
+	o.mu.Unlock()
+	o.refresh.Unlock()
+	for _, done := range []<-chan struct{}{dirty, inflight} {
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("a read waited past the refresh")
+		}
+	}
+	if o.clean(names[:1], time.Time{}) != true {
+		t.Error("the dirty service's read did not refresh it")
+	}
+}
+
 // A refresh reads in one query the jobs of the services whose runs changed, and takes their
 // statuses' last jobs from it only when every service it refreshes is one of them: the newest
 // job of a service whose unit alone changed is the ledger's to say.
