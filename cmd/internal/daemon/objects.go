@@ -45,6 +45,8 @@ type objects struct {
 	jobs     map[int64]*jobView      // every kept job of a known service, by id
 	dirty    map[string]*pending
 	inflight map[string]bool   // being refreshed: their marks taken, their objects not yet made
+	said     []announcement    // what the refresh under way announces when it ends (refresh lock)
+	emitting sync.Mutex        // held while a refresh's announcements are sent, in order
 	pids     map[string]uint32 // units' main processes, as systemd last announced them
 }
 
@@ -285,6 +287,7 @@ func (o *objects) refreshSome(ctx context.Context, names []string, by time.Time)
 	asked := time.Now()
 	o.refresh.Lock()
 	defer o.refresh.Unlock()
+	defer o.sendSaid()
 	locked := time.Now()
 	o.mu.Lock()
 	todo := map[string]change{}
@@ -553,7 +556,29 @@ func (o *objects) forget(name string, announce bool) {
 	}
 }
 
-func (o *objects) announce(out []announcement) {
+// announce queues what a refresh announces: its signals are sent when it ends (sendSaid).
+// It is called under the refresh lock.
+func (o *objects) announce(out []announcement) { o.said = append(o.said, out...) }
+
+// sendSaid sends what the refresh under way announced, after the refresh and in the background:
+// a read that waited for it answers without waiting for thousands of signals (at 2,000 services
+// a refresh after a start of them all spent 205 ms on its objects, most of it sending them).
+// Called under the refresh lock, it takes the emitting lock before that is let go, and the
+// sender lets go of it when done: the next refresh's signals follow these.
+func (o *objects) sendSaid() {
+	out := o.said
+	o.said = nil
+	if len(out) == 0 {
+		return
+	}
+	o.emitting.Lock()
+	go func() {
+		defer o.emitting.Unlock()
+		o.emit(out)
+	}()
+}
+
+func (o *objects) emit(out []announcement) {
 	for _, a := range out {
 		var err error
 		switch a.kind {
