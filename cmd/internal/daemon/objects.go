@@ -287,6 +287,32 @@ func (o *objects) refreshSome(ctx context.Context, names []string, by time.Time)
 	asked := time.Now()
 	o.refresh.Lock()
 	defer o.refresh.Unlock()
+	return o.refreshLocked(ctx, names, by, asked)
+}
+
+// tryFresh makes name's object current if no refresh is under way (or none is needed), and
+// reports whether it is: a read of one dirty service right after a start of thousands would
+// otherwise wait for the refresh of them all, where reading its status from systemd takes a few
+// milliseconds.
+func (o *objects) tryFresh(ctx context.Context, name string) bool {
+	if err := o.waitReady(ctx); err != nil {
+		return false
+	}
+	names := []string{name}
+	if o.clean(names, time.Time{}) {
+		return true
+	}
+	asked := time.Now()
+	if !o.refresh.TryLock() {
+		return false
+	}
+	defer o.refresh.Unlock()
+	o.refreshLocked(ctx, names, time.Time{}, asked)
+	return o.clean(names, time.Time{})
+}
+
+// refreshLocked is refreshSome under the refresh lock, asked for at asked.
+func (o *objects) refreshLocked(ctx context.Context, names []string, by, asked time.Time) (more bool) {
 	defer o.sendSaid()
 	locked := time.Now()
 	o.mu.Lock()

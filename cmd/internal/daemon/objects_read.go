@@ -110,9 +110,10 @@ func (o *objects) managed(ctx context.Context) (map[dbus.ObjectPath]map[string]m
 // status is Manager.Status's answer from herod's own view (the service's object, refreshed
 // first when a change of it is pending): the cost of a status does not grow with the number of
 // services. Only whether systemd runs an older definition of the unit is read (one call, for a
-// loaded unit). ok is false when the view has no object for name.
+// loaded unit). ok is false when the view has no object for name, or when its object waits for
+// a refresh and a refresh of others is under way (Manager.Status then reads systemd itself).
 func (o *objects) status(ctx context.Context, name string) (map[string]dbus.Variant, bool) {
-	if o.fresh(ctx, name) != nil {
+	if !o.tryFresh(ctx, name) {
 		return nil, false
 	}
 	o.mu.Lock()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 	"github.com/hero-systemd/hero-systemd/bridge/api"
+	"github.com/hero-systemd/hero-systemd/bridge/api/client"
 )
 
 // A refresh announces a service's properties only when what they show changed: same says so
@@ -158,6 +159,47 @@ func TestReadOfACleanServiceDoesNotWaitForARefresh(t *testing.T) {
 	}
 	if o.clean(names[:1], time.Time{}) != true {
 		t.Error("the dirty service's read did not refresh it")
+	}
+}
+
+// A status of a service whose object waits for a refresh, while a refresh of others holds the
+// refresh lock (right after a start of thousands), is read from systemd and the ledger without
+// waiting for it, and says what the object would.
+func TestStatusDuringARefreshOfOthers(t *testing.T) {
+	td := startDaemon(t, stack)
+	ctx := testCtx(t)
+	q, err := td.c.Start(ctx, "web", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := td.wait(t, q); o.Err != nil {
+		t.Fatal(o.Err)
+	}
+	want, err := td.c.Status(ctx, "web")
+	if err != nil || want.State != "running" || want.LastJob == nil {
+		t.Fatalf("status web after its start: %+v, %v", want, err)
+	}
+	o := td.d.objs
+	o.refresh.Lock()
+	o.mark(runsChanged, "web")
+	answered := make(chan struct{})
+	var got client.Status
+	go func() {
+		defer close(answered)
+		got, err = td.c.Status(ctx, "web")
+	}()
+	select {
+	case <-answered:
+	case <-time.After(10 * time.Second):
+		o.refresh.Unlock()
+		t.Fatal("the status waited for the refresh of others")
+	}
+	o.refresh.Unlock()
+	if err != nil || got.State != want.State || got.LastJob == nil || got.LastJob.ID != want.LastJob.ID || got.MainPID != want.MainPID {
+		t.Errorf("status read from systemd during a refresh: %+v, %v; the object said %+v", got, err, want)
+	}
+	if !o.tryFresh(ctx, "web") {
+		t.Error("with no refresh under way, the dirty object was not made current")
 	}
 }
 
