@@ -300,7 +300,7 @@ func (r *reader) output(ctx context.Context, name string, id int64, limit int) (
 				r.log.Warn("waiting for journald to write a run's last output failed", "service", name, "err", err)
 			}
 		}
-		entries, err := recording.ReadTail(ctx, r.jrnl, r.rec.Fields(), j)
+		entries, err := recording.ReadTail(ctx, r.jrnl, r.rec.Fields(), j, limit)
 		if err != nil {
 			return nil, nil, err
 		}

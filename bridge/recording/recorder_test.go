@@ -303,7 +303,7 @@ func TestTailCopiedExactly(t *testing.T) {
 		if err := r.w.Ledger.Create(ctx, j); err != nil {
 			t.Fatal(err)
 		}
-		before, err := ReadTail(ctx, jrnl, r.fields, j)
+		before, err := ReadTail(ctx, jrnl, r.fields, j, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -312,6 +312,14 @@ func TestTailCopiedExactly(t *testing.T) {
 		}
 		if jrnl.Handed > len(lines)/2 {
 			t.Errorf("age %s: reading the tail read %d of %d lines", age, jrnl.Handed, len(lines))
+		}
+		jrnl.Handed = 0
+		last, err := ReadTail(ctx, jrnl, r.fields, j, 10) // what a status shows
+		if got := joined(last); err != nil || got != "29991\n29992\n29993\n29994\n29995\n29996\n29997\n29998\n29999\n30000\n" {
+			t.Errorf("age %s: the last 10 lines: %q, %v", age, got, err)
+		}
+		if jrnl.Handed > 10 {
+			t.Errorf("age %s: reading the last 10 lines read %d", age, jrnl.Handed)
 		}
 		r.tails.copy(ctx, []int64{j.ID})
 		saved, err := r.w.Ledger.Get(ctx, j.ID)

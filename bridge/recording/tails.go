@@ -335,7 +335,7 @@ func (t *tailCopier) saveFinal(ctx context.Context, jobs []*jobdb.Job) {
 // saveOne copies one run's tail for good, reading backwards from its end; a read that fails is
 // tried again later.
 func (t *tailCopier) saveOne(ctx context.Context, j *jobdb.Job) {
-	lines, err := ReadTail(ctx, t.w.Journal, t.fields, j)
+	lines, err := ReadTail(ctx, t.w.Journal, t.fields, j, 0)
 	if err != nil {
 		t.w.Log.Warn("reading a run's output from the journal failed; trying again later", "service", j.ServiceID, "err", err)
 		t.later(j)
@@ -352,7 +352,7 @@ func (t *tailCopier) savePartial(ctx context.Context, j *jobdb.Job) {
 			"service", j.ServiceID, "job", j.ID)
 		return
 	}
-	lines, err := ReadTail(ctx, t.w.Journal, t.fields, j)
+	lines, err := ReadTail(ctx, t.w.Journal, t.fields, j, 0)
 	if err != nil {
 		t.w.Log.Warn("reading a run's output from the journal failed; trying again later", "service", j.ServiceID, "err", err)
 		return
@@ -382,10 +382,12 @@ func runOf(j *jobdb.Job) runWindow {
 }
 
 // ReadTail reads the last jobdb.MaxOutput bytes of j's output (exactly), newest first from its
-// end, and stops there. journald stamps a line when it reads it, which for a flood is seconds
-// after the service wrote it and ended: lines are read up to now for a run that ended lately,
-// and up to a minute after the end for an older one.
-func ReadTail(ctx context.Context, jrnl journal.Journal, f journal.Fields, j *jobdb.Job) ([]journal.Entry, error) {
+// end, and stops there, or after its last lines lines when lines > 0 (a status shows ten: a
+// chatty service's 64 KiB are hundreds of lines the journalctl process would decode for
+// nothing). journald stamps a line when it reads it, which for a flood is seconds after the
+// service wrote it and ended: lines are read up to now for a run that ended lately, and up to a
+// minute after the end for an older one.
+func ReadTail(ctx context.Context, jrnl journal.Journal, f journal.Fields, j *jobdb.Job, lines int) ([]journal.Entry, error) {
 	run := runOf(j)
 	q := journal.Query{Units: []string{j.Unit}, Since: run.Since, Newest: true, Fields: readFields(f)}
 	if !run.Until.IsZero() && time.Since(run.Until) > recentEnd {
@@ -396,7 +398,7 @@ func ReadTail(ctx context.Context, jrnl journal.Journal, f journal.Fields, j *jo
 		if !belongs(f, e, run) {
 			return true
 		}
-		return tail.AddOlder(e)
+		return tail.AddOlder(e) && (lines <= 0 || len(tail.lines) < lines)
 	})
 	return tail.Lines(true), err
 }
