@@ -158,6 +158,9 @@ func (f *fakeManager) announce(name string, u *fakeUnit) {
 }
 
 func (f *fakeManager) serviceProps(u *fakeUnit) map[string]any {
+	if u == nil {
+		return nil
+	}
 	return map[string]any{"ExecMainCode": u.execCode, "ExecMainStatus": u.execStatus, "MainPID": u.mainPID, "Result": u.result,
 		"NRestarts": uint32(0), "ExecMainStartTimestamp": u.execStart, "ExecMainExitTimestamp": u.execExit}
 }
@@ -277,6 +280,9 @@ func (f *fakeManager) GetUnitTypePropertyContext(ctx context.Context, unit, unit
 	u := f.units[unit]
 	if u != nil && propertyName == "StatusText" {
 		return &sddbus.Property{Name: propertyName, Value: dbus.MakeVariant(u.statusText)}, nil
+	}
+	if v, ok := f.serviceProps(u)[propertyName]; u != nil && ok {
+		return &sddbus.Property{Name: propertyName, Value: dbus.MakeVariant(v)}, nil
 	}
 	if u == nil || propertyName != "Environment" {
 		return nil, noSuchUnit(unit)

@@ -164,9 +164,7 @@ func (r *reader) serviceStatus(ctx context.Context, set *config.Set, n string, u
 	info := r.rec.Info(u.Name)
 	st.Restarts, st.LimitHit = restartsOf(info.Restarts, state.Up(u.ActiveState), st.LastJob), info.LimitHit && !state.Up(u.ActiveState)
 	if state.Up(u.ActiveState) && withPID {
-		if snap, err := (unitReader{r.sd}).Snapshot(ctx, u.Name); err == nil {
-			st.MainPID = int(snap.MainPID())
-		}
+		st.MainPID = int(r.sd.MainPID(ctx, u.Name))
 	}
 	if single {
 		st.Stale = r.stale(ctx, set, s, u.LoadState)

@@ -42,6 +42,17 @@ func (c *Client) serviceProperty(ctx context.Context, unit, name string) any {
 	return p.Value.Value()
 }
 
+// MainPID reads a service's main process: MainPID, or while it has none (its main process
+// exited, RemainAfterExit=), ExecMainPID, the last one; 0 when neither can be read. Two
+// properties, where the service's GetAll is some 200 of them.
+func (c *Client) MainPID(ctx context.Context, unit string) uint32 {
+	if pid, _ := c.serviceProperty(ctx, unit, "MainPID").(uint32); pid != 0 {
+		return pid
+	}
+	pid, _ := c.serviceProperty(ctx, unit, "ExecMainPID").(uint32)
+	return pid
+}
+
 // LoadedDefinition reads the definition digest of a loaded unit: its HERO_DEFINITION
 // environment variable ("" if it has none, or cannot be read).
 func (c *Client) LoadedDefinition(ctx context.Context, unit string) string {
