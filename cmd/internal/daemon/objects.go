@@ -48,6 +48,7 @@ type objects struct {
 	said     []announcement    // what the refresh under way announces when it ends (refresh lock)
 	emitting sync.Mutex        // held while a refresh's announcements are sent, in order
 	pids     map[string]uint32 // units' main processes, as systemd last announced them
+	stale    map[string]staleness
 }
 
 // pending is a dirty service: what changed, and when the refresher reads it.
@@ -87,7 +88,7 @@ const (
 func newObjects(eng engine, ledger *jobdb.DB, bus *dbus.Conn, log *slog.Logger, access *fileAccess,
 	mainPID func(ctx context.Context, unit string) (uint32, error)) *objects {
 	return &objects{eng: eng, ledger: ledger, bus: bus, log: log, access: access, mainPID: mainPID, ready: make(chan struct{}), wake: make(chan struct{}, 1),
-		services: map[string]*serviceView{}, jobs: map[int64]*jobView{}, dirty: map[string]*pending{}, inflight: map[string]bool{}, pids: map[string]uint32{}}
+		services: map[string]*serviceView{}, jobs: map[int64]*jobView{}, dirty: map[string]*pending{}, inflight: map[string]bool{}, pids: map[string]uint32{}, stale: map[string]staleness{}}
 }
 
 // mark notes what changed about the named services.
@@ -568,6 +569,7 @@ func (o *objects) forget(name string, announce bool) {
 	o.mu.Lock()
 	old := o.services[name]
 	delete(o.services, name)
+	delete(o.stale, name)
 	var out []announcement
 	if old != nil {
 		for _, id := range old.jobs {

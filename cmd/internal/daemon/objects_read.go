@@ -5,12 +5,14 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"weak"
 
 	"github.com/godbus/dbus/v5"
 
 	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/bridge/api"
 	"github.com/hero-systemd/hero-systemd/unitgen"
+	"github.com/hero-systemd/hero-systemd/unitgen/config"
 )
 
 // Reads of the object tree, for the D-Bus handlers (tree.go): current, as a refresh makes them.
@@ -109,8 +111,8 @@ func (o *objects) managed(ctx context.Context) (map[dbus.ObjectPath]map[string]m
 
 // status is Manager.Status's answer from herod's own view (the service's object, refreshed
 // first when a change of it is pending): the cost of a status does not grow with the number of
-// services. Only whether systemd runs an older definition of the unit is read (one call, for a
-// loaded unit). ok is false when the view has no object for name, or when its object waits for
+// services. Only whether systemd runs an older definition of the unit is read from systemd, once
+// per run and config (staleOf). ok is false when the view has no object for name, or when its object waits for
 // a refresh and a refresh of others is under way (Manager.Status then reads systemd itself).
 func (o *objects) status(ctx context.Context, name string) (map[string]dbus.Variant, bool) {
 	if !o.tryFresh(ctx, name) {
@@ -127,8 +129,38 @@ func (o *objects) status(ctx context.Context, name string) (map[string]dbus.Vari
 	if v == nil {
 		return nil, false
 	}
-	st.Stale = o.eng.Stale(ctx, st)
+	st.Stale = o.staleOf(ctx, st)
 	return withEnablement(statusDict(st), en), true
+}
+
+// staleness is whether systemd runs an older definition of a service's unit than a config's, as
+// last read for one run. The definition is in the unit's environment, which systemd fixes when
+// it creates a transient unit, and hero creates the unit anew for each start: the answer holds
+// for the run (its invocation) under the config (held weakly: an old config is not kept alive).
+type staleness struct {
+	config     weak.Pointer[config.Set]
+	invocation string
+	stale      bool
+}
+
+// staleOf is the engine's Stale, read once per run and config of a service whose unit is
+// loaded: a call to systemd of every status otherwise.
+func (o *objects) staleOf(ctx context.Context, st bridge.Status) bool {
+	if st.LoadState != "loaded" || st.LastJob == nil || st.LastJob.InvocationID == "" {
+		return o.eng.Stale(ctx, st)
+	}
+	set := weak.Make(o.eng.Config())
+	o.mu.Lock()
+	c, ok := o.stale[st.Service]
+	o.mu.Unlock()
+	if ok && c.config == set && c.invocation == st.LastJob.InvocationID {
+		return c.stale
+	}
+	stale := o.eng.Stale(ctx, st)
+	o.mu.Lock()
+	o.stale[st.Service] = staleness{config: set, invocation: st.LastJob.InvocationID, stale: stale}
+	o.mu.Unlock()
+	return stale
 }
 
 // list is Manager.ListServices' answer from herod's own view, in the config's order (by name);

@@ -1,13 +1,16 @@
 package daemon
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
+	"github.com/hero-systemd/hero-systemd/bridge"
 	"github.com/hero-systemd/hero-systemd/bridge/api"
 	"github.com/hero-systemd/hero-systemd/bridge/api/client"
 )
@@ -200,6 +203,48 @@ func TestStatusDuringARefreshOfOthers(t *testing.T) {
 	}
 	if !o.tryFresh(ctx, "web") {
 		t.Error("with no refresh under way, the dirty object was not made current")
+	}
+}
+
+// staleCounter counts the engine's Stale calls (each a call to systemd in herod).
+type staleCounter struct {
+	engine
+	calls atomic.Int32
+}
+
+func (e *staleCounter) Stale(ctx context.Context, st bridge.Status) bool {
+	e.calls.Add(1)
+	return e.engine.Stale(ctx, st)
+}
+
+// Whether systemd runs an older definition of a running service is read once for its run and
+// the config: again for a new config, never for a second status of the same.
+func TestStalenessIsReadOncePerRunAndConfig(t *testing.T) {
+	td := startDaemon(t, stack)
+	ctx := testCtx(t)
+	q, err := td.c.Start(ctx, "web", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := td.wait(t, q); o.Err != nil {
+		t.Fatal(o.Err)
+	}
+	eng := &staleCounter{engine: td.eng}
+	o := newObjects(eng, td.d.ledger, ownBus(t, td), slog.New(slog.DiscardHandler), &td.d.access, nil)
+	go o.run(ctx)
+	for i := range 3 {
+		if _, ok := o.status(ctx, "web"); !ok {
+			t.Fatalf("status %d of web: no object", i)
+		}
+	}
+	if n := eng.calls.Load(); n != 1 {
+		t.Errorf("three statuses of one run read its staleness %d times, want once", n)
+	}
+	next := *eng.Config() // another config, the same services
+	eng.SetConfig(&next)
+	o.status(ctx, "web")
+	if n := eng.calls.Load(); n != 2 {
+		t.Errorf("after a new config: %d reads, want 2", n)
 	}
 }
 
