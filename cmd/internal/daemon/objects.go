@@ -261,8 +261,9 @@ func (o *objects) nextDue() time.Time {
 
 // refreshDirty refreshes the dirty services among names (all for nil) that are due by then (any
 // for a zero time), and announces what changed. Every dirty service (names nil) is refreshed
-// refreshChunk at a time, the refresh lock let go between chunks: a read of one service waits
-// for one chunk, not for a refresh of thousands (right after a start of all of them).
+// refreshChunk at a time, the refresh lock let go between chunks; a read of one service whose
+// object is current waits for none, and a status of one that is not reads systemd itself
+// while a refresh of others is under way (tryFresh).
 func (o *objects) refreshDirty(ctx context.Context, names []string, by time.Time) {
 	for {
 		if more := o.refreshSome(ctx, names, by); !more || ctx.Err() != nil {
@@ -373,8 +374,9 @@ func (o *objects) refreshLocked(ctx context.Context, names []string, by, asked t
 	return more
 }
 
-// logRefreshFailures says once which services' objects a refresh could not read (a read of
-// systemd failing for a chunk of 500 said so 500 times), naming a few and the first error.
+// logRefreshFailures says once which services' objects a refresh could not read (a failed read
+// of systemd for a chunk of hundreds said so once per service), naming a few and the first
+// error.
 func logRefreshFailures(log *slog.Logger, failed []string, first error) {
 	const named = 5
 	switch {
